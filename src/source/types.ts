@@ -1,0 +1,47 @@
+/**
+ * The byte-source interface every reader in cloudfits is written against.
+ *
+ * @module
+ */
+
+/** Options for one read. */
+export interface ReadOptions {
+  /** Abort the read. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A random-access source of bytes: a local file, an HTTP object, a bucket object, or bytes in memory.
+ *
+ * Contract:
+ * - `read(offset, length)` resolves to exactly `length` bytes, except when the range runs past the end
+ *   of the object: then it resolves to the bytes that exist (possibly none). Anything else that is
+ *   short (a truncated body, a mismatched `Content-Range`) is a `CloudFitsError`, never fewer bytes.
+ * - `size` is the object size once known. Remote sources learn it from their first response; it is
+ *   `undefined` before that unless the caller supplied it (from an index, for example).
+ * - The returned array may be a view into a larger buffer; treat it as read-only.
+ *
+ * @example A source over bytes in memory
+ * ```ts
+ * import { memorySource } from "@cloudfits/core";
+ *
+ * const source = memorySource(new Uint8Array([1, 2, 3, 4]));
+ * console.log(await source.read(1, 2)); // Uint8Array(2) [ 2, 3 ]
+ * ```
+ */
+export interface ByteSource {
+  /** A description for messages: a path, or a URL with credentials and signatures removed. */
+  readonly name: string;
+  /** Size of the object in bytes, once known. */
+  readonly size: number | undefined;
+  /** Read `length` bytes at `offset` (fewer only at the end of the object). */
+  read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array>;
+}
+
+/** One byte range of an object: `offset` and `length` in bytes. */
+export interface ByteRange {
+  /** First byte. */
+  offset: number;
+  /** Number of bytes. */
+  length: number;
+}

@@ -12,6 +12,18 @@
  *
  * @module
  */
-export { CloudFitsError, type CloudFitsErrorCode, type CloudFitsErrorDetails, isCloudFitsError } from "./src/errors.ts";
+export {
+  CloudFitsError,
+  type CloudFitsErrorCode,
+  type CloudFitsErrorDetails,
+  isCloudFitsError,
+} from "./src/errors.ts";
 export type { ByteRange, ByteSource, ReadOptions } from "./src/source/types.ts";
 export { memorySource } from "./src/source/memory.ts";
+export {
+  type CoalesceOptions,
+  coalesceRanges,
+  DEFAULT_MAX_GAP,
+  DEFAULT_MAX_SPAN,
+} from "./src/plan/coalesce.ts";
+export { readRanges, type ReadRangesOptions } from "./src/source/read_ranges.ts";

@@ -39,9 +39,16 @@ export async function openFileSource(path: string): Promise<FileSource> {
     handle = await open(path, "r");
   } catch (cause) {
     const code = (cause as { code?: string }).code;
-    if (code === "ENOENT") throw new CloudFitsError("NOT_FOUND", `Cannot open ${path}: no such file`, { url: path });
-    if (code === "EACCES") throw new CloudFitsError("FORBIDDEN", `Cannot open ${path}: permission denied`, { url: path });
-    throw new CloudFitsError("NETWORK", `Cannot open ${path}: ${(cause as Error).message}`, { url: path, cause });
+    if (code === "ENOENT") {
+      throw new CloudFitsError("NOT_FOUND", `Cannot open ${path}: no such file`, { url: path });
+    }
+    if (code === "EACCES") {
+      throw new CloudFitsError("FORBIDDEN", `Cannot open ${path}: permission denied`, { url: path });
+    }
+    throw new CloudFitsError("NETWORK", `Cannot open ${path}: ${(cause as Error).message}`, {
+      url: path,
+      cause,
+    });
   }
   const stat = await handle.stat();
   if (stat.isDirectory()) {

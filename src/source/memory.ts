@@ -21,7 +21,9 @@ export function memorySource(bytes: Uint8Array, name = "memory"): ByteSource {
     size: bytes.length,
     read(offset: number, length: number): Promise<Uint8Array> {
       if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-        return Promise.reject(new RangeError(`Cannot read ${length} bytes at offset ${offset}: invalid range`));
+        return Promise.reject(
+          new RangeError(`Cannot read ${length} bytes at offset ${offset}: invalid range`),
+        );
       }
       const start = Math.min(offset, bytes.length);
       return Promise.resolve(bytes.subarray(start, Math.min(bytes.length, start + length)));

@@ -1,0 +1,109 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+// Sanity checks on testdata/: every fixture made by tools/make_fixtures.py has its expected JSON, is
+// small, is documented, and its recorded HDU offsets land on real header starts.
+
+const testdataDir = fileURLToPath(new URL("../testdata/", import.meta.url));
+const maxFixtureBytes = 100 * 1024;
+const blockSize = 2880;
+
+const fixtureNames = [
+  "tess_cube",
+  "mef_images",
+  "dup_extnames",
+  "table_all",
+  "ascii_table",
+  "random_groups",
+  "exotic_header",
+  "checksum_good",
+  "checksum_bad",
+  "compressed_rice",
+  "compressed_gzip",
+  "no_final_pad",
+  "unknown_xtension",
+  "primary_only",
+];
+
+const hduTypes = ["PRIMARY", "IMAGE", "BINTABLE", "TABLE", "COMPRESSED_IMAGE", "GROUPS", "OTHER"];
+
+interface ExpectedHdu {
+  index: number;
+  type: string;
+  hdrLoc: number;
+  datLoc: number;
+  datSpan: number;
+  cards: { keyword: string; value: unknown; comment: string }[];
+}
+
+interface Expected {
+  file: string;
+  size: number;
+  made_by: string;
+  hdus: ExpectedHdu[];
+}
+
+function readExpected(name: string): Expected {
+  return JSON.parse(readFileSync(`${testdataDir}${name}.expected.json`, "utf8")) as Expected;
+}
+
+function ascii(bytes: Uint8Array, offset: number, length: number): string {
+  return new TextDecoder("ascii").decode(bytes.subarray(offset, offset + length));
+}
+
+test("every .fits file in testdata is a known fixture with an expected JSON file", () => {
+  const files = readdirSync(testdataDir);
+  const fitsFiles = files.filter((file) => file.endsWith(".fits")).sort();
+  assert.deepEqual(fitsFiles, fixtureNames.map((name) => `${name}.fits`).sort());
+  for (const name of fixtureNames) {
+    assert.ok(files.includes(`${name}.expected.json`), `${name}.expected.json is missing`);
+  }
+});
+
+test("each fixture's size equals the expected JSON's size and stays within 100 KB", () => {
+  for (const name of fixtureNames) {
+    const size = statSync(`${testdataDir}${name}.fits`).size;
+    const expected = readExpected(name);
+    assert.equal(expected.file, `${name}.fits`);
+    assert.equal(expected.size, size, `${name}.fits size`);
+    assert.ok(size <= maxFixtureBytes, `${name}.fits is ${size} bytes`);
+    assert.ok(statSync(`${testdataDir}${name}.expected.json`).size <= maxFixtureBytes);
+    assert.match(expected.made_by, /^astropy \d+\.\d+\.\d+$/);
+  }
+});
+
+test("recorded HDU offsets land on SIMPLE and XTENSION cards and tile the file", () => {
+  for (const name of fixtureNames) {
+    const bytes = new Uint8Array(readFileSync(`${testdataDir}${name}.fits`));
+    const { hdus, size } = readExpected(name);
+    assert.ok(hdus.length > 0, name);
+    let nextHeader = 0;
+    for (const hdu of hdus) {
+      assert.ok(hduTypes.includes(hdu.type), `${name} HDU ${hdu.index} type ${hdu.type}`);
+      assert.equal(hdu.hdrLoc, nextHeader, `${name} HDU ${hdu.index} hdrLoc`);
+      assert.equal(
+        ascii(bytes, hdu.hdrLoc, 8),
+        hdu.index === 0 ? "SIMPLE  " : "XTENSION",
+        `${name} HDU ${hdu.index}`,
+      );
+      assert.equal(hdu.datLoc % blockSize, 0);
+      assert.equal(hdu.datSpan % blockSize, 0);
+      assert.equal(hdu.cards[0].keyword, hdu.index === 0 ? "SIMPLE" : "XTENSION");
+      nextHeader = hdu.datLoc + hdu.datSpan;
+    }
+    if (name === "no_final_pad") {
+      assert.ok(nextHeader > size, "no_final_pad.fits must lack its final padding");
+    } else {
+      assert.equal(nextHeader, size, `${name} ends after its last HDU's padded data`);
+    }
+  }
+});
+
+test("testdata/README.md has a section for every fixture", () => {
+  const readme = readFileSync(`${testdataDir}README.md`, "utf8");
+  for (const name of fixtureNames) {
+    assert.match(readme, new RegExp(`^#+ .*\`${name}\\.fits\``, "m"), `README section for ${name}.fits`);
+  }
+});

@@ -27,3 +27,23 @@ export {
   DEFAULT_MAX_SPAN,
 } from "./src/plan/coalesce.ts";
 export { readRanges, type ReadRangesOptions } from "./src/source/read_ranges.ts";
+export { findEnd, Header, type HeaderOptions, parseHeader } from "./src/fits/header.ts";
+export type { Card, HeaderValue } from "./src/fits/header.ts";
+export { type CardKind, mergeContinuedCards, parseCard, type ParsedCard } from "./src/fits/card.ts";
+export { buildHeader, formatCard } from "./src/fits/write.ts";
+export {
+  arrayToJson,
+  cardsToJson,
+  hduShape,
+  hduSummary,
+  headerValueToJson,
+  type JsonCard,
+  type JsonHduSummary,
+  type JsonHeaderValue,
+  numberToJson,
+  type NumericArray,
+} from "./src/json.ts";
+export { fitsSectionToNumpy, type SectionAxis } from "./src/plan/fits_section.ts";
+export { encodePng, type Stretch, zscaleLimits } from "./src/png.ts";
+export { VERSION } from "./src/version.ts";
+export { EXIT, exitCodeFor } from "./src/exit_codes.ts";

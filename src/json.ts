@@ -1,0 +1,195 @@
+/**
+ * The JSON shapes of the `cloudfits` command line, usable from the library too: header cards, HDU
+ * summaries (`ls`) and image arrays (`cutout`). JSON cannot hold 64-bit integers, NaN or infinities, so
+ * integers beyond ±2^53 become decimal strings and non-finite floats become `"NaN"`, `"Infinity"` and
+ * `"-Infinity"`.
+ *
+ * @module
+ */
+import type { Card, Header, HeaderValue } from "./fits/header.ts";
+import type { Hdu } from "./fits/layout.ts";
+
+/** A header value as JSON: bigints become decimal strings. */
+export type JsonHeaderValue = string | number | boolean | null | [number, number];
+
+/** One header card as JSON. */
+export interface JsonCard {
+  /** Keyword (HIERARCH prefix dropped; COMMENT, HISTORY or "" for commentary cards). */
+  keyword: string;
+  /** Value; commentary cards carry their text. */
+  value: JsonHeaderValue;
+  /** Comment after the `/`, or "". */
+  comment: string;
+}
+
+/** One HDU as `cloudfits ls --format json` prints it. */
+export interface JsonHduSummary {
+  /** 0-based HDU number. */
+  index: number;
+  /** PRIMARY, IMAGE, BINTABLE, TABLE, COMPRESSED_IMAGE, GROUPS or OTHER. */
+  type: string;
+  /** EXTNAME, or null. */
+  extname: string | null;
+  /** Integer EXTVER, or null. */
+  extver: number | null;
+  /** BITPIX as on disk (ZBITPIX for a compressed image). */
+  bitpix: number;
+  /** Numpy-order shape: the image; `[rows]` for tables; `[GCOUNT, …]` for random groups. */
+  shape: number[];
+  /** Byte offset of the header. */
+  headerOffset: number;
+  /** Byte offset of the data. */
+  dataOffset: number;
+  /** Data size in bytes, without padding. */
+  dataSize: number;
+}
+
+/**
+ * Convert a header value to JSON: bigints (integers beyond ±2^53) become decimal strings.
+ *
+ * @param value A parsed header value.
+ * @returns The JSON value.
+ *
+ * @example
+ * ```ts
+ * import { headerValueToJson } from "@cloudfits/core";
+ *
+ * console.log(headerValueToJson(9007199254740993n)); // "9007199254740993"
+ * ```
+ */
+export function headerValueToJson(value: HeaderValue): JsonHeaderValue {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+/**
+ * Convert a header's cards to JSON, in order.
+ *
+ * @param header A parsed header.
+ * @returns One object per card (END excluded).
+ *
+ * @example
+ * ```ts ignore
+ * import { cardsToJson } from "@cloudfits/core";
+ *
+ * console.log(JSON.stringify(cardsToJson(hdu.header)));
+ * ```
+ */
+export function cardsToJson(header: Header): JsonCard[] {
+  return header.cards.map((card: Card) => ({
+    keyword: card.keyword,
+    value: headerValueToJson(card.value),
+    comment: card.comment,
+  }));
+}
+
+/**
+ * Summarise an HDU the way `cloudfits ls --format json` prints it.
+ *
+ * @param hdu An HDU record from a walk or an index.
+ * @returns The JSON summary.
+ *
+ * @example
+ * ```ts ignore
+ * import { hduSummary } from "@cloudfits/core";
+ *
+ * console.log(fits.hdus.map(hduSummary));
+ * ```
+ */
+export function hduSummary(hdu: Hdu): JsonHduSummary {
+  return {
+    index: hdu.index,
+    type: hdu.type,
+    extname: hdu.extname,
+    extver: hdu.extver,
+    bitpix: hdu.type === "COMPRESSED_IMAGE" ? hdu.header.getInteger("ZBITPIX") ?? hdu.bitpix : hdu.bitpix,
+    shape: hduShape(hdu),
+    headerOffset: hdu.headerOffset,
+    dataOffset: hdu.dataOffset,
+    dataSize: hdu.dataSize,
+  };
+}
+
+/**
+ * The numpy-order shape of an HDU's data: the image for images (compressed ones too), `[rows]` for
+ * tables, `[GCOUNT, …]` for random groups, `[]` when there is no data.
+ *
+ * @param hdu An HDU record.
+ * @returns Axis lengths, slowest first.
+ *
+ * @example
+ * ```ts ignore
+ * import { hduShape } from "@cloudfits/core";
+ *
+ * console.log(hduShape(cube.hdus[1])); // [2078, 2136, 1282, 2]
+ * ```
+ */
+export function hduShape(hdu: Hdu): number[] {
+  switch (hdu.type) {
+    case "BINTABLE":
+    case "TABLE":
+      return [hdu.axes[1] ?? 0];
+    case "GROUPS":
+      return [hdu.gcount, ...hdu.axes.slice(1).reverse()];
+    case "COMPRESSED_IMAGE": {
+      const naxis = hdu.header.getInteger("ZNAXIS") ?? 0;
+      const axes: number[] = [];
+      for (let i = naxis; i >= 1; i--) axes.push(hdu.header.getInteger(`ZNAXIS${i}`) ?? 0);
+      return axes;
+    }
+    default:
+      return [...hdu.axes].reverse();
+  }
+}
+
+/** A typed array of any element type an image decodes to. */
+export type NumericArray =
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
+
+/**
+ * Convert one number to JSON: non-finite floats become strings, integers beyond ±2^53 decimal strings.
+ *
+ * @param value A number or bigint.
+ * @returns A JSON-safe number or string.
+ *
+ * @example
+ * ```ts
+ * import { numberToJson } from "@cloudfits/core";
+ *
+ * console.log(numberToJson(NaN), numberToJson(2n ** 63n), numberToJson(-0)); // "NaN" "9223372036854775808" -0
+ * ```
+ */
+export function numberToJson(value: number | bigint): number | string {
+  if (typeof value === "bigint") {
+    return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value.toString();
+  }
+  if (Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+}
+
+/**
+ * Convert a typed array to a JSON array with {@linkcode numberToJson}.
+ *
+ * @param data Decoded values.
+ * @returns A plain array safe for `JSON.stringify`.
+ *
+ * @example
+ * ```ts
+ * import { arrayToJson } from "@cloudfits/core";
+ *
+ * console.log(arrayToJson(new Float32Array([1, NaN]))); // [1, "NaN"]
+ * ```
+ */
+export function arrayToJson(data: NumericArray): (number | string)[] {
+  const out: (number | string)[] = new Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = numberToJson(data[i]);
+  return out;
+}

@@ -1,0 +1,550 @@
+/**
+ * HTTP(S) objects as byte sources: one `Range` GET per read, with every response status decided
+ * explicitly and every response checked against the request.
+ *
+ * @module
+ */
+import { CloudFitsError, isCloudFitsError } from "../errors.ts";
+import type { RetryReadOptions } from "./retry.ts";
+import type { ByteSource } from "./types.ts";
+
+/** The subset of `fetch` that cloudfits calls; inject a signing or instrumented fetch here. */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** One HTTP request as reported to {@linkcode HttpSourceOptions.onRequest}. */
+export interface RequestEvent {
+  /** Always `GET`: cloudfits never sends HEAD. */
+  method: "GET";
+  /** The URL without query string or userinfo. */
+  url: string;
+  /** First byte requested. */
+  offset: number;
+  /** Bytes requested (the `Range` span). */
+  length: number;
+  /** Response status, or 0 when no response arrived (network failure, timeout, abort). */
+  status: number;
+  /** Body bytes received. */
+  bytes: number;
+  /** Duration from sending the request to the end of the body, in milliseconds. */
+  ms: number;
+  /** 1-based attempt number when the read runs under {@linkcode withRetry}. */
+  attempt?: number;
+}
+
+/** Settings for {@linkcode httpSource}. */
+export interface HttpSourceOptions {
+  /** The fetch to use (default: the global one). S3 and Azure sources pass a signing fetch. */
+  fetch?: FetchLike;
+  /** Extra headers for every request. `Range` and `Accept-Encoding` are always set by the source. */
+  headers?: HeadersInit;
+  /** Expected object size (from an index): a different size is a `STALE` error ("index stale"). */
+  size?: number;
+  /** Expected strong ETag (from an index): a different one is a `STALE` error ("index stale"). */
+  etag?: string;
+  /** Per-request timeout in milliseconds, body included (default 30,000): then `TIMEOUT`. */
+  timeoutMs?: number;
+  /** Description for messages (default: the URL without query string and userinfo). */
+  name?: string;
+  /** Called after every request, successful or not, to observe traffic. */
+  onRequest?: (event: RequestEvent) => void;
+  /**
+   * Turn an error response into a hint appended to the message (for example, S3 XML error codes).
+   * Receives the status and up to 16 KiB of the body; return `undefined` for no hint.
+   */
+  explainError?: (status: number, body: string) => string | undefined;
+}
+
+/** A {@linkcode ByteSource} over an HTTP(S) URL. */
+export interface HttpSource extends ByteSource {
+  /** The strong ETag pinned from the index or the first response, without quotes, once known. */
+  readonly etag: string | undefined;
+}
+
+/** A 200 answer to a ranged request is accepted as the whole object up to this size. */
+const SMALL_OBJECT_BYTES = 1024 * 1024;
+/** How much of an error body {@linkcode HttpSourceOptions.explainError} gets to see. */
+const ERROR_BODY_BYTES = 16 * 1024;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Read an object over HTTP(S) with one `Range: bytes=a-b` GET per read.
+ *
+ * Every request sends `Range: bytes=a-b` (never a suffix range; the end is clamped to the size once
+ * known) and `Accept-Encoding: identity` (Bun asks for gzip otherwise). There are no HEAD requests:
+ * the size comes from `Content-Range`. Retries are not done here; wrap the source in `withRetry`.
+ *
+ * | response | result |
+ * |---|---|
+ * | 206 | `Content-Range: bytes a-b/total` must start at the requested offset and end at min(requested end, total − 1); the body must hold exactly b − a + 1 bytes. The first response pins the size and the strong ETag (weak `W/` tags are ignored) |
+ * | 206 with `Content-Encoding` other than identity | `BAD_RESPONSE` |
+ * | 206 with a wrong or missing `Content-Range`, or a `Content-Length` that disagrees | `BAD_RESPONSE` |
+ * | body ends before its `Content-Length`, or the stream fails | `NETWORK` ("got N of M bytes") |
+ * | body ends early without a `Content-Length` (chunked), or runs long | `BAD_RESPONSE` |
+ * | size or ETag differs from the index (`size`/`etag` options) | `STALE` ("index stale") |
+ * | size or ETag differs from an earlier response | `STALE` (object changed while reading) |
+ * | 200 with `Content-Length` ≤ 1 MiB (or no length and a body ≤ 1 MiB) | the server ignores Range: the body is the whole object; it is kept and serves every later read without requests |
+ * | 200 with a larger or unbounded body | the body is cancelled at once, never buffered: `RANGE_IGNORED` |
+ * | 416 | the read starts at or after the end: empty result; size from Content-Range: bytes &#42;/N; if N says the read was inside the object: `STALE` |
+ * | 401, 403 | `FORBIDDEN`; 403 says "not found or forbidden" (S3 answers 403 for a missing key without ListBucket) |
+ * | 404, 410 | `NOT_FOUND` |
+ * | 429, 5xx, `fetch` throwing, connection reset | `NETWORK` (retryable; a `Retry-After` delay is exposed as `retryAfterMs` on the error) |
+ * | other statuses (unfollowed 3xx, 400, …) | `BAD_RESPONSE` |
+ * | no answer within `timeoutMs` | `TIMEOUT` |
+ * | the caller's signal fires | `ABORTED` |
+ *
+ * Error bodies are read only up to 16 KiB for `explainError`, then cancelled. URLs in names, messages
+ * and events never carry query strings (SAS tokens, presigned signatures) or userinfo, and headers are
+ * never reported.
+ *
+ * @param url The object's `http:` or `https:` URL (query strings such as SAS tokens are sent, never shown).
+ * @param options Injected fetch, headers, expected size and ETag, timeout, name and hooks.
+ * @returns A source whose `size` and `etag` are pinned by the first response.
+ *
+ * @example Reading the first FITS block of a public object
+ * ```ts ignore
+ * import { httpSource } from "@cloudfits/core";
+ *
+ * const source = httpSource("https://example.org/data/image.fits", {
+ *   onRequest: (event) => console.log(event.status, event.bytes, event.ms),
+ * });
+ * const firstBlock = await source.read(0, 2880);
+ * console.log(source.size, source.etag);
+ * ```
+ */
+export function httpSource(url: string | URL, options: HttpSourceOptions = {}): HttpSource {
+  const target = new URL(url);
+  const safeUrl = redactUrl(target);
+  if (target.protocol !== "http:" && target.protocol !== "https:") {
+    throw new TypeError(`Cannot read ${safeUrl}: only http: and https: URLs are supported`);
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeoutMs > 0)) throw new RangeError(`Cannot use timeoutMs ${timeoutMs}: it must be positive`);
+  if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size >= 0)) {
+    throw new RangeError(`Cannot use size ${options.size}: it must be a non-negative integer`);
+  }
+  const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const name = options.name ?? safeUrl;
+  const href = target.href;
+
+  let size = options.size;
+  let sizeFromIndex = options.size !== undefined;
+  let etag = strongEtag(options.etag ?? null);
+  let etagFromIndex = etag !== undefined;
+  /** The whole object, when the server answered a ranged request with a small 200. */
+  let whole: Uint8Array | undefined;
+
+  const fail = (
+    code: ConstructorParameters<typeof CloudFitsError>[0],
+    message: string,
+    offset: number,
+    status?: number,
+    cause?: unknown,
+  ): CloudFitsError => new CloudFitsError(code, message, { url: safeUrl, offset, status, cause });
+
+  /** Compare a response's size and ETag with what is pinned; pin them if nothing is yet. */
+  const pin = (
+    what: string,
+    offset: number,
+    status: number,
+    total: number | undefined,
+    tag: string | null,
+  ) => {
+    if (total !== undefined) {
+      if (size === undefined) size = total;
+      else if (size !== total) {
+        const message = sizeFromIndex
+          ? `index stale: the object is now ${total} bytes, the index says ${size}`
+          : `the object changed while reading: it was ${size} bytes and is now ${total}`;
+        throw fail("STALE", `Cannot read ${what}: ${message}`, offset, status);
+      }
+      sizeFromIndex = false;
+    }
+    const strong = strongEtag(tag);
+    if (strong === undefined) return;
+    if (etag === undefined) etag = strong;
+    else if (etag !== strong) {
+      const message = etagFromIndex
+        ? `index stale: the ETag is now "${strong}", the index says "${etag}"`
+        : `the object changed while reading: its ETag was "${etag}" and is now "${strong}"`;
+      throw fail("STALE", `Cannot read ${what}: ${message}`, offset, status);
+    }
+    etagFromIndex = false;
+  };
+
+  const read = async (
+    offset: number,
+    length: number,
+    readOptions: RetryReadOptions = {},
+  ): Promise<Uint8Array> => {
+    checkRange(offset, length);
+    const signal = readOptions.signal;
+    if (signal?.aborted) {
+      throw fail(
+        "ABORTED",
+        `Cannot read ${length} bytes at offset ${offset} of ${name}: aborted`,
+        offset,
+        undefined,
+        signal.reason,
+      );
+    }
+    if (whole !== undefined) return slice(whole, offset, length);
+    if (length === 0 || (size !== undefined && offset >= size)) return new Uint8Array(0);
+
+    const last = Math.min(offset + length, size ?? Infinity) - 1;
+    const what = `bytes ${offset}-${last} of ${name}`;
+    const headers = new Headers(options.headers);
+    headers.set("range", `bytes=${offset}-${last}`);
+    headers.set("accept-encoding", "identity");
+
+    // A timer we clear ourselves (rather than AbortSignal.timeout) so that no timer outlives the read.
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException(`No answer within ${timeoutMs} ms`, "TimeoutError")),
+      timeoutMs,
+    );
+    const combined = signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal]);
+    // Injected fetches (a signer awaiting credentials, a fake Response) may ignore the signal: race it.
+    let stopWaiting = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      const onAbort = () => reject(combined.reason);
+      combined.addEventListener("abort", onAbort, { once: true });
+      stopWaiting = () => combined.removeEventListener("abort", onAbort);
+    });
+    aborted.catch(() => {});
+
+    const started = performance.now();
+    let status = 0;
+    let received = 0;
+
+    /** Read a body into one buffer of `capacity` bytes; `undefined` when more arrived (then cancelled). */
+    const collect = async (response: Response, capacity: number): Promise<Uint8Array | undefined> => {
+      const buffer = new Uint8Array(capacity);
+      if (response.body === null) return buffer.subarray(0, 0);
+      const reader = response.body.getReader();
+      let filled = 0;
+      try {
+        for (;;) {
+          const { done, value } = await Promise.race([reader.read(), aborted]);
+          if (done) return buffer.subarray(0, filled);
+          received += value.length;
+          if (filled + value.length > capacity) {
+            reader.cancel().catch(() => {});
+            return undefined;
+          }
+          buffer.set(value, filled);
+          filled += value.length;
+        }
+      } catch (error) {
+        reader.cancel().catch(() => {});
+        throw error;
+      }
+    };
+
+    const errorHint = async (response: Response): Promise<string> => {
+      if (options.explainError === undefined || response.body === null) {
+        discard(response);
+        return "";
+      }
+      const body = await collect(response, ERROR_BODY_BYTES).catch(() => new Uint8Array(0));
+      const hint = options.explainError(status, new TextDecoder().decode(body ?? new Uint8Array(0)));
+      return hint === undefined ? "" : `: ${hint}`;
+    };
+
+    const handle = async (response: Response): Promise<Uint8Array> => {
+      if (status === 206) {
+        const encoding = response.headers.get("content-encoding");
+        if (encoding !== null && encoding.trim().toLowerCase() !== "identity") {
+          discard(response);
+          throw fail(
+            "BAD_RESPONSE",
+            `Cannot read ${what}: the server sent Content-Encoding ${encoding} on a partial response`,
+            offset,
+            status,
+          );
+        }
+        const raw = response.headers.get("content-range");
+        const range = parseContentRange(raw);
+        if (range === undefined || range.start === undefined || range.start !== offset) {
+          discard(response);
+          throw fail(
+            "BAD_RESPONSE",
+            `Cannot read ${what}: the server answered with Content-Range '${raw ?? "(none)"}'`,
+            offset,
+            status,
+          );
+        }
+        pin(what, offset, status, range.total, response.headers.get("etag"));
+        const end = range.total === undefined ? last : Math.min(last, range.total - 1);
+        if (range.end !== end) {
+          discard(response);
+          throw fail(
+            "BAD_RESPONSE",
+            `Cannot read ${what}: the server answered with Content-Range '${raw}', expected bytes ${offset}-${end}`,
+            offset,
+            status,
+          );
+        }
+        const expected = end - offset + 1;
+        const declared = contentLength(response);
+        if (declared !== undefined && declared !== expected) {
+          discard(response);
+          throw fail(
+            "BAD_RESPONSE",
+            `Cannot read ${what}: Content-Length ${declared} disagrees with Content-Range '${raw}'`,
+            offset,
+            status,
+          );
+        }
+        const body = await collect(response, expected);
+        if (body === undefined) {
+          throw fail(
+            "BAD_RESPONSE",
+            `Cannot read ${what}: got more than the ${expected} bytes announced`,
+            offset,
+            status,
+          );
+        }
+        if (body.length < expected) {
+          // Short of its own Content-Length is a dropped connection (retryable); short without one is what
+          // the server chose to send.
+          throw fail(
+            declared === undefined ? "BAD_RESPONSE" : "NETWORK",
+            `Cannot read ${what}: got ${body.length} of ${expected} bytes`,
+            offset,
+            status,
+          );
+        }
+        return body;
+      }
+      if (status === 200) {
+        const declared = contentLength(response);
+        if (declared !== undefined && declared > SMALL_OBJECT_BYTES) {
+          discard(response);
+          throw fail(
+            "RANGE_IGNORED",
+            `Cannot read ${what}: server ignores Range requests (it sent the whole ${declared}-byte object)`,
+            offset,
+            status,
+          );
+        }
+        const body = await collect(response, declared ?? SMALL_OBJECT_BYTES);
+        if (body === undefined) {
+          throw declared === undefined
+            ? fail(
+              "RANGE_IGNORED",
+              `Cannot read ${what}: server ignores Range requests (it sent more than ${SMALL_OBJECT_BYTES} bytes)`,
+              offset,
+              status,
+            )
+            : fail(
+              "BAD_RESPONSE",
+              `Cannot read ${what}: got more than the ${declared} bytes announced`,
+              offset,
+              status,
+            );
+        }
+        if (declared !== undefined && body.length < declared) {
+          throw fail(
+            "NETWORK",
+            `Cannot read ${what}: got ${body.length} of ${declared} bytes`,
+            offset,
+            status,
+          );
+        }
+        pin(what, offset, status, body.length, response.headers.get("etag"));
+        whole = body;
+        return slice(body, offset, length);
+      }
+      if (status === 416) {
+        discard(response);
+        const range = parseContentRange(response.headers.get("content-range"));
+        if (range?.total !== undefined) pin(what, offset, status, range.total, null);
+        // RFC 9110: a single range is unsatisfiable only when it starts at or after the end.
+        if (size !== undefined && offset < size) {
+          throw fail(
+            "STALE",
+            `Cannot read ${what}: the server refused the range although the object is ${size} bytes`,
+            offset,
+            status,
+          );
+        }
+        return new Uint8Array(0);
+      }
+      if (status === 401 || status === 403) {
+        const hint = await errorHint(response);
+        const reason = status === 403 ? "not found or forbidden" : "unauthorized";
+        throw fail("FORBIDDEN", `Cannot read ${what}: ${reason} (HTTP ${status})${hint}`, offset, status);
+      }
+      if (status === 404 || status === 410) {
+        const hint = await errorHint(response);
+        throw fail("NOT_FOUND", `Cannot read ${what}: not found (HTTP ${status})${hint}`, offset, status);
+      }
+      if (status === 429 || status >= 500) {
+        const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+        const hint = await errorHint(response);
+        const error = fail("NETWORK", `Cannot read ${what}: HTTP ${status}${hint}`, offset, status);
+        if (retryAfterMs !== undefined) Object.defineProperty(error, "retryAfterMs", { value: retryAfterMs });
+        throw error;
+      }
+      const hint = await errorHint(response);
+      throw fail("BAD_RESPONSE", `Cannot read ${what}: unexpected HTTP ${status}${hint}`, offset, status);
+    };
+
+    try {
+      const pending = fetchImpl(href, { headers, signal: combined, redirect: "follow" });
+      // Should the race be lost to the signal, a late response's body must still be released.
+      pending.then(discardIfLate, () => {});
+      const response = await Promise.race([pending, aborted]);
+      status = response.status;
+      return await handle(response);
+    } catch (error) {
+      if (isCloudFitsError(error)) throw error;
+      if (signal?.aborted) {
+        throw fail("ABORTED", `Cannot read ${what}: aborted`, offset, undefined, signal.reason);
+      }
+      if (timeout.signal.aborted) {
+        throw fail("TIMEOUT", `Cannot read ${what}: timed out after ${timeoutMs} ms`, offset);
+      }
+      const cause = scrub(error, target, safeUrl);
+      throw fail("NETWORK", `Cannot read ${what}: ${describe(cause)}`, offset, status || undefined, cause);
+    } finally {
+      clearTimeout(timer);
+      stopWaiting();
+      options.onRequest?.({
+        method: "GET",
+        url: safeUrl,
+        offset,
+        length: last - offset + 1,
+        status,
+        bytes: received,
+        ms: performance.now() - started,
+        ...(readOptions.attempt === undefined ? {} : { attempt: readOptions.attempt }),
+      });
+    }
+
+    function discardIfLate(response: Response): void {
+      if (combined.aborted && status === 0) discard(response);
+    }
+  };
+
+  return {
+    name,
+    get size(): number | undefined {
+      return size;
+    },
+    get etag(): string | undefined {
+      return etag;
+    },
+    read,
+  };
+}
+
+/**
+ * Describe a URL without its query string, fragment or userinfo, so that SAS tokens, presigned
+ * signatures and passwords never reach messages or logs.
+ *
+ * @param url Any absolute URL.
+ * @returns `protocol//host/path` of the URL.
+ *
+ * @example
+ * ```ts
+ * import { redactUrl } from "@cloudfits/core";
+ *
+ * console.log(redactUrl("https://user:pw@acct.blob.core.windows.net/c/a.fits?sv=2022&sig=secret"));
+ * // https://acct.blob.core.windows.net/c/a.fits
+ * ```
+ */
+export function redactUrl(url: string | URL): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}
+
+function checkRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    throw new RangeError(`Cannot read ${length} bytes at offset ${offset}: invalid range`);
+  }
+}
+
+function slice(bytes: Uint8Array, offset: number, length: number): Uint8Array {
+  const start = Math.min(offset, bytes.length);
+  return bytes.subarray(start, Math.min(bytes.length, start + length));
+}
+
+function discard(response: Response): void {
+  response.body?.cancel().catch(() => {});
+}
+
+/** The quoted value of a strong ETag, or `undefined` for none or a weak one. */
+function strongEtag(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (value === "" || value.startsWith("W/")) return undefined;
+  return value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value;
+}
+
+/** Parse `bytes a-b/total`, `bytes a-b/*` or bytes &#42;/total. */
+function parseContentRange(
+  header: string | null,
+): { start?: number; end?: number; total?: number } | undefined {
+  if (header === null) return undefined;
+  const match = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(header.trim());
+  if (match === null) return undefined;
+  const total = match[3] === "*" ? undefined : Number(match[3]);
+  if (match[1] === undefined) return total === undefined ? undefined : { total };
+  const start = Number(match[1]);
+  const end = Number(match[2]);
+  if (end < start || (total !== undefined && end >= total)) return undefined;
+  return { start, end, total };
+}
+
+function contentLength(response: Response): number | undefined {
+  const value = response.headers.get("content-length");
+  if (value === null || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value);
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date, in milliseconds. */
+function parseRetryAfter(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * A copy of a fetch error, its causes included, whose messages no longer contain the query string or
+ * userinfo (Deno nests "error sending request for url (…)" with the full URL in the cause).
+ */
+function scrub(error: unknown, target: URL, safeUrl: string, depth = 0): unknown {
+  if (!(error instanceof Error) || depth > 8) return error;
+  let message = error.message.split(target.href).join(safeUrl);
+  const secrets = [target.search];
+  if (target.username !== "" || target.password !== "") {
+    secrets.push(`${target.username}:${target.password}@`, `${target.username}@`);
+  }
+  for (const secret of secrets) {
+    if (secret.length > 1) message = message.split(secret).join("");
+  }
+  const cause = error.cause === undefined ? undefined : scrub(error.cause, target, safeUrl, depth + 1);
+  const copy = new Error(message, cause === undefined ? undefined : { cause });
+  copy.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) Object.defineProperty(copy, "code", { value: code, enumerable: true });
+  return copy;
+}
+
+/** The messages along a cause chain, e.g. "fetch failed: … Connection refused (os error 111)". */
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && depth < 8; depth++) {
+    if (!(e instanceof Error)) {
+      parts.push(String(e));
+      break;
+    }
+    const code = (e as { code?: unknown }).code;
+    parts.push(typeof code === "string" && !e.message.includes(code) ? `${e.message} (${code})` : e.message);
+    e = e.cause;
+  }
+  return parts.join(": ");
+}

@@ -1,0 +1,387 @@
+/**
+ * A loopback HTTP server with correct `Range` handling and switchable misbehaviours, for tests and
+ * benchmarks on both Deno and Bun (through `node:http`).
+ *
+ * Correct behaviour: `GET`/`HEAD`; a single `bytes=a-b`, `bytes=a-` or `bytes=-n` range gives 206 with
+ * `Content-Range: bytes a-b/size`; a range starting at or after the end gives 416 with
+ * Content-Range: bytes &#42;/size; anything else (no Range, several ranges, malformed) gives 200 with the whole
+ * object. Every response carries `Accept-Ranges: bytes` and an ETag (strong by default).
+ *
+ * Misbehaviours ({@linkcode Fault}) are set per path or for every path, optionally for a number of
+ * requests only, with `setFault`.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Readable } from "node:stream";
+import { resolve, sep } from "node:path";
+import { gzipSync } from "node:zlib";
+
+/**
+ * A misbehaviour of the server. `times` limits it to that many matching requests (default: until
+ * cleared).
+ */
+export type Fault =
+  & { times?: number }
+  & (
+    /** Answer ranged requests with 200 and the whole object. */
+    | { kind: "ignore-range" }
+    /** Answer every request with 416 and Content-Range: bytes &#42;/size. */
+    | { kind: "always-416" }
+    /** Send a different strong ETag than the object's. */
+    | { kind: "change-etag"; etag?: string }
+    /** Gzip the body of a 206 and say `Content-Encoding: gzip`. */
+    | { kind: "gzip" }
+    /** Answer with an error status (default 500) and a short text body. */
+    | { kind: "status"; status?: number }
+    /** Answer 429 (or `status`, e.g. 503 SlowDown) with `Retry-After: seconds`. */
+    | { kind: "throttle"; status?: number; retryAfter?: number }
+    /**
+     * Send the headers and half of the body, then reset the connection (RST). Bun's fetch silently
+     * re-sends a GET whose reused keep-alive connection resets, so to see the reset in a test under
+     * Bun, make the faulted request the first one on a fresh server.
+     */
+    | { kind: "reset" }
+    /** Send the headers (full Content-Length) and `bytes` body bytes (default half), then close cleanly. */
+    | { kind: "truncate"; bytes?: number }
+    /** Never answer (until the client gives up or the server closes). */
+    | { kind: "stall" }
+    /** Answer 206 with this `Content-Range` (default: the right one shifted by one byte). */
+    | { kind: "wrong-content-range"; contentRange?: string }
+    /** Answer 403 with an S3-style XML error body (`code` default `AccessDenied`). */
+    | { kind: "forbidden"; code?: string }
+    /** Answer 404 with an S3-style `NoSuchKey` XML body. */
+    | { kind: "not-found" }
+  );
+
+/** One request as the server saw and answered it. */
+export interface RequestLogEntry {
+  /** HTTP method. */
+  method: string;
+  /** Path without the query string, decoded. */
+  path: string;
+  /** Path and query string as sent. */
+  url: string;
+  /** The `Range` header, if any. */
+  range: string | undefined;
+  /** All request headers (lowercase names). */
+  headers: IncomingHttpHeaders;
+  /** Response status (0 while undecided, or when the server never answered). */
+  status: number;
+  /** Body bytes written to the socket. */
+  bytes: number;
+  /** The fault applied, if any. */
+  fault: Fault["kind"] | undefined;
+}
+
+/** Settings for {@linkcode startRangeServer}. */
+export interface RangeServerOptions {
+  /** Objects in memory by path (`"a.fits"` or `"/a.fits"`). */
+  files?: Record<string, Uint8Array> | Map<string, Uint8Array>;
+  /** A directory to serve files from (after `files`); paths cannot escape it. */
+  root?: string;
+  /** ETag style (default `"strong"`). */
+  etags?: "strong" | "weak" | "none";
+}
+
+/** A running range server. */
+export interface RangeServer {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:40123`. */
+  url: string;
+  /** Every request in arrival order; clear with `log.length = 0`. */
+  log: RequestLogEntry[];
+  /** Set (or with `null` clear) a fault for one path (`"/a.fits"` or `"a.fits"`) or, without a path, for all. */
+  setFault(fault: Fault | null, path?: string): void;
+  /** Replace or add an in-memory object (its ETag changes with its content). */
+  setFile(path: string, bytes: Uint8Array): void;
+  /** Stop listening and destroy open connections, stalled ones included. */
+  close(): Promise<void>;
+}
+
+interface ActiveFault {
+  fault: Fault;
+  remaining: number;
+}
+
+interface ObjectInfo {
+  size: number;
+  etag: string;
+  /** Bytes `start..end` inclusive, as one buffer or a stream for files on disk. */
+  slice(start: number, end: number): Uint8Array | Readable;
+}
+
+/**
+ * Start a range server on 127.0.0.1 with an ephemeral port.
+ *
+ * @param options Objects to serve and ETag style.
+ * @returns The server: base URL, request log, fault switch and `close()`.
+ *
+ * @example Serving one object and failing its first two requests
+ * ```ts ignore
+ * const server = await startRangeServer({ files: { "a.fits": bytes } });
+ * server.setFault({ kind: "status", status: 500, times: 2 }, "/a.fits");
+ * const response = await fetch(`${server.url}/a.fits`, { headers: { range: "bytes=0-9" } });
+ * await server.close();
+ * ```
+ */
+export async function startRangeServer(options: RangeServerOptions = {}): Promise<RangeServer> {
+  const files = new Map<string, Uint8Array>();
+  for (
+    const [path, bytes] of options.files instanceof Map ? options.files : Object.entries(options.files ?? {})
+  ) {
+    files.set(normalizePath(path), bytes);
+  }
+  const root = options.root === undefined ? undefined : resolve(options.root);
+  const etags = options.etags ?? "strong";
+  const faults = new Map<string | undefined, ActiveFault>();
+  const log: RequestLogEntry[] = [];
+  const sockets = new Set<Socket>();
+
+  const lookup = async (path: string): Promise<ObjectInfo | undefined> => {
+    const bytes = files.get(path);
+    if (bytes !== undefined) {
+      const hash = createHash("sha1").update(bytes).digest("hex").slice(0, 16);
+      return { size: bytes.length, etag: hash, slice: (start, end) => bytes.subarray(start, end + 1) };
+    }
+    if (root === undefined) return undefined;
+    const full = resolve(root, "." + path);
+    if (!full.startsWith(root + sep)) return undefined;
+    try {
+      const info = await stat(full);
+      if (!info.isFile()) return undefined;
+      return {
+        size: info.size,
+        etag: `${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}`,
+        slice: (start, end) => createReadStream(full, { start, end }),
+      };
+    } catch {
+      return undefined;
+    }
+  };
+
+  const takeFault = (path: string): Fault | undefined => {
+    for (const key of [path, undefined]) {
+      const active = faults.get(key);
+      if (active === undefined) continue;
+      active.remaining--;
+      if (active.remaining <= 0) faults.delete(key);
+      return active.fault;
+    }
+    return undefined;
+  };
+
+  const server = createServer((request, response) => {
+    const rawUrl = request.url ?? "/";
+    const query = rawUrl.indexOf("?");
+    const path = normalizePath(decodeURIComponent(query < 0 ? rawUrl : rawUrl.slice(0, query)));
+    const entry: RequestLogEntry = {
+      method: request.method ?? "GET",
+      path,
+      url: rawUrl,
+      range: request.headers.range,
+      headers: request.headers,
+      status: 0,
+      bytes: 0,
+      fault: undefined,
+    };
+    log.push(entry);
+    const fault = takeFault(path);
+    entry.fault = fault?.kind;
+    respond(entry, fault, request.headers.range, response).catch(() => {
+      // The client went away or the test closed the server: nothing left to answer.
+      response.destroy();
+    });
+  });
+
+  const send = (
+    entry: RequestLogEntry,
+    response: ServerResponse,
+    status: number,
+    headers: Record<string, string | number>,
+    body?: Uint8Array | string,
+  ): void => {
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body ?? new Uint8Array(0);
+    entry.status = status;
+    response.writeHead(status, { "content-length": bytes.length, ...headers });
+    if (entry.method === "HEAD") {
+      response.end();
+      return;
+    }
+    entry.bytes = bytes.length;
+    response.end(bytes);
+  };
+
+  const respond = async (
+    entry: RequestLogEntry,
+    fault: Fault | undefined,
+    rangeHeader: string | undefined,
+    response: ServerResponse,
+  ): Promise<void> => {
+    if (fault?.kind === "stall") return;
+    if (fault?.kind === "status") {
+      return send(entry, response, fault.status ?? 500, { "content-type": "text/plain" }, "injected failure");
+    }
+    if (fault?.kind === "throttle") {
+      return send(entry, response, fault.status ?? 429, {
+        "content-type": "application/xml",
+        "retry-after": fault.retryAfter ?? 1,
+      }, s3Error("SlowDown", "Please reduce your request rate."));
+    }
+    if (fault?.kind === "forbidden") {
+      const code = fault.code ?? "AccessDenied";
+      return send(
+        entry,
+        response,
+        403,
+        { "content-type": "application/xml" },
+        s3Error(code, "Access Denied"),
+      );
+    }
+    const object = fault?.kind === "not-found" ? undefined : await lookup(entry.path);
+    if (object === undefined) {
+      return send(
+        entry,
+        response,
+        404,
+        { "content-type": "application/xml" },
+        s3Error("NoSuchKey", "The specified key does not exist."),
+      );
+    }
+    if (entry.method !== "GET" && entry.method !== "HEAD") {
+      return send(entry, response, 405, { allow: "GET, HEAD" });
+    }
+    const headers: Record<string, string | number> = {
+      "accept-ranges": "bytes",
+      "content-type": "application/octet-stream",
+    };
+    const tag = fault?.kind === "change-etag" ? fault.etag ?? `changed-${object.etag}` : object.etag;
+    if (etags === "strong") headers.etag = `"${tag}"`;
+    if (etags === "weak") headers.etag = `W/"${tag}"`;
+
+    const range = fault?.kind === "ignore-range" ? undefined : parseRange(rangeHeader, object.size);
+    if (fault?.kind === "always-416" || range === "unsatisfiable") {
+      return send(entry, response, 416, { "content-range": `bytes */${object.size}`, ...headers });
+    }
+    if (range === undefined) {
+      return sendBody(entry, response, 200, headers, object, 0, object.size - 1, fault);
+    }
+    headers["content-range"] = fault?.kind === "wrong-content-range"
+      ? fault.contentRange ?? `bytes ${range.start + 1}-${range.end + 1}/${object.size}`
+      : `bytes ${range.start}-${range.end}/${object.size}`;
+    if (fault?.kind === "gzip") {
+      const plain = await toBytes(object.slice(range.start, range.end));
+      return send(entry, response, 206, { ...headers, "content-encoding": "gzip" }, gzipSync(plain));
+    }
+    return sendBody(entry, response, 206, headers, object, range.start, range.end, fault);
+  };
+
+  const sendBody = async (
+    entry: RequestLogEntry,
+    response: ServerResponse,
+    status: number,
+    headers: Record<string, string | number>,
+    object: ObjectInfo,
+    start: number,
+    end: number,
+    fault: Fault | undefined,
+  ): Promise<void> => {
+    const length = end - start + 1;
+    if (entry.method === "HEAD") {
+      return send(entry, response, status, { ...headers, "content-length": length });
+    }
+    if (fault?.kind !== "reset" && fault?.kind !== "truncate") {
+      const body = object.slice(start, end);
+      if (body instanceof Uint8Array) return send(entry, response, status, headers, body);
+      entry.status = status;
+      response.writeHead(status, { "content-length": length, ...headers });
+      for await (const chunk of body) {
+        entry.bytes += (chunk as Uint8Array).length;
+        if (!response.write(chunk)) await new Promise((done) => response.once("drain", done));
+      }
+      response.end();
+      return;
+    }
+    // Send part of the body behind a full Content-Length, then cut the connection.
+    const partial = fault.kind === "truncate" && fault.bytes !== undefined
+      ? fault.bytes
+      : Math.floor(length / 2);
+    const bytes = (await toBytes(object.slice(start, end))).subarray(0, partial);
+    entry.status = status;
+    response.writeHead(status, { "content-length": length, ...headers });
+    entry.bytes = bytes.length;
+    response.write(bytes);
+    await new Promise<void>((flushed) => response.write(new Uint8Array(0), () => flushed()));
+    const socket = response.socket;
+    if (fault.kind === "reset" && socket !== null && typeof socket.resetAndDestroy === "function") {
+      socket.resetAndDestroy();
+    } else {
+      socket?.end();
+    }
+  };
+
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", () => listening()));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("Cannot start range server: no port");
+
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    log,
+    setFault(fault: Fault | null, path?: string): void {
+      const key = path === undefined ? undefined : normalizePath(path);
+      if (fault === null) faults.delete(key);
+      else faults.set(key, { fault, remaining: fault.times ?? Infinity });
+    },
+    setFile(path: string, bytes: Uint8Array): void {
+      files.set(normalizePath(path), bytes);
+    },
+    close(): Promise<void> {
+      return new Promise<void>((closed) => {
+        server.close(() => closed());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}
+
+function normalizePath(path: string): string {
+  return path.startsWith("/") ? path : "/" + path;
+}
+
+/** Parse a single-range `Range` header; `undefined` means "serve the whole object". */
+function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | "unsatisfiable" | undefined {
+  const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (match === null || (match[1] === "" && match[2] === "")) return undefined;
+  if (match[1] === "") {
+    const suffix = Number(match[2]);
+    if (suffix === 0) return "unsatisfiable";
+    return size === 0 ? "unsatisfiable" : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === "" ? size - 1 : Number(match[2]);
+  if (end < start) return undefined;
+  if (start >= size) return "unsatisfiable";
+  return { start, end: Math.min(end, size - 1) };
+}
+
+async function toBytes(body: Uint8Array | Readable): Promise<Uint8Array> {
+  if (body instanceof Uint8Array) return body;
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk as Uint8Array);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+function s3Error(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>` +
+    `<RequestId>LOOPBACK</RequestId></Error>`;
+}

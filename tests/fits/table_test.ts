@@ -1,0 +1,451 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { isCloudFitsError } from "../../src/errors.ts";
+import { parseHeader } from "../../src/fits/header.ts";
+import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
+import {
+  describeTable,
+  readTableCell,
+  readTableRows,
+  rowsToJson,
+  tableCell,
+  tableColumnToJson,
+} from "../../src/fits/table.ts";
+import { walkHdus } from "../../src/fits/walk.ts";
+import { memorySource } from "../../src/source/memory.ts";
+import type { ByteRange, ByteSource } from "../../src/source/types.ts";
+
+const testdata = fileURLToPath(new URL("../../testdata/", import.meta.url));
+
+interface ExpectedRows {
+  start: number;
+  stop: number;
+  columns: Record<string, unknown[]>;
+}
+
+async function openFixture(
+  name: string,
+): Promise<{ source: ByteSource; hdus: Hdu[]; expected: ExpectedRows[][] }> {
+  const bytes = new Uint8Array(readFileSync(`${testdata}${name}.fits`));
+  const json = JSON.parse(readFileSync(`${testdata}${name}.expected.json`, "utf8"));
+  const source = memorySource(bytes, name);
+  const { hdus } = await walkHdus(source);
+  const expected = json.hdus.map((hdu: { rows?: ExpectedRows[] }) => hdu.rows ?? []);
+  return { source, hdus, expected };
+}
+
+/** Wrap a source and record every read. */
+function counting(inner: ByteSource): { source: ByteSource; reads: ByteRange[] } {
+  const reads: ByteRange[] = [];
+  const source: ByteSource = {
+    name: inner.name,
+    get size() {
+      return inner.size;
+    },
+    read(offset, length, options) {
+      reads.push({ offset, length });
+      return inner.read(offset, length, options);
+    },
+  };
+  return { source, reads };
+}
+
+function card(keyword: string, value: string | number | boolean): string {
+  const text = typeof value === "string"
+    ? `'${value.padEnd(8)}'`
+    : typeof value === "boolean"
+    ? (value ? "T" : "F").padStart(20)
+    : String(value).padStart(20);
+  return `${keyword.padEnd(8)}= ${text}`.padEnd(80);
+}
+
+function headerBytes(cards: string[]): Uint8Array {
+  const text = [...cards, "END"].map((c) => c.padEnd(80)).join("");
+  return new TextEncoder().encode(text.padEnd(Math.ceil(text.length / 2880) * 2880));
+}
+
+const PRIMARY = headerBytes([
+  card("SIMPLE", true),
+  card("BITPIX", 8),
+  card("NAXIS", 0),
+  card("EXTEND", true),
+]);
+
+/** A BINTABLE HDU at offset 2880, after an empty primary; columns are [TTYPE, TFORM] pairs. */
+function binTable(
+  rowBytes: number,
+  rows: number,
+  columns: [string, string][],
+  extra: string[] = [],
+  pcount = 0,
+): { header: Uint8Array; hdu: Hdu } {
+  const cards = [
+    card("XTENSION", "BINTABLE"),
+    card("BITPIX", 8),
+    card("NAXIS", 2),
+    card("NAXIS1", rowBytes),
+    card("NAXIS2", rows),
+    card("PCOUNT", pcount),
+    card("GCOUNT", 1),
+    card("TFIELDS", columns.length),
+    ...columns.flatMap(([name, form], i) => [card(`TTYPE${i + 1}`, name), card(`TFORM${i + 1}`, form)]),
+    ...extra,
+  ];
+  const header = headerBytes(cards);
+  return { header, hdu: describeHdu(parseHeader(header, { offset: 2880 }), 1, 2880) };
+}
+
+function fileOf(header: Uint8Array, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2880 + header.length + Math.ceil(data.length / 2880) * 2880);
+  out.set(PRIMARY);
+  out.set(header, 2880);
+  out.set(data, 2880 + header.length);
+  return out;
+}
+
+for (const [name, hduIndex] of [["table_all", 1], ["tess_cube", 2]] as const) {
+  test(`readTableRows matches astropy for every column of ${name} HDU ${hduIndex}`, async () => {
+    const { source, hdus, expected } = await openFixture(name);
+    const hdu = hdus[hduIndex];
+    assert.ok(expected[hduIndex].length > 0);
+    for (const rows of expected[hduIndex]) {
+      const { source: counted, reads } = counting(source);
+      const result = await readTableRows(counted, hdu, { start: rows.start, stop: rows.stop });
+      const json = rowsToJson(result);
+      assert.deepEqual(Object.keys(json), Object.keys(rows.columns));
+      for (const [column, values] of Object.entries(rows.columns)) {
+        assert.deepEqual(json[column], values, `${name} column ${column} rows [${rows.start}, ${rows.stop})`);
+      }
+      // The rows are one request; VLA heaps one more.
+      const hasVla = describeTable(hdu).columns.some((c) => c.elementType !== null);
+      assert.equal(reads.length, hasVla ? 2 : 1);
+      assert.equal(reads[0].offset, hdu.dataOffset + rows.start * describeTable(hdu).rowBytes);
+    }
+  });
+}
+
+test("describeTable lays out every TFORM of table_all with exact scaling and VLA details", async () => {
+  const { hdus } = await openFixture("table_all");
+  const table = describeTable(hdus[1]);
+  const byName = Object.fromEntries(table.columns.map((c) => [c.name, c]));
+  assert.equal(table.kind, "BINTABLE");
+  assert.equal(table.rowCount, 5);
+  assert.equal(table.rowBytes, hdus[1].axes[0]);
+  // THEAP leaves a 37-byte gap after the rows.
+  assert.equal(table.heapOffset, table.rowBytes * table.rowCount + 37);
+  assert.equal(table.heapSize, hdus[1].dataSize - table.heapOffset);
+  let offset = 0;
+  for (const column of table.columns) {
+    assert.equal(column.offset, offset, column.name);
+    offset += column.width;
+  }
+  assert.equal(offset, table.rowBytes);
+  assert.deepEqual(
+    table.columns.map((c) => [c.name, c.width, c.dtype]),
+    [
+      ["FLAG", 1, "bool"],
+      ["FLAGS3", 3, "bool"],
+      ["BITS", 2, "bit"],
+      ["BYTE", 1, "uint8"],
+      ["SHORT", 2, "int16"],
+      ["INT", 4, "int32"],
+      ["LONG", 8, "int64"],
+      ["NAME", 8, "string"],
+      ["CODES", 12, "string"],
+      ["FLOAT", 4, "float32"],
+      ["DOUBLE", 8, "float64"],
+      ["CPLX", 8, "complex64"],
+      ["DCPLX", 32, "complex128"],
+      ["VEC3", 12, "float32"],
+      ["MATRIX", 24, "int32"],
+      ["U16", 2, "uint16"],
+      ["U32", 4, "uint32"],
+      ["U64", 8, "uint64"],
+      ["I8", 1, "int8"],
+      ["SCALED", 2, "float64"],
+      ["WITHNULL", 4, "int32"],
+      ["EMPTY", 0, "int32"],
+      ["VLA_J", 8, "int32"],
+      ["VLA_E", 8, "float32"],
+      ["VLA_D", 16, "float64"],
+      ["VLA_S", 8, "string"],
+    ],
+  );
+  assert.equal(byName.U64.tzero, 2n ** 63n);
+  assert.equal(byName.WITHNULL.tnull, -999);
+  assert.deepEqual(byName.MATRIX.tdim, [3, 2]);
+  assert.deepEqual(byName.MATRIX.shape, [2, 3]);
+  assert.deepEqual(byName.CODES.shape, [3]);
+  assert.deepEqual(byName.EMPTY.shape, [0]);
+  assert.deepEqual([byName.VLA_D.typeCode, byName.VLA_D.elementType, byName.VLA_D.emax], ["Q", "D", 3]);
+  assert.deepEqual([byName.VLA_J.typeCode, byName.VLA_J.elementType, byName.VLA_J.emax], ["P", "J", 6]);
+  assert.equal(byName.SCALED.tscal, 0.01);
+});
+
+test("readTableRows decodes into typed arrays by dtype, with a TNULL mask", async () => {
+  const { source, hdus } = await openFixture("table_all");
+  const { columns } = await readTableRows(source, hdus[1]);
+  const classes = Object.fromEntries(
+    ["BYTE", "SHORT", "LONG", "U16", "U32", "U64", "I8", "SCALED", "FLOAT"].map((
+      name,
+    ) => [
+      name,
+      columns[name].kind === "number" ? columns[name].values.constructor.name : columns[name].kind,
+    ]),
+  );
+  assert.deepEqual(classes, {
+    BYTE: "Uint8Array",
+    SHORT: "Int16Array",
+    LONG: "BigInt64Array",
+    U16: "Uint16Array",
+    U32: "Uint32Array",
+    U64: "BigUint64Array",
+    I8: "Int8Array",
+    SCALED: "Float64Array",
+    FLOAT: "Float32Array",
+  });
+  const withNull = columns.WITHNULL;
+  assert.equal(withNull.kind, "number");
+  assert.deepEqual(withNull.kind === "number" && withNull.nulls, new Uint8Array([0, 1, 0, 1, 0]));
+  assert.equal(tableCell(withNull, 1), null);
+  assert.equal(tableCell(withNull, 2), 3);
+  assert.equal(tableCell(columns.U64, 3), 2n ** 63n);
+  assert.deepEqual(tableCell(columns.VLA_J, 0), new Int32Array([1, 2, 3]));
+  assert.deepEqual(tableCell(columns.CODES, 2), ["1234", "5", "6 7"]);
+  assert.deepEqual(tableCell(columns.FLAG, 2), null);
+  assert.deepEqual(tableColumnToJson(columns.MATRIX)[0], [[-100, -89, -78], [-67, -56, -45]]);
+  assert.throws(() => tableCell(withNull, 5), RangeError);
+});
+
+test("column selection is case-insensitive or by 1-based number, and VLAs cost one heap request", async () => {
+  const { source: file, hdus } = await openFixture("table_all");
+  const { source, reads } = counting(file);
+  const rows = await readTableRows(source, hdus[1], { start: 1, stop: 4, columns: ["vla_d", 1, "Name"] });
+  assert.deepEqual(Object.keys(rows.columns), ["VLA_D", "FLAG", "NAME"]);
+  assert.deepEqual(rowsToJson(rows), {
+    VLA_D: [[], [2], ["-Infinity", 0, 5.5]],
+    FLAG: [false, null, true],
+    NAME: ["be ta", "", "  lead"],
+  });
+  assert.equal(reads.length, 2);
+  // The heap read lies entirely inside the heap (after the THEAP gap).
+  const table = describeTable(hdus[1]);
+  assert.ok(reads[1].offset >= hdus[1].dataOffset + table.heapOffset);
+  assert.ok(reads[1].offset + reads[1].length <= hdus[1].dataOffset + hdus[1].dataSize);
+
+  reads.length = 0;
+  await readTableRows(source, hdus[1], { start: 0, stop: 5, columns: ["SHORT", "DOUBLE"] });
+  assert.equal(reads.length, 1, "no heap read without VLA columns");
+
+  await assert.rejects(
+    readTableRows(source, hdus[1], { columns: ["NOPE"] }),
+    (e: unknown) => isCloudFitsError(e, "NOT_FOUND") && /NOPE/.test(e.message) && /VLA_S/.test(e.message),
+  );
+  await assert.rejects(
+    readTableRows(source, hdus[1], { columns: [27] }),
+    (e) => isCloudFitsError(e, "NOT_FOUND"),
+  );
+});
+
+test("readTableCell reads one cell with one request (two for a VLA)", async () => {
+  const { source: file, hdus } = await openFixture("table_all");
+  const { source, reads } = counting(file);
+  assert.equal(await readTableCell(source, hdus[1], 4, "U64"), 2n ** 64n - 1n);
+  assert.equal(reads.length, 1);
+  assert.equal(reads[0].length, 8);
+  assert.deepEqual(await readTableCell(source, hdus[1], 2, "VLA_S"), "variable length");
+  assert.equal(reads.length, 3);
+  await assert.rejects(readTableCell(source, hdus[1], 5, 1), (e) => isCloudFitsError(e, "OUT_OF_RANGE"));
+});
+
+test("reading 10 rows of 3 columns of a wide table is one request of at most 10 row widths", async () => {
+  const columns: [string, string][] = Array.from({ length: 200 }, (_, i) => [`C${i}`, "D"]);
+  const rowBytes = 200 * 8;
+  const rows = 1000;
+  const data = new Uint8Array(rowBytes * rows);
+  const view = new DataView(data.buffer);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < 200; c++) view.setFloat64(r * rowBytes + c * 8, r * 1000 + c);
+  }
+  const { header, hdu } = binTable(rowBytes, rows, columns);
+  const { source, reads } = counting(memorySource(fileOf(header, data)));
+  const result = await readTableRows(source, hdu, { start: 0, stop: 10, columns: ["C3", "C50", "C120"] });
+  assert.equal(reads.length, 1);
+  assert.ok(reads[0].length <= 10 * rowBytes);
+  assert.deepEqual(reads[0], { offset: hdu.dataOffset + 3 * 8, length: 9 * rowBytes + (121 - 3) * 8 });
+  assert.deepEqual(
+    rowsToJson(result).C50,
+    Array.from({ length: 10 }, (_, r) => r * 1000 + 50),
+  );
+});
+
+test("rows far wider than the gap budget are read column by column, row by row", async () => {
+  // Two 40 kB string columns surround two narrow ones; rows are ~80 kB.
+  const columns: [string, string][] = [["PAD1", "40000A"], ["ID", "J"], ["PAD2", "40000A"], ["X", "E"]];
+  const rowBytes = 80008;
+  const rows = 20;
+  const data = new Uint8Array(rowBytes * rows);
+  const view = new DataView(data.buffer);
+  for (let r = 0; r < rows; r++) {
+    view.setInt32(r * rowBytes + 40000, r);
+    view.setFloat32(r * rowBytes + 80004, r / 2);
+  }
+  const { header, hdu } = binTable(rowBytes, rows, columns);
+  const { source, reads } = counting(memorySource(fileOf(header, data)));
+  const result = await readTableRows(source, hdu, { start: 5, stop: 8, columns: ["ID", "X"] });
+  assert.deepEqual(rowsToJson(result), { ID: [5, 6, 7], X: [2.5, 3, 3.5] });
+  // The X of row r and the ID of row r + 1 are 40 kB apart: each cell is its own request.
+  const base = hdu.dataOffset;
+  assert.deepEqual(
+    reads.sort((a, b) => a.offset - b.offset),
+    [5, 6, 7].flatMap((r) => [
+      { offset: base + r * rowBytes + 40000, length: 4 },
+      { offset: base + r * rowBytes + 80004, length: 4 },
+    ]),
+  );
+});
+
+test("row 5 of a million-row table reads only that row", async () => {
+  const rowBytes = 12;
+  const rows = 1_000_000;
+  const { header, hdu } = binTable(rowBytes, rows, [["ROW", "J"], ["HALF", "D"]]);
+  const dataOffset = 2880 + header.length;
+  // A virtual file: rows are computed on demand, so nothing of the 12 MB is ever built.
+  const virtual: ByteSource = {
+    name: "virtual",
+    size: dataOffset + Math.ceil((rowBytes * rows) / 2880) * 2880,
+    read(offset, length) {
+      const out = new Uint8Array(length);
+      const view = new DataView(out.buffer);
+      for (let i = 0; i < length; i++) {
+        const at = offset + i;
+        if (at < 2880) out[i] = PRIMARY[at];
+        else if (at < dataOffset) out[i] = header[at - 2880];
+      }
+      const first = Math.max(0, Math.floor((offset - dataOffset) / rowBytes));
+      for (let r = first; dataOffset + r * rowBytes < offset + length && r < rows; r++) {
+        const row = new DataView(new ArrayBuffer(rowBytes));
+        row.setInt32(0, r);
+        row.setFloat64(4, r / 2);
+        for (let b = 0; b < rowBytes; b++) {
+          const at = dataOffset + r * rowBytes + b - offset;
+          if (at >= 0 && at < length) view.setUint8(at, row.getUint8(b));
+        }
+      }
+      return Promise.resolve(out);
+    },
+  };
+  const { source, reads } = counting(virtual);
+  const result = await readTableRows(source, hdu, { start: 5, stop: 6 });
+  assert.deepEqual(rowsToJson(result), { ROW: [5], HALF: [2.5] });
+  assert.deepEqual(reads, [{ offset: dataOffset + 5 * rowBytes, length: rowBytes }]);
+  assert.equal(await readTableCell(source, hdu, 999_999, "half"), 499_999.5);
+  assert.deepEqual(reads[1], { offset: dataOffset + 999_999 * rowBytes + 4, length: 8 });
+  await assert.rejects(
+    readTableRows(source, hdu, { start: 999_999, stop: 1_000_001 }),
+    (e: unknown) => isCloudFitsError(e, "OUT_OF_RANGE") && /0-based, stop exclusive/.test(e.message),
+  );
+  assert.equal(reads.length, 2);
+});
+
+test("Q descriptors are two int64, not two int32", async () => {
+  // Row 0: 2 elements at heap offset 0; row 1: 1 element at heap offset 8.
+  const { header, hdu } = binTable(16, 2, [["Q", "QJ(2)"]], [], 12);
+  const data = new Uint8Array(32 + 12);
+  const view = new DataView(data.buffer);
+  view.setBigUint64(0, 2n);
+  view.setBigUint64(8, 0n);
+  view.setBigUint64(16, 1n);
+  view.setBigUint64(24, 8n);
+  view.setInt32(32, 7);
+  view.setInt32(36, -8);
+  view.setInt32(40, 9);
+  const result = await readTableRows(memorySource(fileOf(header, data)), hdu);
+  assert.deepEqual(rowsToJson(result), { Q: [[7, -8], [9]] });
+});
+
+test("describeTable rejects a bad TFORM, naming keyword, value and offset", () => {
+  const { hdu } = binTable(12, 1, [["A", "J"], ["B", "D"], ["C", "9Z"]]);
+  assert.throws(() => describeTable(hdu), (e: unknown) => {
+    // TFORM3 is the 14th card of the extension header, which starts at 2880.
+    const offset = 2880 + 13 * 80;
+    return isCloudFitsError(e, "BAD_HEADER") && e.offset === offset &&
+      e.message === `Cannot parse TFORM3 '9Z' at offset ${offset}: unknown type code Z`;
+  });
+  const trailing = binTable(4, 1, [["A", "1JX"]]).hdu;
+  assert.throws(
+    () => describeTable(trailing),
+    (e: unknown) => isCloudFitsError(e, "BAD_HEADER") && /TFORM1/.test(e.message),
+  );
+});
+
+test("describeTable rejects widths that do not sum to NAXIS1, and TDIM beyond the repeat count", () => {
+  const { hdu } = binTable(10, 1, [["A", "J"], ["B", "D"]]);
+  assert.throws(
+    () => describeTable(hdu),
+    (e: unknown) => isCloudFitsError(e, "BAD_HEADER") && /sum to 12 bytes but NAXIS1 is 10/.test(e.message),
+  );
+  const tdim = binTable(24, 1, [["M", "6J"]], [card("TDIM1", "(4,2)")]).hdu;
+  assert.throws(
+    () => describeTable(tdim),
+    (e: unknown) =>
+      isCloudFitsError(e, "BAD_HEADER") &&
+      /TDIM1 '\(4,2\)'.*8 elements exceed the repeat count 6/.test(e.message),
+  );
+  const image = { ...hdu, type: "IMAGE" as const };
+  assert.throws(() => describeTable(image), (e: unknown) => isCloudFitsError(e, "USAGE"));
+});
+
+test("a VLA descriptor pointing outside the heap fails before any heap read", async () => {
+  const { header, hdu } = binTable(8, 2, [["V", "PJ(4)"]], [], 16);
+  const data = new Uint8Array(16 + 16);
+  const view = new DataView(data.buffer);
+  view.setUint32(0, 2); // row 0: 2 elements at 0 — fine
+  view.setUint32(4, 0);
+  view.setUint32(8, 3); // row 1: 3 elements at 8 → ends at 20 > 16
+  view.setUint32(12, 8);
+  const { source, reads } = counting(memorySource(fileOf(header, data)));
+  await assert.rejects(readTableRows(source, hdu), (e: unknown) => {
+    const offset = hdu.dataOffset + 8;
+    return isCloudFitsError(e, "BAD_HEADER") && e.offset === offset &&
+      /row 1 of column 1 \(V\)/.test(e.message) &&
+      e.message.includes(`offset ${offset}`);
+  });
+  assert.equal(reads.length, 1, "only the rows were read");
+  assert.deepEqual(rowsToJson(await readTableRows(source, hdu, { stop: 1 })), { V: [[0, 0]] });
+});
+
+test("a heap claiming 1 TB is refused without reading or allocating it", async () => {
+  const terabyte = 1e12;
+  const { header, hdu } = binTable(8, 1, [["V", "PB"]], [], terabyte);
+  assert.equal(hdu.dataSize, 8 + terabyte);
+  const data = new Uint8Array(8);
+  new DataView(data.buffer).setUint32(0, 900_000_000_000); // 900 GB of bytes inside the claimed heap
+  const { source, reads } = counting(memorySource(fileOf(header, data)));
+  assert.equal(describeTable(hdu).heapSize, terabyte);
+  await assert.rejects(
+    readTableRows(source, hdu),
+    (e: unknown) => isCloudFitsError(e, "TRUNCATED") && /heap of HDU 1/.test(e.message),
+  );
+  assert.deepEqual(reads, [{ offset: hdu.dataOffset, length: 8 }]);
+});
+
+test("columns without a name are keyed by number, and zero-width columns give empty cells", async () => {
+  const zeros: [string, string][] = [["Z", "0D"], ["ZA", "0A"], ["ZX", "0X"], ["ZP", "0PJ"], ["ZL", "0L"]];
+  const { header, hdu } = binTable(6, 2, [["", "I"], ["", "J"], ...zeros]);
+  const data = new Uint8Array([0, 1, 0, 0, 0, 2, 0, 3, 0, 0, 0, 4]);
+  const { source, reads } = counting(memorySource(fileOf(header, data)));
+  const result = await readTableRows(source, hdu);
+  const empty = { Z: [[], []], ZA: [[], []], ZX: [[], []], ZP: [[], []], ZL: [[], []] };
+  assert.deepEqual(rowsToJson(result), { col1: [1, 3], col2: [2, 4], ...empty });
+  assert.deepEqual(tableCell(result.columns.Z, 1), new Float64Array(0));
+  assert.equal(reads.length, 1);
+  reads.length = 0;
+  assert.deepEqual(
+    rowsToJson(await readTableRows(source, hdu, { columns: ["Z", "ZA", "ZX", "ZP", "ZL"] })),
+    empty,
+  );
+  assert.equal(reads.length, 0);
+});

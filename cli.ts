@@ -1,22 +1,97 @@
 /**
- * The `cloudfits` command line.
+ * The `cloudfits` command line: list, print headers, cut out image sections and table rows, index and
+ * verify FITS files on local disks and object storage.
+ *
+ * Targets use cfitsio's extended filename syntax: `FILE[HDU][section]` or `FILE[HDU][col A;B]`.
+ *
+ * @example Run it as a library function
+ * ```ts ignore
+ * import { main } from "@cloudfits/core/cli";
+ *
+ * process.exitCode = await main(["ls", "testdata/mef_images.fits"]);
+ * ```
  *
  * @module
  */
+import process from "node:process";
+import { CloudFitsError, isCloudFitsError } from "./src/errors.ts";
+import { EXIT, exitCodeFor } from "./src/exit_codes.ts";
+import { runCommand } from "./cli/commands.ts";
+import { type CliIo, nodeIo } from "./cli/io.ts";
+import { VERSION } from "./src/version.ts";
+
+const USAGE = `cloudfits ${VERSION} — read FITS files on disk or object storage with few, small range requests
+
+Usage: cloudfits COMMAND [options] TARGET...
+
+Commands:
+  ls TARGET...            list files and HDUs (or: ls --index INDEX)
+  header TARGET[HDU]      print header cards (-k KEY,... for a table across HDUs and files)
+  cutout TARGET[HDU][x1:x2,y1:y2,...] -o OUT
+                          image section → FITS, JSON or PNG (FITS order, 1-based, inclusive)
+  table TARGET[HDU][col A;B] --rows A:B
+                          table rows → CSV, JSON or NDJSON (rows 1-based, inclusive)
+  index SOURCE... -o INDEX [--data-url PREFIX]
+                          write a cloudfits index of local files or remote objects
+  verify --index INDEX    check indexed files against their sources
+  demo                    run the tutorial on the bundled test files (no cloud account needed)
+
+TARGET is a local path, file://, https://, s3://BUCKET/KEY, gs://BUCKET/KEY or az://CONTAINER/BLOB.
+
+Common options:
+  --format FMT            json, text, tsv, csv, ndjson, fits or png (by command); --json = --format json
+  --index INDEX           read structure from a cloudfits index instead of the file's headers
+  --profile NAME          AWS profile;  --region REGION;  --endpoint-url URL (S3-compatible services)
+  --no-sign-request       anonymous S3 access;  --request-payer requester  (you pay for the requests)
+  --verbose               print each request (method, URL without secrets, range, status, bytes, ms)
+  -h, --help              help for a command;  --version
+
+Exit codes: 0 ok, 1 other/network, 2 usage, 3 not found, 4 auth/permission, 5 bad or stale data,
+6 some files failed.
+
+Run 'cloudfits COMMAND --help' for examples.`;
 
 /**
- * Run the command line with the given arguments.
+ * Run the command line with the given arguments and streams.
  *
  * @param args Arguments without the program name.
- * @returns The process exit code.
+ * @param io Where output goes and where the environment comes from (defaults to the process's).
+ * @returns The process exit code (see `EXIT`).
  *
  * @example
  * ```ts ignore
  * import { main } from "@cloudfits/core/cli";
- * process.exitCode = await main(["--version"]);
+ *
+ * process.exitCode = await main(["header", "testdata/primary_only.fits[0]", "--json"]);
  * ```
  */
-export function main(args: string[]): Promise<number> {
-  console.log(args.length === 0 ? "cloudfits" : args.join(" "));
-  return Promise.resolve(0);
+export async function main(args: string[], io: CliIo = nodeIo()): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+      await io.out(USAGE + "\n");
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (command === "--version" || command === "-V" || command === "version") {
+      await io.out(`cloudfits ${VERSION}\n`);
+      return EXIT.ok;
+    }
+    return await runCommand(command, rest, io);
+  } catch (error) {
+    await io.err(`error: ${describe(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+function describe(error: unknown): string {
+  if (isCloudFitsError(error)) return error.message;
+  if (error instanceof TypeError && (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    return `${error.message} (see 'cloudfits --help')`;
+  }
+  if (error instanceof CloudFitsError || error instanceof Error) return error.message;
+  return String(error);
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,0 +1,167 @@
+import { CloudFitsError } from "../src/errors.ts";
+import { EXIT } from "../src/exit_codes.ts";
+import type { Hdu } from "../src/fits/layout.ts";
+import { findHdu } from "../src/fits/layout.ts";
+import { buildHeader, formatCard } from "../src/fits/write.ts";
+import { arrayToJson, hduShape, type NumericArray } from "../src/json.ts";
+import { fitsSectionToNumpy, type SectionAxis } from "../src/plan/fits_section.ts";
+import { encodePng, type Stretch } from "../src/png.ts";
+import type { CliIo } from "./io.ts";
+import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
+import { toJson } from "./format.ts";
+import { openTarget } from "./open_target.ts";
+
+/**
+ * `cloudfits cutout TARGET[HDU][section] -o OUT`: an image section as FITS, JSON or PNG.
+ *
+ * @param args Arguments after `cutout`.
+ * @param io The process I/O.
+ * @returns The exit code.
+ */
+export async function runCutout(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    hdu: { type: "string" },
+    section: { type: "string" },
+    output: { type: "string", short: "o" },
+    stretch: { type: "string" },
+    force: { type: "boolean", short: "f" },
+  });
+  if (positionals.length !== 1) {
+    throw new CloudFitsError("USAGE", "cutout takes one TARGET, e.g. cube.fits[1][1:10,1:10]");
+  }
+  const output = (values.output as string | undefined) ?? "-";
+  const inferred = output.endsWith(".png")
+    ? "png"
+    : output.endsWith(".json")
+    ? "json"
+    : output === "-"
+    ? "json"
+    : "fits";
+  const format = outputFormat(values, ["fits", "json", "png"], inferred);
+  const stretch = ((values.stretch as string | undefined) ?? "zscale") as Stretch;
+  if (stretch !== "zscale" && stretch !== "asinh") {
+    throw new CloudFitsError("USAGE", `Unknown --stretch '${stretch}': expected zscale or asinh`);
+  }
+
+  const opened = await openTarget(positionals[0], values as CommonValues, io);
+  try {
+    const { target, fits } = opened;
+    const hdu = target.hdu === undefined
+      ? fits.hdus.find((h) => h.dataSize > 0 && (h.type === "PRIMARY" || h.type === "IMAGE"))
+      : typeof target.hdu === "number"
+      ? findHdu([...fits.hdus], target.hdu)
+      : findHdu([...fits.hdus], target.hdu.extname, target.hdu.extver);
+    if (!hdu) throw new CloudFitsError("NOT_FOUND", `No image HDU with data in ${opened.name}`);
+    const shape = hduShape(hdu);
+    const spec = fitsSectionToNumpy(target.section ?? "", shape);
+    const handle = fits.hdu(hdu.index);
+    let bytes: Uint8Array;
+    if (format === "fits") {
+      const raw = await handle.section(spec, { raw: true });
+      bytes = concat(cutoutHeader(hdu, spec, raw.shape), encodeBigEndian(raw.data, hdu.bitpix));
+    } else {
+      const image = await handle.section(spec);
+      if (format === "json") {
+        bytes = new TextEncoder().encode(
+          toJson({ shape: image.shape, dtype: image.dtype, data: arrayToJson(image.data) }),
+        );
+      } else {
+        const axes = image.shape.filter((n) => n !== 1);
+        if (axes.length !== 2) {
+          throw new CloudFitsError(
+            "USAGE",
+            `Cannot write a PNG of shape [${
+              image.shape.join(", ")
+            }]: it needs exactly two axes longer than 1`,
+          );
+        }
+        const numbers = image.data instanceof BigInt64Array || image.data instanceof BigUint64Array
+          ? Float64Array.from(image.data, Number)
+          : image.data;
+        bytes = await encodePng(numbers, axes[0], axes[1], stretch);
+      }
+    }
+    if (output === "-") await io.out(bytes);
+    else await io.writeFileAtomic(output, bytes, { overwrite: Boolean(values.force) });
+  } finally {
+    await opened.close();
+  }
+  return EXIT.ok;
+}
+
+/**
+ * The header of a cutout: the original cards with NAXISn set to the section's shape, the WCS reference
+ * pixel shifted (and CDELT/CD scaled by a step), and checksums dropped because the data changed.
+ */
+function cutoutHeader(hdu: Hdu, spec: readonly SectionAxis[], shape: readonly number[]): Uint8Array {
+  const naxis = shape.length;
+  const fitsStart: number[] = [];
+  const fitsStep: number[] = [];
+  for (let i = 0; i < naxis; i++) {
+    const axis = spec[naxis - 1 - i];
+    fitsStart.push(Array.isArray(axis) ? axis[0] : 0);
+    fitsStep.push(Array.isArray(axis) && axis.length === 3 ? axis[2] : 1);
+  }
+  const cards: string[] = [];
+  const dropped = /^(CHECKSUM|DATASUM|XTENSION|SIMPLE|PCOUNT|GCOUNT|EXTEND|NAXIS\d*)$/;
+  cards.push(formatCard("SIMPLE", true, "conforms to FITS standard"));
+  cards.push(formatCard("BITPIX", hdu.bitpix, "array data type"));
+  cards.push(formatCard("NAXIS", naxis, "number of array dimensions"));
+  for (let i = 0; i < naxis; i++) cards.push(formatCard(`NAXIS${i + 1}`, shape[naxis - 1 - i]));
+  for (const card of hdu.header.cards) {
+    if (dropped.test(card.keyword)) continue;
+    const wcs = /^(CRPIX|CDELT)(\d)([A-Z]?)$/.exec(card.keyword) ??
+      /^(CD)(\d)_(\d)([A-Z]?)$/.exec(card.keyword);
+    if (wcs && typeof card.value === "number") {
+      const axis = Number(wcs[2]) - 1;
+      let value = card.value;
+      if (wcs[1] === "CRPIX" && axis < naxis) value = (value - fitsStart[axis] - 1) / fitsStep[axis] + 1;
+      if (wcs[1] === "CDELT" && axis < naxis) value *= fitsStep[axis];
+      if (wcs[1] === "CD") {
+        const column = Number(wcs[3]) - 1;
+        if (column < naxis) value *= fitsStep[column];
+      }
+      cards.push(formatCard(card.keyword, value, card.comment));
+      continue;
+    }
+    for (let i = 0; i < card.raw.length; i += 80) cards.push(card.raw.slice(i, i + 80));
+  }
+  return buildHeader(cards);
+}
+
+function encodeBigEndian(data: NumericArray, bitpix: number): Uint8Array {
+  const width = Math.abs(bitpix) / 8;
+  const size = data.length * width;
+  const out = new Uint8Array(Math.ceil(size / 2880) * 2880);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) {
+    const value = data[i];
+    switch (bitpix) {
+      case 8:
+        view.setUint8(i, Number(value));
+        break;
+      case 16:
+        view.setInt16(2 * i, Number(value));
+        break;
+      case 32:
+        view.setInt32(4 * i, Number(value));
+        break;
+      case 64:
+        view.setBigInt64(8 * i, BigInt(value));
+        break;
+      case -32:
+        view.setFloat32(4 * i, Number(value));
+        break;
+      default:
+        view.setFloat64(8 * i, Number(value));
+    }
+  }
+  return out;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

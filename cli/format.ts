@@ -1,0 +1,45 @@
+/**
+ * Render rows as a table: aligned columns for people on a terminal, TSV with a header row for pipes.
+ *
+ * @param headings Column names.
+ * @param rows Cell texts.
+ * @param aligned True for a terminal.
+ * @returns The text, ending in a newline.
+ */
+export function renderTable(
+  headings: readonly string[],
+  rows: readonly string[][],
+  aligned: boolean,
+): string {
+  if (!aligned) return [headings, ...rows].map((row) => row.join("\t")).join("\n") + "\n";
+  const widths = headings.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(headings), ...rows.map(line)].join("\n") + "\n";
+}
+
+/**
+ * A byte count for people: `43.2 kB`, `40.8 GB`.
+ *
+ * @param bytes A size in bytes.
+ * @returns The humanised size (decimal units).
+ */
+export function humanBytes(bytes: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+/**
+ * Stringify JSON with 64-bit integers as decimal strings (bigints cannot be stringified otherwise).
+ *
+ * @param value The value.
+ * @returns JSON text with a trailing newline.
+ */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v)) + "\n";
+}

@@ -1,0 +1,81 @@
+/** Help text of every command, with real examples. */
+export const HELP: Record<string, string> = {
+  ls: `cloudfits ls TARGET... | ls --index INDEX [PATH...]
+
+List files and their HDUs: number, type, EXTNAME/EXTVER, BITPIX, numpy-order shape, header and data
+offsets, data size. A terminal gets an aligned table; a pipe gets TSV with a header row.
+
+Options: --format text|tsv|json (--json), --index INDEX, cloud options (see cloudfits --help)
+
+Examples:
+  cloudfits ls testdata/mef_images.fits
+  cloudfits ls --json s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request
+  cloudfits ls --index tess.cfidx`,
+  header: `cloudfits header TARGET[HDU]... [-k KEY,...]
+
+Print header cards, like astropy's fitsheader. Without [HDU], every HDU is printed. -k prints only those
+keywords, as a table across HDUs and files.
+
+Options: --hdu HDU (for names containing '['), -k/--keyword KEY,..., --format text|tsv|json, --index INDEX
+
+Examples:
+  cloudfits header testdata/mef_images.fits[1]
+  cloudfits header 'testdata/dup_extnames.fits[SCI,2]' --json
+  cloudfits header -k BITPIX,EXTNAME testdata/*.fits`,
+  cutout: `cloudfits cutout TARGET[HDU][x1:x2,y1:y2,...] -o OUT [--format fits|json|png]
+
+Cut an image section. The section is in FITS axis order, 1-based and inclusive, as in cfitsio: '*' is a
+whole axis, ':STEP' takes every STEP-th pixel, and every axis is kept. Without [HDU], the first image with
+data is used. The FITS output keeps the header, with NAXISn set and the WCS reference pixel shifted; PNG
+needs a 2-D result (zscale by default, --stretch asinh). -o - writes to standard output (JSON by default).
+An existing OUT is kept unless --force is given.
+
+Options: --hdu HDU, --section SECTION, -o/--output OUT, --format fits|json|png, --stretch zscale|asinh,
+         -f/--force, --index INDEX, cloud options
+
+Examples:
+  cloudfits cutout 'testdata/primary_only.fits[0][10:20,5:15]' -o cut.fits
+  cloudfits cutout 'testdata/tess_cube.fits[1][1:1,*,1:3,1:3]' -o - --json
+  cloudfits cutout 's3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits[1][1:1,*,1000:1009,1000:1009]' \\
+      --no-sign-request -o lightcurves.fits`,
+  table: `cloudfits table TARGET[HDU][col A;B] [--rows A:B] [--format csv|json|ndjson]
+
+Print table rows (1-based, inclusive, like cfitsio) and columns. Arrays, TDIM cells and variable-length
+arrays are JSON arrays (JSON-encoded inside CSV cells). Without [HDU], the first table is used.
+
+Options: --hdu HDU, --columns A;B, --rows A:B, -o/--output OUT, -f/--force, --format csv|json|ndjson,
+         --index INDEX, cloud options
+
+Examples:
+  cloudfits table 'testdata/tess_cube.fits[2][col TSTART;TSTOP]' --rows 1:10
+  cloudfits table testdata/table_all.fits[1] --rows 2:3 --format json`,
+  index: `cloudfits index SOURCE... -o INDEX [--data-url PREFIX] [--no-header-text]
+
+Write a cloudfits index: every HDU's offsets, structure and header text, a few KB per file, so that later
+reads plan their ranges without touching the FITS headers. SOURCE is a FITS file or a directory (searched
+recursively for .fits, .fit, .fts and .fits.fz), locally or as a remote object or prefix; remote sources are
+read with a few range requests per file (headers only). --data-url records where locally indexed files
+live remotely (the seed's --data-bucket-path). Unchanged files (same size and ETag or mtime) are taken from
+the existing INDEX without re-reading them. -o writes atomically, or uploads one object to a bucket URL.
+
+Options: -o/--output INDEX, --data-url PREFIX, --no-header-text, --concurrency N, --format text|json,
+         cloud options. Aliases of the Python cloud-fits: -f/--fits-files-directory DIR,
+         -d/--data-bucket-path PREFIX.
+
+Examples:
+  cloudfits index testdata -o testdata.cfidx
+  cloudfits index ./mast --data-url s3://stpubdata/tess/public/mast -o s3://my-index-bucket/tess.cfidx
+  cloudfits index s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request -o s26.cfidx`,
+  verify: `cloudfits verify --index INDEX [--datasum]
+
+Check every indexed file against its source: size and ETag (or size only for locally indexed files).
+--datasum also reads the data and verifies CHECKSUM/DATASUM where present. Stale entries are listed and the
+exit code is 5.
+
+Examples:
+  cloudfits verify --index testdata.cfidx`,
+  demo: `cloudfits demo
+
+Run the tutorial on the bundled test files, with no cloud account: index the testdata directory, list it
+from the index, print a table and a cube cutout.`,
+};

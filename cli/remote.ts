@@ -1,0 +1,72 @@
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { CloudFitsError } from "../src/errors.ts";
+import { openSource, type SourceOptions } from "../src/open_source.ts";
+import type { Location } from "../src/url.ts";
+import type { ByteSource } from "../src/source/types.ts";
+import type { AwsCredentialProvider } from "../src/credentials/aws.ts";
+import type { CliIo } from "./io.ts";
+import type { CommonValues } from "./commands.ts";
+
+// One credential resolution per process, however many files a command touches.
+const credentialCache = new Map<string, AwsCredentialProvider>();
+
+/**
+ * The library's source options from the CLI's cloud flags and the process environment.
+ *
+ * @param values Parsed flags.
+ * @param io The process I/O (environment, stderr for --verbose).
+ * @returns Options for `openSource`.
+ */
+export function sourceOptions(values: CommonValues, io: CliIo): SourceOptions {
+  const payer = values["request-payer"];
+  if (payer !== undefined && payer !== "requester") {
+    throw new CloudFitsError("USAGE", `Invalid --request-payer '${payer}': the only value is 'requester'`);
+  }
+  return {
+    env: io.env,
+    readTextFile: (path) => readFile(path, "utf8"),
+    runProcess: (command) =>
+      new Promise((resolve, reject) =>
+        execFile(
+          "/bin/sh",
+          ["-c", command],
+          { timeout: 60_000 },
+          (error, stdout) => error ? reject(error) : resolve(stdout),
+        )
+      ),
+    profile: values.profile,
+    region: values.region,
+    endpoint: values["endpoint-url"],
+    noSign: values["no-sign-request"],
+    requestPayer: payer === "requester",
+    credentialCache,
+    onRequest: values.verbose
+      ? (e) => {
+        void io.err(
+          `${e.method} ${e.url} bytes=${e.offset}-${e.offset + e.length - 1} → ${
+            e.status || "failed"
+          } ${e.bytes} B ${Math.round(e.ms)} ms\n`,
+        );
+      }
+      : undefined,
+  };
+}
+
+/**
+ * Open a remote object as a byte source, with retries.
+ *
+ * @param location The object.
+ * @param values Parsed cloud flags.
+ * @param io The process I/O.
+ * @param expected Size and ETag from an index.
+ * @returns The source.
+ */
+export function openRemoteSource(
+  location: Location,
+  values: CommonValues,
+  io: CliIo,
+  expected: { size?: number; etag?: string } = {},
+): Promise<ByteSource> {
+  return openSource(location, { ...sourceOptions(values, io), expected });
+}

@@ -1,0 +1,185 @@
+/**
+ * Open a FITS file — from a byte source, a URL or an index — and read headers, image sections and
+ * table rows from it with planned, coalesced, parallel range requests.
+ *
+ * @module
+ */
+import { CloudFitsError } from "./errors.ts";
+import type { Header } from "./fits/header.ts";
+import { findHdu, type Hdu, type HduType } from "./fits/layout.ts";
+import { walkHdus } from "./fits/walk.ts";
+import type { ImageArray } from "./fits/image.ts";
+import { readImageSection, type SectionSpec } from "./plan/image_section.ts";
+import { readTableRows, type TableRows } from "./fits/table.ts";
+import type { ByteSource } from "./source/types.ts";
+import { openSource, type SourceOptions } from "./open_source.ts";
+
+/** Settings shared by every read of an opened file. */
+export interface ReadSettings {
+  /** Abort every request. */
+  signal?: AbortSignal;
+  /** Requests in flight at once (default 16). */
+  concurrency?: number;
+  /** Planner gap budget in bytes: ranges closer than this are fetched together (default 32 KiB). */
+  maxGap?: number;
+  /** Largest single request in bytes (default 8 MiB). */
+  maxSpan?: number;
+}
+
+/** Options for {@linkcode openFits}: read settings, and how to reach a location given as a string. */
+export interface OpenFitsOptions extends ReadSettings, SourceOptions {
+  /** Known HDUs (from an index): skips the header walk entirely. */
+  hdus?: readonly Hdu[];
+}
+
+/**
+ * An opened FITS file: its HDUs, and handles to read them.
+ *
+ * @example
+ * ```ts ignore
+ * import { openFits } from "@cloudfits/core";
+ *
+ * const fits = await openFits(source);
+ * console.log(fits.hdus.length, fits.hdu("SCI", 2).header.get("EXPTIME"));
+ * ```
+ */
+export class FitsFile {
+  /** Where the bytes come from. */
+  readonly source: ByteSource;
+  /** Every HDU, in file order. */
+  readonly hdus: readonly Hdu[];
+  /** Irregularities tolerated while reading the structure. */
+  readonly warnings: readonly string[];
+  readonly #settings: ReadSettings;
+
+  /**
+   * Wrap a source whose HDUs are known. Prefer {@linkcode openFits}.
+   *
+   * @param source The byte source.
+   * @param hdus The HDU records.
+   * @param warnings Tolerated irregularities.
+   * @param settings Defaults for every read.
+   */
+  constructor(
+    source: ByteSource,
+    hdus: readonly Hdu[],
+    warnings: readonly string[],
+    settings: ReadSettings = {},
+  ) {
+    this.source = source;
+    this.hdus = hdus;
+    this.warnings = warnings;
+    this.#settings = settings;
+  }
+
+  /**
+   * Get a handle on one HDU by number (0 = primary) or by EXTNAME (case-insensitive) and EXTVER
+   * (default 1), as astropy addresses them.
+   *
+   * @param key HDU number or EXTNAME.
+   * @param extver EXTVER when `key` is a name.
+   * @returns The HDU handle.
+   */
+  hdu(key: number | string, extver?: number): HduHandle {
+    return new HduHandle(this.source, findHdu([...this.hdus], key, extver), this.#settings);
+  }
+}
+
+/**
+ * One HDU of an opened file: its header, and reads of its data.
+ *
+ * @example
+ * ```ts ignore
+ * const cube = fits.hdu(1);
+ * const lightCurve = await cube.section([100, 200, null, 0]); // numpy order: row, column, all frames, flux
+ * ```
+ */
+export class HduHandle {
+  /** The HDU record: offsets, sizes, axes. */
+  readonly info: Hdu;
+  readonly #source: ByteSource;
+  readonly #settings: ReadSettings;
+
+  /**
+   * Wrap an HDU record. Prefer {@linkcode FitsFile.hdu}.
+   *
+   * @param source The file's byte source.
+   * @param info The HDU record.
+   * @param settings Defaults for every read.
+   */
+  constructor(source: ByteSource, info: Hdu, settings: ReadSettings = {}) {
+    this.#source = source;
+    this.info = info;
+    this.#settings = settings;
+  }
+
+  /** The parsed header. */
+  get header(): Header {
+    return this.info.header;
+  }
+
+  /** The HDU's kind. */
+  get type(): HduType {
+    return this.info.type;
+  }
+
+  /**
+   * Read an N-D section of an image in numpy order, as astropy's `ImageHDU.section`: one entry per
+   * axis, slowest first — an index (drops the axis), `[start, stop]` or `[start, stop, step]` (0-based,
+   * stop exclusive) or `null` (whole axis). BSCALE, BZERO and BLANK are applied unless `raw` is set.
+   *
+   * @param spec One entry per axis, slowest first; missing trailing entries mean whole axes.
+   * @param options `raw` for stored values; per-read settings.
+   * @returns Shape, dtype and decoded values in C order.
+   */
+  section(spec: SectionSpec, options: ReadSettings & { raw?: boolean } = {}): Promise<ImageArray> {
+    return readImageSection(this.#source, this.info, spec, { ...this.#settings, ...options });
+  }
+
+  /**
+   * Read table rows `[start, stop)` (0-based, stop exclusive), columnar; variable-length arrays are
+   * resolved from the heap.
+   *
+   * @param start First row.
+   * @param stop Row after the last.
+   * @param options Column names or 1-based numbers; per-read settings.
+   * @returns The rows, one entry per column.
+   */
+  rows(
+    start: number,
+    stop: number,
+    options: ReadSettings & { columns?: readonly (string | number)[] } = {},
+  ): Promise<TableRows> {
+    return readTableRows(this.#source, this.info, { ...this.#settings, ...options, start, stop });
+  }
+}
+
+/**
+ * Open a FITS file: walk its headers with a few range reads (or take the HDUs from an index), then
+ * read any HDU through the returned handle.
+ *
+ * @param target A location (`https://…`, `s3://…`, `gs://…`, `az://…`; local paths with `openFile`) or
+ *   a byte source (`httpSource`, `s3Source`, `memorySource`, a file source…).
+ * @param options Known HDUs, read settings, and credentials for a location.
+ * @returns The opened file.
+ *
+ * @example
+ * ```ts ignore
+ * import { httpSource, openFits } from "@cloudfits/core";
+ *
+ * const fits = await openFits(httpSource("https://example.org/data/image.fits"));
+ * const cutout = await fits.hdu(1).section([[100, 110], [200, 210]]);
+ * ```
+ */
+export async function openFits(
+  target: string | ByteSource,
+  options: OpenFitsOptions = {},
+): Promise<FitsFile> {
+  const { hdus, signal, concurrency, maxGap, maxSpan } = options;
+  const settings: ReadSettings = { signal, concurrency, maxGap, maxSpan };
+  const source = typeof target === "string" ? await openSource(target, options) : target;
+  if (hdus) return new FitsFile(source, hdus, [], settings);
+  const walked = await walkHdus(source, { signal: settings.signal });
+  if (walked.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
+  return new FitsFile(source, walked.hdus, walked.warnings, settings);
+}

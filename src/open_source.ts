@@ -1,0 +1,179 @@
+/**
+ * Turn a location — a path, an `https://`, `s3://`, `gs://` or `az://` URL — into a byte source with
+ * the right signing, credentials and retries. Everything outside the library (environment, files,
+ * processes, fetch) is injected, so this module stays browser-safe.
+ *
+ * @module
+ */
+import { CloudFitsError } from "./errors.ts";
+import { type Location, parseLocation } from "./url.ts";
+import { type FetchLike, httpSource, type HttpSourceOptions } from "./source/http.ts";
+import { s3Source } from "./source/s3.ts";
+import { gcsSource } from "./source/gcs.ts";
+import { azureSource } from "./source/azure.ts";
+import { withRetry } from "./source/retry.ts";
+import {
+  type AwsCredentialProvider,
+  resolveAwsCredentials,
+  resolveAwsRegion,
+  resolveS3Endpoint,
+} from "./credentials/aws.ts";
+import { resolveAzureCredentials } from "./credentials/azure.ts";
+import type { ByteSource } from "./source/types.ts";
+
+/** How to reach remote objects: credentials, endpoints, and what the environment provides. */
+export interface SourceOptions extends Pick<HttpSourceOptions, "onRequest" | "timeoutMs"> {
+  /** The fetch to send requests with (default: the global one). */
+  fetch?: FetchLike;
+  /** Environment variables for credentials and endpoints (`AWS_*`, `AZURE_STORAGE_*`, `GCS_*`). Default: none. */
+  env?: Record<string, string | undefined>;
+  /** Reads a text file (`~/.aws/credentials`); without it, shared AWS config files are not consulted. */
+  readTextFile?: (path: string) => Promise<string>;
+  /** Runs a `credential_process` command from an AWS profile. */
+  runProcess?: (command: string) => Promise<string>;
+  /** Opens a local path (the `./file` entry point's `openFileSource`); without it, local paths are refused. */
+  openFile?: (path: string) => Promise<ByteSource>;
+  /** AWS profile (like `--profile`). */
+  profile?: string;
+  /** S3 signing region (like `--region`). */
+  region?: string;
+  /** S3-compatible endpoint (like `--endpoint-url`): MinIO, DigitalOcean Spaces, R2. */
+  endpoint?: string;
+  /** Send anonymous S3 requests (like `--no-sign-request`). */
+  noSign?: boolean;
+  /** Accept requester-pays charges (like `--request-payer requester`). Never on unless asked. */
+  requestPayer?: boolean;
+  /** GCS project billed for requester-pays buckets (`x-goog-user-project`). */
+  gcsUserProject?: string;
+  /** Retries of failed requests (default 4); 0 disables. */
+  retries?: number;
+  /** Expected object size and ETag (from an index): a mismatch is a STALE error. */
+  expected?: { size?: number; etag?: string };
+  /** Credential providers shared across sources, by profile; pass one map to resolve credentials once. */
+  credentialCache?: Map<string, AwsCredentialProvider>;
+}
+
+/**
+ * Open a byte source for a location string or parsed location.
+ *
+ * - `s3://` and native AWS URLs: SigV4 through aws4fetch with the AWS CLI's credential chain
+ *   (anonymous when there are no credentials or with `noSign`), region from the options, the
+ *   environment or the profile, one wrong-region retry, requester pays only when asked.
+ * - `gs://` and `storage.googleapis.com` URLs: anonymous HTTPS, or HMAC keys (`GCS_HMAC_ACCESS_ID` and
+ *   `GCS_HMAC_SECRET`) through the S3-compatible XML API.
+ * - `az://` and `*.blob.core.windows.net` URLs: a SAS (from the URL or `AZURE_STORAGE_SAS_TOKEN`) or
+ *   SharedKey (`AZURE_STORAGE_KEY`, `AZURE_STORAGE_CONNECTION_STRING`).
+ * - other `http(s)://` URLs, presigned ones included: plain range GETs.
+ * - local paths: through `options.openFile`.
+ *
+ * Every remote source retries transient failures (`withRetry`).
+ *
+ * @param location The location.
+ * @param options Credentials, endpoints and injected environment.
+ * @returns The byte source.
+ *
+ * @example A presigned or public HTTPS URL
+ * ```ts ignore
+ * import { openSource } from "@cloudfits/core";
+ *
+ * const source = await openSource("https://archive.example.org/data/image.fits");
+ * ```
+ */
+export async function openSource(
+  location: string | Location,
+  options: SourceOptions = {},
+): Promise<ByteSource> {
+  const env = options.env ?? {};
+  const where = typeof location === "string" ? parseLocation(location, env) : location;
+  const http: HttpSourceOptions = {
+    onRequest: options.onRequest,
+    timeoutMs: options.timeoutMs,
+    size: options.expected?.size,
+    etag: options.expected?.etag,
+  };
+  let source: ByteSource;
+  switch (where.kind) {
+    case "file":
+      if (!options.openFile) {
+        throw new CloudFitsError(
+          "UNSUPPORTED",
+          `Cannot open local path ${where.path}: pass openFile (from @cloudfits/core/file) to read local files`,
+        );
+      }
+      return options.openFile(where.path);
+    case "http":
+      source = httpSource(where.url, { ...http, fetch: options.fetch });
+      break;
+    case "s3": {
+      const config = { env, readFile: options.readTextFile ?? missingFile, profile: options.profile };
+      const region = options.region ?? where.region ?? await resolveAwsRegion(config) ?? "us-east-1";
+      const endpoint = options.endpoint ?? await resolveS3Endpoint(config);
+      source = s3Source({
+        ...http,
+        bucket: where.bucket,
+        key: where.key,
+        region,
+        endpoint,
+        credentials: options.noSign ? undefined : awsCredentials(options),
+        requestPayer: options.requestPayer,
+        fetch: options.fetch,
+      });
+      break;
+    }
+    case "gcs": {
+      const id = env.GCS_HMAC_ACCESS_ID;
+      const secret = env.GCS_HMAC_SECRET;
+      source = gcsSource({
+        ...http,
+        bucket: where.bucket,
+        key: where.key,
+        hmac: id && secret && !options.noSign ? { accessKeyId: id, secretAccessKey: secret } : undefined,
+        userProject: options.gcsUserProject,
+        endpoint: options.endpoint ?? env.GCS_ENDPOINT_URL,
+        fetch: options.fetch,
+      });
+      break;
+    }
+    case "azure": {
+      const credentials = resolveAzureCredentials({ env, account: where.account });
+      const account = where.account ?? credentials?.account;
+      if (!account) {
+        throw new CloudFitsError(
+          "USAGE",
+          `Cannot open az://${where.container}/${where.blob}: no storage account (set AZURE_STORAGE_ACCOUNT or AZURE_STORAGE_CONNECTION_STRING)`,
+        );
+      }
+      source = azureSource({
+        ...http,
+        account,
+        container: where.container,
+        blob: where.blob,
+        blobEndpoint: options.endpoint ?? credentials?.blobEndpoint,
+        sas: where.sas ?? credentials?.sas,
+        key: where.sas ? undefined : credentials?.key,
+        fetch: options.fetch,
+      });
+      break;
+    }
+  }
+  return options.retries === 0 ? source : withRetry(source, { retries: options.retries });
+}
+
+function awsCredentials(options: SourceOptions): AwsCredentialProvider {
+  const key = options.profile ?? "";
+  const cached = options.credentialCache?.get(key);
+  if (cached) return cached;
+  const provider = resolveAwsCredentials({
+    env: options.env ?? {},
+    readFile: options.readTextFile ?? missingFile,
+    fetch: options.fetch,
+    runProcess: options.runProcess,
+    profile: options.profile,
+  });
+  options.credentialCache?.set(key, provider);
+  return provider;
+}
+
+function missingFile(): Promise<string> {
+  return Promise.reject(Object.assign(new Error("No file reader configured"), { code: "ENOENT" }));
+}

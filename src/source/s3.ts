@@ -1,0 +1,616 @@
+/**
+ * Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces, Cloudflare R2, GCS through HMAC
+ * keys): URL styles, SigV4 signing with aws4fetch, wrong-region following, requester pays, and
+ * whole-object PUTs.
+ *
+ * @module
+ */
+import { AwsV4Signer } from "aws4fetch";
+import { CloudFitsError } from "../errors.ts";
+import { encodeObjectKey, redactUrl } from "../url.ts";
+import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions } from "./http.ts";
+
+/** AWS access keys; `sessionToken` accompanies temporary keys. */
+export interface AwsCredentials {
+  /** Access key ID. */
+  accessKeyId: string;
+  /** Secret access key; never printed. */
+  secretAccessKey: string;
+  /** Session token of temporary credentials. */
+  sessionToken?: string;
+}
+
+/**
+ * Fixed credentials, a provider called before every request (so refreshed keys take effect), or
+ * `undefined` for anonymous, unsigned requests.
+ */
+export type AwsCredentialSource =
+  | AwsCredentials
+  | (() => AwsCredentials | undefined | Promise<AwsCredentials | undefined>)
+  | undefined;
+
+/** Where an S3 object lives. */
+export interface S3Address {
+  /** Bucket name. */
+  bucket: string;
+  /** Object key, unencoded. */
+  key: string;
+  /** Signing region (default `us-east-1`; R2 and GCS use `auto`). */
+  region?: string;
+  /**
+   * Base URL of an S3-compatible service, such as `http://127.0.0.1:9000` (MinIO),
+   * `https://nyc3.digitaloceanspaces.com` or `https://ACCOUNT.r2.cloudflarestorage.com`.
+   * Requests go path-style to it unless `forcePathStyle` is `false`.
+   */
+  endpoint?: string;
+  /**
+   * Address the bucket in the path rather than the host name. Default: `true` with a custom
+   * `endpoint`; with AWS, `false` unless the bucket name has dots (TLS certificates cover one label).
+   */
+  forcePathStyle?: boolean;
+}
+
+/** How to authenticate and send S3 requests. */
+export interface S3RequestOptions {
+  /** Credentials; `undefined` sends anonymous requests. */
+  credentials?: AwsCredentialSource;
+  /**
+   * Send `x-amz-request-payer: requester`, accepting the charges of a requester-pays bucket. Never on
+   * unless asked.
+   */
+  requestPayer?: boolean;
+  /** The fetch to send requests with (default: the global `fetch`). */
+  fetch?: FetchLike;
+  /** Regions learnt from wrong-region answers, by bucket; share one map to learn once per bucket. */
+  regionCache?: Map<string, string>;
+}
+
+/** Settings for {@linkcode s3Fetch}. */
+export interface S3FetchOptions extends S3RequestOptions {
+  /** The bucket the requests address, the key of `regionCache`. */
+  bucket: string;
+  /** Signing region (default `us-east-1`). */
+  region?: string;
+  /** Headers added to every request before signing (such as `x-goog-user-project`). */
+  headers?: Record<string, string>;
+  /**
+   * Follow a wrong-region answer once (default `true`): a 301 `PermanentRedirect` or a 400
+   * `AuthorizationHeaderMalformed` that names the bucket's region.
+   */
+  followRegion?: boolean;
+}
+
+/** Settings for {@linkcode s3Source}: the object, how to authenticate, and the HTTP source's options. */
+export interface S3SourceOptions
+  extends S3Address, S3RequestOptions, Omit<HttpSourceOptions, "fetch" | "explainError"> {}
+
+/**
+ * Read an S3 (or S3-compatible) object with signed `Range` GETs.
+ *
+ * The URL comes from {@linkcode s3ObjectUrl}; requests go through {@linkcode s3Fetch} (SigV4,
+ * requester pays, one wrong-region retry) and {@linkcode httpSource} (status handling, size and
+ * ETag pinning). Error messages carry S3's error code and a hint ({@linkcode s3ErrorHint}): a 403
+ * reads "not found or forbidden", because S3 answers 403 for a missing key without
+ * `s3:ListBucket`, and suggests `--request-payer requester` when requester pays was off.
+ *
+ * @param options Bucket, key, region or endpoint, credentials, and HTTP source settings.
+ * @returns A byte source; wrap it in `withRetry` for retries.
+ *
+ * @example Reading a FITS header from a public bucket
+ * ```ts ignore
+ * import { s3Source } from "@cloudfits/core";
+ *
+ * const source = s3Source({ bucket: "stpubdata", key: "tess/public/ffi/s0001/a.fits", region: "us-east-1" });
+ * const header = await source.read(0, 2880);
+ * ```
+ */
+export function s3Source(options: S3SourceOptions): HttpSource {
+  const {
+    bucket,
+    key,
+    region,
+    endpoint,
+    forcePathStyle,
+    credentials,
+    requestPayer,
+    fetch,
+    regionCache,
+    ...http
+  } = options;
+  const url = s3ObjectUrl({ bucket, key, region, endpoint, forcePathStyle });
+  // A provider may find no credentials; the hint should say whether the failed request was signed.
+  let signed = false;
+  const tracked = async () => {
+    const resolved = await resolveCredentials(credentials);
+    signed = resolved !== undefined;
+    return resolved;
+  };
+  return httpSource(url, {
+    ...http,
+    fetch: s3Fetch({ bucket, region, credentials: tracked, requestPayer, fetch, regionCache }),
+    explainError: (status, body) => s3ErrorHint(status, body, { requestPayer, signed }),
+  });
+}
+
+const AWS_S3_HOST = /^(?:(.+)\.)?s3(?:[.-]dualstack)?(?:[.-][a-z0-9-]+)?\.amazonaws\.com$/;
+
+/**
+ * Build the URL of an S3 object: `https://BUCKET.s3.REGION.amazonaws.com/KEY` on AWS,
+ * `https://s3.REGION.amazonaws.com/BUCKET/KEY` for dotted buckets or `forcePathStyle`, and
+ * `ENDPOINT/BUCKET/KEY` for a custom endpoint. Keys are encoded per segment (`+` → `%2B`).
+ *
+ * @param address Bucket, key, region and endpoint.
+ * @returns The object URL.
+ * @throws {TypeError} For an empty bucket name, a bucket name with `/`, or an invalid endpoint.
+ *
+ * @example AWS and custom endpoints
+ * ```ts
+ * import { s3ObjectUrl } from "@cloudfits/core";
+ *
+ * console.log(s3ObjectUrl({ bucket: "stpubdata", key: "tess/a+b.fits", region: "us-east-1" }));
+ * // "https://stpubdata.s3.us-east-1.amazonaws.com/tess/a%2Bb.fits"
+ * console.log(s3ObjectUrl({ bucket: "b", key: "k", endpoint: "http://127.0.0.1:9000" }));
+ * // "http://127.0.0.1:9000/b/k"
+ * ```
+ */
+export function s3ObjectUrl(address: S3Address): string {
+  return bucketBase(address) + encodeObjectKey(address.key);
+}
+
+/**
+ * Build the URL of a bucket, for listing: `https://BUCKET.s3.REGION.amazonaws.com/` or
+ * `ENDPOINT/BUCKET` in path style.
+ *
+ * @param address Bucket, region and endpoint (`key` is ignored).
+ * @returns The bucket URL, without a query.
+ *
+ * @example A dotted bucket goes path-style
+ * ```ts
+ * import { s3BucketUrl } from "@cloudfits/core";
+ *
+ * console.log(s3BucketUrl({ bucket: "my.data", region: "eu-west-1" })); // "https://s3.eu-west-1.amazonaws.com/my.data"
+ * ```
+ */
+export function s3BucketUrl(address: Omit<S3Address, "key">): string {
+  const base = bucketBase({ ...address, key: "" });
+  return base.endsWith(`/${encodeURIComponent(address.bucket)}/`) ? base.slice(0, -1) : base;
+}
+
+function bucketBase(address: S3Address): string {
+  const { bucket, endpoint } = address;
+  if (typeof bucket !== "string" || bucket === "" || bucket.includes("/")) {
+    throw new TypeError(`Cannot address S3 bucket '${bucket}': expected a bucket name without '/'`);
+  }
+  const encodedBucket = encodeURIComponent(bucket);
+  if (endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new TypeError(`Cannot use S3 endpoint '${redactUrl(endpoint)}': invalid URL`);
+    }
+    const prefix = url.pathname.replace(/\/+$/, "");
+    if (address.forcePathStyle === false) {
+      return `${url.protocol}//${encodedBucket}.${url.host}${prefix}/`;
+    }
+    return `${url.protocol}//${url.host}${prefix}/${encodedBucket}/`;
+  }
+  const region = address.region ?? "us-east-1";
+  if (address.forcePathStyle === true || bucket.includes(".")) {
+    return `https://s3.${region}.amazonaws.com/${encodedBucket}/`;
+  }
+  return `https://${encodedBucket}.s3.${region}.amazonaws.com/`;
+}
+
+/**
+ * Make a fetch that signs every request with AWS Signature Version 4 (service `s3`, no retries of
+ * its own) and follows a wrong-region answer once.
+ *
+ * - Credentials are resolved before each request; `undefined` sends the request unsigned.
+ * - `requestPayer` adds a signed `x-amz-request-payer: requester` header.
+ * - A 301 `PermanentRedirect` or 400 `AuthorizationHeaderMalformed` naming another region (in
+ *   `x-amz-bucket-region` or the XML `<Region>`) is re-signed for that region and sent once more;
+ *   AWS host names are rewritten to the region. The region is remembered per bucket in `regionCache`.
+ * - `Range` is sent but not signed (S3 accepts that), so range requests can share one signer.
+ *
+ * Request bodies must be given in `init` as bytes or a string so that a re-sent request carries them.
+ *
+ * @param options Bucket, region, credentials and the underlying fetch.
+ * @returns A fetch-compatible function.
+ *
+ * @example Signing requests to a MinIO server
+ * ```ts ignore
+ * import { s3Fetch, s3ObjectUrl } from "@cloudfits/core";
+ *
+ * const fetchSigned = s3Fetch({ bucket: "data", credentials: { accessKeyId: "minio", secretAccessKey: "minio123" } });
+ * const response = await fetchSigned(s3ObjectUrl({ bucket: "data", key: "a.fits", endpoint: "http://127.0.0.1:9000" }), {
+ *   headers: { range: "bytes=0-2879" },
+ * });
+ * ```
+ */
+export function s3Fetch(options: S3FetchOptions): FetchLike {
+  const send = options.fetch ?? ((input, init) => fetch(input, init));
+  const regionCache = options.regionCache ?? new Map<string, string>();
+  const signingKeys = new Map<string, ArrayBuffer>();
+  const configuredRegion = options.region ?? "us-east-1";
+
+  const signAndSend = async (
+    url: string,
+    region: string,
+    init: RequestInit | undefined,
+  ): Promise<Response> => {
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+    if (options.requestPayer === true) headers.set("x-amz-request-payer", "requester");
+    const credentials = await resolveCredentials(options.credentials);
+    if (credentials === undefined) return await send(url, { ...init, headers });
+    const signer = new AwsV4Signer({
+      method: init?.method ?? "GET",
+      url,
+      headers,
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+      service: "s3",
+      region,
+      cache: signingKeys,
+    });
+    const signed = await signer.sign();
+    return await send(signed.url.toString(), { ...init, method: signed.method, headers: signed.headers });
+  };
+
+  return async (input, init) => {
+    if (input instanceof Request) {
+      throw new TypeError(
+        "Cannot sign a Request object: pass the URL and put method, headers and body in init",
+      );
+    }
+    const region = regionCache.get(options.bucket) ?? configuredRegion;
+    const url = region === configuredRegion ? String(input) : urlInRegion(String(input), region);
+    const response = await signAndSend(url, region, init);
+    if (options.followRegion === false) return response;
+    const answered = await wrongRegion(response, region);
+    if (answered === undefined) return response;
+    await response.body?.cancel();
+    regionCache.set(options.bucket, answered);
+    return await signAndSend(urlInRegion(url, answered), answered, init);
+  };
+}
+
+/**
+ * Read the region a wrong-region answer names, or `undefined` when the response is something else.
+ * The response body stays readable (a clone is read).
+ */
+async function wrongRegion(response: Response, region: string): Promise<string | undefined> {
+  if (response.status !== 301 && response.status !== 400) return undefined;
+  let named = response.headers.get("x-amz-bucket-region") ?? undefined;
+  if (named === undefined || response.status === 400) {
+    const xml = await response.clone().text().catch(() => "");
+    const code = xmlText(xml, "Code");
+    if (response.status === 400 && code !== "AuthorizationHeaderMalformed") return undefined;
+    named ??= xmlText(xml, "Region");
+  }
+  return named !== undefined && named !== "" && named !== region ? named : undefined;
+}
+
+function urlInRegion(url: string, region: string): string {
+  const parsed = new URL(url);
+  const match = AWS_S3_HOST.exec(parsed.hostname);
+  if (match === null) return url;
+  parsed.hostname = `${match[1] === undefined ? "" : match[1] + "."}s3.${region}.amazonaws.com`;
+  return parsed.toString();
+}
+
+async function resolveCredentials(source: AwsCredentialSource): Promise<AwsCredentials | undefined> {
+  return typeof source === "function" ? await source() : source;
+}
+
+/** What an S3 error response said: the XML `<Code>` and `<Message>`, when there were any. */
+export interface S3ErrorBody {
+  /** Error code such as `AccessDenied`, `NoSuchKey` or `SignatureDoesNotMatch`. */
+  code?: string;
+  /** The service's message. */
+  message?: string;
+  /** The bucket's region, when the error names one. */
+  region?: string;
+}
+
+/**
+ * Pull the code, message and region out of an S3 (or GCS XML API) error body.
+ *
+ * @param xml The response body.
+ * @returns The fields found; empty for a body that is not an error document.
+ *
+ * @example Reading an error document
+ * ```ts
+ * import { parseS3Error } from "@cloudfits/core";
+ *
+ * const body = "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>";
+ * console.log(parseS3Error(body).code); // "NoSuchKey"
+ * ```
+ */
+export function parseS3Error(xml: string): S3ErrorBody {
+  const error: S3ErrorBody = {};
+  const code = xmlText(xml, "Code");
+  const message = xmlText(xml, "Message");
+  const region = xmlText(xml, "Region");
+  if (code !== undefined) error.code = code;
+  if (message !== undefined) error.message = message;
+  if (region !== undefined) error.region = region;
+  return error;
+}
+
+/** What the client did, so that {@linkcode s3ErrorHint} can say what to change. */
+export interface S3HintContext {
+  /** Whether requester pays was on. */
+  requestPayer?: boolean;
+  /** Whether the request carried credentials. */
+  signed?: boolean;
+  /** The bucket's region from `x-amz-bucket-region`, when the response named one. */
+  region?: string;
+}
+
+/**
+ * Explain an S3 error response in a sentence fragment that says what to try; the status itself is
+ * reported by the caller.
+ *
+ * | status, code | hint |
+ * |---|---|
+ * | 403 `AccessDenied` (or no code) | S3 returns 403 for a missing key without `s3:ListBucket`; without credentials, says so; without requester pays, suggests `--request-payer requester` |
+ * | 403 `SignatureDoesNotMatch` | check the secret access key |
+ * | 403 `InvalidAccessKeyId` | the access key is not recognised |
+ * | 400/403 `ExpiredToken`, `InvalidToken` | refresh the temporary credentials |
+ * | 301 `PermanentRedirect`, 400 `AuthorizationHeaderMalformed` | the bucket's region, to pass as `--region` |
+ * | 404 `NoSuchBucket` | the bucket does not exist |
+ * | other codes | the code and the service's message |
+ *
+ * @param status HTTP status.
+ * @param body The (start of the) response body.
+ * @param context Whether requester pays was on and whether the request was signed.
+ * @returns The hint, or `undefined` when there is nothing to add.
+ *
+ * @example Explaining an S3 403
+ * ```ts
+ * import { s3ErrorHint } from "@cloudfits/core";
+ *
+ * console.log(s3ErrorHint(403, "<Error><Code>AccessDenied</Code></Error>", { signed: true }));
+ * // "AccessDenied; S3 returns 403 for a missing key without s3:ListBucket; if the bucket is requester-pays, pass --request-payer requester"
+ * ```
+ */
+export function s3ErrorHint(status: number, body: string, context: S3HintContext = {}): string | undefined {
+  const error = parseS3Error(body);
+  const code = error.code;
+  // A 301 names the regional endpoint rather than the region.
+  const endpointRegion = /\.s3[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(xmlText(body, "Endpoint") ?? "")?.[1];
+  const region = error.region ?? context.region ?? endpointRegion;
+  switch (code) {
+    case "SignatureDoesNotMatch":
+      return `${code}: the signature was rejected; check the secret access key`;
+    case "InvalidAccessKeyId":
+      return `${code}: the access key is not recognised`;
+    case "ExpiredToken":
+    case "InvalidToken":
+    case "TokenRefreshRequired":
+      return `${code}: the session token was rejected; refresh the temporary credentials`;
+    case "NoSuchKey":
+      return code;
+    case "NoSuchBucket":
+      return `${code}: the bucket does not exist`;
+    case "PermanentRedirect":
+    case "AuthorizationHeaderMalformed":
+      if (region !== undefined) return `${code}: the bucket is in ${region}; pass --region ${region}`;
+  }
+  if (status === 403 && (code === undefined || code === "AccessDenied" || code === "AllAccessDisabled")) {
+    const hints = [code ?? "403", "S3 returns 403 for a missing key without s3:ListBucket"];
+    if (context.signed === false) hints.push("the request was sent without credentials");
+    if (context.requestPayer !== true) {
+      hints.push("if the bucket is requester-pays, pass --request-payer requester");
+    }
+    return hints.join("; ");
+  }
+  if (code === undefined) return undefined;
+  return error.message === undefined ? code : `${code}: ${error.message}`;
+}
+
+/** What was being done when an S3 request failed, for {@linkcode s3ResponseError}. */
+export interface S3ResponseErrorContext extends S3HintContext {
+  /** The verb of the message, such as "list" or "upload": it reads "Cannot VERB URL: …". */
+  action: string;
+  /** The URL concerned (redacted before use). */
+  url: string;
+}
+
+/**
+ * Build the error for a failed S3 response, reading (and so consuming) its body: `FORBIDDEN` for 401
+ * and 403, `NOT_FOUND` for 404, `NETWORK` for 429 and 5xx, `BAD_RESPONSE` otherwise, with the hint of
+ * {@linkcode s3ErrorHint}.
+ *
+ * @param response The failed response.
+ * @param context The action, the URL and what the client did.
+ * @returns The error to throw.
+ *
+ * @example Turning a response into an error
+ * ```ts
+ * import { s3ResponseError } from "@cloudfits/core";
+ *
+ * const response = new Response("<Error><Code>NoSuchBucket</Code></Error>", { status: 404 });
+ * const error = await s3ResponseError(response, { action: "list", url: "http://127.0.0.1:9000/nope" });
+ * console.log(error.code); // "NOT_FOUND"
+ * ```
+ */
+export async function s3ResponseError(
+  response: Response,
+  context: S3ResponseErrorContext,
+): Promise<CloudFitsError> {
+  const status = response.status;
+  const body = await response.text().catch(() => "");
+  const hint = s3ErrorHint(status, body, {
+    ...context,
+    region: context.region ?? response.headers.get("x-amz-bucket-region") ?? undefined,
+  });
+  const url = redactUrl(context.url);
+  const [code, reason]: [CloudFitsError["code"], string] = status === 401
+    ? ["FORBIDDEN", "unauthorized"]
+    : status === 403
+    ? ["FORBIDDEN", "forbidden"]
+    : status === 404
+    ? ["NOT_FOUND", "not found"]
+    : status === 429 || status >= 500
+    ? ["NETWORK", "service unavailable"]
+    : ["BAD_RESPONSE", "unexpected answer"];
+  return new CloudFitsError(
+    code,
+    `Cannot ${context.action} ${url}: ${reason} (HTTP ${status})${hint === undefined ? "" : `: ${hint}`}`,
+    { url, status },
+  );
+}
+
+/** Settings for {@linkcode s3PutObject}. */
+export interface S3PutOptions extends S3Address, S3RequestOptions {
+  /** The whole object. */
+  body: Uint8Array;
+  /** Content-Type (default `application/octet-stream`). */
+  contentType?: string;
+  /** Abort the upload. */
+  signal?: AbortSignal;
+}
+
+/** What a successful PUT returned. */
+export interface S3PutResult {
+  /** The new object's ETag, when the service sent one. */
+  etag: string | undefined;
+}
+
+/**
+ * Upload a whole object with one signed PUT (for cloudfits indexes; no multipart, so bodies up to
+ * 5 GB). The body's SHA-256 is signed, so a corrupted upload is rejected by the service.
+ *
+ * @param options Where to put it, the bytes, and how to authenticate.
+ * @returns The ETag of the stored object.
+ * @throws {CloudFitsError} `FORBIDDEN`, `NOT_FOUND`, `NETWORK` or `BAD_RESPONSE` from the answer.
+ *
+ * @example Uploading an index
+ * ```ts ignore
+ * import { s3PutObject } from "@cloudfits/core";
+ *
+ * const { etag } = await s3PutObject({ bucket: "mine", key: "a.fits.cfi", body: new Uint8Array([1, 2, 3]), region: "us-west-2", credentials });
+ * ```
+ */
+export async function s3PutObject(options: S3PutOptions): Promise<S3PutResult> {
+  const url = s3ObjectUrl(options);
+  const fetchSigned = s3Fetch({ ...options, bucket: options.bucket });
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", options.body as Uint8Array<ArrayBuffer>),
+  );
+  const headers = {
+    "content-type": options.contentType ?? "application/octet-stream",
+    "x-amz-content-sha256": Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join(""),
+  };
+  let response: Response;
+  try {
+    response = await fetchSigned(url, {
+      method: "PUT",
+      headers,
+      body: options.body as Uint8Array<ArrayBuffer>,
+      signal: options.signal,
+    });
+  } catch (cause) {
+    throw networkError("upload", url, cause, options.signal);
+  }
+  if (!response.ok) {
+    throw await s3ResponseError(response, {
+      action: "upload",
+      url,
+      requestPayer: options.requestPayer,
+      signed: (await resolveCredentials(options.credentials)) !== undefined,
+    });
+  }
+  await response.body?.cancel();
+  return { etag: response.headers.get("etag") ?? undefined };
+}
+
+/**
+ * Wrap a failure of `fetch` itself: `ABORTED` when the caller's signal fired, `NETWORK` otherwise.
+ *
+ * @param action The verb for the message.
+ * @param url The URL concerned.
+ * @param cause What fetch threw.
+ * @param signal The caller's signal.
+ * @returns The error to throw.
+ *
+ * @example Wrapping a connection failure
+ * ```ts
+ * import { networkError } from "@cloudfits/core";
+ *
+ * const error = networkError("list", "http://127.0.0.1:9/b?list-type=2", new TypeError("connection refused"));
+ * console.log(error.code, error.message); // "NETWORK" "Cannot list http://127.0.0.1:9/b: connection refused"
+ * ```
+ */
+export function networkError(
+  action: string,
+  url: string,
+  cause: unknown,
+  signal?: AbortSignal,
+): CloudFitsError {
+  const name = redactUrl(url);
+  if (signal?.aborted) {
+    return new CloudFitsError("ABORTED", `Cannot ${action} ${name}: aborted`, { url: name, cause });
+  }
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new CloudFitsError("NETWORK", `Cannot ${action} ${name}: ${reason}`, { url: name, cause });
+}
+
+/**
+ * The text of the first `<tag>…</tag>` element in an XML document, entities decoded.
+ *
+ * @param xml The document.
+ * @param tag The element name.
+ * @returns The text, or `undefined` when the element is absent.
+ *
+ * @example Reading one element
+ * ```ts
+ * import { xmlText } from "@cloudfits/core";
+ *
+ * console.log(xmlText("<Error><Code>AccessDenied</Code></Error>", "Code")); // "AccessDenied"
+ * ```
+ */
+export function xmlText(xml: string, tag: string): string | undefined {
+  const match = new RegExp(`<${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</${tag}>`).exec(xml);
+  return match === null ? undefined : decodeXmlEntities(match[1]);
+}
+
+/**
+ * Decode the five predefined XML entities, numeric character references and CDATA sections.
+ *
+ * @param text Element content.
+ * @returns The text it stands for.
+ *
+ * @example Decoding a key from a listing
+ * ```ts
+ * import { decodeXmlEntities } from "@cloudfits/core";
+ *
+ * console.log(decodeXmlEntities("a&amp;b&#233;&quot;.fits")); // 'a&bé".fits'
+ * ```
+ */
+export function decodeXmlEntities(text: string): string {
+  return text.replace(
+    /<!\[CDATA\[([\s\S]*?)\]\]>|&(#x[0-9a-fA-F]+|#\d+|quot|amp|lt|gt|apos);/g,
+    (_, cdata, entity) => {
+      if (cdata !== undefined) return cdata;
+      switch (entity) {
+        case "quot":
+          return '"';
+        case "amp":
+          return "&";
+        case "lt":
+          return "<";
+        case "gt":
+          return ">";
+        case "apos":
+          return "'";
+      }
+      const code = entity[1] === "x" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+      return String.fromCodePoint(code);
+    },
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * Listing S3 (and GCS XML API) buckets with ListObjectsV2, page by page.
+ *
+ * @module
+ */
+import { CloudFitsError } from "../errors.ts";
+import { redactUrl } from "../url.ts";
+import {
+  decodeXmlEntities,
+  networkError,
+  type S3Address,
+  s3BucketUrl,
+  s3Fetch,
+  type S3RequestOptions,
+  s3ResponseError,
+  xmlText,
+} from "./s3.ts";
+
+/** One object of a listing. */
+export interface S3ListedObject {
+  /** The full key. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  /** ETag without quotes (multipart uploads have a `-N` suffix; it is not an MD5 then). */
+  etag: string | undefined;
+  /** Last modification time as the service wrote it (ISO 8601). */
+  lastModified: string | undefined;
+}
+
+/** Settings for {@linkcode s3ListObjects}. */
+export interface S3ListOptions extends Omit<S3Address, "key">, S3RequestOptions {
+  /** List only keys starting with this (default: the whole bucket). */
+  prefix?: string;
+  /** Keys per page, up to 1,000 (the service's default when absent). */
+  maxKeys?: number;
+  /** Headers for every request, signed (such as `x-goog-user-project`). */
+  headers?: Record<string, string>;
+  /** Abort the listing. */
+  signal?: AbortSignal;
+}
+
+/**
+ * List the objects of a bucket with ListObjectsV2 (`list-type=2`), following
+ * `NextContinuationToken` until the listing is complete. Pages are fetched as the iteration
+ * proceeds, so breaking out early stops the requests.
+ *
+ * @param options Bucket, prefix, page size, endpoint and credentials.
+ * @returns The objects in key order, as an async iterable.
+ * @throws {CloudFitsError} `FORBIDDEN` (missing `s3:ListBucket`), `NOT_FOUND` (no such bucket),
+ *   `NETWORK`, or `BAD_RESPONSE` for a body that is not a listing.
+ *
+ * @example Listing the FITS files under a prefix
+ * ```ts ignore
+ * import { s3ListObjects } from "@cloudfits/core";
+ *
+ * for await (const object of s3ListObjects({ bucket: "stpubdata", prefix: "tess/public/ffi/s0001/", region: "us-east-1" })) {
+ *   if (object.key.endsWith(".fits")) console.log(object.key, object.size);
+ * }
+ * ```
+ */
+export function s3ListObjects(options: S3ListOptions): AsyncGenerator<S3ListedObject, void, undefined> {
+  const { maxKeys } = options;
+  if (maxKeys !== undefined && !(Number.isSafeInteger(maxKeys) && maxKeys >= 1 && maxKeys <= 1000)) {
+    throw new RangeError(`Cannot list with maxKeys ${maxKeys}: expected an integer from 1 to 1000`);
+  }
+  // Checked here rather than at the first page, so that bad arguments throw at the call.
+  return listPages(options, s3BucketUrl(options));
+}
+
+async function* listPages(
+  options: S3ListOptions,
+  base: string,
+): AsyncGenerator<S3ListedObject, void, undefined> {
+  const { maxKeys } = options;
+  const fetchSigned = s3Fetch({ ...options, bucket: options.bucket });
+  let token: string | undefined;
+  do {
+    const query = new URLSearchParams({ "list-type": "2" });
+    if (options.prefix) query.set("prefix", options.prefix);
+    if (maxKeys !== undefined) query.set("max-keys", String(maxKeys));
+    if (token !== undefined) query.set("continuation-token", token);
+    // URLSearchParams writes spaces as "+", which S3 would sign differently from "%20".
+    const url = `${base}?${query.toString().replace(/\+/g, "%20")}`;
+    let response: Response;
+    try {
+      response = await fetchSigned(url, { signal: options.signal });
+    } catch (cause) {
+      throw networkError("list", url, cause, options.signal);
+    }
+    if (!response.ok) {
+      throw await s3ResponseError(response, {
+        action: "list",
+        url,
+        requestPayer: options.requestPayer,
+        signed:
+          (typeof options.credentials === "function" ? await options.credentials() : options.credentials) !==
+            undefined,
+      });
+    }
+    const xml = await response.text();
+    const page = parseListPage(xml);
+    if (page === undefined) {
+      throw new CloudFitsError(
+        "BAD_RESPONSE",
+        `Cannot list ${redactUrl(url)}: the answer is not a ListBucketResult`,
+        {
+          url: redactUrl(url),
+          status: response.status,
+        },
+      );
+    }
+    yield* page.objects;
+    if (page.truncated && page.nextToken === undefined) {
+      throw new CloudFitsError(
+        "BAD_RESPONSE",
+        `Cannot list ${redactUrl(url)}: the page is truncated but has no NextContinuationToken`,
+        { url: redactUrl(url), status: response.status },
+      );
+    }
+    token = page.truncated ? page.nextToken : undefined;
+  } while (token !== undefined);
+}
+
+/** One page of a ListObjectsV2 answer. */
+export interface S3ListPage {
+  /** The objects of the page. */
+  objects: S3ListedObject[];
+  /** Whether more pages follow. */
+  truncated: boolean;
+  /** The token for the next page. */
+  nextToken: string | undefined;
+}
+
+/**
+ * Parse a ListObjectsV2 `ListBucketResult` document with plain string matching (no DOMParser in
+ * Deno or Bun).
+ *
+ * @param xml The response body.
+ * @returns The page, or `undefined` when the document is not a `ListBucketResult`.
+ * @throws {CloudFitsError} `BAD_RESPONSE` for an entry without a key or with a malformed size.
+ *
+ * @example Parsing a page
+ * ```ts
+ * import { parseListPage } from "@cloudfits/core";
+ *
+ * const page = parseListPage(
+ *   "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a&amp;b.fits</Key><Size>2880</Size></Contents></ListBucketResult>",
+ * );
+ * console.log(page?.objects[0].key, page?.objects[0].size); // "a&b.fits" 2880
+ * ```
+ */
+export function parseListPage(xml: string): S3ListPage | undefined {
+  if (!/<ListBucketResult[\s>]/.test(xml)) return undefined;
+  const objects: S3ListedObject[] = [];
+  for (const [, entry] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+    const key = xmlText(entry, "Key");
+    const sizeText = xmlText(entry, "Size")?.trim();
+    if (key === undefined || sizeText === undefined || !/^\d+$/.test(sizeText)) {
+      throw new CloudFitsError(
+        "BAD_RESPONSE",
+        `Cannot parse listing entry '${decodeXmlEntities(entry).slice(0, 200)}': no key or size`,
+      );
+    }
+    const etag = xmlText(entry, "ETag")?.trim().replace(/^"|"$/g, "");
+    objects.push({
+      key,
+      size: Number(sizeText),
+      etag: etag === "" ? undefined : etag,
+      lastModified: xmlText(entry, "LastModified")?.trim(),
+    });
+  }
+  return {
+    objects,
+    truncated: xmlText(xml, "IsTruncated")?.trim() === "true",
+    nextToken: xmlText(xml, "NextContinuationToken"),
+  };
+}

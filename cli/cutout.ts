@@ -103,7 +103,7 @@ function cutoutHeader(hdu: Hdu, spec: readonly SectionAxis[], shape: readonly nu
     fitsStep.push(Array.isArray(axis) && axis.length === 3 ? axis[2] : 1);
   }
   const cards: string[] = [];
-  const dropped = /^(CHECKSUM|DATASUM|XTENSION|SIMPLE|PCOUNT|GCOUNT|EXTEND|NAXIS\d*)$/;
+  const dropped = /^(CHECKSUM|DATASUM|XTENSION|SIMPLE|BITPIX|PCOUNT|GCOUNT|EXTEND|NAXIS\d*)$/;
   cards.push(formatCard("SIMPLE", true, "conforms to FITS standard"));
   cards.push(formatCard("BITPIX", hdu.bitpix, "array data type"));
   cards.push(formatCard("NAXIS", naxis, "number of array dimensions"));

@@ -35,11 +35,28 @@ export function humanBytes(bytes: number): string {
 }
 
 /**
- * Stringify JSON with 64-bit integers as decimal strings (bigints cannot be stringified otherwise).
+ * Stringify JSON compactly with two additions to `JSON.stringify`: bigints become decimal strings, and
+ * negative zero stays `-0.0` (astropy's JSON keeps it, and it parses back to -0).
  *
  * @param value The value.
  * @returns JSON text with a trailing newline.
  */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v)) + "\n";
+  return stringify(value) + "\n";
+}
+
+function stringify(value: unknown): string {
+  if (typeof value === "number") return Object.is(value, -0) ? "-0.0" : JSON.stringify(value);
+  if (typeof value === "bigint") return `"${value}"`;
+  if (Array.isArray(value)) {
+    return `[${value.map((v) => (v === undefined ? "null" : stringify(v))).join(",")}]`;
+  }
+  if (value !== null && typeof value === "object") {
+    const parts: string[] = [];
+    for (const [key, v] of Object.entries(value)) {
+      if (v !== undefined) parts.push(`${JSON.stringify(key)}:${stringify(v)}`);
+    }
+    return `{${parts.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
 }

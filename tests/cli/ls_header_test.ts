@@ -1,0 +1,121 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { expected, runCli } from "../_support/cli_io.ts";
+
+const fixtures = (await readdir(new URL("../../testdata/", import.meta.url)))
+  .filter((name) => name.endsWith(".fits"))
+  .map((name) => name.replace(/\.fits$/, ""));
+
+test("ls --json matches astropy's fileinfo() offsets, types and shapes on every fixture", async () => {
+  for (const name of fixtures) {
+    const want = await expected(name);
+    const run = await runCli(["ls", "--json", `testdata/${name}.fits`]);
+    assert.equal(run.code, 0, `${name}: ${run.stderr}`);
+    const { files } = JSON.parse(run.stdout);
+    assert.equal(files.length, 1);
+    assert.equal(files[0].path, `testdata/${name}.fits`);
+    assert.equal(files[0].size, want.size);
+    assert.equal(files[0].hdus.length, want.hdus.length, name);
+    for (const [i, hdu] of files[0].hdus.entries()) {
+      const w = want.hdus[i];
+      assert.deepEqual(Object.keys(hdu), [
+        "index",
+        "type",
+        "extname",
+        "extver",
+        "bitpix",
+        "shape",
+        "headerOffset",
+        "dataOffset",
+        "dataSize",
+      ]);
+      assert.deepEqual(
+        [
+          hdu.index,
+          hdu.type,
+          hdu.extname,
+          hdu.extver,
+          hdu.bitpix,
+          hdu.shape,
+          hdu.headerOffset,
+          hdu.dataOffset,
+        ],
+        [w.index, w.type, w.extname, w.extver, w.bitpix, w.shape, w.hdrLoc, w.datLoc],
+        `${name} HDU ${i}`,
+      );
+      assert.equal(Math.ceil(hdu.dataSize / 2880) * 2880, w.datSpan, `${name} HDU ${i} padded span`);
+    }
+  }
+});
+
+test("ls on a pipe prints TSV with a header row; several files and a missing one exit 6", async () => {
+  const run = await runCli(["ls", "testdata/primary_only.fits", "testdata/nope.fits"]);
+  assert.equal(run.code, 6);
+  const lines = run.stdout.trimEnd().split("\n");
+  assert.equal(lines[0].split("\t")[0], "path");
+  assert.equal(lines.length, 2);
+  assert.match(run.stderr, /nope\.fits/);
+});
+
+test("header --json of one HDU gives astropy's cards; without [HDU] every HDU", async () => {
+  for (const name of ["exotic_header", "tess_cube", "dup_extnames"]) {
+    const want = await expected(name);
+    const one = await runCli(["header", `testdata/${name}.fits[1]`, "--json"]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(JSON.parse(one.stdout), { cards: want.hdus[1].cards });
+    const all = await runCli(["header", `testdata/${name}.fits`, "--format", "json"]);
+    assert.deepEqual(JSON.parse(all.stdout), {
+      hdus: want.hdus.map((h) => ({ index: h.index, cards: h.cards })),
+    });
+  }
+});
+
+test("header addresses HDUs by EXTNAME,EXTVER case-insensitively and --hdu does the same", async () => {
+  const want = await expected("dup_extnames");
+  const sci2 = want.hdus.findIndex((h) => h.extname === "SCI" && h.extver === 2);
+  assert.ok(sci2 > 0);
+  const byName = await runCli(["header", "testdata/dup_extnames.fits[sci,2]", "--json"]);
+  assert.deepEqual(JSON.parse(byName.stdout), { cards: want.hdus[sci2].cards });
+  const byFlag = await runCli(["header", "testdata/dup_extnames.fits", "--hdu", "SCI,2", "--json"]);
+  assert.deepEqual(JSON.parse(byFlag.stdout), { cards: want.hdus[sci2].cards });
+});
+
+test("header -k prints a keyword table across HDUs", async () => {
+  const run = await runCli(["header", "-k", "BITPIX,EXTNAME", "testdata/mef_images.fits", "--json"]);
+  const { rows } = JSON.parse(run.stdout);
+  const want = await expected("mef_images");
+  assert.equal(rows.length, want.hdus.length);
+  assert.deepEqual(rows[1], { path: "testdata/mef_images.fits", index: 1, BITPIX: 8, EXTNAME: "UINT8" });
+  assert.equal(rows[0].EXTNAME, null);
+});
+
+test("text header output is the card images, one per line", async () => {
+  const run = await runCli(["header", "testdata/primary_only.fits[0]"]);
+  const lines = run.stdout.trimEnd().split("\n");
+  assert.match(lines[0], /^SIMPLE  =                    T/);
+  assert.ok(lines.every((line) => line.length <= 80));
+});
+
+test("usage errors exit 2, missing files 3, missing HDUs 3, non-FITS 5", async () => {
+  assert.equal((await runCli(["ls"])).code, 2);
+  assert.equal((await runCli(["ls", "--bogus", "x"])).code, 2);
+  assert.equal((await runCli(["frobnicate"])).code, 2);
+  const missing = await runCli(["ls", "testdata/missing.fits"]);
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /^error: .*missing\.fits/);
+  assert.equal((await runCli(["header", "testdata/mef_images.fits[NOPE]"])).code, 3);
+  assert.equal((await runCli(["header", "testdata/mef_images.fits[99]"])).code, 3);
+  const notFits = await runCli(["ls", "testdata/README.md"]);
+  assert.equal(notFits.code, 5, notFits.stderr);
+});
+
+test("--version and --help", async () => {
+  const version = await runCli(["--version"]);
+  assert.match(version.stdout, /^cloudfits \d+\.\d+\.\d+\n$/);
+  for (const command of ["ls", "header", "cutout", "table", "index", "verify", "demo"]) {
+    const help = await runCli([command, "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, new RegExp(`cloudfits ${command}`));
+  }
+});

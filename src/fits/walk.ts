@@ -1,0 +1,274 @@
+/**
+ * Walk the HDUs of a FITS object by arithmetic, in as few reads as possible.
+ *
+ * @module
+ */
+import { CloudFitsError } from "../errors.ts";
+import type { ByteSource } from "../source/types.ts";
+import { findEnd, parseHeader } from "./header.ts";
+import { BLOCK_SIZE, describeHdu, type Hdu, paddedSize } from "./layout.ts";
+
+/** Settings for {@linkcode walkHdus}. */
+export interface WalkOptions {
+  /** Abort the walk. */
+  signal?: AbortSignal;
+  /**
+   * Bytes of the first read (default 64 KiB): enough for the primary header and usually the next
+   * header too. Clamped to the object size when that is known.
+   */
+  readAhead?: number;
+  /** Stop after this many HDUs (default: all). */
+  maxHdus?: number;
+  /** First read for each later header, in bytes (default 8 blocks, 23,040 B); doubled while END is missing. */
+  headerRead?: number;
+  /** Give up on a header without END after this many bytes (default 16 MiB): `BAD_HEADER`. */
+  maxHeaderBytes?: number;
+}
+
+/** What {@linkcode walkHdus} found. */
+export interface WalkResult {
+  /** The HDUs in file order. */
+  hdus: Hdu[];
+  /** Tolerated irregularities: missing final padding, trailing bytes after the last HDU, header warnings. */
+  warnings: string[];
+}
+
+/** Default size of the first read: 64 KiB. */
+export const DEFAULT_READ_AHEAD: number = 64 * 1024;
+const DEFAULT_HEADER_READ = 8 * BLOCK_SIZE;
+const DEFAULT_MAX_HEADER_BYTES = 16 * 1024 * 1024;
+/** Largest single extension of a header read, so that a huge header grows in bounded steps. */
+const MAX_HEADER_STEP = 256 * BLOCK_SIZE;
+
+const ASCII_SIMPLE = [0x53, 0x49, 0x4d, 0x50, 0x4c, 0x45, 0x20, 0x20, 0x3d]; // "SIMPLE  ="
+const ASCII_XTENSION = [0x58, 0x54, 0x45, 0x4e, 0x53, 0x49, 0x4f, 0x4e, 0x3d]; // "XTENSION="
+
+/**
+ * List the HDUs of a FITS object: read each header at the offset computed from the previous HDU's
+ * sizes, never scanning data.
+ *
+ * Traffic: one read of `readAhead` bytes at offset 0 (it usually holds the first two headers), then
+ * one read of `headerRead` bytes per later header that the bytes already read do not cover, extended
+ * with reads of doubling size while END is missing. A TESS cube costs two or three reads.
+ *
+ * Missing padding after the last HDU is tolerated with a warning, as are trailing bytes that are not
+ * an extension header.
+ *
+ * @param source Where the object lives.
+ * @param options Abort signal, read sizes and limits.
+ * @returns The HDUs and any warnings.
+ * @throws {CloudFitsError} `NOT_FITS` when the object does not start with SIMPLE (or is gzip-compressed);
+ * `TRUNCATED` when a header or data segment runs past the end of the object; `BAD_HEADER` for invalid
+ * headers.
+ *
+ * @example Listing the HDUs of a local file
+ * ```ts ignore
+ * import { walkHdus } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
+ *
+ * const source = await openFileSource("testdata/mef_images.fits");
+ * const { hdus } = await walkHdus(source);
+ * for (const hdu of hdus) console.log(hdu.index, hdu.type, hdu.extname, hdu.dataOffset, hdu.dataSize);
+ * await source.close();
+ * ```
+ */
+export async function walkHdus(source: ByteSource, options: WalkOptions = {}): Promise<WalkResult> {
+  const readAhead = positive(options.readAhead ?? DEFAULT_READ_AHEAD, "readAhead");
+  const headerRead = positive(options.headerRead ?? DEFAULT_HEADER_READ, "headerRead");
+  const maxHeaderBytes = positive(options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, "maxHeaderBytes");
+  const maxHdus = options.maxHdus ?? Infinity;
+  const signal = options.signal;
+  const hdus: Hdu[] = [];
+  const warnings: string[] = [];
+
+  // The bytes of the latest read: later headers are served from it when it covers them.
+  let window = { offset: 0, bytes: await read(source, 0, clamp(readAhead, source.size), signal) };
+  const start = window.bytes;
+  if (start.length >= 2 && start[0] === 0x1f && start[1] === 0x8b) {
+    throw new CloudFitsError(
+      "NOT_FITS",
+      `Cannot read ${source.name} as FITS: it is gzip-compressed (whole-file gzip, .fits.gz, is not supported yet)`,
+      { url: source.name, offset: 0 },
+    );
+  }
+  if (!startsWith(start, 0, ASCII_SIMPLE)) {
+    throw new CloudFitsError(
+      "NOT_FITS",
+      `Cannot read ${source.name} as FITS: the first card is not SIMPLE`,
+      { url: source.name, offset: 0 },
+    );
+  }
+
+  let offset = 0;
+  while (hdus.length < maxHdus) {
+    const index = hdus.length;
+    const located = await locateHeader(source, window, offset, { headerRead, maxHeaderBytes, signal });
+    window = located.window;
+    const headerBytes = window.bytes.subarray(
+      offset - window.offset,
+      offset - window.offset + located.length,
+    );
+    const header = parseHeader(headerBytes, { offset, name: source.name });
+    for (const warning of header.warnings) warnings.push(`HDU ${index}: ${warning}`);
+    const hdu = describeHdu(header, index, offset);
+    hdus.push(hdu);
+
+    // Remote sources know their size after the first read; without it, the end shows as an empty read.
+    const size = source.size ?? Infinity;
+    const dataEnd = hdu.dataOffset + hdu.dataSize;
+    const next = hdu.dataOffset + paddedSize(hdu.dataSize);
+    if (dataEnd > size) {
+      throw new CloudFitsError(
+        "TRUNCATED",
+        `Cannot read HDU ${index} data at offset ${hdu.dataOffset} of ${source.name}: it needs ${hdu.dataSize} bytes but the object ends at offset ${size}`,
+        { url: source.name, offset: size },
+      );
+    }
+    if (next > size) {
+      warnings.push(
+        `HDU ${index} lacks ${
+          next - size
+        } bytes of final padding: the object ends at offset ${size}, not ${next}`,
+      );
+      break;
+    }
+    if (next === size) break;
+    // Something follows: an extension header, or trailing bytes to ignore.
+    const head = await peek(source, window, next, ASCII_XTENSION.length, headerRead, signal);
+    if (head.bytes.length === 0) break;
+    if (!startsWith(head.bytes, 0, ASCII_XTENSION)) {
+      const count = Number.isFinite(size) ? `${size - next} bytes` : "the bytes";
+      warnings.push(
+        `Ignoring ${count} after the last HDU at offset ${next}: they do not start with XTENSION`,
+      );
+      break;
+    }
+    window = head.window;
+    offset = next;
+  }
+  return { hdus, warnings };
+}
+
+interface Window {
+  offset: number;
+  bytes: Uint8Array;
+}
+
+interface HeaderReadSettings {
+  headerRead: number;
+  maxHeaderBytes: number;
+  signal?: AbortSignal;
+}
+
+/** Make sure `window` holds the whole header at `offset`, reading as little as possible. */
+async function locateHeader(
+  source: ByteSource,
+  window: Window,
+  offset: number,
+  settings: HeaderReadSettings,
+): Promise<{ window: Window; length: number }> {
+  let current = covers(window, offset) ? window : {
+    offset,
+    bytes: await read(
+      source,
+      offset,
+      clamp(settings.headerRead, remaining(source, offset)),
+      settings.signal,
+    ),
+  };
+  let step = Math.max(settings.headerRead, BLOCK_SIZE);
+  for (;;) {
+    const available = current.bytes.subarray(offset - current.offset);
+    const length = findEnd(available);
+    // END may sit in a final block that the object cuts short: that header is truncated, not complete.
+    if (length >= 0 && length <= available.length) return { window: current, length };
+    const end = current.offset + current.bytes.length;
+    const atEnd = source.size !== undefined && end >= source.size;
+    if (atEnd || available.length === 0) {
+      throw new CloudFitsError(
+        "TRUNCATED",
+        `Cannot read the header at offset ${offset} of ${source.name}: no END card before the object ends at offset ${end}`,
+        { url: source.name, offset: end },
+      );
+    }
+    if (available.length >= settings.maxHeaderBytes) {
+      throw new CloudFitsError(
+        "BAD_HEADER",
+        `Cannot read the header at offset ${offset} of ${source.name}: no END card in the first ${available.length} bytes`,
+        { url: source.name, offset },
+      );
+    }
+    // Extend only by the missing bytes, in whole blocks, doubling the step each time.
+    const wanted = Math.min(step, remaining(source, end) ?? step);
+    const more = await read(source, end, wanted, settings.signal);
+    if (more.length === 0) {
+      throw new CloudFitsError(
+        "TRUNCATED",
+        `Cannot read the header at offset ${offset} of ${source.name}: no END card before the object ends at offset ${end}`,
+        { url: source.name, offset: end },
+      );
+    }
+    const joined = new Uint8Array(available.length + more.length);
+    joined.set(available);
+    joined.set(more, available.length);
+    current = { offset, bytes: joined };
+    step = Math.min(step * 2, MAX_HEADER_STEP);
+  }
+}
+
+/** The `length` bytes at `offset`, from the window when it holds them, else from one small read. */
+async function peek(
+  source: ByteSource,
+  window: Window,
+  offset: number,
+  length: number,
+  headerRead: number,
+  signal: AbortSignal | undefined,
+): Promise<{ window: Window; bytes: Uint8Array }> {
+  const start = offset - window.offset;
+  if (start >= 0 && start + length <= window.bytes.length) {
+    return { window, bytes: window.bytes.subarray(start, start + length) };
+  }
+  // Read the first chunk of the header we expect, not just the peeked bytes: it is needed next anyway.
+  const bytes = await read(source, offset, clamp(headerRead, remaining(source, offset)), signal);
+  return { window: { offset, bytes }, bytes: bytes.subarray(0, length) };
+}
+
+function covers(window: Window, offset: number): boolean {
+  return offset >= window.offset && offset < window.offset + window.bytes.length;
+}
+
+function remaining(source: ByteSource, offset: number): number | undefined {
+  return source.size === undefined ? undefined : Math.max(0, source.size - offset);
+}
+
+function clamp(length: number, limit: number | undefined): number {
+  return limit === undefined ? length : Math.min(length, limit);
+}
+
+async function read(
+  source: ByteSource,
+  offset: number,
+  length: number,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  if (signal?.aborted) {
+    throw new CloudFitsError("ABORTED", `Cannot read ${source.name}: the walk was aborted`, {
+      url: source.name,
+      cause: signal.reason,
+    });
+  }
+  return await source.read(offset, length, { signal });
+}
+
+function startsWith(bytes: Uint8Array, at: number, prefix: readonly number[]): boolean {
+  if (bytes.length < at + prefix.length) return false;
+  return prefix.every((b, i) => bytes[at + i] === b);
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`Cannot walk HDUs: ${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}

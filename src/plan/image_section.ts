@@ -1,0 +1,238 @@
+/**
+ * N-dimensional image sections: plan the contiguous byte runs of a numpy-style selection, then fetch
+ * and decode them.
+ *
+ * @module
+ */
+import { CloudFitsError } from "../errors.ts";
+import { decodeOwnedImageData, type ImageArray, imageInfo } from "../fits/image.ts";
+import type { Hdu } from "../fits/layout.ts";
+import { readRanges } from "../source/read_ranges.ts";
+import type { ByteRange, ByteSource } from "../source/types.ts";
+
+/**
+ * One axis of a section, numpy style: an index (drops the axis; must exist), `[start, stop]` or
+ * `[start, stop, step]` (half-open, 0-based, negative values count from the end, bounds clamped to the
+ * axis as numpy does), or `null` for the whole axis.
+ */
+export type SectionEntry = number | [number, number] | [number, number, number] | null;
+
+/** A section in numpy order (slowest axis first, NAXISn reversed); missing trailing entries mean whole axes. */
+export type SectionSpec = SectionEntry[];
+
+/** The byte ranges of a section and the shape of its result. */
+export interface SectionPlan {
+  /** Shape of the result in numpy order (axes selected by an index are dropped). */
+  shape: number[];
+  /** Contiguous runs in result order; their concatenation is the section's stored bytes. */
+  ranges: ByteRange[];
+}
+
+/** Settings for {@linkcode readImageSection}. */
+export interface ReadImageSectionOptions {
+  /** Return stored values instead of physical ones (no BSCALE/BZERO/BLANK). */
+  raw?: boolean;
+  /** Abort the reads. */
+  signal?: AbortSignal;
+  /** Requests in flight at once (default 16). */
+  concurrency?: number;
+  /** Merge runs separated by at most this many bytes (default 32 KiB). */
+  maxGap?: number;
+  /** Cap on one request's span (default 8 MiB). */
+  maxSpan?: number;
+}
+
+interface AxisSelection {
+  start: number;
+  step: number;
+  count: number;
+  keep: boolean;
+}
+
+/**
+ * Plan the byte ranges of an image section. Pure: no I/O.
+ *
+ * Runs are as long as the layout allows: trailing axes selected whole merge with the next axis, so a
+ * full-width row span is one range, and a TESS cube pixel's light curve `[r, c, null, null]` is one
+ * range. Ranges are listed in result order and never overlap.
+ *
+ * @param hdu A PRIMARY or IMAGE HDU, or random groups: their arrays, shaped `[GCOUNT, NAXISn, …, NAXIS2]`
+ * as astropy's `hdu.data.data`, without the group parameters.
+ * @param spec The selection in numpy order.
+ * @returns The result shape and the ranges to read.
+ * @throws {CloudFitsError} `OUT_OF_RANGE` for indices outside the image; `UNSUPPORTED` for
+ * tile-compressed images; `USAGE` for tables and HDUs without data.
+ *
+ * @example Planning a 2×3 cutout of a 100×200 int16 image
+ * ```ts ignore
+ * import { planImageSection } from "@cloudfits/core";
+ *
+ * const plan = planImageSection(hdu, [[10, 12], [20, 23]]);
+ * console.log(plan.shape, plan.ranges.length); // [2, 3] 2
+ * ```
+ */
+export function planImageSection(hdu: Hdu, spec: SectionSpec): SectionPlan {
+  checkImageHdu(hdu);
+  const { shape, strides, itemSize, base: arrayBase } = arrayLayout(hdu);
+  if (spec.length > shape.length) {
+    throw new CloudFitsError(
+      "OUT_OF_RANGE",
+      `Cannot select ${spec.length} axes of HDU ${hdu.index}: the image has ${shape.length} (numpy order, 0-based)`,
+    );
+  }
+  const selections = shape.map((n, axis) => selectAxis(spec[axis] ?? null, n, axis, hdu.index));
+  const outShape = selections.filter((s) => s.keep).map((s) => s.count);
+  if (selections.some((s) => s.count === 0)) return { shape: outShape, ranges: [] };
+
+  // Absorb trailing axes into one run while the selection stays contiguous in the file: an axis joins
+  // when it is a single index, or a unit-step span whose stride is exactly the run so far.
+  let runLength = itemSize;
+  let firstInner = shape.length;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    const s = selections[axis];
+    if (s.count > 1 && (s.step !== 1 || strides[axis] !== runLength)) break;
+    runLength *= s.count;
+    firstInner = axis;
+    if (s.count !== shape[axis]) break;
+  }
+  let base = arrayBase;
+  for (let axis = firstInner; axis < shape.length; axis++) base += selections[axis].start * strides[axis];
+
+  // Odometer over the outer axes, in result (C) order.
+  const outer = selections.slice(0, firstInner);
+  const total = outer.reduce((p, s) => p * s.count, 1);
+  const ranges: ByteRange[] = new Array(total);
+  const counters = new Array<number>(outer.length).fill(0);
+  let offset = base + outer.reduce((sum, s, axis) => sum + s.start * strides[axis], 0);
+  for (let i = 0; i < total; i++) {
+    ranges[i] = { offset, length: runLength };
+    for (let axis = outer.length - 1; axis >= 0; axis--) {
+      const s = outer[axis];
+      if (++counters[axis] < s.count) {
+        offset += s.step * strides[axis];
+        break;
+      }
+      counters[axis] = 0;
+      offset -= (s.count - 1) * s.step * strides[axis];
+    }
+  }
+  return { shape: outShape, ranges };
+}
+
+/**
+ * Read an image section: plan it, fetch the ranges (coalesced, in parallel) and decode them.
+ *
+ * @param source Where the file lives.
+ * @param hdu A PRIMARY or IMAGE HDU of that file.
+ * @param spec The selection in numpy order (see {@linkcode SectionSpec}).
+ * @param options Raw mode, abort signal, concurrency and coalescing limits.
+ * @returns The section as a typed array with its shape and dtype.
+ * @throws {CloudFitsError} as {@linkcode planImageSection}, plus `TRUNCATED` when the data is cut short.
+ *
+ * @example A light curve from a TESS cube
+ * ```ts ignore
+ * import { readImageSection, walkHdus } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
+ *
+ * const source = await openFileSource("testdata/tess_cube.fits");
+ * const { hdus } = await walkHdus(source);
+ * const flux = await readImageSection(source, hdus[1], [2, 3, null, 0]);
+ * console.log(flux.shape, flux.dtype); // [8] float32
+ * ```
+ */
+export async function readImageSection(
+  source: ByteSource,
+  hdu: Hdu,
+  spec: SectionSpec,
+  options: ReadImageSectionOptions = {},
+): Promise<ImageArray> {
+  const info = imageInfo(hdu);
+  const plan = planImageSection(hdu, spec);
+  const parts = await readRanges(source, plan.ranges, options);
+  const total = plan.ranges.reduce((sum, r) => sum + r.length, 0);
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  const data = decodeOwnedImageData(bytes, info, { raw: options.raw });
+  return { shape: plan.shape, dtype: options.raw ? info.storedDtype : info.dtype, data };
+}
+
+/** Shape, byte strides and first element of an HDU's array, in numpy order. */
+function arrayLayout(hdu: Hdu): { shape: number[]; strides: number[]; itemSize: number; base: number } {
+  const itemSize = Math.abs(hdu.bitpix) / 8;
+  const grouped = hdu.type === "GROUPS";
+  // Random groups: each group is PCOUNT parameters, then an array of NAXIS2 … NAXISn.
+  const dims = (grouped ? hdu.axes.slice(1) : hdu.axes).toReversed();
+  const strides = new Array<number>(dims.length);
+  let stride = itemSize;
+  for (let axis = dims.length - 1; axis >= 0; axis--) {
+    strides[axis] = stride;
+    stride *= dims[axis];
+  }
+  if (!grouped) return { shape: dims, strides, itemSize, base: hdu.dataOffset };
+  return {
+    shape: [hdu.gcount, ...dims],
+    strides: [stride + hdu.pcount * itemSize, ...strides],
+    itemSize,
+    base: hdu.dataOffset + hdu.pcount * itemSize,
+  };
+}
+
+function checkImageHdu(hdu: Hdu): void {
+  const where = `HDU ${hdu.index} at offset ${hdu.headerOffset}`;
+  if (hdu.type === "COMPRESSED_IMAGE") {
+    throw new CloudFitsError(
+      "UNSUPPORTED",
+      `Cannot read a section of ${where}: tile-compressed image decoding is not supported yet`,
+      { offset: hdu.headerOffset },
+    );
+  }
+  if (hdu.type !== "PRIMARY" && hdu.type !== "IMAGE" && hdu.type !== "GROUPS") {
+    throw new CloudFitsError(
+      "USAGE",
+      `Cannot read a section of ${where}: it is a ${hdu.type}, not an image`,
+      {
+        offset: hdu.headerOffset,
+      },
+    );
+  }
+  if (hdu.axes.length === 0) {
+    throw new CloudFitsError("USAGE", `Cannot read a section of ${where}: it has no data (NAXIS = 0)`, {
+      offset: hdu.headerOffset,
+    });
+  }
+}
+
+function selectAxis(entry: SectionEntry, n: number, axis: number, index: number): AxisSelection {
+  const outside = (what: string): CloudFitsError =>
+    new CloudFitsError(
+      "OUT_OF_RANGE",
+      `Cannot select ${what} on axis ${axis} of HDU ${index}: the axis has length ${n} (numpy order, 0-based)`,
+    );
+  if (entry === null) return { start: 0, step: 1, count: n, keep: true };
+  if (typeof entry === "number") {
+    if (!Number.isInteger(entry)) throw new RangeError(`Cannot select index ${entry}: not an integer`);
+    const i = entry < 0 ? entry + n : entry;
+    if (i < 0 || i >= n) throw outside(`index ${entry}`);
+    return { start: i, step: 1, count: 1, keep: false };
+  }
+  if (!Array.isArray(entry) || entry.length < 2 || entry.length > 3) {
+    throw new TypeError(
+      `Cannot select ${JSON.stringify(entry)}: expected an index, [start, stop], [start, stop, step] or null`,
+    );
+  }
+  const [rawStart, rawStop, step = 1] = entry;
+  if (![rawStart, rawStop, step].every(Number.isInteger)) {
+    throw new RangeError(`Cannot select [${entry.join(", ")}]: start, stop and step must be integers`);
+  }
+  if (step < 1) throw new RangeError(`Cannot select [${entry.join(", ")}]: step must be positive`);
+  // Slice bounds clamp to the axis, as in numpy; only a single index can be out of range.
+  const clampToAxis = (i: number) => Math.min(n, Math.max(0, i < 0 ? i + n : i));
+  const start = clampToAxis(rawStart);
+  const stop = clampToAxis(rawStop);
+  const count = stop > start ? Math.ceil((stop - start) / step) : 0;
+  return { start, step, count, keep: true };
+}

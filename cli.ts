@@ -92,6 +92,8 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+export type { CliIo };
+
 if (import.meta.main) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -11,6 +11,7 @@ import { AwsV4Signer } from "aws4fetch";
 import { CloudFitsError } from "../errors.ts";
 import type { FetchLike } from "../source/http.ts";
 import type { AwsCredentials } from "../source/s3.ts";
+import { xmlText } from "../source/_xml.ts";
 
 /** Credentials from the chain: access keys plus, for temporary ones, when they expire. */
 export interface ResolvedAwsCredentials extends AwsCredentials {
@@ -441,23 +442,6 @@ async function stsCredentials(
     xmlText(block, "SessionToken"),
     expiration ? new Date(expiration) : undefined,
   );
-}
-
-/** The unescaped text of the first `<tag>…</tag>` in `xml`, or undefined. */
-function xmlText(xml: string, tag: string): string | undefined {
-  const match = new RegExp(`<${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</${tag}>`).exec(xml);
-  return match ? unescapeXml(match[1]) : undefined;
-}
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (entity, name: string) => {
-    if (name[0] === "#") {
-      return String.fromCodePoint(
-        name[1] === "x" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10),
-      );
-    }
-    return { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" }[name] ?? entity;
-  });
 }
 
 // ---------------------------------------------------------------------------------------------

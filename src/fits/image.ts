@@ -152,9 +152,9 @@ function scalingKeyword(hdu: Hdu, keyword: string, fallback: number): number {
  *
  * @example Decoding two big-endian int16 values
  * ```ts
- * import { decodeImageData } from "@cloudfits/core";
+ * import { decodeImageData, type ImageInfo } from "@cloudfits/core";
  *
- * const info = { shape: [2], dtype: "int16", storedDtype: "int16", bscale: 1, bzero: 0, blank: null } as const;
+ * const info: ImageInfo = { shape: [2], dtype: "int16", storedDtype: "int16", bscale: 1, bzero: 0, blank: null };
  * console.log(decodeImageData(new Uint8Array([0x00, 0x01, 0xff, 0xfe]), info)); // Int16Array(2) [ 1, -2 ]
  * ```
  */
@@ -175,9 +175,9 @@ export function decodeImageData(bytes: Uint8Array, info: ImageInfo, options: Dec
  *
  * @example Decoding without a copy
  * ```ts
- * import { decodeOwnedImageData } from "@cloudfits/core";
+ * import { decodeOwnedImageData, type ImageInfo } from "@cloudfits/core";
  *
- * const info = { shape: [1], dtype: "float32", storedDtype: "float32", bscale: 1, bzero: 0, blank: null } as const;
+ * const info: ImageInfo = { shape: [1], dtype: "float32", storedDtype: "float32", bscale: 1, bzero: 0, blank: null };
  * console.log(decodeOwnedImageData(new Uint8Array([0x3f, 0x80, 0, 0]), info)); // Float32Array(1) [ 1 ]
  * ```
  */

@@ -10,6 +10,7 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions, redactUrl } from "./http.ts";
+import { decodeXmlEntities, xmlText } from "./_xml.ts";
 
 /** The storage service version sent as `x-ms-version`: 2011-08-18 or later is needed for open-ended ranges. */
 export const AZURE_API_VERSION = "2021-08-06";
@@ -478,7 +479,7 @@ function parseBlobItem(block: string, url: string): AzureBlobItem {
       },
     );
   }
-  const rawName = unescapeXml(nameMatch[2]);
+  const rawName = decodeXmlEntities(nameMatch[2]);
   return {
     name: nameMatch[1] ? decodeURIComponent(rawName) : rawName,
     size: Number(sizeText),
@@ -490,21 +491,4 @@ function parseBlobItem(block: string, url: string): AzureBlobItem {
 /** The raw content of the first `<tag>…</tag>` in `xml`, or undefined. */
 function xmlElement(xml: string, tag: string): string | undefined {
   return new RegExp(`<${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</${tag}>`).exec(xml)?.[1];
-}
-
-/** The unescaped text of the first `<tag>…</tag>` in `xml`, or undefined. */
-function xmlText(xml: string, tag: string): string | undefined {
-  const content = xmlElement(xml, tag);
-  return content === undefined ? undefined : unescapeXml(content);
-}
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (entity, name: string) => {
-    if (name[0] === "#") {
-      return String.fromCodePoint(
-        name[1] === "x" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10),
-      );
-    }
-    return { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" }[name] ?? entity;
-  });
 }

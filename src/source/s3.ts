@@ -9,6 +9,7 @@ import { AwsV4Signer } from "aws4fetch";
 import { CloudFitsError } from "../errors.ts";
 import { encodeObjectKey, redactUrl } from "../url.ts";
 import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions } from "./http.ts";
+import { networkError, xmlText } from "./_xml.ts";
 
 /** AWS access keys; `sessionToken` accompanies temporary keys. */
 export interface AwsCredentials {
@@ -527,90 +528,4 @@ export async function s3PutObject(options: S3PutOptions): Promise<S3PutResult> {
   }
   await response.body?.cancel();
   return { etag: response.headers.get("etag") ?? undefined };
-}
-
-/**
- * Wrap a failure of `fetch` itself: `ABORTED` when the caller's signal fired, `NETWORK` otherwise.
- *
- * @param action The verb for the message.
- * @param url The URL concerned.
- * @param cause What fetch threw.
- * @param signal The caller's signal.
- * @returns The error to throw.
- *
- * @example Wrapping a connection failure
- * ```ts
- * import { networkError } from "@cloudfits/core";
- *
- * const error = networkError("list", "http://127.0.0.1:9/b?list-type=2", new TypeError("connection refused"));
- * console.log(error.code, error.message); // "NETWORK" "Cannot list http://127.0.0.1:9/b: connection refused"
- * ```
- */
-export function networkError(
-  action: string,
-  url: string,
-  cause: unknown,
-  signal?: AbortSignal,
-): CloudFitsError {
-  const name = redactUrl(url);
-  if (signal?.aborted) {
-    return new CloudFitsError("ABORTED", `Cannot ${action} ${name}: aborted`, { url: name, cause });
-  }
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new CloudFitsError("NETWORK", `Cannot ${action} ${name}: ${reason}`, { url: name, cause });
-}
-
-/**
- * The text of the first `<tag>…</tag>` element in an XML document, entities decoded.
- *
- * @param xml The document.
- * @param tag The element name.
- * @returns The text, or `undefined` when the element is absent.
- *
- * @example Reading one element
- * ```ts
- * import { xmlText } from "@cloudfits/core";
- *
- * console.log(xmlText("<Error><Code>AccessDenied</Code></Error>", "Code")); // "AccessDenied"
- * ```
- */
-export function xmlText(xml: string, tag: string): string | undefined {
-  const match = new RegExp(`<${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</${tag}>`).exec(xml);
-  return match === null ? undefined : decodeXmlEntities(match[1]);
-}
-
-/**
- * Decode the five predefined XML entities, numeric character references and CDATA sections.
- *
- * @param text Element content.
- * @returns The text it stands for.
- *
- * @example Decoding a key from a listing
- * ```ts
- * import { decodeXmlEntities } from "@cloudfits/core";
- *
- * console.log(decodeXmlEntities("a&amp;b&#233;&quot;.fits")); // 'a&bé".fits'
- * ```
- */
-export function decodeXmlEntities(text: string): string {
-  return text.replace(
-    /<!\[CDATA\[([\s\S]*?)\]\]>|&(#x[0-9a-fA-F]+|#\d+|quot|amp|lt|gt|apos);/g,
-    (_, cdata, entity) => {
-      if (cdata !== undefined) return cdata;
-      switch (entity) {
-        case "quot":
-          return '"';
-        case "amp":
-          return "&";
-        case "lt":
-          return "<";
-        case "gt":
-          return ">";
-        case "apos":
-          return "'";
-      }
-      const code = entity[1] === "x" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
-      return String.fromCodePoint(code);
-    },
-  );
 }

@@ -5,16 +5,8 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import { redactUrl } from "../url.ts";
-import {
-  decodeXmlEntities,
-  networkError,
-  type S3Address,
-  s3BucketUrl,
-  s3Fetch,
-  type S3RequestOptions,
-  s3ResponseError,
-  xmlText,
-} from "./s3.ts";
+import { type S3Address, s3BucketUrl, s3Fetch, type S3RequestOptions, s3ResponseError } from "./s3.ts";
+import { decodeXmlEntities, networkError, xmlText } from "./_xml.ts";
 
 /** One object of a listing. */
 export interface S3ListedObject {

@@ -1,10 +1,23 @@
-import { CloudFitsError } from "../src/errors.ts";
 import type { Hdu } from "../src/fits/layout.ts";
+import { type IndexHandle, openIndex } from "../src/open_index.ts";
 import type { CliIo } from "./io.ts";
 import type { CommonValues } from "./commands.ts";
+import { sourceOptions } from "./remote.ts";
 
 /**
- * List files and HDUs from an index alone.
+ * Open the index named by `--index`, with the CLI's cloud options for it and its data files.
+ *
+ * @param index The index location.
+ * @param values Parsed flags.
+ * @param io The process I/O.
+ * @returns The opened index.
+ */
+export function openCliIndex(index: string, values: CommonValues, io: CliIo): Promise<IndexHandle> {
+  return openIndex(index, sourceOptions(values, io));
+}
+
+/**
+ * List files and HDUs from an index alone, without touching the data files.
  *
  * @param index The index location.
  * @param paths Restrict to these paths (all when empty).
@@ -12,14 +25,18 @@ import type { CommonValues } from "./commands.ts";
  * @param io The process I/O.
  * @returns The files.
  */
-export function listIndex(
+export async function listIndex(
   index: string,
   paths: string[],
   values: CommonValues,
   io: CliIo,
 ): Promise<{ path: string; size: number | undefined; hdus: readonly Hdu[] }[]> {
-  void paths;
-  void values;
-  void io;
-  return Promise.reject(new CloudFitsError("UNSUPPORTED", `Cannot read index ${index}: not wired yet`));
+  const handle = await openCliIndex(index, values, io);
+  const files = [];
+  if (paths.length > 0) {
+    for (const path of paths) files.push(await handle.file(path));
+  } else {
+    for await (const file of handle.index.files()) files.push(file);
+  }
+  return files.map((f) => ({ path: f.path, size: f.size, hdus: f.hdus }));
 }

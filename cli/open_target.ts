@@ -6,6 +6,7 @@ import type { ByteSource } from "../src/source/types.ts";
 import type { CliIo } from "./io.ts";
 import type { CommonValues } from "./commands.ts";
 import { openRemoteSource } from "./remote.ts";
+import { openCliIndex } from "./index_read.ts";
 
 /** A target opened for reading, with what its brackets selected. */
 export interface OpenedTarget {
@@ -84,6 +85,13 @@ export async function openLocation(
  */
 export async function openTarget(text: string, values: CommonValues, io: CliIo): Promise<OpenedTarget> {
   const target = targetFrom(text, values as Record<string, unknown>, io.env);
+  if (values.index !== undefined) {
+    // Structure from the index; bytes from the data location it records, checked against its size and ETag.
+    const index = await openCliIndex(values.index, values, io);
+    const fits = await index.open(text.replace(/(\[[^\]]*\])+$/, ""));
+    const close = () => (fits.source as { close?: () => Promise<void> }).close?.() ?? Promise.resolve();
+    return { target, name: fits.source.name, fits, close };
+  }
   const { source, close } = await openLocation(target.location, values, io);
   try {
     const fits = await openFits(source, { concurrency: concurrencyOf(values) });

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { CloudFitsError } from "../src/errors.ts";
 import { openSource, type SourceOptions } from "../src/open_source.ts";
+import { openFileSource } from "../src/source/file.ts";
 import type { Location } from "../src/url.ts";
 import type { ByteSource } from "../src/source/types.ts";
 import type { AwsCredentialProvider } from "../src/credentials/aws.ts";
@@ -35,6 +36,7 @@ export function sourceOptions(values: CommonValues, io: CliIo): SourceOptions {
           (error, stdout) => error ? reject(error) : resolve(stdout),
         )
       ),
+    openFile: openFileSource,
     profile: values.profile,
     region: values.region,
     endpoint: values["endpoint-url"],

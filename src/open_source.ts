@@ -6,11 +6,17 @@
  * @module
  */
 import { CloudFitsError } from "./errors.ts";
-import { type Location, parseLocation } from "./url.ts";
+import {
+  type AzureLocation,
+  type GcsLocation,
+  type Location,
+  parseLocation,
+  type S3Location,
+} from "./url.ts";
 import { type FetchLike, httpSource, type HttpSourceOptions } from "./source/http.ts";
 import { s3Source } from "./source/s3.ts";
-import { gcsSource } from "./source/gcs.ts";
-import { azureSource } from "./source/azure.ts";
+import { type GcsAccessOptions, gcsSource } from "./source/gcs.ts";
+import { type AzureAccountOptions, azureSource } from "./source/azure.ts";
 import { withRetry } from "./source/retry.ts";
 import {
   type AwsCredentialProvider,
@@ -83,8 +89,7 @@ export async function openSource(
   location: string | Location,
   options: SourceOptions = {},
 ): Promise<ByteSource> {
-  const env = options.env ?? {};
-  const where = typeof location === "string" ? parseLocation(location, env) : location;
+  const where = typeof location === "string" ? parseLocation(location, options.env ?? {}) : location;
   const http: HttpSourceOptions = {
     onRequest: options.onRequest,
     timeoutMs: options.timeoutMs,
@@ -105,58 +110,82 @@ export async function openSource(
       source = httpSource(where.url, { ...http, fetch: options.fetch });
       break;
     case "s3": {
-      const config = { env, readFile: options.readTextFile ?? missingFile, profile: options.profile };
-      const region = options.region ?? where.region ?? await resolveAwsRegion(config) ?? "us-east-1";
-      const endpoint = options.endpoint ?? await resolveS3Endpoint(config);
-      source = s3Source({
-        ...http,
-        bucket: where.bucket,
-        key: where.key,
-        region,
-        endpoint,
-        credentials: options.noSign ? undefined : awsCredentials(options),
-        requestPayer: options.requestPayer,
-        fetch: options.fetch,
-      });
+      source = s3Source({ ...http, ...await s3Access(where, options), key: where.key });
       break;
     }
-    case "gcs": {
-      const id = env.GCS_HMAC_ACCESS_ID;
-      const secret = env.GCS_HMAC_SECRET;
-      source = gcsSource({
-        ...http,
-        bucket: where.bucket,
-        key: where.key,
-        hmac: id && secret && !options.noSign ? { accessKeyId: id, secretAccessKey: secret } : undefined,
-        userProject: options.gcsUserProject,
-        endpoint: options.endpoint ?? env.GCS_ENDPOINT_URL,
-        fetch: options.fetch,
-      });
+    case "gcs":
+      source = gcsSource({ ...http, ...gcsAccess(where, options), key: where.key });
       break;
-    }
-    case "azure": {
-      const credentials = resolveAzureCredentials({ env, account: where.account });
-      const account = where.account ?? credentials?.account;
-      if (!account) {
-        throw new CloudFitsError(
-          "USAGE",
-          `Cannot open az://${where.container}/${where.blob}: no storage account (set AZURE_STORAGE_ACCOUNT or AZURE_STORAGE_CONNECTION_STRING)`,
-        );
-      }
+    case "azure":
       source = azureSource({
         ...http,
-        account,
+        ...azureAccess(where, options),
         container: where.container,
         blob: where.blob,
-        blobEndpoint: options.endpoint ?? credentials?.blobEndpoint,
-        sas: where.sas ?? credentials?.sas,
-        key: where.sas ? undefined : credentials?.key,
-        fetch: options.fetch,
       });
       break;
-    }
   }
   return options.retries === 0 ? source : withRetry(source, { retries: options.retries });
+}
+
+/** Bucket, region, endpoint and credentials for S3 requests on a location. */
+export async function s3Access(
+  where: S3Location,
+  options: SourceOptions,
+): Promise<{
+  bucket: string;
+  region: string;
+  endpoint: string | undefined;
+  credentials: AwsCredentialProvider | undefined;
+  requestPayer: boolean | undefined;
+  fetch: FetchLike | undefined;
+}> {
+  const config = {
+    env: options.env ?? {},
+    readFile: options.readTextFile ?? missingFile,
+    profile: options.profile,
+  };
+  return {
+    bucket: where.bucket,
+    region: options.region ?? where.region ?? await resolveAwsRegion(config) ?? "us-east-1",
+    endpoint: options.endpoint ?? await resolveS3Endpoint(config),
+    credentials: options.noSign ? undefined : awsCredentials(options),
+    requestPayer: options.requestPayer,
+    fetch: options.fetch,
+  };
+}
+
+/** Bucket, HMAC keys, billing project and endpoint for GCS requests on a location. */
+export function gcsAccess(where: GcsLocation, options: SourceOptions): GcsAccessOptions {
+  const env = options.env ?? {};
+  const id = env.GCS_HMAC_ACCESS_ID;
+  const secret = env.GCS_HMAC_SECRET;
+  return {
+    bucket: where.bucket,
+    hmac: id && secret && !options.noSign ? { accessKeyId: id, secretAccessKey: secret } : undefined,
+    userProject: options.gcsUserProject,
+    endpoint: options.endpoint ?? env.GCS_ENDPOINT_URL,
+    fetch: options.fetch,
+  };
+}
+
+/** Account, endpoint and SAS or key for Azure requests on a location. */
+export function azureAccess(where: AzureLocation, options: SourceOptions): AzureAccountOptions {
+  const credentials = resolveAzureCredentials({ env: options.env ?? {}, account: where.account });
+  const account = where.account ?? credentials?.account;
+  if (!account) {
+    throw new CloudFitsError(
+      "USAGE",
+      `Cannot reach az://${where.container}/${where.blob}: no storage account (set AZURE_STORAGE_ACCOUNT or AZURE_STORAGE_CONNECTION_STRING)`,
+    );
+  }
+  return {
+    account,
+    blobEndpoint: options.endpoint ?? credentials?.blobEndpoint,
+    sas: where.sas ?? credentials?.sas,
+    key: where.sas ? undefined : credentials?.key,
+    fetch: options.fetch,
+  };
 }
 
 function awsCredentials(options: SourceOptions): AwsCredentialProvider {

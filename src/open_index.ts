@@ -1,0 +1,193 @@
+/**
+ * Open a cloudfits index and read the files it describes without touching their headers: every read
+ * is planned from the index and checked against the size and ETag it recorded.
+ *
+ * @module
+ */
+import { CloudFitsError } from "./errors.ts";
+import { type CloudFitsIndex, decodeIndex } from "./index_format/decode.ts";
+import type { FileSummary, IndexedFile } from "./index_format/types.ts";
+import { type FitsFile, openFits, type OpenFitsOptions } from "./open.ts";
+import { openSource } from "./open_source.ts";
+import { encodeObjectKey } from "./url.ts";
+import type { ByteSource } from "./source/types.ts";
+
+/** Options for {@linkcode openIndex}. */
+export interface OpenIndexOptions extends OpenFitsOptions {
+  /**
+   * Where the data files live, overriding the index's own data URL; needed when the index was
+   * opened from bytes and records a relative data root.
+   */
+  dataRoot?: string;
+}
+
+/**
+ * An opened index: its files, and FITS handles whose reads go to the recorded data location.
+ *
+ * @example
+ * ```ts ignore
+ * import { openIndex } from "@cloudfits/core";
+ *
+ * const index = await openIndex("s3://my-index-bucket/tess.cfidx", { env: process.env });
+ * const cube = await index.open("tess-s0026-4-1-cube.fits");
+ * const rows = await cube.hdu(2).rows(0, 10, { columns: ["TSTART", "TSTOP"] });
+ * ```
+ */
+export class IndexHandle {
+  /** The decoded index. */
+  readonly index: CloudFitsIndex;
+  /** The data root that paths are resolved against, when one is known. */
+  readonly dataRoot: string | undefined;
+  readonly #options: OpenIndexOptions;
+
+  /**
+   * Wrap a decoded index. Prefer {@linkcode openIndex}.
+   *
+   * @param index The decoded index.
+   * @param dataRoot The resolved data root.
+   * @param options Options for the sources of data files.
+   */
+  constructor(index: CloudFitsIndex, dataRoot: string | undefined, options: OpenIndexOptions) {
+    this.index = index;
+    this.dataRoot = dataRoot;
+    this.#options = options;
+  }
+
+  /** Number of files in the index. */
+  get fileCount(): number {
+    return this.index.fileCount;
+  }
+
+  /**
+   * Every path in the index, in byte order.
+   *
+   * @returns The paths.
+   */
+  paths(): AsyncIterable<string> {
+    return this.index.paths();
+  }
+
+  /**
+   * One file's record (HDUs with their headers), from the index alone.
+   *
+   * @param path The path as listed, or its full data URL.
+   * @returns The record.
+   */
+  async file(path: string): Promise<IndexedFile> {
+    const relative = this.#relativePath(path);
+    const file = await this.index.findFile(relative);
+    if (!file) throw new CloudFitsError("NOT_FOUND", `No file '${relative}' in the index`);
+    return file;
+  }
+
+  /**
+   * One file's planning summary without inflating its header text.
+   *
+   * @param path The path as listed, or its full data URL.
+   * @returns The summary.
+   */
+  async summary(path: string): Promise<FileSummary> {
+    const relative = this.#relativePath(path);
+    const summary = await this.index.findSummary(relative);
+    if (!summary) throw new CloudFitsError("NOT_FOUND", `No file '${relative}' in the index`);
+    return summary;
+  }
+
+  /**
+   * The data location of a path: the data root joined with the path (keys percent-encoded for
+   * HTTP URLs).
+   *
+   * @param path A path in the index.
+   * @returns The location string.
+   */
+  locationOf(path: string): string {
+    if (this.dataRoot === undefined) {
+      throw new CloudFitsError(
+        "USAGE",
+        `Cannot locate '${path}': the index records no absolute data root; pass dataRoot`,
+      );
+    }
+    return joinLocation(this.dataRoot, path);
+  }
+
+  /**
+   * Open one file for reading: HDUs come from the index, bytes from the data location, and the
+   * source checks the recorded size (and ETag, when recorded) on every response.
+   *
+   * @param path The path as listed, or its full data URL.
+   * @param source A source for the data file, instead of the recorded location.
+   * @returns The opened file.
+   */
+  async open(path: string, source?: ByteSource): Promise<FitsFile> {
+    const file = await this.file(path);
+    const data = source ?? await openSource(this.locationOf(file.path), {
+      ...this.#options,
+      expected: { size: file.size, etag: file.etag },
+    });
+    if (data.size !== undefined && data.size !== file.size) {
+      throw new CloudFitsError(
+        "STALE",
+        `Index is stale for ${data.name}: indexed size ${file.size} bytes, object has ${data.size}`,
+        { url: data.name },
+      );
+    }
+    return openFits(data, { ...this.#options, hdus: file.hdus });
+  }
+
+  /** Map a full data URL back to its path in the index; other strings are taken as paths. */
+  #relativePath(path: string): string {
+    const root = this.dataRoot?.replace(/\/+$/, "");
+    return root !== undefined && path.startsWith(`${root}/`) ? path.slice(root.length + 1) : path;
+  }
+}
+
+/**
+ * Open a cloudfits index from a location, bytes or a source: one read of its first 16 KiB.
+ *
+ * The data root is, in order: `options.dataRoot`; the index's recorded data URL when absolute
+ * (`s3://…`, `https://…`); or that URL resolved against the index's own location when relative.
+ *
+ * @param target Index location, bytes or source.
+ * @param options Credentials, endpoints and read settings for the index and its data files.
+ * @returns The opened index.
+ *
+ * @example
+ * ```ts ignore
+ * import { openIndex } from "@cloudfits/core";
+ *
+ * const index = await openIndex("https://example.org/tess.cfidx");
+ * for await (const path of index.paths()) console.log(path);
+ * ```
+ */
+export async function openIndex(
+  target: string | Uint8Array | ByteSource,
+  options: OpenIndexOptions = {},
+): Promise<IndexHandle> {
+  const source = typeof target === "string" ? await openSource(target, options) : target;
+  const index = await decodeIndex(source, { signal: options.signal });
+  const recorded = index.dataUrl;
+  let dataRoot = options.dataRoot;
+  if (dataRoot === undefined && recorded !== undefined) {
+    if (isAbsolute(recorded)) dataRoot = recorded;
+    else if (typeof target === "string") dataRoot = joinLocation(parentOf(target), recorded);
+  }
+  return new IndexHandle(index, dataRoot, options);
+}
+
+function isAbsolute(location: string): boolean {
+  return /^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(location) || location.startsWith("/");
+}
+
+function parentOf(location: string): string {
+  const cut = location.replace(/[?#].*$/, "").lastIndexOf("/");
+  return cut < 0 ? "." : location.slice(0, cut) || "/";
+}
+
+function joinLocation(root: string, path: string): string {
+  const base = root.replace(/\/+$/, "");
+  if (path === "." || path === "") return base;
+  const tail = /^https?:\/\//i.test(base) ? encodeObjectKey(path) : path;
+  if (base === ".") return tail;
+  // A relative root such as "../data" joined below a parent directory stays relative.
+  return `${base}/${tail}`;
+}

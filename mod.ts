@@ -238,3 +238,5 @@ export {
   type AzureCredentials,
   resolveAzureCredentials,
 } from "./src/credentials/azure.ts";
+export { IndexHandle, openIndex, type OpenIndexOptions } from "./src/open_index.ts";
+export { type ListedObject, listObjects, putObject } from "./src/remote_objects.ts";

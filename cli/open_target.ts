@@ -88,9 +88,10 @@ export async function openTarget(text: string, values: CommonValues, io: CliIo):
   if (values.index !== undefined) {
     // Structure from the index; bytes from the data location it records, checked against its size and ETag.
     const index = await openCliIndex(values.index, values, io);
-    const fits = await index.open(text.replace(/(\[[^\]]*\])+$/, ""));
+    const path = text.replace(/(\[[^\]]*\])+$/, "");
+    const fits = await index.open(path);
     const close = () => (fits.source as { close?: () => Promise<void> }).close?.() ?? Promise.resolve();
-    return { target, name: fits.source.name, fits, close };
+    return { target, name: path, fits, close };
   }
   const { source, close } = await openLocation(target.location, values, io);
   try {

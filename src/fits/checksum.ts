@@ -141,8 +141,16 @@ export async function verifyHduChecksum(
   hdu: Hdu,
   options: VerifyChecksumOptions = {},
 ): Promise<ChecksumResult> {
-  const recordedChecksum = hdu.header.get("CHECKSUM");
-  const recordedDatasum = hdu.header.get("DATASUM");
+  // astrocut cubes copy keyword comments into the values ("HDU checksum updated …"): such cards are
+  // not checksums at all, so they count as absent rather than as failures.
+  const checksumCard = hdu.header.get("CHECKSUM");
+  const datasumCard = hdu.header.get("DATASUM");
+  const recordedChecksum = typeof checksumCard === "string" && /^[\x21-\x7e]{16}$/.test(checksumCard)
+    ? checksumCard
+    : undefined;
+  const recordedDatasum = typeof datasumCard === "string" && /^\s*\d+\s*$/.test(datasumCard)
+    ? datasumCard
+    : undefined;
   if (recordedChecksum === undefined && recordedDatasum === undefined) {
     return { checksum: "absent", datasum: "absent" };
   }
@@ -189,9 +197,8 @@ export async function verifyHduChecksum(
   return { checksum, datasum };
 }
 
-function datasumMatches(recorded: unknown, sum: number): boolean {
-  const text = typeof recorded === "string" ? recorded.trim() : String(recorded);
-  return /^\d+$/.test(text) && Number(text) === sum;
+function datasumMatches(recorded: string, sum: number): boolean {
+  return Number(recorded.trim()) === sum;
 }
 
 function padToWord(bytes: Uint8Array): Uint8Array {

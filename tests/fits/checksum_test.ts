@@ -152,3 +152,11 @@ test("verifyHduChecksum tolerates missing final padding but not missing data", a
   }
   assert.ok(isCloudFitsError(caught, "TRUNCATED"), String(caught));
 });
+
+test("astrocut's comment-text CHECKSUM and DATASUM values count as absent, not as failures", async () => {
+  const bytes = new Uint8Array(readFileSync(new URL("tess_cube.fits", TESTDATA)));
+  const source = memorySource(bytes);
+  const { hdus } = await walkHdus(source);
+  assert.equal(hdus[2].header.get("DATASUM"), "data unit checksum updated 2018-12-06T23:21:34Z");
+  assert.deepEqual(await verifyHduChecksum(source, hdus[2]), { checksum: "absent", datasum: "absent" });
+});

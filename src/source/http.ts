@@ -78,7 +78,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * | 206 | `Content-Range: bytes a-b/total` must start at the requested offset and end at min(requested end, total − 1); the body must hold exactly b − a + 1 bytes. The first response pins the size and the strong ETag (weak `W/` tags are ignored) |
  * | 206 with `Content-Encoding` other than identity | `BAD_RESPONSE` |
  * | 206 with a wrong or missing `Content-Range`, or a `Content-Length` that disagrees | `BAD_RESPONSE` |
- * | body ends before its `Content-Length`, or the stream fails | `NETWORK` ("got N of M bytes") |
+ * | body ends before its `Content-Length` | `NETWORK` ("got N of M bytes") |
+ * | the body stream fails (connection reset or closed mid-body) | `NETWORK` ("the HTTP 206 body broke off after N bytes: …") |
  * | body ends early without a `Content-Length` (chunked), or runs long | `BAD_RESPONSE` |
  * | size or ETag differs from the index (`size`/`etag` options) | `STALE` ("index stale") |
  * | size or ETag differs from an earlier response | `STALE` (object changed while reading) |
@@ -406,7 +407,15 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
         throw fail("TIMEOUT", `Cannot read ${what}: timed out after ${timeoutMs} ms`, offset);
       }
       const cause = scrub(error, target, safeUrl);
-      throw fail("NETWORK", `Cannot read ${what}: ${describe(cause)}`, offset, status || undefined, cause);
+      // Runtimes word a dropped body vaguely ("error reading a body from connection"): say where it broke.
+      const where = status === 0 ? "" : `the HTTP ${status} body broke off after ${received} bytes: `;
+      throw fail(
+        "NETWORK",
+        `Cannot read ${what}: ${where}${describe(cause)}`,
+        offset,
+        status || undefined,
+        cause,
+      );
     } finally {
       clearTimeout(timer);
       stopWaiting();

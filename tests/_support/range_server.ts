@@ -28,8 +28,11 @@ import { gzipSync } from "node:zlib";
 export type Fault =
   & { times?: number }
   & (
-    /** Answer ranged requests with 200 and the whole object. */
-    | { kind: "ignore-range" }
+    /**
+     * Answer ranged requests with 200 and the whole object; with `chunked`, without Content-Length
+     * (chunked transfer encoding).
+     */
+    | { kind: "ignore-range"; chunked?: boolean }
     /** Answer every request with 416 and Content-Range: bytes &#42;/size. */
     | { kind: "always-416" }
     /** Send a different strong ETag than the object's. */
@@ -38,25 +41,46 @@ export type Fault =
     | { kind: "gzip" }
     /** Answer with an error status (default 500) and a short text body. */
     | { kind: "status"; status?: number }
-    /** Answer 429 (or `status`, e.g. 503 SlowDown) with `Retry-After: seconds`. */
-    | { kind: "throttle"; status?: number; retryAfter?: number }
+    /**
+     * Answer 429 (or `status`, e.g. 503) with an S3 `SlowDown` XML body and `Retry-After: seconds`
+     * (default 1; `null` sends none, as S3 does).
+     */
+    | { kind: "throttle"; status?: number; retryAfter?: number | null }
     /**
      * Send the headers and half of the body, then reset the connection (RST). Bun's fetch silently
      * re-sends a GET whose reused keep-alive connection resets, so to see the reset in a test under
      * Bun, make the faulted request the first one on a fresh server.
      */
     | { kind: "reset" }
-    /** Send the headers (full Content-Length) and `bytes` body bytes (default half), then close cleanly. */
-    | { kind: "truncate"; bytes?: number }
-    /** Never answer (until the client gives up or the server closes). */
-    | { kind: "stall" }
+    /**
+     * Send the headers (full Content-Length) and `bytes` body bytes (default half), then close the
+     * connection cleanly; with `chunked`, send no Content-Length and end the chunked body properly, as
+     * a server that means to send fewer bytes would.
+     */
+    | { kind: "truncate"; bytes?: number; chunked?: boolean }
+    /**
+     * Never answer (until the client gives up or the server closes); with `bytes`, send the headers
+     * and that many body bytes first, then stall mid-body.
+     */
+    | { kind: "stall"; bytes?: number }
     /** Answer 206 with this `Content-Range` (default: the right one shifted by one byte). */
     | { kind: "wrong-content-range"; contentRange?: string }
     /** Answer 403 with an S3-style XML error body (`code` default `AccessDenied`). */
     | { kind: "forbidden"; code?: string }
     /** Answer 404 with an S3-style `NoSuchKey` XML body. */
     | { kind: "not-found" }
+    /**
+     * Fail each request with probability `probability` (drawn from a PRNG seeded with `seed`, default
+     * 1), choosing uniformly among `kinds`: HTTP 500, HTTP 503, 429 throttle, reset, truncate. The
+     * log records the fault actually applied (`status`, `throttle`, `reset` or `truncate`), or none.
+     */
+    | { kind: "random"; probability: number; seed?: number; kinds?: readonly RandomFaultKind[] }
   );
+
+/** The failures a `random` fault chooses among. */
+export type RandomFaultKind = "500" | "503" | "429" | "reset" | "truncate";
+
+const RANDOM_FAULT_KINDS: readonly RandomFaultKind[] = ["500", "503", "429", "reset", "truncate"];
 
 /** One request as the server saw and answered it. */
 export interface RequestLogEntry {
@@ -72,8 +96,10 @@ export interface RequestLogEntry {
   headers: IncomingHttpHeaders;
   /** Response status (0 while undecided, or when the server never answered). */
   status: number;
-  /** Body bytes written to the socket. */
+  /** Body bytes handed to the socket (at most the kernel's buffers more than the client received). */
   bytes: number;
+  /** True when the connection closed before the whole response was written (the client cancelled). */
+  cutShort: boolean;
   /** The fault applied, if any. */
   fault: Fault["kind"] | undefined;
 }
@@ -98,6 +124,8 @@ export interface RangeServer {
   setFault(fault: Fault | null, path?: string): void;
   /** Replace or add an in-memory object (its ETag changes with its content). */
   setFile(path: string, bytes: Uint8Array): void;
+  /** Resolve once every response so far has been completely written or cut short (stalls excepted). */
+  idle(): Promise<void>;
   /** Stop listening and destroy open connections, stalled ones included. */
   close(): Promise<void>;
 }
@@ -105,7 +133,12 @@ export interface RangeServer {
 interface ActiveFault {
   fault: Fault;
   remaining: number;
+  /** The seeded PRNG of a `random` fault. */
+  random?: () => number;
 }
+
+/** In-memory bodies larger than this are written in chunks, so that a client's cancel stops them. */
+const CHUNK_BYTES = 64 * 1024;
 
 interface ObjectInfo {
   size: number;
@@ -140,6 +173,8 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
   const faults = new Map<string | undefined, ActiveFault>();
   const log: RequestLogEntry[] = [];
   const sockets = new Set<Socket>();
+  /** Responses still being written, so that `idle()` can wait for a cancelled body to stop. */
+  const writing = new Set<Promise<void>>();
 
   const lookup = async (path: string): Promise<ObjectInfo | undefined> => {
     const bytes = files.get(path);
@@ -169,7 +204,7 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
       if (active === undefined) continue;
       active.remaining--;
       if (active.remaining <= 0) faults.delete(key);
-      return active.fault;
+      return active.random === undefined ? active.fault : drawFault(active.fault, active.random);
     }
     return undefined;
   };
@@ -186,11 +221,23 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
       headers: request.headers,
       status: 0,
       bytes: 0,
+      cutShort: false,
       fault: undefined,
     };
     log.push(entry);
     const fault = takeFault(path);
     entry.fault = fault?.kind;
+    if (fault?.kind !== "stall") {
+      const done = new Promise<void>((settled) => {
+        response.once("finish", () => settled());
+        response.once("close", () => {
+          if (!response.writableFinished) entry.cutShort = true;
+          settled();
+        });
+      });
+      writing.add(done);
+      done.then(() => writing.delete(done));
+    }
     respond(entry, fault, request.headers.range, response).catch(() => {
       // The client went away or the test closed the server: nothing left to answer.
       response.destroy();
@@ -221,14 +268,15 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
     rangeHeader: string | undefined,
     response: ServerResponse,
   ): Promise<void> => {
-    if (fault?.kind === "stall") return;
+    if (fault?.kind === "stall" && fault.bytes === undefined) return;
     if (fault?.kind === "status") {
       return send(entry, response, fault.status ?? 500, { "content-type": "text/plain" }, "injected failure");
     }
     if (fault?.kind === "throttle") {
+      const retryAfter = fault.retryAfter === undefined ? 1 : fault.retryAfter;
       return send(entry, response, fault.status ?? 429, {
         "content-type": "application/xml",
-        "retry-after": fault.retryAfter ?? 1,
+        ...(retryAfter === null ? {} : { "retry-after": retryAfter }),
       }, s3Error("SlowDown", "Please reduce your request rate."));
     }
     if (fault?.kind === "forbidden") {
@@ -293,14 +341,27 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
     if (entry.method === "HEAD") {
       return send(entry, response, status, { ...headers, "content-length": length });
     }
+    if (fault?.kind === "stall") {
+      const bytes = await toBytes(object.slice(start, Math.min(end, start + (fault.bytes ?? 0) - 1)));
+      entry.status = status;
+      entry.bytes = bytes.length;
+      response.writeHead(status, { "content-length": length, ...headers });
+      response.write(bytes);
+      return;
+    }
     if (fault?.kind !== "reset" && fault?.kind !== "truncate") {
       const body = object.slice(start, end);
-      if (body instanceof Uint8Array) return send(entry, response, status, headers, body);
+      const chunked = fault?.kind === "ignore-range" && fault.chunked === true;
+      if (body instanceof Uint8Array && body.length <= CHUNK_BYTES && !chunked) {
+        return send(entry, response, status, headers, body);
+      }
       entry.status = status;
-      response.writeHead(status, { "content-length": length, ...headers });
-      for await (const chunk of body) {
+      response.writeHead(status, chunked ? headers : { "content-length": length, ...headers });
+      const chunks = body instanceof Uint8Array ? chunksOf(body) : body;
+      for await (const chunk of chunks) {
+        if (response.destroyed || entry.cutShort) return;
         entry.bytes += (chunk as Uint8Array).length;
-        if (!response.write(chunk)) await new Promise((done) => response.once("drain", done));
+        if (!response.write(chunk)) await drained(response);
       }
       response.end();
       return;
@@ -311,8 +372,13 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
       : Math.floor(length / 2);
     const bytes = (await toBytes(object.slice(start, end))).subarray(0, partial);
     entry.status = status;
-    response.writeHead(status, { "content-length": length, ...headers });
     entry.bytes = bytes.length;
+    if (fault.kind === "truncate" && fault.chunked === true) {
+      response.writeHead(status, headers);
+      response.end(bytes);
+      return;
+    }
+    response.writeHead(status, { "content-length": length, ...headers });
     response.write(bytes);
     await new Promise<void>((flushed) => response.write(new Uint8Array(0), () => flushed()));
     const socket = response.socket;
@@ -337,10 +403,16 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
     setFault(fault: Fault | null, path?: string): void {
       const key = path === undefined ? undefined : normalizePath(path);
       if (fault === null) faults.delete(key);
-      else faults.set(key, { fault, remaining: fault.times ?? Infinity });
+      else {
+        const random = fault.kind === "random" ? seededRandom(fault.seed ?? 1) : undefined;
+        faults.set(key, { fault, remaining: fault.times ?? Infinity, ...(random ? { random } : {}) });
+      }
     },
     setFile(path: string, bytes: Uint8Array): void {
       files.set(normalizePath(path), bytes);
+    },
+    async idle(): Promise<void> {
+      while (writing.size > 0) await Promise.all(writing);
     },
     close(): Promise<void> {
       return new Promise<void>((closed) => {
@@ -349,6 +421,65 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
       });
     },
   };
+}
+
+/**
+ * A deterministic PRNG (mulberry32): the same seed gives the same sequence in [0, 1) on every runtime.
+ *
+ * @param seed Any 32-bit integer.
+ * @returns A function returning the next number of the sequence.
+ *
+ * @example Seeding retry jitter in a test
+ * ```ts ignore
+ * const source = withRetry(httpSource(url), { random: seededRandom(7), sleep: async () => {} });
+ * ```
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Resolve a `random` fault for one request: a concrete fault, or none. */
+function drawFault(fault: Fault, random: () => number): Fault | undefined {
+  if (fault.kind !== "random") return fault;
+  if (random() >= fault.probability) return undefined;
+  const kinds = fault.kinds ?? RANDOM_FAULT_KINDS;
+  const kind = kinds[Math.floor(random() * kinds.length)];
+  switch (kind) {
+    case "500":
+      return { kind: "status", status: 500 };
+    case "503":
+      return { kind: "status", status: 503 };
+    case "429":
+      return { kind: "throttle", status: 429 };
+    case "reset":
+      return { kind: "reset" };
+    case "truncate":
+      return { kind: "truncate" };
+  }
+}
+
+function* chunksOf(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += CHUNK_BYTES) yield bytes.subarray(at, at + CHUNK_BYTES);
+}
+
+/** Wait until the response drains, or until its connection closes (a cancelled body never drains). */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((done) => {
+    const finish = () => {
+      response.off("drain", finish);
+      response.off("close", finish);
+      done();
+    };
+    response.once("drain", finish);
+    response.once("close", finish);
+  });
 }
 
 function normalizePath(path: string): string {

@@ -36,14 +36,17 @@ export async function runHeader(args: string[], io: CliIo): Promise<number> {
   const files: { path: string; hdus: Hdu[]; single: boolean }[] = [];
   for (const text of positionals) {
     const opened = await openTarget(text, values as CommonValues, io);
-    const { hdu } = opened.target;
-    const hdus = hdu === undefined ? [...opened.fits.hdus] : [
-      typeof hdu === "number"
-        ? findHdu([...opened.fits.hdus], hdu)
-        : findHdu([...opened.fits.hdus], hdu.extname, hdu.extver),
-    ];
-    files.push({ path: opened.name, hdus, single: hdu !== undefined });
-    await opened.close();
+    try {
+      const { hdu } = opened.target;
+      const hdus = hdu === undefined ? [...opened.fits.hdus] : [
+        typeof hdu === "number"
+          ? findHdu(opened.fits.hdus, hdu)
+          : findHdu(opened.fits.hdus, hdu.extname, hdu.extver),
+      ];
+      files.push({ path: opened.name, hdus, single: hdu !== undefined });
+    } finally {
+      await opened.close();
+    }
   }
 
   if (keywords.length > 0) {

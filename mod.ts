@@ -134,7 +134,6 @@ export {
   type JsonHduSummary,
   type JsonHeaderValue,
   numberToJson,
-  type NumericArray,
 } from "./src/json.ts";
 export { encodePng, type Stretch, zscaleLimits } from "./src/png.ts";
 

@@ -1,9 +1,11 @@
+import { concatBytes } from "../src/_bytes.ts";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { Hdu } from "../src/fits/layout.ts";
 import { findHdu } from "../src/fits/layout.ts";
 import { buildHeader, formatCard } from "../src/fits/write.ts";
-import { arrayToJson, hduShape, type NumericArray } from "../src/json.ts";
+import { arrayToJson, hduShape } from "../src/json.ts";
+import type { TypedArray } from "../src/fits/image.ts";
 import { fitsSectionToNumpy, type SectionAxis } from "../src/plan/fits_section.ts";
 import { encodePng, type Stretch } from "../src/png.ts";
 import type { CliIo } from "./io.ts";
@@ -58,7 +60,7 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     let bytes: Uint8Array;
     if (format === "fits") {
       const raw = await handle.section(spec, { raw: true });
-      bytes = concat(cutoutHeader(hdu, spec, raw.shape), encodeBigEndian(raw.data, hdu.bitpix));
+      bytes = concatBytes([cutoutHeader(hdu, spec, raw.shape), encodeBigEndian(raw.data, hdu.bitpix)]);
     } else {
       const image = await handle.section(spec);
       if (format === "json") {
@@ -129,7 +131,7 @@ function cutoutHeader(hdu: Hdu, spec: readonly SectionAxis[], shape: readonly nu
   return buildHeader(cards);
 }
 
-function encodeBigEndian(data: NumericArray, bitpix: number): Uint8Array {
+function encodeBigEndian(data: TypedArray, bitpix: number): Uint8Array {
   const width = Math.abs(bitpix) / 8;
   const size = data.length * width;
   const out = new Uint8Array(Math.ceil(size / 2880) * 2880);
@@ -156,12 +158,5 @@ function encodeBigEndian(data: NumericArray, bitpix: number): Uint8Array {
         view.setFloat64(8 * i, Number(value));
     }
   }
-  return out;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
   return out;
 }

@@ -8,6 +8,7 @@
  */
 import type { Card, Header, HeaderValue } from "./fits/header.ts";
 import type { Hdu } from "./fits/layout.ts";
+import type { TypedArray } from "./fits/image.ts";
 
 /** A header value as JSON: bigints become decimal strings. */
 export type JsonHeaderValue = string | number | boolean | null | [number, number];
@@ -141,19 +142,6 @@ export function hduShape(hdu: Hdu): number[] {
   }
 }
 
-/** A typed array of any element type an image decodes to. */
-export type NumericArray =
-  | Uint8Array
-  | Int8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
-
 /**
  * Convert one number to JSON: non-finite floats become strings, integers beyond ±2^53 decimal strings.
  *
@@ -188,7 +176,7 @@ export function numberToJson(value: number | bigint): number | string {
  * console.log(arrayToJson(new Float32Array([1, NaN]))); // [1, "NaN"]
  * ```
  */
-export function arrayToJson(data: NumericArray): (number | string)[] {
+export function arrayToJson(data: TypedArray): (number | string)[] {
   const out: (number | string)[] = new Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = numberToJson(data[i]);
   return out;

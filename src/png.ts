@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from "./_bytes.ts";
 
 /** How pixel values map to grey levels. */
 export type Stretch = "zscale" | "asinh";
@@ -120,13 +121,7 @@ export async function encodePng(
     chunk("IDAT", idat),
     chunk("IEND", new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function chunk(type: string, body: Uint8Array): Uint8Array {

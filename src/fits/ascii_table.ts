@@ -5,7 +5,7 @@
  */
 
 import { CloudFitsError } from "../errors.ts";
-import type { NumericArray } from "../json.ts";
+import type { TypedArray } from "./image.ts";
 import type { Hdu } from "./layout.ts";
 import {
   applyScaling,
@@ -130,7 +130,7 @@ export function decodeAsciiColumn(
   const nullText = column.tnull === null ? null : String(column.tnull).trim();
   const scale = column.tscal;
   const zero = Number(column.tzero);
-  const values: NumericArray = column.dtype === "int32"
+  const values: TypedArray = column.dtype === "int32"
     ? new Int32Array(rowCount)
     : column.dtype === "int64"
     ? new BigInt64Array(rowCount)

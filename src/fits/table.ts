@@ -22,7 +22,8 @@
  */
 
 import { CloudFitsError } from "../errors.ts";
-import { numberToJson, type NumericArray } from "../json.ts";
+import { numberToJson } from "../json.ts";
+import type { TypedArray } from "./image.ts";
 import {
   type ColumnSelector,
   planTableRowAccess,
@@ -121,8 +122,8 @@ export interface TableLayout {
 
 /** Decoded values of one column over the rows read. See the module documentation for each kind. */
 export type TableColumnData =
-  | { column: Column; kind: "number"; values: NumericArray; nulls: Uint8Array | null }
-  | { column: Column; kind: "numbers"; values: NumericArray[]; nulls: Uint8Array[] | null }
+  | { column: Column; kind: "number"; values: TypedArray; nulls: Uint8Array | null }
+  | { column: Column; kind: "numbers"; values: TypedArray[]; nulls: Uint8Array[] | null }
   | { column: Column; kind: "string"; values: (string | null)[] }
   | { column: Column; kind: "strings"; values: string[][] }
   | { column: Column; kind: "logical"; values: (boolean | null)[] }
@@ -154,7 +155,7 @@ export type TableCell =
   | boolean
   | null
   | [number, number]
-  | NumericArray
+  | TypedArray
   | string[]
   | (boolean | null)[]
   | boolean[]
@@ -647,9 +648,9 @@ class RowBytes {
 }
 
 interface NumericCodec {
-  allocate(length: number): NumericArray;
+  allocate(length: number): TypedArray;
   /** Decode the element at `pos` into `out[k]`; returns whether the stored integer equals TNULL. */
-  decode(view: DataView, pos: number, out: NumericArray, k: number): boolean;
+  decode(view: DataView, pos: number, out: TypedArray, k: number): boolean;
 }
 
 function numericCodec(code: "B" | "I" | "J" | "K" | "E" | "D", column: Column): NumericCodec {
@@ -711,7 +712,7 @@ const READERS: Record<"B" | "I" | "J" | "E" | "D", (view: DataView, pos: number)
   D: (view, pos) => view.getFloat64(pos),
 };
 
-const ALLOCATORS: Record<TableDtype, (length: number) => NumericArray> = {
+const ALLOCATORS: Record<TableDtype, (length: number) => TypedArray> = {
   int8: (n) => new Int8Array(n),
   uint8: (n) => new Uint8Array(n),
   int16: (n) => new Int16Array(n),
@@ -857,7 +858,7 @@ function decodeCells(
         }
         return { column, kind: "number", values, nulls };
       }
-      const values: NumericArray[] = new Array(rowCount);
+      const values: TypedArray[] = new Array(rowCount);
       const nulls: Uint8Array[] | null = hasNull ? new Array(rowCount) : null;
       for (let i = 0; i < rowCount; i++) {
         const { view, pos, count } = cell(i);

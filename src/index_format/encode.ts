@@ -30,6 +30,7 @@ import {
 } from "./_layout.ts";
 import { ByteWriter } from "./_varint.ts";
 import type { ColumnSummary, EncodeIndexOptions, IndexedFile } from "./types.ts";
+import { concatBytes } from "../_bytes.ts";
 
 /** Default leaf size; doubled until the directory fits in the first read. */
 const LEAF_TARGET_BYTES = 64 * 1024;
@@ -140,7 +141,7 @@ async function encodeLeaf(
   start: number,
   end: number,
 ): Promise<LeafPayload> {
-  const text = concat(records.slice(start, end).map((record) => record.text));
+  const text = concatBytes(records.slice(start, end).map((record) => record.text));
   const writer = new ByteWriter();
   writer.varint(end - start);
   writer.varint(text.length);
@@ -197,7 +198,7 @@ function encodeFileBody(file: IndexedFile, indexer: string, fullText: boolean): 
   }
   writer.varint(file.hdus.length);
   writer.bytes(hdus.finish());
-  return { path: file.path, body: writer.finish(), text: concat(segments) };
+  return { path: file.path, body: writer.finish(), text: concatBytes(segments) };
 }
 
 /** Write one HDU record; returns its header segment (card text or raw bytes). */
@@ -347,14 +348,4 @@ function checkPath(path: string): void {
       "Cannot index a path that carries a signed query string (credentials are never stored)",
     );
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

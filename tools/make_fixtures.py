@@ -1191,6 +1191,145 @@ def make_primary_only():
 
 
 # ---------------------------------------------------------------------------------------------------------
+# 13. compressed_*.fits made with cfitsio's fpack (one file per algorithm and quantization mode)
+
+FPACK = "/usr/bin/fpack"
+FUNPACK = "/usr/bin/funpack"
+
+# name → (image maker, fpack flags, sections, astropy 5.2 agrees with funpack). Tiles that hold NaNs span the
+# full image width: funpack 4.2.0 scrambles narrower tiles that contain nulls.
+FPACK_FIXTURES = {
+    "compressed_rice_i16": ("rice_i16", ["-r", "-t", "16,16"], [[None, None], [[5, 37], [10, 50]], [20, [3, 60, 7]], [[40, 48], [60, 64]], [[0, 48, 5], 17]], True),
+    "compressed_rice_i32": ("rice_i32", ["-r", "-t", "20,10"], [[None, None], [[8, 23], [15, 33]], [29, None]], True),
+    "compressed_rice_u8": ("rice_u8", ["-r", "-t", "16,8"], [[None, None], [[3, 17], [10, 25, 2]]], True),
+    "compressed_gzip1_u16": ("gzip1_u16", ["-g1", "-t", "12,10"], [[None, None], [[4, 15], [5, 20]]], True),
+    "compressed_gzip2_f32": ("gzip2_f32", ["-g2", "-q", "0", "-t", "32,6"], [[None, None], [[2, 11], [12, 30]]], True),
+    "compressed_dither1": ("dither1", ["-r", "-qt", "4", "-t", "40,8"], [[None, None], [[1, 12], [0, 9]], [[20, 32], [30, 40]]], False),
+    "compressed_dither2": ("dither2", ["-r", "-qzt", "4", "-t", "16,16"], [[None, None], [[5, 20], [10, 30]]], True),
+    "compressed_plio": ("plio", ["-p"], [[None, None], [[7, 23], [11, 40]], [39, None]], True),
+    "compressed_nocompress": ("nocompress", ["-d"], [[None, None], [[3, 9], [2, 30, 3]]], False),
+    "compressed_hcompress": ("hcompress", ["-h", "-t", "16,16"], [[None, None], [[5, 37], [10, 50]], [[40, 48], [60, 64]]], True),
+}
+
+
+def fpack_source_image(kind):
+    """The uncompressed image behind each fpack fixture: deterministic, exercising each decoder's corners."""
+    rng = np.random.default_rng(20240601)
+    if kind == "hcompress":
+        image = rng.normal(1000, 30, (48, 64)).astype(np.int16)
+        image[16:32, 0:16] = 1234
+        image[32:40, 16:32] = rng.integers(-3000, 3000, (8, 16))  # fpack -h fails on full-range noise
+        return image
+    if kind == "rice_i16":
+        image = rng.normal(1000, 30, (48, 64)).astype(np.int16)
+        image[16:32, 0:16] = 1234  # constant tile: low-entropy Rice blocks
+        image[32:48, 16:32] = rng.integers(-32768, 32768, (16, 16))  # noise: high-entropy blocks
+        image[0, 0], image[0, 1], image[47, 63] = -32768, 32767, -32768
+        return image
+    if kind == "rice_i32":
+        image = rng.normal(0, 1e5, (30, 40)).astype(np.int32)
+        image[10:20, 20:40] = rng.integers(-(2**31), 2**31, (10, 20), dtype=np.int64).astype(np.int32)
+        image[0:10, 0:20] = -7
+        image[29, 39], image[29, 38] = 2**31 - 1, -(2**31)
+        return image
+    if kind == "rice_u8":
+        image = rng.integers(0, 40, (20, 30)).astype(np.uint8)
+        image[8:16, 16:30] = rng.integers(0, 256, (8, 14))
+        image[0:8, 0:16] = 255
+        return image
+    if kind == "gzip1_u16":
+        return (rng.integers(0, 65536, (25, 30))).astype(np.uint16)
+    if kind == "gzip2_f32":
+        image = rng.normal(0, 1, (24, 32)).astype(np.float32) * np.float32(1e3)
+        image[1, 2], image[20, 30], image[6, 6] = np.nan, np.nan, 0.0
+        return image
+    if kind == "dither1":
+        image = rng.normal(100, 5, (32, 40)).astype(np.float32)
+        image[3, 5], image[3, 6], image[30, 39] = np.nan, np.nan, np.nan
+        image[16:24, :] = 42.5  # a constant tile cannot be quantized: fpack stores it losslessly
+        return image
+    if kind == "dither2":
+        image = rng.normal(100, 5, (32, 48)).astype(np.float32)
+        image[10, 10], image[10, 11], image[31, 47], image[0, 0] = 0.0, 0.0, 0.0, 0.0
+        return image
+    if kind == "plio":
+        image = np.zeros((40, 50), dtype=np.int16)
+        image[5:20, 10:30] = 1
+        image[12:16, 14:24] = 3
+        image[25:35, 0:50] = 2
+        image[30, 20:25] = 30000  # a value above 4095: PLIO's set-high opcode
+        image[39, ::3] = 7  # isolated pixels
+        return image
+    if kind == "nocompress":
+        return rng.integers(-1000, 1000, (12, 30)).astype(np.int16)
+    raise ValueError(kind)
+
+
+def describe_fpacked(path, unpacked, sections, astropy_agrees):
+    """The expected JSON of an fpack file: cards and offsets from the raw table, sections from funpack's
+    decompressed copy (standard over astropy: funpack is cfitsio, the reference implementation)."""
+    size = path.stat().st_size
+    result = {"file": path.name, "size": size, "made_by": f"astropy {astropy.__version__}", "hdus": []}
+    with fits.open(path, disable_image_compression=True) as raw_list, fits.open(unpacked) as plain:
+        for index, raw_hdu in enumerate(raw_list):
+            info = raw_list.fileinfo(index)
+            header = raw_hdu.header
+            kind = hdu_type(raw_hdu, index)
+            entry = {
+                "index": index,
+                "type": kind,
+                "hdrLoc": info["hdrLoc"],
+                "datLoc": info["datLoc"],
+                "datSpan": info["datSpan"],
+                "extname": header.get("EXTNAME"),
+                "extver": None,
+                "bitpix": header["BITPIX"],
+                "shape": naxis_shape(header) if kind == "PRIMARY" else None,
+                "cards": json_cards(header),
+            }
+            if kind == "COMPRESSED_IMAGE":
+                data = plain[0].data
+                entry["bitpix"] = header["ZBITPIX"]
+                entry["shape"] = [header[f"ZNAXIS{n}"] for n in range(header["ZNAXIS"], 0, -1)]
+                assert list(data.shape) == entry["shape"]
+                entry["sections"] = [section_entry(spec, data[numpy_index(spec)]) for spec in sections]
+                try:
+                    with fits.open(path) as decompressed:
+                        by_astropy = decompressed[index].data
+                        agrees = np.array_equal(by_astropy, data, equal_nan=data.dtype.kind == "f")
+                except ValueError:  # astropy 5.2 cannot read NOCOMPRESS at all
+                    agrees = False
+                assert agrees == astropy_agrees, f"{path.name}: astropy agrees with funpack: {agrees}"
+                entry["sectionsFrom"] = "funpack"
+            result["hdus"].append(entry)
+    return result
+
+
+def make_compressed_tiles():
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        for name, (kind, flags, sections, astropy_agrees) in FPACK_FIXTURES.items():
+            plain = scratch / f"{name}.fits"
+            unpacked = scratch / f"{name}.unpacked.fits"
+            write_hdul([fits.PrimaryHDU(fpack_source_image(kind))], plain)
+            path = OUT / f"{name}.fits"
+            path.unlink(missing_ok=True)
+            # -C: no CHECKSUM/DATASUM, whose comments carry the time of writing.
+            subprocess.run([FPACK, "-C", *flags, "-O", str(path), str(plain)], check=True)
+            subprocess.run([FUNPACK, "-C", "-O", str(unpacked), str(path)], check=True)
+            expected = describe_fpacked(path, unpacked, sections, astropy_agrees)
+            text = json.dumps(expected, indent=2, allow_nan=False) + "\n"
+            expected_path = OUT / f"{name}.expected.json"
+            expected_path.write_text(text)
+            for produced in (path, expected_path):
+                assert produced.stat().st_size <= MAX_FIXTURE_BYTES, f"{produced.name} is larger than 100 KB"
+            print(f"{path.name}: {path.stat().st_size} B, {expected_path.name}: {len(text)} B")
+
+
+# ---------------------------------------------------------------------------------------------------------
 
 
 FIXTURES = {
@@ -1206,6 +1345,7 @@ FIXTURES = {
     "no_final_pad": make_no_final_pad,
     "unknown_xtension": make_unknown_xtension,
     "primary_only": make_primary_only,
+    "compressed_tiles": make_compressed_tiles,
 }
 
 

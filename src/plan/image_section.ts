@@ -9,6 +9,7 @@ import { decodeOwnedImageData, type ImageArray, imageInfo } from "../fits/image.
 import type { Hdu } from "../fits/layout.ts";
 import { readRanges } from "../source/read_ranges.ts";
 import type { ByteRange, ByteSource } from "../source/types.ts";
+import { readCompressedSection } from "./tile_section.ts";
 
 /**
  * One axis of a section, numpy style: an index (drops the axis; must exist), `[start, stop]` or
@@ -42,10 +43,15 @@ export interface ReadImageSectionOptions {
   maxSpan?: number;
 }
 
-interface AxisSelection {
+/** One axis of a section, resolved against the axis length: `count` indices `start + k × step`. */
+export interface AxisSelection {
+  /** First index. */
   start: number;
+  /** Distance between indices (≥ 1). */
   step: number;
+  /** Number of indices (0 for an empty slice). */
   count: number;
+  /** False when the entry was a single index, which drops the axis from the result. */
   keep: boolean;
 }
 
@@ -123,7 +129,8 @@ export function planImageSection(hdu: Hdu, spec: SectionSpec): SectionPlan {
  * Read an image section: plan it, fetch the ranges (coalesced, in parallel) and decode them.
  *
  * @param source Where the file lives.
- * @param hdu A PRIMARY or IMAGE HDU of that file.
+ * @param hdu A PRIMARY, IMAGE or random-groups HDU of that file, or a tile-compressed image (read by
+ *   `readCompressedSection`).
  * @param spec The selection in numpy order (see {@linkcode SectionSpec}).
  * @param options Raw mode, abort signal, concurrency and coalescing limits.
  * @returns The section as a typed array with its shape and dtype.
@@ -146,6 +153,7 @@ export async function readImageSection(
   spec: SectionSpec,
   options: ReadImageSectionOptions = {},
 ): Promise<ImageArray> {
+  if (hdu.type === "COMPRESSED_IMAGE") return readCompressedSection(source, hdu, spec, options);
   const info = imageInfo(hdu);
   const plan = planImageSection(hdu, spec);
   const parts = await readRanges(source, plan.ranges, options);
@@ -206,7 +214,26 @@ function checkImageHdu(hdu: Hdu): void {
   }
 }
 
-function selectAxis(entry: SectionEntry, n: number, axis: number, index: number): AxisSelection {
+/**
+ * Resolve one section entry against an axis, numpy style (negative values count from the end; slice
+ * bounds clamp; a single index must exist).
+ *
+ * @param entry The entry: an index, `[start, stop]`, `[start, stop, step]` or null.
+ * @param n The axis length.
+ * @param axis The axis number, numpy order, for messages.
+ * @param index The HDU index, for messages.
+ * @returns The resolved selection.
+ * @throws {CloudFitsError} `OUT_OF_RANGE` for an index outside the axis. TypeError or RangeError for a
+ *   malformed entry.
+ *
+ * @example Every third pixel from the 2nd to the last
+ * ```ts
+ * import { selectAxis } from "@cloudfits/core";
+ *
+ * console.log(selectAxis([1, -1, 3], 10, 0, 1)); // { start: 1, step: 3, count: 3, keep: true }
+ * ```
+ */
+export function selectAxis(entry: SectionEntry, n: number, axis: number, index: number): AxisSelection {
   const outside = (what: string): CloudFitsError =>
     new CloudFitsError(
       "OUT_OF_RANGE",

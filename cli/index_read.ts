@@ -32,11 +32,15 @@ export async function listIndex(
   io: CliIo,
 ): Promise<{ path: string; size: number | undefined; hdus: readonly Hdu[] }[]> {
   const handle = await openCliIndex(index, values, io);
-  const files = [];
-  if (paths.length > 0) {
-    for (const path of paths) files.push(await handle.file(path));
-  } else {
-    for await (const file of handle.index.files()) files.push(file);
+  try {
+    const files = [];
+    if (paths.length > 0) {
+      for (const path of paths) files.push(await handle.file(path));
+    } else {
+      for await (const file of handle.index.files()) files.push(file);
+    }
+    return files.map((f) => ({ path: f.path, size: f.size, hdus: f.hdus }));
+  } finally {
+    await handle.close();
   }
-  return files.map((f) => ({ path: f.path, size: f.size, hdus: f.hdus }));
 }

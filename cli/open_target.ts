@@ -89,9 +89,14 @@ export async function openTarget(text: string, values: CommonValues, io: CliIo):
     // Structure from the index; bytes from the data location it records, checked against its size and ETag.
     const index = await openCliIndex(values.index, values, io);
     const path = text.replace(/(\[[^\]]*\])+$/, "");
-    const fits = await index.open(path);
-    const close = () => (fits.source as { close?: () => Promise<void> }).close?.() ?? Promise.resolve();
-    return { target, name: path, fits, close };
+    let fits;
+    try {
+      fits = await index.open(path);
+    } finally {
+      await index.close();
+    }
+    const source = fits.source as { close?: () => Promise<void> };
+    return { target, name: path, fits, close: async () => await source.close?.() };
   }
   const { source, close } = await openLocation(target.location, values, io);
   try {

@@ -39,6 +39,7 @@ export class IndexHandle {
   /** The data root that paths are resolved against, when one is known. */
   readonly dataRoot: string | undefined;
   readonly #options: OpenIndexOptions;
+  readonly #source: ByteSource | undefined;
 
   /**
    * Wrap a decoded index. Prefer {@linkcode openIndex}.
@@ -46,11 +47,23 @@ export class IndexHandle {
    * @param index The decoded index.
    * @param dataRoot The resolved data root.
    * @param options Options for the sources of data files.
+   * @param source The index's own source when this handle opened it (closed by `close()`).
    */
-  constructor(index: CloudFitsIndex, dataRoot: string | undefined, options: OpenIndexOptions) {
+  constructor(index: CloudFitsIndex, dataRoot: string | undefined, options: OpenIndexOptions, source?: ByteSource) {
     this.index = index;
     this.dataRoot = dataRoot;
     this.#options = options;
+    this.#source = source;
+  }
+
+  /**
+   * Release the index's own source (a local file handle); data files opened with `open()` are closed by
+   * their callers.
+   *
+   * @returns When the handle is closed.
+   */
+  async close(): Promise<void> {
+    await (this.#source as { close?: () => Promise<void> } | undefined)?.close?.();
   }
 
   /** Number of files in the index. */
@@ -163,15 +176,22 @@ export async function openIndex(
   target: string | Uint8Array | ByteSource,
   options: OpenIndexOptions = {},
 ): Promise<IndexHandle> {
-  const source = typeof target === "string" ? await openSource(target, options) : target;
-  const index = await decodeIndex(source, { signal: options.signal });
+  const opened = typeof target === "string" ? await openSource(target, options) : undefined;
+  const source = opened ?? (target as Uint8Array | ByteSource);
+  let index: CloudFitsIndex;
+  try {
+    index = await decodeIndex(source, { signal: options.signal });
+  } catch (error) {
+    await (opened as { close?: () => Promise<void> } | undefined)?.close?.();
+    throw error;
+  }
   const recorded = index.dataUrl;
   let dataRoot = options.dataRoot;
   if (dataRoot === undefined && recorded !== undefined) {
     if (isAbsolute(recorded)) dataRoot = recorded;
     else if (typeof target === "string") dataRoot = joinLocation(parentOf(target), recorded);
   }
-  return new IndexHandle(index, dataRoot, options);
+  return new IndexHandle(index, dataRoot, options, opened);
 }
 
 function isAbsolute(location: string): boolean {

@@ -193,7 +193,9 @@ function awsCredentials(options: SourceOptions): AwsCredentialProvider {
   const cached = options.credentialCache?.get(key);
   if (cached) return cached;
   const provider = resolveAwsCredentials({
-    env: options.env ?? {},
+    // Without an environment (a browser, a library caller who passed none) there is no EC2 instance to
+    // ask: never probe the metadata addresses then.
+    env: options.env ?? { AWS_EC2_METADATA_DISABLED: "true" },
     readFile: options.readTextFile ?? missingFile,
     fetch: options.fetch,
     runProcess: options.runProcess,

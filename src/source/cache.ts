@@ -151,6 +151,9 @@ export function withCache(source: ByteSource, options: CacheOptions = {}): ByteS
     get size(): number | undefined {
       return source.size;
     },
+    get etag(): string | undefined {
+      return source.etag;
+    },
     read,
   };
 }

@@ -45,6 +45,9 @@ export function countingSource(source: ByteSource): CountingSource {
     get size(): number | undefined {
       return source.size;
     },
+    get etag(): string | undefined {
+      return source.etag;
+    },
     stats,
     async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
       stats.requests++;

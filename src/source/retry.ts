@@ -118,6 +118,9 @@ export function withRetry(source: ByteSource, options: RetryOptions = {}): ByteS
     get size(): number | undefined {
       return source.size;
     },
+    get etag(): string | undefined {
+      return source.etag;
+    },
     read,
   };
 }

@@ -34,6 +34,8 @@ export interface ByteSource {
   readonly name: string;
   /** Size of the object in bytes, once known. */
   readonly size: number | undefined;
+  /** The object's strong ETag (without quotes), once a remote source has seen one. */
+  readonly etag?: string;
   /** Read `length` bytes at `offset` (fewer only at the end of the object). */
   read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array>;
 }

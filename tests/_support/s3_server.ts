@@ -164,7 +164,7 @@ async function runS3rver(directory: string): Promise<{ port: number; close(): Pr
   if (!("bun" in process.versions)) {
     const s3rver = new S3rver(s3rverOptions(directory));
     const { port } = await s3rver.run() as AddressInfo;
-    return { port, close: () => s3rver.close() };
+    return { port, close: async () => void await s3rver.close() };
   }
   const script = `const S3rver = require("s3rver");
 const server = new S3rver(JSON.parse(process.argv[1]));

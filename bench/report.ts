@@ -1,0 +1,177 @@
+/**
+ * The benchmark's results: rows per scenario and tool, target checks, and the Markdown table.
+ *
+ * @module
+ */
+
+/** The tools compared. */
+export type Tool = "cloudfits" | "cloudfits binary" | "astropy" | "astropy small blocks";
+
+/** Medians over the repetitions of one scenario run by one tool. */
+export interface ResultRow {
+  /** Scenario id, e.g. `1a`. */
+  id: string;
+  /** Scenario title. */
+  scenario: string;
+  /** Who ran it. */
+  tool: Tool;
+  /** HTTP requests seen by the server (GET + HEAD), or null for local scenarios. */
+  requests: number | null;
+  /** Of those, the requests made while opening (cloudfits library only). */
+  openRequests: number | null;
+  /** Body bytes sent by the server. */
+  bytes: number | null;
+  /** Bytes the selection needs: its data plus the headers in front of it. */
+  needed: number | null;
+  /** Open + read in a fresh process, ms (binary: whole process wall time). */
+  coldMs: number | null;
+  /** The read again on the opened file, ms. */
+  warmMs: number | null;
+  /** Peak resident set size of the process, KiB. */
+  rssKb: number | null;
+  /** Whether the values read matched the data set's manifest (null: not checked). */
+  valuesOk: boolean | null;
+  /** Why a number is missing, or how to read the row. */
+  note?: string;
+}
+
+/** One stated target and whether it was met. */
+export interface TargetCheck {
+  /** What the issue asks for. */
+  target: string;
+  /** What was measured. */
+  measured: string;
+  /** Null when it could not be measured. */
+  met: boolean | null;
+}
+
+/** Everything one benchmark run produced. */
+export interface BenchReport {
+  /** ISO date and time of the run. */
+  date: string;
+  /** Machine and software versions. */
+  machine: Record<string, string>;
+  /** The settings used. */
+  settings: Record<string, unknown>;
+  /** One row per scenario and tool. */
+  rows: ResultRow[];
+  /** Target checks. */
+  targets: TargetCheck[];
+  /** Scenarios not run, and why. */
+  skipped: { id: string; scenario: string; reason: string }[];
+}
+
+/**
+ * Median of numbers, ignoring nulls.
+ *
+ * @param values The samples.
+ * @returns The median, or null when there are none.
+ */
+export function median(values: readonly (number | null)[]): number | null {
+  const sorted = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * Human-readable byte count (B, KB, MB, GB; decimal units).
+ *
+ * @param bytes The count.
+ * @returns E.g. `247.8 KB`.
+ */
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null) return "–";
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+function formatMs(ms: number | null): string {
+  if (ms === null) return "–";
+  return ms < 10
+    ? `${ms.toFixed(2)} ms`
+    : ms < 10_000
+    ? `${ms.toFixed(0)} ms`
+    : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function ratio(ours: number | null, theirs: number | null): string {
+  if (ours === null || theirs === null || theirs === 0) return "–";
+  const r = ours / theirs;
+  return r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.01 ? r.toFixed(2) : r.toExponential(1);
+}
+
+/**
+ * The comparison as one Markdown table, then the target checks and skipped scenarios. Ratios are
+ * cloudfits (library) / that row's tool, so below 1 means cloudfits needed less.
+ *
+ * @param report The run's results.
+ * @returns Markdown text.
+ */
+export function renderMarkdown(report: BenchReport): string {
+  const lines: string[] = [];
+  lines.push(
+    `Run ${report.date} on ${report.machine.cpu ?? "?"} (${report.machine.cores ?? "?"} cores), ` +
+      `${report.machine.os ?? ""}; latency ${report.settings.latencyMs} ms per request, ` +
+      `${report.settings.reps} repetitions (medians), astropy small block size ${
+        formatBytes(report.settings.smallBlockSize as number)
+      }.`,
+  );
+  lines.push("");
+  lines.push(
+    "| # | scenario | tool | requests | bytes | needed | cold | warm | peak RSS | values | cf/x requests | cf/x bytes | cf/x cold | cf/x warm | cf/x RSS |",
+  );
+  lines.push("|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
+  for (const row of report.rows) {
+    const ours = report.rows.find((r) => r.id === row.id && r.tool === "cloudfits");
+    const isOurs = row.tool === "cloudfits";
+    const requests = row.requests === null
+      ? "–"
+      : row.openRequests !== null
+      ? `${row.requests} (${row.openRequests} open)`
+      : String(row.requests);
+    lines.push(
+      "| " + [
+        row.id,
+        row.scenario,
+        row.tool + (row.note ? ` (${row.note})` : ""),
+        requests,
+        formatBytes(row.bytes),
+        formatBytes(row.needed),
+        formatMs(row.coldMs),
+        formatMs(row.warmMs),
+        row.rssKb === null ? "–" : `${(row.rssKb / 1024).toFixed(0)} MB`,
+        row.valuesOk === null ? "–" : row.valuesOk ? "ok" : "WRONG",
+        isOurs || !ours ? "" : ratio(ours.requests, row.requests),
+        isOurs || !ours ? "" : ratio(ours.bytes, row.bytes),
+        isOurs || !ours ? "" : ratio(ours.coldMs, row.coldMs),
+        isOurs || !ours ? "" : ratio(ours.warmMs, row.warmMs),
+        isOurs || !ours ? "" : ratio(ours.rssKb, row.rssKb),
+      ].join(" | ") + " |",
+    );
+  }
+  for (const skip of report.skipped) {
+    lines.push(
+      `| ${skip.id} | ${skip.scenario} | skipped: ${skip.reason} |  |  |  |  |  |  |  |  |  |  |  |  |`,
+    );
+  }
+  lines.push("");
+  lines.push("| target | measured | met |");
+  lines.push("|---|---|---|");
+  for (const t of report.targets) {
+    lines.push(
+      `| ${t.target} | ${t.measured} | ${t.met === null ? "not measured" : t.met ? "yes" : "**MISSED**"} |`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Re-export of the formatting helpers the runner prints with. */
+export const format = { bytes: formatBytes, ms: formatMs, ratio };

@@ -1,0 +1,114 @@
+// A short run of the benchmark harness at tiny sizes, so that it does not rot. No speed assertions:
+// it checks that every scenario runs, reads the right values and sends sane traffic.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultOptions, fitsSection, runBench } from "../bench/run.ts";
+import { startRangeServer } from "../bench/server.ts";
+import { median, renderMarkdown } from "../bench/report.ts";
+
+const PYTHON = "/usr/bin/python3";
+const hasAstropy = spawnSync(PYTHON, ["-c", "import astropy, numpy"]).status === 0;
+
+test("the bench server serves ranges and counts traffic per client, up to the cold mark", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "cloudfits-bench-server-"));
+  const bytes = Uint8Array.from({ length: 10_000 }, (_, i) => i % 251);
+  writeFileSync(join(root, "data.bin"), bytes);
+  const server = await startRangeServer({ root, latencyMs: 0 });
+  t.after(async () => {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const ranged = await fetch(server.urlFor("a", "data.bin"), { headers: { Range: "bytes=100-199" } });
+  assert.equal(ranged.status, 206);
+  assert.equal(ranged.headers.get("content-range"), "bytes 100-199/10000");
+  assert.deepEqual(new Uint8Array(await ranged.arrayBuffer()), bytes.slice(100, 200));
+
+  const mark = await fetch(`${server.url}/a/.cold-done`);
+  await mark.body?.cancel();
+  const head = await fetch(server.urlFor("a", "data.bin"), { method: "HEAD" });
+  await head.body?.cancel();
+  const whole = await fetch(server.urlFor("b", "data.bin"));
+  assert.equal(whole.status, 200);
+  assert.equal((await whole.arrayBuffer()).byteLength, 10_000);
+  const missing = await fetch(server.urlFor("b", "nope.bin"));
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+  const beyond = await fetch(server.urlFor("b", "data.bin"), { headers: { Range: "bytes=20000-" } });
+  assert.equal(beyond.status, 416);
+  await beyond.body?.cancel();
+
+  assert.deepEqual(server.coldTraffic("a"), { requests: 1, gets: 1, heads: 0, bytes: 100 });
+  assert.deepEqual(server.traffic("a"), { requests: 2, gets: 1, heads: 1, bytes: 100 });
+  assert.deepEqual(server.traffic("b"), { requests: 3, gets: 3, heads: 0, bytes: 10_000 });
+  assert.deepEqual(server.coldTraffic("b"), server.traffic("b"));
+});
+
+test("numpy selections become 1-based inclusive FITS sections, and medians ignore gaps", () => {
+  assert.equal(fitsSection([[1000, 1005], [1010, 1015], null, null]), "*,*,1011:1015,1001:1005");
+  assert.equal(fitsSection([[5, 15], [6, 16], 619, 0]), "1:1,620:620,7:16,6:15");
+  assert.equal(median([3, null, 1, 2]), 2);
+  assert.equal(median([4, 1]), 2.5);
+  assert.equal(median([null]), null);
+});
+
+const smokeOptions = { skip: !hasAstropy && "needs Debian python3-astropy", timeout: 300_000 };
+
+test("the benchmark runs every scenario at tiny sizes", smokeOptions, async (t) => {
+  const out = mkdtempSync(join(tmpdir(), "cloudfits-bench-smoke-"));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const options = { ...defaultOptions("smoke"), resultsDir: out, log: () => {} };
+  const report = await runBench(options);
+
+  const ours = report.rows.filter((row) => row.tool === "cloudfits");
+  assert.deepEqual(
+    ours.map((row) => row.id),
+    ["1a", "1b", "1c", "1d", "2a", "2b", "3a", "3b", "4a", "4b", "6"],
+  );
+  for (const row of ours.filter((r) => r.id !== "6")) {
+    assert.equal(row.valuesOk, true, `${row.id} ${row.scenario}: ${row.note ?? "wrong values"}`);
+    assert.ok(row.coldMs !== null && row.coldMs > 0, `${row.id} has a time`);
+  }
+  for (const row of ours.filter((r) => r.needed !== null)) {
+    assert.ok(row.requests !== null && row.requests >= 1, `${row.id} sent requests`);
+    assert.ok(row.bytes !== null && row.bytes >= row.needed!, `${row.id} read at least the bytes it needs`);
+  }
+  // Opening walks the headers; a cutout then needs one request per run of rows (all close at this size).
+  const cutout = ours.find((r) => r.id === "1a")!;
+  assert.ok(cutout.openRequests !== null && cutout.openRequests >= 1);
+  assert.ok(cutout.requests! - cutout.openRequests! >= 1 && cutout.requests! - cutout.openRequests! <= 5);
+  // 12 small files: the walk reads each one once (each file is smaller than the first read).
+  assert.equal(ours.find((r) => r.id === "2b")!.requests, 12);
+
+  // The CLI (run as a script in smoke runs) reads the same values through its own argument syntax.
+  const cli = report.rows.filter((row) => row.tool === "cloudfits binary");
+  assert.deepEqual(cli.map((row) => row.id), ["1a", "1b", "1c", "1d", "2a", "2b", "3a"]);
+  for (const row of cli) assert.equal(row.valuesOk, true, `CLI ${row.id}: ${row.note ?? "wrong values"}`);
+  assert.deepEqual(
+    cli.map((row) => row.requests),
+    ours.filter((row) => cli.some((c) => c.id === row.id)).map((row) => row.requests),
+    "the CLI sends the same requests as the library",
+  );
+
+  const peers = report.rows.filter((row) => row.tool === "astropy" && row.id !== "6");
+  if (spawnSync(PYTHON, ["-c", "import astropy, fsspec, aiohttp"]).status === 0) {
+    assert.equal(peers.length, 10);
+    for (const row of peers) {
+      assert.equal(row.valuesOk, true, `astropy ${row.id}: ${row.note ?? "wrong values"}`);
+    }
+  }
+
+  assert.ok(report.targets.length >= 10);
+  assert.ok(report.skipped.some((s) => s.id === "5"));
+  const markdown = readFileSync(join(out, "latest.md"), "utf8");
+  assert.equal(markdown, renderMarkdown(report));
+  assert.match(markdown, /\| 1a \| TESS cube cutout 5×5 px × all frames \| cloudfits \|/);
+  assert.deepEqual(
+    JSON.parse(readFileSync(join(out, "latest.json"), "utf8")),
+    JSON.parse(JSON.stringify(report)),
+  );
+});

@@ -60,7 +60,11 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     let bytes: Uint8Array;
     if (format === "fits") {
       const raw = await handle.section(spec, { raw: true });
-      bytes = concatBytes([cutoutHeader(hdu, spec, raw.shape), encodeBigEndian(raw.data, hdu.bitpix)]);
+      // A tile-compressed HDU is written out uncompressed, with the image's own BITPIX.
+      const bitpix = hdu.type === "COMPRESSED_IMAGE"
+        ? hdu.header.getInteger("ZBITPIX") ?? hdu.bitpix
+        : hdu.bitpix;
+      bytes = concatBytes([cutoutHeader(hdu, bitpix, spec, raw.shape), encodeBigEndian(raw.data, bitpix)]);
     } else {
       const image = await handle.section(spec);
       if (format === "json") {
@@ -95,7 +99,12 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
  * The header of a cutout: the original cards with NAXISn set to the section's shape, the WCS reference
  * pixel shifted (and CDELT/CD scaled by a step), and checksums dropped because the data changed.
  */
-function cutoutHeader(hdu: Hdu, spec: readonly SectionAxis[], shape: readonly number[]): Uint8Array {
+function cutoutHeader(
+  hdu: Hdu,
+  bitpix: number,
+  spec: readonly SectionAxis[],
+  shape: readonly number[],
+): Uint8Array {
   const naxis = shape.length;
   const fitsStart: number[] = [];
   const fitsStep: number[] = [];
@@ -105,9 +114,11 @@ function cutoutHeader(hdu: Hdu, spec: readonly SectionAxis[], shape: readonly nu
     fitsStep.push(Array.isArray(axis) && axis.length === 3 ? axis[2] : 1);
   }
   const cards: string[] = [];
-  const dropped = /^(CHECKSUM|DATASUM|XTENSION|SIMPLE|BITPIX|PCOUNT|GCOUNT|EXTEND|NAXIS\d*)$/;
+  const dropped = hdu.type === "COMPRESSED_IMAGE"
+    ? /^(CHECKSUM|DATASUM|XTENSION|SIMPLE|BITPIX|PCOUNT|GCOUNT|EXTEND|NAXIS\d*|TFIELDS|T(TYPE|FORM|DIM|UNIT|SCAL|ZERO|NULL|DISP)\d+|THEAP|Z[A-Z]*\d*)$/
+    : /^(CHECKSUM|DATASUM|XTENSION|SIMPLE|BITPIX|PCOUNT|GCOUNT|EXTEND|NAXIS\d*)$/;
   cards.push(formatCard("SIMPLE", true, "conforms to FITS standard"));
-  cards.push(formatCard("BITPIX", hdu.bitpix, "array data type"));
+  cards.push(formatCard("BITPIX", bitpix, "array data type"));
   cards.push(formatCard("NAXIS", naxis, "number of array dimensions"));
   for (let i = 0; i < naxis; i++) cards.push(formatCard(`NAXIS${i + 1}`, shape[naxis - 1 - i]));
   for (const card of hdu.header.cards) {

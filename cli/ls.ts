@@ -4,7 +4,7 @@ import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
-import { openTarget } from "./open_target.ts";
+import { concurrencyOf, openTarget } from "./open_target.ts";
 import { humanBytes, renderTable, toJson } from "./format.ts";
 import { listIndex } from "./index_read.ts";
 
@@ -32,17 +32,26 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
     if (positionals.length === 0) {
       throw new CloudFitsError("USAGE", "Nothing to list: give a FITS file or --index INDEX");
     }
-    for (const text of positionals) {
-      try {
-        const opened = await openTarget(text, values as CommonValues, io);
-        files.push({ path: opened.name, size: opened.fits.source.size, hdus: opened.fits.hdus });
-        await opened.close();
-      } catch (error) {
-        if (positionals.length === 1) throw error;
-        failed++;
-        await io.err(`error: ${(error as Error).message}\n`);
+    // Files are walked concurrently (headers only), and listed in the order given.
+    const results: (ListedFile | undefined)[] = new Array(positionals.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < positionals.length; i = next++) {
+        const text = positionals[i];
+        try {
+          const opened = await openTarget(text, values as CommonValues, io);
+          results[i] = { path: opened.name, size: opened.fits.source.size, hdus: opened.fits.hdus };
+          await opened.close();
+        } catch (error) {
+          if (positionals.length === 1) throw error;
+          failed++;
+          await io.err(`error: ${(error as Error).message}\n`);
+        }
       }
-    }
+    };
+    const workers = Math.min(concurrencyOf(values as CommonValues) ?? 8, positionals.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    for (const result of results) if (result) files.push(result);
   }
   if (format === "json") {
     await io.out(toJson({

@@ -194,7 +194,7 @@ function checkImageHdu(hdu: Hdu): void {
   if (hdu.type === "COMPRESSED_IMAGE") {
     throw new CloudFitsError(
       "UNSUPPORTED",
-      `Cannot read a section of ${where}: tile-compressed image decoding is not supported yet`,
+      `Cannot plan byte ranges for ${where}: it is tile-compressed, so its ranges come from planTileSection`,
       { offset: hdu.headerOffset },
     );
   }

@@ -73,12 +73,14 @@ export {
   type TypedArray,
 } from "./src/fits/image.ts";
 export {
+  type AxisSelection,
   planImageSection,
   readImageSection,
   type ReadImageSectionOptions,
   type SectionEntry,
   type SectionPlan,
   type SectionSpec,
+  selectAxis,
 } from "./src/plan/image_section.ts";
 export {
   type AsciiTypeCode,
@@ -121,8 +123,27 @@ export {
 export {
   type CompressedImageInfo,
   type CompressionType,
+  decodeTile,
   describeCompressedImage,
+  describeTileStorage,
+  type StoredTile,
+  type TileColumns,
+  type TileStorage,
 } from "./src/fits/compressed.ts";
+export { decodeRice, riceMaxPixels, type RicePixels } from "./src/fits/tiles/rice.ts";
+export { gunzipExactly, gzipMaxInflated, unshuffleBytes } from "./src/fits/tiles/gzip.ts";
+export { decodePlio, plioMaxPixels } from "./src/fits/tiles/plio.ts";
+export { decodeHcompress, type HcompressOptions } from "./src/fits/tiles/hcompress.ts";
+export {
+  type DequantizeOptions,
+  dequantizeTile,
+  DITHER_TABLE_SIZE,
+  DITHER_ZERO_VALUE,
+  ditherTable,
+  ditherTableLastSeed,
+  type QuantizeMethod,
+} from "./src/fits/tiles/dither.ts";
+export { planTileSection, readCompressedSection, type TileSectionPlan } from "./src/plan/tile_section.ts";
 export { fitsSectionToNumpy, type SectionAxis } from "./src/plan/fits_section.ts";
 export {
   arrayToJson,

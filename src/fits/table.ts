@@ -294,6 +294,17 @@ export async function readTableRows(
   const start = options.start ?? 0;
   const stop = options.stop ?? table.rowCount;
   const columns = selectColumns(table, options.columns);
+  // Rows of zero bytes are backed by no data, so nothing but NAXIS2 bounds their number: refuse to build
+  // more empty cells than a real table could hold rather than allocate what the header claims.
+  if (table.rowBytes === 0 && stop - start > MAX_EMPTY_ROWS) {
+    throw new CloudFitsError(
+      "BAD_HEADER",
+      `Cannot read ${
+        stop - start
+      } rows of HDU ${hdu.index} at offset ${hdu.headerOffset}: its rows are 0 bytes wide (NAXIS1 = 0), and more than ${MAX_EMPTY_ROWS} such rows are refused`,
+      { offset: hdu.headerOffset },
+    );
+  }
   const access = planTableRowAccess(table, hdu, start, stop, columns, { maxGap: options.maxGap });
   const readOptions = {
     concurrency: options.concurrency,
@@ -874,6 +885,9 @@ function decodeCells(
     }
   }
 }
+
+/** Most rows of a zero-width table that one read may produce (each costs a cell per column). */
+const MAX_EMPTY_ROWS = 1_000_000;
 
 function mapRows<T>(count: number, make: (i: number) => T): T[] {
   const out: T[] = new Array(count);

@@ -12,7 +12,7 @@ export interface IndexedFile {
   path: string;
   /** Object size in bytes. */
   size: number;
-  /** Strong ETag when the file came from object storage (no `W/` tags, quotes kept as served). */
+  /** Strong ETag when the file came from object storage, without its quotes (never a weak `W/` tag). */
   etag?: string;
   /** Last-Modified or mtime, in Unix milliseconds. */
   lastModified?: number;

@@ -21,7 +21,10 @@ test("library code stays browser-safe: no node: imports or runtime globals outsi
       if (entry.isDirectory()) await walk(path);
       else if (entry.name.endsWith(".ts") && !path.endsWith(join("src", "source", "file.ts"))) {
         // Comments and doc examples may mention Deno or Bun; only code counts.
-        const text = (await readFile(path, "utf8")).replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+        const text = (await readFile(path, "utf8")).replace(/\/\*[\s\S]*?\*\//g, "").replace(
+          /^\s*\/\/.*$/gm,
+          "",
+        );
         if (/from\s+["']node:|import\(\s*["']node:|\bDeno\.|\bBun\./.test(text)) {
           offenders.push(path.slice(root.length));
         }

@@ -50,6 +50,7 @@ export {
   type LocationEnv,
   parseLocation,
   parseTarget,
+  redactUrl,
   type S3Location,
   type Target,
 } from "./src/url.ts";
@@ -185,7 +186,6 @@ export {
   type HttpSource,
   httpSource,
   type HttpSourceOptions,
-  redactUrl,
   type RequestEvent,
 } from "./src/source/http.ts";
 export { type RetryEvent, type RetryOptions, type RetryReadOptions, withRetry } from "./src/source/retry.ts";

@@ -232,7 +232,8 @@ export function parseTarget(input: string, env: LocationEnv = {}): Target {
  * console.log(redactUrl("https://u:p@host/a.fits?X-Amz-Signature=abc")); // "https://host/a.fits"
  * ```
  */
-export function redactUrl(url: string): string {
+export function redactUrl(input: string | URL): string {
+  const url = String(input);
   if (!/^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(url)) return url;
   const authorityStart = url.indexOf("//") + 2;
   const end = url.search(/[?#]/);

@@ -9,7 +9,8 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions, redactUrl } from "./http.ts";
+import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions } from "./http.ts";
+import { redactUrl } from "../url.ts";
 import { decodeXmlEntities, xmlText } from "./_xml.ts";
 
 /** The storage service version sent as `x-ms-version`: 2011-08-18 or later is needed for open-ended ranges. */

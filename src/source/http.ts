@@ -7,6 +7,7 @@
 import { CloudFitsError, isCloudFitsError } from "../errors.ts";
 import type { RetryReadOptions } from "./retry.ts";
 import type { ByteSource } from "./types.ts";
+import { redactUrl } from "../url.ts";
 
 /** The subset of `fetch` that cloudfits calls; inject a signing or instrumented fetch here. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -446,26 +447,6 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     },
     read,
   };
-}
-
-/**
- * Describe a URL without its query string, fragment or userinfo, so that SAS tokens, presigned
- * signatures and passwords never reach messages or logs.
- *
- * @param url Any absolute URL.
- * @returns `protocol//host/path` of the URL.
- *
- * @example
- * ```ts
- * import { redactUrl } from "@cloudfits/core";
- *
- * console.log(redactUrl("https://user:pw@acct.blob.core.windows.net/c/a.fits?sv=2022&sig=secret"));
- * // https://acct.blob.core.windows.net/c/a.fits
- * ```
- */
-export function redactUrl(url: string | URL): string {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }
 
 function checkRange(offset: number, length: number): void {

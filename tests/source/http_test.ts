@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { get } from "node:http";
 import { join } from "node:path";
 import { type CloudFitsErrorCode, isCloudFitsError } from "../../src/errors.ts";
-import { type FetchLike, httpSource, redactUrl, type RequestEvent } from "../../src/source/http.ts";
+import { type FetchLike, httpSource, type RequestEvent } from "../../src/source/http.ts";
+import { redactUrl } from "../../src/url.ts";
 import { type Fault, type RequestLogEntry, startRangeServer } from "../_support/range_server.ts";
 
 const SIZE = 100_000;

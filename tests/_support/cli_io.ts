@@ -17,14 +17,19 @@ export interface CliRun {
  *
  * @param args Command-line arguments.
  * @param env Environment variables (default: only what IMDS safety needs).
+ * @param options `tty` to pretend standard output is a terminal.
  * @returns Exit code and output.
  */
-export async function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { tty?: boolean } = {},
+): Promise<CliRun> {
   const chunks: Uint8Array[] = [];
   let stderr = "";
   const io: CliIo = {
     ...nodeIo(),
-    isTTY: false,
+    isTTY: options.tty ?? false,
     env: { AWS_EC2_METADATA_DISABLED: "true", ...env },
     out: (data) => {
       chunks.push(typeof data === "string" ? new TextEncoder().encode(data) : data.slice());

@@ -119,3 +119,35 @@ test("--version and --help", async () => {
     assert.match(help.stdout, new RegExp(`cloudfits ${command}`));
   }
 });
+
+test("a terminal gets aligned columns and humanised sizes; a pipe gets TSV", async () => {
+  const tty = await runCli(["ls", "testdata/tess_cube.fits"], {}, { tty: true });
+  const lines = tty.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 4);
+  assert.ok(!tty.stdout.includes("\t"));
+  assert.match(
+    lines[2],
+    /^testdata\/tess_cube\.fits\s+1\s+IMAGE\s+-32\s+\(5, 6, 8, 2\)\s+2880\s+5760\s+1\.92 kB$/,
+  );
+  // Every column starts at the same place on every line.
+  const column = lines[0].indexOf("type");
+  assert.ok(lines.slice(1).every((line) => /\S/.test(line[column]) && line[column - 1] === " "));
+  const pipe = await runCli(["ls", "testdata/tess_cube.fits"]);
+  assert.equal(
+    pipe.stdout.split("\n")[2],
+    "testdata/tess_cube.fits\t1\tIMAGE\t\t\t-32\t[5,6,8,2]\t2880\t5760\t1920",
+  );
+});
+
+test("demo runs the tutorial on the bundled files: index, ls, header, table and cutout from the index", async () => {
+  const run = await runCli(["demo"]);
+  assert.equal(run.code, 0, run.stderr);
+  for (const command of ["index", "ls --index", "header --index", "table --index", "cutout --index"]) {
+    assert.match(run.stdout, new RegExp(`\\$ cloudfits ${command}`));
+  }
+  assert.match(run.stdout, /Indexed \d+ files \(0 unchanged, 0 failed\)/);
+  assert.match(run.stdout, /1325\.2969,1325\.3177333,32,tess2018206190027-s0001-1-1-0120-s_ffic\.fits/);
+  const cutout = JSON.parse(run.stdout.trimEnd().split("\n").at(-1)!);
+  assert.deepEqual(cutout.shape, [3, 3, 1, 1]);
+  assert.deepEqual(cutout.data.slice(0, 3), [5.5, 15.5, 25.5]);
+});

@@ -10,7 +10,7 @@ import { findHdu, type Hdu, type HduType } from "./fits/layout.ts";
 import { walkHdus } from "./fits/walk.ts";
 import type { ImageArray } from "./fits/image.ts";
 import { readImageSection, type SectionSpec } from "./plan/image_section.ts";
-import { readTableRows, type TableRows } from "./fits/table.ts";
+import { readTableCell, readTableRows, type TableCell, type TableRows } from "./fits/table.ts";
 import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
 
@@ -151,6 +151,19 @@ export class HduHandle {
     options: ReadSettings & { columns?: readonly (string | number)[] } = {},
   ): Promise<TableRows> {
     return readTableRows(this.#source, this.info, { ...this.#settings, ...options, start, stop });
+  }
+
+  /**
+   * Read one table cell: a number, string, boolean, array or `[re, im]`, with scaling applied and
+   * variable-length arrays resolved.
+   *
+   * @param row The row, 0-based.
+   * @param column The column's name (case-insensitive) or 1-based number.
+   * @param options Per-read settings.
+   * @returns The cell.
+   */
+  cell(row: number, column: string | number, options: ReadSettings = {}): Promise<TableCell> {
+    return readTableCell(this.#source, this.info, row, column, { ...this.#settings, ...options });
   }
 }
 

@@ -1,0 +1,44 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { openFits } from "../src/open.ts";
+import { countingSource } from "../src/source/counting.ts";
+import { memorySource } from "../src/source/memory.ts";
+import { isCloudFitsError } from "../src/errors.ts";
+import { expected } from "./_support/cli_io.ts";
+
+const bytes = new Uint8Array(await readFile(new URL("../testdata/tess_cube.fits", import.meta.url)));
+
+test("openFits walks the headers once; sections, rows and cells then read only their own bytes", async () => {
+  const source = countingSource(memorySource(bytes, "tess_cube.fits"));
+  const fits = await openFits(source);
+  assert.equal(source.stats.requests, 1, "the 64 KiB read-ahead covers this small cube");
+  assert.deepEqual(fits.hdus.map((h) => h.type), ["PRIMARY", "IMAGE", "BINTABLE"]);
+  const want = await expected("tess_cube");
+
+  const before = source.stats.requests;
+  const section = await fits.hdu(1).section([[0, 2], 3, null, 0]);
+  assert.deepEqual(section.shape, [2, 8]);
+  assert.equal(
+    source.stats.requests - before,
+    1,
+    "rows 0-1 of column 3 are two runs 192 bytes apart: one request",
+  );
+
+  const rows = await fits.hdu(2).rows(0, 3, { columns: ["TSTART", "dquality"] });
+  assert.deepEqual(
+    [...(rows.columns.TSTART as { values: Float64Array }).values],
+    want.hdus[2].rows![0].columns.TSTART.slice(0, 3),
+  );
+  const cell = await fits.hdu(2).cell(5, "DQUALITY");
+  const sample = want.hdus[2].rows!.find((r) => r.start <= 5 && 5 < r.stop)!;
+  assert.equal(cell, sample.columns.DQUALITY[5 - sample.start]);
+  assert.equal(fits.hdu("name of extension").info.index, 2);
+});
+
+test("openFits of a location string needs openFile for local paths, and says so", async () => {
+  await assert.rejects(
+    openFits("testdata/tess_cube.fits"),
+    (e) => isCloudFitsError(e, "UNSUPPORTED") && /openFile/.test(String(e)),
+  );
+});

@@ -49,7 +49,12 @@ export class IndexHandle {
    * @param options Options for the sources of data files.
    * @param source The index's own source when this handle opened it (closed by `close()`).
    */
-  constructor(index: CloudFitsIndex, dataRoot: string | undefined, options: OpenIndexOptions, source?: ByteSource) {
+  constructor(
+    index: CloudFitsIndex,
+    dataRoot: string | undefined,
+    options: OpenIndexOptions,
+    source?: ByteSource,
+  ) {
     this.index = index;
     this.dataRoot = dataRoot;
     this.#options = options;

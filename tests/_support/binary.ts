@@ -28,7 +28,9 @@ export async function compileTaskArgs(): Promise<string[]> {
   const config = JSON.parse(await readFile(join(ROOT, "deno.json"), "utf8"));
   const task = String(config.tasks?.compile ?? "");
   const [program, ...args] = task.trim().split(/\s+/);
-  if (program.split("/").at(-1) !== "bun") throw new Error(`deno.json's compile task does not run bun: '${task}'`);
+  if (program.split("/").at(-1) !== "bun") {
+    throw new Error(`deno.json's compile task does not run bun: '${task}'`);
+  }
   return args;
 }
 

@@ -93,7 +93,7 @@ test("header -k prints a keyword table across HDUs", async () => {
 test("text header output is the card images, one per line", async () => {
   const run = await runCli(["header", "testdata/primary_only.fits[0]"]);
   const lines = run.stdout.trimEnd().split("\n");
-  assert.match(lines[0], /^SIMPLE  =                    T/);
+  assert.ok(lines[0].startsWith("SIMPLE  =                    T"), lines[0]);
   assert.ok(lines.every((line) => line.length <= 80));
 });
 

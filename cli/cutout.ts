@@ -45,7 +45,7 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     throw new CloudFitsError("USAGE", `Unknown --stretch '${stretch}': expected zscale or asinh`);
   }
 
-  const opened = await openTarget(positionals[0], values as CommonValues, io);
+  const opened = await openTarget(positionals[0], values as CommonValues, io, { onlyNamedHdu: true });
   try {
     const { target, fits } = opened;
     const hdu = target.hdu === undefined

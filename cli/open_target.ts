@@ -81,9 +81,15 @@ export async function openLocation(
  * @param text The target as typed.
  * @param values Parsed flags.
  * @param io The process I/O.
+ * @param options `onlyNamedHdu` when the command reads only the HDU the target names.
  * @returns The opened target.
  */
-export async function openTarget(text: string, values: CommonValues, io: CliIo): Promise<OpenedTarget> {
+export async function openTarget(
+  text: string,
+  values: CommonValues,
+  io: CliIo,
+  options: { onlyNamedHdu?: boolean } = {},
+): Promise<OpenedTarget> {
   const target = targetFrom(text, values as Record<string, unknown>, io.env);
   if (values.index !== undefined) {
     // Structure from the index; bytes from the data location it records, checked against its size and ETag.
@@ -100,7 +106,9 @@ export async function openTarget(text: string, values: CommonValues, io: CliIo):
   }
   const { source, close } = await openLocation(target.location, values, io);
   try {
-    const fits = await openFits(source, { concurrency: concurrencyOf(values) });
+    // A command that reads one numbered HDU needs no header beyond it.
+    const maxHdus = options.onlyNamedHdu && typeof target.hdu === "number" ? target.hdu + 1 : undefined;
+    const fits = await openFits(source, { concurrency: concurrencyOf(values), maxHdus });
     for (const warning of fits.warnings) await io.err(`warning: ${source.name}: ${warning}\n`);
     return { target, name: source.name, fits, close };
   } catch (error) {

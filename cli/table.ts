@@ -57,7 +57,7 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     );
   }
 
-  const opened = await openTarget(positionals[0], values as CommonValues, io);
+  const opened = await openTarget(positionals[0], values as CommonValues, io, { onlyNamedHdu: true });
   try {
     const hdu = pickTable(opened.fits, opened.target, opened.name);
     const table = describeTable(hdu);

@@ -30,6 +30,11 @@ export interface ReadSettings {
 export interface OpenFitsOptions extends ReadSettings, SourceOptions {
   /** Known HDUs (from an index): skips the header walk entirely. */
   hdus?: readonly Hdu[];
+  /**
+   * Walk no further than this many HDUs: a caller that needs only HDU 1 of a 44 GB cube saves the
+   * request for the header at its far end. `hdus` then lists only the HDUs walked.
+   */
+  maxHdus?: number;
 }
 
 /**
@@ -188,11 +193,11 @@ export async function openFits(
   target: string | ByteSource,
   options: OpenFitsOptions = {},
 ): Promise<FitsFile> {
-  const { hdus, signal, concurrency, maxGap, maxSpan } = options;
+  const { hdus, maxHdus, signal, concurrency, maxGap, maxSpan } = options;
   const settings: ReadSettings = { signal, concurrency, maxGap, maxSpan };
   const source = typeof target === "string" ? await openSource(target, options) : target;
   if (hdus) return new FitsFile(source, hdus, [], settings);
-  const walked = await walkHdus(source, { signal: settings.signal });
+  const walked = await walkHdus(source, { signal: settings.signal, maxHdus });
   if (walked.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
   return new FitsFile(source, walked.hdus, walked.warnings, settings);
 }

@@ -132,7 +132,7 @@ export async function walkHdus(source: ByteSource, options: WalkOptions = {}): P
       );
       break;
     }
-    if (next === size) break;
+    if (next === size || hdus.length >= maxHdus) break;
     // Something follows: an extension header, or trailing bytes to ignore.
     const head = await peek(source, window, next, ASCII_XTENSION.length, headerRead, signal);
     if (head.bytes.length === 0) break;

@@ -1,7 +1,9 @@
-import { dirname, relative, resolve, sep } from "node:path";
+import { createHash } from "node:crypto";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { CloudFitsError, isCloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import { walkHdus } from "../src/fits/walk.ts";
+import { decodeIndex } from "../src/index_format/decode.ts";
 import { encodeIndex } from "../src/index_format/encode.ts";
 import type { IndexedFile } from "../src/index_format/types.ts";
 import { openIndex } from "../src/open_index.ts";
@@ -12,7 +14,7 @@ import { openFileSource } from "../src/source/file.ts";
 import type { ByteSource } from "../src/source/types.ts";
 import { type Location, parseLocation, redactUrl } from "../src/url.ts";
 import { VERSION } from "../src/version.ts";
-import type { CliIo } from "./io.ts";
+import { type CliIo, removeStaleTemporaries } from "./io.ts";
 import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
 import { concurrencyOf } from "./open_target.ts";
 import { sourceOptions } from "./remote.ts";
@@ -32,8 +34,20 @@ const FITS_NAME = /\.(fits|fit|fts)(\.fz)?$|\.fz$/i;
 const GZIP_NAME = /\.(fits|fit|fts)\.gz$/i;
 
 /**
+ * Checkpoint after this many newly indexed files, or after this long, whichever comes first. Each
+ * checkpoint re-encodes every pending record, so both thresholds grow with its cost (the count doubles,
+ * the interval stays ≥ 10× the last encoding time) to keep the overhead a small fraction of the run.
+ */
+const CHECKPOINT_FILES = 32;
+const CHECKPOINT_MS = 2000;
+
+/**
  * `cloudfits index SOURCE... -o INDEX`: walk the headers of local files or remote objects and write a
  * binary index, reusing the records of unchanged files from an existing INDEX.
+ *
+ * The run checkpoints its finished records every few seconds to a sidecar index (`INDEX.partial`,
+ * or a file in the user's cache directory for a bucket `-o`), so that an interrupted run resumes
+ * without reading finished files again; the sidecar is deleted once INDEX is written.
  *
  * @param args Arguments after `index`.
  * @param io The process I/O.
@@ -92,12 +106,17 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
     options,
   );
 
-  // Reuse unchanged records (same size and ETag or mtime) from the existing index.
+  // Reuse unchanged records (same size and ETag or mtime) from the existing index, and from the
+  // checkpoint of an interrupted run (newer, so it wins).
   const previous = new Map<string, IndexedFile>();
   try {
     const old = await openIndex(output, { ...options, dataRoot: dataUrl ?? "." });
-    if ((old.index.dataUrl ?? undefined) === dataUrl) {
-      for await (const file of old.index.files()) previous.set(file.path, file);
+    try {
+      if ((old.index.dataUrl ?? undefined) === dataUrl) {
+        for await (const file of old.index.files()) previous.set(file.path, file);
+      }
+    } finally {
+      await old.close();
     }
   } catch (error) {
     if (!isCloudFitsError(error, "NOT_FOUND") && !isCloudFitsError(error, "FORBIDDEN")) {
@@ -106,9 +125,16 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
       );
     }
   }
+  const checkpoint = checkpointFor(output, outputLocation, common, io.env);
+  const checkpointed = checkpoint === undefined
+    ? new Set<string>()
+    : await loadCheckpoint(checkpoint, dataUrl, previous, io);
 
   const files: IndexedFile[] = [];
+  // Records the checkpoint must keep: read in this run, or resumed from the last checkpoint.
+  const pending: IndexedFile[] = [];
   let unchanged = 0;
+  let resumed = 0;
   let requests = 0;
   let bytes = 0;
   let done = 0;
@@ -142,6 +168,10 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
         const old = previous.get(candidate.path);
         if (old && candidate.size === old.size && sameVersion(candidate, old)) {
           files.push(old);
+          if (checkpointed.has(old.path)) {
+            pending.push(old);
+            resumed++;
+          }
           unchanged++;
         } else {
           const { source, close } = await candidate.open();
@@ -156,7 +186,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
               throw new CloudFitsError("BAD_RESPONSE", `Cannot learn the size of ${candidate.display}`);
             }
             const etag = candidate.etag ?? (source as { etag?: string }).etag;
-            files.push({
+            const record: IndexedFile = {
               path: candidate.path,
               size,
               ...(etag ? { etag } : {}),
@@ -164,7 +194,9 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
                 ? { lastModified: Math.round(candidate.lastModified) }
                 : {}),
               hdus: walked.hdus,
-            });
+            };
+            files.push(record);
+            pending.push(record);
           } finally {
             requests += counted.stats.requests;
             bytes += counted.stats.bytes;
@@ -175,7 +207,34 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
         failed.push({ path: candidate.path, error: (error as Error).message });
       }
       done++;
+      await saveCheckpoint();
       await progress();
+    }
+  };
+  const encodeOptions = {
+    dataUrl,
+    indexer: `cloudfits ${VERSION}`,
+    headerText: !values["no-header-text"],
+  };
+  let saved = { fresh: 0, records: 0, at: performance.now(), costMs: 0 };
+  let saving = false;
+  const saveCheckpoint = async (): Promise<void> => {
+    const fresh = pending.length - resumed;
+    const now = performance.now();
+    const due = fresh - saved.fresh >= Math.max(CHECKPOINT_FILES, saved.records) ||
+      (fresh > saved.fresh && now - saved.at >= Math.max(CHECKPOINT_MS, 10 * saved.costMs));
+    // One checkpoint at a time; the other workers go on meanwhile.
+    if (checkpoint === undefined || !due || saving) return;
+    saving = true;
+    const records = [...pending];
+    try {
+      await writeCheckpoint(checkpoint, await encodeIndex(records, encodeOptions), io);
+    } catch (error) {
+      await io.err(`warning: cannot write the checkpoint ${checkpoint}: ${(error as Error).message}\n`);
+    } finally {
+      const end = performance.now();
+      saved = { fresh, records: records.length, at: end, costMs: end - now };
+      saving = false;
     }
   };
   await Promise.all(
@@ -183,14 +242,29 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
   );
   if (io.isTTY && format !== "json") await io.err("\n");
 
-  const encoded = await encodeIndex(files, {
-    dataUrl,
-    indexer: `cloudfits ${VERSION}`,
-    headerText: !values["no-header-text"],
-  });
+  const encoded = await encodeIndex(files, encodeOptions);
+  // Replaced whole (rename or one PUT): readers see the old index or the new one, never a mix.
   if (outputLocation.kind === "file") {
     await io.writeFileAtomic(outputLocation.path, encoded, { overwrite: true });
-  } else await putObject(outputLocation, encoded, options);
+  } else {
+    try {
+      await putObject(outputLocation, encoded, options);
+    } catch (error) {
+      // Best effort: keep what this run read for the next one; the upload's error is what matters.
+      if (checkpoint !== undefined) {
+        await writeCheckpoint(checkpoint, await encodeIndex(pending, encodeOptions), io).then(
+          () => io.err(`note: the upload failed; the next run resumes from ${checkpoint}\n`),
+          () => {},
+        );
+      }
+      throw error;
+    }
+  }
+  if (checkpoint !== undefined) {
+    await io.removeFile?.(checkpoint);
+    // Checkpoint writes of killed runs; those of -o went with its own write.
+    await removeStaleTemporaries(checkpoint);
+  }
 
   const summary = {
     indexed: files.length - unchanged,
@@ -217,9 +291,61 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
   return failed.length > 0 ? EXIT.partial : EXIT.ok;
 }
 
+/**
+ * Where an interrupted run of `-o output` keeps its finished records: beside a local index, or for a
+ * bucket, in `$XDG_CACHE_HOME/cloudfits/checkpoints/` (or `~/.cache/…`) under a hash of the output URL
+ * (without its query) and endpoint. Undefined when there is no cache directory.
+ */
+function checkpointFor(
+  output: string,
+  location: Location,
+  values: CommonValues,
+  env: CliIo["env"],
+): string | undefined {
+  if (location.kind === "file") return `${location.path}.partial`;
+  const cache = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, ".cache") : undefined);
+  if (!cache) return undefined;
+  const key = createHash("sha256")
+    .update(`${redactUrl(output)}\n${values["endpoint-url"] ?? ""}`)
+    .digest("hex")
+    .slice(0, 32);
+  return join(cache, "cloudfits", "checkpoints", `${key}.cfidx.partial`);
+}
+
+/** Add the records of a checkpoint with the same data root to `previous`; returns their paths. */
+async function loadCheckpoint(
+  checkpoint: string,
+  dataUrl: string | undefined,
+  previous: Map<string, IndexedFile>,
+  io: CliIo,
+): Promise<Set<string>> {
+  const paths = new Set<string>();
+  if (!(await io.stat(checkpoint))) return paths;
+  try {
+    const index = await decodeIndex(await io.readFile(checkpoint));
+    if ((index.dataUrl ?? undefined) !== dataUrl) return paths;
+    for await (const file of index.files()) {
+      previous.set(file.path, file);
+      paths.add(file.path);
+    }
+  } catch (error) {
+    await io.err(`warning: ignoring the checkpoint ${checkpoint}: ${(error as Error).message}\n`);
+  }
+  return paths;
+}
+
+function writeCheckpoint(checkpoint: string, bytes: Uint8Array, io: CliIo): Promise<void> {
+  return io.writeFileAtomic(checkpoint, bytes, { overwrite: true });
+}
+
+/**
+ * Whether a file is the version indexed: same ETag, or for local files the same mtime to within 1 ms
+ * (Deno reports whole milliseconds, Node and Bun fractions, and the index stores them rounded).
+ */
 function sameVersion(candidate: Candidate, old: IndexedFile): boolean {
   if (candidate.etag !== undefined || old.etag !== undefined) return candidate.etag === old.etag;
-  return candidate.lastModified !== undefined && old.lastModified === Math.round(candidate.lastModified);
+  return candidate.lastModified !== undefined && old.lastModified !== undefined &&
+    Math.abs(old.lastModified - candidate.lastModified) <= 1;
 }
 
 /**
@@ -305,11 +431,12 @@ async function expandSources(
   const roots: string[] = [];
   for (const [i, location] of locations.entries()) {
     if (location.kind === "http") {
-      const url = sources[i];
+      // The query (a presigned signature) and userinfo are for fetching only: never in a path or root.
+      const url = redactUrl(sources[i]);
       roots.push(url.slice(0, url.lastIndexOf("/") + 1));
       candidates.push({
-        path: url.replace(/[?#].*$/, ""),
-        display: redactUrl(url),
+        path: url,
+        display: url,
         open: async () => ({ source: await openSource(location, options), close: () => Promise.resolve() }),
       });
       continue;
@@ -329,7 +456,7 @@ async function expandSources(
         etag: object.etag,
         lastModified: object.lastModified,
         open: async () => ({
-          source: await openSource(object.location, {
+          source: await openSource(withAccessOf(location, parseLocation(object.location, io.env)), {
             ...options,
             expected: { size: object.size, etag: object.etag },
           }),
@@ -350,6 +477,21 @@ async function expandSources(
     candidate.path = decodeURIComponent(full.slice(commonRoot.length + 1));
   }
   return { candidates, failed, dataUrl: commonRoot };
+}
+
+/** A listed object's location with the account, SAS and region of the prefix it was listed under. */
+function withAccessOf(prefix: Location, object: Location): Location {
+  if (prefix.kind === "azure" && object.kind === "azure") {
+    return {
+      ...object,
+      ...(prefix.account !== undefined ? { account: prefix.account } : {}),
+      ...(prefix.sas !== undefined ? { sas: prefix.sas } : {}),
+    };
+  }
+  if (prefix.kind === "s3" && object.kind === "s3" && prefix.region !== undefined) {
+    return { ...object, region: prefix.region };
+  }
+  return object;
 }
 
 function rootOf(location: Location): string {

@@ -9,8 +9,15 @@ import type { AwsCredentialProvider } from "../src/credentials/aws.ts";
 import type { CliIo } from "./io.ts";
 import type { CommonValues } from "./commands.ts";
 
-// One credential resolution per process, however many files a command touches.
-const credentialCache = new Map<string, AwsCredentialProvider>();
+// One credential resolution per environment, however many files a command touches: `main` may run
+// many times in one process with different environments, which must not share credentials.
+const credentialCaches = new WeakMap<CliIo["env"], Map<string, AwsCredentialProvider>>();
+
+function credentialCacheFor(env: CliIo["env"]): Map<string, AwsCredentialProvider> {
+  let cache = credentialCaches.get(env);
+  if (!cache) credentialCaches.set(env, cache = new Map());
+  return cache;
+}
 
 /**
  * The library's source options from the CLI's cloud flags and the process environment.
@@ -42,7 +49,7 @@ export function sourceOptions(values: CommonValues, io: CliIo): SourceOptions {
     endpoint: values["endpoint-url"],
     noSign: values["no-sign-request"],
     requestPayer: payer === "requester",
-    credentialCache,
+    credentialCache: credentialCacheFor(io.env),
     onRequest: values.verbose
       ? (e) => {
         void io.err(

@@ -306,16 +306,23 @@ function splitBucket(input: string, rest: string, what: string): [string, string
 }
 
 function azureScheme(input: string, rest: string, env: LocationEnv): AzureLocation {
-  const [authority, blob] = splitBucket(input, rest, "container");
+  // A shared access signature pasted after the blob (`…?sv=…&sig=…`) is a credential, not part of the
+  // name: it must never reach a request path, a message or an index.
+  const sasAt = rest.search(/\?(?=[^?]*\bsig=)/);
+  const sas = sasAt < 0 ? undefined : rest.slice(sasAt + 1);
+  const [authority, blob] = splitBucket(input, sasAt < 0 ? rest : rest.slice(0, sasAt), "container");
   const qualified = AZURE_DFS_AUTHORITY.exec(authority);
-  if (qualified !== null) return { kind: "azure", account: qualified[2], container: qualified[1], blob };
-  if (authority.includes("@")) {
-    throw new CloudFitsError("USAGE", `Cannot parse location '${redactUrl(input)}': unknown Azure host`);
-  }
-  const account = env.AZURE_STORAGE_ACCOUNT;
-  return account
-    ? { kind: "azure", account, container: authority, blob }
+  const location: AzureLocation = qualified !== null
+    ? { kind: "azure", account: qualified[2], container: qualified[1], blob }
     : { kind: "azure", container: authority, blob };
+  if (qualified === null) {
+    if (authority.includes("@")) {
+      throw new CloudFitsError("USAGE", `Cannot parse location '${redactUrl(input)}': unknown Azure host`);
+    }
+    if (env.AZURE_STORAGE_ACCOUNT) location.account = env.AZURE_STORAGE_ACCOUNT;
+  }
+  if (sas !== undefined) location.sas = sas;
+  return location;
 }
 
 function httpLocation(input: string): Location {

@@ -199,3 +199,18 @@ test("encodeObjectKey encodes per segment, + as %2B, and refuses dot segments", 
   assert.throws(() => encodeObjectKey("a/../b"), TypeError);
   assert.throws(() => encodeObjectKey("./b"), TypeError);
 });
+
+test("a SAS pasted after an az:// blob is a credential, not part of the name", () => {
+  assert.deepEqual(
+    parseLocation("az://c/dir/b.fits?sv=2021-08-06&sig=abc%3D", { AZURE_STORAGE_ACCOUNT: "acct" }),
+    {
+      kind: "azure",
+      account: "acct",
+      container: "c",
+      blob: "dir/b.fits",
+      sas: "sv=2021-08-06&sig=abc%3D",
+    },
+  );
+  // A question mark without a signature stays in the name, as object keys may hold one.
+  assert.equal((parseLocation("az://c/what?.fits") as { blob: string }).blob, "what?.fits");
+});

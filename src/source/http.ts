@@ -516,6 +516,9 @@ function scrub(error: unknown, target: URL, safeUrl: string, depth = 0): unknown
   for (const secret of secrets) {
     if (secret.length > 1) message = message.split(secret).join("");
   }
+  // A signing fetch may have added its own query (an Azure SAS, a presigned signature) to the URL it
+  // sent, so no URL in a runtime's message keeps its query string or userinfo.
+  message = message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)'"<>]+/gi, (url) => redactUrl(url));
   const cause = error.cause === undefined ? undefined : scrub(error.cause, target, safeUrl, depth + 1);
   const copy = new Error(message, cause === undefined ? undefined : { cause });
   copy.name = error.name;

@@ -5,6 +5,7 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import type { ByteSource, ReadOptions } from "./types.ts";
+import { wrapSource } from "./_wrap.ts";
 
 /** Settings for {@linkcode withCache}. */
 export interface CacheOptions {
@@ -144,18 +145,7 @@ export function withCache(source: ByteSource, options: CacheOptions = {}): ByteS
     return entry.settled ? entry.promise : follow(entry, key, signal, offset, length);
   };
 
-  return {
-    get name(): string {
-      return source.name;
-    },
-    get size(): number | undefined {
-      return source.size;
-    },
-    get etag(): string | undefined {
-      return source.etag;
-    },
-    read,
-  };
+  return wrapSource(source, read);
 }
 
 function aborted(name: string, offset: number, length: number, cause: unknown): CloudFitsError {

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { ByteRange, ByteSource, ReadOptions } from "./types.ts";
+import type { ByteRange, ByteSource } from "./types.ts";
+import { wrapSource } from "./_wrap.ts";
 
 /** Reads that reached the wrapped source. */
 export interface TrafficStats {
@@ -38,23 +39,12 @@ export interface CountingSource extends ByteSource {
  */
 export function countingSource(source: ByteSource): CountingSource {
   const stats: TrafficStats = { requests: 0, bytes: 0, ranges: [] };
-  return {
-    get name(): string {
-      return source.name;
-    },
-    get size(): number | undefined {
-      return source.size;
-    },
-    get etag(): string | undefined {
-      return source.etag;
-    },
-    stats,
-    async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
-      stats.requests++;
-      stats.ranges.push({ offset, length });
-      const bytes = await source.read(offset, length, options);
-      stats.bytes += bytes.length;
-      return bytes;
-    },
-  };
+  const counted = wrapSource(source, async (offset, length, options) => {
+    stats.requests++;
+    stats.ranges.push({ offset, length });
+    const bytes = await source.read(offset, length, options);
+    stats.bytes += bytes.length;
+    return bytes;
+  });
+  return Object.assign(counted, { stats });
 }

@@ -5,6 +5,7 @@
  */
 import { CloudFitsError, isCloudFitsError } from "../errors.ts";
 import type { ByteSource, ReadOptions } from "./types.ts";
+import { wrapSource } from "./_wrap.ts";
 
 /** Read options as {@linkcode withRetry} passes them on: the attempt number rides along for traffic hooks. */
 export interface RetryReadOptions extends ReadOptions {
@@ -111,18 +112,7 @@ export function withRetry(source: ByteSource, options: RetryOptions = {}): ByteS
     }
   };
 
-  return {
-    get name(): string {
-      return source.name;
-    },
-    get size(): number | undefined {
-      return source.size;
-    },
-    get etag(): string | undefined {
-      return source.etag;
-    },
-    read,
-  };
+  return wrapSource(source, read);
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

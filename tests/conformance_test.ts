@@ -1,6 +1,5 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { truncate } from "node:fs/promises";
 import { type CloudFitsError, type CloudFitsErrorCode, isCloudFitsError } from "../src/errors.ts";
 import { type Hdu, paddedSize } from "../src/fits/layout.ts";
@@ -9,47 +8,25 @@ import { DEFAULT_READ_AHEAD, walkHdus } from "../src/fits/walk.ts";
 import { arrayToJson } from "../src/json.ts";
 import { openFits } from "../src/open.ts";
 import { coalesceRanges } from "../src/plan/coalesce.ts";
-import { planImageSection, type SectionSpec } from "../src/plan/image_section.ts";
+import { planImageSection } from "../src/plan/image_section.ts";
 import { planTileSection } from "../src/plan/tile_section.ts";
 import { s3Source } from "../src/source/s3.ts";
 import type { ByteRange } from "../src/source/types.ts";
 import { redactUrl } from "../src/url.ts";
 import { type Backend, type BackendName, type OpenedSource, startBackends } from "./_support/backends.ts";
+import { expected, type ExpectedHdu, fixture, rejection } from "./_support/fixtures.ts";
 
 // One suite, every backend: the same reads give the same bytes, values and ByteSource-level traffic
 // whether the object sits in memory, in a file, behind a range server, in S3, in Azure or behind GCS's
 // XML API; and the network backends send exactly the planned ranges as identity-encoded GETs.
 
 const FIXTURES = ["tess_cube", "mef_images", "table_all", "compressed_rice_i16"] as const;
-type Fixture = typeof FIXTURES[number];
+type ByFixture<T> = Record<typeof FIXTURES[number], T>;
 
-interface ExpectedSection {
-  spec: SectionSpec;
-  shape: number[];
-  dtype: string;
-  data: (number | string)[];
-}
-
-interface ExpectedHdu {
-  index: number;
-  type: string;
-  hdrLoc: number;
-  datLoc: number;
-  datSpan: number;
-  sections?: ExpectedSection[];
-  rows?: { start: number; stop: number; columns: Record<string, unknown[]> }[];
-}
-
-const testdata = new URL("../testdata/", import.meta.url);
-const bytesOf = Object.fromEntries(
-  FIXTURES.map((name) => [name, new Uint8Array(readFileSync(new URL(`${name}.fits`, testdata)))]),
-) as Record<Fixture, Uint8Array>;
-const expectedOf = Object.fromEntries(
-  FIXTURES.map((name) => [
-    name,
-    JSON.parse(readFileSync(new URL(`${name}.expected.json`, testdata), "utf8")).hdus,
-  ]),
-) as Record<Fixture, ExpectedHdu[]>;
+const bytesOf = Object.fromEntries(FIXTURES.map((name) => [name, fixture(name)])) as ByFixture<Uint8Array>;
+const expectedOf = Object.fromEntries(FIXTURES.map((name) => [name, expected(name).hdus])) as ByFixture<
+  ExpectedHdu[]
+>;
 
 const backends = await startBackends();
 after(() => backends.close());
@@ -160,15 +137,6 @@ async function digest(parts: Uint8Array[]): Promise<string> {
   }
   const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", joined));
   return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected a rejection");
 }
 
 function assertCloudFitsError(

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { expected, fixture, testdataPath } from "./_support/fixtures.ts";
 
 // Sanity checks on testdata/: every fixture made by tools/make_fixtures.py has its expected JSON, is
 // small, is documented, and its recorded HDU offsets land on real header starts.
 
-const testdataDir = fileURLToPath(new URL("../testdata/", import.meta.url));
+const testdataDir = testdataPath();
 const maxFixtureBytes = 100 * 1024;
 const blockSize = 2880;
 
@@ -39,26 +39,6 @@ const fixtureNames = [
 
 const hduTypes = ["PRIMARY", "IMAGE", "BINTABLE", "TABLE", "COMPRESSED_IMAGE", "GROUPS", "OTHER"];
 
-interface ExpectedHdu {
-  index: number;
-  type: string;
-  hdrLoc: number;
-  datLoc: number;
-  datSpan: number;
-  cards: { keyword: string; value: unknown; comment: string }[];
-}
-
-interface Expected {
-  file: string;
-  size: number;
-  made_by: string;
-  hdus: ExpectedHdu[];
-}
-
-function readExpected(name: string): Expected {
-  return JSON.parse(readFileSync(`${testdataDir}${name}.expected.json`, "utf8")) as Expected;
-}
-
 function ascii(bytes: Uint8Array, offset: number, length: number): string {
   return new TextDecoder("ascii").decode(bytes.subarray(offset, offset + length));
 }
@@ -75,19 +55,19 @@ test("every .fits file in testdata is a known fixture with an expected JSON file
 test("each fixture's size equals the expected JSON's size and stays within 100 KB", () => {
   for (const name of fixtureNames) {
     const size = statSync(`${testdataDir}${name}.fits`).size;
-    const expected = readExpected(name);
-    assert.equal(expected.file, `${name}.fits`);
-    assert.equal(expected.size, size, `${name}.fits size`);
+    const want = expected(name);
+    assert.equal(want.file, `${name}.fits`);
+    assert.equal(want.size, size, `${name}.fits size`);
     assert.ok(size <= maxFixtureBytes, `${name}.fits is ${size} bytes`);
     assert.ok(statSync(`${testdataDir}${name}.expected.json`).size <= maxFixtureBytes);
-    assert.match(expected.made_by, /^astropy \d+\.\d+\.\d+$/);
+    assert.match(want.made_by, /^astropy \d+\.\d+\.\d+$/);
   }
 });
 
 test("recorded HDU offsets land on SIMPLE and XTENSION cards and tile the file", () => {
   for (const name of fixtureNames) {
-    const bytes = new Uint8Array(readFileSync(`${testdataDir}${name}.fits`));
-    const { hdus, size } = readExpected(name);
+    const bytes = fixture(name);
+    const { hdus, size } = expected(name);
     assert.ok(hdus.length > 0, name);
     let nextHeader = 0;
     for (const hdu of hdus) {

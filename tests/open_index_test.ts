@@ -50,7 +50,7 @@ test("every fixture: openIndex over the encoded bytes gives walkHdus' HDUs and a
 
   for (const original of walked) {
     const name = original.path;
-    const want = await expected(name.replace(/\.fits$/, ""));
+    const want = expected(name.replace(/\.fits$/, ""));
     const file = await index.file(name);
     assert.equal(file.size, want.size, name);
     assert.equal(file.etag, undefined, `${name}: local files carry no ETag`);
@@ -139,7 +139,7 @@ test("open(path) reads sections from the data file with no header requests", asy
   const index = await openIndex(`${server.url}/all.cfidx`, { retries: 0 });
   for (const name of ["tess_cube", "mef_images"]) {
     const path = `${name}.fits`;
-    const want = await expected(name);
+    const want = expected(name);
     const file = await index.file(path);
     server.log.length = 0;
     const fits = await index.open(path);

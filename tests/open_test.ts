@@ -16,7 +16,7 @@ test("openFits walks the headers once; sections, rows and cells then read only t
   const fits = await openFits(source);
   assert.equal(source.stats.requests, 1, "the 64 KiB read-ahead covers this small cube");
   assert.deepEqual(fits.hdus.map((h) => h.type), ["PRIMARY", "IMAGE", "BINTABLE"]);
-  const want = await expected("tess_cube");
+  const want = expected("tess_cube");
 
   const before = source.stats.requests;
   const section = await fits.hdu(1).section([[0, 2], 3, null, 0]);

@@ -1,7 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { nodeIo } from "../../cli/io.ts";
 import type { CliIo } from "../../cli/io.ts";
 import { main } from "../../cli.ts";
+import { concatBytes } from "../../src/_bytes.ts";
+
+export { expected, type ExpectedFile } from "./fixtures.ts";
 
 /** What one in-process CLI run printed and returned. */
 export interface CliRun {
@@ -41,41 +43,6 @@ export async function runCli(
     },
   };
   const code = await main(args, io);
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
+  const bytes = concatBytes(chunks);
   return { code, stdout: new TextDecoder().decode(bytes), stderr, bytes };
-}
-
-/**
- * Load a fixture's astropy-made expected values.
- *
- * @param name Fixture name without extension.
- * @returns The parsed JSON.
- */
-export async function expected(name: string): Promise<ExpectedFile> {
-  return JSON.parse(await readFile(new URL(`../../testdata/${name}.expected.json`, import.meta.url), "utf8"));
-}
-
-/** The shape of `testdata/*.expected.json`. */
-export interface ExpectedFile {
-  file: string;
-  size: number;
-  hdus: {
-    index: number;
-    type: string;
-    hdrLoc: number;
-    datLoc: number;
-    datSpan: number;
-    extname: string | null;
-    extver: number | null;
-    bitpix: number;
-    shape: number[];
-    cards: { keyword: string; value: unknown; comment: string }[];
-    sections?: { spec: unknown[]; shape: number[]; dtype: string; data: unknown[] }[];
-    rows?: { start: number; stop: number; columns: Record<string, unknown[]> }[];
-  }[];
 }

@@ -23,7 +23,7 @@ function fitsSection(spec: unknown[], shape: number[]): string {
 test("cutout --json reproduces astropy's section values for every sampled section", async () => {
   let checked = 0;
   for (const name of ["mef_images", "tess_cube", "primary_only", "dup_extnames", "exotic_header"]) {
-    const want = await expected(name);
+    const want = expected(name);
     for (const hdu of want.hdus) {
       for (const sample of hdu.sections ?? []) {
         const target = `testdata/${name}.fits[${hdu.index}][${fitsSection(sample.spec, hdu.shape)}]`;

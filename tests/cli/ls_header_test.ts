@@ -9,7 +9,7 @@ const fixtures = (await readdir(new URL("../../testdata/", import.meta.url)))
 
 test("ls --json matches astropy's fileinfo() offsets, types and shapes on every fixture", async () => {
   for (const name of fixtures) {
-    const want = await expected(name);
+    const want = expected(name);
     const run = await runCli(["ls", "--json", `testdata/${name}.fits`]);
     assert.equal(run.code, 0, `${name}: ${run.stderr}`);
     const { files } = JSON.parse(run.stdout);
@@ -60,7 +60,7 @@ test("ls on a pipe prints TSV with a header row; several files and a missing one
 
 test("header --json of one HDU gives astropy's cards; without [HDU] every HDU", async () => {
   for (const name of ["exotic_header", "tess_cube", "dup_extnames"]) {
-    const want = await expected(name);
+    const want = expected(name);
     const one = await runCli(["header", `testdata/${name}.fits[1]`, "--json"]);
     assert.equal(one.code, 0, one.stderr);
     assert.deepEqual(JSON.parse(one.stdout), { cards: want.hdus[1].cards });
@@ -72,7 +72,7 @@ test("header --json of one HDU gives astropy's cards; without [HDU] every HDU", 
 });
 
 test("header addresses HDUs by EXTNAME,EXTVER case-insensitively and --hdu does the same", async () => {
-  const want = await expected("dup_extnames");
+  const want = expected("dup_extnames");
   const sci2 = want.hdus.findIndex((h) => h.extname === "SCI" && h.extver === 2);
   assert.ok(sci2 > 0);
   const byName = await runCli(["header", "testdata/dup_extnames.fits[sci,2]", "--json"]);
@@ -84,7 +84,7 @@ test("header addresses HDUs by EXTNAME,EXTVER case-insensitively and --hdu does 
 test("header -k prints a keyword table across HDUs", async () => {
   const run = await runCli(["header", "-k", "BITPIX,EXTNAME", "testdata/mef_images.fits", "--json"]);
   const { rows } = JSON.parse(run.stdout);
-  const want = await expected("mef_images");
+  const want = expected("mef_images");
   assert.equal(rows.length, want.hdus.length);
   assert.deepEqual(rows[1], { path: "testdata/mef_images.fits", index: 1, BITPIX: 8, EXTNAME: "UINT8" });
   assert.equal(rows[0].EXTNAME, null);

@@ -12,6 +12,7 @@ import {
   loopbackOnlyFetch,
   startLoopbackEndpoints,
 } from "../_support/loopback_endpoints.ts";
+import { rejection } from "../_support/fixtures.ts";
 
 let endpoints: LoopbackEndpoints;
 before(async () => {
@@ -41,15 +42,6 @@ function options(
 
 function requestsSince(start: number) {
   return endpoints.requests.slice(start);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  assert.fail("expected a rejection");
 }
 
 test("environment keys come first and profiles are read from HOME", async () => {

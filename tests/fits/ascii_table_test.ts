@@ -1,46 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { isCloudFitsError } from "../../src/errors.ts";
 import { describeAsciiTable } from "../../src/fits/ascii_table.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
 import { describeTable, readTableRows, rowsToJson } from "../../src/fits/table.ts";
 import { walkHdus } from "../../src/fits/walk.ts";
+import { buildHeader, formatCard } from "../../src/fits/write.ts";
+import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";
-import type { ByteRange, ByteSource } from "../../src/source/types.ts";
-
-const testdata = fileURLToPath(new URL("../../testdata/", import.meta.url));
-
-function counting(inner: ByteSource): { source: ByteSource; reads: ByteRange[] } {
-  const reads: ByteRange[] = [];
-  const source: ByteSource = {
-    name: inner.name,
-    get size() {
-      return inner.size;
-    },
-    read(offset, length, options) {
-      reads.push({ offset, length });
-      return inner.read(offset, length, options);
-    },
-  };
-  return { source, reads };
-}
-
-function card(keyword: string, value: string | number | boolean): string {
-  const text = typeof value === "string"
-    ? `'${value.padEnd(8)}'`
-    : typeof value === "boolean"
-    ? (value ? "T" : "F").padStart(20)
-    : String(value).padStart(20);
-  return `${keyword.padEnd(8)}= ${text}`.padEnd(80);
-}
-
-function headerBytes(cards: string[]): Uint8Array {
-  const text = [...cards, "END"].map((c) => c.padEnd(80)).join("");
-  return new TextEncoder().encode(text.padEnd(Math.ceil(text.length / 2880) * 2880));
-}
+import type { ByteSource } from "../../src/source/types.ts";
+import { expected, fixture } from "../_support/fixtures.ts";
 
 /** An ASCII TABLE HDU at offset 0 whose rows are the given strings; fields are [TTYPE, TBCOL, TFORM]. */
 function asciiTable(
@@ -49,19 +19,19 @@ function asciiTable(
   extra: string[] = [],
 ): { source: ByteSource; hdu: Hdu } {
   const rowBytes = rows[0].length;
-  const header = headerBytes([
-    card("XTENSION", "TABLE"),
-    card("BITPIX", 8),
-    card("NAXIS", 2),
-    card("NAXIS1", rowBytes),
-    card("NAXIS2", rows.length),
-    card("PCOUNT", 0),
-    card("GCOUNT", 1),
-    card("TFIELDS", fields.length),
+  const header = buildHeader([
+    formatCard("XTENSION", "TABLE"),
+    formatCard("BITPIX", 8),
+    formatCard("NAXIS", 2),
+    formatCard("NAXIS1", rowBytes),
+    formatCard("NAXIS2", rows.length),
+    formatCard("PCOUNT", 0),
+    formatCard("GCOUNT", 1),
+    formatCard("TFIELDS", fields.length),
     ...fields.flatMap(([name, tbcol, form], i) => [
-      card(`TTYPE${i + 1}`, name),
-      card(`TBCOL${i + 1}`, tbcol),
-      card(`TFORM${i + 1}`, form),
+      formatCard(`TTYPE${i + 1}`, name),
+      formatCard(`TBCOL${i + 1}`, tbcol),
+      formatCard(`TFORM${i + 1}`, form),
     ]),
     ...extra,
   ]);
@@ -74,19 +44,14 @@ function asciiTable(
 }
 
 test("ASCII table rows match astropy for every column of ascii_table.fits", async () => {
-  const source = memorySource(new Uint8Array(readFileSync(`${testdata}ascii_table.fits`)), "ascii_table");
-  const expected = JSON.parse(readFileSync(`${testdata}ascii_table.expected.json`, "utf8"));
+  const source = memorySource(fixture("ascii_table"), "ascii_table");
   const { hdus } = await walkHdus(source);
   const hdu = hdus[1];
   assert.equal(hdu.type, "TABLE");
-  const rowSets = expected.hdus[1].rows as {
-    start: number;
-    stop: number;
-    columns: Record<string, unknown[]>;
-  }[];
+  const rowSets = expected("ascii_table").hdus[1].rows ?? [];
   assert.ok(rowSets.length > 0);
   for (const rows of rowSets) {
-    const { source: counted, reads } = counting(source);
+    const counted = countingSource(source);
     const json = rowsToJson(await readTableRows(counted, hdu, { start: rows.start, stop: rows.stop }));
     assert.deepEqual(Object.keys(json), Object.keys(rows.columns));
     for (const [name, values] of Object.entries(rows.columns)) {
@@ -94,12 +59,12 @@ test("ASCII table rows match astropy for every column of ascii_table.fits", asyn
     }
     // The last field ends at byte 68 of a 70-byte row, so the read stops there.
     const length = (rows.stop - rows.start - 1) * 70 + 68;
-    assert.deepEqual(reads, [{ offset: hdu.dataOffset + rows.start * 70, length }]);
+    assert.deepEqual(counted.stats.ranges, [{ offset: hdu.dataOffset + rows.start * 70, length }]);
   }
 });
 
 test("describeAsciiTable reads TBCOL, widths, decimals, gaps, scaling and TNULL", async () => {
-  const source = memorySource(new Uint8Array(readFileSync(`${testdata}ascii_table.fits`)));
+  const source = memorySource(fixture("ascii_table"));
   const { hdus } = await walkHdus(source);
   const table = describeTable(hdus[1]);
   assert.equal(table.kind, "TABLE");
@@ -118,10 +83,10 @@ test("describeAsciiTable reads TBCOL, widths, decimals, gaps, scaling and TNULL"
   assert.deepEqual([table.columns[5].tscal, table.columns[5].tzero], [2, 100]);
 
   // One field of three rows: a single request trimmed to that field.
-  const { source: counted, reads } = counting(source);
+  const counted = countingSource(source);
   const rows = await readTableRows(counted, hdus[1], { start: 1, stop: 4, columns: ["dbl"] });
   assert.deepEqual(rowsToJson(rows), { DBL: [-1e-300, 2, 125] });
-  assert.deepEqual(reads, [{ offset: hdus[1].dataOffset + 70 + 39, length: 2 * 70 + 22 }]);
+  assert.deepEqual(counted.stats.ranges, [{ offset: hdus[1].dataOffset + 70 + 39, length: 2 * 70 + 22 }]);
 });
 
 test("ASCII fields: D exponents, blanks and TNULL strings are null, TSCAL/TZERO apply, gaps are skipped", async () => {
@@ -132,7 +97,12 @@ test("ASCII fields: D exponents, blanks and TNULL strings are null, TSCAL/TZERO 
       [" N/A", "   .5  ", "x     ", "  -4"],
     ].map((fields) => fields.join(" | ")),
     [["N", 1, "I4"], ["F", 8, "E7.2"], ["S", 18, "A6"], ["K", 27, "I4"]],
-    [card("TNULL1", "N/A"), card("TNULL4", "NA"), card("TSCAL4", 0.5), card("TZERO4", 10)],
+    [
+      formatCard("TNULL1", "N/A"),
+      formatCard("TNULL4", "NA"),
+      formatCard("TSCAL4", 0.5),
+      formatCard("TZERO4", 10),
+    ],
   );
   const result = await readTableRows(source, hdu);
   assert.deepEqual(rowsToJson(result), {

@@ -1,33 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { isCloudFitsError } from "../../src/errors.ts";
 import { dataSum, encodeChecksum, verifyHduChecksum } from "../../src/fits/checksum.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, paddedSize } from "../../src/fits/layout.ts";
 import { walkHdus } from "../../src/fits/walk.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
+import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";
-import type { ByteRange, ByteSource } from "../../src/source/types.ts";
-
-const TESTDATA = new URL("../../testdata/", import.meta.url);
-
-function fixture(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(`${name}.fits`, TESTDATA)));
-}
-
-function counting(source: ByteSource): ByteSource & { reads: ByteRange[] } {
-  const reads: ByteRange[] = [];
-  return {
-    name: source.name,
-    size: source.size,
-    reads,
-    read(offset, length, options) {
-      reads.push({ offset, length });
-      return source.read(offset, length, options);
-    },
-  };
-}
+import { fixture } from "../_support/fixtures.ts";
 
 test("dataSum adds big-endian words with end-around carry", () => {
   assert.equal(dataSum(new Uint8Array(0)), 0);
@@ -68,13 +49,13 @@ test("CHECKSUM recomputed from checksum_good.fits equals what astropy wrote", as
 });
 
 test("verifyHduChecksum accepts checksum_good.fits and reads each data span once", async () => {
-  const source = counting(memorySource(fixture("checksum_good")));
+  const source = countingSource(memorySource(fixture("checksum_good")));
   const { hdus } = await walkHdus(source);
-  source.reads.length = 0;
+  source.stats.ranges.length = 0;
   for (const hdu of hdus) {
     assert.deepEqual(await verifyHduChecksum(source, hdu), { checksum: "ok", datasum: "ok" });
   }
-  assert.deepEqual(source.reads, [
+  assert.deepEqual(source.stats.ranges, [
     { offset: 2880, length: 2880 },
     { offset: 8640, length: 2880 },
     { offset: 14400, length: 2880 },
@@ -94,11 +75,11 @@ test("verifyHduChecksum finds the flipped byte of checksum_bad.fits in HDU 1 onl
 });
 
 test("verifyHduChecksum reads nothing when neither keyword is present", async () => {
-  const source = counting(memorySource(fixture("mef_images")));
+  const source = countingSource(memorySource(fixture("mef_images")));
   const { hdus } = await walkHdus(source);
-  source.reads.length = 0;
+  source.stats.ranges.length = 0;
   assert.deepEqual(await verifyHduChecksum(source, hdus[3]), { checksum: "absent", datasum: "absent" });
-  assert.deepEqual(source.reads, []);
+  assert.deepEqual(source.stats.ranges, []);
 });
 
 test("verifyHduChecksum reads big data in bounded chunks, and a header edit breaks only CHECKSUM", async () => {
@@ -119,11 +100,11 @@ test("verifyHduChecksum reads big data in bounded chunks, and a header edit brea
   const file = new Uint8Array(header.length + data.length);
   file.set(header);
   file.set(data, header.length);
-  const source = counting(memorySource(file));
+  const source = countingSource(memorySource(file));
   const hdu = describeHdu(parseHeader(header), 1, 0);
   const result = await verifyHduChecksum(source, hdu, { chunkSize: 4000, concurrency: 2 });
   assert.deepEqual(result, { checksum: "ok", datasum: "ok" });
-  assert.deepEqual(source.reads, [
+  assert.deepEqual(source.stats.ranges, [
     { offset: 2880, length: 4000 },
     { offset: 6880, length: 4000 },
     { offset: 10880, length: 640 },
@@ -154,7 +135,7 @@ test("verifyHduChecksum tolerates missing final padding but not missing data", a
 });
 
 test("astrocut's comment-text CHECKSUM and DATASUM values count as absent, not as failures", async () => {
-  const bytes = new Uint8Array(readFileSync(new URL("tess_cube.fits", TESTDATA)));
+  const bytes = fixture("tess_cube");
   const source = memorySource(bytes);
   const { hdus } = await walkHdus(source);
   assert.equal(hdus[2].header.get("DATASUM"), "data unit checksum updated 2018-12-06T23:21:34Z");

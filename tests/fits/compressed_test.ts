@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { isCloudFitsError } from "../../src/errors.ts";
 import { describeTileStorage } from "../../src/fits/compressed.ts";
 import { walkHdus } from "../../src/fits/walk.ts";
@@ -9,28 +8,7 @@ import { planTileSection, readCompressedSection } from "../../src/plan/tile_sect
 import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import type { ByteSource } from "../../src/source/types.ts";
-
-const TESTDATA = new URL("../../testdata/", import.meta.url);
-
-interface ExpectedSection {
-  spec: SectionSpec;
-  shape: number[];
-  dtype: string;
-  data: (number | string)[];
-}
-
-interface ExpectedHdu {
-  index: number;
-  type: string;
-  sections?: ExpectedSection[];
-  sectionsFrom?: string;
-}
-
-function fixture(name: string): { bytes: Uint8Array; hdus: ExpectedHdu[] } {
-  const bytes = new Uint8Array(readFileSync(new URL(`${name}.fits`, TESTDATA)));
-  const expected = JSON.parse(readFileSync(new URL(`${name}.expected.json`, TESTDATA), "utf8"));
-  return { bytes, hdus: expected.hdus };
-}
+import { expected, fixture } from "../_support/fixtures.ts";
 
 /** JSON values as the fixtures write them: NaN and infinities as strings, big integers as strings. */
 function fromJson(value: number | string): number {
@@ -38,11 +16,10 @@ function fromJson(value: number | string): number {
 }
 
 async function checkSections(name: string): Promise<number> {
-  const { bytes, hdus: expected } = fixture(name);
-  const source = memorySource(bytes);
+  const source = memorySource(fixture(name));
   const { hdus } = await walkHdus(source);
   let checked = 0;
-  for (const hduExpected of expected) {
+  for (const hduExpected of expected(name).hdus) {
     if (hduExpected.type !== "COMPRESSED_IMAGE") continue;
     for (const section of hduExpected.sections ?? []) {
       const label = `${name} HDU ${hduExpected.index} ${JSON.stringify(section.spec)}`;
@@ -78,7 +55,7 @@ for (const name of FPACK_FIXTURES) {
 
 test("compressed_dither1: SUBTRACTIVE_DITHER_1 with NaNs and a lossless GZIP_COMPRESSED_DATA tile equals funpack (astropy 5.2 drops the NaNs)", async () => {
   assert.equal(await checkSections("compressed_dither1"), 3);
-  const { bytes } = fixture("compressed_dither1");
+  const bytes = fixture("compressed_dither1");
   const source = memorySource(bytes);
   const hdu = (await walkHdus(source)).hdus[1];
   const nan = await readImageSection(source, hdu, [3, [4, 8]]);
@@ -98,7 +75,7 @@ test("the astropy-made compressed fixtures decode to astropy's values", async ()
 });
 
 test("SUBTRACTIVE_DITHER_2 restores exact zeros", async () => {
-  const { bytes } = fixture("compressed_dither2");
+  const bytes = fixture("compressed_dither2");
   const source = memorySource(bytes);
   const hdu = (await walkHdus(source)).hdus[1];
   assert.equal(describeTileStorage(hdu).info.compression, "RICE_1"); // written as RICE_ONE
@@ -110,7 +87,7 @@ test("SUBTRACTIVE_DITHER_2 restores exact zeros", async () => {
 });
 
 test("raw mode returns ZBITPIX values without BZERO", async () => {
-  const { bytes } = fixture("compressed_gzip1_u16");
+  const bytes = fixture("compressed_gzip1_u16");
   const source = memorySource(bytes);
   const hdu = (await walkHdus(source)).hdus[1];
   const physical = await readImageSection(source, hdu, [[0, 2], [0, 3]]);
@@ -121,7 +98,7 @@ test("raw mode returns ZBITPIX values without BZERO", async () => {
 });
 
 async function opened(name: string) {
-  const { bytes } = fixture(name);
+  const bytes = fixture(name);
   const { hdus } = await walkHdus(memorySource(bytes));
   const source = countingSource(memorySource(bytes));
   return { bytes, source, hdu: hdus[1] };
@@ -148,7 +125,7 @@ test("a small cutout reads only the descriptor rows and heap bytes of the tiles 
   assert.ok(heap.length < storage.table.heapSize / 3, `${heap.length} of ${storage.table.heapSize}`);
   assert.equal(source.stats.bytes, rows.length + heap.length);
 
-  const whole = await readImageSection(memorySource(fixture("compressed_rice_i16").bytes), hdu, []);
+  const whole = await readImageSection(memorySource(fixture("compressed_rice_i16")), hdu, []);
   const expected: number[] = [];
   for (let r = 18; r < 22; r++) for (let c = 30; c < 34; c++) expected.push(Number(whole.data[r * 64 + c]));
   assert.deepEqual(Array.from(cutout.data, Number), expected);
@@ -187,10 +164,10 @@ test("HCOMPRESS_1 tiles decode through decodeHcompress, two reads for a one-tile
   const { source, hdu } = await opened("compressed_hcompress");
   const cutout = await readCompressedSection(source, hdu, [[40, 44], [60, 64]]);
   assert.equal(source.stats.requests, 2);
-  const whole = fixture("compressed_hcompress").hdus[1].sections![0];
-  const expected: number[] = [];
-  for (let r = 40; r < 44; r++) for (let c = 60; c < 64; c++) expected.push(Number(whole.data[r * 64 + c]));
-  assert.deepEqual(Array.from(cutout.data as Int16Array), expected);
+  const whole = expected("compressed_hcompress").hdus[1].sections![0];
+  const want: number[] = [];
+  for (let r = 40; r < 44; r++) for (let c = 60; c < 64; c++) want.push(Number(whole.data[r * 64 + c]));
+  assert.deepEqual(Array.from(cutout.data as Int16Array), want);
 });
 
 /** A copy of a fixture with bytes patched. */

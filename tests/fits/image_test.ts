@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { isCloudFitsError } from "../../src/errors.ts";
 import { describeCompressedImage } from "../../src/fits/compressed.ts";
 import { type HeaderValue, parseHeader } from "../../src/fits/header.ts";
@@ -15,10 +14,10 @@ import {
 import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
 import { walkHdus } from "../../src/fits/walk.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
-import { readImageSection, type SectionSpec } from "../../src/plan/image_section.ts";
+import { readImageSection } from "../../src/plan/image_section.ts";
 import { memorySource } from "../../src/source/memory.ts";
+import { expected, fixture } from "../_support/fixtures.ts";
 
-const TESTDATA = new URL("../../testdata/", import.meta.url);
 const FIXTURES_WITH_SECTIONS = [
   "tess_cube",
   "mef_images",
@@ -30,13 +29,6 @@ const FIXTURES_WITH_SECTIONS = [
   "unknown_xtension",
   "primary_only",
 ];
-
-interface ExpectedSection {
-  spec: SectionSpec;
-  shape: number[];
-  dtype: Dtype;
-  data: (number | string)[];
-}
 
 function imageHdu(bitpix: number, axes: number[], extra: [string, HeaderValue][] = []): Hdu {
   const cards = [
@@ -246,13 +238,12 @@ test("elementSize gives bytes per element", () => {
 
 for (const name of FIXTURES_WITH_SECTIONS) {
   test(`readImageSection matches astropy on every section of ${name}.fits`, async () => {
-    const bytes = new Uint8Array(readFileSync(new URL(`${name}.fits`, TESTDATA)));
-    const want = JSON.parse(readFileSync(new URL(`${name}.expected.json`, TESTDATA), "utf8"));
-    const source = memorySource(bytes, name);
+    const want = expected(name);
+    const source = memorySource(fixture(name), name);
     const { hdus } = await walkHdus(source);
     let checked = 0;
     for (const e of want.hdus) {
-      for (const section of (e.sections ?? []) as ExpectedSection[]) {
+      for (const section of e.sections ?? []) {
         const label = `${name} HDU ${e.index} ${JSON.stringify(section.spec)}`;
         const result = await readImageSection(source, hdus[e.index], section.spec);
         assert.deepEqual(result.shape, section.shape, label);
@@ -266,7 +257,7 @@ for (const name of FIXTURES_WITH_SECTIONS) {
 }
 
 test("readImageSection in raw mode returns stored values of the mef_images fixtures", async () => {
-  const bytes = new Uint8Array(readFileSync(new URL("mef_images.fits", TESTDATA)));
+  const bytes = fixture("mef_images");
   const source = memorySource(bytes);
   const { hdus } = await walkHdus(source);
   const uint16 = await readImageSection(source, hdus[4], [null, null], { raw: true });
@@ -280,7 +271,7 @@ test("readImageSection in raw mode returns stored values of the mef_images fixtu
 
 test("describeCompressedImage reads the Z keywords of the compressed fixtures", async () => {
   const load = async (name: string) => {
-    const source = memorySource(new Uint8Array(readFileSync(new URL(`${name}.fits`, TESTDATA))));
+    const source = memorySource(fixture(name));
     return { source, hdu: (await walkHdus(source)).hdus[1] };
   };
   const rice = await load("compressed_rice");

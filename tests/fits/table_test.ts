@@ -1,7 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { isCloudFitsError } from "../../src/errors.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
@@ -14,63 +12,25 @@ import {
   tableColumnToJson,
 } from "../../src/fits/table.ts";
 import { walkHdus } from "../../src/fits/walk.ts";
+import { buildHeader, formatCard } from "../../src/fits/write.ts";
+import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";
-import type { ByteRange, ByteSource } from "../../src/source/types.ts";
-
-const testdata = fileURLToPath(new URL("../../testdata/", import.meta.url));
-
-interface ExpectedRows {
-  start: number;
-  stop: number;
-  columns: Record<string, unknown[]>;
-}
+import type { ByteSource } from "../../src/source/types.ts";
+import { binTableCards, expected, type ExpectedRows, fixture } from "../_support/fixtures.ts";
 
 async function openFixture(
   name: string,
 ): Promise<{ source: ByteSource; hdus: Hdu[]; expected: ExpectedRows[][] }> {
-  const bytes = new Uint8Array(readFileSync(`${testdata}${name}.fits`));
-  const json = JSON.parse(readFileSync(`${testdata}${name}.expected.json`, "utf8"));
-  const source = memorySource(bytes, name);
+  const source = memorySource(fixture(name), name);
   const { hdus } = await walkHdus(source);
-  const expected = json.hdus.map((hdu: { rows?: ExpectedRows[] }) => hdu.rows ?? []);
-  return { source, hdus, expected };
+  return { source, hdus, expected: expected(name).hdus.map((hdu) => hdu.rows ?? []) };
 }
 
-/** Wrap a source and record every read. */
-function counting(inner: ByteSource): { source: ByteSource; reads: ByteRange[] } {
-  const reads: ByteRange[] = [];
-  const source: ByteSource = {
-    name: inner.name,
-    get size() {
-      return inner.size;
-    },
-    read(offset, length, options) {
-      reads.push({ offset, length });
-      return inner.read(offset, length, options);
-    },
-  };
-  return { source, reads };
-}
-
-function card(keyword: string, value: string | number | boolean): string {
-  const text = typeof value === "string"
-    ? `'${value.padEnd(8)}'`
-    : typeof value === "boolean"
-    ? (value ? "T" : "F").padStart(20)
-    : String(value).padStart(20);
-  return `${keyword.padEnd(8)}= ${text}`.padEnd(80);
-}
-
-function headerBytes(cards: string[]): Uint8Array {
-  const text = [...cards, "END"].map((c) => c.padEnd(80)).join("");
-  return new TextEncoder().encode(text.padEnd(Math.ceil(text.length / 2880) * 2880));
-}
-
-const PRIMARY = headerBytes([
-  card("SIMPLE", true),
-  card("BITPIX", 8),
-  card("NAXIS", 0),
-  card("EXTEND", true),
+const PRIMARY = buildHeader([
+  formatCard("SIMPLE", true),
+  formatCard("BITPIX", 8),
+  formatCard("NAXIS", 0),
+  formatCard("EXTEND", true),
 ]);
 
 /** A BINTABLE HDU at offset 2880, after an empty primary; columns are [TTYPE, TFORM] pairs. */
@@ -81,19 +41,7 @@ function binTable(
   extra: string[] = [],
   pcount = 0,
 ): { header: Uint8Array; hdu: Hdu } {
-  const cards = [
-    card("XTENSION", "BINTABLE"),
-    card("BITPIX", 8),
-    card("NAXIS", 2),
-    card("NAXIS1", rowBytes),
-    card("NAXIS2", rows),
-    card("PCOUNT", pcount),
-    card("GCOUNT", 1),
-    card("TFIELDS", columns.length),
-    ...columns.flatMap(([name, form], i) => [card(`TTYPE${i + 1}`, name), card(`TFORM${i + 1}`, form)]),
-    ...extra,
-  ];
-  const header = headerBytes(cards);
+  const header = buildHeader([...binTableCards(rowBytes, rows, columns, pcount), ...extra]);
   return { header, hdu: describeHdu(parseHeader(header, { offset: 2880 }), 1, 2880) };
 }
 
@@ -111,7 +59,7 @@ for (const [name, hduIndex] of [["table_all", 1], ["tess_cube", 2]] as const) {
     const hdu = hdus[hduIndex];
     assert.ok(expected[hduIndex].length > 0);
     for (const rows of expected[hduIndex]) {
-      const { source: counted, reads } = counting(source);
+      const counted = countingSource(source);
       const result = await readTableRows(counted, hdu, { start: rows.start, stop: rows.stop });
       const json = rowsToJson(result);
       assert.deepEqual(Object.keys(json), Object.keys(rows.columns));
@@ -120,8 +68,8 @@ for (const [name, hduIndex] of [["table_all", 1], ["tess_cube", 2]] as const) {
       }
       // The rows are one request; VLA heaps one more.
       const hasVla = describeTable(hdu).columns.some((c) => c.elementType !== null);
-      assert.equal(reads.length, hasVla ? 2 : 1);
-      assert.equal(reads[0].offset, hdu.dataOffset + rows.start * describeTable(hdu).rowBytes);
+      assert.equal(counted.stats.ranges.length, hasVla ? 2 : 1);
+      assert.equal(counted.stats.ranges[0].offset, hdu.dataOffset + rows.start * describeTable(hdu).rowBytes);
     }
   });
 }
@@ -221,7 +169,7 @@ test("readTableRows decodes into typed arrays by dtype, with a TNULL mask", asyn
 
 test("column selection is case-insensitive or by 1-based number, and VLAs cost one heap request", async () => {
   const { source: file, hdus } = await openFixture("table_all");
-  const { source, reads } = counting(file);
+  const source = countingSource(file);
   const rows = await readTableRows(source, hdus[1], { start: 1, stop: 4, columns: ["vla_d", 1, "Name"] });
   assert.deepEqual(Object.keys(rows.columns), ["VLA_D", "FLAG", "NAME"]);
   assert.deepEqual(rowsToJson(rows), {
@@ -229,15 +177,17 @@ test("column selection is case-insensitive or by 1-based number, and VLAs cost o
     FLAG: [false, null, true],
     NAME: ["be ta", "", "  lead"],
   });
-  assert.equal(reads.length, 2);
+  assert.equal(source.stats.ranges.length, 2);
   // The heap read lies entirely inside the heap (after the THEAP gap).
   const table = describeTable(hdus[1]);
-  assert.ok(reads[1].offset >= hdus[1].dataOffset + table.heapOffset);
-  assert.ok(reads[1].offset + reads[1].length <= hdus[1].dataOffset + hdus[1].dataSize);
+  assert.ok(source.stats.ranges[1].offset >= hdus[1].dataOffset + table.heapOffset);
+  assert.ok(
+    source.stats.ranges[1].offset + source.stats.ranges[1].length <= hdus[1].dataOffset + hdus[1].dataSize,
+  );
 
-  reads.length = 0;
+  source.stats.ranges.length = 0;
   await readTableRows(source, hdus[1], { start: 0, stop: 5, columns: ["SHORT", "DOUBLE"] });
-  assert.equal(reads.length, 1, "no heap read without VLA columns");
+  assert.equal(source.stats.ranges.length, 1, "no heap read without VLA columns");
 
   await assert.rejects(
     readTableRows(source, hdus[1], { columns: ["NOPE"] }),
@@ -251,12 +201,12 @@ test("column selection is case-insensitive or by 1-based number, and VLAs cost o
 
 test("readTableCell reads one cell with one request (two for a VLA)", async () => {
   const { source: file, hdus } = await openFixture("table_all");
-  const { source, reads } = counting(file);
+  const source = countingSource(file);
   assert.equal(await readTableCell(source, hdus[1], 4, "U64"), 2n ** 64n - 1n);
-  assert.equal(reads.length, 1);
-  assert.equal(reads[0].length, 8);
+  assert.equal(source.stats.ranges.length, 1);
+  assert.equal(source.stats.ranges[0].length, 8);
   assert.deepEqual(await readTableCell(source, hdus[1], 2, "VLA_S"), "variable length");
-  assert.equal(reads.length, 3);
+  assert.equal(source.stats.ranges.length, 3);
   await assert.rejects(readTableCell(source, hdus[1], 5, 1), (e) => isCloudFitsError(e, "OUT_OF_RANGE"));
 });
 
@@ -270,11 +220,14 @@ test("reading 10 rows of 3 columns of a wide table is one request of at most 10 
     for (let c = 0; c < 200; c++) view.setFloat64(r * rowBytes + c * 8, r * 1000 + c);
   }
   const { header, hdu } = binTable(rowBytes, rows, columns);
-  const { source, reads } = counting(memorySource(fileOf(header, data)));
+  const source = countingSource(memorySource(fileOf(header, data)));
   const result = await readTableRows(source, hdu, { start: 0, stop: 10, columns: ["C3", "C50", "C120"] });
-  assert.equal(reads.length, 1);
-  assert.ok(reads[0].length <= 10 * rowBytes);
-  assert.deepEqual(reads[0], { offset: hdu.dataOffset + 3 * 8, length: 9 * rowBytes + (121 - 3) * 8 });
+  assert.equal(source.stats.ranges.length, 1);
+  assert.ok(source.stats.ranges[0].length <= 10 * rowBytes);
+  assert.deepEqual(source.stats.ranges[0], {
+    offset: hdu.dataOffset + 3 * 8,
+    length: 9 * rowBytes + (121 - 3) * 8,
+  });
   assert.deepEqual(
     rowsToJson(result).C50,
     Array.from({ length: 10 }, (_, r) => r * 1000 + 50),
@@ -293,13 +246,13 @@ test("rows far wider than the gap budget are read column by column, row by row",
     view.setFloat32(r * rowBytes + 80004, r / 2);
   }
   const { header, hdu } = binTable(rowBytes, rows, columns);
-  const { source, reads } = counting(memorySource(fileOf(header, data)));
+  const source = countingSource(memorySource(fileOf(header, data)));
   const result = await readTableRows(source, hdu, { start: 5, stop: 8, columns: ["ID", "X"] });
   assert.deepEqual(rowsToJson(result), { ID: [5, 6, 7], X: [2.5, 3, 3.5] });
   // The X of row r and the ID of row r + 1 are 40 kB apart: each cell is its own request.
   const base = hdu.dataOffset;
   assert.deepEqual(
-    reads.sort((a, b) => a.offset - b.offset),
+    source.stats.ranges.sort((a, b) => a.offset - b.offset),
     [5, 6, 7].flatMap((r) => [
       { offset: base + r * rowBytes + 40000, length: 4 },
       { offset: base + r * rowBytes + 80004, length: 4 },
@@ -337,17 +290,17 @@ test("row 5 of a million-row table reads only that row", async () => {
       return Promise.resolve(out);
     },
   };
-  const { source, reads } = counting(virtual);
+  const source = countingSource(virtual);
   const result = await readTableRows(source, hdu, { start: 5, stop: 6 });
   assert.deepEqual(rowsToJson(result), { ROW: [5], HALF: [2.5] });
-  assert.deepEqual(reads, [{ offset: dataOffset + 5 * rowBytes, length: rowBytes }]);
+  assert.deepEqual(source.stats.ranges, [{ offset: dataOffset + 5 * rowBytes, length: rowBytes }]);
   assert.equal(await readTableCell(source, hdu, 999_999, "half"), 499_999.5);
-  assert.deepEqual(reads[1], { offset: dataOffset + 999_999 * rowBytes + 4, length: 8 });
+  assert.deepEqual(source.stats.ranges[1], { offset: dataOffset + 999_999 * rowBytes + 4, length: 8 });
   await assert.rejects(
     readTableRows(source, hdu, { start: 999_999, stop: 1_000_001 }),
     (e: unknown) => isCloudFitsError(e, "OUT_OF_RANGE") && /0-based, stop exclusive/.test(e.message),
   );
-  assert.equal(reads.length, 2);
+  assert.equal(source.stats.ranges.length, 2);
 });
 
 test("Q descriptors are two int64, not two int32", async () => {
@@ -387,7 +340,7 @@ test("describeTable rejects widths that do not sum to NAXIS1, and TDIM beyond th
     () => describeTable(hdu),
     (e: unknown) => isCloudFitsError(e, "BAD_HEADER") && /sum to 12 bytes but NAXIS1 is 10/.test(e.message),
   );
-  const tdim = binTable(24, 1, [["M", "6J"]], [card("TDIM1", "(4,2)")]).hdu;
+  const tdim = binTable(24, 1, [["M", "6J"]], [formatCard("TDIM1", "(4,2)")]).hdu;
   assert.throws(
     () => describeTable(tdim),
     (e: unknown) =>
@@ -406,14 +359,14 @@ test("a VLA descriptor pointing outside the heap fails before any heap read", as
   view.setUint32(4, 0);
   view.setUint32(8, 3); // row 1: 3 elements at 8 → ends at 20 > 16
   view.setUint32(12, 8);
-  const { source, reads } = counting(memorySource(fileOf(header, data)));
+  const source = countingSource(memorySource(fileOf(header, data)));
   await assert.rejects(readTableRows(source, hdu), (e: unknown) => {
     const offset = hdu.dataOffset + 8;
     return isCloudFitsError(e, "BAD_HEADER") && e.offset === offset &&
       /row 1 of column 1 \(V\)/.test(e.message) &&
       e.message.includes(`offset ${offset}`);
   });
-  assert.equal(reads.length, 1, "only the rows were read");
+  assert.equal(source.stats.ranges.length, 1, "only the rows were read");
   assert.deepEqual(rowsToJson(await readTableRows(source, hdu, { stop: 1 })), { V: [[0, 0]] });
 });
 
@@ -423,29 +376,29 @@ test("a heap claiming 1 TB is refused without reading or allocating it", async (
   assert.equal(hdu.dataSize, 8 + terabyte);
   const data = new Uint8Array(8);
   new DataView(data.buffer).setUint32(0, 900_000_000_000); // 900 GB of bytes inside the claimed heap
-  const { source, reads } = counting(memorySource(fileOf(header, data)));
+  const source = countingSource(memorySource(fileOf(header, data)));
   assert.equal(describeTable(hdu).heapSize, terabyte);
   await assert.rejects(
     readTableRows(source, hdu),
     (e: unknown) => isCloudFitsError(e, "TRUNCATED") && /heap of HDU 1/.test(e.message),
   );
-  assert.deepEqual(reads, [{ offset: hdu.dataOffset, length: 8 }]);
+  assert.deepEqual(source.stats.ranges, [{ offset: hdu.dataOffset, length: 8 }]);
 });
 
 test("columns without a name are keyed by number, and zero-width columns give empty cells", async () => {
   const zeros: [string, string][] = [["Z", "0D"], ["ZA", "0A"], ["ZX", "0X"], ["ZP", "0PJ"], ["ZL", "0L"]];
   const { header, hdu } = binTable(6, 2, [["", "I"], ["", "J"], ...zeros]);
   const data = new Uint8Array([0, 1, 0, 0, 0, 2, 0, 3, 0, 0, 0, 4]);
-  const { source, reads } = counting(memorySource(fileOf(header, data)));
+  const source = countingSource(memorySource(fileOf(header, data)));
   const result = await readTableRows(source, hdu);
   const empty = { Z: [[], []], ZA: [[], []], ZX: [[], []], ZP: [[], []], ZL: [[], []] };
   assert.deepEqual(rowsToJson(result), { col1: [1, 3], col2: [2, 4], ...empty });
   assert.deepEqual(tableCell(result.columns.Z, 1), new Float64Array(0));
-  assert.equal(reads.length, 1);
-  reads.length = 0;
+  assert.equal(source.stats.ranges.length, 1);
+  source.stats.ranges.length = 0;
   assert.deepEqual(
     rowsToJson(await readTableRows(source, hdu, { columns: ["Z", "ZA", "ZX", "ZP", "ZL"] })),
     empty,
   );
-  assert.equal(reads.length, 0);
+  assert.equal(source.stats.ranges.length, 0);
 });

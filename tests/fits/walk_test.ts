@@ -1,15 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { isCloudFitsError } from "../../src/errors.ts";
 import { describeCompressedImage } from "../../src/fits/compressed.ts";
 import { type Hdu, paddedSize } from "../../src/fits/layout.ts";
 import { walkHdus } from "../../src/fits/walk.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
+import { concatBytes } from "../../src/_bytes.ts";
+import { type CountingSource, countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";
-import type { ByteRange, ByteSource } from "../../src/source/types.ts";
-
-const TESTDATA = new URL("../../testdata/", import.meta.url);
+import type { ByteSource } from "../../src/source/types.ts";
+import { expected, fixture, TESTDATA } from "../_support/fixtures.ts";
 const REQUIRED_FIXTURES = [
   "tess_cube",
   "mef_images",
@@ -27,41 +28,9 @@ const REQUIRED_FIXTURES = [
   "primary_only",
 ];
 
-interface ExpectedHdu {
-  index: number;
-  type: string;
-  hdrLoc: number;
-  datLoc: number;
-  datSpan: number;
-  extname: string | null;
-  extver: number | null;
-  bitpix: number;
-  shape: number[];
-}
-
-function fixture(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(`${name}.fits`, TESTDATA)));
-}
-
-function expected(name: string): { size: number; hdus: ExpectedHdu[] } {
-  return JSON.parse(readFileSync(new URL(`${name}.expected.json`, TESTDATA), "utf8"));
-}
-
-/** A source that records every read, so that tests can assert traffic. */
-function counting(source: ByteSource): ByteSource & { reads: ByteRange[]; bytes(): number } {
-  const reads: ByteRange[] = [];
-  return {
-    name: source.name,
-    get size() {
-      return source.size;
-    },
-    reads,
-    bytes: () => reads.reduce((sum, r) => sum + r.length, 0),
-    read(offset, length, options) {
-      reads.push({ offset, length });
-      return source.read(offset, length, options);
-    },
-  };
+/** Bytes asked for (not returned): a read past the end still counts in full. */
+function requestedBytes(source: CountingSource): number {
+  return source.stats.ranges.reduce((sum, r) => sum + r.length, 0);
 }
 
 /** A large object that is all zeros except for the given pieces: no memory for the zeros. */
@@ -79,16 +48,6 @@ function sparseSource(size: number, pieces: { offset: number; bytes: Uint8Array 
       return Promise.resolve(out);
     },
   };
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 const primaryHeader = (extra: string[] = []) =>
@@ -149,7 +108,7 @@ for (const name of REQUIRED_FIXTURES) {
     const bytes = fixture(name);
     const want = expected(name);
     assert.equal(bytes.length, want.size);
-    const source = counting(memorySource(bytes, name));
+    const source = countingSource(memorySource(bytes, name));
     const { hdus, warnings } = await walkHdus(source);
     assert.equal(hdus.length, want.hdus.length);
     for (const [i, hdu] of hdus.entries()) {
@@ -172,7 +131,7 @@ for (const name of REQUIRED_FIXTURES) {
     if (name === "mef_images") {
       // 92,160 bytes: the 64 KiB read-ahead ends inside HDU 11's header at 63360, which is extended by
       // the missing bytes only; that extension also holds HDUs 12–14, and HDU 15's header needs the rest.
-      assert.deepEqual(source.reads, [
+      assert.deepEqual(source.stats.ranges, [
         { offset: 0, length: 65536 },
         { offset: 65536, length: 23040 },
         { offset: 88576, length: 3584 },
@@ -180,7 +139,7 @@ for (const name of REQUIRED_FIXTURES) {
     } else {
       // Below the 64 KiB read-ahead: one read of the whole object.
       assert.ok(bytes.length <= 65536);
-      assert.deepEqual(source.reads, [{ offset: 0, length: bytes.length }]);
+      assert.deepEqual(source.stats.ranges, [{ offset: 0, length: bytes.length }]);
     }
     if (name === "no_final_pad") {
       assert.equal(warnings.length, 1);
@@ -192,12 +151,12 @@ for (const name of REQUIRED_FIXTURES) {
 }
 
 test("walkHdus reads tess_cube.fits in three reads with a small read-ahead, reusing bytes already read", async () => {
-  const source = counting(memorySource(fixture("tess_cube"), "tess_cube.fits"));
+  const source = countingSource(memorySource(fixture("tess_cube"), "tess_cube.fits"));
   const { hdus } = await walkHdus(source, { readAhead: 8192 });
   assert.deepEqual(hdus.map((h) => h.headerOffset), [0, 2880, 8640]);
   // 1: primary and image headers; 2: eight blocks of the 9-block table header; 3: the rest, clamped
   // to the object's end.
-  assert.deepEqual(source.reads, [
+  assert.deepEqual(source.stats.ranges, [
     { offset: 0, length: 8192 },
     { offset: 8640, length: 23040 },
     { offset: 31680, length: 11520 },
@@ -230,7 +189,7 @@ test("walkHdus indexes a full-size TESS cube (40.8 GB) in three reads and under 
   const tableOffset = 5760 + paddedSize(imageData);
   const size = tableOffset + table.length + paddedSize(1297 * frames);
   assert.equal(size, 40_765_717_440);
-  const source = counting(sparseSource(size, [
+  const source = countingSource(sparseSource(size, [
     { offset: 0, bytes: primary },
     { offset: 2880, bytes: image },
     { offset: tableOffset, bytes: table },
@@ -242,20 +201,20 @@ test("walkHdus indexes a full-size TESS cube (40.8 GB) in three reads and under 
     ["IMAGE", 2880, 5760, imageData],
     ["BINTABLE", tableOffset, tableOffset + 46080, 1297 * frames],
   ]);
-  assert.deepEqual(source.reads, [
+  assert.deepEqual(source.stats.ranges, [
     { offset: 0, length: 65536 },
     { offset: tableOffset, length: 23040 },
     { offset: tableOffset + 23040, length: 23040 },
   ]);
-  assert.ok(source.bytes() < 200_000);
+  assert.ok(requestedBytes(source) < 200_000);
 });
 
 test("walkHdus reuses the read-ahead for several small HDUs and stops at maxHdus", async () => {
-  const source = counting(memorySource(fixture("mef_images"), "mef_images.fits"));
+  const source = countingSource(memorySource(fixture("mef_images"), "mef_images.fits"));
   const { hdus } = await walkHdus(source, { readAhead: 20_000, maxHdus: 4 });
   assert.equal(hdus.length, 4);
   // HDUs 0–2 come from the read-ahead; HDU 3's header at 17280 is only partly in it and is extended.
-  assert.deepEqual(source.reads, [{ offset: 0, length: 20_000 }, { offset: 20_000, length: 23040 }]);
+  assert.deepEqual(source.stats.ranges, [{ offset: 0, length: 20_000 }, { offset: 20_000, length: 23040 }]);
 });
 
 test("walkHdus rejects bytes that are not FITS", async () => {
@@ -289,24 +248,24 @@ test("walkHdus reports a header whose END block is cut short", async () => {
 test("walkHdus reports a header without END", async () => {
   const cards = [formatCard("SIMPLE", true), formatCard("BITPIX", 8), formatCard("NAXIS", 0)];
   const text = cards.join("").padEnd(3 * 2880);
-  const source = counting(memorySource(new TextEncoder().encode(text)));
+  const source = countingSource(memorySource(new TextEncoder().encode(text)));
   await rejects(walkHdus(source), "TRUNCATED", /no END card before the object ends at offset 8640/);
-  assert.equal(source.reads.length, 1);
+  assert.equal(source.stats.ranges.length, 1);
 });
 
 test("walkHdus stops at maxHeaderBytes when END never comes", async () => {
   const text = formatCard("SIMPLE", true).padEnd(200 * 2880);
-  const source = counting(memorySource(new TextEncoder().encode(text)));
+  const source = countingSource(memorySource(new TextEncoder().encode(text)));
   await rejects(
     walkHdus(source, { readAhead: 2880, maxHeaderBytes: 20 * 2880 }),
     "BAD_HEADER",
     /no END card/,
   );
-  assert.ok(source.bytes() < 40 * 2880);
+  assert.ok(requestedBytes(source) < 40 * 2880);
 });
 
 test("walkHdus reports truncated data with the offset where the object ends", async () => {
-  const bytes = concat(imageHeader(16, [100, 100], false), new Uint8Array(5000));
+  const bytes = concatBytes([imageHeader(16, [100, 100], false), new Uint8Array(5000)]);
   const e = await rejects(
     walkHdus(memorySource(bytes)),
     "TRUNCATED",
@@ -316,10 +275,10 @@ test("walkHdus reports truncated data with the offset where the object ends", as
 });
 
 test("walkHdus rejects NAXIS1 = 10^15 without allocating or reading it", async () => {
-  const bytes = concat(imageHeader(8, [10n ** 15n], false), new Uint8Array(2880));
-  const source = counting(memorySource(bytes));
+  const bytes = concatBytes([imageHeader(8, [10n ** 15n], false), new Uint8Array(2880)]);
+  const source = countingSource(memorySource(bytes));
   await rejects(walkHdus(source), "TRUNCATED", /needs 1000000000000000 bytes/);
-  assert.deepEqual(source.reads, [{ offset: 0, length: 5760 }]);
+  assert.deepEqual(source.stats.ranges, [{ offset: 0, length: 5760 }]);
 });
 
 test("walkHdus rejects a negative NAXIS1 and BITPIX 7", async () => {
@@ -328,18 +287,18 @@ test("walkHdus rejects a negative NAXIS1 and BITPIX 7", async () => {
 });
 
 test("walkHdus reports an extension header cut short", async () => {
-  const bytes = concat(primaryHeader(), imageHeader(8, [10]).subarray(0, 2000));
+  const bytes = concatBytes([primaryHeader(), imageHeader(8, [10]).subarray(0, 2000)]);
   await rejects(walkHdus(memorySource(bytes)), "TRUNCATED", /header at offset 2880.*no END card/);
 });
 
 test("walkHdus ignores trailing bytes that are not an extension, with a warning", async () => {
-  const bytes = concat(primaryHeader(), new Uint8Array(2880));
+  const bytes = concatBytes([primaryHeader(), new Uint8Array(2880)]);
   const { hdus, warnings } = await walkHdus(memorySource(bytes));
   assert.equal(hdus.length, 1);
   assert.deepEqual(warnings, [
     "Ignoring 2880 bytes after the last HDU at offset 2880: they do not start with XTENSION",
   ]);
-  const junk = concat(primaryHeader(), new TextEncoder().encode("garbage"));
+  const junk = concatBytes([primaryHeader(), new TextEncoder().encode("garbage")]);
   assert.match((await walkHdus(memorySource(junk))).warnings[0], /Ignoring 7 bytes after the last HDU/);
 });
 
@@ -348,7 +307,12 @@ test("walkHdus does not mistake data that looks like a header for an HDU", async
   const fake = new TextEncoder().encode(
     (formatCard("XTENSION", "IMAGE") + formatCard("BITPIX", 8) + "END").padEnd(2880),
   );
-  const bytes = concat(imageHeader(8, [2880], false), fake, imageHeader(16, [2]), new Uint8Array(2880));
+  const bytes = concatBytes([
+    imageHeader(8, [2880], false),
+    fake,
+    imageHeader(16, [2]),
+    new Uint8Array(2880),
+  ]);
   const { hdus } = await walkHdus(memorySource(bytes));
   assert.deepEqual(hdus.map((h) => [h.type, h.headerOffset, h.dataSize]), [["PRIMARY", 0, 2880], [
     "IMAGE",
@@ -372,14 +336,14 @@ test("walkHdus rejects invalid read sizes", async () => {
 });
 
 test("walkHdus takes headerRead as the size of each later header read", async () => {
-  const source = counting(memorySource(fixture("tess_cube"), "tess_cube.fits"));
+  const source = countingSource(memorySource(fixture("tess_cube"), "tess_cube.fits"));
   await walkHdus(source, { readAhead: 8192, headerRead: 10 * 2880 });
-  assert.deepEqual(source.reads, [{ offset: 0, length: 8192 }, { offset: 8640, length: 28800 }]);
+  assert.deepEqual(source.stats.ranges, [{ offset: 0, length: 8192 }, { offset: 8640, length: 28800 }]);
 });
 
 test("walkHdus finds the end of a source that never learns its size by an empty read", async () => {
   const inner = memorySource(fixture("dup_extnames"));
-  const source = counting({
+  const source = countingSource({
     name: "sizeless",
     size: undefined,
     read: (o, l, opts) => inner.read(o, l, opts),
@@ -387,5 +351,5 @@ test("walkHdus finds the end of a source that never learns its size by an empty 
   const { hdus, warnings } = await walkHdus(source, { readAhead: 2880 * 4 });
   assert.equal(hdus.length, 8);
   assert.deepEqual(warnings, []);
-  assert.deepEqual(source.reads.at(-1), { offset: 43200, length: 23040 });
+  assert.deepEqual(source.stats.ranges.at(-1), { offset: 43200, length: 23040 });
 });

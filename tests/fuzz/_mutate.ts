@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { concatBytes } from "../../src/_bytes.ts";
 import { crc32c } from "../../src/index_format/_crc32c.ts";
 
 /** A small, fast, seeded generator (mulberry32). */
@@ -206,16 +207,6 @@ function randomBytes(rng: Rng, length: number): Uint8Array {
   return out;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /** Offsets of the 80-byte-aligned cards whose keyword field is a plausible keyword. */
 export function cardOffsets(bytes: Uint8Array): number[] {
   const out: number[] = [];
@@ -278,13 +269,13 @@ export const FITS_MUTATORS: Readonly<Record<string, FitsMutator>> = {
     const donor = rng.pick(donors);
     const from = rng.int(Math.max(1, donor.length - length));
     const piece = rng.chance(0.5) ? donor.slice(from, from + length) : randomBytes(rng, length);
-    return concat(bytes.subarray(0, at), piece, bytes.subarray(at));
+    return concatBytes([bytes.subarray(0, at), piece, bytes.subarray(at)]);
   },
   deleteBlock(bytes, rng) {
     if (bytes.length === 0) return bytes;
     const at = rng.chance(0.5) ? rng.int(Math.floor(bytes.length / CARD)) * CARD : rng.int(bytes.length);
     const length = rng.pick([1, CARD, BLOCK, rng.int(2 * BLOCK) + 1]);
-    return concat(bytes.subarray(0, at), bytes.subarray(Math.min(bytes.length, at + length)));
+    return concatBytes([bytes.subarray(0, at), bytes.subarray(Math.min(bytes.length, at + length))]);
   },
   spliceCard(bytes, rng, donors) {
     const donor = rng.pick(donors);
@@ -297,7 +288,7 @@ export const FITS_MUTATORS: Readonly<Record<string, FitsMutator>> = {
       bytes.set(card, at);
       return bytes;
     }
-    return concat(bytes.subarray(0, at), card, bytes.subarray(at));
+    return concatBytes([bytes.subarray(0, at), card, bytes.subarray(at)]);
   },
   extremeValue(bytes, rng) {
     const cards = cardOffsets(bytes);
@@ -337,7 +328,7 @@ export const FITS_MUTATORS: Readonly<Record<string, FitsMutator>> = {
       bytes.set(end, at);
       return bytes;
     }
-    return concat(bytes.subarray(0, at), end, bytes.subarray(at));
+    return concatBytes([bytes.subarray(0, at), end, bytes.subarray(at)]);
   },
   /** A big-endian 32-bit extreme at an aligned offset: hits VLA descriptors, counts and pixel values. */
   wordExtreme(bytes, rng) {
@@ -457,11 +448,11 @@ export const INDEX_MUTATORS: Readonly<Record<string, FitsMutator>> = {
   },
   deleteBytes(bytes, rng) {
     const at = rng.int(bytes.length);
-    return concat(bytes.subarray(0, at), bytes.subarray(Math.min(bytes.length, at + 1 + rng.int(16))));
+    return concatBytes([bytes.subarray(0, at), bytes.subarray(Math.min(bytes.length, at + 1 + rng.int(16)))]);
   },
   insertBytes(bytes, rng) {
     const at = rng.int(bytes.length + 1);
-    return concat(bytes.subarray(0, at), randomBytes(rng, 1 + rng.int(16)), bytes.subarray(at));
+    return concatBytes([bytes.subarray(0, at), randomBytes(rng, 1 + rng.int(16)), bytes.subarray(at)]);
   },
   /** Replace one byte (often a varint) with the varint of a large or boundary value. */
   varintInflate(bytes, rng) {
@@ -471,7 +462,7 @@ export const INDEX_MUTATORS: Readonly<Record<string, FitsMutator>> = {
     while (end < bytes.length && end - at < 9 && bytes[end] & 0x80) end++;
     const value = rng.pick(INFLATED_VALUES);
     const encoded = rng.chance(0.2) ? encodeVarint(value, 1 + rng.int(3)) : encodeVarint(value);
-    return concat(bytes.subarray(0, at), encoded, bytes.subarray(Math.min(bytes.length, end + 1)));
+    return concatBytes([bytes.subarray(0, at), encoded, bytes.subarray(Math.min(bytes.length, end + 1))]);
   },
   /** Change the 7 value bits of one byte of the leaves (file records), keeping the varint's length. */
   recordTweak(bytes, rng) {

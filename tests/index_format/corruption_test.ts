@@ -6,7 +6,7 @@ import { assembleIndex, SECTION_REQUIRED } from "../../src/index_format/_layout.
 import { ByteWriter } from "../../src/index_format/_varint.ts";
 import { decodeIndex } from "../../src/index_format/decode.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
-import { countingSource, indexedFixture } from "./_support.ts";
+import { countedIndex, indexedFixture } from "./_support.ts";
 
 const file = await indexedFixture("mef_images.fits");
 const good = await encodeIndex([file], { createdMs: 5, indexer: "test" });
@@ -56,7 +56,7 @@ test("a truncated index is refused, as bytes or through a source", async () => {
     await rejectsBadIndex(good.subarray(0, length), /fewer than the 64-byte fixed header|truncated/);
   }
   // A source whose size is unknown and whose object ends early.
-  const source = { ...countingSource(good.subarray(0, good.length - 5)), size: undefined };
+  const source = { ...countedIndex(good.subarray(0, good.length - 5)), size: undefined };
   await assert.rejects(decodeIndex(source), /truncated: got \d+ bytes of \d+/);
 });
 
@@ -81,10 +81,14 @@ test("unknown optional sections are skipped unread; unknown required sections ar
   const directory = decodeParts(base);
   const tiles = { type: 77, flags: 0, bytes: new Uint8Array(100_000).fill(7) };
   const withOptional = assembleIndex({ ...directory, extraSections: [tiles] });
-  const source = countingSource(withOptional);
+  const source = countedIndex(withOptional);
   const index = await decodeIndex(source);
   assert.equal((await index.findFile(file.path))?.hdus.length, file.hdus.length);
-  assert.deepEqual(source.reads, [{ offset: 0, length: 16384 }], "the optional section is never fetched");
+  assert.deepEqual(
+    source.stats.ranges,
+    [{ offset: 0, length: 16384 }],
+    "the optional section is never fetched",
+  );
   assert.ok(leafStart > 0);
   await assert.rejects(
     decodeIndex(assembleIndex({ ...directory, extraSections: [{ ...tiles, flags: SECTION_REQUIRED }] })),

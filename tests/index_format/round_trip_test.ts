@@ -7,17 +7,12 @@ import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, type Hdu, paddedSize } from "../../src/fits/layout.ts";
 import { formatCard } from "../../src/fits/write.ts";
 import type { IndexedFile } from "../../src/index_format/types.ts";
-import { countingSource, fixture, indexedFixture } from "./_support.ts";
+import { expected } from "../_support/fixtures.ts";
+import { countedIndex, indexedFixture } from "./_support.ts";
 
 const FIXTURES = (await readdir(new URL("../../testdata/", import.meta.url)))
   .filter((name) => name.endsWith(".fits"))
   .sort();
-
-interface ExpectedHdu {
-  hdrLoc: number;
-  datLoc: number;
-  datSpan: number;
-}
 
 function structuralFields(hdu: Hdu): unknown {
   const { header: _header, ...fields } = hdu;
@@ -28,29 +23,27 @@ test("every fixture round-trips: header bytes byte-exact, offsets equal astropy'
   assert.ok(FIXTURES.length >= 10, `expected the testdata fixtures, found ${FIXTURES.length}`);
   for (const name of FIXTURES) {
     const file = await indexedFixture(name);
-    const expected = JSON.parse(
-      new TextDecoder().decode(await fixture(name.replace(/\.fits$/, ".expected.json"))),
-    ) as { hdus: ExpectedHdu[] };
+    const want = expected(name.replace(/\.fits$/, ""));
     const bytes = await encodeIndex([file], { createdMs: 1_700_000_000_000, indexer: "test 1" });
-    const source = countingSource(bytes);
+    const source = countedIndex(bytes);
     const index = await decodeIndex(source);
     const decoded = await index.findFile(name);
     assert.ok(decoded, name);
-    assert.equal(decoded.hdus.length, expected.hdus.length, name);
+    assert.equal(decoded.hdus.length, want.hdus.length, name);
     decoded.hdus.forEach((hdu, i) => {
       const original = file.hdus[i];
       assert.deepEqual(hdu.header.bytes, original.header.bytes, `${name} HDU ${i} header bytes`);
       assert.deepEqual(hdu.header.cards, original.header.cards, `${name} HDU ${i} cards`);
       assert.deepEqual(structuralFields(hdu), structuralFields(original), `${name} HDU ${i}`);
-      assert.equal(hdu.headerOffset, expected.hdus[i].hdrLoc, `${name} HDU ${i} hdrLoc`);
-      assert.equal(hdu.dataOffset, expected.hdus[i].datLoc, `${name} HDU ${i} datLoc`);
-      assert.equal(paddedSize(hdu.dataSize), expected.hdus[i].datSpan, `${name} HDU ${i} datSpan`);
+      assert.equal(hdu.headerOffset, want.hdus[i].hdrLoc, `${name} HDU ${i} hdrLoc`);
+      assert.equal(hdu.dataOffset, want.hdus[i].datLoc, `${name} HDU ${i} datLoc`);
+      assert.equal(paddedSize(hdu.dataSize), want.hdus[i].datSpan, `${name} HDU ${i} datSpan`);
     });
     assert.equal(decoded.size, file.size);
     assert.equal(decoded.headerComplete, true);
     assert.equal(index.indexer, "test 1");
     assert.equal(index.createdMs, 1_700_000_000_000);
-    assert.deepEqual(source.reads, [{ offset: 0, length: 16384 }], `${name} traffic`);
+    assert.deepEqual(source.stats.ranges, [{ offset: 0, length: 16384 }], `${name} traffic`);
     assert.ok(bytes.length < 16384, `${name} index is ${bytes.length} bytes`);
   }
 });
@@ -187,7 +180,7 @@ test("a real-size TESS cube index with full header text is at most 10 KB and ope
   assert.ok(bytes.length <= 10_000, `index is ${bytes.length} bytes`);
   assert.ok(bare.length < bytes.length, `structural index is ${bare.length} bytes`);
 
-  const source = countingSource(bytes);
+  const source = countedIndex(bytes);
   const index = await decodeIndex(source);
   const decoded = await index.findFile(cube.path);
   assert.ok(decoded);
@@ -197,8 +190,8 @@ test("a real-size TESS cube index with full header text is at most 10 KB and ope
   assert.equal(decoded.indexer, "cloudfits 0.1.0");
   decoded.hdus.forEach((hdu, i) => assert.deepEqual(hdu.header.bytes, cube.hdus[i].header.bytes));
   assert.equal(decoded.hdus[1].dataSize, 1282 * 35_508_864);
-  assert.deepEqual(source.reads, [{ offset: 0, length: 16384 }]);
-  assert.equal(source.bytesRead, bytes.length);
+  assert.deepEqual(source.stats.ranges, [{ offset: 0, length: 16384 }]);
+  assert.equal(source.stats.bytes, bytes.length);
 });
 
 test("an index never stores credentials: signed data URLs and paths are refused", async () => {

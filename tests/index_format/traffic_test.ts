@@ -4,7 +4,7 @@ import { decodeIndex } from "../../src/index_format/decode.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
 import { paddedSize } from "../../src/fits/layout.ts";
 import type { IndexedFile } from "../../src/index_format/types.ts";
-import { countingSource, indexedFixture } from "./_support.ts";
+import { countedIndex, indexedFixture } from "./_support.ts";
 
 /** 10,000 FFI-like files under a bucket prefix: a primary and two image HDUs each (from a fixture). */
 async function manyFiles(count: number): Promise<IndexedFile[]> {
@@ -30,13 +30,13 @@ test("10,000 files: open in one read, findFile costs at most one more, leaves ar
   const bytes = await encodeIndex(files, { createdMs: 0, dataUrl: "s3://example-bucket/tess/ffi" });
   const encodeMs = performance.now() - started;
 
-  const source = countingSource(bytes);
+  const source = countedIndex(bytes);
   const opening = performance.now();
   const index = await decodeIndex(source);
   const openMs = performance.now() - opening;
   assert.equal(index.fileCount, 10_000);
   assert.ok(index.leafCount > 1, `${index.leafCount} leaves`);
-  assert.deepEqual(source.reads, [{ offset: 0, length: 16384 }]);
+  assert.deepEqual(source.stats.ranges, [{ offset: 0, length: 16384 }]);
 
   const wanted = files[7_777];
   const found = await index.findFile(wanted.path);
@@ -46,15 +46,18 @@ test("10,000 files: open in one read, findFile costs at most one more, leaves ar
   assert.equal(found.lastModified, wanted.lastModified);
   assert.deepEqual(found.hdus.map((hdu) => hdu.dataOffset), wanted.hdus.map((hdu) => hdu.dataOffset));
   assert.deepEqual(found.hdus[1].header.bytes, wanted.hdus[1].header.bytes);
-  assert.equal(source.reads.length, 2, "one extra read for the leaf");
-  assert.ok(source.reads[1].length < 256 * 1024, `leaf read of ${source.reads[1].length} bytes`);
+  assert.equal(source.stats.ranges.length, 2, "one extra read for the leaf");
+  assert.ok(
+    source.stats.ranges[1].length < 256 * 1024,
+    `leaf read of ${source.stats.ranges[1].length} bytes`,
+  );
 
   // Same leaf again, and a path that sorts into it but does not exist: no more reads.
   assert.ok(await index.findSummary(wanted.path));
   assert.equal(await index.findFile(wanted.path + "x"), undefined);
-  assert.equal(source.reads.length, 2);
+  assert.equal(source.stats.ranges.length, 2);
   assert.equal(await index.findFile("0-before-everything.fits"), undefined);
-  assert.equal(source.reads.length, 2, "a path before the first leaf needs no read");
+  assert.equal(source.stats.ranges.length, 2, "a path before the first leaf needs no read");
 
   // Listing every path reads the remaining leaves in large batches, not one read per leaf.
   const decoding = performance.now();
@@ -65,8 +68,8 @@ test("10,000 files: open in one read, findFile costs at most one more, leaves ar
   const expected = files.map((file) => file.path).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   assert.deepEqual(paths, expected);
   // One batch before the cached leaf and one after it (the index is well under the 8 MiB batch cap).
-  assert.equal(source.reads.length, 4, `${source.reads.length} reads`);
-  assert.equal(source.bytesRead <= bytes.length + 16384, true);
+  assert.equal(source.stats.ranges.length, 4, `${source.stats.ranges.length} reads`);
+  assert.equal(source.stats.bytes <= bytes.length + 16384, true);
 
   let materialized = 0;
   const filesStarted = performance.now();
@@ -91,10 +94,10 @@ test("a directory larger than the first read costs exactly one more read to open
     })),
     { createdMs: 0 },
   );
-  const source = countingSource(bytes);
+  const source = countedIndex(bytes);
   const index = await decodeIndex(source);
   assert.equal(index.fileCount, 3_000);
   const openLength = new DataView(bytes.buffer).getUint32(32, true);
-  assert.equal(source.reads.length, openLength > 16384 ? 2 : 1);
-  assert.deepEqual(source.reads[0], { offset: 0, length: 16384 });
+  assert.equal(source.stats.ranges.length, openLength > 16384 ? 2 : 1);
+  assert.deepEqual(source.stats.ranges[0], { offset: 0, length: 16384 });
 });

@@ -1,16 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { isCloudFitsError } from "../../src/errors.ts";
 import { type HeaderValue, parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
 import { walkHdus } from "../../src/fits/walk.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
 import { planImageSection, readImageSection, type SectionSpec } from "../../src/plan/image_section.ts";
+import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";
-import type { ByteRange, ByteSource } from "../../src/source/types.ts";
-
-const TESTDATA = new URL("../../testdata/", import.meta.url);
+import { fixture } from "../_support/fixtures.ts";
 
 function hduOf(cards: [string, HeaderValue][], headerOffset = 0): Hdu {
   return describeHdu(parseHeader(buildHeader(cards.map(([k, v]) => formatCard(k, v)))), 1, headerOffset);
@@ -25,19 +23,6 @@ function image(bitpix: number, axes: number[], headerOffset = 0): Hdu {
     ["PCOUNT", 0],
     ["GCOUNT", 1],
   ], headerOffset);
-}
-
-function counting(source: ByteSource): ByteSource & { reads: ByteRange[] } {
-  const reads: ByteRange[] = [];
-  return {
-    name: source.name,
-    size: source.size,
-    reads,
-    read(offset, length, options) {
-      reads.push({ offset, length });
-      return source.read(offset, length, options);
-    },
-  };
 }
 
 function planError(hdu: Hdu, spec: SectionSpec, code: string, pattern: RegExp): void {
@@ -161,7 +146,7 @@ test("tables, compressed images and empty HDUs are refused", () => {
 
 test("random groups plan one range per group, skipping the group parameters", async () => {
   const { hdus } = await walkHdus(
-    memorySource(new Uint8Array(readFileSync(new URL("random_groups.fits", TESTDATA)))),
+    memorySource(fixture("random_groups")),
   );
   const groups = hdus[0];
   assert.equal(groups.type, "GROUPS");
@@ -172,34 +157,34 @@ test("random groups plan one range per group, skipping the group parameters", as
 });
 
 test("readImageSection reads a light curve of tess_cube.fits in one exact read", async () => {
-  const bytes = new Uint8Array(readFileSync(new URL("tess_cube.fits", TESTDATA)));
+  const bytes = fixture("tess_cube");
   const { hdus } = await walkHdus(memorySource(bytes));
-  const source = counting(memorySource(bytes));
+  const source = countingSource(memorySource(bytes));
   const curve = await readImageSection(source, hdus[1], [2, 3, null, null]);
   assert.deepEqual(curve.shape, [8, 2]);
   // numpy shape (5, 6, 8, 2): pixel (2, 3) starts at 5760 + 4 × (2 × 6 + 3) × 16.
-  assert.deepEqual(source.reads, [{ offset: 5760 + 4 * 15 * 16, length: 64 }]);
+  assert.deepEqual(source.stats.ranges, [{ offset: 5760 + 4 * 15 * 16, length: 64 }]);
 });
 
 test("readImageSection coalesces nearby runs unless told not to", async () => {
-  const bytes = new Uint8Array(readFileSync(new URL("tess_cube.fits", TESTDATA)));
+  const bytes = fixture("tess_cube");
   const { hdus } = await walkHdus(memorySource(bytes));
   const spec: SectionSpec = [[1, 4], [2, 5], [3, 6], 1];
   const first = 5760 + 4 * (((1 * 6 + 2) * 8 + 3) * 2 + 1);
   const last = 5760 + 4 * (((3 * 6 + 4) * 8 + 5) * 2 + 1);
-  const merged = counting(memorySource(bytes));
+  const merged = countingSource(memorySource(bytes));
   const a = await readImageSection(merged, hdus[1], spec);
-  assert.deepEqual(merged.reads, [{ offset: first, length: last + 4 - first }]);
-  const separate = counting(memorySource(bytes));
+  assert.deepEqual(merged.stats.ranges, [{ offset: first, length: last + 4 - first }]);
+  const separate = countingSource(memorySource(bytes));
   const b = await readImageSection(separate, hdus[1], spec, { maxGap: 0, concurrency: 2 });
-  assert.equal(separate.reads.length, 3 * 3 * 3);
-  assert.ok(separate.reads.every((r) => r.length === 4));
+  assert.equal(separate.stats.ranges.length, 3 * 3 * 3);
+  assert.ok(separate.stats.ranges.every((r) => r.length === 4));
   assert.deepEqual(a, b);
   assert.deepEqual(a.shape, [3, 3, 3]);
 });
 
 test("readImageSection reports data cut short as TRUNCATED", async () => {
-  const bytes = new Uint8Array(readFileSync(new URL("primary_only.fits", TESTDATA)));
+  const bytes = fixture("primary_only");
   const { hdus } = await walkHdus(memorySource(bytes));
   let caught: unknown;
   try {

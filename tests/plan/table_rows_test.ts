@@ -4,13 +4,10 @@ import { isCloudFitsError } from "../../src/errors.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
 import { describeTable, type TableLayout } from "../../src/fits/table.ts";
+import { buildHeader } from "../../src/fits/write.ts";
 import { coalesceRanges } from "../../src/plan/coalesce.ts";
 import { planTableRowAccess, planTableRows, selectColumns } from "../../src/plan/table_rows.ts";
-
-function card(keyword: string, value: string | number): string {
-  const text = typeof value === "string" ? `'${value.padEnd(8)}'` : String(value).padStart(20);
-  return `${keyword.padEnd(8)}= ${text}`.padEnd(80);
-}
+import { binTableCards } from "../_support/fixtures.ts";
 
 /** A BINTABLE at offset 2880 (data at 5760 for small headers); columns are [TTYPE, TFORM] pairs. */
 function table(
@@ -18,21 +15,11 @@ function table(
   rows: number,
   columns: [string, string][],
 ): { layout: TableLayout; hdu: Hdu } {
-  const cards = [
-    card("XTENSION", "BINTABLE"),
-    card("BITPIX", 8),
-    card("NAXIS", 2),
-    card("NAXIS1", rowBytes),
-    card("NAXIS2", rows),
-    card("PCOUNT", 0),
-    card("GCOUNT", 1),
-    card("TFIELDS", columns.length),
-    ...columns.flatMap(([name, form], i) => [card(`TTYPE${i + 1}`, name), card(`TFORM${i + 1}`, form)]),
-    "END",
-  ];
-  const text = cards.map((c) => c.padEnd(80)).join("");
-  const bytes = new TextEncoder().encode(text.padEnd(Math.ceil(text.length / 2880) * 2880));
-  const hdu = describeHdu(parseHeader(bytes, { offset: 2880 }), 1, 2880);
+  const hdu = describeHdu(
+    parseHeader(buildHeader(binTableCards(rowBytes, rows, columns)), { offset: 2880 }),
+    1,
+    2880,
+  );
   return { layout: describeTable(hdu), hdu };
 }
 

@@ -13,6 +13,7 @@ import {
 } from "../../src/source/azure.ts";
 import type { RequestEvent } from "../../src/source/http.ts";
 import { type Azurite, serviceSas, startAzurite } from "../_support/azurite.ts";
+import { rejection } from "../_support/fixtures.ts";
 
 interface Sent {
   method: string;
@@ -38,15 +39,6 @@ function countingFetch() {
 
 function pattern(length: number, seed = 0): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  assert.fail("expected a rejection");
 }
 
 let azurite: Azurite;

@@ -1,9 +1,9 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { type CloudFitsErrorCode, isCloudFitsError } from "../../src/errors.ts";
 import type { FetchLike } from "../../src/source/http.ts";
 import { GCS_ENDPOINT, gcsListObjects, gcsObjectUrl, gcsSource } from "../../src/source/gcs.ts";
-import { type S3LogEntry, startS3Server } from "../_support/s3_server.ts";
+import { objectMaker, rejectsWith } from "../_support/fixtures.ts";
+import { startS3Server } from "../_support/s3_server.ts";
 
 const server = await startS3Server();
 after(() => server.close());
@@ -11,27 +11,7 @@ const endpoint = server.endpoint;
 const hmac = { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey };
 
 const data = new Uint8Array(5_000).map((_, i) => (i * 13 + 7) % 256);
-let objects = 0;
-async function object(bucket: string) {
-  const key = `gcs/object-${++objects}.fits`;
-  await server.putObject(bucket, key, data);
-  return {
-    key,
-    requests: (): S3LogEntry[] => server.log.filter((entry) => entry.path.includes(`/${bucket}/${key}`)),
-  };
-}
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  code: CloudFitsErrorCode,
-  pattern: RegExp,
-): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCloudFitsError(error, code), `expected ${code}, got ${String(error)}`);
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
+const object = objectMaker(server, "gcs", data);
 
 test("gcsObjectUrl addresses the XML API path-style with encoded keys", () => {
   assert.equal(gcsObjectUrl("b", "dir/a+b c.fits"), "https://storage.googleapis.com/b/dir/a%2Bb%20c.fits");

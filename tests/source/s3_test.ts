@@ -1,7 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { AwsClient, AwsV4Signer } from "aws4fetch";
-import { type CloudFitsErrorCode, isCloudFitsError } from "../../src/errors.ts";
+import { isCloudFitsError } from "../../src/errors.ts";
 import type { FetchLike } from "../../src/source/http.ts";
 import {
   type AwsCredentials,
@@ -15,7 +15,8 @@ import {
   s3Source,
 } from "../../src/source/s3.ts";
 import { parseListPage, s3ListObjects } from "../../src/source/s3_list.ts";
-import { expectedSignature, type S3LogEntry, startS3Server } from "../_support/s3_server.ts";
+import { objectMaker, rejectsWith } from "../_support/fixtures.ts";
+import { expectedSignature, startS3Server } from "../_support/s3_server.ts";
 
 const server = await startS3Server();
 after(() => server.close());
@@ -26,28 +27,8 @@ const credentials: AwsCredentials = {
 };
 
 const data = new Uint8Array(10_000).map((_, i) => (i * 31 + (i >> 7)) % 256);
-let objects = 0;
 /** Put a fresh object (own key) in a bucket and return its key and the proxy traffic for it. */
-async function object(bucket: string, bytes: Uint8Array = data, name = "object") {
-  const key = `dir/${name}-${++objects}.fits`;
-  await server.putObject(bucket, key, bytes);
-  return {
-    key,
-    requests: (): S3LogEntry[] => server.log.filter((entry) => entry.path.includes(`/${bucket}/${key}`)),
-  };
-}
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  code: CloudFitsErrorCode,
-  pattern: RegExp,
-): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCloudFitsError(error, code), `expected ${code}, got ${String(error)}`);
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
+const object = objectMaker(server, "dir", data);
 
 // AWS's documented SigV4 example "GET Object" with a Range header (Amazon S3 API reference,
 // "Examples: Signature Calculations in AWS Signature Version 4"). aws4fetch never signs Range unless

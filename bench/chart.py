@@ -14,9 +14,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-TOOLS = ["cloudfits", "cloudfits binary", "astropy", "astropy small blocks"]
-COLORS = {"cloudfits": "#1b7837", "cloudfits binary": "#7fbf7b", "astropy": "#762a83",
-          "astropy small blocks": "#c2a5cf"}
+TOOLS = ["cloudfits", "cloudfits with index", "cloudfits binary", "astropy", "astropy small blocks"]
+COLORS = {"cloudfits": "#1b7837", "cloudfits with index": "#00441b", "cloudfits binary": "#7fbf7b",
+          "astropy": "#762a83", "astropy small blocks": "#c2a5cf"}
 
 
 def main():

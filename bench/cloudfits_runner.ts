@@ -11,7 +11,8 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { type FitsFile, openFits } from "../src/open.ts";
-import { httpSource } from "../src/source/http.ts";
+import { openIndex } from "../src/open_index.ts";
+import { httpSource, type RequestEvent } from "../src/source/http.ts";
 import { memorySource } from "../src/source/memory.ts";
 import { walkHdus } from "../src/fits/walk.ts";
 import { decodeOwnedImageData, imageInfo } from "../src/fits/image.ts";
@@ -20,8 +21,24 @@ import type { TableRows } from "../src/fits/table.ts";
 
 /** One benchmark task, shared with the Python peer. */
 export type Task =
-  | { kind: "section"; url: string; hdu: number; selection: SectionSpec; concurrency?: number }
-  | { kind: "rows"; url: string; hdu: number; start: number; stop: number; columns: readonly string[] }
+  | {
+    kind: "section";
+    url: string;
+    hdu: number;
+    selection: SectionSpec;
+    concurrency?: number;
+    /** Open through this cloudfits index (its data root: the directory of `url`) instead of walking. */
+    index?: string;
+  }
+  | {
+    kind: "rows";
+    url: string;
+    hdu: number;
+    start: number;
+    stop: number;
+    columns: readonly string[];
+    index?: string;
+  }
   | { kind: "column"; url: string; hdu: number; column: string }
   | { kind: "walk"; urls: string[]; concurrency?: number }
   | { kind: "decode"; mb: number; loops?: number }
@@ -53,9 +70,10 @@ export async function runTask(task: Task): Promise<Omit<TaskResult, "rssKb">> {
   switch (task.kind) {
     case "section": {
       const started = performance.now();
-      const { fits, openRequests } = await openCounted(task.url, task.concurrency);
+      const { fits, openRequests } = await openCounted(task, task.concurrency);
       const image = await fits.hdu(task.hdu).section(task.selection);
       const coldMs = performance.now() - started;
+      trace(`section read: ${image.data.length} values; cold ${coldMs.toFixed(1)} ms`);
       await markColdDone(task.url);
       const again = performance.now();
       await fits.hdu(task.hdu).section(task.selection);
@@ -63,7 +81,7 @@ export async function runTask(task: Task): Promise<Omit<TaskResult, "rssKb">> {
     }
     case "rows": {
       const started = performance.now();
-      const { fits, openRequests } = await openCounted(task.url);
+      const { fits, openRequests } = await openCounted(task);
       const rows = await fits.hdu(task.hdu).rows(task.start, task.stop, { columns: task.columns });
       const coldMs = performance.now() - started;
       await markColdDone(task.url);
@@ -73,7 +91,7 @@ export async function runTask(task: Task): Promise<Omit<TaskResult, "rssKb">> {
     }
     case "column": {
       const started = performance.now();
-      const { fits, openRequests } = await openCounted(task.url);
+      const { fits, openRequests } = await openCounted(task);
       const hdu = fits.hdu(task.hdu);
       const stop = hdu.header.getInteger("NAXIS2") ?? 0;
       const rows = await hdu.rows(0, stop, { columns: [task.column] });
@@ -104,14 +122,40 @@ async function markColdDone(url: string): Promise<void> {
   await response.body?.cancel();
 }
 
-/** Open a remote file, counting the requests the open itself sends. */
+/**
+ * Open a remote file, counting the requests the open itself sends: walking its headers no further than
+ * the HDU the task reads (`maxHdus`), or, with an index, reading the index alone.
+ */
 async function openCounted(
-  url: string,
+  task: { url: string; hdu: number; index?: string },
   concurrency?: number,
 ): Promise<{ fits: FitsFile; openRequests: number }> {
   let requests = 0;
-  const fits = await openFits(httpSource(url, { onRequest: () => requests++ }), { concurrency });
+  const onRequest = (event: RequestEvent) => {
+    requests++;
+    trace(`request ${event.offset}+${event.length}: ${event.bytes} B in ${event.ms.toFixed(1)} ms`);
+  };
+  let fits: FitsFile;
+  if (task.index) {
+    // The data source comes from the index: it knows the size and ETag, so it sends no extra request.
+    const index = await openIndex(task.index, {
+      dataRoot: new URL(".", task.url).href,
+      onRequest,
+      concurrency,
+    });
+    fits = await index.open(new URL(task.url).pathname.split("/").pop()!);
+  } else {
+    fits = await openFits(httpSource(task.url, { onRequest }), { concurrency, maxHdus: task.hdu + 1 });
+  }
+  trace(`opened: ${fits.hdus.length} HDUs`);
   return { fits, openRequests: requests };
+}
+
+const TRACING = process.env.CLOUDFITS_BENCH_TRACE === "1";
+
+/** With CLOUDFITS_BENCH_TRACE=1, a timestamped line on stderr (ms since the process started). */
+function trace(line: string): void {
+  if (TRACING) process.stderr.write(`${performance.now().toFixed(1).padStart(8)} ms  ${line}\n`);
 }
 
 /** Big-endian float32 image bytes of `mb` MiB behind a one-block primary header. */
@@ -207,6 +251,7 @@ export function peakRssKb(): number | null {
 }
 
 if (import.meta.main) {
+  trace("modules loaded");
   const task = JSON.parse(process.argv[process.argv.length - 1]) as Task;
   const result = await runTask(task);
   process.stdout.write(JSON.stringify({ ...result, rssKb: peakRssKb() }) + "\n");

@@ -5,7 +5,12 @@
  */
 
 /** The tools compared. */
-export type Tool = "cloudfits" | "cloudfits binary" | "astropy" | "astropy small blocks";
+export type Tool =
+  | "cloudfits"
+  | "cloudfits with index"
+  | "cloudfits binary"
+  | "astropy"
+  | "astropy small blocks";
 
 /** Medians over the repetitions of one scenario run by one tool. */
 export interface ResultRow {

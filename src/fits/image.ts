@@ -159,9 +159,56 @@ function scalingKeyword(hdu: Hdu, keyword: string, fallback: number): number {
  * ```
  */
 export function decodeImageData(bytes: Uint8Array, info: ImageInfo, options: DecodeOptions = {}): TypedArray {
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  return decodeOwnedImageData(copy, info, options);
+  return decodeImageParts([bytes], info, options);
+}
+
+/**
+ * Decode stored pixels that arrive in pieces (the runs of a section, in order) into one new typed array,
+ * copying each piece once: the copy and the byte swap are one pass.
+ *
+ * @param parts Stored bytes, each a whole number of elements; not modified (they may be views into a
+ *   cache or a larger buffer).
+ * @param info The image's types and scaling, from {@linkcode imageInfo}.
+ * @param options `raw` to skip scaling and BLANK.
+ * @returns A new typed array of `info.dtype` (or `info.storedDtype` when raw) holding all the pieces.
+ * @throws {RangeError} when a piece is not a whole number of elements.
+ *
+ * @example Two runs of big-endian int16 values
+ * ```ts ignore
+ * import { decodeImageParts, type ImageInfo } from "@cloudfits/core";
+ *
+ * const info: ImageInfo = { shape: [2], dtype: "int16", storedDtype: "int16", bscale: 1, bzero: 0, blank: null };
+ * console.log(decodeImageParts([new Uint8Array([0, 1]), new Uint8Array([0xff, 0xfe])], info)); // Int16Array(2) [ 1, -2 ]
+ * ```
+ */
+export function decodeImageParts(
+  parts: readonly Uint8Array[],
+  info: ImageInfo,
+  options: DecodeOptions = {},
+): TypedArray {
+  const size = elementSize(info.storedDtype);
+  let total = 0;
+  for (const part of parts) total += wholeElements(part, size, info.storedDtype);
+  const dtype = options.raw ? info.storedDtype : info.dtype;
+  const flipSign = flipsSign(dtype);
+  const bytes = new Uint8Array(total);
+  if (size >= 4) {
+    // Pieces start at multiples of the element size in a fresh buffer: aligned for the word writes.
+    let at = 0;
+    for (const part of parts) {
+      toHostOrder(part, bytes.subarray(at, at + part.length), size, flipSign);
+      at += part.length;
+    }
+  } else {
+    // 16-bit swaps run two elements per 32-bit word, over the whole (aligned) result at once.
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+    toHostOrder(bytes, bytes, size, flipSign);
+  }
+  return finishDecode(bytes, info, dtype, flipSign);
 }
 
 /**
@@ -187,55 +234,101 @@ export function decodeOwnedImageData(
   options: DecodeOptions = {},
 ): TypedArray {
   const size = elementSize(info.storedDtype);
-  if (bytes.length % size !== 0) {
-    throw new RangeError(
-      `Cannot decode ${bytes.length} bytes as ${info.storedDtype}: not a whole number of elements`,
-    );
-  }
+  wholeElements(bytes, size, info.storedDtype);
   if (bytes.byteOffset % 8 !== 0) {
     throw new RangeError("Cannot decode image data in place: the bytes must start on an 8-byte boundary");
   }
   const dtype = options.raw ? info.storedDtype : info.dtype;
-  // The unsigned conventions (and int8) store value − 2^(bits−1): flipping the top bit adds it back.
-  const flipSign = dtype === "uint16" || dtype === "uint32" || dtype === "uint64" || dtype === "int8";
-  if (LITTLE_ENDIAN_HOST && size > 1) swapInPlace(bytes, size, flipSign);
-  else if (flipSign) { for (let i = 0; i < bytes.length; i += size) bytes[i] ^= 0x80; }
+  const flipSign = flipsSign(dtype);
+  toHostOrder(bytes, bytes, size, flipSign);
+  return finishDecode(bytes, info, dtype, flipSign);
+}
+
+function wholeElements(bytes: Uint8Array, size: number, storedDtype: Dtype): number {
+  if (bytes.length % size !== 0) {
+    throw new RangeError(
+      `Cannot decode ${bytes.length} bytes as ${storedDtype}: not a whole number of elements`,
+    );
+  }
+  return bytes.length;
+}
+
+/** The unsigned conventions (and int8) store value − 2^(bits−1): flipping the top bit adds it back. */
+function flipsSign(dtype: Dtype): boolean {
+  return dtype === "uint16" || dtype === "uint32" || dtype === "uint64" || dtype === "int8";
+}
+
+/** Host-order stored bytes (or, with the sign flipped, the unsigned values) as the physical array. */
+function finishDecode(bytes: Uint8Array, info: ImageInfo, dtype: Dtype, flipSign: boolean): TypedArray {
   const stored = view(bytes, flipSign ? dtype : info.storedDtype);
   if (flipSign || dtype === info.storedDtype) return stored;
   return scale(stored, info, dtype);
 }
 
-/** Reverse the bytes of each element (big-endian file to little-endian host), optionally flipping sign bits. */
-function swapInPlace(bytes: Uint8Array, size: number, flipSign: boolean): void {
-  const words = bytes.length >>> 2;
-  const u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+/**
+ * Write big-endian elements of `from` into `to` in host order, optionally flipping each sign bit.
+ * `to` is aligned to the element size (to 4 for 8-byte elements) and is either `from` itself or a
+ * same-length array that does not overlap it; `from` may have any alignment.
+ */
+function toHostOrder(from: Uint8Array, to: Uint8Array, size: number, flipSign: boolean): void {
+  if (size === 1 || !LITTLE_ENDIAN_HOST) {
+    if (from !== to) to.set(from);
+    if (flipSign) { for (let i = 0; i < to.length; i += size) to[i] ^= 0x80; }
+    return;
+  }
   if (size === 2) {
-    // Two 16-bit swaps per 32-bit word: swap bytes within each half.
-    const flip = flipSign ? 0x80008000 : 0;
+    if (from !== to) to.set(from);
+    swap16InPlace(to, flipSign);
+    return;
+  }
+  // DataView's big-endian reads compile to a load and one byte-swap instruction in V8 and
+  // JavaScriptCore: measured 1.5-2× faster than shifts and masks over a Uint32Array. Chunks keep the
+  // byte offsets (i << 2) within 32 bits.
+  const flip = flipSign ? 0x80000000 | 0 : 0;
+  const total = to.length >>> 2;
+  for (let first = 0; first < total; first += CHUNK_WORDS) {
+    const count = Math.min(CHUNK_WORDS, total - first);
+    const source = new DataView(from.buffer, from.byteOffset + 4 * first, 4 * count);
+    const words = new Int32Array(to.buffer, to.byteOffset + 4 * first, count);
+    if (size === 4) swap32(source, words, flip);
+    else swap64(source, words, flip);
+  }
+}
+
+const CHUNK_WORDS = 2 ** 28;
+
+function swap32(source: DataView, words: Int32Array, flip: number): void {
+  const n = words.length;
+  if (flip === 0) { for (let i = 0; i < n; i++) words[i] = source.getInt32(i << 2); }
+  else for (let i = 0; i < n; i++) words[i] = source.getInt32(i << 2) ^ flip;
+}
+
+/** 8-byte elements: swap each 4-byte half, and the halves (read both first: `words` may overlay `source`). */
+function swap64(source: DataView, words: Int32Array, flip: number): void {
+  const n = words.length;
+  for (let i = 0; i < n; i += 2) {
+    const high = source.getInt32(i << 2);
+    words[i] = source.getInt32((i << 2) + 4);
+    words[i + 1] = high ^ flip;
+  }
+}
+
+/** Swap the bytes of each 16-bit element in place, two elements per 32-bit word (little-endian host). */
+function swap16InPlace(bytes: Uint8Array, flipSign: boolean): void {
+  const words = bytes.length >>> 2;
+  const aligned = bytes.byteOffset % 4 === 0;
+  const flip = flipSign ? 0x80008000 | 0 : 0;
+  if (aligned) {
+    const u32 = new Int32Array(bytes.buffer, bytes.byteOffset, words);
     for (let i = 0; i < words; i++) {
       const x = u32[i];
       u32[i] = (((x & 0x00ff00ff) << 8) | ((x >>> 8) & 0x00ff00ff)) ^ flip;
     }
-    if (bytes.length & 2) {
-      const last = bytes.length - 2;
-      const high = bytes[last];
-      bytes[last] = bytes[last + 1];
-      bytes[last + 1] = flipSign ? high ^ 0x80 : high;
-    }
-  } else if (size === 4) {
-    const flip = flipSign ? 0x80000000 : 0;
-    for (let i = 0; i < words; i++) {
-      const x = u32[i];
-      u32[i] = ((x << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) ^ flip;
-    }
-  } else {
-    const flip = flipSign ? 0x80000000 : 0;
-    for (let i = 0; i < words; i += 2) {
-      const a = u32[i];
-      const b = u32[i + 1];
-      u32[i] = (b << 24) | ((b & 0xff00) << 8) | ((b >>> 8) & 0xff00) | (b >>> 24);
-      u32[i + 1] = ((a << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) ^ flip;
-    }
+  }
+  for (let at = aligned ? 4 * words : 0; at < bytes.length; at += 2) {
+    const high = bytes[at];
+    bytes[at] = bytes[at + 1];
+    bytes[at + 1] = flipSign ? high ^ 0x80 : high;
   }
 }
 

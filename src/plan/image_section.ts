@@ -5,7 +5,7 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import { decodeOwnedImageData, type ImageArray, imageInfo } from "../fits/image.ts";
+import { decodeImageParts, type ImageArray, imageInfo } from "../fits/image.ts";
 import type { Hdu } from "../fits/layout.ts";
 import { readRanges } from "../source/read_ranges.ts";
 import type { ByteRange, ByteSource } from "../source/types.ts";
@@ -157,14 +157,8 @@ export async function readImageSection(
   const info = imageInfo(hdu);
   const plan = planImageSection(hdu, spec);
   const parts = await readRanges(source, plan.ranges, options);
-  const total = plan.ranges.reduce((sum, r) => sum + r.length, 0);
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  const data = decodeOwnedImageData(bytes, info, { raw: options.raw });
+  // The parts may be views into a cache or a caller's buffer: decoding copies them once, swapping as it goes.
+  const data = decodeImageParts(parts, info, { raw: options.raw });
   return { shape: plan.shape, dtype: options.raw ? info.storedDtype : info.dtype, data };
 }
 

@@ -95,5 +95,6 @@ function describe(error: unknown): string {
 export type { CliIo };
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  // No top-level await: `bun build --compile --bytecode` needs a module without it.
+  main(process.argv.slice(2)).then((code) => process.exitCode = code);
 }

@@ -64,6 +64,7 @@ export { BLOCK_SIZE, describeHdu, findHdu, type Hdu, type HduType, paddedSize } 
 export { DEFAULT_READ_AHEAD, walkHdus, type WalkOptions, type WalkResult } from "./src/fits/walk.ts";
 export {
   decodeImageData,
+  decodeImageParts,
   type DecodeOptions,
   decodeOwnedImageData,
   type Dtype,

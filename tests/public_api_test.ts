@@ -34,6 +34,7 @@ const EXPECTED = [
   "dataSum",
   "decodeHcompress",
   "decodeImageData",
+  "decodeImageParts",
   "decodeIndex",
   "decodeOwnedImageData",
   "decodePlio",

@@ -40,8 +40,10 @@ Examples:
       --no-sign-request -o lightcurves.fits`,
   table: `cloudfits table TARGET[HDU][col A;B] [--rows A:B] [--format csv|json|ndjson]
 
-Print table rows (1-based, inclusive, like cfitsio) and columns. Arrays, TDIM cells and variable-length
-arrays are JSON arrays (JSON-encoded inside CSV cells). Without [HDU], the first table is used.
+Print table rows (1-based, inclusive, like cfitsio: --rows A:B, N, A: or :B) and columns. Arrays, TDIM
+cells and variable-length arrays are JSON arrays (JSON-encoded inside CSV cells). Without [HDU], the first
+table with data is used. Rows are read in batches, so whole columns of huge tables stream. With -o, the
+format follows the extension (.json, .ndjson, else CSV).
 
 Options: --hdu HDU, --columns A;B, --rows A:B, -o/--output OUT, -f/--force, --format csv|json|ndjson,
          --index INDEX, cloud options
@@ -56,7 +58,8 @@ reads plan their ranges without touching the FITS headers. SOURCE is a FITS file
 recursively for .fits, .fit, .fts and .fits.fz), locally or as a remote object or prefix; remote sources are
 read with a few range requests per file (headers only). --data-url records where locally indexed files
 live remotely (the seed's --data-bucket-path). Unchanged files (same size and ETag or mtime) are taken from
-the existing INDEX without re-reading them. -o writes atomically, or uploads one object to a bucket URL.
+the existing INDEX without re-reading them, and an interrupted run resumes from its checkpoint
+(INDEX.partial). -o writes atomically, or uploads one object to a bucket URL.
 
 Options: -o/--output INDEX, --data-url PREFIX, --no-header-text, --concurrency N, --format text|json,
          cloud options. Aliases of the Python cloud-fits: -f/--fits-files-directory DIR,
@@ -68,9 +71,10 @@ Examples:
   cloudfits index s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request -o s26.cfidx`,
   verify: `cloudfits verify --index INDEX [--datasum]
 
-Check every indexed file against its source: size and ETag (or size only for locally indexed files).
---datasum also reads the data and verifies CHECKSUM/DATASUM where present. Stale entries are listed and the
-exit code is 5.
+Check every indexed file against its source: size and ETag (size and mtime for locally indexed files) and
+the primary header bytes. --datasum also reads the data and verifies CHECKSUM/DATASUM where present. Each
+file is ok, stale, missing, damaged (a checksum fails) or error; anything but ok is listed, and stale,
+missing or damaged files make the exit code 5.
 
 Examples:
   cloudfits verify --index testdata.cfidx`,

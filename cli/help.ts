@@ -71,7 +71,7 @@ Examples:
   cloudfits index s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request -o s26.cfidx`,
   verify: `cloudfits verify --index INDEX [--datasum]
 
-Check every indexed file against its source: size and ETag (size and mtime for locally indexed files) and
+Check every indexed file against its source: size and ETag (size only for locally indexed files) and
 the primary header bytes. --datasum also reads the data and verifies CHECKSUM/DATASUM where present. Each
 file is ok, stale, missing, damaged (a checksum fails) or error; anything but ok is listed, and stale,
 missing or damaged files make the exit code 5.

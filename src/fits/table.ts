@@ -23,7 +23,7 @@
 
 import { CloudFitsError } from "../errors.ts";
 import { numberToJson } from "../json.ts";
-import type { TypedArray } from "./image.ts";
+import type { Dtype, TypedArray } from "./image.ts";
 import {
   type ColumnSelector,
   planTableRowAccess,
@@ -44,22 +44,7 @@ export type ElementTypeCode = Exclude<BinaryTypeCode, "P" | "Q">;
 export type AsciiTypeCode = "A" | "I" | "F" | "E" | "D";
 
 /** The type of a column's decoded values (per element for arrays and VLAs). */
-export type TableDtype =
-  | "bool"
-  | "bit"
-  | "string"
-  | "int8"
-  | "uint8"
-  | "int16"
-  | "uint16"
-  | "int32"
-  | "uint32"
-  | "int64"
-  | "uint64"
-  | "float32"
-  | "float64"
-  | "complex64"
-  | "complex128";
+export type TableDtype = Dtype | "bool" | "bit" | "string" | "complex64" | "complex128";
 
 /** One table column: where it sits in a row and how to decode it. */
 export interface Column {

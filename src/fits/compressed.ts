@@ -7,7 +7,7 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import type { HeaderValue } from "./header.ts";
-import type { Dtype, TypedArray } from "./image.ts";
+import { type Dtype, STORED_DTYPE, type TypedArray } from "./image.ts";
 import type { Hdu } from "./layout.ts";
 import { type Column, describeTable, type TableLayout } from "./table.ts";
 import { dequantizeTile, type QuantizeMethod } from "./tiles/dither.ts";
@@ -197,14 +197,6 @@ export interface StoredTile {
   zblank: number | null;
 }
 
-const ZBITPIX_DTYPE: Record<number, Dtype> = {
-  8: "uint8",
-  16: "int16",
-  32: "int32",
-  64: "int64",
-  [-32]: "float32",
-  [-64]: "float64",
-};
 const QUANTIZE_METHODS = new Set(["NO_DITHER", "SUBTRACTIVE_DITHER_1", "SUBTRACTIVE_DITHER_2"]);
 
 /**
@@ -299,7 +291,7 @@ export function describeTileStorage(hdu: Hdu, table?: TableLayout): TileStorage 
     zscale,
     zzero: number("ZZERO"),
     zblank: blank,
-    dtype: ZBITPIX_DTYPE[info.zbitpix],
+    dtype: STORED_DTYPE[info.zbitpix],
   };
 }
 

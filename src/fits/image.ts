@@ -66,7 +66,8 @@ export interface DecodeOptions {
   raw?: boolean;
 }
 
-const STORED_DTYPE: Record<number, Dtype> = {
+/** The stored element type of each BITPIX value (also ZBITPIX of compressed images). */
+export const STORED_DTYPE: Readonly<Record<number, Dtype>> = {
   8: "uint8",
   16: "int16",
   32: "int32",

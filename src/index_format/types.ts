@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Hdu, HduType } from "../fits/layout.ts";
+import type { Hdu } from "../fits/layout.ts";
 
 /** One indexed FITS file: where it is, the validators it was indexed against, and its HDUs. */
 export interface IndexedFile {
@@ -75,27 +75,7 @@ export interface ColumnSummary {
 }
 
 /** The planning summary of one HDU, decoded without inflating header text. */
-export interface HduSummary {
-  /** Position in the file. */
-  index: number;
-  /** HDU kind. */
-  type: HduType;
-  /** Byte offset of the header. */
-  headerOffset: number;
-  /** Header bytes through END, padded to 2880. */
-  headerSize: number;
-  /** Byte offset of the data. */
-  dataOffset: number;
-  /** Unpadded data size. */
-  dataSize: number;
-  /** BITPIX. */
-  bitpix: number;
-  /** NAXISn, FITS order. */
-  axes: number[];
-  /** PCOUNT. */
-  pcount: number;
-  /** GCOUNT. */
-  gcount: number;
+export interface HduSummary extends Omit<Hdu, "header"> {
   /** BSCALE, when present. */
   bscale?: number;
   /** BZERO, when present. */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { expected, fixture, testdataPath } from "./_support/fixtures.ts";
+import { expected, fixture, FIXTURE_NAMES, testdataPath } from "./_support/fixtures.ts";
 
 // Sanity checks on testdata/: every fixture made by tools/make_fixtures.py has its expected JSON, is
 // small, is documented, and its recorded HDU offsets land on real header starts.
@@ -9,33 +9,6 @@ import { expected, fixture, testdataPath } from "./_support/fixtures.ts";
 const testdataDir = testdataPath();
 const maxFixtureBytes = 100 * 1024;
 const blockSize = 2880;
-
-const fixtureNames = [
-  "tess_cube",
-  "mef_images",
-  "dup_extnames",
-  "table_all",
-  "ascii_table",
-  "random_groups",
-  "exotic_header",
-  "checksum_good",
-  "checksum_bad",
-  "compressed_rice",
-  "compressed_gzip",
-  "compressed_rice_i16",
-  "compressed_rice_i32",
-  "compressed_rice_u8",
-  "compressed_gzip1_u16",
-  "compressed_gzip2_f32",
-  "compressed_dither1",
-  "compressed_dither2",
-  "compressed_plio",
-  "compressed_nocompress",
-  "compressed_hcompress",
-  "no_final_pad",
-  "unknown_xtension",
-  "primary_only",
-];
 
 const hduTypes = ["PRIMARY", "IMAGE", "BINTABLE", "TABLE", "COMPRESSED_IMAGE", "GROUPS", "OTHER"];
 
@@ -46,14 +19,14 @@ function ascii(bytes: Uint8Array, offset: number, length: number): string {
 test("every .fits file in testdata is a known fixture with an expected JSON file", () => {
   const files = readdirSync(testdataDir);
   const fitsFiles = files.filter((file) => file.endsWith(".fits")).sort();
-  assert.deepEqual(fitsFiles, fixtureNames.map((name) => `${name}.fits`).sort());
-  for (const name of fixtureNames) {
+  assert.deepEqual(fitsFiles, FIXTURE_NAMES.map((name) => `${name}.fits`).sort());
+  for (const name of FIXTURE_NAMES) {
     assert.ok(files.includes(`${name}.expected.json`), `${name}.expected.json is missing`);
   }
 });
 
 test("each fixture's size equals the expected JSON's size and stays within 100 KB", () => {
-  for (const name of fixtureNames) {
+  for (const name of FIXTURE_NAMES) {
     const size = statSync(`${testdataDir}${name}.fits`).size;
     const want = expected(name);
     assert.equal(want.file, `${name}.fits`);
@@ -65,7 +38,7 @@ test("each fixture's size equals the expected JSON's size and stays within 100 K
 });
 
 test("recorded HDU offsets land on SIMPLE and XTENSION cards and tile the file", () => {
-  for (const name of fixtureNames) {
+  for (const name of FIXTURE_NAMES) {
     const bytes = fixture(name);
     const { hdus, size } = expected(name);
     assert.ok(hdus.length > 0, name);
@@ -93,7 +66,7 @@ test("recorded HDU offsets land on SIMPLE and XTENSION cards and tile the file",
 
 test("testdata/README.md has a section for every fixture", () => {
   const readme = readFileSync(`${testdataDir}README.md`, "utf8");
-  for (const name of fixtureNames) {
+  for (const name of FIXTURE_NAMES) {
     assert.match(readme, new RegExp(`^#+ .*\`${name}\\.fits\``, "m"), `README section for ${name}.fits`);
   }
 });

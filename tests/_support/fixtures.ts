@@ -13,6 +13,34 @@ import type { SectionSpec } from "../../src/plan/image_section.ts";
 import type { S3LogEntry, S3TestServer } from "./s3_server.ts";
 
 /** The `testdata/` folder. */
+/** Every fixture in testdata/ (tests/fixtures_test.ts checks that the directory holds exactly these). */
+export const FIXTURE_NAMES: readonly string[] = [
+  "tess_cube",
+  "mef_images",
+  "dup_extnames",
+  "table_all",
+  "ascii_table",
+  "random_groups",
+  "exotic_header",
+  "checksum_good",
+  "checksum_bad",
+  "compressed_rice",
+  "compressed_gzip",
+  "compressed_rice_i16",
+  "compressed_rice_i32",
+  "compressed_rice_u8",
+  "compressed_gzip1_u16",
+  "compressed_gzip2_f32",
+  "compressed_dither1",
+  "compressed_dither2",
+  "compressed_plio",
+  "compressed_nocompress",
+  "compressed_hcompress",
+  "no_final_pad",
+  "unknown_xtension",
+  "primary_only",
+];
+
 export const TESTDATA: URL = new URL("../../testdata/", import.meta.url);
 
 /**

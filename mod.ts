@@ -173,7 +173,8 @@ export type {
 } from "./src/index_format/types.ts";
 
 // Byte sources, planning and wrappers.
-export type { ByteRange, ByteSource, ReadOptions } from "./src/source/types.ts";
+export type { ByteSource, ReadOptions } from "./src/source/types.ts";
+export type { ByteRange } from "./src/plan/types.ts";
 export { memorySource } from "./src/source/memory.ts";
 export {
   type CoalesceOptions,
@@ -181,7 +182,7 @@ export {
   DEFAULT_MAX_GAP,
   DEFAULT_MAX_SPAN,
 } from "./src/plan/coalesce.ts";
-export { readRanges, type ReadRangesOptions } from "./src/source/read_ranges.ts";
+export { readRanges, type ReadRangesOptions } from "./src/read/read_ranges.ts";
 export {
   type FetchLike,
   type HttpSource,

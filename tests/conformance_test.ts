@@ -11,7 +11,7 @@ import { coalesceRanges } from "../src/plan/coalesce.ts";
 import { planImageSection } from "../src/plan/image_section.ts";
 import { planTileSection } from "../src/plan/tile_section.ts";
 import { s3Source } from "../src/source/s3.ts";
-import type { ByteRange } from "../src/source/types.ts";
+import type { ByteRange } from "../src/plan/types.ts";
 import { redactUrl } from "../src/url.ts";
 import { type Backend, type BackendName, type OpenedSource, startBackends } from "./_support/backends.ts";
 import { expected, type ExpectedHdu, fixture, rejection } from "./_support/fixtures.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readRanges } from "../source/read_ranges.ts";
+import { readRanges } from "../read/read_ranges.ts";
 import type { ByteSource } from "../source/types.ts";
 import { type Hdu, paddedSize } from "./layout.ts";
 

@@ -30,8 +30,9 @@ import {
   selectColumns,
   type TableRowAccess,
 } from "../plan/table_rows.ts";
-import { readRanges } from "../source/read_ranges.ts";
-import type { ByteRange, ByteSource } from "../source/types.ts";
+import { readRanges } from "../read/read_ranges.ts";
+import type { ByteRange } from "../plan/types.ts";
+import type { ByteSource } from "../source/types.ts";
 import { decodeAsciiColumn, describeAsciiTable } from "./ascii_table.ts";
 import type { Header } from "./header.ts";
 import type { Hdu } from "./layout.ts";

@@ -1,4 +1,4 @@
-import type { ByteRange } from "../source/types.ts";
+import type { ByteRange } from "./types.ts";
 
 /** Settings for {@linkcode coalesceRanges}. */
 export interface CoalesceOptions {

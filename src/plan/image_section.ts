@@ -7,8 +7,9 @@
 import { CloudFitsError } from "../errors.ts";
 import { decodeImageParts, type ImageArray, imageInfo } from "../fits/image.ts";
 import type { Hdu } from "../fits/layout.ts";
-import { readRanges } from "../source/read_ranges.ts";
-import type { ByteRange, ByteSource } from "../source/types.ts";
+import { readRanges } from "../read/read_ranges.ts";
+import type { ByteSource } from "../source/types.ts";
+import type { ByteRange } from "./types.ts";
 import { readCompressedSection } from "./tile_section.ts";
 
 /**

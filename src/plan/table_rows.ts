@@ -7,7 +7,7 @@
 import { CloudFitsError } from "../errors.ts";
 import type { Column, TableLayout } from "../fits/table.ts";
 import type { Hdu } from "../fits/layout.ts";
-import type { ByteRange } from "../source/types.ts";
+import type { ByteRange } from "./types.ts";
 import { DEFAULT_MAX_GAP } from "./coalesce.ts";
 
 /** A column chosen by name (case-insensitive, as astropy) or by 1-based number. */

@@ -25,8 +25,9 @@ import type { Column } from "../fits/table.ts";
 import { gzipMaxInflated } from "../fits/tiles/gzip.ts";
 import { plioMaxPixels } from "../fits/tiles/plio.ts";
 import { riceMaxPixels } from "../fits/tiles/rice.ts";
-import { readRanges } from "../source/read_ranges.ts";
-import type { ByteRange, ByteSource } from "../source/types.ts";
+import { readRanges } from "../read/read_ranges.ts";
+import type { ByteSource } from "../source/types.ts";
+import type { ByteRange } from "./types.ts";
 import {
   type AxisSelection,
   type ReadImageSectionOptions,

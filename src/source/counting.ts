@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ByteRange, ByteSource } from "./types.ts";
+import type { ByteSource } from "./types.ts";
 import { wrapSource } from "./_wrap.ts";
 
 /** Reads that reached the wrapped source. */
@@ -13,7 +13,7 @@ export interface TrafficStats {
   /** Bytes returned by completed reads. */
   bytes: number;
   /** Every range asked for, in call order. */
-  ranges: ByteRange[];
+  ranges: { offset: number; length: number }[];
 }
 
 /** A source that counts its reads in `stats`. */

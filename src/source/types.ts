@@ -39,11 +39,3 @@ export interface ByteSource {
   /** Read `length` bytes at `offset` (fewer only at the end of the object). */
   read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array>;
 }
-
-/** One byte range of an object: `offset` and `length` in bytes. */
-export interface ByteRange {
-  /** First byte. */
-  offset: number;
-  /** Number of bytes. */
-  length: number;
-}

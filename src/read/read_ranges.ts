@@ -1,6 +1,7 @@
 import { CloudFitsError } from "../errors.ts";
 import { type CoalesceOptions, coalesceRanges } from "../plan/coalesce.ts";
-import type { ByteRange, ByteSource } from "./types.ts";
+import type { ByteRange } from "../plan/types.ts";
+import type { ByteSource } from "../source/types.ts";
 
 /** Settings for {@linkcode readRanges}. */
 export interface ReadRangesOptions extends CoalesceOptions {

@@ -61,7 +61,7 @@ export type { Card, HeaderValue } from "./src/fits/header.ts";
 export { type CardKind, mergeContinuedCards, parseCard, type ParsedCard } from "./src/fits/card.ts";
 export { buildHeader, formatCard } from "./src/fits/write.ts";
 export { BLOCK_SIZE, describeHdu, findHdu, type Hdu, type HduType, paddedSize } from "./src/fits/layout.ts";
-export { DEFAULT_READ_AHEAD, walkHdus, type WalkOptions, type WalkResult } from "./src/fits/walk.ts";
+export { DEFAULT_READ_AHEAD, walkHdus, type WalkOptions, type WalkResult } from "./src/read/walk.ts";
 export {
   decodeImageData,
   decodeImageParts,
@@ -77,13 +77,13 @@ export {
 export {
   type AxisSelection,
   planImageSection,
-  readImageSection,
-  type ReadImageSectionOptions,
+  type RangeList,
   type SectionEntry,
   type SectionPlan,
   type SectionSpec,
   selectAxis,
 } from "./src/plan/image_section.ts";
+export { readImageSection, type ReadImageSectionOptions } from "./src/read/image_section.ts";
 export {
   type AsciiTypeCode,
   type BinaryTypeCode,
@@ -114,14 +114,13 @@ export {
   type TableRowAccess,
   type TableRowPlanOptions,
 } from "./src/plan/table_rows.ts";
+export { dataSum, encodeChecksum } from "./src/fits/checksum.ts";
 export {
   type ChecksumResult,
   type ChecksumStatus,
-  dataSum,
-  encodeChecksum,
   type VerifyChecksumOptions,
   verifyHduChecksum,
-} from "./src/fits/checksum.ts";
+} from "./src/read/checksum.ts";
 export {
   type CompressedImageInfo,
   type CompressionType,
@@ -145,7 +144,8 @@ export {
   ditherTableLastSeed,
   type QuantizeMethod,
 } from "./src/fits/tiles/dither.ts";
-export { planTileSection, readCompressedSection, type TileSectionPlan } from "./src/plan/tile_section.ts";
+export { planTileSection, type TileSectionPlan } from "./src/plan/tile_section.ts";
+export { readCompressedSection } from "./src/read/compressed_section.ts";
 export { fitsSectionToNumpy, type SectionAxis } from "./src/plan/fits_section.ts";
 export {
   arrayToJson,
@@ -181,8 +181,22 @@ export {
   coalesceRanges,
   DEFAULT_MAX_GAP,
   DEFAULT_MAX_SPAN,
+  type PlannedRequest,
+  planRequests,
+  type RangePiece,
 } from "./src/plan/coalesce.ts";
-export { readRanges, type ReadRangesOptions } from "./src/read/read_ranges.ts";
+export {
+  checkPlanCost,
+  type CostEstimate,
+  type CostLimits,
+  describePlan,
+  estimateCost,
+  measurePlan,
+  parseByteCount,
+  type PlanFigures,
+  type Prices,
+} from "./src/plan/cost.ts";
+export { fetchRanges, type FetchResult, readRanges, type ReadRangesOptions } from "./src/read/read_ranges.ts";
 export {
   type FetchLike,
   type HttpSource,

@@ -14,7 +14,7 @@ import { type FitsFile, openFits } from "../src/open.ts";
 import { openIndex } from "../src/open_index.ts";
 import { httpSource, type RequestEvent } from "../src/source/http.ts";
 import { memorySource } from "../src/source/memory.ts";
-import { walkHdus } from "../src/fits/walk.ts";
+import { walkHdus } from "../src/read/walk.ts";
 import { decodeOwnedImageData, imageInfo } from "../src/fits/image.ts";
 import type { SectionSpec } from "../src/plan/image_section.ts";
 import type { TableRows } from "../src/fits/table.ts";

@@ -24,7 +24,7 @@ import {
 } from "./report.ts";
 import type { Task } from "./cloudfits_runner.ts";
 import { findEnd, parseHeader } from "../src/fits/header.ts";
-import { walkHdus } from "../src/fits/walk.ts";
+import { walkHdus } from "../src/read/walk.ts";
 import { encodeIndex } from "../src/index_format/encode.ts";
 import { openFileSource } from "../src/source/file.ts";
 

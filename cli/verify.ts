@@ -1,6 +1,6 @@
 import { CloudFitsError, isCloudFitsError } from "../src/errors.ts";
 import { EXIT, exitCodeFor } from "../src/exit_codes.ts";
-import { verifyHduChecksum } from "../src/fits/checksum.ts";
+import { verifyHduChecksum } from "../src/read/checksum.ts";
 import { findEnd, parseHeader } from "../src/fits/header.ts";
 import { describeHdu, type Hdu } from "../src/fits/layout.ts";
 import type { IndexedFile } from "../src/index_format/types.ts";

@@ -29,6 +29,7 @@
  * | `BAD_INDEX` | a cloudfits index that is damaged, truncated or of an unknown version |
  * | `CHECKSUM` | CHECKSUM/DATASUM or CRC verification failed |
  * | `USAGE` | invalid arguments |
+ * | `COST_LIMIT` | a read whose plan exceeds the byte or request limits; nothing was fetched |
  */
 export type CloudFitsErrorCode =
   | "NOT_FITS"
@@ -46,7 +47,8 @@ export type CloudFitsErrorCode =
   | "ABORTED"
   | "BAD_INDEX"
   | "CHECKSUM"
-  | "USAGE";
+  | "USAGE"
+  | "COST_LIMIT";
 
 /** Details attached to a {@linkcode CloudFitsError}. */
 export interface CloudFitsErrorDetails {

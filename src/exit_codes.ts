@@ -7,7 +7,7 @@ import { type CloudFitsErrorCode, isCloudFitsError } from "./errors.ts";
  * |---|---|
  * | 0 | success (warnings go to stderr) |
  * | 1 | other failure: network, server, unsupported feature |
- * | 2 | usage: bad arguments, section or row range |
+ * | 2 | usage: bad arguments, section or row range; a read over its cost limits (nothing fetched) |
  * | 3 | not found: file, object, HDU or column |
  * | 4 | authentication or permission |
  * | 5 | bad or stale data: not FITS, truncated, damaged index, checksum, object changed |
@@ -25,6 +25,7 @@ export const EXIT = {
 
 const BY_CODE: Record<CloudFitsErrorCode, number> = {
   USAGE: EXIT.usage,
+  COST_LIMIT: EXIT.usage,
   OUT_OF_RANGE: EXIT.usage,
   NOT_FOUND: EXIT.notFound,
   FORBIDDEN: EXIT.forbidden,

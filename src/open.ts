@@ -7,23 +7,35 @@
 import { CloudFitsError } from "./errors.ts";
 import type { Header } from "./fits/header.ts";
 import { findHdu, type Hdu, type HduType } from "./fits/layout.ts";
-import { walkHdus } from "./fits/walk.ts";
+import { walkHdus } from "./read/walk.ts";
 import type { ImageArray } from "./fits/image.ts";
-import { readImageSection, type SectionSpec } from "./plan/image_section.ts";
+import { planImageSection, type SectionSpec } from "./plan/image_section.ts";
+import { planTileSection } from "./plan/tile_section.ts";
+import { type CostEstimate, estimateCost, measurePlan, type PlanFigures } from "./plan/cost.ts";
+import { readImageSection } from "./read/image_section.ts";
+import type { ReadRangesOptions } from "./read/read_ranges.ts";
 import { readTableCell, readTableRows, type TableCell, type TableRows } from "./fits/table.ts";
 import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
 
-/** Settings shared by every read of an opened file. */
-export interface ReadSettings {
-  /** Abort every request. */
-  signal?: AbortSignal;
-  /** Requests in flight at once (default 16). */
-  concurrency?: number;
-  /** Planner gap budget in bytes: ranges closer than this are fetched together (default 32 KiB). */
-  maxGap?: number;
-  /** Largest single request in bytes (default 8 MiB). */
-  maxSpan?: number;
+/**
+ * Settings shared by every read of an opened file: abort signal, concurrency, the request cost
+ * (`maxGap`), the span cap, the window of bytes held in flight, and the cost limits every read is
+ * checked against before it fetches.
+ */
+export type ReadSettings = Omit<ReadRangesOptions, "what">;
+
+/** What a read would cost, computed without fetching anything. */
+export interface ReadPlanSummary extends PlanFigures {
+  /** Shape of the result in numpy order. */
+  shape: number[];
+  /** Estimated cost at the prices of the settings' limits (default: S3 list prices). */
+  cost: CostEstimate;
+  /**
+   * False when part of the read can only be planned after a first read: the tiles of a compressed
+   * image, whose byte ranges are in their table rows. The figures then cover the first read only.
+   */
+  complete: boolean;
 }
 
 /** Options for {@linkcode openFits}: read settings, and how to reach a location given as a string. */
@@ -77,6 +89,16 @@ export class FitsFile {
     this.#settings = settings;
   }
 
+  /** Close the source (file handles, connections); the file cannot be read afterwards. */
+  async close(): Promise<void> {
+    await (this.source as { close?: () => Promise<void> }).close?.();
+  }
+
+  /** Close the source when an `await using` block ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   /**
    * Get a handle on one HDU by number (0 = primary) or by EXTNAME (case-insensitive) and EXTVER
    * (default 1), as astropy addresses them.
@@ -116,6 +138,37 @@ export class HduHandle {
     this.#source = source;
     this.info = info;
     this.#settings = settings;
+  }
+
+  /**
+   * Plan a section without fetching anything: the requests it would send, the bytes they would fetch,
+   * the bytes it needs and what that costs. {@linkcode HduHandle.section} refuses a read whose plan
+   * exceeds the cost limits (`COST_LIMIT`), with these figures in the message.
+   *
+   * @param spec One entry per axis, slowest first, as for {@linkcode HduHandle.section}.
+   * @param options Per-read settings (request cost, span cap, prices in `limits`).
+   * @returns The plan's figures.
+   */
+  plan(spec: SectionSpec, options: ReadSettings = {}): ReadPlanSummary {
+    const settings = { ...this.#settings, ...options };
+    if (this.info.type === "COMPRESSED_IMAGE") {
+      const plan = planTileSection(this.info, spec);
+      const figures = measurePlan(plan.rowRanges, settings);
+      return {
+        ...figures,
+        shape: plan.shape,
+        cost: estimateCost(figures, settings.limits?.prices),
+        complete: false,
+      };
+    }
+    const plan = planImageSection(this.info, spec);
+    const figures = measurePlan(plan.ranges, settings);
+    return {
+      ...figures,
+      shape: plan.shape,
+      cost: estimateCost(figures, settings.limits?.prices),
+      complete: true,
+    };
   }
 
   /** The parsed header. */
@@ -193,8 +246,8 @@ export async function openFits(
   target: string | ByteSource,
   options: OpenFitsOptions = {},
 ): Promise<FitsFile> {
-  const { hdus, maxHdus, signal, concurrency, maxGap, maxSpan } = options;
-  const settings: ReadSettings = { signal, concurrency, maxGap, maxSpan };
+  const { hdus, maxHdus, signal, concurrency, maxGap, maxSpan, window, limits } = options;
+  const settings: ReadSettings = { signal, concurrency, maxGap, maxSpan, window, limits };
   const source = typeof target === "string" ? await openSource(target, options) : target;
   if (hdus) return new FitsFile(source, hdus, [], settings);
   const walked = await walkHdus(source, { signal: settings.signal, maxHdus });

@@ -8,7 +8,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { isCloudFitsError } from "../src/errors.ts";
-import { walkHdus } from "../src/fits/walk.ts";
+import { walkHdus } from "../src/read/walk.ts";
 import { paddedSize } from "../src/fits/layout.ts";
 import { encodeIndex } from "../src/index_format/encode.ts";
 import type { IndexedFile } from "../src/index_format/types.ts";

@@ -1,16 +1,12 @@
 /**
- * N-dimensional image sections: plan the contiguous byte runs of a numpy-style selection, then fetch
- * and decode them.
+ * N-dimensional image sections: plan the contiguous byte runs of a numpy-style selection. Pure: the
+ * runs are listed lazily, so a section of millions of runs costs no memory until it is read.
  *
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import { decodeImageParts, type ImageArray, imageInfo } from "../fits/image.ts";
 import type { Hdu } from "../fits/layout.ts";
-import { readRanges } from "../read/read_ranges.ts";
-import type { ByteSource } from "../source/types.ts";
 import type { ByteRange } from "./types.ts";
-import { readCompressedSection } from "./tile_section.ts";
 
 /**
  * One axis of a section, numpy style: an index (drops the axis; must exist), `[start, stop]` or
@@ -22,26 +18,23 @@ export type SectionEntry = number | [number, number] | [number, number, number] 
 /** A section in numpy order (slowest axis first, NAXISn reversed); missing trailing entries mean whole axes. */
 export type SectionSpec = SectionEntry[];
 
+/**
+ * Byte ranges listed lazily: `count` ranges of `bytes` bytes in all, ascending by offset. Iterate it
+ * (as often as needed) to get the ranges.
+ */
+export interface RangeList extends Iterable<ByteRange> {
+  /** Number of ranges. */
+  readonly count: number;
+  /** Total bytes of the ranges. */
+  readonly bytes: number;
+}
+
 /** The byte ranges of a section and the shape of its result. */
 export interface SectionPlan {
   /** Shape of the result in numpy order (axes selected by an index are dropped). */
   shape: number[];
-  /** Contiguous runs in result order; their concatenation is the section's stored bytes. */
-  ranges: ByteRange[];
-}
-
-/** Settings for {@linkcode readImageSection}. */
-export interface ReadImageSectionOptions {
-  /** Return stored values instead of physical ones (no BSCALE/BZERO/BLANK). */
-  raw?: boolean;
-  /** Abort the reads. */
-  signal?: AbortSignal;
-  /** Requests in flight at once (default 16). */
-  concurrency?: number;
-  /** Merge runs separated by at most this many bytes (default 32 KiB). */
-  maxGap?: number;
-  /** Cap on one request's span (default 8 MiB). */
-  maxSpan?: number;
+  /** Contiguous runs in result order (ascending); their concatenation is the section's stored bytes. */
+  ranges: RangeList;
 }
 
 /** One axis of a section, resolved against the axis length: `count` indices `start + k × step`. */
@@ -61,7 +54,8 @@ export interface AxisSelection {
  *
  * Runs are as long as the layout allows: trailing axes selected whole merge with the next axis, so a
  * full-width row span is one range, and a TESS cube pixel's light curve `[r, c, null, null]` is one
- * range. Ranges are listed in result order and never overlap.
+ * range. Ranges are listed in result order, which is ascending, and never overlap; they are produced
+ * on demand, so planning a frame of a TESS cube (4 million runs) allocates nothing per run.
  *
  * @param hdu A PRIMARY or IMAGE HDU, or random groups: their arrays, shaped `[GCOUNT, NAXISn, …, NAXIS2]`
  * as astropy's `hdu.data.data`, without the group parameters.
@@ -71,11 +65,13 @@ export interface AxisSelection {
  * tile-compressed images; `USAGE` for tables and HDUs without data.
  *
  * @example Planning a 2×3 cutout of a 100×200 int16 image
- * ```ts ignore
- * import { planImageSection } from "@cloudfits/core";
+ * ```ts
+ * import { buildHeader, describeHdu, formatCard, parseHeader, planImageSection } from "@cloudfits/core";
  *
+ * const cards = [["SIMPLE", true], ["BITPIX", 16], ["NAXIS", 2], ["NAXIS1", 200], ["NAXIS2", 100]] as const;
+ * const hdu = describeHdu(parseHeader(buildHeader(cards.map(([k, v]) => formatCard(k, v)))), 0, 0);
  * const plan = planImageSection(hdu, [[10, 12], [20, 23]]);
- * console.log(plan.shape, plan.ranges.length); // [2, 3] 2
+ * console.log(plan.shape, [...plan.ranges]); // [2, 3] [{ offset: 6920, length: 6 }, { offset: 7320, length: 6 }]
  * ```
  */
 export function planImageSection(hdu: Hdu, spec: SectionSpec): SectionPlan {
@@ -89,7 +85,7 @@ export function planImageSection(hdu: Hdu, spec: SectionSpec): SectionPlan {
   }
   const selections = shape.map((n, axis) => selectAxis(spec[axis] ?? null, n, axis, hdu.index));
   const outShape = selections.filter((s) => s.keep).map((s) => s.count);
-  if (selections.some((s) => s.count === 0)) return { shape: outShape, ranges: [] };
+  if (selections.some((s) => s.count === 0)) return { shape: outShape, ranges: new StridedRanges(0, 0, []) };
 
   // Absorb trailing axes into one run while the selection stays contiguous in the file: an axis joins
   // when it is a single index, or a unit-step span whose stride is exactly the run so far.
@@ -103,64 +99,46 @@ export function planImageSection(hdu: Hdu, spec: SectionSpec): SectionPlan {
     if (s.count !== shape[axis]) break;
   }
   let base = arrayBase;
-  for (let axis = firstInner; axis < shape.length; axis++) base += selections[axis].start * strides[axis];
-
-  // Odometer over the outer axes, in result (C) order.
-  const outer = selections.slice(0, firstInner);
-  const total = outer.reduce((p, s) => p * s.count, 1);
-  const ranges: ByteRange[] = new Array(total);
-  const counters = new Array<number>(outer.length).fill(0);
-  let offset = base + outer.reduce((sum, s, axis) => sum + s.start * strides[axis], 0);
-  for (let i = 0; i < total; i++) {
-    ranges[i] = { offset, length: runLength };
-    for (let axis = outer.length - 1; axis >= 0; axis--) {
-      const s = outer[axis];
-      if (++counters[axis] < s.count) {
-        offset += s.step * strides[axis];
-        break;
-      }
-      counters[axis] = 0;
-      offset -= (s.count - 1) * s.step * strides[axis];
-    }
-  }
-  return { shape: outShape, ranges };
+  for (let axis = 0; axis < shape.length; axis++) base += selections[axis].start * strides[axis];
+  const outer = selections.slice(0, firstInner).map((s, axis) => ({
+    count: s.count,
+    step: s.step * strides[axis],
+  }));
+  return { shape: outShape, ranges: new StridedRanges(base, runLength, outer) };
 }
 
-/**
- * Read an image section: plan it, fetch the ranges (coalesced, in parallel) and decode them.
- *
- * @param source Where the file lives.
- * @param hdu A PRIMARY, IMAGE or random-groups HDU of that file, or a tile-compressed image (read by
- *   `readCompressedSection`).
- * @param spec The selection in numpy order (see {@linkcode SectionSpec}).
- * @param options Raw mode, abort signal, concurrency and coalescing limits.
- * @returns The section as a typed array with its shape and dtype.
- * @throws {CloudFitsError} as {@linkcode planImageSection}, plus `TRUNCATED` when the data is cut short.
- *
- * @example A light curve from a TESS cube
- * ```ts ignore
- * import { readImageSection, walkHdus } from "@cloudfits/core";
- * import { openFileSource } from "@cloudfits/core/file";
- *
- * const source = await openFileSource("testdata/tess_cube.fits");
- * const { hdus } = await walkHdus(source);
- * const flux = await readImageSection(source, hdus[1], [2, 3, null, 0]);
- * console.log(flux.shape, flux.dtype); // [8] float32
- * ```
- */
-export async function readImageSection(
-  source: ByteSource,
-  hdu: Hdu,
-  spec: SectionSpec,
-  options: ReadImageSectionOptions = {},
-): Promise<ImageArray> {
-  if (hdu.type === "COMPRESSED_IMAGE") return readCompressedSection(source, hdu, spec, options);
-  const info = imageInfo(hdu);
-  const plan = planImageSection(hdu, spec);
-  const parts = await readRanges(source, plan.ranges, options);
-  // The parts may be views into a cache or a caller's buffer: decoding copies them once, swapping as it goes.
-  const data = decodeImageParts(parts, info, { raw: options.raw });
-  return { shape: plan.shape, dtype: options.raw ? info.storedDtype : info.dtype, data };
+/** Runs of `length` bytes from `base`, stepped by an odometer over the outer axes in C order. */
+class StridedRanges implements RangeList {
+  readonly count: number;
+  readonly bytes: number;
+  readonly #base: number;
+  readonly #length: number;
+  readonly #outer: readonly { count: number; step: number }[];
+
+  constructor(base: number, length: number, outer: readonly { count: number; step: number }[]) {
+    this.#base = base;
+    this.#length = length;
+    this.#outer = outer;
+    this.count = length === 0 ? 0 : outer.reduce((p, axis) => p * axis.count, 1);
+    this.bytes = this.count * length;
+  }
+
+  *[Symbol.iterator](): Iterator<ByteRange> {
+    const outer = this.#outer;
+    const counters = new Array<number>(outer.length).fill(0);
+    let offset = this.#base;
+    for (let i = 0; i < this.count; i++) {
+      yield { offset, length: this.#length };
+      for (let axis = outer.length - 1; axis >= 0; axis--) {
+        if (++counters[axis] < outer[axis].count) {
+          offset += outer[axis].step;
+          break;
+        }
+        counters[axis] = 0;
+        offset -= (outer[axis].count - 1) * outer[axis].step;
+      }
+    }
+  }
 }
 
 /** Shape, byte strides and first element of an HDU's array, in numpy order. */

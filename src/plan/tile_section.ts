@@ -1,41 +1,27 @@
 /**
- * Sections of tile-compressed images: find the tiles a section touches, read their table rows (one
- * coalesced read), then their heap bytes (one coalesced, parallel read), decode them and copy the
- * selected pixels into a numpy-order array.
+ * Sections of tile-compressed images, planned: the tiles a section touches and their table rows, where
+ * each tile's bytes lie once its row is read, and how its decoded pixels land in the numpy-order
+ * result. Pure: `src/read/compressed_section.ts` does the reading.
  *
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
 import {
   type CompressedImageInfo,
-  decodeTile,
   describeTileStorage,
   type StoredTile,
   type TileStorage,
 } from "../fits/compressed.ts";
-import {
-  decodeOwnedImageData,
-  type Dtype,
-  type ImageArray,
-  imageInfo,
-  type TypedArray,
-} from "../fits/image.ts";
+import type { TypedArray } from "../fits/image.ts";
 import type { Hdu } from "../fits/layout.ts";
 import type { Column } from "../fits/table.ts";
 import { gzipMaxInflated } from "../fits/tiles/gzip.ts";
 import { plioMaxPixels } from "../fits/tiles/plio.ts";
 import { riceMaxPixels } from "../fits/tiles/rice.ts";
-import { readRanges } from "../read/read_ranges.ts";
-import type { ByteSource } from "../source/types.ts";
 import type { ByteRange } from "./types.ts";
-import {
-  type AxisSelection,
-  type ReadImageSectionOptions,
-  type SectionSpec,
-  selectAxis,
-} from "./image_section.ts";
+import { type AxisSelection, type SectionSpec, selectAxis } from "./image_section.ts";
 
-/** The tiles a section touches and the table rows that describe them. */
+/** The tiles a section touches, the table rows that describe them, and how their pixels are placed. */
 export interface TileSectionPlan {
   /** Shape of the result in numpy order (axes selected by an index are dropped). */
   shape: number[];
@@ -43,22 +29,20 @@ export interface TileSectionPlan {
   rows: number[];
   /** The byte range of each of those rows, in the same order. */
   rowRanges: ByteRange[];
+  /** The image's tile storage: Z keywords, tile columns, dtypes. */
+  storage: TileStorage;
+  /** The selection on each axis (numpy order). */
+  selections: AxisSelection[];
+  /** Per axis: which selected indices fall in which tile. */
+  axes: AxisTiles[];
 }
 
 /** Per axis (numpy order): which selected indices fall in which tile. */
-interface AxisTiles {
+export interface AxisTiles {
   /** Tile indices along this axis that hold selected pixels, ascending. */
   tiles: number[];
   /** For each of those tiles: positions k in the selection, and the pixel's index within the tile. */
   picks: { k: number[]; within: number[] }[];
-}
-
-interface SectionGeometry {
-  storage: TileStorage;
-  selections: AxisSelection[];
-  outShape: number[];
-  axes: AxisTiles[];
-  rows: number[];
 }
 
 /**
@@ -66,7 +50,7 @@ interface SectionGeometry {
  *
  * @param hdu A `COMPRESSED_IMAGE` HDU.
  * @param spec The selection in numpy order, as for uncompressed images.
- * @returns The result shape, the tile rows and their byte ranges.
+ * @returns The result shape, the tile rows and their byte ranges, and the geometry to place pixels.
  * @throws {CloudFitsError} `OUT_OF_RANGE` for indices outside the image; `BAD_HEADER` or `UNSUPPORTED`
  *   for Z keywords that cannot be read.
  *
@@ -79,78 +63,6 @@ interface SectionGeometry {
  * ```
  */
 export function planTileSection(hdu: Hdu, spec: SectionSpec): TileSectionPlan {
-  const { outShape, rows, storage } = sectionGeometry(hdu, spec);
-  return { shape: outShape, rows, rowRanges: rowRanges(hdu, storage, rows) };
-}
-
-/**
- * Read a section of a tile-compressed image with two coalesced reads: the table rows of the tiles it
- * touches, then those tiles' heap bytes. Values follow the rules of uncompressed images, with ZBITPIX
- * as BITPIX and the BSCALE/BZERO/BLANK of the table header; quantized floats are dequantized (with
- * dithering) and undefined pixels are NaN.
- *
- * Every descriptor is checked against the heap, and every tile's length against what its pixels can
- * need, before anything is read or allocated.
- *
- * @param source Where the file lives.
- * @param hdu A `COMPRESSED_IMAGE` HDU of that file.
- * @param spec The selection in numpy order.
- * @param options Raw mode, abort signal, concurrency and coalescing limits.
- * @returns The section as a typed array with its shape and dtype.
- * @throws {CloudFitsError} `OUT_OF_RANGE` for indices outside the image; `BAD_HEADER` for a descriptor
- *   outside the heap or a damaged tile; `TRUNCATED` when the data is cut short; `UNSUPPORTED` for
- *   tiles cfitsio does not write (rescaled integers, lossless floats under RICE_1 or PLIO_1).
- *
- * @example A cutout of an fpack file
- * ```ts ignore
- * import { readCompressedSection, walkHdus } from "@cloudfits/core";
- * import { openFileSource } from "@cloudfits/core/file";
- *
- * const source = await openFileSource("testdata/compressed_rice_i16.fits");
- * const { hdus } = await walkHdus(source);
- * const cutout = await readCompressedSection(source, hdus[1], [[5, 37], [10, 50]]);
- * console.log(cutout.shape, cutout.dtype); // [32, 40] int16
- * ```
- */
-export async function readCompressedSection(
-  source: ByteSource,
-  hdu: Hdu,
-  spec: SectionSpec,
-  options: ReadImageSectionOptions = {},
-): Promise<ImageArray> {
-  const geometry = sectionGeometry(hdu, spec);
-  const { storage, outShape, rows } = geometry;
-  const physical = imageInfo({ ...hdu, type: "IMAGE", bitpix: storage.info.zbitpix, axes: [] });
-  const dtype = options.raw ? storage.dtype : physical.dtype;
-  if (rows.length === 0) return { shape: outShape, dtype, data: allocate(dtype, 0) };
-
-  const readOptions = {
-    concurrency: options.concurrency,
-    signal: options.signal,
-    maxGap: options.maxGap,
-    maxSpan: options.maxSpan,
-  };
-  const rowBytes = await readRanges(source, rowRanges(hdu, storage, rows), readOptions);
-  const located = rows.map((row, i) => locateTile(hdu, storage, row, rowBytes[i]));
-  const heapStart = hdu.dataOffset + storage.table.heapOffset;
-  const heapBytes = await readRanges(
-    source,
-    located.map((tile) => ({ offset: heapStart + tile.heapOffset, length: tile.length })),
-    readOptions,
-  );
-
-  const out = allocate(storage.dtype, outShape.reduce((p, n) => p * n, 1));
-  await Promise.all(located.map(async (tile, i) => {
-    const values = await decodeTile(storage, { ...tile.stored, bytes: heapBytes[i] }).catch((e: unknown) => {
-      throw withOffset(e, heapStart + tile.heapOffset);
-    });
-    copyTile(geometry, tile.stored.row, values, out);
-  }));
-  if (options.raw || physical.dtype === storage.dtype) return { shape: outShape, dtype, data: out };
-  return { shape: outShape, dtype, data: decodeOwnedImageData(toBigEndian(out), physical) };
-}
-
-function sectionGeometry(hdu: Hdu, spec: SectionSpec): SectionGeometry {
   const storage = describeTileStorage(hdu);
   const { shape, tileShape } = storage.info;
   if (spec.length > shape.length) {
@@ -160,9 +72,16 @@ function sectionGeometry(hdu: Hdu, spec: SectionSpec): SectionGeometry {
     );
   }
   const selections = shape.map((n, axis) => selectAxis(spec[axis] ?? null, n, axis, hdu.index));
-  const outShape = selections.filter((s) => s.keep).map((s) => s.count);
   const axes = selections.map((s, axis) => axisTiles(s, tileShape[axis]));
-  return { storage, selections, outShape, axes, rows: tileRows(storage.info, axes) };
+  const rows = tileRows(storage.info, axes);
+  return {
+    shape: selections.filter((s) => s.keep).map((s) => s.count),
+    rows,
+    rowRanges: rowRanges(hdu, storage, rows),
+    storage,
+    selections,
+    axes,
+  };
 }
 
 function axisTiles(selection: AxisSelection, tileSize: number): AxisTiles {
@@ -198,16 +117,36 @@ function rowRanges(hdu: Hdu, storage: TileStorage, rows: number[]): ByteRange[] 
   return rows.map((row) => ({ offset: hdu.dataOffset + row * size, length: size }));
 }
 
-interface LocatedTile {
+/** Where one tile's bytes lie in the heap, and what decoding them needs. */
+export interface LocatedTile {
+  /** Everything about the tile but its bytes. */
   stored: Omit<StoredTile, "bytes">;
+  /** Offset of its bytes from the start of the heap. */
   heapOffset: number;
+  /** Their length. */
   length: number;
 }
 
 const ELEMENT_BYTES: Record<string, number> = { B: 1, I: 2, J: 4, K: 8, E: 4, D: 8 };
 
-/** Read one table row: pick the tile's column, check its descriptor, and bound its length. */
-function locateTile(hdu: Hdu, storage: TileStorage, row: number, bytes: Uint8Array): LocatedTile {
+/**
+ * Read one tile's table row: pick the column that holds its data, check the descriptor against the
+ * heap, and bound its length by what its pixels can need, before anything is read or allocated.
+ *
+ * @param hdu The `COMPRESSED_IMAGE` HDU.
+ * @param storage Its tile storage.
+ * @param row The tile's row, 0-based.
+ * @param bytes The row's bytes.
+ * @returns Where the tile's bytes lie and how to decode them.
+ * @throws {CloudFitsError} `BAD_HEADER` for a descriptor outside the heap or an implausible length.
+ *
+ * @example
+ * ```ts ignore
+ * const tile = locateTile(hdu, plan.storage, plan.rows[0], rowBytes);
+ * console.log(tile.heapOffset, tile.length);
+ * ```
+ */
+export function locateTile(hdu: Hdu, storage: TileStorage, row: number, bytes: Uint8Array): LocatedTile {
   const { info, columns, table } = storage;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const rowOffset = hdu.dataOffset + row * table.rowBytes;
@@ -334,9 +273,21 @@ function compressedPlausible(
   }
 }
 
-/** Copy the selected pixels of one decoded tile (FITS order within the tile) into the C-order result. */
-function copyTile(geometry: SectionGeometry, row: number, values: TypedArray, out: TypedArray): void {
-  const { storage, selections, axes } = geometry;
+/**
+ * Copy the selected pixels of one decoded tile (FITS order within the tile) into the C-order result.
+ *
+ * @param plan The section's plan.
+ * @param row The tile's row, 0-based.
+ * @param values The decoded tile.
+ * @param out The result, of the plan's shape.
+ *
+ * @example
+ * ```ts ignore
+ * copyTile(plan, tile.stored.row, await decodeTile(plan.storage, { ...tile.stored, bytes }), out);
+ * ```
+ */
+export function copyTile(plan: TileSectionPlan, row: number, values: TypedArray, out: TypedArray): void {
+  const { storage, selections, axes } = plan;
   const { shape, tileShape } = storage.info;
   const ndim = shape.length;
   // This tile's position along each axis (numpy order) and its clipped size.
@@ -377,54 +328,4 @@ function copyTile(geometry: SectionGeometry, row: number, values: TypedArray, ou
     while (axis >= 0 && ++counters[axis] === picks[axis].k.length) counters[axis--] = 0;
     if (axis < 0) return;
   }
-}
-
-function withOffset(error: unknown, offset: number): unknown {
-  if (!(error instanceof CloudFitsError) || error.offset !== undefined) return error;
-  return new CloudFitsError(error.code, `${error.message} (tile data at offset ${offset})`, {
-    offset,
-    cause: error,
-  });
-}
-
-function allocate(dtype: Dtype, length: number): TypedArray {
-  switch (dtype) {
-    case "uint8":
-      return new Uint8Array(length);
-    case "int8":
-      return new Int8Array(length);
-    case "int16":
-      return new Int16Array(length);
-    case "uint16":
-      return new Uint16Array(length);
-    case "int32":
-      return new Int32Array(length);
-    case "uint32":
-      return new Uint32Array(length);
-    case "int64":
-      return new BigInt64Array(length);
-    case "uint64":
-      return new BigUint64Array(length);
-    case "float32":
-      return new Float32Array(length);
-    case "float64":
-      return new Float64Array(length);
-  }
-}
-
-/** The stored values as the big-endian bytes `decodeOwnedImageData` expects (it applies the scaling rules). */
-function toBigEndian(values: TypedArray): Uint8Array {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const size = values.BYTES_PER_ELEMENT;
-  const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  if (littleEndian && size > 1) {
-    for (let i = 0; i < bytes.length; i += size) {
-      for (let lo = i, hi = i + size - 1; lo < hi; lo++, hi--) {
-        const byte = bytes[lo];
-        bytes[lo] = bytes[hi];
-        bytes[hi] = byte;
-      }
-    }
-  }
-  return bytes;
 }

@@ -1,27 +1,167 @@
+/**
+ * The one place bytes are fetched for a plan: requests go out in bounded waves, and each response is
+ * copied into the output as it arrives and then dropped, so memory stays at the output plus a fixed
+ * window whatever the shape of the selection.
+ *
+ * @module
+ */
 import { CloudFitsError } from "../errors.ts";
-import { type CoalesceOptions, coalesceRanges } from "../plan/coalesce.ts";
+import { type CoalesceOptions, type PlannedRequest, planRequests } from "../plan/coalesce.ts";
+import { checkPlanCost, type CostLimits, measurePlan } from "../plan/cost.ts";
 import type { ByteRange } from "../plan/types.ts";
 import type { ByteSource } from "../source/types.ts";
 
-/** Settings for {@linkcode readRanges}. */
+/** Settings for {@linkcode fetchRanges} and {@linkcode readRanges}. */
 export interface ReadRangesOptions extends CoalesceOptions {
   /** Requests in flight at once (default 16). */
   concurrency?: number;
+  /** Most bytes of responses held at once (default 64 MiB; one request may exceed it alone). */
+  window?: number;
   /** Abort every request of the plan. */
   signal?: AbortSignal;
+  /** Stop before fetching when the plan exceeds these limits (see `CostLimits`; defaults apply). */
+  limits?: CostLimits;
+  /** What is being read, for messages (default: the source's name). */
+  what?: string;
+}
+
+/** What a fetch did, and the bytes it gathered. */
+export interface FetchResult {
+  /** The needed ranges' bytes, concatenated in the order listed. */
+  bytes: Uint8Array;
+  /** Requests sent. */
+  requests: number;
+  /** Bytes received. */
+  bytesRead: number;
+  /** Most response bytes held at once. */
+  peakBytesInFlight: number;
+}
+
+/** Default bound on response bytes held at once: 64 MiB. */
+export const DEFAULT_WINDOW: number = 64 * 2 ** 20;
+
+/**
+ * Fetch byte ranges into one buffer: their concatenation, in the order listed.
+ *
+ * The plan is measured and checked before the first request and before the output is allocated: a
+ * plan over the cost limits is refused, and one that runs past the end of an object of known size is
+ * `TRUNCATED`. Then requests (coalesced as {@linkcode planRequests} plans them) go out with bounded
+ * concurrency, never holding more than `window` bytes of responses, and each response is copied into
+ * the output as it arrives.
+ *
+ * @param source Where the bytes live.
+ * @param ranges The needed ranges, ascending by offset (a list that can be iterated twice).
+ * @param options Request cost, span cap, concurrency, window, limits and abort signal.
+ * @returns The bytes and what was sent and received.
+ * @throws {CloudFitsError} `COST_LIMIT` before fetching when the plan exceeds the limits; `TRUNCATED`
+ *   when a range runs past the end of the object; whatever the source throws.
+ *
+ * @example Gather two ranges in one request
+ * ```ts
+ * import { fetchRanges, memorySource } from "@cloudfits/core";
+ *
+ * const source = memorySource(new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]));
+ * const result = await fetchRanges(source, [{ offset: 1, length: 2 }, { offset: 5, length: 2 }]);
+ * console.log(result.bytes, result.requests); // Uint8Array(4) [ 1, 2, 5, 6 ] 1
+ * ```
+ */
+export async function fetchRanges(
+  source: ByteSource,
+  ranges: Iterable<ByteRange>,
+  options: ReadRangesOptions = {},
+): Promise<FetchResult> {
+  const figures = measurePlan(ranges, options);
+  checkPlanCost(figures, options.limits, options.what ?? source.name);
+  const size = source.size;
+  if (size !== undefined && figures.end > size) {
+    throw new CloudFitsError(
+      "TRUNCATED",
+      `Cannot read ${
+        options.what ?? source.name
+      }: it needs bytes up to offset ${figures.end} but the object ends after ${size} bytes`,
+      { url: source.name, offset: size },
+    );
+  }
+  const dest = new Uint8Array(figures.bytesNeeded);
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const window = Math.max(1, options.window ?? DEFAULT_WINDOW);
+  const stats: FetchResult = { bytes: dest, requests: 0, bytesRead: 0, peakBytesInFlight: 0 };
+  const controller = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  const requests = planRequests(ranges, options);
+
+  return await new Promise<FetchResult>((resolve, reject) => {
+    let inFlight = 0;
+    let bytesInFlight = 0;
+    let next: PlannedRequest | undefined;
+    let exhausted = false;
+    let failed = false;
+    const fail = (error: unknown): void => {
+      if (failed) return;
+      failed = true;
+      controller.abort(error);
+      reject(error);
+    };
+    const deliver = (request: PlannedRequest, bytes: Uint8Array): void => {
+      if (bytes.length !== request.length) {
+        throw new CloudFitsError(
+          "TRUNCATED",
+          `Cannot read ${request.length} bytes at offset ${request.offset} of ${source.name}: the object ends after ${
+            request.offset + bytes.length
+          } bytes`,
+          { url: source.name, offset: request.offset + bytes.length },
+        );
+      }
+      for (const piece of request.pieces) {
+        const from = piece.offset - request.offset;
+        dest.set(bytes.subarray(from, from + piece.length), piece.at);
+      }
+    };
+    const pump = (): void => {
+      try {
+        while (!failed && inFlight < concurrency) {
+          if (next === undefined && !exhausted) {
+            const step = requests.next();
+            if (step.done) exhausted = true;
+            else next = step.value;
+          }
+          if (next === undefined || (inFlight > 0 && bytesInFlight + next.length > window)) break;
+          const request = next;
+          next = undefined;
+          inFlight++;
+          bytesInFlight += request.length;
+          stats.requests++;
+          stats.peakBytesInFlight = Math.max(stats.peakBytesInFlight, bytesInFlight);
+          source.read(request.offset, request.length, { signal }).then((bytes) => {
+            if (failed) return;
+            stats.bytesRead += bytes.length;
+            deliver(request, bytes);
+            inFlight--;
+            bytesInFlight -= request.length;
+            pump();
+          }).catch(fail);
+        }
+        if (!failed && exhausted && next === undefined && inFlight === 0) resolve(stats);
+      } catch (error) {
+        fail(error);
+      }
+    };
+    pump();
+  });
 }
 
 /**
- * Fetch a set of byte ranges: coalesce them, issue the spans in parallel with bounded concurrency,
- * and hand back one array per requested range, in the order requested.
+ * Fetch a set of byte ranges and hand back one array per range, in the order given: ranges may come
+ * in any order and overlap. Planned, checked and fetched as {@linkcode fetchRanges} does; the arrays
+ * are views into one buffer of the ranges' total length.
  *
  * Every requested byte must exist: a range that runs past the end of the object is a `TRUNCATED`
- * error naming the offset, never a short array.
+ * error naming the offset (raised before anything is fetched when the object's size is known).
  *
  * @param source Where the bytes live.
  * @param ranges The ranges the caller needs.
- * @param options Gap budget, span cap, concurrency and abort signal.
- * @returns The bytes of each requested range (views into the fetched spans where possible).
+ * @param options Request cost, span cap, concurrency, window, limits and abort signal.
+ * @returns The bytes of each requested range.
  *
  * @example
  * ```ts
@@ -37,53 +177,14 @@ export async function readRanges(
   ranges: readonly ByteRange[],
   options: ReadRangesOptions = {},
 ): Promise<Uint8Array[]> {
-  const spans = coalesceRanges(ranges, options);
-  const fetched: Uint8Array[] = new Array(spans.length);
-  const concurrency = Math.max(1, options.concurrency ?? 16);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < spans.length) {
-      const i = next++;
-      const span = spans[i];
-      const bytes = await source.read(span.offset, span.length, { signal: options.signal });
-      if (bytes.length !== span.length) {
-        throw new CloudFitsError(
-          "TRUNCATED",
-          `Cannot read ${span.length} bytes at offset ${span.offset} of ${source.name}: the object ends after ${
-            span.offset + bytes.length
-          } bytes`,
-          { url: source.name, offset: span.offset + bytes.length },
-        );
-      }
-      fetched[i] = bytes;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, spans.length) }, worker));
-  return ranges.map((range) => assemble(range, spans, fetched));
-}
-
-function assemble(range: ByteRange, spans: readonly ByteRange[], fetched: readonly Uint8Array[]): Uint8Array {
-  if (range.length === 0) return new Uint8Array(0);
-  // Binary search for the last span starting at or before the range.
-  let lo = 0;
-  let hi = spans.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (spans[mid].offset <= range.offset) lo = mid;
-    else hi = mid - 1;
-  }
-  const first = spans[lo];
-  const end = range.offset + range.length;
-  if (end <= first.offset + first.length) {
-    const start = range.offset - first.offset;
-    return fetched[lo].subarray(start, start + range.length);
-  }
-  // The range was split across consecutive spans (longer than maxSpan): copy the pieces together.
-  const out = new Uint8Array(range.length);
-  for (let i = lo; i < spans.length && spans[i].offset < end; i++) {
-    const from = Math.max(range.offset, spans[i].offset);
-    const to = Math.min(end, spans[i].offset + spans[i].length);
-    out.set(fetched[i].subarray(from - spans[i].offset, to - spans[i].offset), from - range.offset);
+  const order = ranges.map((_, i) => i).sort((a, b) => ranges[a].offset - ranges[b].offset);
+  const sorted = order.map((i) => ranges[i]);
+  const { bytes } = await fetchRanges(source, sorted, options);
+  const out = new Array<Uint8Array>(ranges.length);
+  let at = 0;
+  for (const i of order) {
+    out[i] = bytes.subarray(at, at + ranges[i].length);
+    at += ranges[i].length;
   }
   return out;
 }

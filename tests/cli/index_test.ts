@@ -9,7 +9,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFil
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { walkHdus } from "../../src/fits/walk.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import { type IndexHandle, openIndex } from "../../src/open_index.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { openFileSource } from "../../src/source/file.ts";

@@ -5,7 +5,7 @@ import { describeAsciiTable } from "../../src/fits/ascii_table.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
 import { describeTable, readTableRows, rowsToJson } from "../../src/fits/table.ts";
-import { walkHdus } from "../../src/fits/walk.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";

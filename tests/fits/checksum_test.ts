@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isCloudFitsError } from "../../src/errors.ts";
-import { dataSum, encodeChecksum, verifyHduChecksum } from "../../src/fits/checksum.ts";
+import { dataSum, encodeChecksum } from "../../src/fits/checksum.ts";
+import { verifyHduChecksum } from "../../src/read/checksum.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, paddedSize } from "../../src/fits/layout.ts";
-import { walkHdus } from "../../src/fits/walk.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";

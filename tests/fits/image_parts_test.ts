@@ -10,7 +10,7 @@ import {
   type ImageInfo,
   type TypedArray,
 } from "../../src/fits/image.ts";
-import { readImageSection } from "../../src/plan/image_section.ts";
+import { readImageSection } from "../../src/read/image_section.ts";
 import { describeHdu } from "../../src/fits/layout.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
 import { parseHeader } from "../../src/fits/header.ts";

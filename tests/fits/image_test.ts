@@ -12,9 +12,9 @@ import {
   imageInfo,
 } from "../../src/fits/image.ts";
 import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
-import { walkHdus } from "../../src/fits/walk.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
-import { readImageSection } from "../../src/plan/image_section.ts";
+import { readImageSection } from "../../src/read/image_section.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { expected, fixture } from "../_support/fixtures.ts";
 

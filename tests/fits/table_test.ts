@@ -11,7 +11,7 @@ import {
   tableCell,
   tableColumnToJson,
 } from "../../src/fits/table.ts";
-import { walkHdus } from "../../src/fits/walk.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { isCloudFitsError } from "../../src/errors.ts";
 import { describeCompressedImage } from "../../src/fits/compressed.ts";
 import { type Hdu, paddedSize } from "../../src/fits/layout.ts";
-import { walkHdus } from "../../src/fits/walk.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
 import { concatBytes } from "../../src/_bytes.ts";
 import { type CountingSource, countingSource } from "../../src/source/counting.ts";

@@ -11,7 +11,7 @@ import { CloudFitsError, isCloudFitsError } from "../../src/errors.ts";
 import { findEnd } from "../../src/fits/header.ts";
 import { decodeIndex } from "../../src/index_format/decode.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
-import { walkHdus } from "../../src/fits/walk.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import { readTableRows } from "../../src/fits/table.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { caseRng, FITS_MUTATORS, mutateFits, repairIndexCrcs, Rng } from "./_mutate.ts";

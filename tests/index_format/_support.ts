@@ -1,5 +1,5 @@
 /** Helpers for the index-format tests: index bytes behind a counting source, and walked fixtures. */
-import { walkHdus } from "../../src/fits/walk.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import type { IndexedFile } from "../../src/index_format/types.ts";
 import { type CountingSource, countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";

@@ -5,8 +5,8 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import type { ByteSource } from "../source/types.ts";
-import { findEnd, parseHeader } from "./header.ts";
-import { BLOCK_SIZE, describeHdu, type Hdu, paddedSize } from "./layout.ts";
+import { findEnd, parseHeader } from "../fits/header.ts";
+import { BLOCK_SIZE, describeHdu, type Hdu, paddedSize } from "../fits/layout.ts";
 
 /** Settings for {@linkcode walkHdus}. */
 export interface WalkOptions {

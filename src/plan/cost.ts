@@ -1,0 +1,223 @@
+/**
+ * What a planned read costs, and the guard that stops an expensive read before it starts.
+ *
+ * @module
+ */
+import { humanBytes } from "../_bytes.ts";
+import { CloudFitsError } from "../errors.ts";
+import { type CoalesceOptions, planRequests } from "./coalesce.ts";
+import type { ByteRange } from "./types.ts";
+
+/** The figures of a planned read. */
+export interface PlanFigures {
+  /** Requests it sends. */
+  requests: number;
+  /** Bytes those requests fetch, gaps included. */
+  bytesToRead: number;
+  /** Bytes the read actually uses. */
+  bytesNeeded: number;
+  /** One past the last byte fetched (0 for an empty read). */
+  end: number;
+}
+
+/** Prices a read is estimated at (defaults: S3 list prices, us-east-1). */
+export interface Prices {
+  /** Dollars per 1,000 GET requests (default 0.0004). */
+  perThousandRequests?: number;
+  /** Dollars per GB (10⁹ bytes) transferred out (default 0.09). */
+  perGigabyte?: number;
+}
+
+/** An estimated cost in dollars. */
+export interface CostEstimate {
+  /** For the requests. */
+  requests: number;
+  /** For the bytes. */
+  transfer: number;
+  /** Both. */
+  total: number;
+}
+
+/**
+ * Limits on one read. A read that would exceed them fails with `COST_LIMIT` before any byte is fetched.
+ *
+ * Without `maxRead`, a read may fetch at most 1 GiB, and at most 100× the bytes it uses when it
+ * fetches more than 64 MiB. An explicit `maxRead` replaces both rules; `maxRead: 0` lifts every limit.
+ */
+export interface CostLimits {
+  /** Most bytes one read may fetch (default 1 GiB; 0 lifts every limit). */
+  maxRead?: number;
+  /** Most requests one read may send (default 10,000). */
+  maxRequests?: number;
+  /** Prices for the estimate in the message. */
+  prices?: Prices;
+}
+
+/** Default limit on the bytes one read fetches: 1 GiB. */
+export const DEFAULT_MAX_READ: number = 2 ** 30;
+/** Default limit on the requests one read sends: 10,000. */
+export const DEFAULT_MAX_REQUESTS: number = 10_000;
+/** Above this many bytes, a read with the default limits may fetch at most 100× what it uses. */
+const AMPLIFICATION_FLOOR = 64 * 2 ** 20;
+const MAX_AMPLIFICATION = 100;
+
+/**
+ * Count the requests and bytes a read of these ranges would cost, without fetching anything.
+ *
+ * @param ranges The needed ranges, ascending by offset (as planners list them).
+ * @param options Request cost and span cap, as the read will use them.
+ * @returns Requests, bytes to read and bytes needed.
+ *
+ * @example Two ranges far apart cost two requests
+ * ```ts
+ * import { measurePlan } from "@cloudfits/core";
+ *
+ * const figures = measurePlan([{ offset: 0, length: 10 }, { offset: 1e6, length: 10 }]);
+ * console.log(figures); // { requests: 2, bytesToRead: 20, bytesNeeded: 20, end: 1000010 }
+ * ```
+ */
+export function measurePlan(ranges: Iterable<ByteRange>, options: CoalesceOptions = {}): PlanFigures {
+  const figures: PlanFigures = { requests: 0, bytesToRead: 0, bytesNeeded: 0, end: 0 };
+  for (const request of planRequests(ranges, options)) {
+    figures.requests++;
+    figures.bytesToRead += request.length;
+    figures.end = request.offset + request.length;
+    for (const piece of request.pieces) figures.bytesNeeded += piece.length;
+  }
+  return figures;
+}
+
+/**
+ * Estimate what a read costs in dollars: requests plus bytes out.
+ *
+ * @param figures The plan's figures.
+ * @param prices Prices (default: S3 list prices, $0.0004 per 1,000 GETs and $0.09 per GB).
+ * @returns The estimate.
+ *
+ * @example 4.4 million tiny requests cost more in GETs than in bytes
+ * ```ts
+ * import { estimateCost } from "@cloudfits/core";
+ *
+ * const cost = estimateCost({ requests: 4_438_608, bytesToRead: 17_754_432, bytesNeeded: 17_754_432 });
+ * console.log(cost.requests.toFixed(2), cost.transfer.toFixed(4)); // 1.78 0.0016
+ * ```
+ */
+export function estimateCost(figures: Omit<PlanFigures, "end">, prices: Prices = {}): CostEstimate {
+  const requests = figures.requests / 1000 * (prices.perThousandRequests ?? 0.0004);
+  const transfer = figures.bytesToRead / 1e9 * (prices.perGigabyte ?? 0.09);
+  return { requests, transfer, total: requests + transfer };
+}
+
+/**
+ * Describe a plan in one line: requests, bytes to read, bytes needed and the estimated cost.
+ *
+ * @param figures The plan's figures.
+ * @param prices Prices for the estimate.
+ * @returns The description.
+ *
+ * @example
+ * ```ts
+ * import { describePlan } from "@cloudfits/core";
+ *
+ * console.log(describePlan({ requests: 5, bytesToRead: 247_800, bytesNeeded: 247_800 }));
+ * // 5 requests, 247.8 kB to read, 247.8 kB needed (1.00×), est. $0.00002
+ * ```
+ */
+export function describePlan(figures: Omit<PlanFigures, "end">, prices: Prices = {}): string {
+  const { requests, bytesToRead, bytesNeeded } = figures;
+  const ratio = bytesNeeded > 0 ? `${formatRatio(bytesToRead / bytesNeeded)}×` : "n/a";
+  return `${requests.toLocaleString("en-US")} request${requests === 1 ? "" : "s"}, ${
+    humanBytes(bytesToRead)
+  } to read, ${humanBytes(bytesNeeded)} needed (${ratio}), est. ${
+    formatDollars(estimateCost(figures, prices).total)
+  }`;
+}
+
+/**
+ * Stop a read whose plan exceeds the limits, before anything is fetched.
+ *
+ * @param figures The plan's figures.
+ * @param limits The limits (see {@linkcode CostLimits} for the defaults).
+ * @param what What is being read, for the message.
+ * @throws {CloudFitsError} `COST_LIMIT`, with one line stating the figures, the cost and how to go on.
+ *
+ * @example A full TESS frame scattered over a 44 GB cube is refused
+ * ```ts
+ * import { checkPlanCost, isCloudFitsError } from "@cloudfits/core";
+ *
+ * try {
+ *   checkPlanCost({ requests: 6144, bytesToRead: 41.5e9, bytesNeeded: 16.8e6 }, {}, "HDU 1");
+ * } catch (e) {
+ *   console.log(isCloudFitsError(e, "COST_LIMIT")); // true
+ * }
+ * ```
+ */
+export function checkPlanCost(
+  figures: Omit<PlanFigures, "end">,
+  limits: CostLimits = {},
+  what = "the selection",
+): void {
+  const { maxRead, maxRequests = DEFAULT_MAX_REQUESTS } = limits;
+  if (maxRead === 0) return;
+  const readLimit = maxRead ?? DEFAULT_MAX_READ;
+  const reasons: string[] = [];
+  const advice: string[] = [];
+  const amplified = maxRead === undefined && figures.bytesToRead > AMPLIFICATION_FLOOR &&
+    figures.bytesToRead > MAX_AMPLIFICATION * figures.bytesNeeded;
+  if (figures.bytesToRead > readLimit || amplified) {
+    reasons.push(
+      figures.bytesToRead > readLimit
+        ? `more than the ${humanBytes(readLimit)} read limit`
+        : `more than ${MAX_AMPLIFICATION}× the bytes it needs`,
+    );
+    advice.push(`--max-read ${Math.ceil(figures.bytesToRead / 1e9 + 1e-9)}G`);
+  }
+  if (figures.requests > maxRequests) {
+    reasons.push(`more than ${maxRequests.toLocaleString("en-US")} requests`);
+    advice.push(`--max-requests ${figures.requests}`);
+  }
+  if (reasons.length === 0) return;
+  throw new CloudFitsError(
+    "COST_LIMIT",
+    `Refusing to read ${what}: ${describePlan(figures, limits.prices)}; that is ${
+      reasons.join(" and ")
+    }. To go on, raise the limit (${
+      advice.join(" ")
+    }; maxRead/maxRequests in the library) or pass --max-read 0 to lift every limit`,
+  );
+}
+
+/**
+ * Parse a byte count as people write it: `1000`, `64K`, `1.5G`, `50GB`, `1GiB` (K, M, G, T are powers
+ * of 1000; Ki, Mi, Gi, Ti powers of 1024).
+ *
+ * @param text The count.
+ * @returns Bytes.
+ * @throws {CloudFitsError} `USAGE` for anything else.
+ *
+ * @example
+ * ```ts
+ * import { parseByteCount } from "@cloudfits/core";
+ *
+ * console.log(parseByteCount("50G"), parseByteCount("1GiB"), parseByteCount("0")); // 50000000000 1073741824 0
+ * ```
+ */
+export function parseByteCount(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?)?B?\s*$/i.exec(text);
+  if (!match) {
+    throw new CloudFitsError("USAGE", `Invalid byte count '${text}': expected e.g. 0, 500M, 50G or 1GiB`);
+  }
+  const unit = (match[2] ?? "").toUpperCase();
+  const power = " KMGT".indexOf(unit[0] ?? " ");
+  const base = unit.endsWith("I") ? 1024 : 1000;
+  return Math.round(Number(match[1]) * base ** Math.max(0, power));
+}
+
+function formatRatio(ratio: number): string {
+  return ratio < 10 ? ratio.toFixed(2) : Math.round(ratio).toLocaleString("en-US");
+}
+
+function formatDollars(dollars: number): string {
+  if (dollars >= 0.01 || dollars === 0) return `$${dollars.toFixed(2)}`;
+  return `$${dollars.toFixed(Math.min(12, 1 - Math.floor(Math.log10(dollars))))}`;
+}

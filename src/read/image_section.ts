@@ -1,0 +1,59 @@
+/**
+ * Read image sections: plan the runs, check the cost, fetch them into the output in bounded waves,
+ * and decode in place.
+ *
+ * @module
+ */
+import { decodeOwnedImageData, type ImageArray, imageInfo } from "../fits/image.ts";
+import type { Hdu } from "../fits/layout.ts";
+import { planImageSection, type SectionSpec } from "../plan/image_section.ts";
+import type { ByteSource } from "../source/types.ts";
+import { readCompressedSection } from "./compressed_section.ts";
+import { fetchRanges, type ReadRangesOptions } from "./read_ranges.ts";
+
+/** Settings for {@linkcode readImageSection}: how to fetch, and whether to skip scaling. */
+export interface ReadImageSectionOptions extends ReadRangesOptions {
+  /** Return stored values instead of physical ones (no BSCALE/BZERO/BLANK). */
+  raw?: boolean;
+}
+
+/**
+ * Read an image section: plan it, check the plan against the cost limits, fetch the runs (coalesced,
+ * in parallel, in bounded waves) straight into the output, and decode them there. Peak memory is the
+ * output plus the fetch window, whatever the shape of the selection.
+ *
+ * @param source Where the file lives.
+ * @param hdu A PRIMARY, IMAGE or random-groups HDU of that file, or a tile-compressed image.
+ * @param spec The selection in numpy order (see {@linkcode SectionSpec}).
+ * @param options Raw mode, abort signal, concurrency, coalescing, window and cost limits.
+ * @returns The section as a typed array with its shape and dtype.
+ * @throws {CloudFitsError} as `planImageSection`; `COST_LIMIT` before fetching when the plan exceeds
+ *   the limits; `TRUNCATED` when the data is cut short.
+ *
+ * @example A light curve from a TESS cube
+ * ```ts
+ * import { readImageSection, walkHdus } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
+ *
+ * const source = await openFileSource("testdata/tess_cube.fits");
+ * const { hdus } = await walkHdus(source);
+ * const flux = await readImageSection(source, hdus[1], [2, 3, null, 0]);
+ * console.log(flux.shape, flux.dtype); // [8] float32
+ * ```
+ */
+export async function readImageSection(
+  source: ByteSource,
+  hdu: Hdu,
+  spec: SectionSpec,
+  options: ReadImageSectionOptions = {},
+): Promise<ImageArray> {
+  if (hdu.type === "COMPRESSED_IMAGE") return readCompressedSection(source, hdu, spec, options);
+  const info = imageInfo(hdu);
+  const plan = planImageSection(hdu, spec);
+  const { bytes } = await fetchRanges(source, plan.ranges, {
+    what: `HDU ${hdu.index} of ${source.name}`,
+    ...options,
+  });
+  const data = decodeOwnedImageData(bytes, info, { raw: options.raw });
+  return { shape: plan.shape, dtype: options.raw ? info.storedDtype : info.dtype, data };
+}

@@ -9,6 +9,7 @@ import { runTable } from "./table.ts";
 import { runIndex } from "./index_command.ts";
 import { runVerify } from "./verify.ts";
 import { runDemo } from "./demo.ts";
+import { runPlan } from "./plan.ts";
 import { HELP } from "./help.ts";
 
 /** Options every command accepts: output format, index, cloud access and logging. */
@@ -47,6 +48,7 @@ const COMMANDS: Record<string, Runner> = {
   ls: runLs,
   header: runHeader,
   cutout: runCutout,
+  plan: runPlan,
   table: runTable,
   index: runIndex,
   verify: runVerify,

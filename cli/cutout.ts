@@ -12,6 +12,9 @@ import type { CliIo } from "./io.ts";
 import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
 import { toJson } from "./format.ts";
 import { openTarget } from "./open_target.ts";
+import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
+import type { FitsFile } from "../src/open.ts";
+import type { Target } from "../src/url.ts";
 
 /**
  * `cloudfits cutout TARGET[HDU][section] -o OUT`: an image section as FITS, JSON or PNG.
@@ -27,6 +30,7 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     output: { type: "string", short: "o" },
     stretch: { type: "string" },
     force: { type: "boolean", short: "f" },
+    ...COST_OPTIONS,
   });
   if (positionals.length !== 1) {
     throw new CloudFitsError("USAGE", "cutout takes one TARGET, e.g. cube.fits[1][1:10,1:10]");
@@ -45,28 +49,24 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     throw new CloudFitsError("USAGE", `Unknown --stretch '${stretch}': expected zscale or asinh`);
   }
 
+  const limits = costLimitsOf(values);
   const opened = await openTarget(positionals[0], values as CommonValues, io, { onlyNamedHdu: true });
   try {
     const { target, fits } = opened;
-    const hdu = target.hdu === undefined
-      ? fits.hdus.find((h) => h.dataSize > 0 && (h.type === "PRIMARY" || h.type === "IMAGE"))
-      : typeof target.hdu === "number"
-      ? findHdu([...fits.hdus], target.hdu)
-      : findHdu([...fits.hdus], target.hdu.extname, target.hdu.extver);
-    if (!hdu) throw new CloudFitsError("NOT_FOUND", `No image HDU with data in ${opened.name}`);
+    const hdu = pickImage(fits, target, opened.name);
     const shape = hduShape(hdu);
     const spec = fitsSectionToNumpy(target.section ?? "", shape);
     const handle = fits.hdu(hdu.index);
     let bytes: Uint8Array;
     if (format === "fits") {
-      const raw = await handle.section(spec, { raw: true });
+      const raw = await handle.section(spec, { raw: true, limits });
       // A tile-compressed HDU is written out uncompressed, with the image's own BITPIX.
       const bitpix = hdu.type === "COMPRESSED_IMAGE"
         ? hdu.header.getInteger("ZBITPIX") ?? hdu.bitpix
         : hdu.bitpix;
       bytes = concatBytes([cutoutHeader(hdu, bitpix, spec, raw.shape), encodeBigEndian(raw.data, bitpix)]);
     } else {
-      const image = await handle.section(spec);
+      const image = await handle.section(spec, { limits });
       if (format === "json") {
         bytes = new TextEncoder().encode(
           toJson({ shape: image.shape, dtype: image.dtype, data: arrayToJson(image.data) }),
@@ -93,6 +93,22 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     await opened.close();
   }
   return EXIT.ok;
+}
+
+/**
+ * The HDU the target names, or else the first image with data.
+ *
+ * @param fits The opened file.
+ * @param target The parsed target.
+ * @param name The file's name, for messages.
+ * @returns The image's HDU.
+ */
+export function pickImage(fits: FitsFile, target: Target, name: string): Hdu {
+  if (typeof target.hdu === "number") return findHdu([...fits.hdus], target.hdu);
+  if (target.hdu !== undefined) return findHdu([...fits.hdus], target.hdu.extname, target.hdu.extver);
+  const hdu = fits.hdus.find((h) => h.dataSize > 0 && (h.type === "PRIMARY" || h.type === "IMAGE"));
+  if (!hdu) throw new CloudFitsError("NOT_FOUND", `No image HDU with data in ${name}`);
+  return hdu;
 }
 
 /**

@@ -10,7 +10,9 @@ import {
   type TableJsonValue,
   type TableLayout,
 } from "../src/fits/table.ts";
-import { selectColumns } from "../src/plan/table_rows.ts";
+import { planTableRows, selectColumns } from "../src/plan/table_rows.ts";
+import { checkPlanCost, type CostLimits, measurePlan, type PlanFigures } from "../src/plan/cost.ts";
+import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
 import type { Target } from "../src/url.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
@@ -38,6 +40,7 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     rows: { type: "string" },
     output: { type: "string", short: "o" },
     force: { type: "boolean", short: "f" },
+    ...COST_OPTIONS,
   });
   if (positionals.length !== 1) {
     throw new CloudFitsError(
@@ -63,6 +66,9 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     const table = describeTable(hdu);
     const columns = selectColumns(table, opened.target.columns);
     const [start, stop] = parseRows(values.rows as string | undefined, table.rowCount, hdu);
+    // The whole read is checked before the first batch; variable-length arrays are checked per batch.
+    const limits = costLimitsOf(values);
+    checkPlanCost(planBatches(table, hdu, columns, start, stop), limits, `${opened.name} HDU ${hdu.index}`);
     const pieces: string[] = [];
     const write = output === "-" ? (text: string) => io.out(text) : (text: string) => {
       pieces.push(text);
@@ -77,7 +83,7 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
       columns,
       start,
       stop,
-      concurrencyOf(values as CommonValues),
+      { concurrency: concurrencyOf(values as CommonValues), limits },
     );
     if (output !== "-") {
       await io.writeFileAtomic(output, new TextEncoder().encode(pieces.join("")), { overwrite: force });
@@ -94,8 +100,15 @@ function formatForPath(output: string): string {
   return "csv";
 }
 
-/** The HDU the target names, or else the first table with data (the first table when all are empty). */
-function pickTable(fits: FitsFile, target: Target, name: string): Hdu {
+/**
+ * The HDU the target names, or else the first table with data (the first table when all are empty).
+ *
+ * @param fits The opened file.
+ * @param target The parsed target.
+ * @param name The file's name, for messages.
+ * @returns The table's HDU.
+ */
+export function pickTable(fits: FitsFile, target: Target, name: string): Hdu {
   const hdus = [...fits.hdus];
   if (typeof target.hdu === "number") return findHdu(hdus, target.hdu);
   if (target.hdu !== undefined) return findHdu(hdus, target.hdu.extname, target.hdu.extver);
@@ -112,8 +125,13 @@ function pickTable(fits: FitsFile, target: Target, name: string): Hdu {
 /**
  * Turn `--rows FIRST:LAST` (1-based, inclusive; `N`, `FIRST:` and `:LAST` too) into 0-based `[start, stop)`.
  * Without `--rows`, every row.
+ *
+ * @param text The flag's value.
+ * @param rowCount Rows in the table.
+ * @param hdu The table's HDU, for messages.
+ * @returns `[start, stop)`, 0-based.
  */
-function parseRows(text: string | undefined, rowCount: number, hdu: Hdu): [number, number] {
+export function parseRows(text: string | undefined, rowCount: number, hdu: Hdu): [number, number] {
   if (text === undefined) return [0, rowCount];
   const match = /^\s*(\d*)\s*(?:(:)\s*(\d*)\s*)?$/.exec(text);
   if (match === null || (match[1] === "" && (match[2] === undefined || match[3] === ""))) {
@@ -156,11 +174,11 @@ async function writeRows(
   columns: readonly Column[],
   start: number,
   stop: number,
-  concurrency: number | undefined,
+  settings: { concurrency?: number; limits: CostLimits },
 ): Promise<void> {
   const keys = columnKeys(columns);
   const quotedKeys = keys.map((key) => JSON.stringify(key));
-  const chunkRows = Math.max(1, Math.min(CHUNK_ROWS, Math.floor(CHUNK_BYTES / Math.max(1, table.rowBytes))));
+  const chunkRows = batchRows(table);
   if (format === "csv") await write(keys.map(csvText).join(",") + "\n");
   if (format === "json") await write(start === stop ? "[]\n" : "[\n");
   for (let chunkStart = start; chunkStart < stop; chunkStart += chunkRows) {
@@ -170,7 +188,8 @@ async function writeRows(
       start: chunkStart,
       stop: chunkStop,
       columns: columns.map((column) => column.index),
-      concurrency,
+      concurrency: settings.concurrency,
+      limits: settings.limits,
     });
     // readTableRows keys its result exactly as columnKeys does; looking up by key keeps the requested
     // order even for names that JavaScript would sort first (integer-like keys).
@@ -192,6 +211,33 @@ async function writeRows(
       await write(lines.join("\n") + "\n");
     }
   }
+}
+
+function batchRows(table: TableLayout): number {
+  return Math.max(1, Math.min(CHUNK_ROWS, Math.floor(CHUNK_BYTES / Math.max(1, table.rowBytes))));
+}
+
+/** The figures of reading rows `[start, stop)` batch by batch, as `writeRows` reads them. */
+function planBatches(
+  table: TableLayout,
+  hdu: Hdu,
+  columns: readonly Column[],
+  start: number,
+  stop: number,
+): PlanFigures {
+  const total: PlanFigures = { requests: 0, bytesToRead: 0, bytesNeeded: 0, end: 0 };
+  const chunkRows = batchRows(table);
+  const selected = columns.map((column) => column.index);
+  // Rows are read whole when that saves requests; only the selected columns are needed.
+  total.bytesNeeded = (stop - start) * columns.reduce((sum, column) => sum + column.width, 0);
+  for (let chunkStart = start; chunkStart < stop; chunkStart += chunkRows) {
+    const ranges = planTableRows(table, hdu, chunkStart, Math.min(stop, chunkStart + chunkRows), selected);
+    const figures = measurePlan(ranges);
+    total.requests += figures.requests;
+    total.bytesToRead += figures.bytesToRead;
+    total.end = Math.max(total.end, figures.end);
+  }
+  return total;
 }
 
 /** Output names of the columns: TTYPE, or `col<n>` for an empty or repeated name (as readTableRows keys them). */

@@ -30,6 +30,7 @@ import {
   selectColumns,
   type TableRowAccess,
 } from "../plan/table_rows.ts";
+import type { CostLimits } from "../plan/cost.ts";
 import { readRanges } from "../read/read_ranges.ts";
 import type { ByteRange } from "../plan/types.ts";
 import type { ByteSource } from "../source/types.ts";
@@ -168,6 +169,8 @@ export interface ReadTableRowsOptions {
   maxSpan?: number;
   /** A layout already computed by {@linkcode describeTable}. */
   table?: TableLayout;
+  /** Cost limits every read is checked against before it fetches. */
+  limits?: CostLimits;
 }
 
 const ELEMENT_WIDTH: Record<ElementTypeCode, number> = {
@@ -295,6 +298,7 @@ export async function readTableRows(
   const readOptions = {
     concurrency: options.concurrency,
     signal: options.signal,
+    limits: options.limits,
     maxGap: options.maxGap,
     maxSpan: options.maxSpan,
   };

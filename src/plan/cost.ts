@@ -133,6 +133,53 @@ export function describePlan(figures: Omit<PlanFigures, "end">, prices: Prices =
   }`;
 }
 
+/** Why a plan exceeds the limits, and the flags that would let it go on. */
+export interface LimitExcess {
+  /** Each limit exceeded, e.g. "more than the 1 GiB read limit". */
+  reasons: string[];
+  /** Flags that would allow the read, e.g. "--max-read 42G". */
+  advice: string[];
+}
+
+/**
+ * Tell whether a plan exceeds the limits, without throwing: what `checkPlanCost` refuses.
+ *
+ * @param figures The plan's figures.
+ * @param limits The limits (see {@linkcode CostLimits} for the defaults).
+ * @returns The excess, or undefined when the plan is within the limits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exceededLimits } from "@cloudfits/core";
+ *
+ * const excess = exceededLimits({ requests: 20_000, bytesToRead: 80_000, bytesNeeded: 80_000 }, {});
+ * assert.deepEqual(excess, { reasons: ["more than 10,000 requests"], advice: ["--max-requests 20000"] });
+ * ```
+ */
+export function exceededLimits(
+  figures: Omit<PlanFigures, "end">,
+  limits: CostLimits = {},
+): LimitExcess | undefined {
+  const { maxRead, maxRequests = DEFAULT_MAX_REQUESTS } = limits;
+  if (maxRead === 0) return undefined;
+  const readLimit = maxRead ?? DEFAULT_MAX_READ;
+  const excess: LimitExcess = { reasons: [], advice: [] };
+  const amplified = maxRead === undefined && figures.bytesToRead > AMPLIFICATION_FLOOR &&
+    figures.bytesToRead > MAX_AMPLIFICATION * figures.bytesNeeded;
+  if (figures.bytesToRead > readLimit) {
+    excess.reasons.push(`more than the ${limitText(readLimit)} read limit`);
+  } else if (amplified) excess.reasons.push(`more than ${MAX_AMPLIFICATION}× the bytes it needs`);
+  if (excess.reasons.length > 0) {
+    excess.advice.push(`--max-read ${Math.ceil(figures.bytesToRead / 1e9 + 1e-9)}G`);
+  }
+  if (figures.requests > maxRequests) {
+    excess.reasons.push(`more than ${maxRequests.toLocaleString("en-US")} requests`);
+    excess.advice.push(`--max-requests ${figures.requests}`);
+  }
+  return excess.reasons.length > 0 ? excess : undefined;
+}
+
 /**
  * Stop a read whose plan exceeds the limits, before anything is fetched.
  *
@@ -143,13 +190,13 @@ export function describePlan(figures: Omit<PlanFigures, "end">, prices: Prices =
  *
  * @example A full TESS frame scattered over a 44 GB cube is refused
  * ```ts
- * import { checkPlanCost, isCloudFitsError } from "@cloudfits/core";
+ * import assert from "node:assert/strict";
+ * import { checkPlanCost } from "@cloudfits/core";
  *
- * try {
- *   checkPlanCost({ requests: 6144, bytesToRead: 41.5e9, bytesNeeded: 16.8e6 }, {}, "HDU 1");
- * } catch (e) {
- *   console.log(isCloudFitsError(e, "COST_LIMIT")); // true
- * }
+ * assert.throws(
+ *   () => checkPlanCost({ requests: 6144, bytesToRead: 41.5e9, bytesNeeded: 16.8e6 }, {}, "HDU 1"),
+ *   /Refusing to read HDU 1: 6,144 requests, 41.5 GB to read, 16.8 MB needed .*--max-read 42G/,
+ * );
  * ```
  */
 export function checkPlanCost(
@@ -157,33 +204,15 @@ export function checkPlanCost(
   limits: CostLimits = {},
   what = "the selection",
 ): void {
-  const { maxRead, maxRequests = DEFAULT_MAX_REQUESTS } = limits;
-  if (maxRead === 0) return;
-  const readLimit = maxRead ?? DEFAULT_MAX_READ;
-  const reasons: string[] = [];
-  const advice: string[] = [];
-  const amplified = maxRead === undefined && figures.bytesToRead > AMPLIFICATION_FLOOR &&
-    figures.bytesToRead > MAX_AMPLIFICATION * figures.bytesNeeded;
-  if (figures.bytesToRead > readLimit || amplified) {
-    reasons.push(
-      figures.bytesToRead > readLimit
-        ? `more than the ${humanBytes(readLimit)} read limit`
-        : `more than ${MAX_AMPLIFICATION}× the bytes it needs`,
-    );
-    advice.push(`--max-read ${Math.ceil(figures.bytesToRead / 1e9 + 1e-9)}G`);
-  }
-  if (figures.requests > maxRequests) {
-    reasons.push(`more than ${maxRequests.toLocaleString("en-US")} requests`);
-    advice.push(`--max-requests ${figures.requests}`);
-  }
-  if (reasons.length === 0) return;
+  const excess = exceededLimits(figures, limits);
+  if (excess === undefined) return;
   throw new CloudFitsError(
     "COST_LIMIT",
     `Refusing to read ${what}: ${describePlan(figures, limits.prices)}; that is ${
-      reasons.join(" and ")
-    }. To go on, raise the limit (${
-      advice.join(" ")
-    }; maxRead/maxRequests in the library) or pass --max-read 0 to lift every limit`,
+      excess.reasons.join(" and ")
+    }. To go on, raise the limit: ${
+      excess.advice.join(" ")
+    } (maxRead, maxRequests in the library), or --max-read 0 for no limit`,
   );
 }
 
@@ -211,6 +240,10 @@ export function parseByteCount(text: string): number {
   const power = " KMGT".indexOf(unit[0] ?? " ");
   const base = unit.endsWith("I") ? 1024 : 1000;
   return Math.round(Number(match[1]) * base ** Math.max(0, power));
+}
+
+function limitText(bytes: number): string {
+  return bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30} GiB` : humanBytes(bytes);
 }
 
 function formatRatio(ratio: number): string {

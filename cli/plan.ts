@@ -1,0 +1,124 @@
+import { CloudFitsError } from "../src/errors.ts";
+import { EXIT } from "../src/exit_codes.ts";
+import { describeTable } from "../src/fits/table.ts";
+import { hduShape } from "../src/json.ts";
+import {
+  describePlan,
+  estimateCost,
+  exceededLimits,
+  measurePlan,
+  type PlanFigures,
+} from "../src/plan/cost.ts";
+import { fitsSectionToNumpy } from "../src/plan/fits_section.ts";
+import { planTableRows, selectColumns } from "../src/plan/table_rows.ts";
+import type { CliIo } from "./io.ts";
+import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
+import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
+import { pickImage } from "./cutout.ts";
+import { openTarget } from "./open_target.ts";
+import { parseRows, pickTable } from "./table.ts";
+import { toJson } from "./format.ts";
+
+/** One target's plan, as `--json` prints it. */
+interface PlannedTarget extends PlanFigures {
+  target: string;
+  hdu: number;
+  kind: "section" | "rows";
+  /** The result's shape (numpy order) for a section; rows and columns for a table. */
+  shape: number[];
+  cost: { requests: number; transfer: number; total: number };
+  /** False when the read needs a first read to plan the rest (tiles, variable-length arrays). */
+  complete: boolean;
+  /** Whether `cutout`/`table` with the same limits would go ahead. */
+  allowed: boolean;
+  /** Why not, and the flags that would allow it. */
+  refusal?: string;
+}
+
+/**
+ * `cloudfits plan TARGET…`: what a cutout or a table read would fetch — requests, bytes to read, bytes
+ * needed, estimated cost — and whether the cost limits allow it, without fetching any data (headers
+ * are read unless `--index` supplies them).
+ *
+ * @param args Arguments after `plan`.
+ * @param io The process I/O.
+ * @returns The exit code.
+ */
+export async function runPlan(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    hdu: { type: "string" },
+    section: { type: "string" },
+    columns: { type: "string" },
+    rows: { type: "string" },
+    ...COST_OPTIONS,
+  });
+  if (positionals.length === 0) {
+    throw new CloudFitsError("USAGE", "plan takes one or more TARGETs, e.g. 'cube.fits[1][1:1,*,1:10,1:10]'");
+  }
+  const format = outputFormat(values, ["text", "json"], "text");
+  const limits = costLimitsOf(values);
+  const planned: PlannedTarget[] = [];
+  for (const text of positionals) {
+    const opened = await openTarget(text, values as CommonValues, io, { onlyNamedHdu: true });
+    try {
+      const { fits, target } = opened;
+      const wantsTable = target.columns !== undefined || values.rows !== undefined;
+      const hdu = wantsTable ? pickTable(fits, target, opened.name) : pickImage(fits, target, opened.name);
+      let figures: PlanFigures;
+      let shape: number[];
+      let complete = true;
+      let kind: PlannedTarget["kind"] = "section";
+      if (hdu.type === "BINTABLE" || hdu.type === "TABLE") {
+        kind = "rows";
+        const table = describeTable(hdu);
+        const [start, stop] = parseRows(values.rows as string | undefined, table.rowCount, hdu);
+        const columns = selectColumns(table, target.columns);
+        const ranges = planTableRows(table, hdu, start, stop, target.columns);
+        // Rows are read whole when that saves requests; only the selected columns are needed.
+        const needed = (stop - start) * columns.reduce((sum, column) => sum + column.width, 0);
+        figures = { ...measurePlan(ranges.toSorted((a, b) => a.offset - b.offset)), bytesNeeded: needed };
+        shape = [stop - start, columns.length];
+        complete = !table.columns.some((column) => column.typeCode === "P" || column.typeCode === "Q");
+      } else {
+        const summary = fits.hdu(hdu.index).plan(fitsSectionToNumpy(target.section ?? "", hduShape(hdu)));
+        ({ shape, complete } = summary);
+        figures = summary;
+      }
+      const excess = exceededLimits(figures, limits);
+      const refusal = excess &&
+        `refused: ${excess.reasons.join(" and ")} (to go on: ${excess.advice.join(" ")})`;
+      planned.push({
+        target: text,
+        hdu: hdu.index,
+        kind,
+        shape,
+        requests: figures.requests,
+        bytesToRead: figures.bytesToRead,
+        bytesNeeded: figures.bytesNeeded,
+        end: figures.end,
+        cost: estimateCost(figures, limits.prices),
+        complete,
+        allowed: refusal === undefined,
+        ...(refusal === undefined ? {} : { refusal }),
+      });
+    } finally {
+      await opened.close();
+    }
+  }
+  if (format === "json") {
+    await io.out(toJson(planned) + "\n");
+    return EXIT.ok;
+  }
+  const lines = planned.map((p) => {
+    const what = p.kind === "rows"
+      ? `${p.shape[0]} rows × ${p.shape[1]} columns`
+      : `shape [${p.shape.join(", ")}] (numpy order)`;
+    const head = `${p.target}: HDU ${p.hdu}, ${what}${
+      p.complete ? "" : " (first read only: the rest is planned from it)"
+    }`;
+    const verdict = p.allowed ? "within the limits" : p.refusal;
+    return `${head}\n  ${describePlan(p, limits.prices)}\n  ${verdict}\n`;
+  });
+  await io.out(lines.join(""));
+  return EXIT.ok;
+}

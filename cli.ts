@@ -31,6 +31,7 @@ Commands:
                           image section → FITS, JSON or PNG (FITS order, 1-based, inclusive)
   table TARGET[HDU][col A;B] --rows A:B
                           table rows → CSV, JSON or NDJSON (rows 1-based, inclusive)
+  plan TARGET...          what a cutout or table read would fetch and cost, without reading data
   index SOURCE... -o INDEX [--data-url PREFIX]
                           write a cloudfits index of local files or remote objects
   verify --index INDEX    check indexed files against their sources
@@ -43,10 +44,13 @@ Common options:
   --index INDEX           read structure from a cloudfits index instead of the file's headers
   --profile NAME          AWS profile;  --region REGION;  --endpoint-url URL (S3-compatible services)
   --no-sign-request       anonymous S3 access;  --request-payer requester  (you pay for the requests)
+  --max-read BYTES        refuse reads that would fetch more (default 1GiB, and 100× the bytes needed
+                          above 64 MiB; 0 lifts every limit);  --max-requests N (default 10000)
+  --price-get USD         per 1,000 GETs (0.0004) and --price-gb USD per GB out (0.09), for estimates
   --verbose               print each request (method, URL without secrets, range, status, bytes, ms)
   -h, --help              help for a command;  --version
 
-Exit codes: 0 ok, 1 other/network, 2 usage, 3 not found, 4 auth/permission, 5 bad or stale data,
+Exit codes: 0 ok, 1 other/network, 2 usage or over the read limits, 3 not found, 4 auth/permission, 5 bad or stale data,
 6 some files failed.
 
 Run 'cloudfits COMMAND --help' for examples.`;

@@ -191,6 +191,8 @@ export {
   type CostLimits,
   describePlan,
   estimateCost,
+  exceededLimits,
+  type LimitExcess,
   measurePlan,
   parseByteCount,
   type PlanFigures,

@@ -30,8 +30,12 @@ data is used. The FITS output keeps the header, with NAXISn set and the WCS refe
 needs a 2-D result (zscale by default, --stretch asinh). -o - writes to standard output (JSON by default).
 An existing OUT is kept unless --force is given.
 
+Every read is planned first: one that would fetch more than --max-read (default 1 GiB, or 100× the
+bytes it needs above 64 MiB) or send more than --max-requests (default 10,000) stops with exit 2 and the
+figures, before anything is fetched; 'cloudfits plan' shows them without reading.
+
 Options: --hdu HDU, --section SECTION, -o/--output OUT, --format fits|json|png, --stretch zscale|asinh,
-         -f/--force, --index INDEX, cloud options
+         -f/--force, --max-read BYTES, --max-requests N, --index INDEX, cloud options
 
 Examples:
   cloudfits cutout 'testdata/primary_only.fits[0][10:20,5:15]' -o cut.fits
@@ -46,11 +50,26 @@ table with data is used. Rows are read in batches, so whole columns of huge tabl
 format follows the extension (.json, .ndjson, else CSV).
 
 Options: --hdu HDU, --columns A;B, --rows A:B, -o/--output OUT, -f/--force, --format csv|json|ndjson,
-         --index INDEX, cloud options
+         --max-read BYTES, --max-requests N, --index INDEX, cloud options
 
 Examples:
   cloudfits table 'testdata/tess_cube.fits[2][col TSTART;TSTOP]' --rows 1:10
   cloudfits table testdata/table_all.fits[1] --rows 2:3 --format json`,
+  plan: `cloudfits plan TARGET... [--rows A:B] [--max-read BYTES] [--json]
+
+Show what 'cutout' (an image section) or 'table' (with [col …] or --rows) would fetch: requests, bytes to
+read, bytes needed and the estimated cost (S3 list prices: $0.0004 per 1,000 GETs, $0.09 per GB out;
+--price-get, --price-gb), and whether the read limits allow it. Headers are read (or taken from
+--index); data is not. A compressed image's tiles and variable-length arrays are planned from a first
+read, so only that first read is counted.
+
+Options: --hdu HDU, --section SECTION, --columns A;B, --rows A:B, --max-read BYTES, --max-requests N,
+         --price-get USD, --price-gb USD, --format text|json, --index INDEX, cloud options
+
+Examples:
+  cloudfits plan 'testdata/tess_cube.fits[1][1:1,*,1:3,1:3]'
+  cloudfits plan 's3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits[1][1:1,600:600,*,*]' --no-sign-request
+  cloudfits plan 'testdata/tess_cube.fits[2][col TSTART;TSTOP]' --rows 1:5 --json`,
   index: `cloudfits index SOURCE... -o INDEX [--data-url PREFIX] [--no-header-text]
 
 Write a cloudfits index: every HDU's offsets, structure and header text, a few KB per file, so that later

@@ -1,0 +1,81 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../_support/cli_io.ts";
+
+const cube = "testdata/tess_cube.fits"; // 5 rows × 6 columns × 8 frames × 2 planes, float32
+
+test("plan states requests, bytes and cost of a cutout without reading data", async () => {
+  const run = await runCli(["plan", `${cube}[1][1:1,*,1:3,1:3]`]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(
+    run.stdout,
+    `${cube}[1][1:1,*,1:3,1:3]: HDU 1, shape [3, 3, 8, 1] (numpy order)\n` +
+      "  1 request, 956 B to read, 288 B needed (3.32×), est. $0.00000049\n" +
+      "  within the limits\n",
+  );
+});
+
+test("plan --json gives the figures of sections and table reads, and says what would be refused", async () => {
+  const run = await runCli([
+    "plan",
+    "--json",
+    "--max-read",
+    "2K",
+    `${cube}[1][*,*,1:3,1:3]`,
+    `${cube}[2][col TSTART;TSTOP]`,
+    "--rows",
+    "1:5",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const [section, rows] = JSON.parse(run.stdout);
+  assert.deepEqual(
+    [section.kind, section.shape, section.requests, section.bytesNeeded, section.allowed],
+    ["section", [3, 3, 8, 2], 1, 3 * 3 * 8 * 2 * 4, true],
+  );
+  assert.equal(section.refusal, undefined);
+  // Whole rows are read (one request instead of ten) but only two 8-byte columns are needed.
+  assert.deepEqual([rows.kind, rows.shape, rows.requests, rows.bytesNeeded, rows.allowed], [
+    "rows",
+    [5, 2],
+    1,
+    5 * 16,
+    false,
+  ]);
+  assert.ok(rows.bytesToRead > 2000);
+  assert.equal(rows.refusal, "refused: more than the 2.00 kB read limit (to go on: --max-read 1G)");
+});
+
+test("cutout and table refuse a read over --max-read with exit 2, one line, and nothing written", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "cloudfits-plan-"));
+  try {
+    const out = join(dir, "cut.fits");
+    const cut = await runCli(["cutout", `${cube}[1][*,*,1:6,1:5]`, "-o", out, "--max-read", "1K"]);
+    assert.equal(cut.code, 2);
+    assert.match(
+      cut.stderr,
+      /^error: Refusing to read HDU 1 of testdata\/tess_cube\.fits: 1 request, 1\.92 kB to read, 1\.92 kB needed \(1\.00×\), est\. \$[0-9.]+; that is more than the 1\.00 kB read limit\. To go on, raise the limit: --max-read 1G .*\n$/,
+    );
+    assert.equal(existsSync(out), false);
+    const rows = await runCli(["table", `${cube}[2]`, "--max-requests", "0"]);
+    assert.equal(rows.code, 2);
+    assert.match(rows.stderr, /more than 0 requests/);
+    assert.equal(rows.stdout, "");
+    const lifted = await runCli(["cutout", `${cube}[1][*,*,1:6,1:5]`, "-o", out, "--max-read", "0"]);
+    assert.equal(lifted.code, 0, lifted.stderr);
+    assert.equal(existsSync(out), true);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("limit flags are checked", async () => {
+  for (const args of [["--max-read", "lots"], ["--max-requests=-1"], ["--price-gb", "x"]]) {
+    const run = await runCli(["plan", `${cube}[1]`, ...args]);
+    assert.equal(run.code, 2, args.join(" "));
+    assert.match(run.stderr, /^error: Invalid /);
+  }
+});

@@ -1,0 +1,123 @@
+/**
+ * The layers of docs/architecture.md, checked on the module graph that `deno info --json` reports
+ * (type-only imports included): no import cycle between files or between folders, and each folder
+ * imports only the layers below it.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join, relative } from "node:path";
+
+const root = join(import.meta.dirname!, "..");
+const deno = join(root, "node_modules", ".bin", "deno");
+
+/** Every project module reachable from the entry points, with its project imports (code and types). */
+function moduleGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const entry of ["mod.ts", "cli.ts", "src/source/file.ts"]) {
+    const info = JSON.parse(execFileSync(deno, ["info", "--json", entry], { cwd: root, encoding: "utf8" }));
+    for (const module of info.modules as { specifier: string; dependencies?: unknown[] }[]) {
+      if (!module.specifier.startsWith("file://") || module.specifier.includes("/node_modules/")) continue;
+      const name = relative(root, new URL(module.specifier).pathname);
+      const deps = (module.dependencies ?? []) as {
+        code?: { specifier?: string };
+        type?: { specifier?: string };
+      }[];
+      const imports = deps.flatMap((d) => [d.code?.specifier, d.type?.specifier])
+        .filter((s): s is string => s?.startsWith("file://") ?? false)
+        .map((s) => relative(root, new URL(s).pathname))
+        .filter((s) => !s.startsWith("node_modules/"));
+      graph.set(name, [...new Set(imports)]);
+    }
+  }
+  return graph;
+}
+
+/** Strongly connected components with more than one member (or a self-import): the cycles. */
+function cycles(graph: Map<string, string[]>): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || graph.get(v)?.includes(v)) found.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+/** The unit a module belongs to: its folder under src/ (src/fits, …), or itself for top-level files. */
+function unitOf(module: string): string {
+  const parts = module.split("/");
+  if (parts[0] === "cli") return "cli";
+  if (parts[0] === "src" && parts.length > 2) return `src/${parts[1]}`;
+  return module;
+}
+
+const graph = moduleGraph();
+
+test("no import cycle between files", () => {
+  assert.ok(graph.size > 50, `${graph.size} modules`);
+  assert.deepEqual(cycles(graph), []);
+});
+
+test("no import cycle between folders", () => {
+  const units = new Map<string, string[]>();
+  for (const [module, imports] of graph) {
+    const unit = unitOf(module);
+    const targets = units.get(unit) ?? [];
+    for (const target of imports.map(unitOf)) {
+      if (target !== unit && !targets.includes(target)) targets.push(target);
+    }
+    units.set(unit, targets);
+  }
+  assert.deepEqual(cycles(units), []);
+});
+
+test("each layer imports only the layers below it", () => {
+  // src/fits parses bytes; src/plan is pure; src/read is the only code that fetches.
+  const allowed: Record<string, RegExp> = {
+    "src/fits": /^src\/(fits\/|errors\.ts$|_bytes\.ts$)/,
+    "src/plan": /^src\/(plan\/|fits\/|errors\.ts$|_bytes\.ts$)/,
+    "src/source": /^src\/(source\/|credentials\/|errors\.ts$|_bytes\.ts$|url\.ts$|version\.ts$)/,
+    "src/credentials": /^src\/(credentials\/|source\/|errors\.ts$|_bytes\.ts$|url\.ts$)/,
+  };
+  const violations: string[] = [];
+  for (const [module, imports] of graph) {
+    const rule = allowed[unitOf(module)];
+    for (const target of imports) if (rule && !rule.test(target)) violations.push(`${module} → ${target}`);
+  }
+  assert.deepEqual(violations, []);
+});
+
+test("library code imports node: builtins only in the local-file source", () => {
+  const offenders: string[] = [];
+  for (const entry of ["mod.ts"]) {
+    const info = JSON.parse(execFileSync(deno, ["info", "--json", entry], { cwd: root, encoding: "utf8" }));
+    for (const module of info.modules as { specifier: string }[]) {
+      if (module.specifier.startsWith("node:")) offenders.push(module.specifier);
+    }
+  }
+  assert.deepEqual(offenders, [], "mod.ts must stay browser-safe");
+});

@@ -162,7 +162,7 @@ export { encodePng, type Stretch, zscaleLimits } from "./src/png.ts";
 
 // The index.
 export { encodeIndex } from "./src/index_format/encode.ts";
-export { type CloudFitsIndex, decodeIndex, type DecodeIndexOptions } from "./src/index_format/decode.ts";
+export { type CloudFitsIndex, decodeIndex, type DecodeIndexOptions } from "./src/read/index.ts";
 export type {
   ColumnSummary,
   EncodeIndexOptions,

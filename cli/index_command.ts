@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { CloudFitsError, isCloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import { walkHdus } from "../src/read/walk.ts";
-import { decodeIndex } from "../src/index_format/decode.ts";
+import { decodeIndex } from "../src/read/index.ts";
 import { encodeIndex } from "../src/index_format/encode.ts";
 import type { IndexedFile } from "../src/index_format/types.ts";
 import { openIndex } from "../src/open_index.ts";

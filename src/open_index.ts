@@ -5,7 +5,7 @@
  * @module
  */
 import { CloudFitsError } from "./errors.ts";
-import { type CloudFitsIndex, decodeIndex } from "./index_format/decode.ts";
+import { type CloudFitsIndex, decodeIndex } from "./read/index.ts";
 import type { FileSummary, IndexedFile } from "./index_format/types.ts";
 import { type FitsFile, openFits, type OpenFitsOptions } from "./open.ts";
 import { openSource } from "./open_source.ts";

@@ -100,6 +100,7 @@ test("each layer imports only the layers below it", () => {
   const allowed: Record<string, RegExp> = {
     "src/fits": /^src\/(fits\/|errors\.ts$|_bytes\.ts$)/,
     "src/plan": /^src\/(plan\/|fits\/|errors\.ts$|_bytes\.ts$)/,
+    "src/index_format": /^src\/(index_format\/|fits\/|errors\.ts$|_bytes\.ts$|version\.ts$)/,
     "src/source": /^src\/(source\/|credentials\/|errors\.ts$|_bytes\.ts$|url\.ts$|version\.ts$)/,
     "src/credentials": /^src\/(credentials\/|source\/|errors\.ts$|_bytes\.ts$|url\.ts$)/,
   };

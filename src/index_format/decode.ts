@@ -1,5 +1,6 @@
 /**
- * Open and decode a cloudfits binary index (FCI v1, docs/index-format.md) from bytes or a byte source.
+ * Decode a cloudfits binary index (FCI v1, docs/index-format.md): pure functions over its bytes. The
+ * reading — one read for the open region, one per leaf on demand — is `src/read/index.ts`.
  *
  * @module
  */
@@ -7,8 +8,6 @@
 import { CloudFitsError } from "../errors.ts";
 import { parseHeader } from "../fits/header.ts";
 import { describeHdu, type Hdu, paddedSize } from "../fits/layout.ts";
-import { memorySource } from "../source/memory.ts";
-import type { ByteSource } from "../source/types.ts";
 import { binaryFieldWidth } from "./_columns.ts";
 import { crc32c } from "./_crc32c.ts";
 import { inflateRaw } from "./_deflate.ts";
@@ -32,71 +31,46 @@ import {
 import { ByteReader } from "./_varint.ts";
 import type { ColumnSummary, FileSummary, HduSummary, IndexedFile } from "./types.ts";
 
-/** Options of {@linkcode decodeIndex}. */
-export interface DecodeIndexOptions {
-  /** Abort the reads. */
-  signal?: AbortSignal;
-  /** Largest span fetched at once when iterating over every file (default 8 MiB). */
-  maxBatchBytes?: number;
+/** What the fixed header says: how much of the index to read before anything can be planned. */
+export interface IndexFrame {
+  /** Total length of the index. */
+  total: number;
+  /** Bytes from the start that hold the section table and the hot sections. */
+  openLength: number;
 }
 
-/** An opened index: its metadata at once, file records on demand. */
-export interface CloudFitsIndex {
+/** The hot part of an index, decoded: metadata and the directory of leaves. */
+export interface IndexHead {
   /** Data root the paths are relative to, when recorded. */
-  readonly dataUrl: string | undefined;
-  /** Creation time, Unix milliseconds. */
-  readonly createdMs: number;
+  dataUrl: string | undefined;
   /** Indexer name and version. */
-  readonly indexer: string;
-  /** Number of files. */
-  readonly fileCount: number;
-  /** Number of leaves (blocks of file records). */
-  readonly leafCount: number;
+  indexer: string;
+  /** Creation time, Unix milliseconds. */
+  createdMs: number;
   /** Format version as `major.minor`. */
-  readonly version: string;
-  /** Every path, in UTF-8 byte order (loads leaves as it goes). */
-  paths(): AsyncIterable<string>;
-  /** One file with rebuilt headers, or undefined when absent. Costs at most one read (its leaf). */
-  findFile(path: string): Promise<IndexedFile | undefined>;
-  /** One file's planning summary, without inflating header text. */
-  findSummary(path: string): Promise<FileSummary | undefined>;
-  /** Every file with rebuilt headers, in path order. */
-  files(): AsyncIterable<IndexedFile>;
-  /** Every file's planning summary, in path order. */
-  summaries(): AsyncIterable<FileSummary>;
+  version: string;
+  /** Number of files. */
+  fileCount: number;
+  /** Where each leaf of file records lies. */
+  leaves: LeafEntry[];
 }
 
 /**
- * Open a cloudfits index. Reads the first 16,384 bytes in one read (one more only when the writer let
- * the directory outgrow them), checks magic, version, flags and CRC-32Cs, and returns an object that
- * fetches leaves of file records on demand (one read each, cached).
+ * Check the fixed header of an index (magic, version, flags, CRC-32C, lengths) in its first bytes.
  *
- * @param input The index bytes, or a source over the index object.
- * @param options Abort signal and iteration batch size.
- * @returns The opened index.
- * @throws {CloudFitsError} `BAD_INDEX` for anything damaged, truncated, of an unknown major version or
- * with unknown required features, naming the part and its offset.
+ * @param head The first bytes of the index (at least `FIRST_READ`, or the whole index when smaller).
+ * @param name The index's name, for messages.
+ * @param objectSize The object's size when known, to detect truncation.
+ * @returns The total length and how many bytes the open region needs.
+ * @throws {CloudFitsError} `BAD_INDEX` for anything damaged, truncated or of an unknown version.
  *
- * @example Opening an index held in memory
+ * @example
  * ```ts ignore
- * import { decodeIndex } from "@cloudfits/core";
- *
- * const index = await decodeIndex(await Deno.readFile("cubes.fci"));
- * const file = await index.findFile("tess-s0026-4-1-cube.fits");
- * console.log(index.fileCount, file?.hdus[1].dataOffset); // 1 5760
+ * const frame = parseIndexFrame(await source.read(0, 16384), source.name, source.size);
  * ```
  */
-export async function decodeIndex(
-  input: Uint8Array | ByteSource,
-  options: DecodeIndexOptions = {},
-): Promise<CloudFitsIndex> {
-  const source = input instanceof Uint8Array ? memorySource(input, "index bytes") : input;
-  const signal = options.signal;
-  const name = source.name;
-  const fail = (message: string, offset?: number): CloudFitsError =>
-    new CloudFitsError("BAD_INDEX", `Cannot open index ${name}: ${message}`, { url: name, offset });
-
-  let head = await source.read(0, FIRST_READ, { signal });
+export function parseIndexFrame(head: Uint8Array, name: string, objectSize: number | undefined): IndexFrame {
+  const fail = failure(name);
   if (head.length < FIXED_HEADER_SIZE) {
     throw fail(`got ${head.length} bytes, fewer than the ${FIXED_HEADER_SIZE}-byte fixed header`, 0);
   }
@@ -122,8 +96,8 @@ export async function decodeIndex(
     throw fail(`section count ${sectionCount} is invalid`, 20);
   }
   if (total === undefined) throw fail("total length exceeds 2^53 - 1", 24);
-  if (source.size !== undefined && source.size !== total) {
-    throw fail(`the object is ${source.size} bytes but the index says ${total} (truncated or damaged)`, 24);
+  if (objectSize !== undefined && objectSize !== total) {
+    throw fail(`the object is ${objectSize} bytes but the index says ${total} (truncated or damaged)`, 24);
   }
   if (head.length < Math.min(FIRST_READ, total)) {
     throw fail(`truncated: got ${head.length} bytes of ${total}`, head.length);
@@ -131,17 +105,33 @@ export async function decodeIndex(
   if (openLength < tableEnd || openLength > total) {
     throw fail(`open length ${openLength} is outside ${tableEnd} to ${total}`, 32);
   }
-  if (openLength > head.length) {
-    const rest = await source.read(head.length, openLength - head.length, { signal });
-    if (rest.length !== openLength - head.length) {
-      throw fail(`truncated at byte ${head.length + rest.length}`);
-    }
-    const joined = new Uint8Array(openLength);
-    joined.set(head);
-    joined.set(rest, head.length);
-    head = joined;
-  }
-  const headView = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return { total, openLength };
+}
+
+/**
+ * Decode the open region of an index: the section table, META and DIRECTORY.
+ *
+ * @param head The first `openLength` bytes of the index.
+ * @param frame What {@linkcode parseIndexFrame} returned.
+ * @param name The index's name, for messages.
+ * @returns Metadata and the directory of leaves.
+ * @throws {CloudFitsError} `BAD_INDEX` for anything damaged.
+ *
+ * @example
+ * ```ts ignore
+ * const head = decodeIndexHead(bytes.subarray(0, frame.openLength), frame, "cubes.fci");
+ * console.log(head.fileCount);
+ * ```
+ */
+export function decodeIndexHead(head: Uint8Array, frame: IndexFrame, name: string): IndexHead {
+  const fail = failure(name);
+  const { total, openLength } = frame;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const major = view.getUint16(8, true);
+  const minor = view.getUint16(10, true);
+  const sectionCount = view.getUint32(20, true);
+  const tableEnd = FIXED_HEADER_SIZE + sectionCount * SECTION_ENTRY_SIZE;
+  const headView = view;
   if (crc32c(head.subarray(FIXED_HEADER_SIZE, tableEnd)) !== headView.getUint32(36, true)) {
     throw fail("the section table fails its CRC-32C", FIXED_HEADER_SIZE);
   }
@@ -188,20 +178,22 @@ export async function decodeIndex(
     new ByteReader(directoryBytes, `the DIRECTORY section of ${name}`, directoryOffset),
     total,
   );
-  return new DecodedIndex({
-    source,
-    head,
-    signal,
-    maxBatchBytes: options.maxBatchBytes ?? 8 * 1024 * 1024,
+  return {
     dataUrl,
     indexer,
     createdMs: safeNumber(headView.getBigInt64(40, true)) ?? 0,
     version: `${major}.${minor}`,
     ...directory,
-  });
+  };
 }
 
-interface LeafEntry {
+function failure(name: string): (message: string, offset?: number) => CloudFitsError {
+  return (message, offset) =>
+    new CloudFitsError("BAD_INDEX", `Cannot open index ${name}: ${message}`, { url: name, offset });
+}
+
+/** Where one leaf of file records lies, and the first path it holds. */
+export interface LeafEntry {
   firstPath: string;
   firstKey: Uint8Array;
   fileCount: number;
@@ -269,7 +261,8 @@ interface HduRecord {
   raw: boolean;
 }
 
-interface FileRecord {
+/** One file record of a leaf, decoded but with its header text still to be rebuilt. */
+export interface FileRecord {
   key: Uint8Array;
   summary: FileSummary;
   hdus: HduRecord[];
@@ -279,201 +272,13 @@ interface FileRecord {
   where: string;
 }
 
-interface Leaf {
+/** A decoded leaf: its file records and its compressed header text. */
+export interface Leaf {
   index: number;
   records: FileRecord[];
   /** The leaf's deflate-raw header text and its inflated length. */
   text: Uint8Array;
   textLength: number;
-}
-
-/** Inflated leaf texts kept at once (findFile in the same leaf inflates once). */
-const INFLATED_LEAVES_KEPT = 4;
-
-interface DecodedIndexInit {
-  source: ByteSource;
-  head: Uint8Array;
-  signal: AbortSignal | undefined;
-  maxBatchBytes: number;
-  dataUrl: string | undefined;
-  indexer: string;
-  createdMs: number;
-  version: string;
-  fileCount: number;
-  leaves: LeafEntry[];
-}
-
-class DecodedIndex implements CloudFitsIndex {
-  readonly dataUrl: string | undefined;
-  readonly createdMs: number;
-  readonly indexer: string;
-  readonly fileCount: number;
-  readonly version: string;
-  readonly #init: DecodedIndexInit;
-  readonly #leaves = new Map<number, Promise<Leaf>>();
-  readonly #inflated = new Map<number, Promise<Uint8Array>>();
-
-  constructor(init: DecodedIndexInit) {
-    this.#init = init;
-    this.dataUrl = init.dataUrl;
-    this.createdMs = init.createdMs;
-    this.indexer = init.indexer;
-    this.fileCount = init.fileCount;
-    this.version = init.version;
-  }
-
-  get leafCount(): number {
-    return this.#init.leaves.length;
-  }
-
-  async *paths(): AsyncIterable<string> {
-    for (let i = 0; i < this.#init.leaves.length; i++) {
-      for (const record of (await this.#leafForIteration(i)).records) yield record.summary.path;
-    }
-  }
-
-  async findFile(path: string): Promise<IndexedFile | undefined> {
-    const found = await this.#findRecord(path);
-    return found && materialize(found.record, await this.#leafText(found.leaf), this.#init.source.name);
-  }
-
-  async findSummary(path: string): Promise<FileSummary | undefined> {
-    return (await this.#findRecord(path))?.record.summary;
-  }
-
-  async *files(): AsyncIterable<IndexedFile> {
-    for (let i = 0; i < this.#init.leaves.length; i++) {
-      const leaf = await this.#leafForIteration(i);
-      const text = await this.#leafText(leaf);
-      for (const record of leaf.records) yield materialize(record, text, this.#init.source.name);
-    }
-  }
-
-  async *summaries(): AsyncIterable<FileSummary> {
-    for (let i = 0; i < this.#init.leaves.length; i++) {
-      for (const record of (await this.#leafForIteration(i)).records) yield record.summary;
-    }
-  }
-
-  /** A leaf's inflated header text; the last few are kept. */
-  #leafText(leaf: Leaf): Promise<Uint8Array> {
-    let text = this.#inflated.get(leaf.index);
-    if (!text) {
-      const name = this.#init.source.name;
-      text = inflateRaw(leaf.text, leaf.textLength).then((inflated) => {
-        if (typeof inflated !== "string") return inflated;
-        throw new CloudFitsError(
-          "BAD_INDEX",
-          `Cannot decode index ${name}: the header text of leaf ${leaf.index} ${inflated}`,
-          { url: name, offset: this.#init.leaves[leaf.index].offset },
-        );
-      });
-      this.#inflated.set(leaf.index, text);
-      if (this.#inflated.size > INFLATED_LEAVES_KEPT) {
-        this.#inflated.delete(this.#inflated.keys().next().value!);
-      }
-    }
-    return text;
-  }
-
-  async #findRecord(path: string): Promise<{ leaf: Leaf; record: FileRecord } | undefined> {
-    const key = UTF8.encode(path);
-    const leaves = this.#init.leaves;
-    // The last leaf whose first path is at or before the wanted path.
-    let low = 0;
-    let high = leaves.length - 1;
-    let found = -1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if (compareBytes(leaves[middle].firstKey, key) <= 0) {
-        found = middle;
-        low = middle + 1;
-      } else high = middle - 1;
-    }
-    if (found < 0) return undefined;
-    const leaf = await this.#leaf(found);
-    const records = leaf.records;
-    low = 0;
-    high = records.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const order = compareBytes(records[middle].key, key);
-      if (order === 0) return { leaf, record: records[middle] };
-      if (order < 0) low = middle + 1;
-      else high = middle - 1;
-    }
-    return undefined;
-  }
-
-  #leaf(i: number): Promise<Leaf> {
-    let leaf = this.#leaves.get(i);
-    if (!leaf) {
-      const entry = this.#init.leaves[i];
-      leaf = this.#readSpan(entry.offset, entry.length).then((bytes) => this.#parseLeaf(i, bytes));
-      this.#leaves.set(i, leaf);
-      leaf.catch(() => this.#leaves.delete(i)); // A failed read may be retried.
-    }
-    return leaf;
-  }
-
-  /** Load leaf `i`, fetching it together with the uncached leaves that follow it (one read per batch). */
-  #leafForIteration(i: number): Promise<Leaf> {
-    const cached = this.#leaves.get(i);
-    if (cached) return cached;
-    const leaves = this.#init.leaves;
-    let end = i + 1;
-    while (
-      end < leaves.length && !this.#leaves.has(end) &&
-      leaves[end].offset === leaves[end - 1].offset + leaves[end - 1].length &&
-      leaves[end].offset + leaves[end].length - leaves[i].offset <= this.#init.maxBatchBytes
-    ) end++;
-    if (end === i + 1) return this.#leaf(i);
-    const start = leaves[i].offset;
-    const span = this.#readSpan(start, leaves[end - 1].offset + leaves[end - 1].length - start);
-    for (let j = i; j < end; j++) {
-      const entry = leaves[j];
-      const leaf = span.then((bytes) =>
-        this.#parseLeaf(j, bytes.subarray(entry.offset - start, entry.offset - start + entry.length))
-      );
-      this.#leaves.set(j, leaf);
-      leaf.catch(() => this.#leaves.delete(j));
-    }
-    return this.#leaves.get(i)!;
-  }
-
-  async #readSpan(offset: number, length: number): Promise<Uint8Array> {
-    const { head, source, signal } = this.#init;
-    if (offset + length <= head.length) return head.subarray(offset, offset + length);
-    const bytes = await source.read(offset, length, { signal });
-    if (bytes.length !== length) {
-      throw new CloudFitsError(
-        "BAD_INDEX",
-        `Cannot read index ${source.name} at offset ${offset}: got ${bytes.length} of ${length} bytes (truncated)`,
-        { url: source.name, offset },
-      );
-    }
-    return bytes;
-  }
-
-  #parseLeaf(i: number, bytes: Uint8Array): Leaf {
-    const entry = this.#init.leaves[i];
-    const name = this.#init.source.name;
-    if (crc32c(bytes) !== entry.crc) {
-      throw new CloudFitsError(
-        "BAD_INDEX",
-        `Cannot decode index ${name}: leaf ${i} at offset ${entry.offset} fails its CRC-32C`,
-        { url: name, offset: entry.offset },
-      );
-    }
-    const next = this.#init.leaves[i + 1]?.firstKey;
-    return decodeLeaf(
-      new ByteReader(bytes, `leaf ${i} of ${name}`, entry.offset),
-      i,
-      entry,
-      next,
-      this.#init.indexer,
-    );
-  }
 }
 
 function decodeLeaf(
@@ -651,7 +456,20 @@ function decodeColumn(reader: ByteReader, ascii: boolean, offset: number, what: 
 }
 
 /** Rebuild one file's HDU records from its header text, checking them against the summary. */
-function materialize(record: FileRecord, leafText: Uint8Array, indexName: string): IndexedFile {
+/**
+ * Rebuild one file's HDUs, headers included, from its record and its leaf's inflated header text.
+ *
+ * @param record The file record.
+ * @param leafText The leaf's inflated header text.
+ * @param indexName The index's name, for messages.
+ * @returns The file with its HDUs.
+ *
+ * @example
+ * ```ts ignore
+ * const file = materialize(record, await inflateLeafText(leaf, name, offset), name);
+ * ```
+ */
+export function materialize(record: FileRecord, leafText: Uint8Array, indexName: string): IndexedFile {
   const fail = (message: string, cause?: unknown): CloudFitsError =>
     new CloudFitsError(
       "BAD_INDEX",
@@ -742,4 +560,122 @@ function safeNumber(value: bigint): number | undefined {
 
 function sectionLabel(type: number): string {
   return type === SectionType.META ? "META" : type === SectionType.DIRECTORY ? "DIRECTORY" : `type-${type}`;
+}
+
+/**
+ * Check a leaf's CRC-32C and decode its file records.
+ *
+ * @param bytes The leaf's bytes.
+ * @param i The leaf's number.
+ * @param leaves The directory.
+ * @param indexer The index's default indexer name.
+ * @param name The index's name, for messages.
+ * @returns The leaf.
+ * @throws {CloudFitsError} `BAD_INDEX` for a damaged leaf.
+ *
+ * @example
+ * ```ts ignore
+ * const leaf = parseLeaf(bytes, 0, head.leaves, head.indexer, "cubes.fci");
+ * ```
+ */
+export function parseLeaf(
+  bytes: Uint8Array,
+  i: number,
+  leaves: readonly LeafEntry[],
+  indexer: string,
+  name: string,
+): Leaf {
+  const entry = leaves[i];
+  if (crc32c(bytes) !== entry.crc) {
+    throw new CloudFitsError(
+      "BAD_INDEX",
+      `Cannot decode index ${name}: leaf ${i} at offset ${entry.offset} fails its CRC-32C`,
+      { url: name, offset: entry.offset },
+    );
+  }
+  return decodeLeaf(
+    new ByteReader(bytes, `leaf ${i} of ${name}`, entry.offset),
+    i,
+    entry,
+    leaves[i + 1]?.firstKey,
+    indexer,
+  );
+}
+
+/**
+ * Inflate a leaf's header text.
+ *
+ * @param leaf The leaf.
+ * @param name The index's name, for messages.
+ * @param offset The leaf's offset in the index, for messages.
+ * @returns The inflated text.
+ * @throws {CloudFitsError} `BAD_INDEX` when the text does not inflate to its recorded length.
+ *
+ * @example
+ * ```ts ignore
+ * const text = await inflateLeafText(leaf, "cubes.fci", head.leaves[0].offset);
+ * ```
+ */
+export async function inflateLeafText(leaf: Leaf, name: string, offset: number): Promise<Uint8Array> {
+  const inflated = await inflateRaw(leaf.text, leaf.textLength);
+  if (typeof inflated !== "string") return inflated;
+  throw new CloudFitsError(
+    "BAD_INDEX",
+    `Cannot decode index ${name}: the header text of leaf ${leaf.index} ${inflated}`,
+    { url: name, offset },
+  );
+}
+
+/**
+ * The leaf that would hold a path: the last one whose first path is at or before it.
+ *
+ * @param leaves The directory.
+ * @param path The path.
+ * @returns The leaf's number, or -1 when the path sorts before every leaf.
+ *
+ * @example
+ * ```ts ignore
+ * const i = leafFor(head.leaves, "tess-s0026-4-1-cube.fits");
+ * ```
+ */
+export function leafFor(leaves: readonly LeafEntry[], path: string): number {
+  const key = UTF8.encode(path);
+  let low = 0;
+  let high = leaves.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (compareBytes(leaves[middle].firstKey, key) <= 0) {
+      found = middle;
+      low = middle + 1;
+    } else high = middle - 1;
+  }
+  return found;
+}
+
+/**
+ * A path's record in a leaf.
+ *
+ * @param leaf The leaf.
+ * @param path The path.
+ * @returns The record, or undefined.
+ *
+ * @example
+ * ```ts ignore
+ * const record = recordFor(leaf, "tess-s0026-4-1-cube.fits");
+ * ```
+ */
+export function recordFor(leaf: Leaf, path: string): FileRecord | undefined {
+  const key = UTF8.encode(path);
+  const records = leaf.records;
+  let low = 0;
+  let high = records.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const order = compareBytes(records[middle].key, key);
+    if (order === 0) return records[middle];
+    if (order < 0) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
 }

@@ -17,7 +17,7 @@ import { imageInfo } from "../../src/fits/image.ts";
 import { describeHdu, findHdu, type Hdu } from "../../src/fits/layout.ts";
 import { describeTable, readTableRows, rowsToJson } from "../../src/fits/table.ts";
 import { walkHdus } from "../../src/read/walk.ts";
-import { decodeIndex } from "../../src/index_format/decode.ts";
+import { decodeIndex } from "../../src/read/index.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
 import type { IndexedFile } from "../../src/index_format/types.ts";
 import type { SectionEntry } from "../../src/plan/image_section.ts";

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { CloudFitsError, isCloudFitsError } from "../../src/errors.ts";
 import { findEnd } from "../../src/fits/header.ts";
-import { decodeIndex } from "../../src/index_format/decode.ts";
+import { decodeIndex } from "../../src/read/index.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
 import { walkHdus } from "../../src/read/walk.ts";
 import { readTableRows } from "../../src/fits/table.ts";

@@ -4,7 +4,7 @@ import { isCloudFitsError } from "../../src/errors.ts";
 import { crc32c } from "../../src/index_format/_crc32c.ts";
 import { assembleIndex, SECTION_REQUIRED } from "../../src/index_format/_layout.ts";
 import { ByteWriter } from "../../src/index_format/_varint.ts";
-import { decodeIndex } from "../../src/index_format/decode.ts";
+import { decodeIndex } from "../../src/read/index.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
 import { countedIndex, indexedFixture } from "./_support.ts";
 

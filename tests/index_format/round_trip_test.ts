@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
-import { decodeIndex } from "../../src/index_format/decode.ts";
+import { decodeIndex } from "../../src/read/index.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, type Hdu, paddedSize } from "../../src/fits/layout.ts";

@@ -26,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import { AwsClient } from "aws4fetch";
 import { writeFileAtomic } from "../../cli/io.ts";
 import { isCloudFitsError } from "../../src/errors.ts";
-import { decodeIndex } from "../../src/index_format/decode.ts";
+import { decodeIndex } from "../../src/read/index.ts";
 import { runCli } from "../_support/cli_io.ts";
 import { seededRandom } from "../_support/range_server.ts";
 import { startS3Server } from "../_support/s3_server.ts";

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { decodeIndex } from "../../src/index_format/decode.ts";
+import { decodeIndex } from "../../src/read/index.ts";
 import type { IndexedFile } from "../../src/index_format/types.ts";
 import { runCli } from "../_support/cli_io.ts";
 import { startS3Server } from "../_support/s3_server.ts";

@@ -62,17 +62,15 @@ export { type CardKind, mergeContinuedCards, parseCard, type ParsedCard } from "
 export { buildHeader, formatCard } from "./src/fits/write.ts";
 export { BLOCK_SIZE, describeHdu, findHdu, type Hdu, type HduType, paddedSize } from "./src/fits/layout.ts";
 export { DEFAULT_READ_AHEAD, walkHdus, type WalkOptions, type WalkResult } from "./src/fits/walk.ts";
+export { type Dtype, elementSize, type TypedArray } from "./src/fits/dtype.ts";
 export {
   decodeImageData,
   decodeImageParts,
   type DecodeOptions,
   decodeOwnedImageData,
-  type Dtype,
-  elementSize,
   type ImageArray,
   type ImageInfo,
   imageInfo,
-  type TypedArray,
 } from "./src/fits/image.ts";
 export {
   type AxisSelection,

@@ -5,7 +5,7 @@
  */
 
 import { CloudFitsError } from "../errors.ts";
-import type { TypedArray } from "./image.ts";
+import type { TypedArray } from "./dtype.ts";
 import type { Hdu } from "./layout.ts";
 import {
   applyScaling,

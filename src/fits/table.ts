@@ -23,7 +23,16 @@
 
 import { CloudFitsError } from "../errors.ts";
 import { numberToJson } from "../json.ts";
-import type { Dtype, TypedArray } from "./image.ts";
+import {
+  allocateArray,
+  conventionDtype,
+  conventionZero,
+  type Dtype,
+  elementSize,
+  type NumericTypeCode,
+  TFORM_DTYPE,
+  type TypedArray,
+} from "./dtype.ts";
 import {
   type ColumnSelector,
   planTableRowAccess,
@@ -170,20 +179,24 @@ export interface ReadTableRowsOptions {
   table?: TableLayout;
 }
 
-const ELEMENT_WIDTH: Record<ElementTypeCode, number> = {
-  L: 1,
-  X: 1,
-  B: 1,
-  I: 2,
-  J: 4,
-  K: 8,
-  A: 1,
-  E: 4,
-  D: 8,
-  C: 8,
-  M: 16,
+/** Width and decoded type of one element of the TFORM codes that are not numbers (see `TFORM_DTYPE`). */
+const OTHER_ELEMENTS: Readonly<Record<Exclude<ElementTypeCode, NumericTypeCode>, [number, TableDtype]>> = {
+  L: [1, "bool"],
+  X: [1, "bit"],
+  A: [1, "string"],
+  C: [8, "complex64"],
+  M: [16, "complex128"],
 };
-const TWO_POW_63 = 2n ** 63n;
+
+function isNumeric(code: ElementTypeCode): code is NumericTypeCode {
+  return code in TFORM_DTYPE;
+}
+
+/** Bytes of one element of a TFORM code (of 8 bits for X). */
+function elementWidth(code: ElementTypeCode): number {
+  return isNumeric(code) ? elementSize(TFORM_DTYPE[code]) : OTHER_ELEMENTS[code][0];
+}
+
 const TFORM_PATTERN = /^(\d*)([LXBIJKAEDCMPQ])(.*)$/;
 const VLA_PATTERN = /^([LXBIJKAEDCM])(?:\((\d*)\))?$/;
 
@@ -495,7 +508,7 @@ function describeBinaryColumn(hdu: Hdu, n: number, offset: number): Column {
     ? 8 * repeat
     : typeCode === "Q"
     ? 16 * repeat
-    : repeat * ELEMENT_WIDTH[typeCode];
+    : repeat * elementWidth(typeCode);
   const tdim = parseTdim(hdu, n, elementType === null ? repeat : Infinity, typeCode);
   const valueType = elementType ?? (typeCode as ElementTypeCode);
   const tscal = header.getNumber(`TSCAL${n}`) ?? 1;
@@ -549,36 +562,12 @@ function cellShape(typeCode: BinaryTypeCode, repeat: number, tdim: number[] | nu
   return repeat === 1 ? [] : [repeat];
 }
 
+/** TSCAL/TZERO apply to B, I, J, K, E, D: the conventions, or float64 for any other scaling. */
 function decodedDtype(code: ElementTypeCode, tscal: number, tzero: number | bigint): TableDtype {
-  const raw: Record<ElementTypeCode, TableDtype> = {
-    L: "bool",
-    X: "bit",
-    A: "string",
-    B: "uint8",
-    I: "int16",
-    J: "int32",
-    K: "int64",
-    E: "float32",
-    D: "float64",
-    C: "complex64",
-    M: "complex128",
-  };
-  if (!"BIJKED".includes(code) || (tscal === 1 && isZero(tzero))) return raw[code];
-  if (tscal === 1) {
-    if (code === "B" && equalsExactly(tzero, -128n)) return "int8";
-    if (code === "I" && equalsExactly(tzero, 2n ** 15n)) return "uint16";
-    if (code === "J" && equalsExactly(tzero, 2n ** 31n)) return "uint32";
-    if (code === "K" && equalsExactly(tzero, TWO_POW_63)) return "uint64";
-  }
-  return "float64";
-}
-
-function isZero(value: number | bigint): boolean {
-  return typeof value === "bigint" ? value === 0n : value === 0;
-}
-
-function equalsExactly(value: number | bigint, target: bigint): boolean {
-  return typeof value === "bigint" ? value === target : value === Number(target);
+  if (!isNumeric(code)) return OTHER_ELEMENTS[code][1];
+  const stored = TFORM_DTYPE[code];
+  if (tscal === 1 && Number(tzero) === 0) return stored;
+  return conventionDtype(stored, tscal, tzero) ?? "float64";
 }
 
 function numericKeyword(header: Header, keyword: string): number | bigint | undefined {
@@ -650,12 +639,23 @@ interface NumericCodec {
   decode(view: DataView, pos: number, out: TypedArray, k: number): boolean;
 }
 
-function numericCodec(code: "B" | "I" | "J" | "K" | "E" | "D", column: Column): NumericCodec {
-  const { dtype, tscal } = column;
+const READERS: Record<Exclude<NumericTypeCode, "K">, (view: DataView, pos: number) => number> = {
+  B: (view, pos) => view.getUint8(pos),
+  I: (view, pos) => view.getInt16(pos),
+  J: (view, pos) => view.getInt32(pos),
+  E: (view, pos) => view.getFloat32(pos),
+  D: (view, pos) => view.getFloat64(pos),
+};
+
+function numericCodec(code: NumericTypeCode, column: Column): NumericCodec {
+  const { tscal } = column;
+  const dtype = column.dtype as Dtype;
   const tnull = column.tnull === null || typeof column.tnull === "string" ? null : column.tnull;
   const zero = Number(column.tzero);
   const scale = dtype === "float64" && (tscal !== 1 || zero !== 0);
-  const allocate = ALLOCATORS[dtype];
+  const allocate = (length: number): TypedArray => allocateArray(dtype, length);
+  // The unsigned conventions (and int8) add a fixed offset to the stored integer.
+  const offset = conventionZero(dtype);
   // TNULL is compared with the stored value, before scaling or the unsigned offset.
   if (code === "K") {
     const nullValue = tnull === null ? null : BigInt(tnull);
@@ -663,7 +663,7 @@ function numericCodec(code: "B" | "I" | "J" | "K" | "E" | "D", column: Column): 
       allocate,
       decode(view, pos, out, k) {
         const stored = view.getBigInt64(pos);
-        if (dtype === "uint64") (out as BigUint64Array)[k] = stored + TWO_POW_63;
+        if (offset !== null) (out as BigUint64Array)[k] = stored + offset;
         else if (scale) (out as Float64Array)[k] = applyScaling(Number(stored), tscal, zero);
         else (out as BigInt64Array)[k] = stored;
         return stored === nullValue;
@@ -672,16 +672,17 @@ function numericCodec(code: "B" | "I" | "J" | "K" | "E" | "D", column: Column): 
   }
   const read = READERS[code];
   const nullValue = tnull === null ? NaN : Number(tnull);
-  const offset = dtype === "int8" ? -128 : dtype === "uint16" ? 2 ** 15 : dtype === "uint32" ? 2 ** 31 : 0;
+  const add = offset === null ? 0 : Number(offset);
   return {
     allocate,
     decode(view, pos, out, k) {
       const stored = read(view, pos);
+      // A stored −0 stays −0: nothing is added without an offset.
       (out as Float64Array)[k] = scale
         ? applyScaling(stored, tscal, zero)
-        : offset === 0
+        : offset === null
         ? stored
-        : stored + offset;
+        : stored + add;
       return stored === nullValue;
     },
   };
@@ -700,32 +701,6 @@ export function applyScaling(stored: number, tscal: number, tzero: number): numb
   const scaled = tscal === 1 ? stored : stored * tscal;
   return tzero === 0 ? scaled : scaled + tzero;
 }
-
-const READERS: Record<"B" | "I" | "J" | "E" | "D", (view: DataView, pos: number) => number> = {
-  B: (view, pos) => view.getUint8(pos),
-  I: (view, pos) => view.getInt16(pos),
-  J: (view, pos) => view.getInt32(pos),
-  E: (view, pos) => view.getFloat32(pos),
-  D: (view, pos) => view.getFloat64(pos),
-};
-
-const ALLOCATORS: Record<TableDtype, (length: number) => TypedArray> = {
-  int8: (n) => new Int8Array(n),
-  uint8: (n) => new Uint8Array(n),
-  int16: (n) => new Int16Array(n),
-  uint16: (n) => new Uint16Array(n),
-  int32: (n) => new Int32Array(n),
-  uint32: (n) => new Uint32Array(n),
-  int64: (n) => new BigInt64Array(n),
-  uint64: (n) => new BigUint64Array(n),
-  float32: (n) => new Float32Array(n),
-  float64: (n) => new Float64Array(n),
-  bool: (n) => new Uint8Array(n),
-  bit: (n) => new Uint8Array(n),
-  string: (n) => new Uint8Array(n),
-  complex64: (n) => new Float32Array(n),
-  complex128: (n) => new Float64Array(n),
-};
 
 /** Decode a fixed-width (non-VLA) BINTABLE column over `rowCount` rows. */
 function decodeFixedColumn(
@@ -755,7 +730,12 @@ function zeroWidthColumn(column: Column, rowCount: number): TableColumnData {
     case "M":
       return { column, kind: "complexes", values: empty(() => []) };
     default:
-      return { column, kind: "numbers", values: empty(() => ALLOCATORS[column.dtype](0)), nulls: null };
+      return {
+        column,
+        kind: "numbers",
+        values: empty(() => allocateArray(column.dtype as Dtype, 0)),
+        nulls: null,
+      };
   }
 }
 
@@ -844,7 +824,7 @@ function decodeCells(
     }
     default: {
       const codec = numericCodec(code, column);
-      const width = ELEMENT_WIDTH[code];
+      const width = elementWidth(code);
       const hasNull = column.tnull !== null;
       if (scalar) {
         const values = codec.allocate(rowCount);
@@ -937,7 +917,7 @@ async function readHeap(
     for (let row = start; row < stop; row++) {
       const { view, pos } = rowBytes.cell(row, column);
       const [count, offset] = readDescriptor(view, pos, column.typeCode === "Q");
-      const length = code === "X" ? Math.ceil(count / 8) : count * ELEMENT_WIDTH[code];
+      const length = code === "X" ? Math.ceil(count / 8) : count * elementWidth(code);
       if (!(offset + length <= table.heapSize)) {
         const at = hdu.dataOffset + row * table.rowBytes + column.offset;
         throw new CloudFitsError(

@@ -13,13 +13,8 @@ import {
   type StoredTile,
   type TileStorage,
 } from "../fits/compressed.ts";
-import {
-  decodeOwnedImageData,
-  type Dtype,
-  type ImageArray,
-  imageInfo,
-  type TypedArray,
-} from "../fits/image.ts";
+import type { Dtype, TypedArray } from "../fits/dtype.ts";
+import { decodeOwnedImageData, type ImageArray, imageInfo } from "../fits/image.ts";
 import type { Hdu } from "../fits/layout.ts";
 import type { Column } from "../fits/table.ts";
 import { gzipMaxInflated } from "../fits/tiles/gzip.ts";

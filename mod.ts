@@ -82,26 +82,19 @@ export {
   type SectionSpec,
   selectAxis,
 } from "./src/plan/image_section.ts";
-export {
-  type AsciiTypeCode,
-  type BinaryTypeCode,
-  type Column,
-  describeTable,
-  type ElementTypeCode,
-  readTableCell,
-  readTableRows,
-  type ReadTableRowsOptions,
-  rowsToJson,
-  type TableCell,
-  tableCell,
-  type TableColumnData,
-  tableColumnToJson,
-  type TableDtype,
-  type TableJsonValue,
-  type TableLayout,
-  type TableRows,
-} from "./src/fits/table.ts";
+export type {
+  AsciiTypeCode,
+  BinaryTypeCode,
+  Column,
+  ElementTypeCode,
+  TableDtype,
+  TableLayout,
+} from "./src/fits/table_layout.ts";
+export { describeTable } from "./src/fits/tform.ts";
 export { describeAsciiTable } from "./src/fits/ascii_table.ts";
+export { type TableCell, tableCell, type TableColumnData, type TableRows } from "./src/fits/table_values.ts";
+export { readTableCell, readTableRows, type ReadTableRowsOptions } from "./src/read/table_rows.ts";
+export { rowsToJson, tableColumnToJson, type TableJsonValue } from "./src/table_json.ts";
 export {
   type CellLocation,
   checkRowRange,

@@ -10,7 +10,8 @@ import { findHdu, type Hdu, type HduType } from "./fits/layout.ts";
 import { walkHdus } from "./fits/walk.ts";
 import type { ImageArray } from "./fits/image.ts";
 import { readImageSection, type SectionSpec } from "./plan/image_section.ts";
-import { readTableCell, readTableRows, type TableCell, type TableRows } from "./fits/table.ts";
+import type { TableCell, TableRows } from "./fits/table_values.ts";
+import { readTableCell, readTableRows } from "./read/table_rows.ts";
 import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
 

@@ -19,7 +19,8 @@ import {
   viewArray,
 } from "./dtype.ts";
 import type { Hdu } from "./layout.ts";
-import { type Column, describeTable, type TableLayout } from "./table.ts";
+import type { Column, TableLayout } from "./table_layout.ts";
+import { describeTable } from "./tform.ts";
 import { dequantizeTile, type QuantizeMethod } from "./tiles/dither.ts";
 import { gunzipExactly, unshuffleBytes } from "./tiles/gzip.ts";
 import { decodeHcompress } from "./tiles/hcompress.ts";

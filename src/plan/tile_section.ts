@@ -16,7 +16,7 @@ import {
 import type { Dtype, TypedArray } from "../fits/dtype.ts";
 import { decodeOwnedImageData, type ImageArray, imageInfo } from "../fits/image.ts";
 import type { Hdu } from "../fits/layout.ts";
-import type { Column } from "../fits/table.ts";
+import type { Column } from "../fits/table_layout.ts";
 import { gzipMaxInflated } from "../fits/tiles/gzip.ts";
 import { plioMaxPixels } from "../fits/tiles/plio.ts";
 import { riceMaxPixels } from "../fits/tiles/rice.ts";

@@ -11,6 +11,12 @@ import {
   TFORM_DTYPE,
   viewArray,
 } from "../../src/fits/dtype.ts";
+import { parseHeader } from "../../src/fits/header.ts";
+import { imageInfo } from "../../src/fits/image.ts";
+import { describeHdu } from "../../src/fits/layout.ts";
+import { describeTable } from "../../src/fits/tform.ts";
+import { buildHeader, formatCard } from "../../src/fits/write.ts";
+import { binTable } from "../_support/tables.ts";
 
 const ARRAYS: [Dtype, string, number][] = [
   ["uint8", "Uint8Array", 1],
@@ -86,5 +92,28 @@ test("the integer conventions need a scale of 1 and an exact zero", () => {
   }
   for (const dtype of ["uint8", "int16", "int32", "int64", "float32", "float64"] as const) {
     assert.equal(conventionZero(dtype), null, dtype);
+  }
+});
+
+test("images and tables decode every convention to the same dtype", () => {
+  const cases: [number, string, number | bigint, Dtype][] = [
+    [8, "B", -128, "int8"],
+    [16, "I", 32768, "uint16"],
+    [32, "J", 2 ** 31, "uint32"],
+    [64, "K", 2n ** 63n, "uint64"],
+    [16, "I", 0, "int16"],
+  ];
+  for (const [bitpix, code, zero, dtype] of cases) {
+    const image = parseHeader(buildHeader([
+      formatCard("SIMPLE", true),
+      formatCard("BITPIX", bitpix),
+      formatCard("NAXIS", 1),
+      formatCard("NAXIS1", 2),
+      formatCard("BZERO", zero),
+    ]));
+    assert.equal(imageInfo(describeHdu(image, 0, 0)).dtype, dtype, `BITPIX ${bitpix}`);
+    const width = elementSize(TFORM_DTYPE[code as keyof typeof TFORM_DTYPE]);
+    const table = binTable(width, 1, [["X", code]], [formatCard("TZERO1", zero)]);
+    assert.equal(describeTable(table.hdu).columns[0].dtype, dtype, `TFORM ${code}`);
   }
 });

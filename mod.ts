@@ -62,17 +62,15 @@ export { type CardKind, mergeContinuedCards, parseCard, type ParsedCard } from "
 export { buildHeader, formatCard } from "./src/fits/write.ts";
 export { BLOCK_SIZE, describeHdu, findHdu, type Hdu, type HduType, paddedSize } from "./src/fits/layout.ts";
 export { DEFAULT_READ_AHEAD, walkHdus, type WalkOptions, type WalkResult } from "./src/read/walk.ts";
+export { type Dtype, elementSize, type TypedArray } from "./src/fits/dtype.ts";
 export {
   decodeImageData,
   decodeImageParts,
   type DecodeOptions,
   decodeOwnedImageData,
-  type Dtype,
-  elementSize,
   type ImageArray,
   type ImageInfo,
   imageInfo,
-  type TypedArray,
 } from "./src/fits/image.ts";
 export {
   type AxisSelection,
@@ -84,26 +82,19 @@ export {
   selectAxis,
 } from "./src/plan/image_section.ts";
 export { readImageSection, type ReadImageSectionOptions } from "./src/read/image_section.ts";
-export {
-  type AsciiTypeCode,
-  type BinaryTypeCode,
-  type Column,
-  describeTable,
-  type ElementTypeCode,
-  readTableCell,
-  readTableRows,
-  type ReadTableRowsOptions,
-  rowsToJson,
-  type TableCell,
-  tableCell,
-  type TableColumnData,
-  tableColumnToJson,
-  type TableDtype,
-  type TableJsonValue,
-  type TableLayout,
-  type TableRows,
-} from "./src/fits/table.ts";
+export type {
+  AsciiTypeCode,
+  BinaryTypeCode,
+  Column,
+  ElementTypeCode,
+  TableDtype,
+  TableLayout,
+} from "./src/fits/table_layout.ts";
+export { describeTable } from "./src/fits/tform.ts";
 export { describeAsciiTable } from "./src/fits/ascii_table.ts";
+export { type TableCell, tableCell, type TableColumnData, type TableRows } from "./src/fits/table_values.ts";
+export { readTableCell, readTableRows, type ReadTableRowsOptions } from "./src/read/table_rows.ts";
+export { rowsToJson, tableColumnToJson, type TableJsonValue } from "./src/table_json.ts";
 export {
   type CellLocation,
   checkRowRange,

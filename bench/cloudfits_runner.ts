@@ -17,7 +17,7 @@ import { memorySource } from "../src/source/memory.ts";
 import { walkHdus } from "../src/read/walk.ts";
 import { decodeOwnedImageData, imageInfo } from "../src/fits/image.ts";
 import type { SectionSpec } from "../src/plan/image_section.ts";
-import type { TableRows } from "../src/fits/table.ts";
+import type { TableRows } from "../src/fits/table_values.ts";
 
 /** One benchmark task, shared with the Python peer. */
 export type Task =

@@ -5,7 +5,7 @@ import type { Hdu } from "../src/fits/layout.ts";
 import { findHdu } from "../src/fits/layout.ts";
 import { buildHeader, formatCard } from "../src/fits/write.ts";
 import { arrayToJson, hduShape } from "../src/json.ts";
-import type { TypedArray } from "../src/fits/image.ts";
+import type { TypedArray } from "../src/fits/dtype.ts";
 import { fitsSectionToNumpy, type SectionAxis } from "../src/plan/fits_section.ts";
 import { encodePng, type Stretch } from "../src/png.ts";
 import type { CliIo } from "./io.ts";

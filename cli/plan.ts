@@ -1,6 +1,6 @@
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
-import { describeTable } from "../src/fits/table.ts";
+import { describeTable } from "../src/fits/tform.ts";
 import { hduShape } from "../src/json.ts";
 import {
   describePlan,

@@ -2,17 +2,13 @@ import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import { findHdu, type Hdu } from "../src/fits/layout.ts";
 import type { FitsFile } from "../src/open.ts";
-import {
-  type Column,
-  describeTable,
-  readTableRows,
-  tableColumnToJson,
-  type TableJsonValue,
-  type TableLayout,
-} from "../src/fits/table.ts";
+import type { Column, TableLayout } from "../src/fits/table_layout.ts";
+import { describeTable } from "../src/fits/tform.ts";
 import { planTableRows, selectColumns } from "../src/plan/table_rows.ts";
 import { checkPlanCost, type CostLimits, measurePlan, type PlanFigures } from "../src/plan/cost.ts";
 import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
+import { readTableRows } from "../src/read/table_rows.ts";
+import { tableColumnToJson, type TableJsonValue } from "../src/table_json.ts";
 import type { Target } from "../src/url.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";

@@ -8,7 +8,7 @@
  */
 import type { Card, Header, HeaderValue } from "./fits/header.ts";
 import type { Hdu } from "./fits/layout.ts";
-import type { TypedArray } from "./fits/image.ts";
+import type { TypedArray } from "./fits/dtype.ts";
 
 /** A header value as JSON: bigints become decimal strings. */
 export type JsonHeaderValue = string | number | boolean | null | [number, number];

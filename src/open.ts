@@ -14,7 +14,8 @@ import { planTileSection } from "./plan/tile_section.ts";
 import { type CostEstimate, estimateCost, measurePlan, type PlanFigures } from "./plan/cost.ts";
 import { readImageSection } from "./read/image_section.ts";
 import type { ReadRangesOptions } from "./read/read_ranges.ts";
-import { readTableCell, readTableRows, type TableCell, type TableRows } from "./fits/table.ts";
+import type { TableCell, TableRows } from "./fits/table_values.ts";
+import { readTableCell, readTableRows } from "./read/table_rows.ts";
 import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
 

@@ -5,18 +5,12 @@
  */
 
 import { CloudFitsError } from "../errors.ts";
-import type { TypedArray } from "./image.ts";
+import { badKeyword } from "./bad_keyword.ts";
+import { allocateArray, type Dtype } from "./dtype.ts";
 import type { Hdu } from "./layout.ts";
-import {
-  applyScaling,
-  type AsciiTypeCode,
-  badKeyword,
-  bytesToText,
-  type CellBytes,
-  type Column,
-  type TableColumnData,
-  type TableLayout,
-} from "./table.ts";
+import { applyScaling, bytesToText, type CellBytes } from "./table_decode.ts";
+import type { AsciiTypeCode, Column, TableLayout } from "./table_layout.ts";
+import type { TableColumnData } from "./table_values.ts";
 
 const ASCII_TFORM = /^([AIFED])(\d+)(?:\.(\d+))?$/;
 const INTEGER_TEXT = /^[+-]?\d+$/;
@@ -32,10 +26,22 @@ const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?$|^[+-]?(?:INF|INFINI
  * @throws {CloudFitsError} `BAD_HEADER` for a missing or bad TBCOL or TFORM, or a field past NAXIS1.
  *
  * @example Columns of an ASCII table
- * ```ts ignore
- * import { describeAsciiTable } from "@cloudfits/core";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildHeader, describeAsciiTable, describeHdu, formatCard, parseHeader } from "@cloudfits/core";
  *
- * console.log(describeAsciiTable(hdu).columns.map((c) => [c.name, c.offset, c.width]));
+ * const header = parseHeader(buildHeader([
+ *   formatCard("XTENSION", "TABLE"), formatCard("BITPIX", 8), formatCard("NAXIS", 2),
+ *   formatCard("NAXIS1", 20), formatCard("NAXIS2", 4), formatCard("PCOUNT", 0), formatCard("GCOUNT", 1),
+ *   formatCard("TFIELDS", 2),
+ *   formatCard("TTYPE1", "NAME"), formatCard("TBCOL1", 1), formatCard("TFORM1", "A8"),
+ *   formatCard("TTYPE2", "FLUX"), formatCard("TBCOL2", 11), formatCard("TFORM2", "E10.3"),
+ * ]));
+ * const table = describeAsciiTable(describeHdu(header, 1, 2880));
+ * assert.deepEqual(table.columns.map((c) => [c.name, c.offset, c.width, c.dtype]), [
+ *   ["NAME", 0, 8, "string"],
+ *   ["FLUX", 10, 10, "float64"],
+ * ]);
  * ```
  */
 export function describeAsciiTable(hdu: Hdu): TableLayout {
@@ -108,11 +114,22 @@ export function describeAsciiTable(hdu: Hdu): TableLayout {
  * @returns The decoded column: `string`, or `number` with a null mask.
  * @throws {CloudFitsError} `BAD_HEADER` for a numeric field that is not a number, naming row and column.
  *
- * @example
- * ```ts ignore
- * import { decodeAsciiColumn } from "@cloudfits/core";
+ * @example Two rows of an I6 field, one blank
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildHeader, describeAsciiTable, describeHdu, formatCard, parseHeader } from "@cloudfits/core";
+ * import { decodeAsciiColumn } from "./ascii_table.ts";
+ * import { cellBytes } from "./table_decode.ts";
  *
- * const data = decodeAsciiColumn(column, 2, (i) => cells[i]);
+ * const header = parseHeader(buildHeader([
+ *   formatCard("XTENSION", "TABLE"), formatCard("BITPIX", 8), formatCard("NAXIS", 2),
+ *   formatCard("NAXIS1", 6), formatCard("NAXIS2", 2), formatCard("PCOUNT", 0), formatCard("GCOUNT", 1),
+ *   formatCard("TFIELDS", 1), formatCard("TBCOL1", 1), formatCard("TFORM1", "I6"),
+ * ]));
+ * const [column] = describeAsciiTable(describeHdu(header, 1, 0)).columns;
+ * const rows = new TextEncoder().encode("   -42      ");
+ * const data = decodeAsciiColumn(column, 2, (i) => cellBytes(rows, 6 * i));
+ * assert.deepEqual(data.kind === "number" && [data.values, data.nulls], [new Int32Array([-42, 0]), new Uint8Array([0, 1])]);
  * ```
  */
 export function decodeAsciiColumn(
@@ -130,11 +147,7 @@ export function decodeAsciiColumn(
   const nullText = column.tnull === null ? null : String(column.tnull).trim();
   const scale = column.tscal;
   const zero = Number(column.tzero);
-  const values: TypedArray = column.dtype === "int32"
-    ? new Int32Array(rowCount)
-    : column.dtype === "int64"
-    ? new BigInt64Array(rowCount)
-    : new Float64Array(rowCount);
+  const values = allocateArray(column.dtype as Dtype, rowCount);
   const nulls = new Uint8Array(rowCount);
   for (let i = 0; i < rowCount; i++) {
     const text = texts[i].trim().replace(/[Dd]/, "E");

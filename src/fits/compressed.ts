@@ -7,9 +7,21 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import type { HeaderValue } from "./header.ts";
-import { type Dtype, STORED_DTYPE, type TypedArray } from "./image.ts";
+import {
+  allocateArray,
+  BITPIX_DTYPE,
+  type Dtype,
+  elementSize,
+  isArrayOf,
+  LITTLE_ENDIAN_HOST,
+  type NumericTypeCode,
+  TFORM_DTYPE,
+  type TypedArray,
+  viewArray,
+} from "./dtype.ts";
 import type { Hdu } from "./layout.ts";
-import { type Column, describeTable, type TableLayout } from "./table.ts";
+import type { Column, TableLayout } from "./table_layout.ts";
+import { describeTable } from "./tform.ts";
 import { dequantizeTile, type QuantizeMethod } from "./tiles/dither.ts";
 import { gunzipExactly, unshuffleBytes } from "./tiles/gzip.ts";
 import { decodeHcompress } from "./tiles/hcompress.ts";
@@ -291,7 +303,7 @@ export function describeTileStorage(hdu: Hdu, table?: TableLayout): TileStorage 
     zscale,
     zzero: number("ZZERO"),
     zblank: blank,
-    dtype: STORED_DTYPE[info.zbitpix],
+    dtype: BITPIX_DTYPE[info.zbitpix],
   };
 }
 
@@ -321,8 +333,8 @@ export async function decodeTile(storage: TileStorage, tile: StoredTile): Promis
     new CloudFitsError(code, `Cannot decode ${info.compression} tile ${tile.row + 1}: ${reason}`);
 
   if (tile.column === "UNCOMPRESSED_DATA") {
-    const code = (columns.uncompressed?.elementType ?? "B") as "B" | "I" | "J" | "K" | "E" | "D";
-    return convert(readBigEndian(tile.bytes, ELEMENT_DTYPE[code], count), storage.dtype);
+    const code = (columns.uncompressed?.elementType ?? "B") as NumericTypeCode;
+    return convert(readBigEndian(tile.bytes, TFORM_DTYPE[code], count), storage.dtype);
   }
   if (tile.column === "GZIP_COMPRESSED_DATA") {
     // Tiles that could not be quantized: the original pixels, gzip-compressed.
@@ -400,25 +412,9 @@ function parameter(info: CompressedImageInfo, name: string, fallback: number): n
   return typeof value === "number" && Number.isSafeInteger(value) ? value : fallback;
 }
 
-const ELEMENT_DTYPE: Record<"B" | "I" | "J" | "K" | "E" | "D", Dtype> = {
-  B: "uint8",
-  I: "int16",
-  J: "int32",
-  K: "int64",
-  E: "float32",
-  D: "float64",
-};
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** Copy `count` big-endian elements into a native typed array. */
 function readBigEndian(bytes: Uint8Array, dtype: Dtype, count: number): TypedArray {
-  const size = dtype === "uint8"
-    ? 1
-    : dtype === "int16"
-    ? 2
-    : dtype === "int32" || dtype === "float32"
-    ? 4
-    : 8;
+  const size = elementSize(dtype);
   if (bytes.length < count * size) {
     throw new CloudFitsError(
       "TRUNCATED",
@@ -437,28 +433,14 @@ function readBigEndian(bytes: Uint8Array, dtype: Dtype, count: number): TypedArr
       }
     }
   }
-  const buffer = copy.buffer;
-  switch (dtype) {
-    case "uint8":
-      return copy;
-    case "int16":
-      return new Int16Array(buffer);
-    case "int32":
-      return new Int32Array(buffer);
-    case "float32":
-      return new Float32Array(buffer);
-    case "float64":
-      return new Float64Array(buffer);
-    default:
-      return new BigInt64Array(buffer);
-  }
+  return viewArray(copy, dtype);
 }
 
 /** Values in ZBITPIX's array type (a tile's integers may come narrower or wider than the image). */
 function convert(values: TypedArray, dtype: Dtype): TypedArray {
-  if (values.constructor === ARRAY_TYPES[dtype]) return values;
-  const target = allocate(dtype, values.length);
-  if (target instanceof BigInt64Array) {
+  if (isArrayOf(values, dtype)) return values;
+  const target = allocateArray(dtype, values.length);
+  if (target instanceof BigInt64Array || target instanceof BigUint64Array) {
     for (let i = 0; i < values.length; i++) target[i] = BigInt(Math.trunc(Number(values[i])));
   } else if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
     for (let i = 0; i < values.length; i++) target[i] = Number(values[i]);
@@ -466,34 +448,4 @@ function convert(values: TypedArray, dtype: Dtype): TypedArray {
     (target as Float64Array).set(values as Float64Array);
   }
   return target;
-}
-
-const ARRAY_TYPES: Record<Dtype, unknown> = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  float32: Float32Array,
-  float64: Float64Array,
-};
-
-function allocate(dtype: Dtype, length: number): TypedArray {
-  switch (dtype) {
-    case "uint8":
-      return new Uint8Array(length);
-    case "int16":
-      return new Int16Array(length);
-    case "int32":
-      return new Int32Array(length);
-    case "int64":
-      return new BigInt64Array(length);
-    case "float32":
-      return new Float32Array(length);
-    default:
-      return new Float64Array(length);
-  }
 }

@@ -5,34 +5,18 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
+import {
+  BITPIX_DTYPE,
+  conventionDtype,
+  conventionZero,
+  type Dtype,
+  elementSize,
+  LITTLE_ENDIAN_HOST,
+  type TypedArray,
+  viewArray,
+} from "./dtype.ts";
 import type { HeaderValue } from "./header.ts";
 import type { Hdu } from "./layout.ts";
-
-/** The numpy-style name of an element type. */
-export type Dtype =
-  | "uint8"
-  | "int8"
-  | "int16"
-  | "uint16"
-  | "int32"
-  | "uint32"
-  | "int64"
-  | "uint64"
-  | "float32"
-  | "float64";
-
-/** The typed arrays that hold image data, one per {@linkcode Dtype}. */
-export type TypedArray =
-  | Uint8Array
-  | Int8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
 
 /** An N-dimensional array in numpy (C) order: the last axis varies fastest. */
 export interface ImageArray {
@@ -66,17 +50,6 @@ export interface DecodeOptions {
   raw?: boolean;
 }
 
-/** The stored element type of each BITPIX value (also ZBITPIX of compressed images). */
-export const STORED_DTYPE: Readonly<Record<number, Dtype>> = {
-  8: "uint8",
-  16: "int16",
-  32: "int32",
-  64: "int64",
-  [-32]: "float32",
-  [-64]: "float64",
-};
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /**
  * Work out an image HDU's shape and the type of its physical values, as astropy does.
  *
@@ -97,7 +70,7 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * ```
  */
 export function imageInfo(hdu: Hdu): ImageInfo {
-  const storedDtype = STORED_DTYPE[hdu.bitpix];
+  const storedDtype = BITPIX_DTYPE[hdu.bitpix];
   const bscale = scalingKeyword(hdu, "BSCALE", 1);
   const bzero = scalingKeyword(hdu, "BZERO", 0);
   const blankValue = hdu.bitpix > 0 ? hdu.header.get("BLANK") : undefined;
@@ -117,13 +90,9 @@ export function imageInfo(hdu: Hdu): ImageInfo {
 }
 
 function physicalDtype(bitpix: number, bscale: number, bzero: number, blank: number | bigint | null): Dtype {
-  if (bscale === 1) {
-    if (bitpix === 8 && bzero === -128) return "int8";
-    if (bitpix === 16 && bzero === 2 ** 15) return "uint16";
-    if (bitpix === 32 && bzero === 2 ** 31) return "uint32";
-    if (bitpix === 64 && bzero === 2 ** 63) return "uint64";
-    if (bzero === 0 && blank === null) return STORED_DTYPE[bitpix];
-  }
+  const convention = conventionDtype(BITPIX_DTYPE[bitpix], bscale, bzero);
+  if (convention !== null) return convention;
+  if (bscale === 1 && bzero === 0 && blank === null) return BITPIX_DTYPE[bitpix];
   if (bitpix === -64 || bitpix === 32 || bitpix === 64) return "float64";
   return "float32";
 }
@@ -256,12 +225,12 @@ function wholeElements(bytes: Uint8Array, size: number, storedDtype: Dtype): num
 
 /** The unsigned conventions (and int8) store value − 2^(bits−1): flipping the top bit adds it back. */
 function flipsSign(dtype: Dtype): boolean {
-  return dtype === "uint16" || dtype === "uint32" || dtype === "uint64" || dtype === "int8";
+  return conventionZero(dtype) !== null;
 }
 
 /** Host-order stored bytes (or, with the sign flipped, the unsigned values) as the physical array. */
 function finishDecode(bytes: Uint8Array, info: ImageInfo, dtype: Dtype, flipSign: boolean): TypedArray {
-  const stored = view(bytes, flipSign ? dtype : info.storedDtype);
+  const stored = viewArray(bytes, flipSign ? dtype : info.storedDtype);
   if (flipSign || dtype === info.storedDtype) return stored;
   return scale(stored, info, dtype);
 }
@@ -333,33 +302,6 @@ function swap16InPlace(bytes: Uint8Array, flipSign: boolean): void {
   }
 }
 
-function view(bytes: Uint8Array, dtype: Dtype): TypedArray {
-  const { buffer, byteOffset } = bytes;
-  const n = bytes.length / elementSize(dtype);
-  switch (dtype) {
-    case "uint8":
-      return bytes;
-    case "int8":
-      return new Int8Array(buffer, byteOffset, n);
-    case "int16":
-      return new Int16Array(buffer, byteOffset, n);
-    case "uint16":
-      return new Uint16Array(buffer, byteOffset, n);
-    case "int32":
-      return new Int32Array(buffer, byteOffset, n);
-    case "uint32":
-      return new Uint32Array(buffer, byteOffset, n);
-    case "int64":
-      return new BigInt64Array(buffer, byteOffset, n);
-    case "uint64":
-      return new BigUint64Array(buffer, byteOffset, n);
-    case "float32":
-      return new Float32Array(buffer, byteOffset, n);
-    case "float64":
-      return new Float64Array(buffer, byteOffset, n);
-  }
-}
-
 /**
  * physical = BZERO + BSCALE × stored, computed the way numpy does for astropy: in float32 for a float32
  * result (each step rounded), in float64 otherwise; stored == BLANK becomes NaN.
@@ -417,34 +359,4 @@ function markBlanks(stored: TypedArray, blank: number | bigint, out: Float32Arra
   const target = Number(blank);
   const values = stored as Exclude<TypedArray, BigInt64Array | BigUint64Array>;
   for (let i = 0; i < values.length; i++) if (values[i] === target) out[i] = NaN;
-}
-
-/**
- * Bytes per element of a dtype.
- *
- * @param dtype The element type.
- * @returns 1, 2, 4 or 8.
- *
- * @example
- * ```ts
- * import { elementSize } from "@cloudfits/core";
- *
- * console.log(elementSize("float32"), elementSize("uint64")); // 4 8
- * ```
- */
-export function elementSize(dtype: Dtype): number {
-  switch (dtype) {
-    case "uint8":
-    case "int8":
-      return 1;
-    case "int16":
-    case "uint16":
-      return 2;
-    case "int32":
-    case "uint32":
-    case "float32":
-      return 4;
-    default:
-      return 8;
-  }
 }

@@ -5,7 +5,7 @@
  */
 
 import { CloudFitsError } from "../errors.ts";
-import type { Column, TableLayout } from "../fits/table.ts";
+import type { Column, TableLayout } from "../fits/table_layout.ts";
 import type { Hdu } from "../fits/layout.ts";
 import type { ByteRange } from "./types.ts";
 import { DEFAULT_MAX_GAP } from "./coalesce.ts";

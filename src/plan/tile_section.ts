@@ -12,9 +12,10 @@ import {
   type StoredTile,
   type TileStorage,
 } from "../fits/compressed.ts";
-import type { TypedArray } from "../fits/image.ts";
+import type { TypedArray } from "../fits/dtype.ts";
+import { elementWidth } from "../fits/table_layout.ts";
 import type { Hdu } from "../fits/layout.ts";
-import type { Column } from "../fits/table.ts";
+import type { Column } from "../fits/table_layout.ts";
 import { gzipMaxInflated } from "../fits/tiles/gzip.ts";
 import { plioMaxPixels } from "../fits/tiles/plio.ts";
 import { riceMaxPixels } from "../fits/tiles/rice.ts";
@@ -127,8 +128,6 @@ export interface LocatedTile {
   length: number;
 }
 
-const ELEMENT_BYTES: Record<string, number> = { B: 1, I: 2, J: 4, K: 8, E: 4, D: 8 };
-
 /**
  * Read one tile's table row: pick the column that holds its data, check the descriptor against the
  * heap, and bound its length by what its pixels can need, before anything is read or allocated.
@@ -178,7 +177,7 @@ export function locateTile(hdu: Hdu, storage: TileStorage, row: number, bytes: U
       count = Number(view.getBigInt64(at));
       offset = Number(view.getBigInt64(at + 8));
     }
-    const width = ELEMENT_BYTES[column.elementType ?? "B"];
+    const width = elementWidth(column.elementType ?? "B");
     if (count < 0 || offset < 0 || !Number.isSafeInteger(count * width) || !Number.isSafeInteger(offset)) {
       throw bad(`${column.name} descriptor (${count}, ${offset}) is invalid`, rowOffset + at);
     }

@@ -7,13 +7,8 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import { decodeTile } from "../fits/compressed.ts";
-import {
-  decodeOwnedImageData,
-  type Dtype,
-  type ImageArray,
-  imageInfo,
-  type TypedArray,
-} from "../fits/image.ts";
+import { allocateArray, LITTLE_ENDIAN_HOST, type TypedArray } from "../fits/dtype.ts";
+import { decodeOwnedImageData, type ImageArray, imageInfo } from "../fits/image.ts";
 import type { Hdu } from "../fits/layout.ts";
 import { checkPlanCost, measurePlan } from "../plan/cost.ts";
 import type { SectionSpec } from "../plan/image_section.ts";
@@ -63,7 +58,7 @@ export async function readCompressedSection(
   const { storage, shape, rows } = plan;
   const physical = imageInfo({ ...hdu, type: "IMAGE", bitpix: storage.info.zbitpix, axes: [] });
   const dtype = options.raw ? storage.dtype : physical.dtype;
-  if (rows.length === 0) return { shape, dtype, data: allocate(dtype, 0) };
+  if (rows.length === 0) return { shape, dtype, data: allocateArray(dtype, 0) };
 
   const what = `the tiles of HDU ${hdu.index} of ${source.name}`;
   const rowBytes = await readRanges(source, plan.rowRanges, { what, ...options });
@@ -77,7 +72,7 @@ export async function readCompressedSection(
     what,
   );
 
-  const out = allocate(storage.dtype, shape.reduce((p, n) => p * n, 1));
+  const out = allocateArray(storage.dtype, shape.reduce((p, n) => p * n, 1));
   const window = options.window ?? DEFAULT_WINDOW;
   for (let first = 0; first < located.length;) {
     let last = first;
@@ -115,37 +110,11 @@ function withOffset(error: unknown, offset: number): unknown {
   });
 }
 
-function allocate(dtype: Dtype, length: number): TypedArray {
-  switch (dtype) {
-    case "uint8":
-      return new Uint8Array(length);
-    case "int8":
-      return new Int8Array(length);
-    case "int16":
-      return new Int16Array(length);
-    case "uint16":
-      return new Uint16Array(length);
-    case "int32":
-      return new Int32Array(length);
-    case "uint32":
-      return new Uint32Array(length);
-    case "int64":
-      return new BigInt64Array(length);
-    case "uint64":
-      return new BigUint64Array(length);
-    case "float32":
-      return new Float32Array(length);
-    case "float64":
-      return new Float64Array(length);
-  }
-}
-
 /** The stored values as the big-endian bytes `decodeOwnedImageData` expects (it applies the scaling rules). */
 function toBigEndian(values: TypedArray): Uint8Array {
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const size = values.BYTES_PER_ELEMENT;
-  const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  if (littleEndian && size > 1) {
+  if (LITTLE_ENDIAN_HOST && size > 1) {
     for (let i = 0; i < bytes.length; i += size) {
       for (let lo = i, hi = i + size - 1; lo < hi; lo++, hi--) {
         const byte = bytes[lo];

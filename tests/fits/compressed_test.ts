@@ -1,16 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isCloudFitsError } from "../../src/errors.ts";
-import { describeTileStorage } from "../../src/fits/compressed.ts";
+import { decodeTile, describeTileStorage, type StoredTile } from "../../src/fits/compressed.ts";
+import type { Dtype, TypedArray } from "../../src/fits/dtype.ts";
+import { parseHeader } from "../../src/fits/header.ts";
+import { describeHdu } from "../../src/fits/layout.ts";
 import { walkHdus } from "../../src/read/walk.ts";
+import { buildHeader, formatCard } from "../../src/fits/write.ts";
 import type { SectionSpec } from "../../src/plan/image_section.ts";
 import { readImageSection } from "../../src/read/image_section.ts";
-import { planTileSection } from "../../src/plan/tile_section.ts";
 import { readCompressedSection } from "../../src/read/compressed_section.ts";
+import { planTileSection } from "../../src/plan/tile_section.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import type { ByteSource } from "../../src/source/types.ts";
-import { expected, fixture } from "../_support/fixtures.ts";
+import { binTableCards, expected, fixture } from "../_support/fixtures.ts";
 
 /** JSON values as the fixtures write them: NaN and infinities as strings, big integers as strings. */
 function fromJson(value: number | string): number {
@@ -216,4 +220,44 @@ test("a damaged Rice stream is TRUNCATED with the tile's file offset", async () 
     readCompressedSection(source, hdu, [0, 0]),
     (e: unknown) => isCloudFitsError(e, "TRUNCATED") && (e as { offset?: number }).offset === heapAt,
   );
+});
+
+test("decodeTile returns the typed array of the storage's dtype, for every dtype", async () => {
+  // One 2-pixel tile kept in UNCOMPRESSED_DATA as two int16: 1 and −2.
+  const header = buildHeader([
+    ...binTableCards(8, 1, [["UNCOMPRESSED_DATA", "1PI(2)"]], 4),
+    formatCard("ZIMAGE", true),
+    formatCard("ZBITPIX", 16),
+    formatCard("ZNAXIS", 1),
+    formatCard("ZNAXIS1", 2),
+    formatCard("ZCMPTYPE", "NOCOMPRESS"),
+  ]);
+  const storage = describeTileStorage(describeHdu(parseHeader(header), 1, 0));
+  assert.equal(storage.dtype, "int16");
+  const tile: StoredTile = {
+    row: 0,
+    pixelCount: 2,
+    axes: [2],
+    column: "UNCOMPRESSED_DATA",
+    bytes: new Uint8Array([0, 1, 0xff, 0xfe]),
+    zscale: null,
+    zzero: null,
+    zblank: null,
+  };
+  const expected: Record<Dtype, TypedArray> = {
+    uint8: new Uint8Array([1, 254]),
+    int8: new Int8Array([1, -2]),
+    int16: new Int16Array([1, -2]),
+    uint16: new Uint16Array([1, 65534]),
+    int32: new Int32Array([1, -2]),
+    uint32: new Uint32Array([1, 2 ** 32 - 2]),
+    int64: new BigInt64Array([1n, -2n]),
+    uint64: new BigUint64Array([1n, 2n ** 64n - 2n]),
+    float32: new Float32Array([1, -2]),
+    float64: new Float64Array([1, -2]),
+  };
+  for (const [dtype, want] of Object.entries(expected) as [Dtype, TypedArray][]) {
+    // Before one dtype table, int8, uint16, uint32 and uint64 came back as a Float64Array.
+    assert.deepEqual(await decodeTile({ ...storage, dtype }, tile), want, dtype);
+  }
 });

@@ -2,13 +2,12 @@
 // reference decoder that reads every element with DataView.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { Dtype, TypedArray } from "../../src/fits/dtype.ts";
 import {
   decodeImageData,
   decodeImageParts,
   decodeOwnedImageData,
-  type Dtype,
   type ImageInfo,
-  type TypedArray,
 } from "../../src/fits/image.ts";
 import { readImageSection } from "../../src/read/image_section.ts";
 import { describeHdu } from "../../src/fits/layout.ts";

@@ -3,14 +3,8 @@ import assert from "node:assert/strict";
 import { isCloudFitsError } from "../../src/errors.ts";
 import { describeCompressedImage } from "../../src/fits/compressed.ts";
 import { type HeaderValue, parseHeader } from "../../src/fits/header.ts";
-import {
-  decodeImageData,
-  decodeOwnedImageData,
-  type Dtype,
-  elementSize,
-  type ImageInfo,
-  imageInfo,
-} from "../../src/fits/image.ts";
+import type { Dtype } from "../../src/fits/dtype.ts";
+import { decodeImageData, decodeOwnedImageData, type ImageInfo, imageInfo } from "../../src/fits/image.ts";
 import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
 import { walkHdus } from "../../src/read/walk.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
@@ -217,23 +211,6 @@ test("decodeOwnedImageData rejects partial elements and misaligned buffers", () 
     () => decodeOwnedImageData(new Uint8Array(8).subarray(1, 5), info("int16", "int16")),
     RangeError,
   );
-});
-
-test("elementSize gives bytes per element", () => {
-  const sizes = ([
-    "uint8",
-    "int8",
-    "int16",
-    "uint16",
-    "int32",
-    "uint32",
-    "float32",
-    "int64",
-    "uint64",
-    "float64",
-  ] as const)
-    .map(elementSize);
-  assert.deepEqual(sizes, [1, 1, 2, 2, 4, 4, 4, 8, 8, 8]);
 });
 
 for (const name of FIXTURES_WITH_SECTIONS) {

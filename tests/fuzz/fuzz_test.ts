@@ -12,7 +12,7 @@ import { findEnd } from "../../src/fits/header.ts";
 import { decodeIndex } from "../../src/read/index.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
 import { walkHdus } from "../../src/read/walk.ts";
-import { readTableRows } from "../../src/fits/table.ts";
+import { readTableRows } from "../../src/read/table_rows.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { caseRng, FITS_MUTATORS, mutateFits, repairIndexCrcs, Rng } from "./_mutate.ts";
 import {

@@ -5,7 +5,7 @@ import { after, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { openFits } from "../../src/open.ts";
-import { rowsToJson } from "../../src/fits/table.ts";
+import { rowsToJson } from "../../src/table_json.ts";
 import type { FetchLike } from "../../src/source/http.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { startRangeServer } from "../_support/range_server.ts";

@@ -4,7 +4,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { openFits } from "../../src/open.ts";
-import { rowsToJson } from "../../src/fits/table.ts";
+import { rowsToJson } from "../../src/table_json.ts";
 import type { SectionEntry, SectionSpec } from "../../src/plan/image_section.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { type RangeServer, seededRandom, startRangeServer } from "../_support/range_server.ts";

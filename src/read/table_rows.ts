@@ -1,0 +1,216 @@
+/**
+ * Reading table rows: plan the row ranges (`planTableRowAccess`), fetch them with `readRanges`, then
+ * plan and fetch the heap cells of any variable-length arrays (`planTableHeap`), and decode.
+ *
+ * @module
+ */
+
+import { CloudFitsError } from "../errors.ts";
+import { decodeAsciiColumn } from "../fits/ascii_table.ts";
+import type { Hdu } from "../fits/layout.ts";
+import {
+  type CellBytes,
+  cellBytes,
+  decodeFixedColumn,
+  decodeVlaColumn,
+  type HeapCell,
+  readVlaDescriptor,
+} from "../fits/table_decode.ts";
+import type { Column, TableLayout } from "../fits/table_layout.ts";
+import {
+  type TableCell,
+  tableCell,
+  type TableColumnData,
+  type TableRows,
+  tableRows,
+} from "../fits/table_values.ts";
+import { describeTable } from "../fits/tform.ts";
+import { planTableHeap } from "../plan/table_heap.ts";
+import {
+  type ColumnSelector,
+  planTableRowAccess,
+  selectColumns,
+  type TableRowAccess,
+} from "../plan/table_rows.ts";
+import type { ByteSource } from "../source/types.ts";
+import { readRanges, type ReadRangesOptions } from "./read_ranges.ts";
+
+/** Options for {@linkcode readTableRows}. */
+export interface ReadTableRowsOptions extends ReadRangesOptions {
+  /** First row, 0-based (default 0). */
+  start?: number;
+  /** One past the last row (default: the row count). */
+  stop?: number;
+  /** Column names (case-insensitive) or 1-based numbers; default every column. */
+  columns?: readonly ColumnSelector[];
+  /** A layout already computed by `describeTable`. */
+  table?: TableLayout;
+}
+
+/** Most rows of a zero-width table that one read may produce (each costs a cell per column). */
+const MAX_EMPTY_ROWS = 1_000_000;
+
+/**
+ * Read rows `[start, stop)` of a table, columnar, with the fewest range requests.
+ *
+ * The rows are planned by `planTableRowAccess` and fetched through `readRanges`. VLA cells then take
+ * exactly one more coalesced read of the heap, after every descriptor has been checked against the heap
+ * size and the object size (nothing is allocated before that).
+ *
+ * @param source Where the file's bytes live.
+ * @param hdu The table's HDU.
+ * @param options Rows (0-based, stop exclusive), columns and read settings.
+ * @returns The decoded columns.
+ * @throws {CloudFitsError} `OUT_OF_RANGE` for rows outside the table; `NOT_FOUND` for unknown columns;
+ *   `BAD_HEADER` for a VLA descriptor outside the heap; `TRUNCATED` when the data runs past the object.
+ *
+ * @example Two rows of two columns, in one request
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildHeader, countingSource, describeHdu, formatCard, memorySource, parseHeader, readTableRows } from "@cloudfits/core";
+ *
+ * const header = buildHeader([
+ *   formatCard("XTENSION", "BINTABLE"), formatCard("BITPIX", 8), formatCard("NAXIS", 2),
+ *   formatCard("NAXIS1", 6), formatCard("NAXIS2", 2), formatCard("PCOUNT", 0), formatCard("GCOUNT", 1),
+ *   formatCard("TFIELDS", 2), formatCard("TTYPE1", "ID"), formatCard("TFORM1", "I"),
+ *   formatCard("TTYPE2", "FLUX"), formatCard("TFORM2", "E"),
+ * ]);
+ * const file = new Uint8Array(header.length + 2880);
+ * file.set(header);
+ * file.set([0, 1, 0x3f, 0x80, 0, 0, 0, 2, 0x40, 0, 0, 0], header.length);
+ * const source = countingSource(memorySource(file));
+ * const hdu = describeHdu(parseHeader(header), 0, 0);
+ * const rows = await readTableRows(source, hdu, { columns: ["flux", "ID"] });
+ * assert.deepEqual(rows.columns.FLUX.values, new Float32Array([1, 2]));
+ * assert.deepEqual(rows.columns.ID.values, new Int16Array([1, 2]));
+ * assert.deepEqual(source.stats.ranges, [{ offset: 2880, length: 12 }]);
+ * ```
+ */
+export async function readTableRows(
+  source: ByteSource,
+  hdu: Hdu,
+  options: ReadTableRowsOptions = {},
+): Promise<TableRows> {
+  const table = options.table ?? describeTable(hdu);
+  const start = options.start ?? 0;
+  const stop = options.stop ?? table.rowCount;
+  const columns = selectColumns(table, options.columns);
+  // Rows of zero bytes are backed by no data, so nothing but NAXIS2 bounds their number: refuse to build
+  // more empty cells than a real table could hold rather than allocate what the header claims.
+  if (table.rowBytes === 0 && stop - start > MAX_EMPTY_ROWS) {
+    throw new CloudFitsError(
+      "BAD_HEADER",
+      `Cannot read ${
+        stop - start
+      } rows of HDU ${hdu.index} at offset ${hdu.headerOffset}: its rows are 0 bytes wide (NAXIS1 = 0), and more than ${MAX_EMPTY_ROWS} such rows are refused`,
+      { offset: hdu.headerOffset },
+    );
+  }
+  const access = planTableRowAccess(table, hdu, start, stop, columns, { maxGap: options.maxGap });
+  const { concurrency, signal, maxGap, maxSpan, window, limits } = options;
+  const what = `rows ${start + 1} to ${stop} of HDU ${hdu.index} of ${source.name}`;
+  const readOptions: ReadRangesOptions = { concurrency, signal, maxGap, maxSpan, window, limits, what };
+  const rows = rowCells(access, await readRanges(source, access.ranges, readOptions));
+  const rowCount = stop - start;
+  const vlaColumns = columns.filter((c) => c.elementType !== null && c.width > 0);
+  const heap = vlaColumns.length > 0
+    ? await readHeap(source, hdu, table, vlaColumns, start, stop, rows, readOptions)
+    : null;
+  const decoded = columns.map((column): TableColumnData => {
+    const cell = (i: number): CellBytes => rows(start + i, column);
+    if (table.kind === "TABLE") return decodeAsciiColumn(column, rowCount, cell, start);
+    if (column.elementType !== null && column.width > 0) return decodeVlaColumn(column, heap!.get(column)!);
+    return decodeFixedColumn(column, rowCount, cell);
+  });
+  return tableRows(start, stop, decoded);
+}
+
+/**
+ * Read one cell of a table.
+ *
+ * @param source Where the file's bytes live.
+ * @param hdu The table's HDU.
+ * @param row The row (0-based).
+ * @param column The column's name (case-insensitive) or 1-based number.
+ * @param options Read settings.
+ * @returns The cell, as `tableCell` gives it.
+ *
+ * @example The flux of row 1, in one 4-byte request
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildHeader, countingSource, describeHdu, formatCard, memorySource, parseHeader, readTableCell } from "@cloudfits/core";
+ *
+ * const header = buildHeader([
+ *   formatCard("XTENSION", "BINTABLE"), formatCard("BITPIX", 8), formatCard("NAXIS", 2),
+ *   formatCard("NAXIS1", 6), formatCard("NAXIS2", 2), formatCard("PCOUNT", 0), formatCard("GCOUNT", 1),
+ *   formatCard("TFIELDS", 2), formatCard("TTYPE1", "ID"), formatCard("TFORM1", "I"),
+ *   formatCard("TTYPE2", "FLUX"), formatCard("TFORM2", "E"),
+ * ]);
+ * const file = new Uint8Array(header.length + 2880);
+ * file.set(header);
+ * file.set([0, 1, 0x3f, 0x80, 0, 0, 0, 2, 0x40, 0, 0, 0], header.length);
+ * const source = countingSource(memorySource(file));
+ * assert.equal(await readTableCell(source, describeHdu(parseHeader(header), 0, 0), 1, "FLUX"), 2);
+ * assert.deepEqual(source.stats.ranges, [{ offset: 2880 + 8, length: 4 }]);
+ * ```
+ */
+export async function readTableCell(
+  source: ByteSource,
+  hdu: Hdu,
+  row: number,
+  column: ColumnSelector,
+  options: Omit<ReadTableRowsOptions, "start" | "stop" | "columns"> = {},
+): Promise<TableCell> {
+  const rows = await readTableRows(source, hdu, { ...options, start: row, stop: row + 1, columns: [column] });
+  return tableCell(Object.values(rows.columns)[0], 0);
+}
+
+/** Where each planned cell's bytes lie in the fetched pieces. */
+type RowCells = (row: number, column: Column) => CellBytes;
+
+function rowCells(access: TableRowAccess, pieces: Uint8Array[]): RowCells {
+  const cells = pieces.map((piece) => cellBytes(piece));
+  return (row, column) => {
+    const { range, offset } = access.locate(row, column);
+    return { bytes: cells[range].bytes, view: cells[range].view, pos: offset };
+  };
+}
+
+/**
+ * Read the heap cells of VLA columns: check the data against the object's size and every descriptor
+ * against the heap first, then fetch all cells with one coalesced `readRanges`.
+ */
+async function readHeap(
+  source: ByteSource,
+  hdu: Hdu,
+  table: TableLayout,
+  columns: readonly Column[],
+  start: number,
+  stop: number,
+  rows: RowCells,
+  options: ReadRangesOptions,
+): Promise<Map<Column, HeapCell[]>> {
+  const dataEnd = hdu.dataOffset + hdu.dataSize;
+  if (source.size !== undefined && dataEnd > source.size) {
+    throw new CloudFitsError(
+      "TRUNCATED",
+      `Cannot read the heap of HDU ${hdu.index}: its data claims bytes up to offset ${dataEnd} but ${source.name} has ${source.size} bytes`,
+      { url: source.name, offset: source.size },
+    );
+  }
+  const counts: number[] = [];
+  const ranges = planTableHeap(table, hdu, columns, start, stop, (row, column) => {
+    const descriptor = readVlaDescriptor(rows(row, column), column.typeCode === "Q");
+    counts.push(descriptor.count);
+    return descriptor;
+  });
+  const pieces = await readRanges(source, ranges, options);
+  const rowCount = stop - start;
+  return new Map(columns.map((column, c) => {
+    const cells = Array.from({ length: rowCount }, (_, i): HeapCell => {
+      const k = c * rowCount + i;
+      return { ...cellBytes(pieces[k]), count: counts[k] };
+    });
+    return [column, cells];
+  }));
+}

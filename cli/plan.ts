@@ -2,15 +2,9 @@ import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import { describeTable } from "../src/fits/tform.ts";
 import { hduShape } from "../src/json.ts";
-import {
-  describePlan,
-  estimateCost,
-  exceededLimits,
-  measurePlan,
-  type PlanFigures,
-} from "../src/plan/cost.ts";
+import { describePlan, estimateCost, exceededLimits, type PlanFigures } from "../src/plan/cost.ts";
 import { fitsSectionToNumpy } from "../src/plan/fits_section.ts";
-import { planTableRows, selectColumns } from "../src/plan/table_rows.ts";
+import type { ReadPlanSummary } from "../src/open.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
 import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
@@ -64,26 +58,18 @@ export async function runPlan(args: string[], io: CliIo): Promise<number> {
       const { fits, target } = opened;
       const wantsTable = target.columns !== undefined || values.rows !== undefined;
       const hdu = wantsTable ? pickTable(fits, target, opened.name) : pickImage(fits, target, opened.name);
-      let figures: PlanFigures;
-      let shape: number[];
-      let complete = true;
       let kind: PlannedTarget["kind"] = "section";
+      const handle = fits.hdu(hdu.index);
+      let summary: ReadPlanSummary;
       if (hdu.type === "BINTABLE" || hdu.type === "TABLE") {
         kind = "rows";
-        const table = describeTable(hdu);
-        const [start, stop] = parseRows(values.rows as string | undefined, table.rowCount, hdu);
-        const columns = selectColumns(table, target.columns);
-        const ranges = planTableRows(table, hdu, start, stop, target.columns);
-        // Rows are read whole when that saves requests; only the selected columns are needed.
-        const needed = (stop - start) * columns.reduce((sum, column) => sum + column.width, 0);
-        figures = { ...measurePlan(ranges.toSorted((a, b) => a.offset - b.offset)), bytesNeeded: needed };
-        shape = [stop - start, columns.length];
-        complete = !table.columns.some((column) => column.typeCode === "P" || column.typeCode === "Q");
+        const [start, stop] = parseRows(values.rows as string | undefined, describeTable(hdu).rowCount, hdu);
+        summary = handle.planRows(start, stop, { columns: target.columns });
       } else {
-        const summary = fits.hdu(hdu.index).plan(fitsSectionToNumpy(target.section ?? "", hduShape(hdu)));
-        ({ shape, complete } = summary);
-        figures = summary;
+        summary = handle.plan(fitsSectionToNumpy(target.section ?? "", hduShape(hdu)));
       }
+      const { shape, complete } = summary;
+      const figures: PlanFigures = summary;
       const excess = exceededLimits(figures, limits);
       const refusal = excess &&
         `refused: ${excess.reasons.join(" and ")} (to go on: ${excess.advice.join(" ")})`;

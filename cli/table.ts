@@ -2,22 +2,16 @@ import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import { findHdu, type Hdu } from "../src/fits/layout.ts";
 import type { FitsFile } from "../src/open.ts";
-import type { Column, TableLayout } from "../src/fits/table_layout.ts";
+import type { Column } from "../src/fits/table_layout.ts";
 import { describeTable } from "../src/fits/tform.ts";
-import { planTableRows, selectColumns } from "../src/plan/table_rows.ts";
-import { checkPlanCost, type CostLimits, measurePlan, type PlanFigures } from "../src/plan/cost.ts";
+import { selectColumns } from "../src/plan/table_rows.ts";
 import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
-import { readTableRows } from "../src/read/table_rows.ts";
+import type { TableRows } from "../src/fits/table_values.ts";
 import { tableColumnToJson, type TableJsonValue } from "../src/table_json.ts";
 import type { Target } from "../src/url.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
 import { concurrencyOf, openTarget } from "./open_target.ts";
-
-/** Rows read per request batch, so that memory stays bounded however long the table is. */
-const CHUNK_ROWS = 10_000;
-/** Bytes of row data read per batch at most, for tables whose rows are wide. */
-const CHUNK_BYTES = 16 * 1024 * 1024;
 
 type TableFormat = "csv" | "json" | "ndjson";
 
@@ -62,25 +56,19 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     const table = describeTable(hdu);
     const columns = selectColumns(table, opened.target.columns);
     const [start, stop] = parseRows(values.rows as string | undefined, table.rowCount, hdu);
-    // The whole read is checked before the first batch; variable-length arrays are checked per batch.
     const limits = costLimitsOf(values);
-    checkPlanCost(planBatches(table, hdu, columns, start, stop), limits, `${opened.name} HDU ${hdu.index}`);
     const pieces: string[] = [];
     const write = output === "-" ? (text: string) => io.out(text) : (text: string) => {
       pieces.push(text);
       return Promise.resolve();
     };
-    await writeRows(
-      write,
-      format,
-      opened.fits,
-      hdu,
-      table,
-      columns,
-      start,
-      stop,
-      { concurrency: concurrencyOf(values as CommonValues), limits },
-    );
+    // The whole read is checked before the first batch, so a refusal writes nothing.
+    const batches = opened.fits.hdu(hdu.index).rowBatches(start, stop, {
+      columns: columns.map((column) => column.index),
+      concurrency: concurrencyOf(values as CommonValues),
+      limits,
+    });
+    await writeRows(write, format, batches, columns, start === stop);
     if (output !== "-") {
       await io.writeFileAtomic(output, new TextEncoder().encode(pieces.join("")), { overwrite: force });
     }
@@ -160,35 +148,26 @@ export function parseRows(text: string | undefined, rowCount: number, hdu: Hdu):
   return [first - 1, last];
 }
 
-/** Read the rows in batches and write each batch as soon as it is formatted. */
+/** Write each batch of rows as soon as it is formatted. */
 async function writeRows(
   write: (text: string) => Promise<void>,
   format: TableFormat,
-  fits: FitsFile,
-  hdu: Hdu,
-  table: TableLayout,
+  batches: AsyncIterable<TableRows>,
   columns: readonly Column[],
-  start: number,
-  stop: number,
-  settings: { concurrency?: number; limits: CostLimits },
+  empty: boolean,
 ): Promise<void> {
   const keys = columnKeys(columns);
   const quotedKeys = keys.map((key) => JSON.stringify(key));
-  const chunkRows = batchRows(table);
+  // The first batch is awaited before anything is written: a read over the limits fails with no output.
+  const iterator = batches[Symbol.asyncIterator]();
+  let step = await iterator.next();
+  let started = false;
   if (format === "csv") await write(keys.map(csvText).join(",") + "\n");
-  if (format === "json") await write(start === stop ? "[]\n" : "[\n");
-  for (let chunkStart = start; chunkStart < stop; chunkStart += chunkRows) {
-    const chunkStop = Math.min(stop, chunkStart + chunkRows);
-    const rows = await readTableRows(fits.source, hdu, {
-      table,
-      start: chunkStart,
-      stop: chunkStop,
-      columns: columns.map((column) => column.index),
-      concurrency: settings.concurrency,
-      limits: settings.limits,
-    });
-    // readTableRows keys its result exactly as columnKeys does; looking up by key keeps the requested
-    // order even for names that JavaScript would sort first (integer-like keys).
+  if (format === "json" && empty) await write("[]\n");
+  for (; !step.done; step = await iterator.next()) {
+    const rows = step.value;
+    // Rows are keyed exactly as columnKeys does; looking up by key keeps the requested order even for
+    // names that JavaScript would sort first (integer-like keys).
     const cells = keys.map((key) => tableColumnToJson(rows.columns[key]));
     const lines: string[] = [];
     for (let row = 0; row < rows.rowCount; row++) {
@@ -201,39 +180,13 @@ async function writeRows(
       }
     }
     if (format === "json") {
-      const last = chunkStop === stop;
-      await write(lines.join(",\n") + (last ? "\n]\n" : ",\n"));
+      await write((started ? ",\n" : "[\n") + lines.join(",\n"));
     } else {
       await write(lines.join("\n") + "\n");
     }
+    started = true;
   }
-}
-
-function batchRows(table: TableLayout): number {
-  return Math.max(1, Math.min(CHUNK_ROWS, Math.floor(CHUNK_BYTES / Math.max(1, table.rowBytes))));
-}
-
-/** The figures of reading rows `[start, stop)` batch by batch, as `writeRows` reads them. */
-function planBatches(
-  table: TableLayout,
-  hdu: Hdu,
-  columns: readonly Column[],
-  start: number,
-  stop: number,
-): PlanFigures {
-  const total: PlanFigures = { requests: 0, bytesToRead: 0, bytesNeeded: 0, end: 0 };
-  const chunkRows = batchRows(table);
-  const selected = columns.map((column) => column.index);
-  // Rows are read whole when that saves requests; only the selected columns are needed.
-  total.bytesNeeded = (stop - start) * columns.reduce((sum, column) => sum + column.width, 0);
-  for (let chunkStart = start; chunkStart < stop; chunkStart += chunkRows) {
-    const ranges = planTableRows(table, hdu, chunkStart, Math.min(stop, chunkStart + chunkRows), selected);
-    const figures = measurePlan(ranges);
-    total.requests += figures.requests;
-    total.bytesToRead += figures.bytesToRead;
-    total.end = Math.max(total.end, figures.end);
-  }
-  return total;
+  if (format === "json" && started) await write("\n]\n");
 }
 
 /** Output names of the columns: TTYPE, or `col<n>` for an empty or repeated name (as readTableRows keys them). */

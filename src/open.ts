@@ -15,7 +15,9 @@ import { type CostEstimate, estimateCost, measurePlan, type PlanFigures } from "
 import { readImageSection } from "./read/image_section.ts";
 import type { ReadRangesOptions } from "./read/read_ranges.ts";
 import type { TableCell, TableRows } from "./fits/table_values.ts";
-import { readTableCell, readTableRows } from "./read/table_rows.ts";
+import { readTableCell, readTableRows, streamTableRows } from "./read/table_rows.ts";
+import { describeTable } from "./fits/tform.ts";
+import { measureTableRead, selectColumns } from "./plan/table_rows.ts";
 import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
 
@@ -28,13 +30,14 @@ export type ReadSettings = Omit<ReadRangesOptions, "what">;
 
 /** What a read would cost, computed without fetching anything. */
 export interface ReadPlanSummary extends PlanFigures {
-  /** Shape of the result in numpy order. */
+  /** Shape of the result in numpy order (for table rows: rows, columns). */
   shape: number[];
   /** Estimated cost at the prices of the settings' limits (default: S3 list prices). */
   cost: CostEstimate;
   /**
    * False when part of the read can only be planned after a first read: the tiles of a compressed
-   * image, whose byte ranges are in their table rows. The figures then cover the first read only.
+   * image, whose byte ranges are in their table rows, or the heap of variable-length arrays. The
+   * figures then cover the first read only.
    */
   complete: boolean;
 }
@@ -193,6 +196,48 @@ export class HduHandle {
    */
   section(spec: SectionSpec, options: ReadSettings & { raw?: boolean } = {}): Promise<ImageArray> {
     return readImageSection(this.#source, this.info, spec, { ...this.#settings, ...options });
+  }
+
+  /**
+   * Plan a read of table rows `[start, stop)` without fetching anything: the requests and bytes that
+   * {@linkcode HduHandle.rows} (or {@linkcode HduHandle.rowBatches}) would fetch, and what they cost.
+   *
+   * @param start First row, 0-based.
+   * @param stop Row after the last.
+   * @param options Column names or 1-based numbers; per-read settings.
+   * @returns The plan's figures; `complete` is false when variable-length arrays add a heap read.
+   */
+  planRows(
+    start: number,
+    stop: number,
+    options: ReadSettings & { columns?: readonly (string | number)[] } = {},
+  ): ReadPlanSummary {
+    const settings = { ...this.#settings, ...options };
+    const table = describeTable(this.info);
+    const columns = selectColumns(table, options.columns);
+    const figures = measureTableRead(table, this.info, start, stop, columns, settings);
+    return {
+      ...figures,
+      shape: [stop - start, columns.length],
+      cost: estimateCost(figures, settings.limits?.prices),
+    };
+  }
+
+  /**
+   * Stream table rows `[start, stop)` in batches of at most 10,000 rows (or 16 MiB of row data), one
+   * planned read each, checked against the cost limits as a whole before the first batch.
+   *
+   * @param start First row, 0-based.
+   * @param stop Row after the last.
+   * @param options Column names or 1-based numbers; per-read settings.
+   * @returns The batches, in order.
+   */
+  rowBatches(
+    start: number,
+    stop: number,
+    options: ReadSettings & { columns?: readonly (string | number)[] } = {},
+  ): AsyncIterable<TableRows> {
+    return streamTableRows(this.#source, this.info, { ...this.#settings, ...options, start, stop });
   }
 
   /**

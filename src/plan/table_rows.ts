@@ -8,7 +8,8 @@ import { CloudFitsError } from "../errors.ts";
 import type { Column, TableLayout } from "../fits/table_layout.ts";
 import type { Hdu } from "../fits/layout.ts";
 import type { ByteRange } from "./types.ts";
-import { DEFAULT_MAX_GAP } from "./coalesce.ts";
+import { type CoalesceOptions, DEFAULT_MAX_GAP } from "./coalesce.ts";
+import { measurePlan, type PlanFigures } from "./cost.ts";
 
 /** A column chosen by name (case-insensitive, as astropy) or by 1-based number. */
 export type ColumnSelector = string | number;
@@ -232,4 +233,76 @@ function columnRuns(columns: readonly Column[], maxGap: number): { start: number
     else runs.push({ start: column.offset, end });
   }
   return runs;
+}
+
+/** Rows read per batch at most when a table is streamed, so that memory stays bounded. */
+const BATCH_ROWS = 10_000;
+/** Bytes of row data per batch at most, for tables whose rows are wide. */
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Cut rows `[start, stop)` into the batches a stream reads: at most 10,000 rows or 16 MiB of row data
+ * each.
+ *
+ * @param table The table layout.
+ * @param start First row (0-based).
+ * @param stop One past the last row.
+ * @returns `[start, stop)` of each batch, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TableLayout } from "../fits/table_layout.ts";
+ * import { tableBatches } from "./table_rows.ts";
+ *
+ * const table = { rowBytes: 8 } as TableLayout;
+ * assert.deepEqual(tableBatches(table, 5, 25_000), [[5, 10_005], [10_005, 20_005], [20_005, 25_000]]);
+ * ```
+ */
+export function tableBatches(table: TableLayout, start: number, stop: number): [number, number][] {
+  const rows = Math.max(1, Math.min(BATCH_ROWS, Math.floor(BATCH_BYTES / Math.max(1, table.rowBytes))));
+  const batches: [number, number][] = [];
+  for (let first = start; first < stop; first += rows) batches.push([first, Math.min(stop, first + rows)]);
+  return batches;
+}
+
+/**
+ * Count what reading rows `[start, stop)` batch by batch (as a stream reads them) would cost, without
+ * fetching anything. Whole rows are read when that saves requests, so the bytes needed are only the
+ * selected columns' bytes. Variable-length arrays live in the heap, planned from the rows once they
+ * arrive: `complete` is false when a selected column has them, and the figures cover the rows only.
+ *
+ * @param table The table layout.
+ * @param hdu The table's HDU.
+ * @param start First row (0-based).
+ * @param stop One past the last row.
+ * @param columns The selected columns.
+ * @param options Request cost and span cap.
+ * @returns The figures, and whether they cover the whole read.
+ *
+ * @example
+ * ```ts ignore
+ * const figures = measureTableRead(table, hdu, 0, table.rowCount, selectColumns(table, ["TIME"]));
+ * ```
+ */
+export function measureTableRead(
+  table: TableLayout,
+  hdu: Hdu,
+  start: number,
+  stop: number,
+  columns: readonly Column[],
+  options: CoalesceOptions = {},
+): PlanFigures & { complete: boolean } {
+  checkRowRange(table, hdu, start, stop);
+  const width = columns.reduce((sum, column) => sum + column.width, 0);
+  const total = { requests: 0, bytesToRead: 0, bytesNeeded: (stop - start) * width, end: 0, complete: true };
+  for (const [first, last] of tableBatches(table, start, stop)) {
+    const access = planTableRowAccess(table, hdu, first, last, columns, options);
+    const figures = measurePlan(access.ranges, options);
+    total.requests += figures.requests;
+    total.bytesToRead += figures.bytesToRead;
+    total.end = Math.max(total.end, figures.end);
+  }
+  total.complete = !columns.some((column) => column.elementType !== null && column.width > 0);
+  return total;
 }

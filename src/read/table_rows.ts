@@ -26,10 +26,13 @@ import {
 } from "../fits/table_values.ts";
 import { describeTable } from "../fits/tform.ts";
 import { planTableHeap } from "../plan/table_heap.ts";
+import { checkPlanCost } from "../plan/cost.ts";
 import {
   type ColumnSelector,
+  measureTableRead,
   planTableRowAccess,
   selectColumns,
+  tableBatches,
   type TableRowAccess,
 } from "../plan/table_rows.ts";
 import type { ByteSource } from "../source/types.ts";
@@ -213,4 +216,41 @@ async function readHeap(
     });
     return [column, cells];
   }));
+}
+
+/**
+ * Stream rows `[start, stop)` of a table in batches (10,000 rows or 16 MiB of row data at most), one
+ * planned read each, so that memory stays bounded however long the table is. The whole read is checked
+ * against the cost limits before the first batch; each batch's variable-length arrays are checked as
+ * their rows arrive.
+ *
+ * @param source Where the file's bytes live.
+ * @param hdu The table's HDU.
+ * @param options Rows (0-based, stop exclusive), columns and read settings.
+ * @returns The batches, in order.
+ * @throws {CloudFitsError} as {@linkcode readTableRows}, and `COST_LIMIT` before the first batch.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const batch of streamTableRows(source, hdu, { columns: ["TIME"] })) console.log(batch.rowCount);
+ * ```
+ */
+export async function* streamTableRows(
+  source: ByteSource,
+  hdu: Hdu,
+  options: ReadTableRowsOptions = {},
+): AsyncGenerator<TableRows, void, undefined> {
+  const table = options.table ?? describeTable(hdu);
+  const start = options.start ?? 0;
+  const stop = options.stop ?? table.rowCount;
+  const columns = selectColumns(table, options.columns);
+  checkPlanCost(
+    measureTableRead(table, hdu, start, stop, columns, options),
+    options.limits,
+    `rows ${start + 1} to ${stop} of HDU ${hdu.index} of ${source.name}`,
+  );
+  const indexes = columns.map((column) => column.index);
+  for (const [first, last] of tableBatches(table, start, stop)) {
+    yield await readTableRows(source, hdu, { ...options, table, start: first, stop: last, columns: indexes });
+  }
 }

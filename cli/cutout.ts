@@ -9,7 +9,7 @@ import type { TypedArray } from "../src/fits/image.ts";
 import { fitsSectionToNumpy, type SectionAxis } from "../src/plan/fits_section.ts";
 import { encodePng, type Stretch } from "../src/png.ts";
 import type { CliIo } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
+import { type CommonValues, outputFormat, parseCommand } from "./options.ts";
 import { toJson } from "./format.ts";
 import { openTarget } from "./open_target.ts";
 

@@ -4,7 +4,7 @@ import { findHdu } from "../src/fits/layout.ts";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { CliIo } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
+import { type CommonValues, outputFormat, parseCommand } from "./options.ts";
 import { renderTable, toJson } from "./format.ts";
 import { openTarget } from "./open_target.ts";
 

@@ -15,8 +15,7 @@ import type { ByteSource } from "../src/source/types.ts";
 import { type Location, parseLocation, redactUrl } from "../src/url.ts";
 import { VERSION } from "../src/version.ts";
 import { type CliIo, removeStaleTemporaries } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
-import { concurrencyOf } from "./open_target.ts";
+import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
 import { sourceOptions } from "./remote.ts";
 import { humanBytes, toJson } from "./format.ts";
 

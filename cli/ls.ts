@@ -3,8 +3,8 @@ import type { Hdu } from "../src/fits/layout.ts";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { CliIo } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
-import { concurrencyOf, openTarget } from "./open_target.ts";
+import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
+import { openTarget } from "./open_target.ts";
 import { humanBytes, renderTable, toJson } from "./format.ts";
 import { listIndex } from "./index_read.ts";
 

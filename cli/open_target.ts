@@ -4,7 +4,7 @@ import { type Location, parseTarget, type Target } from "../src/url.ts";
 import { openFileSource } from "../src/source/file.ts";
 import type { ByteSource } from "../src/source/types.ts";
 import type { CliIo } from "./io.ts";
-import type { CommonValues } from "./commands.ts";
+import { type CommonValues, concurrencyOf } from "./options.ts";
 import { openRemoteSource } from "./remote.ts";
 import { openCliIndex } from "./index_read.ts";
 
@@ -115,22 +115,4 @@ export async function openTarget(
     await close();
     throw error;
   }
-}
-
-/**
- * The `--concurrency` flag as a number.
- *
- * @param values Parsed flags.
- * @returns Requests in flight, or undefined for the default.
- */
-export function concurrencyOf(values: CommonValues): number | undefined {
-  if (values.concurrency === undefined) return undefined;
-  const n = Number(values.concurrency);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) {
-    throw new CloudFitsError(
-      "USAGE",
-      `Invalid --concurrency '${values.concurrency}': expected an integer 1 to 1024`,
-    );
-  }
-  return n;
 }

@@ -13,8 +13,8 @@ import {
 import { selectColumns } from "../src/plan/table_rows.ts";
 import type { Target } from "../src/url.ts";
 import type { CliIo } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
-import { concurrencyOf, openTarget } from "./open_target.ts";
+import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
+import { openTarget } from "./open_target.ts";
 
 /** Rows read per request batch, so that memory stays bounded however long the table is. */
 const CHUNK_ROWS = 10_000;

@@ -7,7 +7,7 @@ import type { IndexedFile } from "../src/index_format/types.ts";
 import type { ByteSource } from "../src/source/types.ts";
 import { openSource } from "../src/open_source.ts";
 import type { CliIo } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
+import { type CommonValues, outputFormat, parseCommand } from "./options.ts";
 import { toJson } from "./format.ts";
 import { openCliIndex } from "./index_read.ts";
 import { sourceOptions } from "./remote.ts";

@@ -39,6 +39,7 @@ export { VERSION } from "./src/version.ts";
 // Opening files and reading them.
 export { FitsFile, HduHandle, openFits, type OpenFitsOptions, type ReadSettings } from "./src/open.ts";
 export { openSource, type SourceOptions } from "./src/open_source.ts";
+export { type OpenedTarget, openTarget, type OpenTargetOptions } from "./src/open_target.ts";
 export {
   type AzureLocation,
   encodeObjectKey,

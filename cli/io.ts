@@ -219,3 +219,20 @@ async function isWriting(pid: number, writtenMs: number): Promise<boolean> {
     return true;
   }
 }
+
+/**
+ * Refuse an output file that exists, unless `--force` is given: checked before reading anything,
+ * since the read may be long and the answer is already known.
+ *
+ * @param path The output path (`-` is standard output, always allowed).
+ * @param force Whether `--force` was given.
+ * @param io The process I/O.
+ * @throws {CloudFitsError} `USAGE` when the file exists.
+ */
+export async function refuseExistingOutput(path: string, force: boolean, io: CliIo): Promise<void> {
+  if (path !== "-" && !force && await io.stat(path) !== undefined) {
+    throw new CloudFitsError("USAGE", `Cannot write ${path}: the file exists (pass --force to replace it)`, {
+      url: path,
+    });
+  }
+}

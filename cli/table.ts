@@ -1,6 +1,6 @@
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
-import { findHdu, type Hdu } from "../src/fits/layout.ts";
+import type { Hdu } from "../src/fits/layout.ts";
 import type { FitsFile } from "../src/open.ts";
 import {
   type Column,
@@ -11,10 +11,9 @@ import {
   type TableLayout,
 } from "../src/fits/table.ts";
 import { selectColumns } from "../src/plan/table_rows.ts";
-import type { Target } from "../src/url.ts";
-import type { CliIo } from "./io.ts";
+import { type CliIo, refuseExistingOutput } from "./io.ts";
 import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
-import { openTarget } from "./open_target.ts";
+import { openCliTarget } from "./open_target.ts";
 
 /** Rows read per request batch, so that memory stays bounded however long the table is. */
 const CHUNK_ROWS = 10_000;
@@ -48,21 +47,15 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
   const output = (values.output as string | undefined) ?? "-";
   const format = outputFormat(values, ["csv", "json", "ndjson"], formatForPath(output)) as TableFormat;
   const force = Boolean(values.force);
-  // Refuse before reading anything: the read may be long and the answer is already known.
-  if (output !== "-" && !force && await io.stat(output) !== undefined) {
-    throw new CloudFitsError(
-      "USAGE",
-      `Cannot write ${output}: the file exists (pass --force to replace it)`,
-      { url: output },
-    );
-  }
+  await refuseExistingOutput(output, force, io);
 
-  const opened = await openTarget(positionals[0], values as CommonValues, io, { onlyNamedHdu: true });
+  // The named HDU, or the first table with data; --rows is parsed against it.
+  const opened = await openCliTarget(positionals[0], values, io, { select: "table" });
   try {
-    const hdu = pickTable(opened.fits, opened.target, opened.name);
+    const hdu = opened.hdu!.info;
     const table = describeTable(hdu);
-    const columns = selectColumns(table, opened.target.columns);
-    const [start, stop] = parseRows(values.rows as string | undefined, table.rowCount, hdu);
+    const columns = selectColumns(table, opened.columns);
+    const [start, stop] = opened.rows ?? [0, table.rowCount];
     const pieces: string[] = [];
     const write = output === "-" ? (text: string) => io.out(text) : (text: string) => {
       pieces.push(text);
@@ -92,58 +85,6 @@ function formatForPath(output: string): string {
   if (/\.json$/i.test(output)) return "json";
   if (/\.(ndjson|jsonl)$/i.test(output)) return "ndjson";
   return "csv";
-}
-
-/** The HDU the target names, or else the first table with data (the first table when all are empty). */
-function pickTable(fits: FitsFile, target: Target, name: string): Hdu {
-  const hdus = [...fits.hdus];
-  if (typeof target.hdu === "number") return findHdu(hdus, target.hdu);
-  if (target.hdu !== undefined) return findHdu(hdus, target.hdu.extname, target.hdu.extver);
-  const tables = hdus.filter((hdu) => hdu.type === "BINTABLE" || hdu.type === "TABLE");
-  const table = tables.find((hdu) => hdu.dataSize > 0) ?? tables[0];
-  if (table === undefined) {
-    throw new CloudFitsError("NOT_FOUND", `Cannot find a table in ${name}: it has no BINTABLE or TABLE HDU`, {
-      url: name,
-    });
-  }
-  return table;
-}
-
-/**
- * Turn `--rows FIRST:LAST` (1-based, inclusive; `N`, `FIRST:` and `:LAST` too) into 0-based `[start, stop)`.
- * Without `--rows`, every row.
- */
-function parseRows(text: string | undefined, rowCount: number, hdu: Hdu): [number, number] {
-  if (text === undefined) return [0, rowCount];
-  const match = /^\s*(\d*)\s*(?:(:)\s*(\d*)\s*)?$/.exec(text);
-  if (match === null || (match[1] === "" && (match[2] === undefined || match[3] === ""))) {
-    throw new CloudFitsError(
-      "USAGE",
-      `Invalid --rows '${text}': expected FIRST:LAST, 1-based, inclusive (e.g. 1:10)`,
-    );
-  }
-  const first = match[1] === "" ? 1 : Number(match[1]);
-  const last = match[2] === undefined ? first : match[3] === "" ? rowCount : Number(match[3]);
-  if (first < 1) {
-    throw new CloudFitsError(
-      "USAGE",
-      `Invalid --rows '${text}': rows are 1-based, inclusive; the first row is 1`,
-    );
-  }
-  if (last < first) {
-    throw new CloudFitsError(
-      "USAGE",
-      `Invalid --rows '${text}': row ${last} comes before row ${first} (rows are 1-based, inclusive)`,
-    );
-  }
-  if (last > rowCount) {
-    const valid = rowCount === 0 ? "it has none" : `1:${rowCount}`;
-    throw new CloudFitsError(
-      "OUT_OF_RANGE",
-      `Invalid --rows '${text}': HDU ${hdu.index} has ${rowCount} rows (1-based, inclusive: ${valid})`,
-    );
-  }
-  return [first - 1, last];
 }
 
 /** Read the rows in batches and write each batch as soon as it is formatted. */

@@ -77,6 +77,7 @@ const EXPECTED = [
   "openFits",
   "openIndex",
   "openSource",
+  "openTarget",
   "paddedSize",
   "parseCard",
   "parseHeader",

@@ -262,4 +262,11 @@ export {
   resolveAzureCredentials,
 } from "./src/credentials/azure.ts";
 export { IndexHandle, openIndex, type OpenIndexOptions } from "./src/open_index.ts";
+export {
+  buildIndex,
+  type BuildIndexOptions,
+  type BuildIndexResult,
+  type IndexEvent,
+} from "./src/indexer/build_index.ts";
+export type { IndexFailure, IndexStorage, LocalFileInfo } from "./src/indexer/types.ts";
 export { type ListedObject, listObjects, putObject } from "./src/remote_objects.ts";

@@ -65,7 +65,8 @@ export interface OpenedTarget extends AsyncDisposable {
  * names (one read for `[0]` of a large cube), otherwise to the end; with one, no header is read and
  * the data source is checked against the recorded size and ETag.
  *
- * Local paths need `openFile` (`openFileSource` from `@cloudfits/core/file`).
+ * Local paths need `openFile` (`openFileSource` from `@cloudfits/core/file`, or pass
+ * `localFileAccess()` from there).
  *
  * @param text The target: a location with up to two cfitsio-style brackets (see `parseTarget`).
  * @param options Overrides of the selection, an index, credentials and read settings.

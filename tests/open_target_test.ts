@@ -7,14 +7,13 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { isCloudFitsError } from "../src/errors.ts";
-import { walkHdus } from "../src/fits/walk.ts";
-import { encodeIndex } from "../src/index_format/encode.ts";
+import { buildIndex } from "../src/indexer/build_index.ts";
 import { openIndex } from "../src/open_index.ts";
 import { openTarget, type OpenTargetOptions } from "../src/open_target.ts";
-import { type FileSource, openFileSource } from "../src/source/file.ts";
+import { type FileSource, localFileAccess, openFileSource } from "../src/source/file.ts";
 import { countingSource } from "../src/source/counting.ts";
 import { rejection, testdataFile, testdataPath } from "./_support/fixtures.ts";
-import { memorySource } from "../src/source/memory.ts";
+import { memoryStorage } from "./_support/memory_storage.ts";
 import { startRangeServer } from "./_support/range_server.ts";
 
 const NAMES = ["mef_images.fits", "table_all.fits", "tess_cube.fits", "dup_extnames.fits"];
@@ -86,7 +85,7 @@ test("a local target: a numbered HDU is walked to and no further; section parsed
 });
 
 test("HDUs by EXTNAME,EXTVER; a section alone picks the first image, columns and rows the first table", async () => {
-  const access = { openFile: openFileSource };
+  const access = localFileAccess();
   const dup = await openTarget(`${testdataPath("dup_extnames.fits")}[sci,2]`, access);
   assert.equal(dup.hdu?.info.extname, "SCI");
   assert.equal(dup.hdu?.info.extver, 2);
@@ -179,9 +178,7 @@ test("an HTTP target: one read-ahead to HDU 1, then one request for the section"
   await using opened = await openTarget(`${url}[1][2:3,1:2]`);
   assert.equal(opened.name, url);
   const image = await opened.hdu!.section(opened.section!);
-  const local = await openTarget(`${testdataPath("mef_images.fits")}[1][2:3,1:2]`, {
-    openFile: openFileSource,
-  });
+  const local = await openTarget(`${testdataPath("mef_images.fits")}[1][2:3,1:2]`, localFileAccess());
   assert.deepEqual(image, await local.hdu!.section(local.section!));
   await local.close();
   const info = opened.hdu!.info;
@@ -193,13 +190,14 @@ test("an HTTP target: one read-ahead to HDU 1, then one request for the section"
 });
 
 test("through an index: no header reads; the index is one GET, then data requests only", async () => {
-  // An index of the objects, served beside them.
-  const files = [];
-  for (const path of NAMES) {
-    const bytes = testdataFile(path);
-    files.push({ path, size: bytes.length, hdus: (await walkHdus(memorySource(bytes))).hdus });
-  }
-  const indexBytes = await encodeIndex(files, { dataUrl: server.url });
+  // Index the objects over HTTP into an index in memory, then serve it beside them.
+  const storage = memoryStorage();
+  const built = await buildIndex(NAMES.map((name) => `${server.url}/${name}`), {
+    output: "/index/all.cfidx",
+    storage,
+  });
+  assert.deepEqual([built.files, built.failed], [NAMES.length, []]);
+  const indexBytes = storage.files.get("/index/all.cfidx")!.bytes;
   server.setFile("all.cfidx", indexBytes);
 
   server.log.length = 0;

@@ -27,6 +27,7 @@ const EXPECTED = [
   "azurePutBlob",
   "azureSource",
   "buildHeader",
+  "buildIndex",
   "cardsToJson",
   "checkRowRange",
   "coalesceRanges",

@@ -269,4 +269,10 @@ export {
   type IndexEvent,
 } from "./src/indexer/build_index.ts";
 export type { IndexFailure, IndexStorage, LocalFileInfo } from "./src/indexer/types.ts";
+export {
+  type FileVerdict,
+  verifyIndex,
+  type VerifyIndexOptions,
+  type VerifyStatus,
+} from "./src/verify_index.ts";
 export { type ListedObject, listObjects, putObject } from "./src/remote_objects.ts";

@@ -118,6 +118,7 @@ const EXPECTED = [
   "tableColumnToJson",
   "unshuffleBytes",
   "verifyHduChecksum",
+  "verifyIndex",
   "walkHdus",
   "withCache",
   "withRetry",

@@ -99,8 +99,8 @@ export interface LocalFileAccess {
 }
 
 /**
- * Options that let `openTarget`, `openIndex` and `buildIndex` read and write local files: spread
- * them into their options.
+ * Options that let `openTarget`, `openIndex`, `buildIndex` and `verifyIndex` read and write local
+ * files: spread them into their options.
  *
  * @returns `openFile` and `storage` over `node:fs`.
  *

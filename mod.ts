@@ -39,6 +39,7 @@ export { VERSION } from "./src/version.ts";
 // Opening files and reading them.
 export { FitsFile, HduHandle, openFits, type OpenFitsOptions, type ReadSettings } from "./src/open.ts";
 export { openSource, type SourceOptions } from "./src/open_source.ts";
+export { type OpenedTarget, openTarget, type OpenTargetOptions } from "./src/open_target.ts";
 export {
   type AzureLocation,
   encodeObjectKey,
@@ -268,4 +269,17 @@ export {
   resolveAzureCredentials,
 } from "./src/credentials/azure.ts";
 export { IndexHandle, openIndex, type OpenIndexOptions } from "./src/open_index.ts";
+export {
+  buildIndex,
+  type BuildIndexOptions,
+  type BuildIndexResult,
+  type IndexEvent,
+} from "./src/indexer/build_index.ts";
+export type { IndexFailure, IndexStorage, LocalFileInfo } from "./src/indexer/types.ts";
+export {
+  type FileVerdict,
+  verifyIndex,
+  type VerifyIndexOptions,
+  type VerifyStatus,
+} from "./src/verify_index.ts";
 export { type ListedObject, listObjects, putObject } from "./src/remote_objects.ts";

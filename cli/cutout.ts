@@ -2,19 +2,16 @@ import { concatBytes } from "../src/_bytes.ts";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { Hdu } from "../src/fits/layout.ts";
-import { findHdu } from "../src/fits/layout.ts";
 import { buildHeader, formatCard } from "../src/fits/write.ts";
 import { arrayToJson, hduShape } from "../src/json.ts";
 import type { TypedArray } from "../src/fits/dtype.ts";
 import { fitsSectionToNumpy, type SectionAxis } from "../src/plan/fits_section.ts";
 import { encodePng, type Stretch } from "../src/png.ts";
-import type { CliIo } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
+import { type CliIo, refuseExistingOutput } from "./io.ts";
+import { outputFormat, parseCommand } from "./options.ts";
 import { toJson } from "./format.ts";
-import { openTarget } from "./open_target.ts";
+import { openCliTarget } from "./open_target.ts";
 import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
-import type { FitsFile } from "../src/open.ts";
-import type { Target } from "../src/url.ts";
 
 /**
  * `cloudfits cutout TARGET[HDU][section] -o OUT`: an image section as FITS, JSON or PNG.
@@ -49,14 +46,15 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     throw new CloudFitsError("USAGE", `Unknown --stretch '${stretch}': expected zscale or asinh`);
   }
 
+  await refuseExistingOutput(output, Boolean(values.force), io);
   const limits = costLimitsOf(values);
-  const opened = await openTarget(positionals[0], values as CommonValues, io, { onlyNamedHdu: true });
+
+  // The named HDU, or the first image with data.
+  const opened = await openCliTarget(positionals[0], values, io, { select: "image" });
   try {
-    const { target, fits } = opened;
-    const hdu = pickImage(fits, target, opened.name);
-    const shape = hduShape(hdu);
-    const spec = fitsSectionToNumpy(target.section ?? "", shape);
-    const handle = fits.hdu(hdu.index);
+    const handle = opened.hdu!;
+    const hdu = handle.info;
+    const spec = opened.section ?? fitsSectionToNumpy("", hduShape(hdu));
     let bytes: Uint8Array;
     if (format === "fits") {
       const raw = await handle.section(spec, { raw: true, limits });
@@ -93,22 +91,6 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     await opened.close();
   }
   return EXIT.ok;
-}
-
-/**
- * The HDU the target names, or else the first image with data.
- *
- * @param fits The opened file.
- * @param target The parsed target.
- * @param name The file's name, for messages.
- * @returns The image's HDU.
- */
-export function pickImage(fits: FitsFile, target: Target, name: string): Hdu {
-  if (typeof target.hdu === "number") return findHdu([...fits.hdus], target.hdu);
-  if (target.hdu !== undefined) return findHdu([...fits.hdus], target.hdu.extname, target.hdu.extver);
-  const hdu = fits.hdus.find((h) => h.dataSize > 0 && (h.type === "PRIMARY" || h.type === "IMAGE"));
-  if (!hdu) throw new CloudFitsError("NOT_FOUND", `No image HDU with data in ${name}`);
-  return hdu;
 }
 
 /**

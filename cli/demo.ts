@@ -6,7 +6,7 @@ import process from "node:process";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { CliIo } from "./io.ts";
-import { parseCommand, runCommand } from "./commands.ts";
+import { parseCommand } from "./options.ts";
 
 /**
  * `cloudfits demo`: the Python cloud-fits tutorial, on the bundled test files and with no cloud
@@ -15,9 +15,14 @@ import { parseCommand, runCommand } from "./commands.ts";
  *
  * @param args Arguments after `demo` (none).
  * @param io The process I/O.
+ * @param runCommand Runs each step (the command dispatcher, passed in so that it need not be imported).
  * @returns The exit code of the first step that fails, or 0.
  */
-export async function runDemo(args: string[], io: CliIo): Promise<number> {
+export async function runDemo(
+  args: string[],
+  io: CliIo,
+  runCommand: (command: string, args: string[], io: CliIo) => Promise<number>,
+): Promise<number> {
   parseCommand(args, {});
   const testdata = await findTestdata();
   const work = await mkdtemp(join(tmpdir(), "cloudfits-demo-"));

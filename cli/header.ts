@@ -1,12 +1,11 @@
 import { cardsToJson, headerValueToJson } from "../src/json.ts";
 import type { Hdu } from "../src/fits/layout.ts";
-import { findHdu } from "../src/fits/layout.ts";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { CliIo } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
+import { outputFormat, parseCommand } from "./options.ts";
 import { renderTable, toJson } from "./format.ts";
-import { openTarget } from "./open_target.ts";
+import { openCliTarget } from "./open_target.ts";
 
 /**
  * `cloudfits header TARGET[HDU]...`: header cards like astropy's `fitsheader`; `-k KEY,...` prints
@@ -35,15 +34,15 @@ export async function runHeader(args: string[], io: CliIo): Promise<number> {
 
   const files: { path: string; hdus: Hdu[]; single: boolean }[] = [];
   for (const text of positionals) {
-    const opened = await openTarget(text, values as CommonValues, io);
+    // A target that names an HDU by number is walked only that far.
+    const opened = await openCliTarget(text, values, io);
     try {
-      const { hdu } = opened.target;
-      const hdus = hdu === undefined ? [...opened.fits.hdus] : [
-        typeof hdu === "number"
-          ? findHdu(opened.fits.hdus, hdu)
-          : findHdu(opened.fits.hdus, hdu.extname, hdu.extver),
-      ];
-      files.push({ path: opened.name, hdus, single: hdu !== undefined });
+      const named = opened.target.hdu === undefined ? undefined : opened.hdu?.info;
+      files.push({
+        path: opened.name,
+        hdus: named ? [named] : [...opened.fits.hdus],
+        single: named !== undefined,
+      });
     } finally {
       await opened.close();
     }

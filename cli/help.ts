@@ -93,7 +93,10 @@ Examples:
 Check every indexed file against its source: size and ETag (size only for locally indexed files) and
 the primary header bytes. --datasum also reads the data and verifies CHECKSUM/DATASUM where present. Each
 file is ok, stale, missing, damaged (a checksum fails) or error; anything but ok is listed, and stale,
-missing or damaged files make the exit code 5.
+missing or damaged files make the exit code 5. With --datasum, an HDU whose data is larger than --max-read
+(default 1 GiB) is an error until the limit is raised (--max-read 0 lifts it).
+
+Options: --datasum, --max-read BYTES, --format text|json, cloud options
 
 Examples:
   cloudfits verify --index testdata.cfidx`,

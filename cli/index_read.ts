@@ -1,7 +1,7 @@
 import type { Hdu } from "../src/fits/layout.ts";
 import { type IndexHandle, openIndex } from "../src/open_index.ts";
 import type { CliIo } from "./io.ts";
-import type { CommonValues } from "./commands.ts";
+import type { CommonValues } from "./options.ts";
 import { sourceOptions } from "./remote.ts";
 
 /**

@@ -3,8 +3,8 @@ import type { Hdu } from "../src/fits/layout.ts";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { CliIo } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
-import { concurrencyOf, openTarget } from "./open_target.ts";
+import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
+import { openCliTarget } from "./open_target.ts";
 import { humanBytes, renderTable, toJson } from "./format.ts";
 import { listIndex } from "./index_read.ts";
 
@@ -39,7 +39,7 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
       for (let i = next++; i < positionals.length; i = next++) {
         const text = positionals[i];
         try {
-          const opened = await openTarget(text, values as CommonValues, io);
+          const opened = await openCliTarget(text, values, io, { allHdus: true });
           results[i] = { path: opened.name, size: opened.fits.source.size, hdus: opened.fits.hdus };
           await opened.close();
         } catch (error) {

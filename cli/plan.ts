@@ -6,11 +6,9 @@ import { describePlan, estimateCost, exceededLimits, type PlanFigures } from "..
 import { fitsSectionToNumpy } from "../src/plan/fits_section.ts";
 import type { ReadPlanSummary } from "../src/open.ts";
 import type { CliIo } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
+import { outputFormat, parseCommand } from "./options.ts";
 import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
-import { pickImage } from "./cutout.ts";
-import { openTarget } from "./open_target.ts";
-import { parseRows, pickTable } from "./table.ts";
+import { openCliTarget } from "./open_target.ts";
 import { toJson } from "./format.ts";
 
 /** One target's plan, as `--json` prints it. */
@@ -53,21 +51,18 @@ export async function runPlan(args: string[], io: CliIo): Promise<number> {
   const limits = costLimitsOf(values);
   const planned: PlannedTarget[] = [];
   for (const text of positionals) {
-    const opened = await openTarget(text, values as CommonValues, io, { onlyNamedHdu: true });
+    // Rows or columns make it a table read; otherwise an image section, as cutout would read it.
+    const wantsTable = values.rows !== undefined || values.columns !== undefined || /\[col /i.test(text);
+    const opened = await openCliTarget(text, values, io, { select: wantsTable ? "table" : "image" });
     try {
-      const { fits, target } = opened;
-      const wantsTable = target.columns !== undefined || values.rows !== undefined;
-      const hdu = wantsTable ? pickTable(fits, target, opened.name) : pickImage(fits, target, opened.name);
-      let kind: PlannedTarget["kind"] = "section";
-      const handle = fits.hdu(hdu.index);
-      let summary: ReadPlanSummary;
-      if (hdu.type === "BINTABLE" || hdu.type === "TABLE") {
-        kind = "rows";
-        const [start, stop] = parseRows(values.rows as string | undefined, describeTable(hdu).rowCount, hdu);
-        summary = handle.planRows(start, stop, { columns: target.columns });
-      } else {
-        summary = handle.plan(fitsSectionToNumpy(target.section ?? "", hduShape(hdu)));
-      }
+      const handle = opened.hdu!;
+      const hdu = handle.info;
+      const kind: PlannedTarget["kind"] = hdu.type === "BINTABLE" || hdu.type === "TABLE"
+        ? "rows"
+        : "section";
+      const summary: ReadPlanSummary = kind === "rows"
+        ? handle.planRows(...(opened.rows ?? [0, describeTable(hdu).rowCount]), { columns: opened.columns })
+        : handle.plan(opened.section ?? fitsSectionToNumpy("", hduShape(hdu)));
       const { shape, complete } = summary;
       const figures: PlanFigures = summary;
       const excess = exceededLimits(figures, limits);

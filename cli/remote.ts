@@ -7,7 +7,7 @@ import type { Location } from "../src/url.ts";
 import type { ByteSource } from "../src/source/types.ts";
 import type { AwsCredentialProvider } from "../src/credentials/aws.ts";
 import type { CliIo } from "./io.ts";
-import type { CommonValues } from "./commands.ts";
+import type { CommonValues } from "./options.ts";
 
 // One credential resolution per environment, however many files a command touches: `main` may run
 // many times in one process with different environments, which must not share credentials.

@@ -1,17 +1,14 @@
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
-import { findHdu, type Hdu } from "../src/fits/layout.ts";
-import type { FitsFile } from "../src/open.ts";
 import type { Column } from "../src/fits/table_layout.ts";
 import { describeTable } from "../src/fits/tform.ts";
 import { selectColumns } from "../src/plan/table_rows.ts";
 import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
 import type { TableRows } from "../src/fits/table_values.ts";
 import { tableColumnToJson, type TableJsonValue } from "../src/table_json.ts";
-import type { Target } from "../src/url.ts";
-import type { CliIo } from "./io.ts";
-import { type CommonValues, outputFormat, parseCommand } from "./commands.ts";
-import { concurrencyOf, openTarget } from "./open_target.ts";
+import { type CliIo, refuseExistingOutput } from "./io.ts";
+import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
+import { openCliTarget } from "./open_target.ts";
 
 type TableFormat = "csv" | "json" | "ndjson";
 
@@ -41,21 +38,15 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
   const output = (values.output as string | undefined) ?? "-";
   const format = outputFormat(values, ["csv", "json", "ndjson"], formatForPath(output)) as TableFormat;
   const force = Boolean(values.force);
-  // Refuse before reading anything: the read may be long and the answer is already known.
-  if (output !== "-" && !force && await io.stat(output) !== undefined) {
-    throw new CloudFitsError(
-      "USAGE",
-      `Cannot write ${output}: the file exists (pass --force to replace it)`,
-      { url: output },
-    );
-  }
+  await refuseExistingOutput(output, force, io);
 
-  const opened = await openTarget(positionals[0], values as CommonValues, io, { onlyNamedHdu: true });
+  // The named HDU, or the first table with data; --rows is parsed against it.
+  const opened = await openCliTarget(positionals[0], values, io, { select: "table" });
   try {
-    const hdu = pickTable(opened.fits, opened.target, opened.name);
+    const hdu = opened.hdu!.info;
     const table = describeTable(hdu);
-    const columns = selectColumns(table, opened.target.columns);
-    const [start, stop] = parseRows(values.rows as string | undefined, table.rowCount, hdu);
+    const columns = selectColumns(table, opened.columns);
+    const [start, stop] = opened.rows ?? [0, table.rowCount];
     const limits = costLimitsOf(values);
     const pieces: string[] = [];
     const write = output === "-" ? (text: string) => io.out(text) : (text: string) => {
@@ -63,7 +54,7 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
       return Promise.resolve();
     };
     // The whole read is checked before the first batch, so a refusal writes nothing.
-    const batches = opened.fits.hdu(hdu.index).rowBatches(start, stop, {
+    const batches = opened.hdu!.rowBatches(start, stop, {
       columns: columns.map((column) => column.index),
       concurrency: concurrencyOf(values as CommonValues),
       limits,
@@ -82,70 +73,6 @@ function formatForPath(output: string): string {
   if (/\.json$/i.test(output)) return "json";
   if (/\.(ndjson|jsonl)$/i.test(output)) return "ndjson";
   return "csv";
-}
-
-/**
- * The HDU the target names, or else the first table with data (the first table when all are empty).
- *
- * @param fits The opened file.
- * @param target The parsed target.
- * @param name The file's name, for messages.
- * @returns The table's HDU.
- */
-export function pickTable(fits: FitsFile, target: Target, name: string): Hdu {
-  const hdus = [...fits.hdus];
-  if (typeof target.hdu === "number") return findHdu(hdus, target.hdu);
-  if (target.hdu !== undefined) return findHdu(hdus, target.hdu.extname, target.hdu.extver);
-  const tables = hdus.filter((hdu) => hdu.type === "BINTABLE" || hdu.type === "TABLE");
-  const table = tables.find((hdu) => hdu.dataSize > 0) ?? tables[0];
-  if (table === undefined) {
-    throw new CloudFitsError("NOT_FOUND", `Cannot find a table in ${name}: it has no BINTABLE or TABLE HDU`, {
-      url: name,
-    });
-  }
-  return table;
-}
-
-/**
- * Turn `--rows FIRST:LAST` (1-based, inclusive; `N`, `FIRST:` and `:LAST` too) into 0-based `[start, stop)`.
- * Without `--rows`, every row.
- *
- * @param text The flag's value.
- * @param rowCount Rows in the table.
- * @param hdu The table's HDU, for messages.
- * @returns `[start, stop)`, 0-based.
- */
-export function parseRows(text: string | undefined, rowCount: number, hdu: Hdu): [number, number] {
-  if (text === undefined) return [0, rowCount];
-  const match = /^\s*(\d*)\s*(?:(:)\s*(\d*)\s*)?$/.exec(text);
-  if (match === null || (match[1] === "" && (match[2] === undefined || match[3] === ""))) {
-    throw new CloudFitsError(
-      "USAGE",
-      `Invalid --rows '${text}': expected FIRST:LAST, 1-based, inclusive (e.g. 1:10)`,
-    );
-  }
-  const first = match[1] === "" ? 1 : Number(match[1]);
-  const last = match[2] === undefined ? first : match[3] === "" ? rowCount : Number(match[3]);
-  if (first < 1) {
-    throw new CloudFitsError(
-      "USAGE",
-      `Invalid --rows '${text}': rows are 1-based, inclusive; the first row is 1`,
-    );
-  }
-  if (last < first) {
-    throw new CloudFitsError(
-      "USAGE",
-      `Invalid --rows '${text}': row ${last} comes before row ${first} (rows are 1-based, inclusive)`,
-    );
-  }
-  if (last > rowCount) {
-    const valid = rowCount === 0 ? "it has none" : `1:${rowCount}`;
-    throw new CloudFitsError(
-      "OUT_OF_RANGE",
-      `Invalid --rows '${text}': HDU ${hdu.index} has ${rowCount} rows (1-based, inclusive: ${valid})`,
-    );
-  }
-  return [first - 1, last];
 }
 
 /** Write each batch of rows as soon as it is formatted. */

@@ -7,6 +7,8 @@
 import { open } from "node:fs/promises";
 import { CloudFitsError } from "../errors.ts";
 import type { ByteSource, ReadOptions } from "./types.ts";
+import type { IndexStorage } from "./storage.ts";
+import { fileStorage } from "./file_storage.ts";
 
 /** A {@linkcode ByteSource} over a local file that must be closed after use. */
 export interface FileSource extends ByteSource {
@@ -84,4 +86,35 @@ export async function openFileSource(path: string): Promise<FileSource> {
     },
     close: () => handle.close(),
   };
+}
+
+export { fileStorage, removeStaleTemporaries, writeFileAtomic } from "./file_storage.ts";
+
+/** What the library needs to reach local files: {@linkcode openFileSource} and the indexer's storage. */
+export interface LocalFileAccess {
+  /** Opens a local path (the `openFile` option of `openSource`, `openTarget`, `openIndex`…). */
+  openFile: (path: string) => Promise<FileSource>;
+  /** The local file system for `buildIndex` (listings, atomic writes, checkpoints). */
+  storage: IndexStorage;
+}
+
+/**
+ * Options that let `openTarget`, `openIndex`, `buildIndex` and `verifyIndex` read and write local
+ * files: spread them into their options.
+ *
+ * @returns `openFile` and `storage` over `node:fs`.
+ *
+ * @example Open a local target
+ * ```ts
+ * import { openTarget } from "@cloudfits/core";
+ * import { localFileAccess } from "@cloudfits/core/file";
+ * import assert from "node:assert/strict";
+ *
+ * await using opened = await openTarget("testdata/mef_images.fits[1][1:2,1:1]", localFileAccess());
+ * assert.deepEqual(opened.section, [[0, 1], [0, 2]]);
+ * assert.equal(opened.fits.hdus.length, 2, "walked no further than HDU 1");
+ * ```
+ */
+export function localFileAccess(): LocalFileAccess {
+  return { openFile: openFileSource, storage: fileStorage() };
 }

@@ -1,0 +1,262 @@
+/**
+ * Build a cloudfits index of local files or remote objects: list them, keep the records of unchanged
+ * files from the existing index, walk the headers of the rest, checkpoint as it goes, and put the
+ * index in place whole.
+ *
+ * @module
+ */
+import { CloudFitsError } from "../errors.ts";
+import { walkHdus } from "../read/walk.ts";
+import { encodeIndex } from "../index_format/encode.ts";
+import type { IndexedFile } from "../index_format/types.ts";
+import type { SourceOptions } from "../open_source.ts";
+import { countingSource } from "../source/counting.ts";
+import { parseLocation, redactUrl } from "../url.ts";
+import { VERSION } from "../version.ts";
+import { Checkpointer, checkpointPath, loadCheckpoint } from "./checkpoint.ts";
+import { isUnchanged, previousRecords } from "./incremental.ts";
+import { listIndexSources } from "./list_sources.ts";
+import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
+import { writeIndex } from "./write_index.ts";
+
+/** Something a run reports while it goes: a warning, a note, or progress after each file. */
+export type IndexEvent =
+  | { type: "warning"; message: string }
+  | { type: "note"; message: string }
+  | { type: "progress"; done: number; total: number; requests: number; bytes: number };
+
+/** Options for {@linkcode buildIndex}. */
+export interface BuildIndexOptions extends SourceOptions {
+  /** Where the index goes: a local path (through `storage`) or an `s3://`, `gs://` or `az://` object. */
+  output: string;
+  /**
+   * The URL prefix readers will find the files under; paths in the index are relative to it. Default:
+   * for local files, their directory relative to a local index; for remote objects, their common prefix.
+   */
+  dataUrl?: string;
+  /** Keep every header byte-exact (default true); false keeps only the structural cards. */
+  headerText?: boolean;
+  /** Files read at once (default 8). */
+  concurrency?: number;
+  /** The local file system: needed for local sources, a local index and checkpoints. */
+  storage?: IndexStorage;
+  /**
+   * Where to checkpoint: a local path, or `null` for no checkpoints. Default: `OUTPUT.partial` for a
+   * local index; for a bucket, a file under `$XDG_CACHE_HOME/cloudfits/checkpoints/` (from `env`).
+   */
+  checkpoint?: string | null;
+  /** Recorded as the index's producer (default `cloudfits VERSION`). */
+  indexer?: string;
+  /** Abort the header reads. */
+  signal?: AbortSignal;
+  /** Warnings, notes and progress; awaited when it returns a promise. */
+  onEvent?: (event: IndexEvent) => void | Promise<void>;
+  /** The clock for checkpoint intervals and `seconds`, in milliseconds (default `performance.now`). */
+  now?: () => number;
+}
+
+/** What {@linkcode buildIndex} did. */
+export interface BuildIndexResult {
+  /** Files read in this run. */
+  indexed: number;
+  /** Files whose records were kept (from the existing index or a checkpoint). */
+  unchanged: number;
+  /** Sources that could not be indexed, with the reason; the rest are in the index. */
+  failed: IndexFailure[];
+  /** Files in the index. */
+  files: number;
+  /** HDUs in the index. */
+  hdus: number;
+  /** Read requests sent to the files. */
+  requests: number;
+  /** Bytes read from the files. */
+  bytes: number;
+  /** Duration in seconds, to 10 ms. */
+  seconds: number;
+  /** The index's location, redacted. */
+  output: string;
+  /** Size of the index in bytes. */
+  indexBytes: number;
+}
+
+/**
+ * Index FITS files: directories are walked and bucket prefixes listed; each file's headers are read
+ * with a few range requests (never its data). Files whose size and ETag (or mtime) match the existing
+ * index at `output` keep their records without a request. Finished records are checkpointed, and an
+ * interrupted run resumes from its checkpoint. The index is written whole (an atomic rename, or one
+ * PUT); the checkpoint is then deleted.
+ *
+ * @param sources Local files and directories, or `s3://`, `gs://`, `az://` prefixes and HTTP URLs.
+ * @param options The output, data URL, local file system, credentials and hooks.
+ * @returns Counts, failures and traffic.
+ * @throws {CloudFitsError} `USAGE` for colliding or mixed sources or a data URL with a query; the
+ * write's or upload's error (a checkpoint keeps the run's work for the next one).
+ *
+ * @example Index a directory, then re-index it without reading a file
+ * ```ts
+ * import { buildHeader, buildIndex, formatCard, type IndexStorage, memorySource, openIndex } from "@cloudfits/core";
+ * import assert from "node:assert/strict";
+ *
+ * const fits = buildHeader([formatCard("SIMPLE", true), formatCard("BITPIX", 8), formatCard("NAXIS", 0)]);
+ * // A file system in memory; `localFileAccess()` from "@cloudfits/core/file" gives the real one.
+ * const files = new Map([["/data/a.fits", fits], ["/data/sub/b.fits", fits]]);
+ * const storage: IndexStorage = {
+ *   resolve: (path) => path,
+ *   stat: (path) =>
+ *     Promise.resolve(
+ *       files.has(path)
+ *         ? { size: files.get(path)!.length, mtimeMs: 1, isDirectory: false }
+ *         : path === "/data" ? { size: 0, mtimeMs: 1, isDirectory: true } : undefined,
+ *     ),
+ *   listFiles: (dir) =>
+ *     Promise.resolve([...files.keys()].filter((p) => p.startsWith(`${dir}/`)).map((p) => p.slice(dir.length + 1))),
+ *   readFile: (path) => Promise.resolve(files.get(path)!),
+ *   writeFileAtomic: (path, bytes) => Promise.resolve(void files.set(path, bytes)),
+ *   removeFile: (path) => Promise.resolve(void files.delete(path)),
+ * };
+ * const openFile = (path: string) => Promise.resolve(memorySource(files.get(path)!, path));
+ * const options = { output: "/data.cfidx", storage, openFile };
+ *
+ * const first = await buildIndex(["/data"], options);
+ * assert.deepEqual([first.indexed, first.unchanged, first.requests], [2, 0, 2]);
+ * const again = await buildIndex(["/data"], options);
+ * assert.deepEqual([again.indexed, again.unchanged, again.requests], [0, 2, 0]);
+ *
+ * const index = await openIndex(files.get("/data.cfidx")!);
+ * assert.equal(index.index.dataUrl, "data");
+ * assert.equal((await index.file("sub/b.fits")).hdus[0].type, "PRIMARY");
+ * ```
+ */
+export async function buildIndex(
+  sources: readonly string[],
+  options: BuildIndexOptions,
+): Promise<BuildIndexResult> {
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const { output, storage } = options;
+  const report = async (event: IndexEvent) => await options.onEvent?.(event);
+  const warn = (message: string) => report({ type: "warning", message });
+  if (sources.length === 0) {
+    throw new CloudFitsError("USAGE", "Nothing to index: give a FITS file, directory or bucket prefix");
+  }
+  if (options.dataUrl !== undefined && /[?#]/.test(options.dataUrl)) {
+    throw new CloudFitsError(
+      "USAGE",
+      "The data URL must not carry a query string: signatures and SAS tokens are never stored",
+    );
+  }
+  const outputLocation = parseLocation(output, options.env ?? {});
+  const { candidates, failed, dataUrl } = await listIndexSources(sources, {
+    ...options,
+    output: outputLocation,
+  });
+
+  // Reuse unchanged records from the existing index, and from the checkpoint of an interrupted run
+  // (newer, so it wins).
+  const previous = await previousRecords(output, outputLocation, dataUrl, { ...options, onWarning: warn });
+  const encodeOptions = {
+    dataUrl,
+    indexer: options.indexer ?? `cloudfits ${VERSION}`,
+    headerText: options.headerText,
+  };
+  const encode = (records: IndexedFile[]) => encodeIndex(records, encodeOptions);
+  const path = options.checkpoint !== undefined
+    ? options.checkpoint ?? undefined
+    : await checkpointPath(output, outputLocation, options.env ?? {}, options.endpoint);
+  const checkpoint = storage && path !== undefined
+    ? new Checkpointer(path, storage, encode, now, warn)
+    : undefined;
+  const resumable = new Set<string>();
+  if (checkpoint && storage) {
+    for (const record of await loadCheckpoint(storage, checkpoint.path, dataUrl, warn)) {
+      previous.set(record.path, record);
+      resumable.add(record.path);
+    }
+  }
+
+  const files: IndexedFile[] = [];
+  let unchanged = 0;
+  let requests = 0;
+  let bytes = 0;
+  let done = 0;
+  const indexOne = async (candidate: IndexCandidate): Promise<void> => {
+    const old = previous.get(candidate.path);
+    if (old && isUnchanged(candidate, old)) {
+      files.push(old);
+      if (resumable.has(old.path)) checkpoint?.add(old, true);
+      unchanged++;
+      return;
+    }
+    const source = await candidate.open();
+    const counted = countingSource(source);
+    try {
+      const walked = await walkHdus(counted, { signal: options.signal });
+      for (const warning of walked.warnings) await warn(`${candidate.display}: ${warning}`);
+      const size = source.size ?? candidate.size;
+      if (size === undefined) {
+        throw new CloudFitsError("BAD_RESPONSE", `Cannot learn the size of ${candidate.display}`);
+      }
+      const etag = candidate.etag ?? source.etag;
+      const record: IndexedFile = {
+        path: candidate.path,
+        size,
+        ...(etag ? { etag } : {}),
+        ...(candidate.lastModified !== undefined ? { lastModified: Math.round(candidate.lastModified) } : {}),
+        hdus: walked.hdus,
+      };
+      files.push(record);
+      checkpoint?.add(record);
+    } finally {
+      requests += counted.stats.requests;
+      bytes += counted.stats.bytes;
+      await (source as { close?: () => Promise<void> }).close?.();
+    }
+  };
+  const queue = [...candidates];
+  const worker = async (): Promise<void> => {
+    for (let candidate = queue.shift(); candidate; candidate = queue.shift()) {
+      try {
+        await indexOne(candidate);
+      } catch (error) {
+        failed.push({ path: candidate.path, error: (error as Error).message });
+      }
+      done++;
+      await checkpoint?.maybeSave();
+      await report({ type: "progress", done, total: candidates.length, requests, bytes });
+    }
+  };
+  const workers = Math.min(options.concurrency ?? 8, Math.max(1, candidates.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+
+  const encoded = await encode(files);
+  try {
+    await writeIndex(outputLocation, encoded, options);
+  } catch (error) {
+    // Best effort: keep what this run read for the next one; the write's error is what matters.
+    if (checkpoint && outputLocation.kind !== "file") {
+      await checkpoint.save().then(
+        () =>
+          report({
+            type: "note",
+            message: `the upload failed; the next run resumes from ${checkpoint.path}`,
+          }),
+        () => {},
+      );
+    }
+    throw error;
+  }
+  await checkpoint?.remove();
+
+  return {
+    indexed: files.length - unchanged,
+    unchanged,
+    failed,
+    files: files.length,
+    hdus: files.reduce((n, f) => n + f.hdus.length, 0),
+    requests,
+    bytes,
+    seconds: Math.round((now() - started) / 10) / 100,
+    output: redactUrl(output),
+    indexBytes: encoded.length,
+  };
+}

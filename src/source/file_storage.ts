@@ -1,0 +1,241 @@
+/**
+ * The local file system for the indexer, over `node:fs`: listings, stats and atomic writes that a
+ * crash or a kill never leaves half done. Exported through `@cloudfits/core/file`.
+ *
+ * @module
+ */
+import process from "node:process";
+import { randomBytes } from "node:crypto";
+import { link, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve, sep } from "node:path";
+import { CloudFitsError } from "../errors.ts";
+import type { IndexStorage, LocalFileInfo } from "./storage.ts";
+
+/**
+ * The local file system as the indexer needs it: `resolve` against the working directory, `stat`,
+ * recursive listings, whole-file reads, {@linkcode writeFileAtomic}, and deletes that also clean up
+ * the temporaries of killed writes ({@linkcode removeStaleTemporaries}).
+ *
+ * @returns The storage.
+ *
+ * @example List a directory the way the indexer does
+ * ```ts
+ * import { fileStorage } from "@cloudfits/core/file";
+ * import assert from "node:assert/strict";
+ *
+ * const storage = fileStorage();
+ * assert.ok((await storage.listFiles("testdata")).includes("tess_cube.fits"));
+ * assert.equal((await storage.stat("testdata"))?.isDirectory, true);
+ * assert.equal(await storage.stat("testdata/absent.fits"), undefined);
+ * ```
+ */
+export function fileStorage(): IndexStorage {
+  return {
+    resolve: (path) => resolve(path).split(sep).join("/"),
+    stat: statPath,
+    listFiles,
+    readFile: async (path) => new Uint8Array(await readFile(path)),
+    writeFileAtomic,
+    removeFile: async (path) => {
+      await rm(path, { force: true });
+      await removeStaleTemporaries(path);
+    },
+  };
+}
+
+async function statPath(path: string): Promise<LocalFileInfo | undefined> {
+  try {
+    const s = await stat(path);
+    return { size: s.size, mtimeMs: s.mtimeMs, isDirectory: s.isDirectory() };
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (sub: string): Promise<void> => {
+    for (const entry of await readdir(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(rel);
+      else if (entry.isFile()) found.push(rel);
+    }
+  };
+  await walk("");
+  return found.sort();
+}
+
+/**
+ * The name of a temporary file for `path`: hidden, in the same directory (so the rename is atomic),
+ * unique per process and call, and recognisable by {@linkcode removeStaleTemporaries}.
+ */
+function temporaryName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/**
+ * Write `bytes` to `path` so that a reader (or a crash at any moment) sees the old file or the new one,
+ * never part of either: write and fsync a temporary file in the same directory, then rename it over
+ * `path` (or, without `overwrite`, hard-link it, which fails rather than replace a file created since),
+ * then fsync the directory so that the rename itself survives a power cut.
+ *
+ * @param path The file to write.
+ * @param bytes Its new content.
+ * @param options `overwrite: true` replaces an existing file; otherwise it is an error.
+ * @throws {CloudFitsError} `USAGE` when the file exists and `overwrite` is not set.
+ *
+ * @example Write, refuse to replace, then replace
+ * ```ts
+ * import { writeFileAtomic } from "@cloudfits/core/file";
+ * import { mkdtemp, readFile, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "cloudfits-example-"));
+ * const path = join(dir, "out.csv");
+ * await writeFileAtomic(path, new TextEncoder().encode("a,b\n"));
+ * await assert.rejects(writeFileAtomic(path, new Uint8Array()), { code: "USAGE" });
+ * await writeFileAtomic(path, new TextEncoder().encode("c,d\n"), { overwrite: true });
+ * assert.equal(await readFile(path, "utf8"), "c,d\n");
+ * await rm(dir, { recursive: true });
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array,
+  options: { overwrite?: boolean } = {},
+): Promise<void> {
+  const refuse = () =>
+    new CloudFitsError("USAGE", `Cannot write ${path}: the file exists (pass overwrite to replace it)`, {
+      url: path,
+    });
+  if (!options.overwrite && await exists(path)) throw refuse();
+  const directory = dirname(path) || ".";
+  await mkdir(directory, { recursive: true });
+  await removeStaleTemporaries(path);
+  const temporary = temporaryName(path);
+  try {
+    const handle = await open(temporary, "wx");
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (options.overwrite) await rename(temporary, path);
+    else await linkNew(temporary, path, refuse);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+  await syncDirectory(directory);
+}
+
+/** Put `temporary` at `path` only if nothing is there: link(2) fails with EEXIST instead of replacing. */
+async function linkNew(temporary: string, path: string, refuse: () => Error): Promise<void> {
+  try {
+    await link(temporary, path);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "EEXIST") throw refuse();
+    // File systems without hard links (some network and FUSE mounts): check, then rename.
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw error;
+    if (await exists(path)) throw refuse();
+    await rename(temporary, path);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return false;
+    throw error;
+  }
+}
+
+/** Best effort: Windows and some file systems cannot open or fsync a directory. */
+async function syncDirectory(directory: string): Promise<void> {
+  try {
+    const handle = await open(directory, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // The data is already durable; only the rename's durability is left to the file system.
+  }
+}
+
+/**
+ * Delete the temporary files that writes of `path` left behind when their process was killed: those
+ * named after `path` whose process no longer runs on this machine. Files of live processes (a
+ * concurrent write) are kept.
+ *
+ * @param path The file whose temporaries to clean up.
+ * @returns The paths removed.
+ *
+ * @example Remove what a killed writer left beside an index
+ * ```ts
+ * import { removeStaleTemporaries } from "@cloudfits/core/file";
+ * import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "cloudfits-example-"));
+ * // Named after the index, by a process id that cannot be running.
+ * await writeFile(join(dir, `.tess.cfidx.${2 ** 22 + 1}-0123456789ab.tmp`), "half");
+ * assert.equal((await removeStaleTemporaries(join(dir, "tess.cfidx"))).length, 1);
+ * assert.deepEqual(await readdir(dir), []);
+ * await rm(dir, { recursive: true });
+ * ```
+ */
+export async function removeStaleTemporaries(path: string): Promise<string[]> {
+  const directory = dirname(path) || ".";
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(\d+)-[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
+    if (!match) continue;
+    const temporary = join(directory, name);
+    const written = await stat(temporary).then((s) => s.mtimeMs, () => undefined);
+    if (written === undefined || await isWriting(Number(match[1]), written)) continue;
+    await rm(temporary, { force: true });
+    removed.push(temporary);
+  }
+  return removed;
+}
+
+/** Whether process `pid` may still be writing a temporary file last modified at `writtenMs`. */
+async function isWriting(pid: number, writtenMs: number): Promise<boolean> {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as { code?: string }).code === "EPERM";
+  }
+  // On Linux, a zombie, or a process that reused the pid after the file was written, is not the writer.
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z") return false;
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(await readFile("/proc/stat", "utf8"))?.[1]);
+    // Field 22, the start time, counts USER_HZ ticks (100 per second on every Linux ABI) since boot.
+    const startedMs = bootSeconds * 1000 + Number(fields[19]) * 10;
+    return !(startedMs > writtenMs + 1000);
+  } catch {
+    return true;
+  }
+}

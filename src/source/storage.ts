@@ -1,0 +1,38 @@
+/**
+ * The local file system as the indexer uses it, as an interface: `src/source/file_storage.ts` gives it
+ * over `node:fs`, tests give it in memory, and a browser has none.
+ *
+ * @module
+ */
+
+/** Size, modification time and kind of a local path. */
+export interface LocalFileInfo {
+  /** Size in bytes. */
+  size: number;
+  /** Modification time in Unix milliseconds (fractions allowed). */
+  mtimeMs: number;
+  /** Whether the path is a directory. */
+  isDirectory: boolean;
+}
+
+/**
+ * The local file system, as the indexer uses it. Paths are `/`-separated; `resolve` makes them
+ * absolute.
+ */
+export interface IndexStorage {
+  /** The absolute, `/`-separated form of a path (relative ones against the working directory). */
+  resolve(path: string): string;
+  /** Size, mtime and kind of a path, or undefined when it does not exist. */
+  stat(path: string): Promise<LocalFileInfo | undefined>;
+  /** Every file under a directory, recursively, as sorted `/`-separated paths relative to it. */
+  listFiles(dir: string): Promise<string[]>;
+  /** Read a whole file. */
+  readFile(path: string): Promise<Uint8Array>;
+  /**
+   * Write a file atomically (a reader or a crash sees the old file or the new one); without
+   * `overwrite`, an existing file is kept and the write fails.
+   */
+  writeFileAtomic(path: string, bytes: Uint8Array, options?: { overwrite?: boolean }): Promise<void>;
+  /** Delete a file if it exists, with any temporary files its interrupted atomic writes left behind. */
+  removeFile(path: string): Promise<void>;
+}

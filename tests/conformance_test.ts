@@ -14,7 +14,8 @@ import { s3Source } from "../src/source/s3.ts";
 import type { ByteRange } from "../src/plan/types.ts";
 import { redactUrl } from "../src/url.ts";
 import { type Backend, type BackendName, type OpenedSource, startBackends } from "./_support/backends.ts";
-import { expected, type ExpectedHdu, fixture, rejection } from "./_support/fixtures.ts";
+import { expected, type ExpectedHdu, fixture } from "./_support/fixtures.ts";
+import { rejection } from "./_support/expect_error.ts";
 
 // One suite, every backend: the same reads give the same bytes, values and ByteSource-level traffic
 // whether the object sits in memory, in a file, behind a range server, in S3, in Azure or behind GCS's

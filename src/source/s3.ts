@@ -6,10 +6,11 @@
  * @module
  */
 import { AwsV4Signer } from "aws4fetch";
-import { CloudFitsError } from "../errors.ts";
+import type { CloudFitsError } from "../errors.ts";
 import { encodeObjectKey, redactUrl } from "../url.ts";
 import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions } from "./http.ts";
 import { networkError, xmlText } from "./_xml.ts";
+import { type ErrorExplainer, responseError } from "./status.ts";
 
 /** AWS access keys; `sessionToken` accompanies temporary keys. */
 export interface AwsCredentials {
@@ -129,7 +130,8 @@ export function s3Source(options: S3SourceOptions): HttpSource {
   return httpSource(url, {
     ...http,
     fetch: s3Fetch({ bucket, region, credentials: tracked, requestPayer, fetch, regionCache }),
-    explainError: (status, body) => s3ErrorHint(status, body, { requestPayer, signed }),
+    // `signed` is known only once the request went out.
+    explainError: (status, body, headers) => s3Explainer({ requestPayer, signed })(status, body, headers),
   });
 }
 
@@ -422,9 +424,23 @@ export interface S3ResponseErrorContext extends S3HintContext {
 }
 
 /**
- * Build the error for a failed S3 response, reading (and so consuming) its body: `FORBIDDEN` for 401
- * and 403, `NOT_FOUND` for 404, `NETWORK` for 429 and 5xx, `BAD_RESPONSE` otherwise, with the hint of
- * {@linkcode s3ErrorHint}.
+ * The {@linkcode ErrorExplainer} of S3 answers: {@linkcode s3ErrorHint}, with the region from
+ * `x-amz-bucket-region` when the body names none.
+ */
+function s3Explainer(context: S3HintContext): ErrorExplainer {
+  return (status, body, headers) =>
+    s3ErrorHint(status, body, {
+      requestPayer: context.requestPayer,
+      signed: context.signed,
+      region: context.region ?? headers.get("x-amz-bucket-region") ?? undefined,
+    });
+}
+
+/**
+ * Build the error for a failed S3 response, reading (and so consuming) up to 16 KiB of its body: the
+ * code and reason come from the status table shared by every provider (`statusRule`: `FORBIDDEN` for
+ * 401 and 403, `NOT_FOUND` for 404 and 410, retryable `NETWORK` for 429 and 5xx, `BAD_RESPONSE`
+ * otherwise), the hint from {@linkcode s3ErrorHint}.
  *
  * @param response The failed response.
  * @param context The action, the URL and what the client did.
@@ -443,27 +459,8 @@ export async function s3ResponseError(
   response: Response,
   context: S3ResponseErrorContext,
 ): Promise<CloudFitsError> {
-  const status = response.status;
-  const body = await response.text().catch(() => "");
-  const hint = s3ErrorHint(status, body, {
-    ...context,
-    region: context.region ?? response.headers.get("x-amz-bucket-region") ?? undefined,
-  });
   const url = redactUrl(context.url);
-  const [code, reason]: [CloudFitsError["code"], string] = status === 401
-    ? ["FORBIDDEN", "unauthorized"]
-    : status === 403
-    ? ["FORBIDDEN", "forbidden"]
-    : status === 404
-    ? ["NOT_FOUND", "not found"]
-    : status === 429 || status >= 500
-    ? ["NETWORK", "service unavailable"]
-    : ["BAD_RESPONSE", "unexpected answer"];
-  return new CloudFitsError(
-    code,
-    `Cannot ${context.action} ${url}: ${reason} (HTTP ${status})${hint === undefined ? "" : `: ${hint}`}`,
-    { url, status },
-  );
+  return await responseError(response, { action: `${context.action} ${url}`, url }, s3Explainer(context));
 }
 
 /** Settings for {@linkcode s3PutObject}. */

@@ -12,7 +12,7 @@ import {
   loopbackOnlyFetch,
   startLoopbackEndpoints,
 } from "../_support/loopback_endpoints.ts";
-import { rejection } from "../_support/fixtures.ts";
+import { rejection } from "../_support/expect_error.ts";
 
 let endpoints: LoopbackEndpoints;
 before(async () => {

@@ -13,7 +13,7 @@ import {
 } from "../../src/source/azure.ts";
 import type { RequestEvent } from "../../src/source/http.ts";
 import { type Azurite, serviceSas, startAzurite } from "../_support/azurite.ts";
-import { rejection } from "../_support/fixtures.ts";
+import { rejection } from "../_support/expect_error.ts";
 
 interface Sent {
   method: string;

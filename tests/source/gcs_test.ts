@@ -2,7 +2,8 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import type { FetchLike } from "../../src/source/http.ts";
 import { GCS_ENDPOINT, gcsListObjects, gcsObjectUrl, gcsSource } from "../../src/source/gcs.ts";
-import { objectMaker, rejectsWith } from "../_support/fixtures.ts";
+import { objectMaker } from "../_support/fixtures.ts";
+import { rejectsWith } from "../_support/expect_error.ts";
 import { startS3Server } from "../_support/s3_server.ts";
 
 const server = await startS3Server();

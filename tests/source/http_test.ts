@@ -333,25 +333,37 @@ test("404 and 410 are NOT_FOUND", async () => {
 
 test("429 and 5xx are NETWORK; Retry-After is surfaced in milliseconds", async () => {
   const failing = object(data, { kind: "status", status: 500 });
-  const error = await rejectsWith(httpSource(failing.url).read(0, 10), "NETWORK", /: HTTP 500$/);
+  const error = await rejectsWith(
+    httpSource(failing.url).read(0, 10),
+    "NETWORK",
+    /: server error \(HTTP 500\)$/,
+  );
   assert.equal(error.status, 500);
   assert.equal(error.retryAfterMs, undefined);
   const throttled = object(data, { kind: "throttle", retryAfter: 2 });
-  const slow = await rejectsWith(httpSource(throttled.url).read(0, 10), "NETWORK", /: HTTP 429$/);
+  const slow = await rejectsWith(
+    httpSource(throttled.url).read(0, 10),
+    "NETWORK",
+    /: too many requests \(HTTP 429\)$/,
+  );
   assert.equal(slow.status, 429);
   assert.equal(slow.retryAfterMs, 2000);
   const slowDown = object(data, { kind: "throttle", status: 503, retryAfter: 1 });
   const hinted = await rejectsWith(
     httpSource(slowDown.url, { explainError: (_, body) => /<Code>(\w+)</.exec(body)?.[1] }).read(0, 10),
     "NETWORK",
-    /HTTP 503: SlowDown$/,
+    /: service unavailable \(HTTP 503\): SlowDown$/,
   );
   assert.equal(hinted.retryAfterMs, 1000);
 });
 
 test("other statuses are BAD_RESPONSE", async () => {
   const { url } = object(data, { kind: "status", status: 400 });
-  const error = await rejectsWith(httpSource(url).read(0, 10), "BAD_RESPONSE", /unexpected HTTP 400$/);
+  const error = await rejectsWith(
+    httpSource(url).read(0, 10),
+    "BAD_RESPONSE",
+    /: unexpected answer \(HTTP 400\)$/,
+  );
   assert.equal(error.status, 400);
 });
 

@@ -74,7 +74,7 @@ test("after the last attempt the error keeps its code and names the attempt coun
   let caught: unknown;
   await assert.rejects(source.read(0, 10), (error) => (caught = error, true));
   assert.ok(isCloudFitsError(caught, "NETWORK"));
-  assert.match(caught.message, /HTTP 503 \(gave up after 3 attempts\)$/);
+  assert.match(caught.message, /service unavailable \(HTTP 503\) \(gave up after 3 attempts\)$/);
   assert.equal(caught.status, 503);
   assert.equal(caught.url, url);
   assert.ok(isCloudFitsError(caught.cause, "NETWORK"));

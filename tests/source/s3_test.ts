@@ -15,7 +15,8 @@ import {
   s3Source,
 } from "../../src/source/s3.ts";
 import { parseListPage, s3ListObjects } from "../../src/source/s3_list.ts";
-import { objectMaker, rejectsWith } from "../_support/fixtures.ts";
+import { objectMaker } from "../_support/fixtures.ts";
+import { rejectsWith } from "../_support/expect_error.ts";
 import { expectedSignature, startS3Server } from "../_support/s3_server.ts";
 
 const server = await startS3Server();

@@ -81,7 +81,7 @@ async function withSource<T>(
   try {
     return await body(source);
   } finally {
-    await source.close();
+    await source.close?.();
   }
 }
 

@@ -20,7 +20,6 @@ import { gcsSource } from "../../src/source/gcs.ts";
 import { type FetchLike, httpSource } from "../../src/source/http.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { s3Source } from "../../src/source/s3.ts";
-import type { ByteSource } from "../../src/source/types.ts";
 import { type Azurite, serviceSas, startAzurite } from "./azurite.ts";
 import { type RangeServer, startRangeServer } from "./range_server.ts";
 import { type S3TestServer, startS3Server } from "./s3_server.ts";
@@ -71,10 +70,8 @@ export interface ServerRequest {
   auth?: { kind: "header" | "query" | "anonymous"; region: string | undefined };
 }
 
-/** A counted source that must be closed (a no-op except for files). */
-export interface OpenedSource extends CountingSource {
-  close(): Promise<void>;
-}
+/** A counted source; only the file backend's has `close()` (forwarded by `countingSource`). */
+export type OpenedSource = CountingSource;
 
 /** One backend. */
 export interface Backend {
@@ -164,10 +161,6 @@ export async function startBackends(): Promise<Backends> {
   };
 }
 
-function counted(source: ByteSource, close: () => Promise<void> = () => Promise.resolve()): OpenedSource {
-  return Object.assign(countingSource(source), { close });
-}
-
 function memoryBackend(): Backend {
   const objects = new Map<string, Uint8Array>();
   return {
@@ -183,7 +176,7 @@ function memoryBackend(): Backend {
     open(object) {
       const bytes = objects.get(object);
       if (bytes === undefined) throw new Error(`The memory backend holds no ${object}`);
-      return Promise.resolve(counted(memorySource(bytes, object)));
+      return Promise.resolve(countingSource(memorySource(bytes, object)));
     },
   };
 }
@@ -199,8 +192,7 @@ function fileBackend(directory: string): Backend {
     pathOf: path,
     put: (object, bytes) => writeFile(path(object), bytes),
     async open(object) {
-      const source = await openFileSource(path(object));
-      return counted(source, () => source.close());
+      return countingSource(await openFileSource(path(object)));
     },
   };
 }
@@ -218,7 +210,7 @@ function httpBackend(server: RangeServer): Backend {
       return Promise.resolve();
     },
     open: (object) =>
-      Promise.resolve(counted(
+      Promise.resolve(countingSource(
         httpSource(`${server.url}/${PREFIX}/${object}?X-Amz-Signature=${HTTP_SECRET}`, {
           fetch: recordingFetch(wire),
         }),
@@ -256,7 +248,7 @@ function s3Backend(server: S3TestServer): Backend {
     secrets: [server.secretAccessKey],
     put: (object, bytes) => server.putObject("private", `${PREFIX}/${object}`, bytes),
     open: (object) =>
-      Promise.resolve(counted(s3Source({
+      Promise.resolve(countingSource(s3Source({
         bucket: "private",
         key: `${PREFIX}/${object}`,
         endpoint: server.endpoint,
@@ -285,7 +277,7 @@ function s3UriBackend(server: S3TestServer): Backend {
     secrets: [server.secretAccessKey],
     put: (object, bytes) => server.putObject("private", `${PREFIX}/${object}`, bytes),
     open: async (object) =>
-      counted(
+      countingSource(
         await openSource(`s3://private/${PREFIX}/${object}`, {
           endpoint: server.endpoint,
           env,
@@ -316,7 +308,7 @@ function azureBackend(name: "azure-key" | "azure-sas", azurite: Azurite, auth: {
       });
     },
     open: (object) =>
-      Promise.resolve(counted(azureSource({
+      Promise.resolve(countingSource(azureSource({
         ...account,
         ...(auth.sas === undefined ? { key: azurite.key } : { sas: auth.sas }),
         container: AZURE_CONTAINER,
@@ -341,7 +333,7 @@ function gcsBackend(name: "gcs-hmac" | "gcs-public", server: S3TestServer): Back
     secrets: [server.secretAccessKey],
     put: (object, bytes) => server.putObject(bucket, `${PREFIX}/${object}`, bytes),
     open: (object) =>
-      Promise.resolve(counted(gcsSource({
+      Promise.resolve(countingSource(gcsSource({
         bucket,
         key: `${PREFIX}/${object}`,
         endpoint: server.endpoint,

@@ -10,6 +10,7 @@ import { openFits } from "../src/open.ts";
 import { coalesceRanges } from "../src/plan/coalesce.ts";
 import { planImageSection } from "../src/plan/image_section.ts";
 import { planTileSection } from "../src/plan/tile_section.ts";
+import type { RequestEvent } from "../src/source/http.ts";
 import { s3Source } from "../src/source/s3.ts";
 import type { ByteRange } from "../src/plan/types.ts";
 import { redactUrl } from "../src/url.ts";
@@ -316,6 +317,26 @@ for (const backend of backends.list) {
         });
       },
     );
+  }
+
+  if (backend.wire !== undefined) {
+    test(`${name}: request events are the requests the client sent and their answers`, TIMEOUT, async () => {
+      const events: RequestEvent[] = [];
+      const mark = backend.wire?.length ?? 0;
+      const source = await backend.open("mef_images.fits", (event) => events.push(event));
+      const fits = await openFits(source);
+      for (const hdu of expectedOf.mef_images) {
+        for (const section of hdu.sections ?? []) await fits.hdu(hdu.index).section(section.spec);
+      }
+      const sent = backend.wire?.slice(mark) ?? [];
+      assert.ok(sent.length > 2, `${sent.length} requests`);
+      assert.deepEqual(
+        events.map((
+          { offset, length, status, bytes },
+        ) => [`bytes=${offset}-${offset + length - 1}`, status, bytes]),
+        sent.map(({ range, status, bytes }) => [range, status, bytes]),
+      );
+    });
   }
 
   for (const fixture of ["tess_cube", "mef_images"] as const) {

@@ -13,19 +13,27 @@ import { ERROR_BODY_BYTES, type ErrorExplainer, statusError } from "./status.ts"
 /** The subset of `fetch` that cloudfits calls; inject a signing or instrumented fetch here. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** One HTTP request as reported to {@linkcode HttpSourceOptions.onRequest}. */
+/**
+ * One HTTP request as reported to {@linkcode HttpSourceOptions.onRequest}: what went over the wire, not
+ * the read that caused it. There is one event per request sent (each retry attempt, and the
+ * wrong-region answer that `s3Fetch` follows, included), and none for reads answered from memory (the
+ * body of a 200 kept as the whole object, a `withCache` hit).
+ */
 export interface RequestEvent {
   /** Always `GET`: cloudfits never sends HEAD. */
   method: "GET";
   /** The URL without query string or userinfo. */
   url: string;
-  /** First byte requested. */
+  /** First byte of the `Range` header sent. */
   offset: number;
-  /** Bytes requested (the `Range` span). */
+  /** Bytes the `Range` header sent asked for (cut to the object's size once that is known). */
   length: number;
   /** Response status, or 0 when no response arrived (network failure, timeout, abort). */
   status: number;
-  /** Body bytes received. */
+  /**
+   * Body bytes received: the part of a 206, the whole object of a 200, up to 16 KiB of an error body,
+   * or what arrived before a failure.
+   */
   bytes: number;
   /** Duration from sending the request to the end of the body, in milliseconds. */
   ms: number;
@@ -91,9 +99,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * | no answer within `timeoutMs` | `TIMEOUT` |
  * | the caller's signal fires | `ABORTED` |
  *
- * Error bodies are read only up to 16 KiB for `explainError`, then cancelled. URLs in names, messages
- * and events never carry query strings (SAS tokens, presigned signatures) or userinfo, and headers are
- * never reported.
+ * Error bodies are read up to 16 KiB (for `explainError`, and so that events count them), then
+ * cancelled. URLs in names, messages and events never carry query strings (SAS tokens, presigned
+ * signatures) or userinfo, and headers are never reported.
  *
  * @param url The object's `http:` or `https:` URL (query strings such as SAS tokens are sent, never shown).
  * @param options Injected fetch, headers, expected size and ETag, timeout, name and hooks.
@@ -239,14 +247,13 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
       }
     };
 
-    /** The provider's hint from up to 16 KiB of the error body (counted as received). */
+    /**
+     * Read up to 16 KiB of an error body (so the event counts what arrived, and a short body leaves the
+     * connection reusable), then ask the provider's explainer for a hint.
+     */
     const errorHint = async (response: Response): Promise<string | undefined> => {
-      if (options.explainError === undefined) {
-        discard(response);
-        return undefined;
-      }
       const body = await collect(response, ERROR_BODY_BYTES).catch(() => new Uint8Array(0));
-      return options.explainError(
+      return options.explainError?.(
         status,
         new TextDecoder().decode(body ?? new Uint8Array(0)),
         response.headers,

@@ -8,9 +8,15 @@
 import { AwsV4Signer } from "aws4fetch";
 import type { CloudFitsError } from "../errors.ts";
 import { encodeObjectKey, redactUrl } from "../url.ts";
-import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions } from "./http.ts";
+import {
+  type FetchLike,
+  type HttpSource,
+  httpSource,
+  type HttpSourceOptions,
+  type RequestEvent,
+} from "./http.ts";
 import { networkError, xmlText } from "./_xml.ts";
-import { type ErrorExplainer, responseError } from "./status.ts";
+import { type ErrorExplainer, readErrorBody, responseError } from "./status.ts";
 
 /** AWS access keys; `sessionToken` accompanies temporary keys. */
 export interface AwsCredentials {
@@ -80,6 +86,11 @@ export interface S3FetchOptions extends S3RequestOptions {
    * `AuthorizationHeaderMalformed` that names the bucket's region.
    */
   followRegion?: boolean;
+  /**
+   * Called for each wrong-region answer to a ranged GET that this fetch reads and follows, which its
+   * caller never sees; {@linkcode s3Source} passes its `onRequest`, so that its events match the wire.
+   */
+  onWrongRegion?: (event: RequestEvent) => void;
 }
 
 /** Settings for {@linkcode s3Source}: the object, how to authenticate, and the HTTP source's options. */
@@ -129,7 +140,15 @@ export function s3Source(options: S3SourceOptions): HttpSource {
   };
   return httpSource(url, {
     ...http,
-    fetch: s3Fetch({ bucket, region, credentials: tracked, requestPayer, fetch, regionCache }),
+    fetch: s3Fetch({
+      bucket,
+      region,
+      credentials: tracked,
+      requestPayer,
+      fetch,
+      regionCache,
+      onWrongRegion: http.onRequest,
+    }),
     // `signed` is known only once the request went out.
     explainError: (status, body, headers) => s3Explainer({ requestPayer, signed })(status, body, headers),
   });
@@ -270,25 +289,42 @@ export function s3Fetch(options: S3FetchOptions): FetchLike {
     }
     const region = regionCache.get(options.bucket) ?? configuredRegion;
     const url = region === configuredRegion ? String(input) : urlInRegion(String(input), region);
+    const started = performance.now();
     const response = await signAndSend(url, region, init);
-    if (options.followRegion === false) return response;
-    const answered = await wrongRegion(response, region);
-    if (answered === undefined) return response;
-    await response.body?.cancel();
+    if (options.followRegion === false || (response.status !== 301 && response.status !== 400)) {
+      return response;
+    }
+    // Read the (small) error body once: to find the region, and to count what arrived.
+    const body = await readErrorBody(response);
+    const answered = wrongRegion(response, new TextDecoder().decode(body), region);
+    if (answered === undefined) {
+      return new Response(body as Uint8Array<ArrayBuffer>, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+    }
+    const range = /^bytes=(\d+)-(\d+)$/.exec(new Headers(init?.headers).get("range") ?? "");
+    if (range !== null && (init?.method ?? "GET") === "GET") {
+      options.onWrongRegion?.({
+        method: "GET",
+        url: redactUrl(url),
+        offset: Number(range[1]),
+        length: Number(range[2]) - Number(range[1]) + 1,
+        status: response.status,
+        bytes: body.length,
+        ms: performance.now() - started,
+      });
+    }
     regionCache.set(options.bucket, answered);
     return await signAndSend(urlInRegion(url, answered), answered, init);
   };
 }
 
-/**
- * Read the region a wrong-region answer names, or `undefined` when the response is something else.
- * The response body stays readable (a clone is read).
- */
-async function wrongRegion(response: Response, region: string): Promise<string | undefined> {
-  if (response.status !== 301 && response.status !== 400) return undefined;
+/** The region a wrong-region answer (301 or 400) names, or `undefined` when it is something else. */
+function wrongRegion(response: Response, xml: string, region: string): string | undefined {
   let named = response.headers.get("x-amz-bucket-region") ?? undefined;
   if (named === undefined || response.status === 400) {
-    const xml = await response.clone().text().catch(() => "");
     const code = xmlText(xml, "Code");
     if (response.status === 400 && code !== "AuthorizationHeaderMalformed") return undefined;
     named ??= xmlText(xml, "Region");

@@ -160,15 +160,29 @@ export async function responseError(
   if (explain === undefined) {
     response.body?.cancel().catch(() => {});
   } else {
-    const body = await readErrorBody(response);
+    const body = new TextDecoder().decode(await readErrorBody(response));
     hint = explain(response.status, body, response.headers);
   }
   return statusError(response.status, response.headers, context, hint);
 }
 
-/** Up to {@linkcode ERROR_BODY_BYTES} of a body as text; the rest is cancelled, a broken body is empty. */
-async function readErrorBody(response: Response): Promise<string> {
-  if (response.body === null) return "";
+/**
+ * Read up to {@linkcode ERROR_BODY_BYTES} of an error body and cancel the rest; a body that breaks off
+ * gives what arrived.
+ *
+ * @param response The response; its body is consumed.
+ * @returns The bytes read.
+ *
+ * @example Reading a short error body
+ * ```ts
+ * import { readErrorBody } from "./status.ts";
+ *
+ * const body = await readErrorBody(new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404 }));
+ * console.log(body.length); // 37
+ * ```
+ */
+export async function readErrorBody(response: Response): Promise<Uint8Array> {
+  if (response.body === null) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;
@@ -180,11 +194,11 @@ async function readErrorBody(response: Response): Promise<string> {
       length += value.length;
     }
   } catch {
-    return "";
+    // What arrived before the break is all there is.
   } finally {
     reader.cancel().catch(() => {});
   }
-  return new TextDecoder().decode(concatBytes(chunks).subarray(0, ERROR_BODY_BYTES));
+  return concatBytes(chunks).subarray(0, ERROR_BODY_BYTES);
 }
 
 /**

@@ -17,7 +17,7 @@ import { azureFetch, azurePutBlob, azureSource } from "../../src/source/azure.ts
 import { type CountingSource, countingSource } from "../../src/source/counting.ts";
 import { openFileSource } from "../../src/source/file.ts";
 import { gcsSource } from "../../src/source/gcs.ts";
-import { type FetchLike, httpSource } from "../../src/source/http.ts";
+import { type FetchLike, httpSource, type RequestEvent } from "../../src/source/http.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { s3Source } from "../../src/source/s3.ts";
 import { type Azurite, serviceSas, startAzurite } from "./azurite.ts";
@@ -82,8 +82,11 @@ export interface Backend {
   readonly etags: boolean;
   /** Store (or replace) an object. */
   put(object: string, bytes: Uint8Array): Promise<void>;
-  /** A fresh counted source over an object: remote sources know neither size nor ETag yet. */
-  open(object: string): Promise<OpenedSource>;
+  /**
+   * A fresh counted source over an object: remote sources know neither size nor ETag yet, and report
+   * each request to `onRequest`.
+   */
+  open(object: string, onRequest?: (event: RequestEvent) => void): Promise<OpenedSource>;
   /** Requests this backend's fetch sent, in order (network backends only; clear with `length = 0`). */
   readonly wire: WireRequest[] | undefined;
   /** Requests for `object` as the server logged them, when the server keeps a log. */
@@ -209,10 +212,11 @@ function httpBackend(server: RangeServer): Backend {
       server.setFile(`/${PREFIX}/${object}`, bytes);
       return Promise.resolve();
     },
-    open: (object) =>
+    open: (object, onRequest) =>
       Promise.resolve(countingSource(
         httpSource(`${server.url}/${PREFIX}/${object}?X-Amz-Signature=${HTTP_SECRET}`, {
           fetch: recordingFetch(wire),
+          onRequest,
         }),
       )),
     serverLog: (object) =>
@@ -247,7 +251,7 @@ function s3Backend(server: S3TestServer): Backend {
     wire,
     secrets: [server.secretAccessKey],
     put: (object, bytes) => server.putObject("private", `${PREFIX}/${object}`, bytes),
-    open: (object) =>
+    open: (object, onRequest) =>
       Promise.resolve(countingSource(s3Source({
         bucket: "private",
         key: `${PREFIX}/${object}`,
@@ -255,6 +259,7 @@ function s3Backend(server: S3TestServer): Backend {
         region: "us-east-1",
         credentials,
         fetch: recordingFetch(wire),
+        onRequest,
       }))),
     serverLog: (object) => s3Log(server, "private", object),
   };
@@ -276,12 +281,13 @@ function s3UriBackend(server: S3TestServer): Backend {
     wire,
     secrets: [server.secretAccessKey],
     put: (object, bytes) => server.putObject("private", `${PREFIX}/${object}`, bytes),
-    open: async (object) =>
+    open: async (object, onRequest) =>
       countingSource(
         await openSource(`s3://private/${PREFIX}/${object}`, {
           endpoint: server.endpoint,
           env,
           fetch: recordingFetch(wire),
+          onRequest,
         }),
       ),
     serverLog: (object) => s3Log(server, "private", object),
@@ -307,13 +313,14 @@ function azureBackend(name: "azure-key" | "azure-sas", azurite: Azurite, auth: {
         body: bytes,
       });
     },
-    open: (object) =>
+    open: (object, onRequest) =>
       Promise.resolve(countingSource(azureSource({
         ...account,
         ...(auth.sas === undefined ? { key: azurite.key } : { sas: auth.sas }),
         container: AZURE_CONTAINER,
         blob: `${PREFIX}/${object}`,
         fetch: recordingFetch(wire),
+        onRequest,
       }))),
   };
 }
@@ -332,13 +339,14 @@ function gcsBackend(name: "gcs-hmac" | "gcs-public", server: S3TestServer): Back
     wire,
     secrets: [server.secretAccessKey],
     put: (object, bytes) => server.putObject(bucket, `${PREFIX}/${object}`, bytes),
-    open: (object) =>
+    open: (object, onRequest) =>
       Promise.resolve(countingSource(gcsSource({
         bucket,
         key: `${PREFIX}/${object}`,
         endpoint: server.endpoint,
         hmac,
         fetch: recordingFetch(wire),
+        onRequest,
       }))),
     serverLog: (object) => s3Log(server, bucket, object),
   };

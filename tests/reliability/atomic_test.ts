@@ -25,11 +25,11 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { AwsClient } from "aws4fetch";
 import { writeFileAtomic } from "../../cli/io.ts";
-import { isCloudFitsError } from "../../src/errors.ts";
 import { decodeIndex } from "../../src/index_format/decode.ts";
 import { runCli } from "../_support/cli_io.ts";
 import { seededRandom } from "../_support/range_server.ts";
 import { startS3Server } from "../_support/s3_server.ts";
+import { rejectsWith } from "../_support/expect_error.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DENO = join(ROOT, "node_modules/.bin", process.platform === "win32" ? "deno.exe" : "deno");
@@ -357,10 +357,7 @@ test("writeFileAtomic refuses to replace without overwrite and cleans only dead 
     reuser?.kill("SIGKILL");
   }
   assert.deepEqual(new Uint8Array(await readFile(path)), new Uint8Array([1, 2, 3]));
-  await assert.rejects(
-    writeFileAtomic(path, new Uint8Array([4])),
-    (error) => isCloudFitsError(error, "USAGE") && /the file exists/.test(error.message),
-  );
+  await rejectsWith(writeFileAtomic(path, new Uint8Array([4])), "USAGE", /the file exists/);
   await writeFileAtomic(path, new Uint8Array([5]), { overwrite: true });
   assert.deepEqual(new Uint8Array(await readFile(path)), new Uint8Array([5]));
   assert.deepEqual(

@@ -30,6 +30,7 @@ import { compiledBinary } from "../_support/binary.ts";
 import { runCli } from "../_support/cli_io.ts";
 import { startRangeServer } from "../_support/range_server.ts";
 import { type S3TestServer, startS3Server } from "../_support/s3_server.ts";
+import { fixture } from "../_support/fixtures.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /**
@@ -37,8 +38,6 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
  * Azure request goes to Azurite through `--endpoint-url` (never to this host).
  */
 const AZURE_HTTPS = "https://devstoreaccount1.blob.core.windows.net";
-const fixture = async (name: string) =>
-  new Uint8Array(await readFile(join(ROOT, "testdata", `${name}.fits`)));
 const base64 = (text: string) => Buffer.from(text).toString("base64");
 
 /** Sentinels: each must never be printed (nor its base64). */

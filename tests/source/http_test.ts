@@ -4,10 +4,11 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { get } from "node:http";
 import { join } from "node:path";
-import { type CloudFitsErrorCode, isCloudFitsError } from "../../src/errors.ts";
+import type { CloudFitsErrorCode } from "../../src/errors.ts";
 import { type FetchLike, httpSource, type RequestEvent } from "../../src/source/http.ts";
 import { redactUrl } from "../../src/url.ts";
 import { type Fault, type RequestLogEntry, startRangeServer } from "../_support/range_server.ts";
+import { rejectsWith as expectRejection } from "../_support/expect_error.ts";
 
 const SIZE = 100_000;
 const data = new Uint8Array(SIZE).map((_, i) => (i * 7 + (i >> 8)) % 256);
@@ -27,21 +28,9 @@ function object(bytes: Uint8Array = data, fault?: Fault) {
   };
 }
 
-async function rejectsWith(
-  promise: Promise<unknown>,
-  code: CloudFitsErrorCode,
-  message?: RegExp,
-): Promise<Error & { status?: number; url?: string; offset?: number; retryAfterMs?: number }> {
-  let caught: unknown;
-  await assert.rejects(promise, (error) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(isCloudFitsError(caught, code), `expected ${code}, got ${String(caught)}`);
-  if (message !== undefined) assert.match(caught.message, message);
-  assert.doesNotMatch(caught.message, /SECRET/);
-  return caught;
-}
+/** Every URL here carries a fake signature, which no error may repeat. */
+const rejectsWith = (promise: Promise<unknown>, code: CloudFitsErrorCode, pattern?: RegExp) =>
+  expectRejection(promise, code, pattern, { secrets: ["SECRET"] });
 
 test("a read sends one GET with an exact Range and identity encoding, and pins size and ETag", async () => {
   const { url, requests } = object();

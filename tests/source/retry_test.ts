@@ -1,11 +1,12 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { CloudFitsError, isCloudFitsError } from "../../src/errors.ts";
+import { CloudFitsError } from "../../src/errors.ts";
 import { httpSource, type RequestEvent } from "../../src/source/http.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { type RetryEvent, withRetry } from "../../src/source/retry.ts";
 import type { ByteSource } from "../../src/source/types.ts";
 import { type Fault, startRangeServer } from "../_support/range_server.ts";
+import { assertCloudFitsError, rejectsWith } from "../_support/expect_error.ts";
 
 const data = new Uint8Array(5000).map((_, i) => i % 253);
 const server = await startRangeServer();
@@ -71,13 +72,14 @@ test("after the last attempt the error keeps its code and names the attempt coun
   const { url, count } = object({ kind: "status", status: 503 });
   const { sleep, delays } = recordingSleep();
   const source = withRetry(httpSource(url), { retries: 2, sleep });
-  let caught: unknown;
-  await assert.rejects(source.read(0, 10), (error) => (caught = error, true));
-  assert.ok(isCloudFitsError(caught, "NETWORK"));
-  assert.match(caught.message, /service unavailable \(HTTP 503\) \(gave up after 3 attempts\)$/);
+  const caught = await rejectsWith(
+    source.read(0, 10),
+    "NETWORK",
+    /service unavailable \(HTTP 503\) \(gave up after 3 attempts\)$/,
+  );
   assert.equal(caught.status, 503);
   assert.equal(caught.url, url);
-  assert.ok(isCloudFitsError(caught.cause, "NETWORK"));
+  assertCloudFitsError(caught.cause, "NETWORK");
   assert.equal(count(), 3);
   assert.equal(delays.length, 2);
 });
@@ -144,9 +146,10 @@ test("an abort while waiting stops retrying", async () => {
         controller.abort();
       }),
   });
-  await assert.rejects(
+  await rejectsWith(
     source.read(0, 10, { signal: controller.signal }),
-    (error) => isCloudFitsError(error, "ABORTED") && /aborted while waiting to retry$/.test(error.message),
+    "ABORTED",
+    /aborted while waiting to retry$/,
   );
   assert.equal(count(), 1);
 });
@@ -175,7 +178,7 @@ test("the default sleep waits and can be aborted", async () => {
     signal: controller.signal,
   });
   setTimeout(() => controller.abort(), 10);
-  await assert.rejects(pending, (error) => isCloudFitsError(error, "ABORTED"));
+  await rejectsWith(pending, "ABORTED");
 });
 
 test("invalid settings throw RangeError", () => {

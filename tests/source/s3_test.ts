@@ -1,7 +1,6 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { AwsClient, AwsV4Signer } from "aws4fetch";
-import { isCloudFitsError } from "../../src/errors.ts";
 import type { FetchLike } from "../../src/source/http.ts";
 import {
   type AwsCredentials,
@@ -16,7 +15,7 @@ import {
 } from "../../src/source/s3.ts";
 import { parseListPage, s3ListObjects } from "../../src/source/s3_list.ts";
 import { objectMaker } from "../_support/fixtures.ts";
-import { rejectsWith } from "../_support/expect_error.ts";
+import { assertCloudFitsError, rejectsWith } from "../_support/expect_error.ts";
 import { expectedSignature, startS3Server } from "../_support/s3_server.ts";
 
 const server = await startS3Server();
@@ -544,7 +543,7 @@ test("s3ErrorHint and s3ResponseError explain S3's error codes", async () => {
     action: "list",
     url: "https://b.s3.us-east-1.amazonaws.com/?list-type=2&X-Amz-Signature=secret",
   });
-  assert.ok(isCloudFitsError(error, "NETWORK"));
+  assertCloudFitsError(error, "NETWORK");
   assert.equal(
     error.message,
     "Cannot list https://b.s3.us-east-1.amazonaws.com/: service unavailable (HTTP 503): SlowDown",

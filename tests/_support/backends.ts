@@ -17,11 +17,12 @@ import { azureFetch, azurePutBlob, azureSource } from "../../src/source/azure.ts
 import { type CountingSource, countingSource } from "../../src/source/counting.ts";
 import { openFileSource } from "../../src/source/file.ts";
 import { gcsSource } from "../../src/source/gcs.ts";
-import { type FetchLike, httpSource, type RequestEvent } from "../../src/source/http.ts";
+import { httpSource, type RequestEvent } from "../../src/source/http.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { s3Source } from "../../src/source/s3.ts";
 import { type Azurite, serviceSas, startAzurite } from "./azurite.ts";
 import { type RangeServer, startRangeServer } from "./range_server.ts";
+import { type RecordedRequest, recordingFetch } from "./recording_fetch.ts";
 import { type S3TestServer, startS3Server } from "./s3_server.ts";
 
 /** The backends, in the order suites run them. */
@@ -41,22 +42,7 @@ export const BACKEND_NAMES = [
 export type BackendName = typeof BACKEND_NAMES[number];
 
 /** One request as the client's fetch sent it and read its answer. */
-export interface WireRequest {
-  /** HTTP method. */
-  method: string;
-  /** The URL as sent (query signatures included). */
-  url: string;
-  /** The `Range` header, or null. */
-  range: string | null;
-  /** The `Accept-Encoding` header, or null. */
-  acceptEncoding: string | null;
-  /** The `Authorization` header, or null. */
-  authorization: string | null;
-  /** Response status (0 until answered). */
-  status: number;
-  /** Response body bytes the client consumed. */
-  bytes: number;
-}
+export type WireRequest = RecordedRequest;
 
 /** One request as the server logged it. */
 export interface ServerRequest {
@@ -201,7 +187,7 @@ function fileBackend(directory: string): Backend {
 }
 
 function httpBackend(server: RangeServer): Backend {
-  const wire: WireRequest[] = [];
+  const { fetch, requests: wire } = recordingFetch();
   return {
     name: "http",
     remote: true,
@@ -215,7 +201,7 @@ function httpBackend(server: RangeServer): Backend {
     open: (object, onRequest) =>
       Promise.resolve(countingSource(
         httpSource(`${server.url}/${PREFIX}/${object}?X-Amz-Signature=${HTTP_SECRET}`, {
-          fetch: recordingFetch(wire),
+          fetch,
           onRequest,
         }),
       )),
@@ -242,7 +228,7 @@ function s3Log(server: S3TestServer, bucket: string, object: string): ServerRequ
 }
 
 function s3Backend(server: S3TestServer): Backend {
-  const wire: WireRequest[] = [];
+  const { fetch, requests: wire } = recordingFetch();
   const credentials = { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey };
   return {
     name: "s3",
@@ -258,7 +244,7 @@ function s3Backend(server: S3TestServer): Backend {
         endpoint: server.endpoint,
         region: "us-east-1",
         credentials,
-        fetch: recordingFetch(wire),
+        fetch,
         onRequest,
       }))),
     serverLog: (object) => s3Log(server, "private", object),
@@ -267,7 +253,7 @@ function s3Backend(server: S3TestServer): Backend {
 
 /** `openSource("s3://private/…")` with keys from an injected environment (and its retry wrapper). */
 function s3UriBackend(server: S3TestServer): Backend {
-  const wire: WireRequest[] = [];
+  const { fetch, requests: wire } = recordingFetch();
   const env = {
     AWS_ACCESS_KEY_ID: server.accessKeyId,
     AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
@@ -286,7 +272,7 @@ function s3UriBackend(server: S3TestServer): Backend {
         await openSource(`s3://private/${PREFIX}/${object}`, {
           endpoint: server.endpoint,
           env,
-          fetch: recordingFetch(wire),
+          fetch,
           onRequest,
         }),
       ),
@@ -295,7 +281,7 @@ function s3UriBackend(server: S3TestServer): Backend {
 }
 
 function azureBackend(name: "azure-key" | "azure-sas", azurite: Azurite, auth: { sas?: string }): Backend {
-  const wire: WireRequest[] = [];
+  const { fetch, requests: wire } = recordingFetch();
   const account = { account: azurite.account, blobEndpoint: azurite.blobEndpoint };
   const sasSignature = auth.sas === undefined ? undefined : new URLSearchParams(auth.sas).get("sig");
   return {
@@ -319,7 +305,7 @@ function azureBackend(name: "azure-key" | "azure-sas", azurite: Azurite, auth: {
         ...(auth.sas === undefined ? { key: azurite.key } : { sas: auth.sas }),
         container: AZURE_CONTAINER,
         blob: `${PREFIX}/${object}`,
-        fetch: recordingFetch(wire),
+        fetch,
         onRequest,
       }))),
   };
@@ -327,7 +313,7 @@ function azureBackend(name: "azure-key" | "azure-sas", azurite: Azurite, auth: {
 
 /** GCS's XML API through the S3 proxy: HMAC keys (SigV4, region `auto`) on `private`, anonymous on `public`. */
 function gcsBackend(name: "gcs-hmac" | "gcs-public", server: S3TestServer): Backend {
-  const wire: WireRequest[] = [];
+  const { fetch, requests: wire } = recordingFetch();
   const bucket = name === "gcs-hmac" ? "private" : "public";
   const hmac = name === "gcs-hmac"
     ? { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey }
@@ -345,43 +331,10 @@ function gcsBackend(name: "gcs-hmac" | "gcs-public", server: S3TestServer): Back
         key: `${PREFIX}/${object}`,
         endpoint: server.endpoint,
         hmac,
-        fetch: recordingFetch(wire),
+        fetch,
         onRequest,
       }))),
     serverLog: (object) => s3Log(server, bucket, object),
-  };
-}
-
-/** A fetch that records each request and counts the response body bytes the caller reads. */
-function recordingFetch(wire: WireRequest[]): FetchLike {
-  return async (input, init) => {
-    const headers = new Headers(init?.headers);
-    const entry: WireRequest = {
-      method: init?.method ?? "GET",
-      url: String(input instanceof Request ? input.url : input),
-      range: headers.get("range"),
-      acceptEncoding: headers.get("accept-encoding"),
-      authorization: headers.get("authorization"),
-      status: 0,
-      bytes: 0,
-    };
-    wire.push(entry);
-    const response = await fetch(input, init);
-    entry.status = response.status;
-    if (response.body === null) return response;
-    const body = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          entry.bytes += chunk.byteLength;
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    return new Response(body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
   };
 }
 

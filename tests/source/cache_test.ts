@@ -6,50 +6,45 @@ import { countingSource } from "../../src/source/counting.ts";
 import { httpSource } from "../../src/source/http.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import type { ByteSource, ReadOptions } from "../../src/source/types.ts";
-import { startRangeServer } from "../_support/range_server.ts";
+import { serveObject, startRangeServer } from "../_support/range_server.ts";
 import { rejectsWith } from "../_support/expect_error.ts";
 
 const data = new Uint8Array(10_000).map((_, i) => i % 241);
 const server = await startRangeServer();
 after(() => server.close());
 
-let objects = 0;
-function object() {
-  const path = `/cache-${++objects}.bin`;
-  server.setFile(path, data);
-  return { path, url: `${server.url}${path}`, log: () => server.log.filter((entry) => entry.path === path) };
-}
+const object = () => serveObject(server, data, { prefix: "cache" });
 
 test("three concurrent identical reads share one request", async () => {
-  const { url, log } = object();
+  const { url, requests } = object();
   const source = withCache(httpSource(url));
   const reads = await Promise.all([source.read(100, 200), source.read(100, 200), source.read(100, 200)]);
   for (const bytes of reads) assert.deepEqual(bytes, data.subarray(100, 300));
-  assert.deepEqual(log().map((entry) => entry.range), ["bytes=100-299"]);
+  assert.deepEqual(requests().map((entry) => entry.range), ["bytes=100-299"]);
   assert.equal(source.size, data.length);
   assert.equal(source.name, url);
 });
 
 test("later identical reads are served from the cache; other ranges are fetched", async () => {
-  const { url, log } = object();
+  const { url, requests } = object();
   const source = withCache(httpSource(url));
   await source.read(0, 10);
   await source.read(0, 10);
   await source.read(0, 11);
   await source.read(5, 10);
   await source.read(0, 10);
-  assert.deepEqual(log().map((entry) => entry.range), ["bytes=0-9", "bytes=0-10", "bytes=5-14"]);
+  assert.deepEqual(requests().map((entry) => entry.range), ["bytes=0-9", "bytes=0-10", "bytes=5-14"]);
 });
 
 test("a failed read is evicted so the next read tries again", async () => {
-  const { url, path, log } = object();
+  const { url, path, requests } = object();
   server.setFault({ kind: "status", status: 500, times: 1 }, path);
   const source = withCache(httpSource(url));
   const [first, second] = await Promise.allSettled([source.read(0, 10), source.read(0, 10)]);
   assert.equal(first.status, "rejected");
   assert.equal(second.status, "rejected");
   assert.deepEqual(await source.read(0, 10), data.subarray(0, 10));
-  assert.deepEqual(log().map((entry) => entry.status), [500, 206]);
+  assert.deepEqual(requests().map((entry) => entry.status), [500, 206]);
 });
 
 test("the cache holds at most maxBytes, evicting the least recently used read", async () => {

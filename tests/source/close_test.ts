@@ -5,13 +5,11 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { walkHdus } from "../../src/fits/walk.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
 import { openIndex } from "../../src/open_index.ts";
@@ -21,10 +19,10 @@ import { type FileSource, openFileSource } from "../../src/source/file.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { withRetry } from "../../src/source/retry.ts";
 import type { ByteSource } from "../../src/source/types.ts";
+import { BUN, DENO, ROOT, runChild } from "../_support/child.ts";
 import { rejectsWith } from "../_support/expect_error.ts";
 import { testdataPath } from "../_support/fixtures.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MEF = testdataPath("mef_images.fits");
 
 const scratch = await mkdtemp(join(tmpdir(), "cloudfits-close-"));
@@ -103,40 +101,25 @@ test("an index handle closes the index source it opened; the files of open() sta
   await given.close();
 });
 
-/** The runtimes installed under node_modules/.bin, with the arguments that run a script. */
+/** The runtimes, with the arguments that run a script (Deno needs `gc` exposed for the child to call). */
 const RUNTIMES = [
-  ["deno", ["run", "-A", "--v8-flags=--expose-gc"]],
-  ["bun", ["run"]],
-].map(([name, args]) => ({
-  name: name as string,
-  path: join(ROOT, "node_modules/.bin", process.platform === "win32" ? `${name}.exe` : name as string),
-  args: args as string[],
-}));
+  { name: "deno", path: DENO, args: ["run", "-A", "--v8-flags=--expose-gc"] },
+  { name: "bun", path: BUN, args: ["run"] },
+];
 
 for (const runtime of RUNTIMES) {
   for (const mode of ["close", "leave"]) {
-    test(
-      `${runtime.name}: a process that ${
-        mode === "close" ? "closes" : "drops"
-      } a local index handle exits 0, silent`,
-      {
-        skip: existsSync(runtime.path) ? false : `${runtime.path} is not installed`,
-      },
-      async () => {
-        const child = join(ROOT, "tests/_support/exit_child.ts");
-        const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-          execFile(
-            runtime.path,
-            [...runtime.args, child, indexPath, mode],
-            { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } },
-            (error, stdout, stderr) =>
-              resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
-          )
-        );
-        assert.equal(result.stderr, "");
-        assert.equal(result.code, 0);
-        assert.equal(result.stdout, "1 files, HDU 1 shape 4x5\n");
-      },
-    );
+    const what = mode === "close" ? "closes" : "drops";
+    test(`${runtime.name}: a process that ${what} a local index handle exits 0, silent`, {
+      skip: existsSync(runtime.path) ? false : `${runtime.path} is not installed`,
+    }, async () => {
+      const child = join(ROOT, "tests/_support/exit_child.ts");
+      const result = await runChild([runtime.path, ...runtime.args, child, indexPath, mode], {
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      assert.equal(result.stderr, "");
+      assert.equal(result.code, 0);
+      assert.equal(result.stdout, "1 files, HDU 1 shape 4x5\n");
+    });
   }
 }

@@ -13,7 +13,7 @@ import { httpSource, type RequestEvent } from "../../src/source/http.ts";
 import { withRetry } from "../../src/source/retry.ts";
 import { s3Source } from "../../src/source/s3.ts";
 import { fixture, objectMaker } from "../_support/fixtures.ts";
-import { type Fault, type RequestLogEntry, startRangeServer } from "../_support/range_server.ts";
+import { type Fault, serveObject, startRangeServer } from "../_support/range_server.ts";
 import { startS3Server } from "../_support/s3_server.ts";
 
 const server = await startRangeServer();
@@ -41,21 +41,18 @@ function fromLog(log: readonly { range: string | undefined; status: number; byte
   });
 }
 
-/** Serve `bytes` at a fresh path, optionally with a fault, and watch its traffic. */
+/** Serve `bytes` at a fresh path, optionally with a fault, and collect its events. */
 function serve(bytes: Uint8Array, fault?: Fault) {
-  const path = `/events-${crypto.randomUUID()}.fits`;
-  server.setFile(path, bytes);
-  if (fault !== undefined) server.setFault(fault, path);
+  const object = serveObject(server, bytes, { fault, prefix: "events" });
   const events: RequestEvent[] = [];
   return {
-    url: `${server.url}${path}`,
+    ...object,
     events,
     onRequest: (event: RequestEvent) => events.push(event),
     /** The events and the server's log, once every response is complete. */
     async exchanges(): Promise<{ events: Exchange[]; wire: Exchange[] }> {
       await server.idle();
-      const log = server.log.filter((entry: RequestLogEntry) => entry.path === path);
-      return { events: fromEvents(events), wire: fromLog(log) };
+      return { events: fromEvents(events), wire: fromLog(object.requests()) };
     },
   };
 }
@@ -146,8 +143,7 @@ test("a server that ignores Range: one event with the whole body; later reads se
   await source.read(2880, 100);
   await source.read(80_000, 100);
   await server.idle();
-  const log = server.log.filter((entry) => entry.path === new URL(object.url).pathname);
-  assert.deepEqual(log.map((entry) => [entry.range, entry.status, entry.bytes]), [[
+  assert.deepEqual(object.requests().map((entry) => [entry.range, entry.status, entry.bytes]), [[
     "bytes=2880-2979",
     200,
     bytes.length,

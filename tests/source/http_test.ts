@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { CloudFitsErrorCode } from "../../src/errors.ts";
 import { type FetchLike, httpSource, type RequestEvent } from "../../src/source/http.ts";
 import { redactUrl } from "../../src/url.ts";
-import { type Fault, type RequestLogEntry, startRangeServer } from "../_support/range_server.ts";
+import { type Fault, serveObject, startRangeServer } from "../_support/range_server.ts";
 import { rejectsWith as expectRejection } from "../_support/expect_error.ts";
 
 const SIZE = 100_000;
@@ -15,18 +15,9 @@ const data = new Uint8Array(SIZE).map((_, i) => (i * 7 + (i >> 8)) % 256);
 const server = await startRangeServer();
 after(() => server.close());
 
-let objects = 0;
-/** A fresh object on the server (own path, own faults, own log) and its URL. */
-function object(bytes: Uint8Array = data, fault?: Fault) {
-  const path = `/object-${++objects}.bin`;
-  server.setFile(path, bytes);
-  if (fault !== undefined) server.setFault(fault, path);
-  return {
-    url: `${server.url}${path}?X-Amz-Signature=SECRET`,
-    path,
-    requests: (): RequestLogEntry[] => server.log.filter((entry) => entry.path === path),
-  };
-}
+/** A fresh object on the server (own path, faults and log) whose URL carries a fake signature. */
+const object = (bytes: Uint8Array = data, fault?: Fault) =>
+  serveObject(server, bytes, { fault, query: "?X-Amz-Signature=SECRET" });
 
 /** Every URL here carries a fake signature, which no error may repeat. */
 const rejectsWith = (promise: Promise<unknown>, code: CloudFitsErrorCode, pattern?: RegExp) =>

@@ -198,6 +198,7 @@ export {
   type HttpSourceOptions,
   type RequestEvent,
 } from "./src/source/http.ts";
+export type { ErrorExplainer } from "./src/source/status.ts";
 export { type RetryEvent, type RetryOptions, type RetryReadOptions, withRetry } from "./src/source/retry.ts";
 export { type CacheOptions, withCache } from "./src/source/cache.ts";
 export { type CountingSource, countingSource, type TrafficStats } from "./src/source/counting.ts";

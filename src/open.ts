@@ -95,7 +95,7 @@ export class FitsFile {
 
   /** Close the source (file handles, connections); the file cannot be read afterwards. */
   async close(): Promise<void> {
-    await (this.source as { close?: () => Promise<void> }).close?.();
+    await this.source.close?.();
   }
 
   /** Close the source when an `await using` block ends. */

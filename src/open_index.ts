@@ -24,13 +24,24 @@ export interface OpenIndexOptions extends OpenFitsOptions {
 /**
  * An opened index: its files, and FITS handles whose reads go to the recorded data location.
  *
- * @example
- * ```ts ignore
- * import { openIndex } from "@cloudfits/core";
+ * `close()`, or `await using`, closes the index's own source when `openIndex` opened it (a local
+ * file's handle). Files opened with `open()` belong to the caller, who may close the index first and
+ * keep reading them; close each with `fits.source.close?.()`. Sources dropped without closing still
+ * let the process exit cleanly.
  *
- * const index = await openIndex("s3://my-index-bucket/tess.cfidx", { env: process.env });
- * const cube = await index.open("tess-s0026-4-1-cube.fits");
- * const rows = await cube.hdu(2).rows(0, 10, { columns: ["TSTART", "TSTOP"] });
+ * @example Opening a file through an index of local data, closed by await using
+ * ```ts
+ * import { encodeIndex, openIndex, walkHdus } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
+ *
+ * await using file = await openFileSource("testdata/mef_images.fits");
+ * const { hdus } = await walkHdus(file);
+ * const bytes = await encodeIndex([{ path: "mef_images.fits", size: file.size, lastModified: 0, hdus }]);
+ *
+ * await using index = await openIndex(bytes, { dataRoot: "testdata", openFile: openFileSource });
+ * const fits = await index.open("mef_images.fits");
+ * console.log(fits.hdus.length); // 16
+ * await fits.source.close?.();
  * ```
  */
 export class IndexHandle {
@@ -62,13 +73,23 @@ export class IndexHandle {
   }
 
   /**
-   * Release the index's own source (a local file handle); data files opened with `open()` are closed by
-   * their callers.
+   * Close the index's own source, when `openIndex` opened it from a location (a local file's handle);
+   * a source passed to `openIndex` stays open, and so do the files of `open()`. Closing again does
+   * nothing.
    *
-   * @returns When the handle is closed.
+   * @returns When the source is closed.
    */
   async close(): Promise<void> {
-    await (this.#source as { close?: () => Promise<void> } | undefined)?.close?.();
+    await this.#source?.close?.();
+  }
+
+  /**
+   * Close the handle at the end of an `await using` block; the same as {@linkcode IndexHandle.close}.
+   *
+   * @returns When the source is closed.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /** Number of files in the index. */
@@ -143,6 +164,7 @@ export class IndexHandle {
       expected: { size: file.size, etag: file.etag },
     });
     if (data.size !== undefined && data.size !== file.size) {
+      if (source === undefined) await data.close?.();
       throw new CloudFitsError(
         "STALE",
         `Index is stale for ${data.name}: indexed size ${file.size} bytes, object has ${data.size}`,
@@ -167,9 +189,9 @@ export class IndexHandle {
  *
  * @param target Index location, bytes or source.
  * @param options Credentials, endpoints and read settings for the index and its data files.
- * @returns The opened index.
+ * @returns The opened index; close it (or use `await using`) to release local files it opened.
  *
- * @example
+ * @example Listing the paths of a remote index
  * ```ts ignore
  * import { openIndex } from "@cloudfits/core";
  *
@@ -187,7 +209,7 @@ export async function openIndex(
   try {
     index = await decodeIndex(source, { signal: options.signal });
   } catch (error) {
-    await (opened as { close?: () => Promise<void> } | undefined)?.close?.();
+    await opened?.close?.();
     throw error;
   }
   const recorded = index.dataUrl;

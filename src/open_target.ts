@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ByteSource } from "./source/types.ts";
 import { CloudFitsError } from "./errors.ts";
 import { findHdu, type Hdu } from "./fits/layout.ts";
 import { hduShape } from "./json.ts";
@@ -259,6 +260,6 @@ function withoutSelection(text: string): string {
   return text.replace(/(\[[^\]]*\])+$/, "");
 }
 
-async function closeSource(source: unknown): Promise<void> {
-  await (source as { close?: () => Promise<void> }).close?.();
+async function closeSource(source: ByteSource): Promise<void> {
+  await source.close?.();
 }

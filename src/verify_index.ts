@@ -129,7 +129,7 @@ async function verifyFile(
         }
       }
     } finally {
-      await (source as { close?: () => Promise<void> }).close?.();
+      await source.close?.();
     }
   } catch (error) {
     verdict.status = isCloudFitsError(error, "STALE")

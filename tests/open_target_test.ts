@@ -6,13 +6,14 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { isCloudFitsError } from "../src/errors.ts";
+import type { CloudFitsErrorCode } from "../src/errors.ts";
 import { buildIndex } from "../src/indexer/build_index.ts";
 import { openIndex } from "../src/open_index.ts";
 import { openTarget, type OpenTargetOptions } from "../src/open_target.ts";
 import { type FileSource, localFileAccess, openFileSource } from "../src/source/file.ts";
 import { countingSource } from "../src/source/counting.ts";
-import { rejection, testdataFile, testdataPath } from "./_support/fixtures.ts";
+import { testdataFile, testdataPath } from "./_support/fixtures.ts";
+import { rejectsWith } from "./_support/expect_error.ts";
 import { memoryStorage } from "./_support/memory_storage.ts";
 import { startRangeServer } from "./_support/range_server.ts";
 
@@ -21,13 +22,6 @@ const server = await startRangeServer({
   files: Object.fromEntries(NAMES.map((name) => [name, testdataFile(name)])),
 });
 after(() => server.close());
-
-/** Await a rejection with a CloudFitsError of this code, and return it. */
-async function failsWith(promise: Promise<unknown>, code: string): Promise<Error> {
-  const error = await rejection(promise);
-  assert.ok(isCloudFitsError(error, code as never), `expected ${code}, got ${String(error)}`);
-  return error;
-}
 
 /** `openFile` that counts reads and the files left open. */
 function trackedFiles() {
@@ -164,12 +158,12 @@ test("a failing selection closes the file and says what was wrong", async () => 
     ],
   ];
   for (const [target, options, code, message] of cases) {
-    const error = await failsWith(openTarget(target, { openFile, ...options }), code);
+    const error = await rejectsWith(openTarget(target, { openFile, ...options }), code as CloudFitsErrorCode);
     assert.match(error.message, message, target);
   }
   assert.equal(state.open, 0, "every file closed");
-  await failsWith(openTarget(testdataPath("absent.fits"), { openFile }), "NOT_FOUND");
-  await failsWith(openTarget("testdata/mef_images.fits"), "UNSUPPORTED");
+  await rejectsWith(openTarget(testdataPath("absent.fits"), { openFile }), "NOT_FOUND");
+  await rejectsWith(openTarget("testdata/mef_images.fits"), "UNSUPPORTED");
 });
 
 test("an HTTP target: one read-ahead to HDU 1, then one request for the section", async () => {
@@ -226,5 +220,5 @@ test("through an index: no header reads; the index is one GET, then data request
   assert.equal((await index.file("table_all.fits")).hdus.length, 2, "the handle still answers");
 
   // A path the index does not know.
-  await failsWith(openTarget("absent.fits[1]", { index }), "NOT_FOUND");
+  await rejectsWith(openTarget("absent.fits[1]", { index }), "NOT_FOUND");
 });

@@ -1,15 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isCloudFitsError } from "../src/errors.ts";
 import { encodeObjectKey, parseLocation, parseTarget, redactUrl } from "../src/url.ts";
-
-function usageError(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isCloudFitsError(error, "USAGE"), `expected USAGE, got ${String(error)}`);
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
+import { throwsWith } from "./_support/expect_error.ts";
 
 test("parseLocation reads local paths and file URLs", () => {
   assert.deepEqual(parseLocation("data/a.fits"), { kind: "file", path: "data/a.fits" });
@@ -18,7 +10,7 @@ test("parseLocation reads local paths and file URLs", () => {
   assert.deepEqual(parseLocation("file:///tmp/a%20b.fits"), { kind: "file", path: "/tmp/a b.fits" });
   assert.deepEqual(parseLocation("file://localhost/tmp/a.fits"), { kind: "file", path: "/tmp/a.fits" });
   assert.deepEqual(parseLocation("file:///C:/data/a.fits"), { kind: "file", path: "C:/data/a.fits" });
-  usageError(() => parseLocation("file://server/share/a.fits"), /other hosts/);
+  throwsWith(() => parseLocation("file://server/share/a.fits"), "USAGE", /other hosts/);
 });
 
 test("parseLocation reads s3://, gs:// and az:// URLs literally", () => {
@@ -52,11 +44,11 @@ test("parseLocation reads s3://, gs:// and az:// URLs literally", () => {
     container: "data",
     blob: "x/y.fits",
   });
-  usageError(() => parseLocation("s3://"), /no bucket name/);
-  usageError(() => parseLocation("s3:/bucket/key"), /no bucket name/);
-  usageError(() => parseLocation("az:///blob"), /no container name/);
-  usageError(() => parseLocation("ftp://host/a.fits"), /unsupported scheme ftp/);
-  usageError(() => parseLocation(""), /empty/);
+  throwsWith(() => parseLocation("s3://"), "USAGE", /no bucket name/);
+  throwsWith(() => parseLocation("s3:/bucket/key"), "USAGE", /no bucket name/);
+  throwsWith(() => parseLocation("az:///blob"), "USAGE", /no container name/);
+  throwsWith(() => parseLocation("ftp://host/a.fits"), "USAGE", /unsupported scheme ftp/);
+  throwsWith(() => parseLocation(""), "USAGE", /empty/);
 });
 
 test("parseLocation decodes native AWS URLs to bucket, key and region", () => {
@@ -173,12 +165,16 @@ test("parseTarget splits cfitsio-style HDU, section and column suffixes", () => 
   });
   assert.deepEqual(parseTarget("a.fits"), { location: { kind: "file", path: "a.fits" } });
   assert.deepEqual(parseTarget("https://h/a.fits?x=1[2]").hdu, 2);
-  usageError(() => parseTarget("a.fits[]"), /empty/);
-  usageError(() => parseTarget("a.fits[1][2]"), /expected an image section/);
-  usageError(() => parseTarget("a.fits[1][2][3]"), /at most two/);
-  usageError(() => parseTarget("a.fits[1:2][3:4]"), /given twice/);
-  usageError(() => parseTarget("a.fits[col ;]"), /no column names/);
-  usageError(() => parseTarget("a.fits[SCI,x]"), /expected \[N\], \[EXTNAME\] or \[EXTNAME,EXTVER\]/);
+  throwsWith(() => parseTarget("a.fits[]"), "USAGE", /empty/);
+  throwsWith(() => parseTarget("a.fits[1][2]"), "USAGE", /expected an image section/);
+  throwsWith(() => parseTarget("a.fits[1][2][3]"), "USAGE", /at most two/);
+  throwsWith(() => parseTarget("a.fits[1:2][3:4]"), "USAGE", /given twice/);
+  throwsWith(() => parseTarget("a.fits[col ;]"), "USAGE", /no column names/);
+  throwsWith(
+    () => parseTarget("a.fits[SCI,x]"),
+    "USAGE",
+    /expected \[N\], \[EXTNAME\] or \[EXTNAME,EXTVER\]/,
+  );
 });
 
 test("redactUrl drops query, fragment and userinfo and leaves paths alone", () => {

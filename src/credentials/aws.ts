@@ -12,6 +12,7 @@ import { CloudFitsError } from "../errors.ts";
 import type { FetchLike } from "../source/http.ts";
 import type { AwsCredentials } from "../source/s3.ts";
 import { xmlText } from "../source/_xml.ts";
+import { statusRule } from "../source/status.ts";
 
 /** Credentials from the chain: access keys plus, for temporary ones, when they expire. */
 export interface ResolvedAwsCredentials extends AwsCredentials {
@@ -421,7 +422,7 @@ async function stsCredentials(
     const message = xmlText(text, "Message");
     const detail = [code, message].filter(Boolean).join(": ");
     throw new CloudFitsError(
-      response.status >= 500 ? "NETWORK" : "FORBIDDEN",
+      statusRule(response.status).retryable ? "NETWORK" : "FORBIDDEN",
       `${action}: STS answered ${response.status}${detail ? ` ${detail}` : ""}`,
       { url, status: response.status },
     );
@@ -487,7 +488,7 @@ async function containerCredentials(context: ChainContext): Promise<ResolvedAwsC
   if (!response.ok) {
     await response.body?.cancel();
     throw new CloudFitsError(
-      response.status >= 500 ? "NETWORK" : "FORBIDDEN",
+      statusRule(response.status).retryable ? "NETWORK" : "FORBIDDEN",
       `${action}: the endpoint answered ${response.status}`,
       { url, status: response.status },
     );

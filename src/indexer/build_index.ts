@@ -209,7 +209,7 @@ export async function buildIndex(
     } finally {
       requests += counted.stats.requests;
       bytes += counted.stats.bytes;
-      await (source as { close?: () => Promise<void> }).close?.();
+      await source.close?.();
     }
   };
   const queue = [...candidates];

@@ -1,18 +1,23 @@
 import type { ByteSource, ReadOptions } from "./types.ts";
 
 /**
- * A source that forwards `name`, `size` and `etag` to another one and reads through `read`: the shape
- * every wrapper (retry, cache, counting) shares.
+ * A source that forwards `name`, `size`, `etag` and `close` to another one and reads through `read`:
+ * the shape every wrapper (retry, cache, counting) shares. A wrapped source that can be closed makes
+ * the wrapper closable too, `await using` included.
  *
  * @param source The wrapped source.
  * @param read The wrapper's read.
+ * @param close The wrapper's close (default: the wrapped source's, when it has one).
  * @returns The wrapping source.
  */
 export function wrapSource(
   source: ByteSource,
   read: (offset: number, length: number, options?: ReadOptions) => Promise<Uint8Array>,
+  close: (() => Promise<void>) | undefined = source.close === undefined
+    ? undefined
+    : () => source.close?.() ?? Promise.resolve(),
 ): ByteSource {
-  return {
+  const wrapped: ByteSource = {
     get name(): string {
       return source.name;
     },
@@ -24,4 +29,23 @@ export function wrapSource(
     },
     read,
   };
+  return close === undefined ? wrapped : withClose(wrapped, close);
+}
+
+/**
+ * Give an object `close()` and, where the runtime has `Symbol.asyncDispose` (not every browser does),
+ * the same function as `[Symbol.asyncDispose]` for `await using`.
+ *
+ * @param target The object to extend (returned, extended in place).
+ * @param close What closing does.
+ * @returns `target`, now closable.
+ */
+export function withClose<T extends object>(
+  target: T,
+  close: () => Promise<void>,
+): T & { close(): Promise<void> } {
+  const property = { value: close, writable: true, configurable: true };
+  Object.defineProperty(target, "close", { ...property, enumerable: true });
+  if (typeof Symbol.asyncDispose === "symbol") Object.defineProperty(target, Symbol.asyncDispose, property);
+  return target as T & { close(): Promise<void> };
 }

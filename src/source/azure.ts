@@ -12,6 +12,7 @@ import { CloudFitsError } from "../errors.ts";
 import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions } from "./http.ts";
 import { redactUrl } from "../url.ts";
 import { decodeXmlEntities, xmlText } from "./_xml.ts";
+import { responseError } from "./status.ts";
 
 /** The storage service version sent as `x-ms-version`: 2011-08-18 or later is needed for open-ended ranges. */
 export const AZURE_API_VERSION = "2021-08-06";
@@ -291,12 +292,14 @@ export async function azurePutBlob(options: AzurePutOptions): Promise<{ etag: st
 }
 
 /**
- * Turn an Azure Storage error body into a short hint: the error code and the first line of the
- * message (the rest is request ids and timestamps).
+ * Turn an Azure Storage error answer into a short hint: the error code and the first line of the
+ * message (the rest is request ids and timestamps), or the `x-ms-error-code` header when the body is
+ * empty.
  *
  * @param _status The HTTP status (unused: the body says more; kept to match `explainError`).
  * @param body The XML error body (possibly truncated or empty).
- * @returns `Code: message`, or `undefined` when the body names no code.
+ * @param headers The response headers, for `x-ms-error-code`.
+ * @returns `Code: message`, or `undefined` when the answer names no code.
  *
  * @example
  * ```ts
@@ -306,9 +309,9 @@ export async function azurePutBlob(options: AzurePutOptions): Promise<{ etag: st
  * console.log(explainAzureError(404, body)); // BlobNotFound: The specified blob does not exist.
  * ```
  */
-export function explainAzureError(_status: number, body: string): string | undefined {
+export function explainAzureError(_status: number, body: string, headers?: Headers): string | undefined {
   const code = xmlText(body, "Code");
-  if (code === undefined) return undefined;
+  if (code === undefined) return headers?.get("x-ms-error-code") ?? undefined;
   const message = xmlText(body, "Message")?.split("\n")[0].trim();
   return message ? `${code}: ${message}` : code;
 }
@@ -417,27 +420,14 @@ async function request(
   const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
   try {
     const response = await signed(url, { ...init, signal });
-    const text = await response.text();
     if (!response.ok) {
-      const status = response.status;
-      const [code, reason]: [ConstructorParameters<typeof CloudFitsError>[0], string] = status === 401 ||
-          status === 403
-        ? ["FORBIDDEN", "forbidden"]
-        : status === 404
-        ? ["NOT_FOUND", "not found"]
-        : status === 429 || status >= 500
-        ? ["NETWORK", "service unavailable"]
-        : ["BAD_RESPONSE", "unexpected answer"];
-      const hint = explainAzureError(status, text) ?? response.headers.get("x-ms-error-code");
-      throw new CloudFitsError(
-        code,
-        `Cannot ${action} ${safeUrl}: ${reason} (HTTP ${status})${hint ? `: ${hint}` : ""}`,
-        {
-          url: safeUrl,
-          status,
-        },
+      throw await responseError(
+        response,
+        { action: `${action} ${safeUrl}`, url: safeUrl },
+        explainAzureError,
       );
     }
+    const text = await response.text();
     onResponse?.(response);
     return text;
   } catch (error) {

@@ -9,6 +9,7 @@ import { encodeObjectKey } from "../url.ts";
 import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions } from "./http.ts";
 import { type AwsCredentials, parseS3Error, s3Fetch } from "./s3.ts";
 import { type S3ListedObject, s3ListObjects } from "./s3_list.ts";
+import type { ErrorExplainer } from "./status.ts";
 
 /** The GCS XML API host. */
 export const GCS_ENDPOINT = "https://storage.googleapis.com";
@@ -80,18 +81,23 @@ export function gcsSource(options: GcsSourceOptions): HttpSource {
   return httpSource(gcsObjectUrl(bucket, key, endpoint), {
     ...http,
     fetch: gcsFetch({ bucket, hmac, userProject, fetch }),
-    explainError: (status, body) => gcsErrorHint(status, body, hmac !== undefined, userProject !== undefined),
+    explainError: gcsExplainer(hmac !== undefined, userProject !== undefined),
   });
 }
 
-function gcsErrorHint(status: number, body: string, signed: boolean, billed: boolean): string | undefined {
-  const { code, message } = parseS3Error(body);
-  const hints = code === undefined ? [] : [message === undefined ? code : `${code}: ${message}`];
-  if (status === 401 || status === 403) {
-    if (!signed) hints.push("the request was sent without HMAC keys, which only works for public objects");
-    if (!billed) hints.push("if the bucket is requester-pays, pass a billing project (x-goog-user-project)");
-  }
-  return hints.length === 0 ? undefined : hints.join("; ");
+/** GCS's hint: the XML error code and message, and on 401/403 what the request lacked. */
+function gcsExplainer(signed: boolean, billed: boolean): ErrorExplainer {
+  return (status, body) => {
+    const { code, message } = parseS3Error(body);
+    const hints = code === undefined ? [] : [message === undefined ? code : `${code}: ${message}`];
+    if (status === 401 || status === 403) {
+      if (!signed) hints.push("the request was sent without HMAC keys, which only works for public objects");
+      if (!billed) {
+        hints.push("if the bucket is requester-pays, pass a billing project (x-goog-user-project)");
+      }
+    }
+    return hints.length === 0 ? undefined : hints.join("; ");
+  };
 }
 
 /** Settings for {@linkcode gcsListObjects}. */
@@ -127,6 +133,7 @@ export function gcsListObjects(options: GcsListOptions): AsyncGenerator<S3Listed
     region: "auto",
     credentials: hmac,
     headers: userProject === undefined ? undefined : { "x-goog-user-project": userProject },
+    explainError: gcsExplainer(hmac !== undefined, userProject !== undefined),
   });
 }
 

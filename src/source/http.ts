@@ -8,23 +8,32 @@ import { CloudFitsError, isCloudFitsError } from "../errors.ts";
 import type { RetryReadOptions } from "./retry.ts";
 import type { ByteSource } from "./types.ts";
 import { redactUrl } from "../url.ts";
+import { ERROR_BODY_BYTES, type ErrorExplainer, statusError } from "./status.ts";
 
 /** The subset of `fetch` that cloudfits calls; inject a signing or instrumented fetch here. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** One HTTP request as reported to {@linkcode HttpSourceOptions.onRequest}. */
+/**
+ * One HTTP request as reported to {@linkcode HttpSourceOptions.onRequest}: what went over the wire, not
+ * the read that caused it. There is one event per request sent (each retry attempt, and the
+ * wrong-region answer that `s3Fetch` follows, included), and none for reads answered from memory (the
+ * body of a 200 kept as the whole object, a `withCache` hit).
+ */
 export interface RequestEvent {
   /** Always `GET`: cloudfits never sends HEAD. */
   method: "GET";
   /** The URL without query string or userinfo. */
   url: string;
-  /** First byte requested. */
+  /** First byte of the `Range` header sent. */
   offset: number;
-  /** Bytes requested (the `Range` span). */
+  /** Bytes the `Range` header sent asked for (cut to the object's size once that is known). */
   length: number;
   /** Response status, or 0 when no response arrived (network failure, timeout, abort). */
   status: number;
-  /** Body bytes received. */
+  /**
+   * Body bytes received: the part of a 206, the whole object of a 200, up to 16 KiB of an error body,
+   * or what arrived before a failure.
+   */
   bytes: number;
   /** Duration from sending the request to the end of the body, in milliseconds. */
   ms: number;
@@ -50,9 +59,9 @@ export interface HttpSourceOptions {
   onRequest?: (event: RequestEvent) => void;
   /**
    * Turn an error response into a hint appended to the message (for example, S3 XML error codes).
-   * Receives the status and up to 16 KiB of the body; return `undefined` for no hint.
+   * Receives the status, up to 16 KiB of the body and the headers; return `undefined` for no hint.
    */
-  explainError?: (status: number, body: string) => string | undefined;
+  explainError?: ErrorExplainer;
 }
 
 /** A {@linkcode ByteSource} over an HTTP(S) URL. */
@@ -63,8 +72,6 @@ export interface HttpSource extends ByteSource {
 
 /** A 200 answer to a ranged request is accepted as the whole object up to this size. */
 const SMALL_OBJECT_BYTES = 1024 * 1024;
-/** How much of an error body {@linkcode HttpSourceOptions.explainError} gets to see. */
-const ERROR_BODY_BYTES = 16 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
@@ -87,16 +94,14 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * | 200 with `Content-Length` ≤ 1 MiB (or no length and a body ≤ 1 MiB) | the server ignores Range: the body is the whole object; it is kept and serves every later read without requests |
  * | 200 with a larger or unbounded body | the body is cancelled at once, never buffered: `RANGE_IGNORED` |
  * | 416 | the read starts at or after the end: empty result; size from Content-Range: bytes &#42;/N; if N says the read was inside the object: `STALE` |
- * | 401, 403 | `FORBIDDEN`; 403 says "not found or forbidden" (S3 answers 403 for a missing key without ListBucket) |
- * | 404, 410 | `NOT_FOUND` |
- * | 429, 5xx, `fetch` throwing, connection reset | `NETWORK` (retryable; a `Retry-After` delay is exposed as `retryAfterMs` on the error) |
- * | other statuses (unfollowed 3xx, 400, …) | `BAD_RESPONSE` |
+ * | any other status | the shared table of `statusRule` (status.ts): 401 and 403 `FORBIDDEN` (403 says "not found or forbidden": S3 answers 403 for a missing key without ListBucket); 404 and 410 `NOT_FOUND`; 429 and 5xx `NETWORK`, retryable, with a `Retry-After` delay as `retryAfterMs` on the error; anything else (unfollowed 3xx, 400, …) `BAD_RESPONSE` |
+ * | `fetch` throwing, connection reset | `NETWORK` (retryable) |
  * | no answer within `timeoutMs` | `TIMEOUT` |
  * | the caller's signal fires | `ABORTED` |
  *
- * Error bodies are read only up to 16 KiB for `explainError`, then cancelled. URLs in names, messages
- * and events never carry query strings (SAS tokens, presigned signatures) or userinfo, and headers are
- * never reported.
+ * Error bodies are read up to 16 KiB (for `explainError`, and so that events count them), then
+ * cancelled. URLs in names, messages and events never carry query strings (SAS tokens, presigned
+ * signatures) or userinfo, and headers are never reported.
  *
  * @param url The object's `http:` or `https:` URL (query strings such as SAS tokens are sent, never shown).
  * @param options Injected fetch, headers, expected size and ETag, timeout, name and hooks.
@@ -242,14 +247,17 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
       }
     };
 
-    const errorHint = async (response: Response): Promise<string> => {
-      if (options.explainError === undefined || response.body === null) {
-        discard(response);
-        return "";
-      }
+    /**
+     * Read up to 16 KiB of an error body (so the event counts what arrived, and a short body leaves the
+     * connection reusable), then ask the provider's explainer for a hint.
+     */
+    const errorHint = async (response: Response): Promise<string | undefined> => {
       const body = await collect(response, ERROR_BODY_BYTES).catch(() => new Uint8Array(0));
-      const hint = options.explainError(status, new TextDecoder().decode(body ?? new Uint8Array(0)));
-      return hint === undefined ? "" : `: ${hint}`;
+      return options.explainError?.(
+        status,
+        new TextDecoder().decode(body ?? new Uint8Array(0)),
+        response.headers,
+      );
     };
 
     const handle = async (response: Response): Promise<Uint8Array> => {
@@ -372,24 +380,14 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
         }
         return new Uint8Array(0);
       }
-      if (status === 401 || status === 403) {
-        const hint = await errorHint(response);
-        const reason = status === 403 ? "not found or forbidden" : "unauthorized";
-        throw fail("FORBIDDEN", `Cannot read ${what}: ${reason} (HTTP ${status})${hint}`, offset, status);
-      }
-      if (status === 404 || status === 410) {
-        const hint = await errorHint(response);
-        throw fail("NOT_FOUND", `Cannot read ${what}: not found (HTTP ${status})${hint}`, offset, status);
-      }
-      if (status === 429 || status >= 500) {
-        const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-        const hint = await errorHint(response);
-        const error = fail("NETWORK", `Cannot read ${what}: HTTP ${status}${hint}`, offset, status);
-        if (retryAfterMs !== undefined) Object.defineProperty(error, "retryAfterMs", { value: retryAfterMs });
-        throw error;
-      }
+      // Every other status is an error, decided by the one table in status.ts.
       const hint = await errorHint(response);
-      throw fail("BAD_RESPONSE", `Cannot read ${what}: unexpected HTTP ${status}${hint}`, offset, status);
+      throw statusError(status, response.headers, {
+        action: `read ${what}`,
+        url: safeUrl,
+        offset,
+        object: true,
+      }, hint);
     };
 
     try {
@@ -494,15 +492,6 @@ function contentLength(response: Response): number | undefined {
   const value = response.headers.get("content-length");
   if (value === null || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value);
-}
-
-/** `Retry-After` as delta-seconds or an HTTP date, in milliseconds. */
-function parseRetryAfter(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 /**

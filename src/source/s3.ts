@@ -6,10 +6,17 @@
  * @module
  */
 import { AwsV4Signer } from "aws4fetch";
-import { CloudFitsError } from "../errors.ts";
+import type { CloudFitsError } from "../errors.ts";
 import { encodeObjectKey, redactUrl } from "../url.ts";
-import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions } from "./http.ts";
+import {
+  type FetchLike,
+  type HttpSource,
+  httpSource,
+  type HttpSourceOptions,
+  type RequestEvent,
+} from "./http.ts";
 import { networkError, xmlText } from "./_xml.ts";
+import { type ErrorExplainer, readErrorBody, responseError } from "./status.ts";
 
 /** AWS access keys; `sessionToken` accompanies temporary keys. */
 export interface AwsCredentials {
@@ -79,6 +86,11 @@ export interface S3FetchOptions extends S3RequestOptions {
    * `AuthorizationHeaderMalformed` that names the bucket's region.
    */
   followRegion?: boolean;
+  /**
+   * Called for each wrong-region answer to a ranged GET that this fetch reads and follows, which its
+   * caller never sees; {@linkcode s3Source} passes its `onRequest`, so that its events match the wire.
+   */
+  onWrongRegion?: (event: RequestEvent) => void;
 }
 
 /** Settings for {@linkcode s3Source}: the object, how to authenticate, and the HTTP source's options. */
@@ -128,8 +140,17 @@ export function s3Source(options: S3SourceOptions): HttpSource {
   };
   return httpSource(url, {
     ...http,
-    fetch: s3Fetch({ bucket, region, credentials: tracked, requestPayer, fetch, regionCache }),
-    explainError: (status, body) => s3ErrorHint(status, body, { requestPayer, signed }),
+    fetch: s3Fetch({
+      bucket,
+      region,
+      credentials: tracked,
+      requestPayer,
+      fetch,
+      regionCache,
+      onWrongRegion: http.onRequest,
+    }),
+    // `signed` is known only once the request went out.
+    explainError: (status, body, headers) => s3Explainer({ requestPayer, signed })(status, body, headers),
   });
 }
 
@@ -268,25 +289,42 @@ export function s3Fetch(options: S3FetchOptions): FetchLike {
     }
     const region = regionCache.get(options.bucket) ?? configuredRegion;
     const url = region === configuredRegion ? String(input) : urlInRegion(String(input), region);
+    const started = performance.now();
     const response = await signAndSend(url, region, init);
-    if (options.followRegion === false) return response;
-    const answered = await wrongRegion(response, region);
-    if (answered === undefined) return response;
-    await response.body?.cancel();
+    if (options.followRegion === false || (response.status !== 301 && response.status !== 400)) {
+      return response;
+    }
+    // Read the (small) error body once: to find the region, and to count what arrived.
+    const body = await readErrorBody(response);
+    const answered = wrongRegion(response, new TextDecoder().decode(body), region);
+    if (answered === undefined) {
+      return new Response(body as Uint8Array<ArrayBuffer>, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+    }
+    const range = /^bytes=(\d+)-(\d+)$/.exec(new Headers(init?.headers).get("range") ?? "");
+    if (range !== null && (init?.method ?? "GET") === "GET") {
+      options.onWrongRegion?.({
+        method: "GET",
+        url: redactUrl(url),
+        offset: Number(range[1]),
+        length: Number(range[2]) - Number(range[1]) + 1,
+        status: response.status,
+        bytes: body.length,
+        ms: performance.now() - started,
+      });
+    }
     regionCache.set(options.bucket, answered);
     return await signAndSend(urlInRegion(url, answered), answered, init);
   };
 }
 
-/**
- * Read the region a wrong-region answer names, or `undefined` when the response is something else.
- * The response body stays readable (a clone is read).
- */
-async function wrongRegion(response: Response, region: string): Promise<string | undefined> {
-  if (response.status !== 301 && response.status !== 400) return undefined;
+/** The region a wrong-region answer (301 or 400) names, or `undefined` when it is something else. */
+function wrongRegion(response: Response, xml: string, region: string): string | undefined {
   let named = response.headers.get("x-amz-bucket-region") ?? undefined;
   if (named === undefined || response.status === 400) {
-    const xml = await response.clone().text().catch(() => "");
     const code = xmlText(xml, "Code");
     if (response.status === 400 && code !== "AuthorizationHeaderMalformed") return undefined;
     named ??= xmlText(xml, "Region");
@@ -422,9 +460,23 @@ export interface S3ResponseErrorContext extends S3HintContext {
 }
 
 /**
- * Build the error for a failed S3 response, reading (and so consuming) its body: `FORBIDDEN` for 401
- * and 403, `NOT_FOUND` for 404, `NETWORK` for 429 and 5xx, `BAD_RESPONSE` otherwise, with the hint of
- * {@linkcode s3ErrorHint}.
+ * The {@linkcode ErrorExplainer} of S3 answers: {@linkcode s3ErrorHint}, with the region from
+ * `x-amz-bucket-region` when the body names none.
+ */
+function s3Explainer(context: S3HintContext): ErrorExplainer {
+  return (status, body, headers) =>
+    s3ErrorHint(status, body, {
+      requestPayer: context.requestPayer,
+      signed: context.signed,
+      region: context.region ?? headers.get("x-amz-bucket-region") ?? undefined,
+    });
+}
+
+/**
+ * Build the error for a failed S3 response, reading (and so consuming) up to 16 KiB of its body: the
+ * code and reason come from the status table shared by every provider (`statusRule`: `FORBIDDEN` for
+ * 401 and 403, `NOT_FOUND` for 404 and 410, retryable `NETWORK` for 429 and 5xx, `BAD_RESPONSE`
+ * otherwise), the hint from {@linkcode s3ErrorHint}.
  *
  * @param response The failed response.
  * @param context The action, the URL and what the client did.
@@ -443,27 +495,8 @@ export async function s3ResponseError(
   response: Response,
   context: S3ResponseErrorContext,
 ): Promise<CloudFitsError> {
-  const status = response.status;
-  const body = await response.text().catch(() => "");
-  const hint = s3ErrorHint(status, body, {
-    ...context,
-    region: context.region ?? response.headers.get("x-amz-bucket-region") ?? undefined,
-  });
   const url = redactUrl(context.url);
-  const [code, reason]: [CloudFitsError["code"], string] = status === 401
-    ? ["FORBIDDEN", "unauthorized"]
-    : status === 403
-    ? ["FORBIDDEN", "forbidden"]
-    : status === 404
-    ? ["NOT_FOUND", "not found"]
-    : status === 429 || status >= 500
-    ? ["NETWORK", "service unavailable"]
-    : ["BAD_RESPONSE", "unexpected answer"];
-  return new CloudFitsError(
-    code,
-    `Cannot ${context.action} ${url}: ${reason} (HTTP ${status})${hint === undefined ? "" : `: ${hint}`}`,
-    { url, status },
-  );
+  return await responseError(response, { action: `${context.action} ${url}`, url }, s3Explainer(context));
 }
 
 /** Settings for {@linkcode s3PutObject}. */

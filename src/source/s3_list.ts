@@ -6,6 +6,7 @@
 import { CloudFitsError } from "../errors.ts";
 import { redactUrl } from "../url.ts";
 import { type S3Address, s3BucketUrl, s3Fetch, type S3RequestOptions, s3ResponseError } from "./s3.ts";
+import { type ErrorExplainer, responseError } from "./status.ts";
 import { decodeXmlEntities, networkError, xmlText } from "./_xml.ts";
 
 /** One object of a listing. */
@@ -30,6 +31,8 @@ export interface S3ListOptions extends Omit<S3Address, "key">, S3RequestOptions 
   headers?: Record<string, string>;
   /** Abort the listing. */
   signal?: AbortSignal;
+  /** Explain an error answer (default: S3's, `s3ErrorHint`); GCS passes its own. */
+  explainError?: ErrorExplainer;
 }
 
 /**
@@ -81,14 +84,21 @@ async function* listPages(
       throw networkError("list", url, cause, options.signal);
     }
     if (!response.ok) {
-      throw await s3ResponseError(response, {
-        action: "list",
-        url,
-        requestPayer: options.requestPayer,
-        signed:
-          (typeof options.credentials === "function" ? await options.credentials() : options.credentials) !==
+      throw options.explainError === undefined
+        ? await s3ResponseError(response, {
+          action: "list",
+          url,
+          requestPayer: options.requestPayer,
+          signed: (typeof options.credentials === "function"
+            ? await options.credentials()
+            : options.credentials) !==
             undefined,
-      });
+        })
+        : await responseError(
+          response,
+          { action: `list ${redactUrl(url)}`, url: redactUrl(url) },
+          options.explainError,
+        );
     }
     const xml = await response.text();
     const page = parseListPage(xml);

@@ -20,6 +20,10 @@ export interface ReadOptions {
  * - `size` is the object size once known. Remote sources learn it from their first response; it is
  *   `undefined` before that unless the caller supplied it (from an index, for example).
  * - The returned array may be a view into a larger buffer; treat it as read-only.
+ * - A source that holds a resource (a local file's handle) has `close()`, and `[Symbol.asyncDispose]`
+ *   for `await using`; closing twice is harmless, and reads after closing fail. Wrappers (`withRetry`,
+ *   `withCache`, `countingSource`) forward `close()` to the source they wrap. Sources that hold
+ *   nothing (memory, HTTP) have no `close()`, so callers write `await source.close?.()`.
  *
  * @example A source over bytes in memory
  * ```ts
@@ -38,4 +42,6 @@ export interface ByteSource {
   readonly etag?: string;
   /** Read `length` bytes at `offset` (fewer only at the end of the object). */
   read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array>;
+  /** Release what the source holds (present only on sources that hold something). */
+  close?(): Promise<void>;
 }

@@ -17,12 +17,12 @@ import { azureFetch, azurePutBlob, azureSource } from "../../src/source/azure.ts
 import { type CountingSource, countingSource } from "../../src/source/counting.ts";
 import { openFileSource } from "../../src/source/file.ts";
 import { gcsSource } from "../../src/source/gcs.ts";
-import { type FetchLike, httpSource } from "../../src/source/http.ts";
+import { httpSource, type RequestEvent } from "../../src/source/http.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { s3Source } from "../../src/source/s3.ts";
-import type { ByteSource } from "../../src/source/types.ts";
 import { type Azurite, serviceSas, startAzurite } from "./azurite.ts";
 import { type RangeServer, startRangeServer } from "./range_server.ts";
+import { type RecordedRequest, recordingFetch } from "./recording_fetch.ts";
 import { type S3TestServer, startS3Server } from "./s3_server.ts";
 
 /** The backends, in the order suites run them. */
@@ -42,22 +42,7 @@ export const BACKEND_NAMES = [
 export type BackendName = typeof BACKEND_NAMES[number];
 
 /** One request as the client's fetch sent it and read its answer. */
-export interface WireRequest {
-  /** HTTP method. */
-  method: string;
-  /** The URL as sent (query signatures included). */
-  url: string;
-  /** The `Range` header, or null. */
-  range: string | null;
-  /** The `Accept-Encoding` header, or null. */
-  acceptEncoding: string | null;
-  /** The `Authorization` header, or null. */
-  authorization: string | null;
-  /** Response status (0 until answered). */
-  status: number;
-  /** Response body bytes the client consumed. */
-  bytes: number;
-}
+export type WireRequest = RecordedRequest;
 
 /** One request as the server logged it. */
 export interface ServerRequest {
@@ -71,10 +56,8 @@ export interface ServerRequest {
   auth?: { kind: "header" | "query" | "anonymous"; region: string | undefined };
 }
 
-/** A counted source that must be closed (a no-op except for files). */
-export interface OpenedSource extends CountingSource {
-  close(): Promise<void>;
-}
+/** A counted source; only the file backend's has `close()` (forwarded by `countingSource`). */
+export type OpenedSource = CountingSource;
 
 /** One backend. */
 export interface Backend {
@@ -85,8 +68,11 @@ export interface Backend {
   readonly etags: boolean;
   /** Store (or replace) an object. */
   put(object: string, bytes: Uint8Array): Promise<void>;
-  /** A fresh counted source over an object: remote sources know neither size nor ETag yet. */
-  open(object: string): Promise<OpenedSource>;
+  /**
+   * A fresh counted source over an object: remote sources know neither size nor ETag yet, and report
+   * each request to `onRequest`.
+   */
+  open(object: string, onRequest?: (event: RequestEvent) => void): Promise<OpenedSource>;
   /** Requests this backend's fetch sent, in order (network backends only; clear with `length = 0`). */
   readonly wire: WireRequest[] | undefined;
   /** Requests for `object` as the server logged them, when the server keeps a log. */
@@ -164,10 +150,6 @@ export async function startBackends(): Promise<Backends> {
   };
 }
 
-function counted(source: ByteSource, close: () => Promise<void> = () => Promise.resolve()): OpenedSource {
-  return Object.assign(countingSource(source), { close });
-}
-
 function memoryBackend(): Backend {
   const objects = new Map<string, Uint8Array>();
   return {
@@ -183,7 +165,7 @@ function memoryBackend(): Backend {
     open(object) {
       const bytes = objects.get(object);
       if (bytes === undefined) throw new Error(`The memory backend holds no ${object}`);
-      return Promise.resolve(counted(memorySource(bytes, object)));
+      return Promise.resolve(countingSource(memorySource(bytes, object)));
     },
   };
 }
@@ -199,14 +181,13 @@ function fileBackend(directory: string): Backend {
     pathOf: path,
     put: (object, bytes) => writeFile(path(object), bytes),
     async open(object) {
-      const source = await openFileSource(path(object));
-      return counted(source, () => source.close());
+      return countingSource(await openFileSource(path(object)));
     },
   };
 }
 
 function httpBackend(server: RangeServer): Backend {
-  const wire: WireRequest[] = [];
+  const { fetch, requests: wire } = recordingFetch();
   return {
     name: "http",
     remote: true,
@@ -217,10 +198,11 @@ function httpBackend(server: RangeServer): Backend {
       server.setFile(`/${PREFIX}/${object}`, bytes);
       return Promise.resolve();
     },
-    open: (object) =>
-      Promise.resolve(counted(
+    open: (object, onRequest) =>
+      Promise.resolve(countingSource(
         httpSource(`${server.url}/${PREFIX}/${object}?X-Amz-Signature=${HTTP_SECRET}`, {
-          fetch: recordingFetch(wire),
+          fetch,
+          onRequest,
         }),
       )),
     serverLog: (object) =>
@@ -246,7 +228,7 @@ function s3Log(server: S3TestServer, bucket: string, object: string): ServerRequ
 }
 
 function s3Backend(server: S3TestServer): Backend {
-  const wire: WireRequest[] = [];
+  const { fetch, requests: wire } = recordingFetch();
   const credentials = { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey };
   return {
     name: "s3",
@@ -255,14 +237,15 @@ function s3Backend(server: S3TestServer): Backend {
     wire,
     secrets: [server.secretAccessKey],
     put: (object, bytes) => server.putObject("private", `${PREFIX}/${object}`, bytes),
-    open: (object) =>
-      Promise.resolve(counted(s3Source({
+    open: (object, onRequest) =>
+      Promise.resolve(countingSource(s3Source({
         bucket: "private",
         key: `${PREFIX}/${object}`,
         endpoint: server.endpoint,
         region: "us-east-1",
         credentials,
-        fetch: recordingFetch(wire),
+        fetch,
+        onRequest,
       }))),
     serverLog: (object) => s3Log(server, "private", object),
   };
@@ -270,7 +253,7 @@ function s3Backend(server: S3TestServer): Backend {
 
 /** `openSource("s3://private/…")` with keys from an injected environment (and its retry wrapper). */
 function s3UriBackend(server: S3TestServer): Backend {
-  const wire: WireRequest[] = [];
+  const { fetch, requests: wire } = recordingFetch();
   const env = {
     AWS_ACCESS_KEY_ID: server.accessKeyId,
     AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
@@ -284,12 +267,13 @@ function s3UriBackend(server: S3TestServer): Backend {
     wire,
     secrets: [server.secretAccessKey],
     put: (object, bytes) => server.putObject("private", `${PREFIX}/${object}`, bytes),
-    open: async (object) =>
-      counted(
+    open: async (object, onRequest) =>
+      countingSource(
         await openSource(`s3://private/${PREFIX}/${object}`, {
           endpoint: server.endpoint,
           env,
-          fetch: recordingFetch(wire),
+          fetch,
+          onRequest,
         }),
       ),
     serverLog: (object) => s3Log(server, "private", object),
@@ -297,7 +281,7 @@ function s3UriBackend(server: S3TestServer): Backend {
 }
 
 function azureBackend(name: "azure-key" | "azure-sas", azurite: Azurite, auth: { sas?: string }): Backend {
-  const wire: WireRequest[] = [];
+  const { fetch, requests: wire } = recordingFetch();
   const account = { account: azurite.account, blobEndpoint: azurite.blobEndpoint };
   const sasSignature = auth.sas === undefined ? undefined : new URLSearchParams(auth.sas).get("sig");
   return {
@@ -315,20 +299,21 @@ function azureBackend(name: "azure-key" | "azure-sas", azurite: Azurite, auth: {
         body: bytes,
       });
     },
-    open: (object) =>
-      Promise.resolve(counted(azureSource({
+    open: (object, onRequest) =>
+      Promise.resolve(countingSource(azureSource({
         ...account,
         ...(auth.sas === undefined ? { key: azurite.key } : { sas: auth.sas }),
         container: AZURE_CONTAINER,
         blob: `${PREFIX}/${object}`,
-        fetch: recordingFetch(wire),
+        fetch,
+        onRequest,
       }))),
   };
 }
 
 /** GCS's XML API through the S3 proxy: HMAC keys (SigV4, region `auto`) on `private`, anonymous on `public`. */
 function gcsBackend(name: "gcs-hmac" | "gcs-public", server: S3TestServer): Backend {
-  const wire: WireRequest[] = [];
+  const { fetch, requests: wire } = recordingFetch();
   const bucket = name === "gcs-hmac" ? "private" : "public";
   const hmac = name === "gcs-hmac"
     ? { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey }
@@ -340,48 +325,16 @@ function gcsBackend(name: "gcs-hmac" | "gcs-public", server: S3TestServer): Back
     wire,
     secrets: [server.secretAccessKey],
     put: (object, bytes) => server.putObject(bucket, `${PREFIX}/${object}`, bytes),
-    open: (object) =>
-      Promise.resolve(counted(gcsSource({
+    open: (object, onRequest) =>
+      Promise.resolve(countingSource(gcsSource({
         bucket,
         key: `${PREFIX}/${object}`,
         endpoint: server.endpoint,
         hmac,
-        fetch: recordingFetch(wire),
+        fetch,
+        onRequest,
       }))),
     serverLog: (object) => s3Log(server, bucket, object),
-  };
-}
-
-/** A fetch that records each request and counts the response body bytes the caller reads. */
-function recordingFetch(wire: WireRequest[]): FetchLike {
-  return async (input, init) => {
-    const headers = new Headers(init?.headers);
-    const entry: WireRequest = {
-      method: init?.method ?? "GET",
-      url: String(input instanceof Request ? input.url : input),
-      range: headers.get("range"),
-      acceptEncoding: headers.get("accept-encoding"),
-      authorization: headers.get("authorization"),
-      status: 0,
-      bytes: 0,
-    };
-    wire.push(entry);
-    const response = await fetch(input, init);
-    entry.status = response.status;
-    if (response.body === null) return response;
-    const body = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          entry.bytes += chunk.byteLength;
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    return new Response(body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
   };
 }
 

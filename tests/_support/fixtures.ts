@@ -1,13 +1,11 @@
 /**
  * Helpers shared by the tests: the `testdata/` fixtures with their astropy-made expected values, and
- * assertions on rejected promises.
+ * objects stored under fresh keys in the loopback S3.
  *
  * @module
  */
-import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type CloudFitsErrorCode, isCloudFitsError } from "../../src/errors.ts";
 import { formatCard } from "../../src/fits/write.ts";
 import type { SectionSpec } from "../../src/plan/image_section.ts";
 import type { S3LogEntry, S3TestServer } from "./s3_server.ts";
@@ -154,40 +152,6 @@ export function binTableCards(
       i,
     ) => [formatCard(`TTYPE${i + 1}`, name), formatCard(`TFORM${i + 1}`, form)]),
   ];
-}
-
-/**
- * Await a promise that must reject.
- *
- * @param promise The promise.
- * @returns What it rejected with.
- */
-export async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  assert.fail("expected a rejection");
-}
-
-/**
- * Assert that a promise rejects with a CloudFitsError of a code whose message matches.
- *
- * @param promise The promise.
- * @param code The expected error code.
- * @param pattern What the message must match.
- */
-export async function rejectsWith(
-  promise: Promise<unknown>,
-  code: CloudFitsErrorCode,
-  pattern: RegExp,
-): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCloudFitsError(error, code), `expected ${code}, got ${String(error)}`);
-    assert.match(error.message, pattern);
-    return true;
-  });
 }
 
 /** An object that `objectMaker` stored, and the proxy traffic for it. */

@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { resolve, sep } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -484,6 +484,54 @@ function drained(response: ServerResponse): Promise<void> {
 
 function normalizePath(path: string): string {
   return path.startsWith("/") ? path : "/" + path;
+}
+
+/** An object served at a path of its own, so that a test sees only its own faults and traffic. */
+export interface ServedObject {
+  /** The path on the server. */
+  path: string;
+  /** Its URL, with the query string asked for. */
+  url: string;
+  /** The server's log entries for this path so far. */
+  requests(): RequestLogEntry[];
+}
+
+let served = 0;
+
+/**
+ * Put `bytes` on `server` at a fresh path, with a fault for that path only.
+ *
+ * @param server The range server.
+ * @param bytes The object.
+ * @param options A fault for the path, a query string for the URL (`?X-Amz-Signature=…`), a path prefix.
+ * @returns The path, the URL and the path's traffic.
+ */
+export function serveObject(
+  server: RangeServer,
+  bytes: Uint8Array,
+  options: { fault?: Fault; query?: string; prefix?: string } = {},
+): ServedObject {
+  const path = `/${options.prefix ?? "object"}-${++served}.bin`;
+  server.setFile(path, bytes);
+  if (options.fault !== undefined) server.setFault(options.fault, path);
+  return {
+    path,
+    url: `${server.url}${path}${options.query ?? ""}`,
+    requests: () => server.log.filter((entry) => entry.path === path),
+  };
+}
+
+/**
+ * A loopback port with nothing listening on it (bound, then closed), for connection-refused cases.
+ *
+ * @returns The port.
+ */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** Parse a single-range `Range` header; `undefined` means "serve the whole object". */

@@ -34,6 +34,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sha256 } from "@aws-crypto/sha256-js";
+import { AwsClient } from "aws4fetch";
 import { getCanonicalQuery, SignatureV4 } from "@smithy/signature-v4";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -87,6 +88,8 @@ export interface S3TestServer {
   temporary: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
   /** Store an object directly in s3rver (not logged). */
   putObject(bucket: string, key: string, bytes: Uint8Array): Promise<void>;
+  /** An aws4fetch client with the permanent keys (region `us-east-1`), for requests through the proxy. */
+  client: AwsClient;
   /** Requests through the proxy, in order of completion. */
   log: S3LogEntry[];
   /** Stop both servers and remove the temporary directory. */
@@ -128,6 +131,12 @@ export async function startS3Server(): Promise<S3TestServer> {
     secretAccessKey: SECRET_ACCESS_KEY,
     temporary: { ...TEMPORARY },
     log,
+    client: new AwsClient({
+      accessKeyId: ACCESS_KEY_ID,
+      secretAccessKey: SECRET_ACCESS_KEY,
+      service: "s3",
+      region: "us-east-1",
+    }),
     async putObject(bucket, key, bytes) {
       const path = `/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
       const { status, body } = await forward(s3rverPort, agent, "PUT", path, {}, Buffer.from(bytes));

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveAzureCredentials } from "../../src/credentials/azure.ts";
-import { isCloudFitsError } from "../../src/errors.ts";
+import { throwsWith } from "../_support/expect_error.ts";
 
 const KEY = btoa("thirty-two bytes of account key!");
 
@@ -90,18 +90,21 @@ test("credentials for another account are not used for the account addressed", (
 
 test("malformed settings are USAGE errors that do not quote the key", () => {
   const badKey = "not base64 at all!";
-  assert.throws(
+  throwsWith(
     () => resolveAzureCredentials({ env: { AZURE_STORAGE_ACCOUNT: "acct", AZURE_STORAGE_KEY: badKey } }),
-    (error: Error) =>
-      isCloudFitsError(error, "USAGE") && /account acct: it is not base64/.test(error.message) &&
-      !error.message.includes(badKey),
+    "USAGE",
+    /account acct: it is not base64/,
+    { secrets: [badKey] },
   );
-  assert.throws(
+  throwsWith(
     () => resolveAzureCredentials({ env: { AZURE_STORAGE_CONNECTION_STRING: `AccountKey=${KEY}` } }),
-    (error: Error) => isCloudFitsError(error, "USAGE") && !error.message.includes(KEY),
+    "USAGE",
+    undefined,
+    { secrets: [KEY] },
   );
-  assert.throws(
+  throwsWith(
     () => resolveAzureCredentials({ env: { AZURE_STORAGE_CONNECTION_STRING: "AccountName=a;garbage" } }),
-    (error: Error) => isCloudFitsError(error, "USAGE") && /a field has no '='/.test(error.message),
+    "USAGE",
+    /a field has no '='/,
   );
 });

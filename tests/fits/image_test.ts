@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isCloudFitsError } from "../../src/errors.ts";
+import { type CloudFitsErrorCode, isCloudFitsError } from "../../src/errors.ts";
 import { describeCompressedImage } from "../../src/fits/compressed.ts";
 import { type HeaderValue, parseHeader } from "../../src/fits/header.ts";
 import type { Dtype } from "../../src/fits/dtype.ts";
@@ -11,6 +11,7 @@ import { buildHeader, formatCard } from "../../src/fits/write.ts";
 import { readImageSection } from "../../src/read/image_section.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { expected, fixture } from "../_support/fixtures.ts";
+import { throwsWith } from "../_support/expect_error.ts";
 
 const FIXTURES_WITH_SECTIONS = [
   "tess_cube",
@@ -300,12 +301,8 @@ test("describeCompressedImage defaults to row tiles, accepts RICE_ONE and checks
   assert.equal(info.compression, "RICE_1");
   assert.deepEqual(info.tileShape, [1, 100]);
   assert.equal(info.tileCount, 7);
-  const failure = (extra: [string, HeaderValue][], rows: number, code: string, pattern: RegExp) => {
-    assert.throws(
-      () => describeCompressedImage(compressedHdu(extra, rows)),
-      (e: unknown) => isCloudFitsError(e, code as never) && pattern.test((e as Error).message),
-    );
-  };
+  const failure = (extra: [string, HeaderValue][], rows: number, code: CloudFitsErrorCode, pattern: RegExp) =>
+    throwsWith(() => describeCompressedImage(compressedHdu(extra, rows)), code, pattern);
   failure([...base, ["ZCMPTYPE", "RICE_1"]], 6, "BAD_HEADER", /7 tiles .* NAXIS2 is 6/);
   failure([...base, ["ZCMPTYPE", "LZW_9"]], 7, "UNSUPPORTED", /unknown ZCMPTYPE "LZW_9"/);
   failure([["ZNAXIS", 1], ["ZNAXIS1", 5], ["ZCMPTYPE", "GZIP_1"]], 1, "BAD_HEADER", /ZBITPIX \(missing\)/);

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type CloudFitsError, isCloudFitsError } from "../../src/errors.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, findHdu, type Hdu, paddedSize } from "../../src/fits/layout.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
 import type { HeaderValue } from "../../src/fits/header.ts";
+import { throwsWith } from "../_support/expect_error.ts";
 
 function header(cards: [string, HeaderValue][]) {
   return parseHeader(buildHeader(cards.map(([k, v]) => formatCard(k, v))));
@@ -20,17 +20,6 @@ function extension(type: string, bitpix: number, axes: number[], extra: [string,
     ["GCOUNT", 1],
     ...extra,
   ]);
-}
-
-function throwsCode(fn: () => unknown, code: string, pattern: RegExp): CloudFitsError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(isCloudFitsError(e, code as never), `expected ${code}, got ${String(e)}`);
-    assert.match((e as Error).message, pattern);
-    return e as CloudFitsError;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 test("paddedSize rounds up to whole blocks", () => {
@@ -149,30 +138,30 @@ test("describeHdu keeps a non-integer EXTVER in the header but reports null", ()
 });
 
 test("describeHdu rejects invalid BITPIX, NAXIS and NAXISn, naming the offset", () => {
-  const e = throwsCode(
+  const e = throwsWith(
     () => describeHdu(extension("IMAGE", 7, [5]), 1, 5760),
     "BAD_HEADER",
     /Invalid BITPIX 7.*offset 5760/,
   );
   assert.equal(e.offset, 5760);
-  throwsCode(() => describeHdu(extension("IMAGE", 8, [-5]), 1, 0), "BAD_HEADER", /NAXIS1 -5/);
-  throwsCode(() => describeHdu(extension("IMAGE", 8, [2.5]), 1, 0), "BAD_HEADER", /NAXIS1 2.5/);
-  throwsCode(
+  throwsWith(() => describeHdu(extension("IMAGE", 8, [-5]), 1, 0), "BAD_HEADER", /NAXIS1 -5/);
+  throwsWith(() => describeHdu(extension("IMAGE", 8, [2.5]), 1, 0), "BAD_HEADER", /NAXIS1 2.5/);
+  throwsWith(
     () => describeHdu(header([["SIMPLE", true], ["BITPIX", 8], ["NAXIS", 1000]]), 0, 0),
     "BAD_HEADER",
     /NAXIS 1000/,
   );
-  throwsCode(
+  throwsWith(
     () => describeHdu(header([["SIMPLE", true], ["BITPIX", 8], ["NAXIS", 1]]), 0, 0),
     "BAD_HEADER",
     /NAXIS1 \(missing\)/,
   );
-  throwsCode(
+  throwsWith(
     () => describeHdu(header([["XTENSION", "IMAGE"], ["BITPIX", 8], ["NAXIS", 0], ["PCOUNT", -1]]), 1, 0),
     "BAD_HEADER",
     /PCOUNT/,
   );
-  throwsCode(
+  throwsWith(
     () => describeHdu(header([["BITPIX", 8], ["NAXIS", 0]]), 0, 0),
     "BAD_HEADER",
     /SIMPLE or XTENSION/,
@@ -180,13 +169,13 @@ test("describeHdu rejects invalid BITPIX, NAXIS and NAXISn, naming the offset", 
 });
 
 test("describeHdu rejects sizes beyond 2^53 instead of rounding them", () => {
-  const e = throwsCode(
+  const e = throwsWith(
     () => describeHdu(extension("IMAGE", 64, [1e8, 1e8]), 1, 8640),
     "BAD_HEADER",
     /Data size 80000000000000000 bytes is too large.*offset 8640/,
   );
   assert.equal(e.offset, 8640);
-  throwsCode(
+  throwsWith(
     () =>
       describeHdu(header([["XTENSION", "IMAGE"], ["BITPIX", 8], ["NAXIS", 1], ["NAXIS1", 2n ** 60n]]), 1, 0),
     "BAD_HEADER",
@@ -230,9 +219,9 @@ test("findHdu addresses HDUs by index, and by EXTNAME and EXTVER case-insensitiv
 
 test("findHdu lists what exists when nothing matches", () => {
   const hdus = fakeHdus();
-  throwsCode(() => findHdu(hdus, 7), "NOT_FOUND", /Cannot find HDU 7: the file has 7 HDUs \(0 to 6\)/);
-  throwsCode(() => findHdu(hdus, -1), "NOT_FOUND", /HDU -1/);
-  const e = throwsCode(() => findHdu(hdus, "SCI", 4), "NOT_FOUND", /Cannot find HDU \('SCI', 4\)/);
+  throwsWith(() => findHdu(hdus, 7), "NOT_FOUND", /Cannot find HDU 7: the file has 7 HDUs \(0 to 6\)/);
+  throwsWith(() => findHdu(hdus, -1), "NOT_FOUND", /HDU -1/);
+  const e = throwsWith(() => findHdu(hdus, "SCI", 4), "NOT_FOUND", /Cannot find HDU \('SCI', 4\)/);
   assert.match(e.message, /1 IMAGE SCI,1; 2 IMAGE ERR,1; 3 IMAGE SCI,2/);
-  throwsCode(() => findHdu(hdus, "DQ"), "NOT_FOUND", /'DQ'.*6 IMAGE EVENTS/);
+  throwsWith(() => findHdu(hdus, "DQ"), "NOT_FOUND", /'DQ'.*6 IMAGE EVENTS/);
 });

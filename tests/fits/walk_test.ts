@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isCloudFitsError } from "../../src/errors.ts";
 import { describeCompressedImage } from "../../src/fits/compressed.ts";
 import { type Hdu, paddedSize } from "../../src/fits/layout.ts";
 import { walkHdus } from "../../src/read/walk.ts";
@@ -10,6 +9,7 @@ import { type CountingSource, countingSource } from "../../src/source/counting.t
 import { memorySource } from "../../src/source/memory.ts";
 import type { ByteSource } from "../../src/source/types.ts";
 import { expected, fixture, FIXTURE_NAMES } from "../_support/fixtures.ts";
+import { rejectsWith } from "../_support/expect_error.ts";
 
 /** Bytes asked for (not returned): a read past the end still counts in full. */
 function requestedBytes(source: CountingSource): number {
@@ -50,18 +50,6 @@ function imageHeader(
     ...(extension ? [formatCard("PCOUNT", 0), formatCard("GCOUNT", 1)] : []),
     ...extra,
   ]);
-}
-
-async function rejects(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<unknown> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(isCloudFitsError(caught, code as never), `expected ${code}, got ${String(caught)}`);
-  assert.match((caught as Error).message, pattern);
-  return caught;
 }
 
 /** The shape astropy reports for an HDU (`.shape` of its data, or the image shape of a compressed image). */
@@ -194,22 +182,26 @@ test("walkHdus reuses the read-ahead for several small HDUs and stops at maxHdus
 });
 
 test("walkHdus rejects bytes that are not FITS", async () => {
-  await rejects(
+  await rejectsWith(
     walkHdus(memorySource(new TextEncoder().encode("hello world".padEnd(2880)))),
     "NOT_FITS",
     /SIMPLE/,
   );
-  await rejects(walkHdus(memorySource(new Uint8Array(0))), "NOT_FITS", /not SIMPLE/);
+  await rejectsWith(walkHdus(memorySource(new Uint8Array(0))), "NOT_FITS", /not SIMPLE/);
 });
 
 test("walkHdus names whole-file gzip as unsupported", async () => {
   const gz = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
-  await rejects(walkHdus(memorySource(gz, "x.fits.gz")), "NOT_FITS", /gzip.*\.fits\.gz.*not supported yet/);
+  await rejectsWith(
+    walkHdus(memorySource(gz, "x.fits.gz")),
+    "NOT_FITS",
+    /gzip.*\.fits\.gz.*not supported yet/,
+  );
 });
 
 test("walkHdus reports a truncated primary header", async () => {
   const bytes = primaryHeader().subarray(0, 1000);
-  const e = await rejects(walkHdus(memorySource(bytes)), "TRUNCATED", /header at offset 0.*no END card/);
+  const e = await rejectsWith(walkHdus(memorySource(bytes)), "TRUNCATED", /header at offset 0.*no END card/);
   assert.equal((e as { offset?: number }).offset, 1000);
 });
 
@@ -218,21 +210,21 @@ test("walkHdus reports a header whose END block is cut short", async () => {
     [...Array(40)].map((_, i) => formatCard(i === 0 ? "SIMPLE" : `KEY${i}`, i === 0 || i)),
   );
   // END sits in the second block; the object ends inside that block.
-  await rejects(walkHdus(memorySource(header.subarray(0, 2880 + 400))), "TRUNCATED", /no END card/);
+  await rejectsWith(walkHdus(memorySource(header.subarray(0, 2880 + 400))), "TRUNCATED", /no END card/);
 });
 
 test("walkHdus reports a header without END", async () => {
   const cards = [formatCard("SIMPLE", true), formatCard("BITPIX", 8), formatCard("NAXIS", 0)];
   const text = cards.join("").padEnd(3 * 2880);
   const source = countingSource(memorySource(new TextEncoder().encode(text)));
-  await rejects(walkHdus(source), "TRUNCATED", /no END card before the object ends at offset 8640/);
+  await rejectsWith(walkHdus(source), "TRUNCATED", /no END card before the object ends at offset 8640/);
   assert.equal(source.stats.ranges.length, 1);
 });
 
 test("walkHdus stops at maxHeaderBytes when END never comes", async () => {
   const text = formatCard("SIMPLE", true).padEnd(200 * 2880);
   const source = countingSource(memorySource(new TextEncoder().encode(text)));
-  await rejects(
+  await rejectsWith(
     walkHdus(source, { readAhead: 2880, maxHeaderBytes: 20 * 2880 }),
     "BAD_HEADER",
     /no END card/,
@@ -242,7 +234,7 @@ test("walkHdus stops at maxHeaderBytes when END never comes", async () => {
 
 test("walkHdus reports truncated data with the offset where the object ends", async () => {
   const bytes = concatBytes([imageHeader(16, [100, 100], false), new Uint8Array(5000)]);
-  const e = await rejects(
+  const e = await rejectsWith(
     walkHdus(memorySource(bytes)),
     "TRUNCATED",
     /HDU 0 data at offset 2880.*needs 20000 bytes.*ends at offset 7880/,
@@ -253,18 +245,18 @@ test("walkHdus reports truncated data with the offset where the object ends", as
 test("walkHdus rejects NAXIS1 = 10^15 without allocating or reading it", async () => {
   const bytes = concatBytes([imageHeader(8, [10n ** 15n], false), new Uint8Array(2880)]);
   const source = countingSource(memorySource(bytes));
-  await rejects(walkHdus(source), "TRUNCATED", /needs 1000000000000000 bytes/);
+  await rejectsWith(walkHdus(source), "TRUNCATED", /needs 1000000000000000 bytes/);
   assert.deepEqual(source.stats.ranges, [{ offset: 0, length: 5760 }]);
 });
 
 test("walkHdus rejects a negative NAXIS1 and BITPIX 7", async () => {
-  await rejects(walkHdus(memorySource(imageHeader(8, [-5], false))), "BAD_HEADER", /NAXIS1 -5.*offset 0/);
-  await rejects(walkHdus(memorySource(imageHeader(7, [5], false))), "BAD_HEADER", /BITPIX 7/);
+  await rejectsWith(walkHdus(memorySource(imageHeader(8, [-5], false))), "BAD_HEADER", /NAXIS1 -5.*offset 0/);
+  await rejectsWith(walkHdus(memorySource(imageHeader(7, [5], false))), "BAD_HEADER", /BITPIX 7/);
 });
 
 test("walkHdus reports an extension header cut short", async () => {
   const bytes = concatBytes([primaryHeader(), imageHeader(8, [10]).subarray(0, 2000)]);
-  await rejects(walkHdus(memorySource(bytes)), "TRUNCATED", /header at offset 2880.*no END card/);
+  await rejectsWith(walkHdus(memorySource(bytes)), "TRUNCATED", /header at offset 2880.*no END card/);
 });
 
 test("walkHdus ignores trailing bytes that are not an extension, with a warning", async () => {
@@ -300,7 +292,7 @@ test("walkHdus does not mistake data that looks like a header for an HDU", async
 test("walkHdus honours an aborted signal", async () => {
   const controller = new AbortController();
   controller.abort();
-  await rejects(
+  await rejectsWith(
     walkHdus(memorySource(fixture("primary_only")), { signal: controller.signal }),
     "ABORTED",
     /aborted/,

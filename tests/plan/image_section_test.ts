@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isCloudFitsError } from "../../src/errors.ts";
+import { type CloudFitsErrorCode, isCloudFitsError } from "../../src/errors.ts";
 import { type HeaderValue, parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
 import { walkHdus } from "../../src/read/walk.ts";
@@ -11,6 +11,7 @@ import { readImageSection } from "../../src/read/image_section.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { fixture } from "../_support/fixtures.ts";
+import { throwsWith } from "../_support/expect_error.ts";
 
 function hduOf(cards: [string, HeaderValue][], headerOffset = 0): Hdu {
   return describeHdu(parseHeader(buildHeader(cards.map(([k, v]) => formatCard(k, v)))), 1, headerOffset);
@@ -27,15 +28,8 @@ function image(bitpix: number, axes: number[], headerOffset = 0): Hdu {
   ], headerOffset);
 }
 
-function planError(hdu: Hdu, spec: SectionSpec, code: string, pattern: RegExp): void {
-  try {
-    planImageSection(hdu, spec);
-  } catch (e) {
-    assert.ok(isCloudFitsError(e, code as never), `expected ${code}, got ${String(e)}`);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.fail(`expected ${code}`);
+function planError(hdu: Hdu, spec: SectionSpec, code: CloudFitsErrorCode, pattern: RegExp): void {
+  throwsWith(() => planImageSection(hdu, spec), code, pattern);
 }
 
 // A sector-26 TESS cube: numpy shape (2078 rows, 2136 columns, 1148 frames, 2 planes), float32, data at 5760.

@@ -6,9 +6,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
-import { type CloudFitsError, type CloudFitsErrorCode, isCloudFitsError } from "../../src/errors.ts";
+import type { CloudFitsError, CloudFitsErrorCode } from "../../src/errors.ts";
 import type { ImageArray } from "../../src/fits/image.ts";
 import type { SectionSpec } from "../../src/plan/image_section.ts";
 import {
@@ -20,26 +19,16 @@ import {
 import { type RetryEvent, type RetryOptions, withRetry } from "../../src/source/retry.ts";
 import type { ByteSource } from "../../src/source/types.ts";
 import { seededRandom } from "../_support/range_server.ts";
+import { expected, type ExpectedSection } from "../_support/fixtures.ts";
+import { rejectsWith } from "../_support/expect_error.ts";
 
-const testdata = new URL("../../testdata/", import.meta.url);
+/** Bytes of a file in `testdata/`, by its full name. */
+export { testdataFile as fixture } from "../_support/fixtures.ts";
 
-/** Bytes of a fixture in `testdata/`. */
-export function fixture(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(name, testdata)));
-}
+const cubeExpected = expected("tess_cube");
 
-/** One golden section of `tess_cube.expected.json`, as astropy read it. */
-export interface GoldenSection {
-  spec: SectionSpec;
-  shape: number[];
-  dtype: string;
-  data: (number | string)[];
-}
-
-const cubeExpected = JSON.parse(new TextDecoder().decode(fixture("tess_cube.expected.json")));
-
-/** The golden sections of the TESS cube's image HDU (HDU 1); the first is the whole cube. */
-export const goldenSections: GoldenSection[] = cubeExpected.hdus[1].sections;
+/** The golden sections of the TESS cube's image HDU (HDU 1), as astropy read them; the first is the whole cube. */
+export const goldenSections: ExpectedSection[] = cubeExpected.hdus[1].sections ?? [];
 
 /** Shape of the cube in numpy order, [5, 6, 8, 2]. */
 export const cubeShape: number[] = cubeExpected.hdus[1].shape;
@@ -222,14 +211,7 @@ export async function expectFailure(
   code: CloudFitsErrorCode,
   target: Remote | string,
 ): Promise<CloudFitsError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught !== undefined, `expected ${code}, but the read succeeded`);
-  assert.ok(isCloudFitsError(caught, code), `expected ${code}, got ${inspect(caught)}`);
+  const caught = await rejectsWith(promise, code, undefined, { secrets: SENTINELS });
   const url = typeof target === "string" ? target : target.redacted;
   assert.equal(caught.url, url);
   assert.ok(caught.message.includes(url), `the message names the URL: ${caught.message}`);

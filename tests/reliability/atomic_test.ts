@@ -14,25 +14,20 @@
 import { after, test } from "node:test";
 import { Buffer } from "node:buffer";
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
-import { AwsClient } from "aws4fetch";
 import { writeFileAtomic } from "../../cli/io.ts";
-import { isCloudFitsError } from "../../src/errors.ts";
 import { decodeIndex } from "../../src/read/index.ts";
 import { runCli } from "../_support/cli_io.ts";
-import { seededRandom } from "../_support/range_server.ts";
+import { closedPort, seededRandom } from "../_support/range_server.ts";
+import { type ChildResult, DENO, ROOT, startChild } from "../_support/child.ts";
 import { startS3Server } from "../_support/s3_server.ts";
+import { rejectsWith } from "../_support/expect_error.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DENO = join(ROOT, "node_modules/.bin", process.platform === "win32" ? "deno.exe" : "deno");
 const FIXTURES = ["primary_only", "table_all", "checksum_good", "ascii_table", "tess_cube", "dup_extnames"];
 const FILES = 300;
 const KILLS = 15;
@@ -67,50 +62,26 @@ for (let i = 0; i < FILES; i++) {
   present.add(path);
 }
 
-interface ChildRun {
-  /** Exit code, or null when the test killed it. */
-  code: number | null;
-  stdout: string;
-  stderr: string;
+interface ChildRun extends ChildResult {
   /** Whether the kill left a temporary file of `-o` behind, i.e. struck in the middle of its write. */
   killedMidWrite: boolean;
 }
 
-/**
- * Start the indexer in its own process group (`node_modules/.bin/deno` is a Node launcher that runs
- * the real binary as its child, so the kill goes to the whole group), optionally under strace.
- */
-function startIndexer(slowFsync = false): {
-  child: ChildProcess;
-  exited: Promise<Omit<ChildRun, "killedMidWrite">>;
-} {
+/** Start the indexer in its own process group, optionally under strace. */
+function startIndexer(slowFsync = false) {
   const indexer = [DENO, "run", "-A", join(ROOT, "cli.ts"), "index", data, "-o", output, "--json"];
-  const command = slowFsync
-    ? [
-      "strace",
-      "-f",
-      "-qq",
-      "-o",
-      "/dev/null",
-      "-e",
-      `inject=fsync:delay_enter=${FSYNC_DELAY_US}`,
-      ...indexer,
-    ]
-    : indexer;
-  const child = spawn(command[0], command.slice(1), {
-    cwd: ROOT,
+  const strace = [
+    "strace",
+    "-f",
+    "-qq",
+    "-o",
+    "/dev/null",
+    "-e",
+    `inject=fsync:delay_enter=${FSYNC_DELAY_US}`,
+  ];
+  return startChild(slowFsync ? [...strace, ...indexer] : indexer, {
     env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk) => stdout += String(chunk));
-  child.stderr?.on("data", (chunk) => stderr += String(chunk));
-  const exited = new Promise<Omit<ChildRun, "killedMidWrite">>((resolve) =>
-    child.once("close", (code) => resolve({ code, stdout, stderr }))
-  );
-  return { child, exited };
 }
 
 /** Temporary files of `-o` itself (not of its checkpoint). */
@@ -250,14 +221,8 @@ test("a failed upload leaves the previous index object; the next run resumes fro
     const flags = ["--endpoint-url", server.endpoint, "--json"];
     const first = await runCli([...args, ...flags], env);
     assert.equal(first.code, 0, first.stderr);
-    const client = new AwsClient({
-      accessKeyId: keys.AWS_ACCESS_KEY_ID,
-      secretAccessKey: keys.AWS_SECRET_ACCESS_KEY,
-      service: "s3",
-      region: "us-east-1",
-    });
     const get = async () => {
-      const response = await client.fetch(`${server.endpoint}/private/indexes/local.cfidx`);
+      const response = await server.client.fetch(`${server.endpoint}/private/indexes/local.cfidx`);
       assert.equal(response.status, 200);
       return new Uint8Array(await response.arrayBuffer());
     };
@@ -301,15 +266,6 @@ test("a failed upload leaves the previous index object; the next run resumes fro
     await server.close();
   }
 });
-
-/** A loopback port with nothing listening (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 test("cutout and table keep an existing output without --force and replace it atomically with it", async () => {
   const dir = join(scratch, "force");
@@ -357,10 +313,7 @@ test("writeFileAtomic refuses to replace without overwrite and cleans only dead 
     reuser?.kill("SIGKILL");
   }
   assert.deepEqual(new Uint8Array(await readFile(path)), new Uint8Array([1, 2, 3]));
-  await assert.rejects(
-    writeFileAtomic(path, new Uint8Array([4])),
-    (error) => isCloudFitsError(error, "USAGE") && /the file exists/.test(error.message),
-  );
+  await rejectsWith(writeFileAtomic(path, new Uint8Array([4])), "USAGE", /the file exists/);
   await writeFileAtomic(path, new Uint8Array([5]), { overwrite: true });
   assert.deepEqual(new Uint8Array(await readFile(path)), new Uint8Array([5]));
   assert.deepEqual(

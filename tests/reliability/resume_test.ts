@@ -7,19 +7,16 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { decodeIndex } from "../../src/read/index.ts";
 import type { IndexedFile } from "../../src/index_format/types.ts";
+import { type ChildResult, DENO, ROOT, startChild } from "../_support/child.ts";
 import { runCli } from "../_support/cli_io.ts";
 import { startS3Server } from "../_support/s3_server.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DENO = join(ROOT, "node_modules/.bin", process.platform === "win32" ? "deno.exe" : "deno");
 const FILES = 200;
 const FIXTURE = "table_all";
 
@@ -42,23 +39,11 @@ interface Summary {
   bytes: number;
 }
 
-/** Start `cloudfits index` in its own process group (the npm `deno` is a launcher with a child). */
-function startIndexer(args: string[], env: Record<string, string> = {}): {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; stderr: string }>;
-} {
-  const child = spawn(DENO, ["run", "-A", join(ROOT, "cli.ts"), "index", ...args], {
-    cwd: ROOT,
+/** Start `cloudfits index` in its own process group. */
+function startIndexer(args: string[], env: Record<string, string> = {}) {
+  return startChild([DENO, "run", "-A", join(ROOT, "cli.ts"), "index", ...args], {
     env: { ...process.env, NO_COLOR: "1", AWS_EC2_METADATA_DISABLED: "true", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-    detached: true,
   });
-  let stderr = "";
-  child.stderr?.on("data", (chunk) => stderr += String(chunk));
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.once("close", (code) => resolve({ code, stderr }))
-  );
-  return { child, exited };
 }
 
 /** Run the indexer until `checkpoint` exists, then SIGKILL it; returns the checkpoint's records. */
@@ -68,7 +53,7 @@ async function interruptAfterCheckpoint(
   env: Record<string, string> = {},
 ): Promise<{ path: string; files: IndexedFile[] }> {
   const { child, exited } = startIndexer(args, env);
-  let exit: { code: number | null; stderr: string } | undefined;
+  let exit: ChildResult | undefined;
   void exited.then((result) => exit = result);
   let found: string | undefined;
   while (exit === undefined && (found = await checkpoint()) === undefined) {

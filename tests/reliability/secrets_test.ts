@@ -13,32 +13,27 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { openSource } from "../../src/open_source.ts";
 import { listObjects, putObject } from "../../src/remote_objects.ts";
 import { azureFetch } from "../../src/source/azure.ts";
 import { type Azurite, serviceSas, startAzurite } from "../_support/azurite.ts";
 import { compiledBinary } from "../_support/binary.ts";
+import { BUN, ROOT, runChild } from "../_support/child.ts";
 import { runCli } from "../_support/cli_io.ts";
-import { startRangeServer } from "../_support/range_server.ts";
+import { closedPort, startRangeServer } from "../_support/range_server.ts";
 import { type S3TestServer, startS3Server } from "../_support/s3_server.ts";
+import { fixture } from "../_support/fixtures.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /**
  * Azure blob URLs with a SAS in their query use the native form, which keeps the SAS apart; every
  * Azure request goes to Azurite through `--endpoint-url` (never to this host).
  */
 const AZURE_HTTPS = "https://devstoreaccount1.blob.core.windows.net";
-const fixture = async (name: string) =>
-  new Uint8Array(await readFile(join(ROOT, "testdata", `${name}.fits`)));
 const base64 = (text: string) => Buffer.from(text).toString("base64");
 
 /** Sentinels: each must never be printed (nor its base64). */
@@ -60,7 +55,7 @@ await mkdir(work);
 let s3: S3TestServer;
 let azurite: Azurite;
 let range: Awaited<ReturnType<typeof startRangeServer>>;
-let closedPort: number;
+let refusing: number;
 let validSas: string;
 /** Everything that must not appear in any output. */
 let forbidden: string[] = [];
@@ -76,7 +71,7 @@ before(async () => {
       },
     }),
   ]);
-  closedPort = await freePort();
+  refusing = await closedPort();
   for (const name of ["mef_images", "table_all"]) {
     await s3.putObject("private", `s/${name}.fits`, await fixture(name));
   }
@@ -114,14 +109,6 @@ after(async () => {
   await Promise.all([s3?.close(), azurite?.close(), range?.close()]);
   await rm(scratch, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The sentinel environment: every kind of secret at once, for the given Azure endpoint. */
 function sentinelEnv(blobEndpoint: string, withSas = true): Record<string, string> {
@@ -174,7 +161,7 @@ test("no command prints a secret under 403s, missing keys, closed ports and stal
   const verbose = ["--verbose"];
   const s3Flags = ["--endpoint-url", s3.endpoint, ...verbose];
   const azureFlags = ["--endpoint-url", azurite.blobEndpoint, ...verbose];
-  const closedFlags = ["--endpoint-url", `http://127.0.0.1:${closedPort}`, ...verbose];
+  const closedFlags = ["--endpoint-url", `http://127.0.0.1:${refusing}`, ...verbose];
   const presigned = `${s3.endpoint}/private/s/mef_images.fits?X-Amz-Algorithm=AWS4-HMAC-SHA256` +
     `&X-Amz-Credential=${s3.accessKeyId}%2F20240101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240101T000000Z` +
     `&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Security-Token=${SENTINEL.presignedToken}` +
@@ -326,7 +313,7 @@ test("errors thrown by the library for the same failures hold no secret anywhere
   const keyEnv = sentinelEnv(azurite.blobEndpoint, false);
   const s3Options = { env, endpoint: s3.endpoint };
   const azureOptions = (e: Record<string, string>) => ({ env: e, endpoint: azurite.blobEndpoint });
-  const closed = `http://127.0.0.1:${closedPort}`;
+  const closed = `http://127.0.0.1:${refusing}`;
   const attempts: [string, () => Promise<unknown>][] = [
     ["S3 read", async () => (await openSource("s3://private/s/mef_images.fits", s3Options)).read(0, 10)],
     ["S3 list", () => listObjects("s3://private/s/", s3Options).next()],
@@ -393,7 +380,7 @@ test("az:// URLs with a SAS query keep it out of messages and logs", async () =>
 });
 
 test("network errors of URLs with a query keep the query out of their messages", async () => {
-  const closed = `http://127.0.0.1:${closedPort}`;
+  const closed = `http://127.0.0.1:${refusing}`;
   const env = sentinelEnv(azurite.blobEndpoint);
   const targets = [
     `${closed}/p/a.fits?X-Amz-Signature=${SENTINEL.presignedSignature}`,
@@ -423,14 +410,17 @@ test(
     env.AWS_SHARED_CREDENTIALS_FILE = join(scratch, "none");
     env.AWS_CONFIG_FILE = join(scratch, "none");
     const first = s3.log.length;
-    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
+    const run = await runChild(
+      [
         binary.path,
-        ["header", "s3://public/s/primary_only.fits", "--endpoint-url", s3.endpoint, "--verbose", "--json"],
-        { cwd: work, env },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
-      )
+        "header",
+        "s3://public/s/primary_only.fits",
+        "--endpoint-url",
+        s3.endpoint,
+        "--verbose",
+        "--json",
+      ],
+      { cwd: work, env },
     );
     assert.equal(run.code, 0, run.stderr);
     assertClean(run.stdout + run.stderr, "compiled binary");
@@ -451,17 +441,10 @@ async function binaryPath(): Promise<{ path: string; skipped?: undefined } | { s
     if (shared.skipped !== undefined) return { skipped: shared.skipped };
     return { path: shared.path };
   } catch {
-    const bun = join(ROOT, "node_modules/.bin/bun");
     const path = join(scratch, "cloudfits");
     const args = ["build", "--compile", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
-    await new Promise<void>((resolve, reject) =>
-      execFile(
-        bun,
-        [...args, join(ROOT, "cli.ts"), "--outfile", path],
-        { cwd: ROOT },
-        (error, _out, stderr) => error ? reject(new Error(`bun build failed: ${stderr}`)) : resolve(),
-      )
-    );
+    const built = await runChild([BUN, ...args, join(ROOT, "cli.ts"), "--outfile", path]);
+    if (built.code !== 0) throw new Error(`bun build failed: ${built.stderr}`);
     return { path };
   }
 }

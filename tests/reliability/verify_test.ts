@@ -11,7 +11,6 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AwsClient } from "aws4fetch";
 import { runCli } from "../_support/cli_io.ts";
 import { startS3Server } from "../_support/s3_server.ts";
 
@@ -137,15 +136,12 @@ test("verify on S3: one header read per object; an object replaced under its key
   try {
     const env = { AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey };
     const endpoint = ["--endpoint-url", server.endpoint];
-    const client = new AwsClient({
-      accessKeyId: server.accessKeyId,
-      secretAccessKey: server.secretAccessKey,
-      service: "s3",
-      region: "us-east-1",
-    });
     const put = async (key: string, fixture: string) => {
       const body = new Uint8Array(await readFile(join(ROOT, "testdata", `${fixture}.fits`)));
-      const response = await client.fetch(`${server.endpoint}/private/${key}`, { method: "PUT", body });
+      const response = await server.client.fetch(`${server.endpoint}/private/${key}`, {
+        method: "PUT",
+        body,
+      });
       assert.equal(response.status, 200, await response.text());
     };
     for (const fixture of ["primary_only", "table_all", "checksum_good"]) {
@@ -173,7 +169,7 @@ test("verify on S3: one header read per object; an object replaced under its key
     const original = new Uint8Array(await readFile(join(ROOT, "testdata/table_all.fits")));
     const changed = original.slice();
     changed[changed.length - 1] ^= 0xff;
-    const response = await client.fetch(`${server.endpoint}/private/v/table_all.fits`, {
+    const response = await server.client.fetch(`${server.endpoint}/private/v/table_all.fits`, {
       method: "PUT",
       body: changed,
     });
@@ -187,7 +183,7 @@ test("verify on S3: one header read per object; an object replaced under its key
     assert.ok(!server.log.slice(first).some((r) => r.method !== "GET"), "verify only reads");
 
     // Deleted: missing.
-    const deleted = await client.fetch(`${server.endpoint}/private/v/primary_only.fits`, {
+    const deleted = await server.client.fetch(`${server.endpoint}/private/v/primary_only.fits`, {
       method: "DELETE",
     });
     assert.equal(deleted.status, 204);

@@ -1,8 +1,9 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import type { FetchLike } from "../../src/source/http.ts";
 import { GCS_ENDPOINT, gcsListObjects, gcsObjectUrl, gcsSource } from "../../src/source/gcs.ts";
-import { objectMaker, rejectsWith } from "../_support/fixtures.ts";
+import { objectMaker } from "../_support/fixtures.ts";
+import { rejectsWith } from "../_support/expect_error.ts";
+import { recordingFetch } from "../_support/recording_fetch.ts";
 import { startS3Server } from "../_support/s3_server.ts";
 
 const server = await startS3Server();
@@ -21,13 +22,9 @@ test("gcsObjectUrl addresses the XML API path-style with encoded keys", () => {
 });
 
 test("gcsSource reads public objects from storage.googleapis.com without signing", async () => {
-  const requests: { url: string; headers: Headers }[] = [];
-  const fetch: FetchLike = (input, init) => {
-    requests.push({ url: String(input), headers: new Headers(init?.headers) });
-    return Promise.resolve(
-      new Response(data.subarray(0, 10), { status: 206, headers: { "content-range": "bytes 0-9/5000" } }),
-    );
-  };
+  const { fetch, requests } = recordingFetch(() =>
+    new Response(data.subarray(0, 10), { status: 206, headers: { "content-range": "bytes 0-9/5000" } })
+  );
   const source = gcsSource({ bucket: "public-data", key: "a b.fits", fetch });
   assert.deepEqual(await source.read(0, 10), data.subarray(0, 10));
   assert.equal(requests.length, 1);

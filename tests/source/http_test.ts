@@ -4,44 +4,24 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { get } from "node:http";
 import { join } from "node:path";
-import { type CloudFitsErrorCode, isCloudFitsError } from "../../src/errors.ts";
+import type { CloudFitsErrorCode } from "../../src/errors.ts";
 import { type FetchLike, httpSource, type RequestEvent } from "../../src/source/http.ts";
 import { redactUrl } from "../../src/url.ts";
-import { type Fault, type RequestLogEntry, startRangeServer } from "../_support/range_server.ts";
+import { type Fault, serveObject, startRangeServer } from "../_support/range_server.ts";
+import { rejectsWith as expectRejection } from "../_support/expect_error.ts";
 
 const SIZE = 100_000;
 const data = new Uint8Array(SIZE).map((_, i) => (i * 7 + (i >> 8)) % 256);
 const server = await startRangeServer();
 after(() => server.close());
 
-let objects = 0;
-/** A fresh object on the server (own path, own faults, own log) and its URL. */
-function object(bytes: Uint8Array = data, fault?: Fault) {
-  const path = `/object-${++objects}.bin`;
-  server.setFile(path, bytes);
-  if (fault !== undefined) server.setFault(fault, path);
-  return {
-    url: `${server.url}${path}?X-Amz-Signature=SECRET`,
-    path,
-    requests: (): RequestLogEntry[] => server.log.filter((entry) => entry.path === path),
-  };
-}
+/** A fresh object on the server (own path, faults and log) whose URL carries a fake signature. */
+const object = (bytes: Uint8Array = data, fault?: Fault) =>
+  serveObject(server, bytes, { fault, query: "?X-Amz-Signature=SECRET" });
 
-async function rejectsWith(
-  promise: Promise<unknown>,
-  code: CloudFitsErrorCode,
-  message?: RegExp,
-): Promise<Error & { status?: number; url?: string; offset?: number; retryAfterMs?: number }> {
-  let caught: unknown;
-  await assert.rejects(promise, (error) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(isCloudFitsError(caught, code), `expected ${code}, got ${String(caught)}`);
-  if (message !== undefined) assert.match(caught.message, message);
-  assert.doesNotMatch(caught.message, /SECRET/);
-  return caught;
-}
+/** Every URL here carries a fake signature, which no error may repeat. */
+const rejectsWith = (promise: Promise<unknown>, code: CloudFitsErrorCode, pattern?: RegExp) =>
+  expectRejection(promise, code, pattern, { secrets: ["SECRET"] });
 
 test("a read sends one GET with an exact Range and identity encoding, and pins size and ETag", async () => {
   const { url, requests } = object();
@@ -333,25 +313,37 @@ test("404 and 410 are NOT_FOUND", async () => {
 
 test("429 and 5xx are NETWORK; Retry-After is surfaced in milliseconds", async () => {
   const failing = object(data, { kind: "status", status: 500 });
-  const error = await rejectsWith(httpSource(failing.url).read(0, 10), "NETWORK", /: HTTP 500$/);
+  const error = await rejectsWith(
+    httpSource(failing.url).read(0, 10),
+    "NETWORK",
+    /: server error \(HTTP 500\)$/,
+  );
   assert.equal(error.status, 500);
   assert.equal(error.retryAfterMs, undefined);
   const throttled = object(data, { kind: "throttle", retryAfter: 2 });
-  const slow = await rejectsWith(httpSource(throttled.url).read(0, 10), "NETWORK", /: HTTP 429$/);
+  const slow = await rejectsWith(
+    httpSource(throttled.url).read(0, 10),
+    "NETWORK",
+    /: too many requests \(HTTP 429\)$/,
+  );
   assert.equal(slow.status, 429);
   assert.equal(slow.retryAfterMs, 2000);
   const slowDown = object(data, { kind: "throttle", status: 503, retryAfter: 1 });
   const hinted = await rejectsWith(
     httpSource(slowDown.url, { explainError: (_, body) => /<Code>(\w+)</.exec(body)?.[1] }).read(0, 10),
     "NETWORK",
-    /HTTP 503: SlowDown$/,
+    /: service unavailable \(HTTP 503\): SlowDown$/,
   );
   assert.equal(hinted.retryAfterMs, 1000);
 });
 
 test("other statuses are BAD_RESPONSE", async () => {
   const { url } = object(data, { kind: "status", status: 400 });
-  const error = await rejectsWith(httpSource(url).read(0, 10), "BAD_RESPONSE", /unexpected HTTP 400$/);
+  const error = await rejectsWith(
+    httpSource(url).read(0, 10),
+    "BAD_RESPONSE",
+    /: unexpected answer \(HTTP 400\)$/,
+  );
   assert.equal(error.status, 400);
 });
 
@@ -369,7 +361,9 @@ test("the caller's signal aborts a pending request, and an aborted signal sends 
   const source = httpSource(url);
   const controller = new AbortController();
   const pending = source.read(0, 10, { signal: controller.signal });
-  setTimeout(() => controller.abort(new Error("user cancelled")), 20);
+  // Abort once the server holds the request, however long it took to arrive.
+  while (requests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  controller.abort(new Error("user cancelled"));
   const error = await rejectsWith(pending, "ABORTED", /aborted$/);
   assert.equal((error.cause as Error).message, "user cancelled");
   assert.equal(requests().length, 1);

@@ -1,26 +1,18 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { CloudFitsError, isCloudFitsError } from "../../src/errors.ts";
+import { CloudFitsError } from "../../src/errors.ts";
 import { httpSource, type RequestEvent } from "../../src/source/http.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { type RetryEvent, withRetry } from "../../src/source/retry.ts";
 import type { ByteSource } from "../../src/source/types.ts";
-import { type Fault, startRangeServer } from "../_support/range_server.ts";
+import { type Fault, serveObject, startRangeServer } from "../_support/range_server.ts";
+import { assertCloudFitsError, rejectsWith } from "../_support/expect_error.ts";
 
 const data = new Uint8Array(5000).map((_, i) => i % 253);
 const server = await startRangeServer();
 after(() => server.close());
 
-let objects = 0;
-function object(fault?: Fault) {
-  const path = `/retry-${++objects}.bin`;
-  server.setFile(path, data);
-  if (fault !== undefined) server.setFault(fault, path);
-  return {
-    url: `${server.url}${path}`,
-    count: () => server.log.filter((entry) => entry.path === path).length,
-  };
-}
+const object = (fault?: Fault) => serveObject(server, data, { fault, prefix: "retry" });
 
 /** A sleep that records its delays and returns at once. */
 function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays: number[] } {
@@ -29,7 +21,7 @@ function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays: numbe
 }
 
 test("500s are retried with exponential backoff and full jitter until the read succeeds", async () => {
-  const { url, count } = object({ kind: "status", status: 500, times: 3 });
+  const { url, requests } = object({ kind: "status", status: 500, times: 3 });
   const events: RequestEvent[] = [];
   const retries: RetryEvent[] = [];
   const { sleep, delays } = recordingSleep();
@@ -40,7 +32,7 @@ test("500s are retried with exponential backoff and full jitter until the read s
     onRetry: (event) => retries.push(event),
   });
   assert.deepEqual(await source.read(100, 50), data.subarray(100, 150));
-  assert.equal(count(), 4);
+  assert.equal(requests().length, 4);
   assert.deepEqual(delays, [50, 100, 200]);
   assert.deepEqual(events.map((event) => [event.attempt, event.status]), [[1, 500], [2, 500], [3, 500], [
     4,
@@ -51,7 +43,7 @@ test("500s are retried with exponential backoff and full jitter until the read s
     500,
   ]]);
   assert.equal(source.size, data.length);
-  assert.equal(source.name, `${server.url}/retry-${objects}.bin`);
+  assert.equal(source.name, url);
 });
 
 test("delays are capped by maxDelayMs", async () => {
@@ -68,17 +60,18 @@ test("delays are capped by maxDelayMs", async () => {
 });
 
 test("after the last attempt the error keeps its code and names the attempt count", async () => {
-  const { url, count } = object({ kind: "status", status: 503 });
+  const { url, requests } = object({ kind: "status", status: 503 });
   const { sleep, delays } = recordingSleep();
   const source = withRetry(httpSource(url), { retries: 2, sleep });
-  let caught: unknown;
-  await assert.rejects(source.read(0, 10), (error) => (caught = error, true));
-  assert.ok(isCloudFitsError(caught, "NETWORK"));
-  assert.match(caught.message, /HTTP 503 \(gave up after 3 attempts\)$/);
+  const caught = await rejectsWith(
+    source.read(0, 10),
+    "NETWORK",
+    /service unavailable \(HTTP 503\) \(gave up after 3 attempts\)$/,
+  );
   assert.equal(caught.status, 503);
   assert.equal(caught.url, url);
-  assert.ok(isCloudFitsError(caught.cause, "NETWORK"));
-  assert.equal(count(), 3);
+  assertCloudFitsError(caught.cause, "NETWORK");
+  assert.equal(requests().length, 3);
   assert.equal(delays.length, 2);
 });
 
@@ -87,7 +80,7 @@ test("Retry-After is honoured, capped at maxDelayMs", async () => {
   const first = recordingSleep();
   await withRetry(httpSource(throttled.url), { sleep: first.sleep }).read(0, 10);
   assert.deepEqual(first.delays, [3000]);
-  assert.equal(throttled.count(), 2);
+  assert.equal(throttled.requests().length, 2);
 
   const slowDown = object({ kind: "throttle", status: 503, retryAfter: 60, times: 1 });
   const second = recordingSleep();
@@ -127,15 +120,15 @@ test("connection resets and timeouts are retried", async (t) => {
 test("other errors are not retried", async () => {
   const { sleep, delays } = recordingSleep();
   for (const fault of [{ kind: "not-found" }, { kind: "forbidden" }, { kind: "gzip" }] as const) {
-    const { url, count } = object(fault);
+    const { url, requests } = object(fault);
     await assert.rejects(withRetry(httpSource(url), { sleep }).read(0, 10), CloudFitsError);
-    assert.equal(count(), 1, fault.kind);
+    assert.equal(requests().length, 1, fault.kind);
   }
   assert.deepEqual(delays, []);
 });
 
 test("an abort while waiting stops retrying", async () => {
-  const { url, count } = object({ kind: "status", status: 500 });
+  const { url, requests } = object({ kind: "status", status: 500 });
   const controller = new AbortController();
   const source = withRetry(httpSource(url), {
     sleep: (_ms, signal) =>
@@ -144,11 +137,12 @@ test("an abort while waiting stops retrying", async () => {
         controller.abort();
       }),
   });
-  await assert.rejects(
+  await rejectsWith(
     source.read(0, 10, { signal: controller.signal }),
-    (error) => isCloudFitsError(error, "ABORTED") && /aborted while waiting to retry$/.test(error.message),
+    "ABORTED",
+    /aborted while waiting to retry$/,
   );
-  assert.equal(count(), 1);
+  assert.equal(requests().length, 1);
 });
 
 test("the default sleep waits and can be aborted", async () => {
@@ -175,7 +169,7 @@ test("the default sleep waits and can be aborted", async () => {
     signal: controller.signal,
   });
   setTimeout(() => controller.abort(), 10);
-  await assert.rejects(pending, (error) => isCloudFitsError(error, "ABORTED"));
+  await rejectsWith(pending, "ABORTED");
 });
 
 test("invalid settings throw RangeError", () => {

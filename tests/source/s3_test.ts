@@ -1,8 +1,6 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { AwsClient, AwsV4Signer } from "aws4fetch";
-import { isCloudFitsError } from "../../src/errors.ts";
-import type { FetchLike } from "../../src/source/http.ts";
+import { AwsV4Signer } from "aws4fetch";
 import {
   type AwsCredentials,
   parseS3Error,
@@ -15,7 +13,9 @@ import {
   s3Source,
 } from "../../src/source/s3.ts";
 import { parseListPage, s3ListObjects } from "../../src/source/s3_list.ts";
-import { objectMaker, rejectsWith } from "../_support/fixtures.ts";
+import { objectMaker } from "../_support/fixtures.ts";
+import { assertCloudFitsError, rejectsWith } from "../_support/expect_error.ts";
+import { recordingFetch } from "../_support/recording_fetch.ts";
 import { expectedSignature, startS3Server } from "../_support/s3_server.ts";
 
 const server = await startS3Server();
@@ -127,17 +127,6 @@ test("s3ObjectUrl picks virtual-hosted, path-style and custom-endpoint URLs", ()
   assert.throws(() => s3ObjectUrl({ bucket: "a/b", key: "k" }), TypeError);
   assert.throws(() => s3ObjectUrl({ bucket: "b", key: "a/../k" }), TypeError);
 });
-
-/** A fake fetch that records requests and answers from a script. */
-function recordingFetch(answer: (url: string, headers: Headers, index: number) => Response) {
-  const requests: { url: string; headers: Headers }[] = [];
-  const fetch: FetchLike = (input, init) => {
-    const headers = new Headers(init?.headers);
-    requests.push({ url: String(input), headers });
-    return Promise.resolve(answer(String(input), headers, requests.length - 1));
-  };
-  return { fetch, requests };
-}
 
 test("s3Fetch signs with service s3 and the region, signs the request-payer header, never Range", async () => {
   const fake = recordingFetch(() => new Response("ok"));
@@ -500,8 +489,7 @@ test("s3PutObject uploads with a signed body hash, and the object reads back", a
 
 test("presigned URLs from aws4fetch pass the verifier; a tampered one does not", async () => {
   const { key, requests } = await object("private");
-  const client = new AwsClient({ ...credentials, service: "s3", region: "us-east-1" });
-  const signed = await client.sign(s3ObjectUrl({ bucket: "private", key, endpoint }), {
+  const signed = await server.client.sign(s3ObjectUrl({ bucket: "private", key, endpoint }), {
     aws: { signQuery: true },
   });
   const good = await fetch(signed.url, { headers: { range: "bytes=0-3" } });
@@ -543,7 +531,7 @@ test("s3ErrorHint and s3ResponseError explain S3's error codes", async () => {
     action: "list",
     url: "https://b.s3.us-east-1.amazonaws.com/?list-type=2&X-Amz-Signature=secret",
   });
-  assert.ok(isCloudFitsError(error, "NETWORK"));
+  assertCloudFitsError(error, "NETWORK");
   assert.equal(
     error.message,
     "Cannot list https://b.s3.us-east-1.amazonaws.com/: service unavailable (HTTP 503): SlowDown",

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isCloudFitsError } from "../../../src/errors.ts";
 import { gunzipExactly, gzipMaxInflated, unshuffleBytes } from "../../../src/fits/tiles/gzip.ts";
+import { rejectsWith } from "../../_support/expect_error.ts";
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
@@ -17,11 +17,9 @@ test("gunzipExactly inflates a stream of the declared length", async () => {
 
 test("gunzipExactly refuses other lengths and invalid streams with BAD_HEADER", async () => {
   const packed = await gzip(new Uint8Array(100));
-  const bad = (pattern: RegExp) => (e: unknown) =>
-    isCloudFitsError(e, "BAD_HEADER") && pattern.test((e as Error).message);
-  await assert.rejects(gunzipExactly(packed, 50), bad(/more than the tile's 50 bytes/));
-  await assert.rejects(gunzipExactly(packed, 200), bad(/inflates to 100 bytes, not the tile's 200/));
-  await assert.rejects(gunzipExactly(new Uint8Array([1, 2, 3, 4, 5]), 10), bad(/invalid stream/));
+  await rejectsWith(gunzipExactly(packed, 50), "BAD_HEADER", /more than the tile's 50 bytes/);
+  await rejectsWith(gunzipExactly(packed, 200), "BAD_HEADER", /inflates to 100 bytes, not the tile's 200/);
+  await rejectsWith(gunzipExactly(new Uint8Array([1, 2, 3, 4, 5]), 10), "BAD_HEADER", /invalid stream/);
 });
 
 test("unshuffleBytes regroups GZIP_2's byte planes into big-endian elements", () => {

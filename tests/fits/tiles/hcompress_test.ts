@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { isCloudFitsError } from "../../../src/errors.ts";
+import { type CloudFitsErrorCode, isCloudFitsError } from "../../../src/errors.ts";
 import { decodeHcompress } from "../../../src/fits/tiles/hcompress.ts";
+import { throwsWith } from "../../_support/expect_error.ts";
 
 const VECTORS = new URL("../../../testdata/hcompress/", import.meta.url);
 
@@ -68,14 +69,9 @@ async function sha256LittleEndian(pixels: Int32Array): Promise<string> {
 }
 
 /** Assert that `run` throws a CloudFitsError with `code` whose message matches `pattern`. */
-function assertFails(run: () => unknown, code: string, pattern: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(isCloudFitsError(error), `expected a CloudFitsError, got ${error}`);
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, pattern);
-    assert.match(error.message, /^Cannot decode HCOMPRESS tile at stream byte \d+: /);
-    return true;
-  });
+function assertFails(run: () => unknown, code: CloudFitsErrorCode, pattern: RegExp): void {
+  const error = throwsWith(run, code, pattern);
+  assert.match(error.message, /^Cannot decode HCOMPRESS tile at stream byte \d+: /);
 }
 
 /** A hand-made stream: header, then `body` (bit planes, end nybble, sign bits). */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isCloudFitsError } from "../../../src/errors.ts";
 import { decodePlio, plioMaxPixels } from "../../../src/fits/tiles/plio.ts";
+import { throwsWith } from "../../_support/expect_error.ts";
 
 test("an old-style list: zeros, pv += 4, a run of pv, then zeros to the end", () => {
   const words = new Int16Array([0, 7, 7, 0x0003, 0x2004, 0x4002, 0]);
@@ -40,9 +40,8 @@ test("output stops at the tile's pixel count even when the list runs on", () => 
 });
 
 test("damaged lists: a short header or a bad length is BAD_HEADER, a set-high without its word TRUNCATED", () => {
-  const code = (c: string) => (e: unknown) => isCloudFitsError(e, c as never);
-  assert.throws(() => decodePlio(new Int16Array([0, 7]), 4), code("BAD_HEADER"));
-  assert.throws(() => decodePlio(new Int16Array([0, 7, 9, 0x4001]), 4), code("BAD_HEADER"));
-  assert.throws(() => decodePlio(new Int16Array([0, 7, 4, 0x1001]), 4), code("TRUNCATED"));
+  throwsWith(() => decodePlio(new Int16Array([0, 7]), 4), "BAD_HEADER");
+  throwsWith(() => decodePlio(new Int16Array([0, 7, 9, 0x4001]), 4), "BAD_HEADER");
+  throwsWith(() => decodePlio(new Int16Array([0, 7, 4, 0x1001]), 4), "TRUNCATED");
   assert.equal(plioMaxPixels(10), 40_950);
 });

@@ -51,7 +51,8 @@ const BY_CODE: Record<CloudFitsErrorCode, number> = {
  *
  * @example
  * ```ts
- * import { CloudFitsError, exitCodeFor } from "@cloudfits/core";
+ * import { CloudFitsError } from "@cloudfits/core";
+ * import { exitCodeFor } from "./exit_codes.ts";
  *
  * console.log(exitCodeFor(new CloudFitsError("NOT_FOUND", "No HDU named SCI"))); // 3
  * ```

@@ -53,7 +53,7 @@ export interface JsonHduSummary {
  *
  * @example
  * ```ts
- * import { headerValueToJson } from "@cloudfits/core";
+ * import { headerValueToJson } from "./json.ts";
  *
  * console.log(headerValueToJson(9007199254740993n)); // "9007199254740993"
  * ```
@@ -70,7 +70,7 @@ export function headerValueToJson(value: HeaderValue): JsonHeaderValue {
  *
  * @example
  * ```ts ignore
- * import { cardsToJson } from "@cloudfits/core";
+ * import { cardsToJson } from "./json.ts";
  *
  * console.log(JSON.stringify(cardsToJson(hdu.header)));
  * ```
@@ -91,7 +91,7 @@ export function cardsToJson(header: Header): JsonCard[] {
  *
  * @example
  * ```ts ignore
- * import { hduSummary } from "@cloudfits/core";
+ * import { hduSummary } from "./json.ts";
  *
  * console.log(fits.hdus.map(hduSummary));
  * ```
@@ -119,7 +119,7 @@ export function hduSummary(hdu: Hdu): JsonHduSummary {
  *
  * @example
  * ```ts ignore
- * import { hduShape } from "@cloudfits/core";
+ * import { hduShape } from "./json.ts";
  *
  * console.log(hduShape(cube.hdus[1])); // [2078, 2136, 1282, 2]
  * ```
@@ -150,7 +150,7 @@ export function hduShape(hdu: Hdu): number[] {
  *
  * @example
  * ```ts
- * import { numberToJson } from "@cloudfits/core";
+ * import { numberToJson } from "./json.ts";
  *
  * console.log(numberToJson(NaN), numberToJson(2n ** 63n), numberToJson(-0)); // "NaN" "9223372036854775808" -0
  * ```
@@ -171,7 +171,7 @@ export function numberToJson(value: number | bigint): number | string {
  *
  * @example
  * ```ts
- * import { arrayToJson } from "@cloudfits/core";
+ * import { arrayToJson } from "./json.ts";
  *
  * console.log(arrayToJson(new Float32Array([1, NaN]))); // [1, "NaN"]
  * ```

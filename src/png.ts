@@ -18,7 +18,7 @@ export type Stretch = "zscale" | "asinh";
  *
  * @example
  * ```ts
- * import { zscaleLimits } from "@cloudfits/core";
+ * import { zscaleLimits } from "./png.ts";
  *
  * const [lo, hi] = zscaleLimits(Float64Array.from({ length: 100 }, (_, i) => i));
  * console.log(lo, hi); // 0 99

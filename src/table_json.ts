@@ -22,7 +22,8 @@ export type TableJsonValue = number | string | boolean | null | TableJsonValue[]
  * @example A column of 2 × 2 float cells
  * ```ts
  * import assert from "node:assert/strict";
- * import { type Column, tableColumnToJson } from "@cloudfits/core";
+ * import { type Column } from "@cloudfits/core";
+ * import { tableColumnToJson } from "./table_json.ts";
  *
  * const column = { elementType: null, shape: [2, 2] } as unknown as Column;
  * const json = tableColumnToJson({ column, kind: "numbers", values: [new Float32Array([1, 2, NaN, 4])], nulls: null });

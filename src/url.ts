@@ -259,7 +259,7 @@ export function redactUrl(input: string | URL): string {
  *
  * @example Encoding a key with a plus sign and parentheses
  * ```ts
- * import { encodeObjectKey } from "@cloudfits/core";
+ * import { encodeObjectKey } from "./url.ts";
  *
  * console.log(encodeObjectKey("tess/a+b (1).fits")); // "tess/a%2Bb%20%281%29.fits"
  * ```

@@ -68,7 +68,7 @@ const DEFAULT_METADATA_TIMEOUT_MS = 1_000;
  *
  * @example Static keys from the environment
  * ```ts
- * import { resolveAwsCredentials } from "@cloudfits/core";
+ * import { resolveAwsCredentials } from "./aws.ts";
  *
  * const provider = resolveAwsCredentials({
  *   env: { AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "secret" },
@@ -109,7 +109,7 @@ export function resolveAwsCredentials(options: AwsCredentialOptions): AwsCredent
  *
  * @example
  * ```ts
- * import { resolveAwsRegion } from "@cloudfits/core";
+ * import { resolveAwsRegion } from "./aws.ts";
  *
  * const region = await resolveAwsRegion({ env: { AWS_DEFAULT_REGION: "us-west-2" }, readFile: () => Promise.reject(new Error("no files")) });
  * console.log(region); // us-west-2
@@ -133,7 +133,7 @@ export async function resolveAwsRegion(options: AwsConfigOptions): Promise<strin
  *
  * @example
  * ```ts
- * import { resolveS3Endpoint } from "@cloudfits/core";
+ * import { resolveS3Endpoint } from "./aws.ts";
  *
  * const endpoint = await resolveS3Endpoint({
  *   env: { AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9000" },

@@ -45,7 +45,7 @@ const DEVELOPMENT_KEY =
  *
  * @example A SAS token for an account
  * ```ts
- * import { resolveAzureCredentials } from "@cloudfits/core";
+ * import { resolveAzureCredentials } from "./azure.ts";
  *
  * const credentials = resolveAzureCredentials({
  *   env: { AZURE_STORAGE_ACCOUNT: "myacct", AZURE_STORAGE_SAS_TOKEN: "?sv=2022-11-02&sig=abc" },

@@ -28,7 +28,9 @@ const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?$|^[+-]?(?:INF|INFINI
  * @example Columns of an ASCII table
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildHeader, describeAsciiTable, describeHdu, formatCard, parseHeader } from "@cloudfits/core";
+ * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
+ * import { describeAsciiTable } from "./ascii_table.ts";
+ * import { describeHdu } from "./layout.ts";
  *
  * const header = parseHeader(buildHeader([
  *   formatCard("XTENSION", "TABLE"), formatCard("BITPIX", 8), formatCard("NAXIS", 2),
@@ -117,7 +119,9 @@ export function describeAsciiTable(hdu: Hdu): TableLayout {
  * @example Two rows of an I6 field, one blank
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildHeader, describeAsciiTable, describeHdu, formatCard, parseHeader } from "@cloudfits/core";
+ * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
+ * import { describeAsciiTable } from "./ascii_table.ts";
+ * import { describeHdu } from "./layout.ts";
  * import { decodeAsciiColumn } from "./ascii_table.ts";
  * import { cellBytes } from "./table_decode.ts";
  *

@@ -20,7 +20,8 @@ import type { Hdu } from "./layout.ts";
  * @example A keyword with an unusable value
  * ```ts
  * import { badKeyword } from "./bad_keyword.ts";
- * import { buildHeader, describeHdu, formatCard, parseHeader } from "@cloudfits/core";
+ * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
+ * import { describeHdu } from "./layout.ts";
  *
  * const header = parseHeader(buildHeader([formatCard("SIMPLE", true), formatCard("BITPIX", 8), formatCard("NAXIS", 0)]));
  * const error = badKeyword(describeHdu(header, 0, 0), "NAXIS", 0, "expected 2");

@@ -84,7 +84,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  *
  * @example Parsing a card
  * ```ts
- * import { parseCard } from "@cloudfits/core";
+ * import { parseCard } from "./card.ts";
  *
  * const card = parseCard("EXPTIME =             1.0D+03 / exposure time in seconds");
  * console.log(card.keyword, card.value, card.comment); // EXPTIME 1000 exposure time in seconds
@@ -147,7 +147,7 @@ export function parseCard(image: string): ParsedCard {
  *
  * @example Merging a long string
  * ```ts
- * import { mergeContinuedCards, parseCard } from "@cloudfits/core";
+ * import { mergeContinuedCards, parseCard } from "./card.ts";
  *
  * const first = parseCard("LONGSTRN= 'The quick brown &' / part one");
  * const next = parseCard("CONTINUE  'fox' / part two");

@@ -14,7 +14,7 @@
  *
  * @example Summing two words with end-around carry
  * ```ts
- * import { dataSum } from "@cloudfits/core";
+ * import { dataSum } from "./checksum.ts";
  *
  * console.log(dataSum(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 2]))); // 2
  * ```
@@ -53,7 +53,7 @@ export function dataSum(bytes: Uint8Array, initial = 0): number {
  *
  * @example
  * ```ts
- * import { encodeChecksum } from "@cloudfits/core";
+ * import { encodeChecksum } from "./checksum.ts";
  *
  * console.log(encodeChecksum(0xffffffff, false).length); // 16
  * ```

@@ -64,7 +64,8 @@ const VALID_ZBITPIX = new Set([8, 16, 32, 64, -32, -64]);
  *
  * @example Describing an fpack file's image
  * ```ts ignore
- * import { describeCompressedImage, walkHdus } from "@cloudfits/core";
+ * import { walkHdus } from "@cloudfits/core";
+ * import { describeCompressedImage } from "./compressed.ts";
  * import { openFileSource } from "@cloudfits/core/file";
  *
  * const { hdus } = await walkHdus(await openFileSource("testdata/compressed_rice.fits"));
@@ -223,7 +224,7 @@ const QUANTIZE_METHODS = new Set(["NO_DITHER", "SUBTRACTIVE_DITHER_1", "SUBTRACT
  *
  * @example Which columns hold the tiles
  * ```ts ignore
- * import { describeTileStorage } from "@cloudfits/core";
+ * import { describeTileStorage } from "./compressed.ts";
  *
  * const storage = describeTileStorage(hdu);
  * console.log(storage.info.compression, storage.columns.compressed?.tform, storage.quantize);
@@ -320,7 +321,7 @@ export function describeTileStorage(hdu: Hdu, table?: TableLayout): TileStorage 
  *
  * @example Decoding a NOCOMPRESS tile held in UNCOMPRESSED_DATA
  * ```ts ignore
- * import { decodeTile, describeTileStorage } from "@cloudfits/core";
+ * import { decodeTile, describeTileStorage } from "./compressed.ts";
  *
  * const storage = describeTileStorage(hdu);
  * const values = await decodeTile(storage, { row: 0, pixelCount: 30, axes: [30, 1], column: "UNCOMPRESSED_DATA", bytes, zscale: null, zzero: null, zblank: null });

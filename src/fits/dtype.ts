@@ -128,7 +128,7 @@ const CONVENTIONS: readonly { stored: Dtype; zero: bigint; dtype: Dtype }[] = [
  *
  * @example Sizes of two types
  * ```ts
- * import { elementSize } from "@cloudfits/core";
+ * import { elementSize } from "./dtype.ts";
  *
  * console.log(elementSize("float32"), elementSize("uint64")); // 4 8
  * ```

@@ -290,7 +290,7 @@ export class Header {
  *
  * @example Finding the end of a header
  * ```ts
- * import { findEnd } from "@cloudfits/core";
+ * import { findEnd } from "./header.ts";
  *
  * const cards = ["SIMPLE  = T", "EXTEND  = T", "END"].map((card) => card.padEnd(80)).join("");
  * console.log(findEnd(new TextEncoder().encode(cards)), findEnd(new Uint8Array(2880))); // 2880 -1

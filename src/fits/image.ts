@@ -64,7 +64,7 @@ export interface DecodeOptions {
  *
  * @example Unsigned 16-bit data
  * ```ts ignore
- * import { imageInfo } from "@cloudfits/core";
+ * import { imageInfo } from "./image.ts";
  *
  * console.log(imageInfo(hdu)); // { shape: [1, 6], dtype: "uint16", storedDtype: "int16", bscale: 1, bzero: 32768, blank: null }
  * ```
@@ -122,7 +122,7 @@ function scalingKeyword(hdu: Hdu, keyword: string, fallback: number): number {
  *
  * @example Decoding two big-endian int16 values
  * ```ts
- * import { decodeImageData, type ImageInfo } from "@cloudfits/core";
+ * import { decodeImageData, type ImageInfo } from "./image.ts";
  *
  * const info: ImageInfo = { shape: [2], dtype: "int16", storedDtype: "int16", bscale: 1, bzero: 0, blank: null };
  * console.log(decodeImageData(new Uint8Array([0x00, 0x01, 0xff, 0xfe]), info)); // Int16Array(2) [ 1, -2 ]
@@ -145,7 +145,7 @@ export function decodeImageData(bytes: Uint8Array, info: ImageInfo, options: Dec
  *
  * @example Two runs of big-endian int16 values
  * ```ts ignore
- * import { decodeImageParts, type ImageInfo } from "@cloudfits/core";
+ * import { decodeImageParts, type ImageInfo } from "./image.ts";
  *
  * const info: ImageInfo = { shape: [2], dtype: "int16", storedDtype: "int16", bscale: 1, bzero: 0, blank: null };
  * console.log(decodeImageParts([new Uint8Array([0, 1]), new Uint8Array([0xff, 0xfe])], info)); // Int16Array(2) [ 1, -2 ]
@@ -192,7 +192,7 @@ export function decodeImageParts(
  *
  * @example Decoding without a copy
  * ```ts
- * import { decodeOwnedImageData, type ImageInfo } from "@cloudfits/core";
+ * import { decodeOwnedImageData, type ImageInfo } from "./image.ts";
  *
  * const info: ImageInfo = { shape: [1], dtype: "float32", storedDtype: "float32", bscale: 1, bzero: 0, blank: null };
  * console.log(decodeOwnedImageData(new Uint8Array([0x3f, 0x80, 0, 0]), info)); // Float32Array(1) [ 1 ]

@@ -58,7 +58,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  *
  * @example Padding a data segment
  * ```ts
- * import { paddedSize } from "@cloudfits/core";
+ * import { paddedSize } from "./layout.ts";
  *
  * console.log(paddedSize(0), paddedSize(1), paddedSize(2880), paddedSize(2881)); // 0 2880 2880 5760
  * ```
@@ -85,7 +85,8 @@ export function paddedSize(n: number): number {
  *
  * @example Describing a small image extension
  * ```ts
- * import { buildHeader, describeHdu, formatCard, parseHeader } from "@cloudfits/core";
+ * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
+ * import { describeHdu } from "./layout.ts";
  *
  * const header = parseHeader(buildHeader([
  *   formatCard("XTENSION", "IMAGE"), formatCard("BITPIX", 16), formatCard("NAXIS", 2),
@@ -169,7 +170,8 @@ export function describeHdu(header: Header, index: number, headerOffset: number)
  *
  * @example Addressing HDUs by name and version
  * ```ts ignore
- * import { findHdu, walkHdus } from "@cloudfits/core";
+ * import { walkHdus } from "@cloudfits/core";
+ * import { findHdu } from "./layout.ts";
  * import { openFileSource } from "@cloudfits/core/file";
  *
  * const { hdus } = await walkHdus(await openFileSource("testdata/dup_extnames.fits"));

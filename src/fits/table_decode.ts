@@ -104,7 +104,9 @@ export function vlaCellLength(code: ElementTypeCode, count: number): number {
  * @example Two rows of an unsigned 16-bit column
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildHeader, describeHdu, describeTable, formatCard, parseHeader } from "@cloudfits/core";
+ * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
+ * import { describeHdu } from "./layout.ts";
+ * import { describeTable } from "./tform.ts";
  * import { cellBytes, decodeFixedColumn } from "./table_decode.ts";
  *
  * const header = parseHeader(buildHeader([
@@ -140,7 +142,9 @@ export function decodeFixedColumn(
  * @example Two rows of a `PJ` column
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildHeader, describeHdu, describeTable, formatCard, parseHeader } from "@cloudfits/core";
+ * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
+ * import { describeHdu } from "./layout.ts";
+ * import { describeTable } from "./tform.ts";
  * import { cellBytes, decodeVlaColumn } from "./table_decode.ts";
  *
  * const header = parseHeader(buildHeader([

@@ -40,7 +40,9 @@ const VLA_PATTERN = /^([LXBIJKAEDCM])(?:\((\d*)\))?$/;
  * @example Columns of a table
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildHeader, describeHdu, describeTable, formatCard, parseHeader } from "@cloudfits/core";
+ * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
+ * import { describeHdu } from "./layout.ts";
+ * import { describeTable } from "./tform.ts";
  *
  * const header = parseHeader(buildHeader([
  *   formatCard("XTENSION", "BINTABLE"),

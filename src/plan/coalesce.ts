@@ -56,7 +56,7 @@ export interface PlannedRequest extends ByteRange {
  *
  * @example Two ranges 10 bytes apart travel together
  * ```ts
- * import { planRequests } from "@cloudfits/core";
+ * import { planRequests } from "./coalesce.ts";
  *
  * const requests = [...planRequests([{ offset: 0, length: 4 }, { offset: 14, length: 2 }])];
  * console.log(requests.length, requests[0].length, requests[0].pieces[1]); // 1 16 { offset: 14, length: 2, at: 4 }
@@ -138,7 +138,7 @@ function checkedOptions(options: CoalesceOptions): { maxGap: number; maxSpan: nu
  *
  * @example
  * ```ts
- * import { coalesceRanges } from "@cloudfits/core";
+ * import { coalesceRanges } from "./coalesce.ts";
  *
  * const spans = coalesceRanges([{ offset: 0, length: 10 }, { offset: 20, length: 10 }, { offset: 1e6, length: 5 }]);
  * console.log(spans); // [{ offset: 0, length: 30 }, { offset: 1000000, length: 5 }]

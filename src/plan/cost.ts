@@ -70,7 +70,7 @@ const MAX_AMPLIFICATION = 100;
  *
  * @example Two ranges far apart cost two requests
  * ```ts
- * import { measurePlan } from "@cloudfits/core";
+ * import { measurePlan } from "./cost.ts";
  *
  * const figures = measurePlan([{ offset: 0, length: 10 }, { offset: 1e6, length: 10 }]);
  * console.log(figures); // { requests: 2, bytesToRead: 20, bytesNeeded: 20, end: 1000010 }
@@ -151,7 +151,7 @@ export interface LimitExcess {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { exceededLimits } from "@cloudfits/core";
+ * import { exceededLimits } from "./cost.ts";
  *
  * const excess = exceededLimits({ requests: 20_000, bytesToRead: 80_000, bytesNeeded: 80_000 }, {});
  * assert.deepEqual(excess, { reasons: ["more than 10,000 requests"], advice: ["--max-requests 20000"] });
@@ -191,7 +191,7 @@ export function exceededLimits(
  * @example A full TESS frame scattered over a 44 GB cube is refused
  * ```ts
  * import assert from "node:assert/strict";
- * import { checkPlanCost } from "@cloudfits/core";
+ * import { checkPlanCost } from "./cost.ts";
  *
  * assert.throws(
  *   () => checkPlanCost({ requests: 6144, bytesToRead: 41.5e9, bytesNeeded: 16.8e6 }, {}, "HDU 1"),
@@ -226,7 +226,7 @@ export function checkPlanCost(
  *
  * @example
  * ```ts
- * import { parseByteCount } from "@cloudfits/core";
+ * import { parseByteCount } from "./cost.ts";
  *
  * console.log(parseByteCount("50G"), parseByteCount("1GiB"), parseByteCount("0")); // 50000000000 1073741824 0
  * ```

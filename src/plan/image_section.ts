@@ -66,7 +66,9 @@ export interface AxisSelection {
  *
  * @example Planning a 2×3 cutout of a 100×200 int16 image
  * ```ts
- * import { buildHeader, describeHdu, formatCard, parseHeader, planImageSection } from "@cloudfits/core";
+ * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
+ * import { describeHdu } from "../fits/layout.ts";
+ * import { planImageSection } from "./image_section.ts";
  *
  * const cards = [["SIMPLE", true], ["BITPIX", 16], ["NAXIS", 2], ["NAXIS1", 200], ["NAXIS2", 100]] as const;
  * const hdu = describeHdu(parseHeader(buildHeader(cards.map(([k, v]) => formatCard(k, v)))), 0, 0);
@@ -201,7 +203,7 @@ function checkImageHdu(hdu: Hdu): void {
  *
  * @example Every third pixel from the 2nd to the last
  * ```ts
- * import { selectAxis } from "@cloudfits/core";
+ * import { selectAxis } from "./image_section.ts";
  *
  * console.log(selectAxis([1, -1, 3], 10, 0, 1)); // { start: 1, step: 3, count: 3, keep: true }
  * ```

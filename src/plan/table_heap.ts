@@ -29,7 +29,9 @@ import type { ByteRange } from "./types.ts";
  * @example Two cells of a `PJ` column
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildHeader, describeHdu, describeTable, formatCard, parseHeader } from "@cloudfits/core";
+ * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
+ * import { describeHdu } from "../fits/layout.ts";
+ * import { describeTable } from "../fits/tform.ts";
  * import { planTableHeap } from "./table_heap.ts";
  *
  * const header = parseHeader(buildHeader([

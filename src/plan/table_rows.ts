@@ -57,7 +57,8 @@ export interface TableRowAccess {
  *
  * @example Select two columns
  * ```ts ignore
- * import { describeTable, selectColumns } from "@cloudfits/core";
+ * import { describeTable } from "../fits/tform.ts";
+ * import { selectColumns } from "./table_rows.ts";
  *
  * const columns = selectColumns(describeTable(hdu), ["time", 3]);
  * ```
@@ -102,7 +103,7 @@ export function selectColumns(table: TableLayout, selection?: readonly ColumnSel
  *
  * @example
  * ```ts ignore
- * import { checkRowRange } from "@cloudfits/core";
+ * import { checkRowRange } from "./table_rows.ts";
  *
  * checkRowRange(table, hdu, 0, 10);
  * ```
@@ -140,7 +141,8 @@ export function checkRowRange(table: TableLayout, hdu: Hdu, start: number, stop:
  *
  * @example Plan two columns of ten rows
  * ```ts ignore
- * import { describeTable, planTableRowAccess, selectColumns } from "@cloudfits/core";
+ * import { describeTable } from "../fits/tform.ts";
+ * import { planTableRowAccess, selectColumns } from "./table_rows.ts";
  *
  * const table = describeTable(hdu);
  * const access = planTableRowAccess(table, hdu, 0, 10, selectColumns(table, ["TIME", "FLUX"]));
@@ -206,7 +208,8 @@ export function planTableRowAccess(
  *
  * @example Rows 0 to 9 of two columns
  * ```ts ignore
- * import { describeTable, planTableRows } from "@cloudfits/core";
+ * import { describeTable } from "../fits/tform.ts";
+ * import { planTableRows } from "./table_rows.ts";
  *
  * const ranges = planTableRows(describeTable(hdu), hdu, 0, 10, ["TIME", "FLUX"]);
  * ```

@@ -57,7 +57,7 @@ export interface AxisTiles {
  *
  * @example A 10×10 cutout touches one 16×16 tile
  * ```ts ignore
- * import { planTileSection } from "@cloudfits/core";
+ * import { planTileSection } from "./tile_section.ts";
  *
  * const plan = planTileSection(hdu, [[0, 10], [0, 10]]);
  * console.log(plan.shape, plan.rows); // [10, 10] [0]

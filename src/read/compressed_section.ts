@@ -39,7 +39,8 @@ const DECODE_CONCURRENCY = 8;
  *
  * @example A cutout of an fpack file
  * ```ts
- * import { readCompressedSection, walkHdus } from "@cloudfits/core";
+ * import { walkHdus } from "@cloudfits/core";
+ * import { readCompressedSection } from "./compressed_section.ts";
  * import { openFileSource } from "@cloudfits/core/file";
  *
  * const source = await openFileSource("testdata/compressed_rice_i16.fits");

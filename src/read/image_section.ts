@@ -32,7 +32,8 @@ export interface ReadImageSectionOptions extends ReadRangesOptions {
  *
  * @example A light curve from a TESS cube
  * ```ts
- * import { readImageSection, walkHdus } from "@cloudfits/core";
+ * import { walkHdus } from "@cloudfits/core";
+ * import { readImageSection } from "./image_section.ts";
  * import { openFileSource } from "@cloudfits/core/file";
  *
  * const source = await openFileSource("testdata/tess_cube.fits");

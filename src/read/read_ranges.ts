@@ -58,7 +58,8 @@ export const DEFAULT_WINDOW: number = 64 * 2 ** 20;
  *
  * @example Gather two ranges in one request
  * ```ts
- * import { fetchRanges, memorySource } from "@cloudfits/core";
+ * import { memorySource } from "@cloudfits/core";
+ * import { fetchRanges } from "./read_ranges.ts";
  *
  * const source = memorySource(new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]));
  * const result = await fetchRanges(source, [{ offset: 1, length: 2 }, { offset: 5, length: 2 }]);
@@ -165,7 +166,8 @@ export async function fetchRanges(
  *
  * @example
  * ```ts
- * import { memorySource, readRanges } from "@cloudfits/core";
+ * import { memorySource } from "@cloudfits/core";
+ * import { readRanges } from "./read_ranges.ts";
  *
  * const source = memorySource(new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]));
  * const [a, b] = await readRanges(source, [{ offset: 6, length: 2 }, { offset: 1, length: 2 }]);

@@ -70,7 +70,9 @@ const MAX_EMPTY_ROWS = 1_000_000;
  * @example Two rows of two columns, in one request
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildHeader, countingSource, describeHdu, formatCard, memorySource, parseHeader, readTableRows } from "@cloudfits/core";
+ * import { buildHeader, countingSource, formatCard, memorySource, parseHeader } from "@cloudfits/core";
+ * import { describeHdu } from "../fits/layout.ts";
+ * import { readTableRows } from "./table_rows.ts";
  *
  * const header = buildHeader([
  *   formatCard("XTENSION", "BINTABLE"), formatCard("BITPIX", 8), formatCard("NAXIS", 2),
@@ -141,7 +143,9 @@ export async function readTableRows(
  * @example The flux of row 1, in one 4-byte request
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildHeader, countingSource, describeHdu, formatCard, memorySource, parseHeader, readTableCell } from "@cloudfits/core";
+ * import { buildHeader, countingSource, formatCard, memorySource, parseHeader } from "@cloudfits/core";
+ * import { describeHdu } from "../fits/layout.ts";
+ * import { readTableCell } from "./table_rows.ts";
  *
  * const header = buildHeader([
  *   formatCard("XTENSION", "BINTABLE"), formatCard("BITPIX", 8), formatCard("NAXIS", 2),

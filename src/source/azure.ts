@@ -109,7 +109,7 @@ export interface AzurePutOptions extends AzureAccountOptions {
  *
  * @example
  * ```ts
- * import { azureBlobUrl } from "@cloudfits/core";
+ * import { azureBlobUrl } from "./azure.ts";
  *
  * console.log(azureBlobUrl({ account: "acct", container: "tess", blob: "s1/a b.fits" }));
  * // https://acct.blob.core.windows.net/tess/s1/a%20b.fits
@@ -138,7 +138,7 @@ export function azureBlobUrl(address: AzureBlobAddress): string {
  *
  * @example Signing requests to the storage emulator
  * ```ts ignore
- * import { azureFetch } from "@cloudfits/core";
+ * import { azureFetch } from "./azure.ts";
  *
  * const signed = azureFetch({ account: "devstoreaccount1", key: process.env.AZURE_STORAGE_KEY });
  * const response = await signed("http://127.0.0.1:10000/devstoreaccount1/data/a.fits", { headers: { range: "bytes=0-2879" } });
@@ -216,7 +216,7 @@ export function azureSource(options: AzureSourceOptions): HttpSource {
  *
  * @example Listing FITS files under a prefix
  * ```ts ignore
- * import { azureListBlobs } from "@cloudfits/core";
+ * import { azureListBlobs } from "./azure.ts";
  *
  * for await (const item of azureListBlobs({ account: "acct", container: "tess", prefix: "s1/", sas })) {
  *   console.log(item.name, item.size);
@@ -258,7 +258,7 @@ export async function* azureListBlobs(
  *
  * @example Uploading an index
  * ```ts ignore
- * import { azurePutBlob } from "@cloudfits/core";
+ * import { azurePutBlob } from "./azure.ts";
  *
  * const { etag } = await azurePutBlob({ account: "acct", container: "tess", blob: "s1/ffi.fits.cfi", body: index, key });
  * ```
@@ -303,7 +303,7 @@ export async function azurePutBlob(options: AzurePutOptions): Promise<{ etag: st
  *
  * @example
  * ```ts
- * import { explainAzureError } from "@cloudfits/core";
+ * import { explainAzureError } from "./azure.ts";
  *
  * const body = "<Error><Code>BlobNotFound</Code><Message>The specified blob does not exist.\nRequestId:1</Message></Error>";
  * console.log(explainAzureError(404, body)); // BlobNotFound: The specified blob does not exist.

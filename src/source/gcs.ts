@@ -46,7 +46,7 @@ export interface GcsSourceOptions
  *
  * @example Addressing an object
  * ```ts
- * import { gcsObjectUrl } from "@cloudfits/core";
+ * import { gcsObjectUrl } from "./gcs.ts";
  *
  * console.log(gcsObjectUrl("my-bucket", "dir/a b.fits")); // "https://storage.googleapis.com/my-bucket/dir/a%20b.fits"
  * ```
@@ -119,7 +119,7 @@ export interface GcsListOptions extends GcsAccessOptions {
  *
  * @example Listing a prefix
  * ```ts ignore
- * import { gcsListObjects } from "@cloudfits/core";
+ * import { gcsListObjects } from "./gcs.ts";
  *
  * for await (const object of gcsListObjects({ bucket: "my-public-bucket", prefix: "data/" })) console.log(object.key);
  * ```

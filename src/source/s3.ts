@@ -167,7 +167,7 @@ const AWS_S3_HOST = /^(?:(.+)\.)?s3(?:[.-]dualstack)?(?:[.-][a-z0-9-]+)?\.amazon
  *
  * @example AWS and custom endpoints
  * ```ts
- * import { s3ObjectUrl } from "@cloudfits/core";
+ * import { s3ObjectUrl } from "./s3.ts";
  *
  * console.log(s3ObjectUrl({ bucket: "stpubdata", key: "tess/a+b.fits", region: "us-east-1" }));
  * // "https://stpubdata.s3.us-east-1.amazonaws.com/tess/a%2Bb.fits"
@@ -188,7 +188,7 @@ export function s3ObjectUrl(address: S3Address): string {
  *
  * @example A dotted bucket goes path-style
  * ```ts
- * import { s3BucketUrl } from "@cloudfits/core";
+ * import { s3BucketUrl } from "./s3.ts";
  *
  * console.log(s3BucketUrl({ bucket: "my.data", region: "eu-west-1" })); // "https://s3.eu-west-1.amazonaws.com/my.data"
  * ```
@@ -242,7 +242,7 @@ function bucketBase(address: S3Address): string {
  *
  * @example Signing requests to a MinIO server
  * ```ts ignore
- * import { s3Fetch, s3ObjectUrl } from "@cloudfits/core";
+ * import { s3Fetch, s3ObjectUrl } from "./s3.ts";
  *
  * const fetchSigned = s3Fetch({ bucket: "data", credentials: { accessKeyId: "minio", secretAccessKey: "minio123" } });
  * const response = await fetchSigned(s3ObjectUrl({ bucket: "data", key: "a.fits", endpoint: "http://127.0.0.1:9000" }), {
@@ -362,7 +362,7 @@ export interface S3ErrorBody {
  *
  * @example Reading an error document
  * ```ts
- * import { parseS3Error } from "@cloudfits/core";
+ * import { parseS3Error } from "./s3.ts";
  *
  * const body = "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>";
  * console.log(parseS3Error(body).code); // "NoSuchKey"
@@ -410,7 +410,7 @@ export interface S3HintContext {
  *
  * @example Explaining an S3 403
  * ```ts
- * import { s3ErrorHint } from "@cloudfits/core";
+ * import { s3ErrorHint } from "./s3.ts";
  *
  * console.log(s3ErrorHint(403, "<Error><Code>AccessDenied</Code></Error>", { signed: true }));
  * // "AccessDenied; S3 returns 403 for a missing key without s3:ListBucket; if the bucket is requester-pays, pass --request-payer requester"
@@ -484,7 +484,7 @@ function s3Explainer(context: S3HintContext): ErrorExplainer {
  *
  * @example Turning a response into an error
  * ```ts
- * import { s3ResponseError } from "@cloudfits/core";
+ * import { s3ResponseError } from "./s3.ts";
  *
  * const response = new Response("<Error><Code>NoSuchBucket</Code></Error>", { status: 404 });
  * const error = await s3ResponseError(response, { action: "list", url: "http://127.0.0.1:9000/nope" });
@@ -525,7 +525,7 @@ export interface S3PutResult {
  *
  * @example Uploading an index
  * ```ts ignore
- * import { s3PutObject } from "@cloudfits/core";
+ * import { s3PutObject } from "./s3.ts";
  *
  * const { etag } = await s3PutObject({ bucket: "mine", key: "a.fits.cfi", body: new Uint8Array([1, 2, 3]), region: "us-west-2", credentials });
  * ```

@@ -47,7 +47,7 @@ export interface S3ListOptions extends Omit<S3Address, "key">, S3RequestOptions 
  *
  * @example Listing the FITS files under a prefix
  * ```ts ignore
- * import { s3ListObjects } from "@cloudfits/core";
+ * import { s3ListObjects } from "./s3_list.ts";
  *
  * for await (const object of s3ListObjects({ bucket: "stpubdata", prefix: "tess/public/ffi/s0001/", region: "us-east-1" })) {
  *   if (object.key.endsWith(".fits")) console.log(object.key, object.size);
@@ -144,7 +144,7 @@ export interface S3ListPage {
  *
  * @example Parsing a page
  * ```ts
- * import { parseListPage } from "@cloudfits/core";
+ * import { parseListPage } from "./s3_list.ts";
  *
  * const page = parseListPage(
  *   "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a&amp;b.fits</Key><Size>2880</Size></Contents></ListBucketResult>",

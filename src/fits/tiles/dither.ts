@@ -40,7 +40,7 @@ let lastSeed = 0;
  *
  * @example The first value
  * ```ts
- * import { ditherTable } from "@cloudfits/core";
+ * import { ditherTable } from "./dither.ts";
  *
  * console.log(ditherTable()[0]); // 0.000007826369 (16807 / 2147483647, as float32)
  * ```
@@ -68,7 +68,7 @@ export function ditherTable(): Float32Array {
  *
  * @example Checking the generator
  * ```ts
- * import { ditherTableLastSeed } from "@cloudfits/core";
+ * import { ditherTableLastSeed } from "./dither.ts";
  *
  * console.log(ditherTableLastSeed()); // 1043618065
  * ```
@@ -93,7 +93,7 @@ export function ditherTableLastSeed(): number {
  *
  * @example A tile of two pixels without dithering
  * ```ts
- * import { dequantizeTile } from "@cloudfits/core";
+ * import { dequantizeTile } from "./dither.ts";
  *
  * const out = new Float32Array(2);
  * dequantizeTile(new Int32Array([10, -5]), { method: "NO_DITHER", scale: 0.5, zero: 100, blank: null, tile: 1, dither0: 1 }, out);

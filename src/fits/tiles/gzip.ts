@@ -19,7 +19,7 @@ const MAX_INFLATE_RATIO = 1032;
  *
  * @example Bounding a 100-byte stream
  * ```ts
- * import { gzipMaxInflated } from "@cloudfits/core";
+ * import { gzipMaxInflated } from "./gzip.ts";
  *
  * console.log(gzipMaxInflated(100)); // 103200
  * ```
@@ -38,7 +38,7 @@ export function gzipMaxInflated(byteLength: number): number {
  *
  * @example Round trip
  * ```ts
- * import { gunzipExactly } from "@cloudfits/core";
+ * import { gunzipExactly } from "./gzip.ts";
  *
  * const packed = new Uint8Array(await new Response(
  *   new Blob([new Uint8Array([1, 2, 3])]).stream().pipeThrough(new CompressionStream("gzip")),
@@ -89,7 +89,7 @@ export async function gunzipExactly(bytes: Uint8Array, length: number): Promise<
  *
  * @example Two 16-bit values, 0x0102 and 0x0304
  * ```ts
- * import { unshuffleBytes } from "@cloudfits/core";
+ * import { unshuffleBytes } from "./gzip.ts";
  *
  * console.log(unshuffleBytes(new Uint8Array([1, 3, 2, 4]), 2)); // Uint8Array(4) [ 1, 2, 3, 4 ]
  * ```

@@ -33,7 +33,7 @@ const MAX_PIXELS_PER_WORD = 4095;
  *
  * @example Bounding a 10-word list
  * ```ts
- * import { plioMaxPixels } from "@cloudfits/core";
+ * import { plioMaxPixels } from "./plio.ts";
  *
  * console.log(plioMaxPixels(10)); // 40950
  * ```
@@ -53,7 +53,7 @@ export function plioMaxPixels(wordCount: number): number {
  *
  * @example Three zeros, pv += 4, two pixels of pv (an old-style header: 7 words, instructions from word 3)
  * ```ts
- * import { decodePlio } from "@cloudfits/core";
+ * import { decodePlio } from "./plio.ts";
  *
  * console.log(decodePlio(new Int16Array([0, 7, 7, 0x0003, 0x2004, 0x4002, 0]), 6)); // Int32Array(6) [ 0, 0, 0, 5, 5, 0 ]
  * ```

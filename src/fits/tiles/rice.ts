@@ -29,7 +29,7 @@ const FS_BITS: Record<number, number> = { 1: 3, 2: 4, 4: 5 };
  *
  * @example Bounding a 9-byte stream of 4-byte pixels
  * ```ts
- * import { riceMaxPixels } from "@cloudfits/core";
+ * import { riceMaxPixels } from "./rice.ts";
  *
  * console.log(riceMaxPixels(9, 4, 32)); // 256
  * ```
@@ -53,7 +53,7 @@ export function riceMaxPixels(byteLength: number, bytePix: number, blockSize: nu
  *
  * @example A constant tile: first pixel 7, then one block with FS code 0
  * ```ts
- * import { decodeRice } from "@cloudfits/core";
+ * import { decodeRice } from "./rice.ts";
  *
  * console.log(decodeRice(new Uint8Array([0, 7, 0]), 3, 2, 32)); // Int16Array(3) [ 7, 7, 7 ]
  * ```

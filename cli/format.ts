@@ -1,3 +1,5 @@
+export { humanBytes } from "../src/_bytes.ts";
+
 /**
  * Render rows as a table: aligned columns for people on a terminal, TSV with a header row for pipes.
  *
@@ -15,23 +17,6 @@ export function renderTable(
   const widths = headings.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
   return [line(headings), ...rows.map(line)].join("\n") + "\n";
-}
-
-/**
- * A byte count for people: `43.2 kB`, `40.8 GB`.
- *
- * @param bytes A size in bytes.
- * @returns The humanised size (decimal units).
- */
-export function humanBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
 /**

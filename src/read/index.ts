@@ -8,9 +8,9 @@ import { CloudFitsError } from "../errors.ts";
 import {
   decodeIndexHead,
   type FileRecord,
+  type IndexHead,
   inflateLeafText,
   type Leaf,
-  type LeafEntry,
   leafFor,
   materialize,
   parseIndexFrame,
@@ -110,17 +110,11 @@ export async function decodeIndex(
 /** Inflated leaf texts kept at once (findFile in the same leaf inflates once). */
 const INFLATED_LEAVES_KEPT = 4;
 
-interface DecodedIndexInit {
+interface DecodedIndexInit extends IndexHead {
   source: ByteSource;
   head: Uint8Array;
   signal: AbortSignal | undefined;
   maxBatchBytes: number;
-  dataUrl: string | undefined;
-  indexer: string;
-  createdMs: number;
-  version: string;
-  fileCount: number;
-  leaves: LeafEntry[];
 }
 
 class DecodedIndex implements CloudFitsIndex {

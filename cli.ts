@@ -47,6 +47,7 @@ Common options:
   --max-read BYTES        refuse reads that would fetch more (default 1GiB, and 100× the bytes needed
                           above 64 MiB; 0 lifts every limit);  --max-requests N (default 10000)
   --price-get USD         per 1,000 GETs (0.0004) and --price-gb USD per GB out (0.09), for estimates
+  --request-cost BYTES    what one request is worth (32K): ranges closer than this share a request
   --verbose               print each request (method, URL without secrets, range, status, bytes, ms)
   -h, --help              help for a command;  --version
 

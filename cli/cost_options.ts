@@ -4,6 +4,7 @@ import { type CostLimits, parseByteCount } from "../src/plan/cost.ts";
 
 /** The options of every command that reads data: the cost guard's limits and prices. */
 export const COST_OPTIONS = {
+  "request-cost": { type: "string" },
   "max-read": { type: "string" },
   "max-requests": { type: "string" },
   "price-get": { type: "string" },
@@ -33,6 +34,19 @@ export function costLimitsOf(values: Record<string, unknown>): CostLimits {
     limits.prices = { perThousandRequests, perGigabyte };
   }
   return limits;
+}
+
+/**
+ * The planner's request cost, `--request-cost BYTES` (default 32K): ranges closer than this share a
+ * request, because reading the gap costs less than another request.
+ *
+ * @param values Parsed flags.
+ * @returns The read settings to pass to every read: `maxGap` and the cost limits.
+ */
+export function readSettingsOf(values: Record<string, unknown>): { maxGap?: number; limits: CostLimits } {
+  const limits = costLimitsOf(values);
+  if (values["request-cost"] === undefined) return { limits };
+  return { maxGap: parseByteCount(String(values["request-cost"])), limits };
 }
 
 function number(value: unknown, flag: string, valid: (n: number) => boolean): number {

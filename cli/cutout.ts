@@ -11,7 +11,7 @@ import { type CliIo, refuseExistingOutput } from "./io.ts";
 import { outputFormat, parseCommand } from "./options.ts";
 import { toJson } from "./format.ts";
 import { openCliTarget } from "./open_target.ts";
-import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
+import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 
 /**
  * `cloudfits cutout TARGET[HDU][section] -o OUT`: an image section as FITS, JSON or PNG.
@@ -47,7 +47,7 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
   }
 
   await refuseExistingOutput(output, Boolean(values.force), io);
-  const limits = costLimitsOf(values);
+  const settings = readSettingsOf(values);
 
   // The named HDU, or the first image with data.
   const opened = await openCliTarget(positionals[0], values, io, { select: "image" });
@@ -57,14 +57,14 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     const spec = opened.section ?? fitsSectionToNumpy("", hduShape(hdu));
     let bytes: Uint8Array;
     if (format === "fits") {
-      const raw = await handle.section(spec, { raw: true, limits });
+      const raw = await handle.section(spec, { raw: true, ...settings });
       // A tile-compressed HDU is written out uncompressed, with the image's own BITPIX.
       const bitpix = hdu.type === "COMPRESSED_IMAGE"
         ? hdu.header.getInteger("ZBITPIX") ?? hdu.bitpix
         : hdu.bitpix;
       bytes = concatBytes([cutoutHeader(hdu, bitpix, spec, raw.shape), encodeBigEndian(raw.data, bitpix)]);
     } else {
-      const image = await handle.section(spec, { limits });
+      const image = await handle.section(spec, settings);
       if (format === "json") {
         bytes = new TextEncoder().encode(
           toJson({ shape: image.shape, dtype: image.dtype, data: arrayToJson(image.data) }),

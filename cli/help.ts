@@ -64,7 +64,8 @@ read, bytes needed and the estimated cost (S3 list prices: $0.0004 per 1,000 GET
 read, so only that first read is counted.
 
 Options: --hdu HDU, --section SECTION, --columns A;B, --rows A:B, --max-read BYTES, --max-requests N,
-         --price-get USD, --price-gb USD, --format text|json, --index INDEX, cloud options
+         --request-cost BYTES, --price-get USD, --price-gb USD, --format text|json, --index INDEX,
+         cloud options
 
 Examples:
   cloudfits plan 'testdata/tess_cube.fits[1][1:1,*,1:3,1:3]'

@@ -7,7 +7,7 @@ import { fitsSectionToNumpy } from "../src/plan/fits_section.ts";
 import type { ReadPlanSummary } from "../src/open.ts";
 import type { CliIo } from "./io.ts";
 import { outputFormat, parseCommand } from "./options.ts";
-import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
+import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { openCliTarget } from "./open_target.ts";
 import { toJson } from "./format.ts";
 
@@ -48,7 +48,8 @@ export async function runPlan(args: string[], io: CliIo): Promise<number> {
     throw new CloudFitsError("USAGE", "plan takes one or more TARGETs, e.g. 'cube.fits[1][1:1,*,1:10,1:10]'");
   }
   const format = outputFormat(values, ["text", "json"], "text");
-  const limits = costLimitsOf(values);
+  const settings = readSettingsOf(values);
+  const { limits } = settings;
   const planned: PlannedTarget[] = [];
   for (const text of positionals) {
     // Rows or columns make it a table read; otherwise an image section, as cutout would read it.
@@ -61,8 +62,11 @@ export async function runPlan(args: string[], io: CliIo): Promise<number> {
         ? "rows"
         : "section";
       const summary: ReadPlanSummary = kind === "rows"
-        ? handle.planRows(...(opened.rows ?? [0, describeTable(hdu).rowCount]), { columns: opened.columns })
-        : handle.plan(opened.section ?? fitsSectionToNumpy("", hduShape(hdu)));
+        ? handle.planRows(...(opened.rows ?? [0, describeTable(hdu).rowCount]), {
+          ...settings,
+          columns: opened.columns,
+        })
+        : handle.plan(opened.section ?? fitsSectionToNumpy("", hduShape(hdu)), settings);
       const { shape, complete } = summary;
       const figures: PlanFigures = summary;
       const excess = exceededLimits(figures, limits);

@@ -3,7 +3,7 @@ import { EXIT } from "../src/exit_codes.ts";
 import type { Column } from "../src/fits/table_layout.ts";
 import { describeTable } from "../src/fits/tform.ts";
 import { selectColumns } from "../src/plan/table_rows.ts";
-import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
+import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import type { TableRows } from "../src/fits/table_values.ts";
 import { tableColumnToJson, type TableJsonValue } from "../src/table_json.ts";
 import { type CliIo, refuseExistingOutput } from "./io.ts";
@@ -47,7 +47,6 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     const table = describeTable(hdu);
     const columns = selectColumns(table, opened.columns);
     const [start, stop] = opened.rows ?? [0, table.rowCount];
-    const limits = costLimitsOf(values);
     const pieces: string[] = [];
     const write = output === "-" ? (text: string) => io.out(text) : (text: string) => {
       pieces.push(text);
@@ -57,7 +56,7 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     const batches = opened.hdu!.rowBatches(start, stop, {
       columns: columns.map((column) => column.index),
       concurrency: concurrencyOf(values as CommonValues),
-      limits,
+      ...readSettingsOf(values),
     });
     await writeRows(write, format, batches, columns, start === stop);
     if (output !== "-") {

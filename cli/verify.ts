@@ -17,7 +17,11 @@ import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
  * code of the first error that kept a file from being checked (4 for permission, 1 for network).
  */
 export async function runVerify(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(args, { datasum: { type: "boolean" }, ...COST_OPTIONS });
+  const { values, positionals } = parseCommand(args, {
+    datasum: { type: "boolean" },
+    "max-read": COST_OPTIONS["max-read"],
+    "max-requests": COST_OPTIONS["max-requests"],
+  });
   const common = values as CommonValues;
   if (common.index === undefined) throw new CloudFitsError("USAGE", "verify needs --index INDEX");
   const format = outputFormat(values, ["json", "text"], "text");

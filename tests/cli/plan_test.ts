@@ -70,8 +70,22 @@ test("cutout and table refuse a read over --max-read with exit 2, one line, and 
   }
 });
 
+test("--request-cost trades requests for bytes", async () => {
+  // One plane of 3×3 pixels: 4 useful bytes every 8, rows 48 bytes apart.
+  const target = `${cube}[1][1:1,*,1:3,1:3]`;
+  const merged = JSON.parse((await runCli(["plan", "--json", target])).stdout)[0];
+  const separate = JSON.parse((await runCli(["plan", "--json", "--request-cost", "0", target])).stdout)[0];
+  assert.deepEqual([merged.requests, merged.bytesToRead], [1, 956]);
+  assert.deepEqual([separate.requests, separate.bytesToRead], [3 * 3 * 8, 288]);
+});
+
 test("limit flags are checked", async () => {
-  for (const args of [["--max-read", "lots"], ["--max-requests=-1"], ["--price-gb", "x"]]) {
+  for (
+    const args of [["--max-read", "lots"], ["--max-requests=-1"], ["--price-gb", "x"], [
+      "--request-cost",
+      "1e3",
+    ]]
+  ) {
     const run = await runCli(["plan", `${cube}[1]`, ...args]);
     assert.equal(run.code, 2, args.join(" "));
     assert.match(run.stderr, /^error: Invalid /);

@@ -171,7 +171,7 @@ export function exceededLimits(
     excess.reasons.push(`more than the ${limitText(readLimit)} read limit`);
   } else if (amplified) excess.reasons.push(`more than ${MAX_AMPLIFICATION}× the bytes it needs`);
   if (excess.reasons.length > 0) {
-    excess.advice.push(`--max-read ${Math.ceil(figures.bytesToRead / 1e9 + 1e-9)}G`);
+    excess.advice.push(`--max-read ${roundedUp(figures.bytesToRead)}`);
   }
   if (figures.requests > maxRequests) {
     excess.reasons.push(`more than ${maxRequests.toLocaleString("en-US")} requests`);
@@ -240,6 +240,14 @@ export function parseByteCount(text: string): number {
   const power = " KMGT".indexOf(unit[0] ?? " ");
   const base = unit.endsWith("I") ? 1024 : 1000;
   return Math.round(Number(match[1]) * base ** Math.max(0, power));
+}
+
+/** A byte count rounded up in the largest unit it reaches, as `--max-read` takes it: 41.5e9 → "42G". */
+function roundedUp(bytes: number): string {
+  for (const [unit, size] of [["G", 1e9], ["M", 1e6], ["K", 1e3]] as const) {
+    if (bytes >= size) return `${Math.ceil(bytes / size)}${unit}`;
+  }
+  return String(bytes);
 }
 
 function limitText(bytes: number): string {

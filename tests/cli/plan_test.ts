@@ -44,7 +44,7 @@ test("plan --json gives the figures of sections and table reads, and says what w
     false,
   ]);
   assert.ok(rows.bytesToRead > 2000);
-  assert.equal(rows.refusal, "refused: more than the 2.00 kB read limit (to go on: --max-read 1G)");
+  assert.equal(rows.refusal, "refused: more than the 2.00 kB read limit (to go on: --max-read 6K)");
 });
 
 test("cutout and table refuse a read over --max-read with exit 2, one line, and nothing written", async () => {
@@ -55,7 +55,7 @@ test("cutout and table refuse a read over --max-read with exit 2, one line, and 
     assert.equal(cut.code, 2);
     assert.match(
       cut.stderr,
-      /^error: Refusing to read HDU 1 of testdata\/tess_cube\.fits: 1 request, 1\.92 kB to read, 1\.92 kB needed \(1\.00×\), est\. \$[0-9.]+; that is more than the 1\.00 kB read limit\. To go on, raise the limit: --max-read 1G .*\n$/,
+      /^error: Refusing to read HDU 1 of testdata\/tess_cube\.fits: 1 request, 1\.92 kB to read, 1\.92 kB needed \(1\.00×\), est\. \$[0-9.]+; that is more than the 1\.00 kB read limit\. To go on, raise the limit: --max-read 2K .*\n$/,
     );
     assert.equal(existsSync(out), false);
     const rows = await runCli(["table", `${cube}[2]`, "--max-requests", "0"]);

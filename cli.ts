@@ -4,11 +4,25 @@
  *
  * Targets use cfitsio's extended filename syntax: `FILE[HDU][section]` or `FILE[HDU][col A;B]`.
  *
- * @example Run it as a library function
- * ```ts ignore
- * import { main } from "@cloudfits/core/cli";
+ * @example Run it as a library function, with its output captured
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CliIo, main } from "@cloudfits/core/cli";
+ * import { fileStorage } from "@cloudfits/core/file";
  *
- * process.exitCode = await main(["ls", "testdata/mef_images.fits"]);
+ * const decoder = new TextDecoder();
+ * let out = "";
+ * const io: CliIo = {
+ *   ...fileStorage(),
+ *   out: (text) => Promise.resolve(void (out += typeof text === "string" ? text : decoder.decode(text))),
+ *   err: () => Promise.resolve(),
+ *   isTTY: false,
+ *   env: {},
+ * };
+ * // Columns 1-3 of rows 1-2, in FITS order (1-based, inclusive).
+ * const args = ["cutout", "testdata/primary_only.fits[0][1:3,1:2]", "--format", "json", "-o", "-"];
+ * assert.equal(await main(args, io), 0);
+ * assert.deepEqual(JSON.parse(out), { shape: [2, 3], dtype: "int16", data: [-1000, -999, -998, -900, -899, -898] });
  * ```
  *
  * @module
@@ -63,11 +77,26 @@ Run 'cloudfits COMMAND --help' for examples.`;
  * @param io Where output goes and where the environment comes from (defaults to the process's).
  * @returns The process exit code (see `EXIT`).
  *
- * @example
- * ```ts ignore
- * import { main } from "@cloudfits/core/cli";
+ * @example Table rows as CSV, and the exit code of a missing file
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CliIo, main } from "@cloudfits/core/cli";
+ * import { fileStorage } from "@cloudfits/core/file";
  *
- * process.exitCode = await main(["header", "testdata/primary_only.fits[0]", "--json"]);
+ * const decoder = new TextDecoder();
+ * let [out, err] = ["", ""];
+ * const io: CliIo = {
+ *   ...fileStorage(),
+ *   out: (text) => Promise.resolve(void (out += typeof text === "string" ? text : decoder.decode(text))),
+ *   err: (text) => Promise.resolve(void (err += text)),
+ *   isTTY: false,
+ *   env: {},
+ * };
+ * const args = ["table", "testdata/table_all.fits[1][col NAME;SHORT]", "--rows", "1:2", "--format", "csv"];
+ * assert.equal(await main([...args, "-o", "-"], io), 0);
+ * assert.equal(out, "NAME,SHORT\nalpha,-32768\nbe ta,-1\n");
+ * assert.equal(await main(["header", "testdata/absent.fits"], io), 3);
+ * assert.equal(err, "error: Cannot open testdata/absent.fits: no such file\n");
  * ```
  */
 export async function main(args: string[], io: CliIo = nodeIo()): Promise<number> {

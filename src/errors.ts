@@ -69,13 +69,16 @@ export interface CloudFitsErrorDetails {
  *
  * @example Catching a specific failure
  * ```ts
- * import { CloudFitsError, isCloudFitsError } from "@cloudfits/core";
+ * import assert from "node:assert/strict";
+ * import { CloudFitsError, memorySource, openFits } from "@cloudfits/core";
  *
- * try {
- *   throw new CloudFitsError("TRUNCATED", "Cannot read FITS header at offset 2880: got 120 bytes", { offset: 2880 });
- * } catch (e) {
- *   if (isCloudFitsError(e, "TRUNCATED")) console.log(e.offset); // 2880
- * }
+ * const notFits = memorySource(new TextEncoder().encode("PK\x03\x04 a zip file"), "archive.zip");
+ * await assert.rejects(openFits(notFits), (error) => {
+ *   assert.ok(error instanceof CloudFitsError);
+ *   assert.equal(error.code, "NOT_FITS");
+ *   assert.match(error.message, /archive\.zip/);
+ *   return true;
+ * });
  * ```
  */
 export class CloudFitsError extends Error {
@@ -114,12 +117,16 @@ export class CloudFitsError extends Error {
  * @param code When given, also require this code.
  * @returns True when `error` is a cloudfits error (with `code`).
  *
- * @example
+ * @example Telling errors apart by code
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CloudFitsError, isCloudFitsError } from "@cloudfits/core";
  *
  * const e = new CloudFitsError("STALE", "Object changed since it was indexed");
- * console.log(isCloudFitsError(e), isCloudFitsError(e, "NOT_FOUND")); // true false
+ * assert.equal(isCloudFitsError(e), true);
+ * assert.equal(isCloudFitsError(e, "STALE"), true);
+ * assert.equal(isCloudFitsError(e, "NOT_FOUND"), false);
+ * assert.equal(isCloudFitsError(new Error("plain")), false);
  * ```
  */
 export function isCloudFitsError(error: unknown, code?: CloudFitsErrorCode): error is CloudFitsError {

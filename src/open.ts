@@ -56,12 +56,20 @@ export interface OpenFitsOptions extends ReadSettings, SourceOptions {
 /**
  * An opened FITS file: its HDUs, and handles to read them.
  *
- * @example
- * ```ts ignore
+ * @example HDUs by number, or by EXTNAME and EXTVER
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { openFits } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
  *
- * const fits = await openFits(source);
- * console.log(fits.hdus.length, fits.hdu("SCI", 2).header.get("EXPTIME"));
+ * // SCI, ERR and DQ twice, then a lowercase 'sci' with EXTVER 3.
+ * await using fits = await openFits("testdata/dup_extnames.fits", { openFile: openFileSource });
+ * assert.equal(fits.hdus.length, 8);
+ * const names = fits.hdus.map((hdu) => hdu.extname ?? "");
+ * assert.deepEqual(names, ["", "SCI", "ERR", "DQ", "SCI", "ERR", "DQ", "sci"]);
+ * assert.equal(fits.hdu("SCI", 2).info.index, 4);
+ * assert.equal(fits.hdu("SCI", 3).info.index, 7, "names match in any case");
+ * assert.equal(fits.hdu(0).type, "PRIMARY");
  * ```
  */
 export class FitsFile {
@@ -93,7 +101,24 @@ export class FitsFile {
     this.#settings = settings;
   }
 
-  /** Close the source (file handles, connections); the file cannot be read afterwards. */
+  /**
+   * Close the source (file handles, connections); the file cannot be read afterwards.
+   *
+   * @returns When the source is closed.
+   *
+   * @example Reads after closing fail
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * const fits = await openFits("testdata/primary_only.fits", { openFile: openFileSource });
+   * const image = fits.hdu(0);
+   * assert.deepEqual([...(await image.section([0, [0, 3]])).data], [-1000, -999, -998]);
+   * await fits.close();
+   * await assert.rejects(image.section([0, [0, 3]]), { code: "USAGE" });
+   * ```
+   */
   async close(): Promise<void> {
     await this.source.close?.();
   }
@@ -110,6 +135,20 @@ export class FitsFile {
    * @param key HDU number or EXTNAME.
    * @param extver EXTVER when `key` is a name.
    * @returns The HDU handle.
+   * @throws {CloudFitsError} `NOT_FOUND` when no HDU has that number, or that name and version.
+   *
+   * @example An extension by name, and one that is not there
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/mef_images.fits", { openFile: openFileSource });
+   * const cube = fits.hdu("CUBE3D");
+   * assert.deepEqual([cube.info.index, cube.type, cube.header.getInteger("NAXIS")], [15, "IMAGE", 3]);
+   * assert.throws(() => fits.hdu("CUBE3D", 2), { code: "NOT_FOUND" });
+   * assert.throws(() => fits.hdu(16), { code: "NOT_FOUND" });
+   * ```
    */
   hdu(key: number | string, extver?: number): HduHandle {
     return new HduHandle(this.source, findHdu([...this.hdus], key, extver), this.#settings);
@@ -119,10 +158,21 @@ export class FitsFile {
 /**
  * One HDU of an opened file: its header, and reads of its data.
  *
- * @example
- * ```ts ignore
+ * @example A light curve from a TESS cube
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openFits } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
+ *
+ * await using fits = await openFits("testdata/tess_cube.fits", { openFile: openFileSource });
  * const cube = fits.hdu(1);
- * const lightCurve = await cube.section([100, 200, null, 0]); // numpy order: row, column, all frames, flux
+ * assert.equal(cube.type, "IMAGE");
+ * assert.deepEqual(cube.info.axes, [2, 8, 6, 5], "FITS order: (flux, error), frames, columns, rows");
+ * // numpy order: row 2, column 3, every frame, flux
+ * const lightCurve = await cube.section([2, 3, null, 0]);
+ * assert.deepEqual([lightCurve.shape, lightCurve.dtype], [[8], "float32"]);
+ * assert.deepEqual([...lightCurve.data.subarray(0, 4)], [2030.5, 2031.5, 2032.5, 2033.5]);
+ * assert.ok(Number.isNaN(lightCurve.data[4]), "a NaN frame");
  * ```
  */
 export class HduHandle {
@@ -152,6 +202,24 @@ export class HduHandle {
    * @param spec One entry per axis, slowest first, as for {@linkcode HduHandle.section}.
    * @param options Per-read settings (request cost, span cap, prices in `limits`).
    * @returns The plan's figures.
+   *
+   * @example What a frame of a cube costs, and a read refused by its limits
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/tess_cube.fits", { openFile: openFileSource });
+   * const cube = fits.hdu(1);
+   * // The flux of frame 0: 30 values of 4 bytes, 64 bytes apart, fetched across the gaps in one request.
+   * const frame = cube.plan([null, null, 0, 0]);
+   * assert.deepEqual([frame.requests, frame.bytesToRead, frame.bytesNeeded], [1, 1860, 120]);
+   * assert.deepEqual(frame.shape, [5, 6]);
+   * assert.equal(cube.plan([null, null, 0, 0], { maxGap: 0 }).requests, 30, "no reading across gaps");
+   * // section() checks the same figures against its limits before fetching anything.
+   * const refused = cube.section([null, null, 0, 0], { limits: { maxRead: 1000 } });
+   * await assert.rejects(refused, { code: "COST_LIMIT" });
+   * ```
    */
   plan(spec: SectionSpec, options: ReadSettings = {}): ReadPlanSummary {
     const settings = { ...this.#settings, ...options };
@@ -193,6 +261,26 @@ export class HduHandle {
    * @param spec One entry per axis, slowest first; missing trailing entries mean whole axes.
    * @param options `raw` for stored values; per-read settings.
    * @returns Shape, dtype and decoded values in C order.
+   *
+   * @example Steps, dropped axes, and scaled or raw values
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/mef_images.fits", { openFile: openFileSource });
+   * // A 3 × 4 × 5 int16 cube: planes 0 and 2, every row, column 0.
+   * const cut = await fits.hdu("CUBE3D").section([[0, 3, 2], null, 0]);
+   * assert.deepEqual(cut.shape, [2, 4]);
+   * assert.deepEqual([...cut.data], [-50, -35, -20, -5, 70, 85, 100, 115]);
+   *
+   * // BSCALE 0.25 and BZERO 100.5 are applied unless raw is set.
+   * const scaled = fits.hdu("SCALED16");
+   * const physical = await scaled.section([3, [0, 2]]);
+   * const raw = await scaled.section([3, [0, 2]], { raw: true });
+   * assert.deepEqual([physical.dtype, [...physical.data]], ["float32", [1600.5, 1850.5]]);
+   * assert.deepEqual([raw.dtype, [...raw.data]], ["int16", [6000, 7000]]);
+   * ```
    */
   section(spec: SectionSpec, options: ReadSettings & { raw?: boolean } = {}): Promise<ImageArray> {
     return readImageSection(this.#source, this.info, spec, { ...this.#settings, ...options });
@@ -206,6 +294,20 @@ export class HduHandle {
    * @param stop Row after the last.
    * @param options Column names or 1-based numbers; per-read settings.
    * @returns The plan's figures; `complete` is false when variable-length arrays add a heap read.
+   *
+   * @example Two columns of every row of a TESS cube's table
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/tess_cube.fits", { openFile: openFileSource });
+   * const table = fits.hdu(2);
+   * // 8 rows of 778 bytes; TSTART (8 bytes) and DQUALITY (4 bytes) lie 562 bytes apart in each.
+   * const plan = table.planRows(0, 8, { columns: ["TSTART", "DQUALITY"] });
+   * assert.deepEqual([plan.requests, plan.bytesToRead, plan.bytesNeeded, plan.complete], [1, 6012, 96, true]);
+   * assert.deepEqual(plan.shape, [8, 2]);
+   * ```
    */
   planRows(
     start: number,
@@ -231,6 +333,21 @@ export class HduHandle {
    * @param stop Row after the last.
    * @param options Column names or 1-based numbers; per-read settings.
    * @returns The batches, in order.
+   *
+   * @example Streaming a column
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/tess_cube.fits", { openFile: openFileSource });
+   * const quality: number[] = [];
+   * for await (const batch of fits.hdu(2).rowBatches(0, 8, { columns: ["DQUALITY"] })) {
+   *   assert.equal(batch.stop - batch.start, batch.rowCount);
+   *   quality.push(...batch.columns.DQUALITY.values as Int32Array);
+   * }
+   * assert.deepEqual(quality, [32, 0, 0, 0, 0, 128, 0, 0]);
+   * ```
    */
   rowBatches(
     start: number,
@@ -248,6 +365,24 @@ export class HduHandle {
    * @param stop Row after the last.
    * @param options Column names or 1-based numbers; per-read settings.
    * @returns The rows, one entry per column.
+   *
+   * @example Strings, a variable-length array and a TNULL column, as JSON
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits, rowsToJson } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/table_all.fits", { openFile: openFileSource });
+   * const rows = await fits.hdu("ALLTYPES").rows(0, 2, { columns: ["NAME", "VLA_J", "WITHNULL"] });
+   * assert.equal(rows.rowCount, 2);
+   * // Columnar: WITHNULL holds the stored values and a mask of the rows equal to TNULL (-999).
+   * assert.deepEqual([...rows.columns.WITHNULL.values as Int32Array], [1, -999]);
+   * assert.deepEqual(rowsToJson(rows), {
+   *   NAME: ["alpha", "be ta"],
+   *   VLA_J: [[1, 2, 3], []],
+   *   WITHNULL: [1, null],
+   * });
+   * ```
    */
   rows(
     start: number,
@@ -265,6 +400,19 @@ export class HduHandle {
    * @param column The column's name (case-insensitive) or 1-based number.
    * @param options Per-read settings.
    * @returns The cell.
+   *
+   * @example Three cells of a table
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/table_all.fits", { openFile: openFileSource });
+   * const table = fits.hdu(1);
+   * assert.equal(await table.cell(1, "NAME"), "be ta");
+   * assert.deepEqual(await table.cell(0, "vla_j"), new Int32Array([1, 2, 3]), "names in any case");
+   * assert.equal(await table.cell(1, "WITHNULL"), null, "the TNULL value");
+   * ```
    */
   cell(row: number, column: string | number, options: ReadSettings = {}): Promise<TableCell> {
     return readTableCell(this.#source, this.info, row, column, { ...this.#settings, ...options });
@@ -280,12 +428,19 @@ export class HduHandle {
  * @param options Known HDUs, read settings, and credentials for a location.
  * @returns The opened file.
  *
- * @example
- * ```ts ignore
- * import { httpSource, openFits } from "@cloudfits/core";
+ * @example Walking only the headers a caller needs
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countingSource, openFits } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
  *
- * const fits = await openFits(httpSource("https://example.org/data/image.fits"));
- * const cutout = await fits.hdu(1).section([[100, 110], [200, 210]]);
+ * await using file = await openFileSource("testdata/mef_images.fits");
+ * const source = countingSource(file);
+ * const fits = await openFits(source, { maxHdus: 2 });
+ * assert.deepEqual(fits.hdus.map((hdu) => hdu.extname ?? "PRIMARY"), ["PRIMARY", "UINT8"]);
+ * assert.equal(source.stats.requests, 1, "all 16 HDUs would take 3");
+ * const lastRow = await fits.hdu("UINT8").section([3]);
+ * assert.deepEqual([...lastRow.data], [195, 208, 221, 234, 247]);
  * ```
  */
 export async function openFits(

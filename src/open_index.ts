@@ -31,7 +31,8 @@ export interface OpenIndexOptions extends OpenFitsOptions {
  *
  * @example Opening a file through an index of local data, closed by await using
  * ```ts
- * import { encodeIndex, openIndex, walkHdus } from "@cloudfits/core";
+ * import assert from "node:assert/strict";
+ * import { countingSource, encodeIndex, openIndex, walkHdus } from "@cloudfits/core";
  * import { openFileSource } from "@cloudfits/core/file";
  *
  * await using file = await openFileSource("testdata/mef_images.fits");
@@ -39,9 +40,15 @@ export interface OpenIndexOptions extends OpenFitsOptions {
  * const bytes = await encodeIndex([{ path: "mef_images.fits", size: file.size, lastModified: 0, hdus }]);
  *
  * await using index = await openIndex(bytes, { dataRoot: "testdata", openFile: openFileSource });
- * const fits = await index.open("mef_images.fits");
- * console.log(fits.hdus.length); // 16
- * await fits.source.close?.();
+ * assert.equal(index.fileCount, 1);
+ * assert.equal(index.locationOf("mef_images.fits"), "testdata/mef_images.fits");
+ * assert.equal((await index.file("mef_images.fits")).hdus[15].extname, "CUBE3D");
+ * await assert.rejects(index.file("other.fits"), { code: "NOT_FOUND" });
+ *
+ * const source = countingSource(file);
+ * const fits = await index.open("mef_images.fits", source);
+ * assert.deepEqual([...(await fits.hdu("INT16").section([1, [0, 2]])).data], [255, 256]);
+ * assert.equal(source.stats.requests, 1, "the data only: the headers came from the index");
  * ```
  */
 export class IndexHandle {
@@ -191,12 +198,35 @@ export class IndexHandle {
  * @param options Credentials, endpoints and read settings for the index and its data files.
  * @returns The opened index; close it (or use `await using`) to release local files it opened.
  *
- * @example Listing the paths of a remote index
- * ```ts ignore
- * import { openIndex } from "@cloudfits/core";
+ * @example A remote index whose data lie beside it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildHeader, encodeIndex, formatCard, memorySource, openIndex, walkHdus } from "@cloudfits/core";
  *
- * const index = await openIndex("https://example.org/tess.cfidx");
- * for await (const path of index.paths()) console.log(path);
+ * const fits = buildHeader([formatCard("SIMPLE", true), formatCard("BITPIX", 8), formatCard("NAXIS", 0)]);
+ * const { hdus } = await walkHdus(memorySource(fits));
+ * const index = await encodeIndex([{ path: "s1/a.fits", size: fits.length, hdus }], { dataUrl: "data" });
+ * const objects = new Map([
+ *   ["https://example.org/tess/tess.cfidx", index],
+ *   ["https://example.org/tess/data/s1/a.fits", fits],
+ * ]);
+ * // A stand-in for the server: answers ranged GETs from `objects`.
+ * const fetch = (url: string | URL | Request, init?: RequestInit) => {
+ *   const object = objects.get(String(url))!;
+ *   const [, a, b] = /bytes=(\d+)-(\d+)/.exec(new Headers(init?.headers).get("range")!)!;
+ *   const end = Math.min(Number(b), object.length - 1);
+ *   return Promise.resolve(new Response(object.slice(Number(a), end + 1), {
+ *     status: 206,
+ *     headers: { "content-range": `bytes ${a}-${end}/${object.length}` },
+ *   }));
+ * };
+ *
+ * await using opened = await openIndex("https://example.org/tess/tess.cfidx", { fetch });
+ * assert.equal(opened.dataRoot, "https://example.org/tess/data", "the recorded 'data', resolved");
+ * assert.deepEqual(await Array.fromAsync(opened.paths()), ["s1/a.fits"]);
+ * const file = await opened.open("s1/a.fits");
+ * assert.equal(file.source.name, "https://example.org/tess/data/s1/a.fits");
+ * assert.equal(file.hdus[0].type, "PRIMARY");
  * ```
  */
 export async function openIndex(

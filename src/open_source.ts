@@ -78,11 +78,27 @@ export interface SourceOptions extends Pick<HttpSourceOptions, "onRequest" | "ti
  * @param options Credentials, endpoints and injected environment.
  * @returns The byte source.
  *
- * @example A presigned or public HTTPS URL
- * ```ts ignore
+ * @example An anonymous S3 object, and a local path without `openFile`
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { openSource } from "@cloudfits/core";
  *
- * const source = await openSource("https://archive.example.org/data/image.fits");
+ * const object = new TextEncoder().encode("SIMPLE  =                    T".padEnd(2880));
+ * const urls: string[] = [];
+ * // A stand-in for the network: answers every ranged GET from `object`.
+ * const fetch = (url: string | URL | Request, init?: RequestInit) => {
+ *   urls.push(String(url));
+ *   const [, a, b] = /bytes=(\d+)-(\d+)/.exec(new Headers(init?.headers).get("range")!)!;
+ *   return Promise.resolve(new Response(object.slice(Number(a), Number(b) + 1), {
+ *     status: 206,
+ *     headers: { "content-range": `bytes ${a}-${b}/${object.length}` },
+ *   }));
+ * };
+ *
+ * const source = await openSource("s3://stpubdata/tess/a.fits", { noSign: true, fetch });
+ * assert.equal(new TextDecoder().decode(await source.read(0, 6)), "SIMPLE");
+ * assert.deepEqual(urls, ["https://stpubdata.s3.us-east-1.amazonaws.com/tess/a.fits"]);
+ * await assert.rejects(openSource("data/a.fits"), { code: "UNSUPPORTED" });
  * ```
  */
 export async function openSource(

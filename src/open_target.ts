@@ -41,7 +41,27 @@ export interface OpenTargetOptions extends OpenIndexOptions {
   allHdus?: boolean;
 }
 
-/** An opened target: the file, what its brackets selected, and `close()` (or `await using`). */
+/**
+ * An opened target: the file, what its brackets selected, and `close()` (or `await using`).
+ *
+ * @example Rows of two columns of a table, selected as the CLI selects them
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openTarget, rowsToJson } from "@cloudfits/core";
+ * import { localFileAccess } from "@cloudfits/core/file";
+ *
+ * const target = "testdata/tess_cube.fits[2][col TSTART;DQUALITY]";
+ * await using opened = await openTarget(target, { ...localFileAccess(), rows: "5:6" });
+ * assert.equal(opened.name, "testdata/tess_cube.fits");
+ * assert.equal(opened.hdu?.type, "BINTABLE");
+ * assert.deepEqual(opened.columns, ["TSTART", "DQUALITY"]);
+ * assert.deepEqual(opened.rows, [4, 6], "0-based, stop exclusive");
+ * const rows = await opened.hdu!.rows(...opened.rows!, { columns: opened.columns });
+ * assert.deepEqual(rowsToJson(rows).DQUALITY, [0, 128]);
+ *
+ * await assert.rejects(openTarget(target, { ...localFileAccess(), rows: "8:9" }), { code: "OUT_OF_RANGE" });
+ * ```
+ */
 export interface OpenedTarget extends AsyncDisposable {
   /** The parsed target, with the options' overrides applied. */
   readonly target: Target;

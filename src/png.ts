@@ -77,12 +77,15 @@ export function zscaleLimits(values: ArrayLike<number>, contrast = 0.25): [numbe
  * @param stretch `zscale` (linear between zscale limits) or `asinh`.
  * @returns The PNG file.
  *
- * @example
+ * @example A 2×2 image as a PNG file
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodePng } from "@cloudfits/core";
  *
  * const png = await encodePng(new Float32Array([0, 1, 2, 3]), 2, 2, "zscale");
- * console.log(png.subarray(1, 4)); // "PNG" as bytes
+ * assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+ * const ihdr = new DataView(png.buffer, png.byteOffset + 16, 8);
+ * assert.deepEqual([ihdr.getUint32(0), ihdr.getUint32(4)], [2, 2], "width and height");
  * ```
  */
 export async function encodePng(

@@ -34,13 +34,27 @@ export interface ListedObject {
  * @param options Credentials and endpoints.
  * @returns The objects, in key order.
  *
- * @example
- * ```ts ignore
+ * @example Listing a public S3 prefix
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { listObjects } from "@cloudfits/core";
  *
- * for await (const object of listObjects("s3://stpubdata/tess/public/mast/", { noSign: true })) {
- *   console.log(object.path, object.size);
- * }
+ * const urls: string[] = [];
+ * // A stand-in for S3: one ListObjectsV2 page with two objects.
+ * const fetch = (url: string | URL | Request) => {
+ *   urls.push(String(url));
+ *   const entry = (key: string, size: number) => `<Contents><Key>${key}</Key><Size>${size}</Size></Contents>`;
+ *   return Promise.resolve(new Response(
+ *     `<ListBucketResult>${entry("tess/s1/a.fits", 5760)}${entry("tess/s1/b.fits", 2880)}</ListBucketResult>`,
+ *   ));
+ * };
+ *
+ * const found = await Array.fromAsync(listObjects("s3://stpubdata/tess/s1/", { noSign: true, fetch }));
+ * assert.deepEqual(found.map((o) => [o.path, o.location, o.size]), [
+ *   ["a.fits", "s3://stpubdata/tess/s1/a.fits", 5760],
+ *   ["b.fits", "s3://stpubdata/tess/s1/b.fits", 2880],
+ * ]);
+ * assert.equal(urls[0], "https://stpubdata.s3.us-east-1.amazonaws.com/?list-type=2&prefix=tess%2Fs1%2F");
  * ```
  */
 export async function* listObjects(
@@ -103,11 +117,24 @@ export async function* listObjects(
  * @param options Credentials and endpoints.
  * @returns The new object's ETag, when the service sent one.
  *
- * @example
- * ```ts ignore
+ * @example Uploading an index to S3 with keys from the environment
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { putObject } from "@cloudfits/core";
  *
- * await putObject("s3://my-index-bucket/tess.cfidx", indexBytes, { env: process.env });
+ * const sent: { method?: string; url: string; headers: Headers }[] = [];
+ * // A stand-in for S3 that accepts the upload.
+ * const fetch = (url: string | URL | Request, init?: RequestInit) => {
+ *   sent.push({ method: init?.method, url: String(url), headers: new Headers(init?.headers) });
+ *   return Promise.resolve(new Response(null, { status: 200, headers: { etag: '"abc123"' } }));
+ * };
+ * const env = { AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "not-a-real-secret" };
+ *
+ * const { etag } = await putObject("s3://my-index-bucket/tess.cfidx", new Uint8Array(16), { env, fetch });
+ * assert.match(etag!, /abc123/);
+ * assert.equal(sent[0].method, "PUT");
+ * assert.equal(sent[0].url, "https://my-index-bucket.s3.us-east-1.amazonaws.com/tess.cfidx");
+ * assert.match(sent[0].headers.get("authorization")!, /Credential=AKIDEXAMPLE\//);
  * ```
  */
 export async function putObject(

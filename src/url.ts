@@ -110,12 +110,22 @@ const AZURE_DFS_AUTHORITY = /^([^@/]+)@([a-z0-9]+)\.(?:dfs|blob)\.core\.windows\
  *
  * @example Parsing the common forms
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLocation } from "@cloudfits/core";
  *
- * console.log(parseLocation("s3://stpubdata/tess/a.fits")); // { kind: "s3", bucket: "stpubdata", key: "tess/a.fits" }
- * console.log(parseLocation("https://b.s3.us-west-2.amazonaws.com/x%2By.fits"));
- * // { kind: "s3", bucket: "b", key: "x+y.fits", region: "us-west-2" }
- * console.log(parseLocation("data/a.fits")); // { kind: "file", path: "data/a.fits" }
+ * assert.deepEqual(parseLocation("s3://stpubdata/tess/a.fits"), {
+ *   kind: "s3",
+ *   bucket: "stpubdata",
+ *   key: "tess/a.fits",
+ * });
+ * assert.deepEqual(parseLocation("https://b.s3.us-west-2.amazonaws.com/x%2By.fits"), {
+ *   kind: "s3",
+ *   bucket: "b",
+ *   key: "x+y.fits",
+ *   region: "us-west-2",
+ * });
+ * assert.deepEqual(parseLocation("data/a.fits"), { kind: "file", path: "data/a.fits" });
+ * assert.throws(() => parseLocation("ftp://host/a.fits"), { code: "USAGE" });
  * ```
  */
 export function parseLocation(input: string, env: LocationEnv = {}): Location {
@@ -166,11 +176,16 @@ export function parseLocation(input: string, env: LocationEnv = {}): Location {
  *
  * @example Picking an HDU and a section
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTarget } from "@cloudfits/core";
  *
  * const target = parseTarget("cube.fits[1][1:10,*]");
- * console.log(target.hdu, target.section); // 1 "1:10,*"
- * console.log(parseTarget("events.fits[EVENTS][col TIME;PHA]").columns); // ["TIME", "PHA"]
+ * assert.deepEqual(target.location, { kind: "file", path: "cube.fits" });
+ * assert.equal(target.hdu, 1);
+ * assert.equal(target.section, "1:10,*");
+ * const events = parseTarget("events.fits[EVENTS][col TIME;PHA]");
+ * assert.deepEqual(events.hdu, { extname: "EVENTS" });
+ * assert.deepEqual(events.columns, ["TIME", "PHA"]);
  * ```
  */
 export function parseTarget(input: string, env: LocationEnv = {}): Target {
@@ -227,9 +242,11 @@ export function parseTarget(input: string, env: LocationEnv = {}): Target {
  *
  * @example Removing a presigned signature and a password
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactUrl } from "@cloudfits/core";
  *
- * console.log(redactUrl("https://u:p@host/a.fits?X-Amz-Signature=abc")); // "https://host/a.fits"
+ * assert.equal(redactUrl("https://u:p@host/a.fits?X-Amz-Signature=abc"), "https://host/a.fits");
+ * assert.equal(redactUrl("data/a.fits"), "data/a.fits");
  * ```
  */
 export function redactUrl(input: string | URL): string {

@@ -33,12 +33,16 @@ export interface HeaderOptions {
  *
  * @example Reading keywords
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHeader } from "@cloudfits/core";
  *
  * const text = ["SIMPLE  = T", "BITPIX  = -32", "NAXIS   = 0", "OBJECT  = 'M31'", "END"]
  *   .map((card) => card.padEnd(80)).join("").padEnd(2880);
  * const header = parseHeader(new TextEncoder().encode(text));
- * console.log(header.getInteger("bitpix"), header.getString("OBJECT"), header.has("NAXIS1")); // -32 M31 false
+ * assert.equal(header.getInteger("bitpix"), -32);
+ * assert.equal(header.getString("OBJECT"), "M31");
+ * assert.equal(header.has("NAXIS1"), false);
+ * assert.throws(() => header.getNumber("OBJECT"), { code: "BAD_HEADER" });
  * ```
  */
 export class Header {
@@ -88,12 +92,14 @@ export class Header {
    * @param keyword Keyword in any case; HIERARCH keywords with or without the prefix.
    * @returns True when at least one card has the keyword.
    *
-   * @example
+   * @example Keywords match in any case
    * ```ts
+   * import assert from "node:assert/strict";
    * import { parseHeader } from "@cloudfits/core";
    *
    * const header = parseHeader(new TextEncoder().encode("EXTEND  = T".padEnd(80) + "END".padEnd(2800)));
-   * console.log(header.has("extend"), header.has("EXTNAME")); // true false
+   * assert.equal(header.has("extend"), true);
+   * assert.equal(header.has("EXTNAME"), false);
    * ```
    */
   has(keyword: string): boolean {
@@ -106,12 +112,14 @@ export class Header {
    * @param keyword Keyword in any case; HIERARCH keywords with or without the prefix.
    * @returns The value (`null` for a keyword without a value), or `undefined` when no card has the keyword.
    *
-   * @example
+   * @example A complex value, and a missing keyword
    * ```ts
+   * import assert from "node:assert/strict";
    * import { parseHeader } from "@cloudfits/core";
    *
    * const header = parseHeader(new TextEncoder().encode("CRVAL1  = (1.5, -2)".padEnd(80) + "END".padEnd(2800)));
-   * console.log(header.get("CRVAL1"), header.get("CRVAL2")); // [1.5, -2] undefined
+   * assert.deepEqual(header.get("CRVAL1"), [1.5, -2]);
+   * assert.equal(header.get("CRVAL2"), undefined);
    * ```
    */
   get(keyword: string): HeaderValue | undefined {
@@ -124,12 +132,13 @@ export class Header {
    * @param keyword Keyword in any case; HIERARCH keywords with or without the prefix.
    * @returns The card, or `undefined` when no card has the keyword.
    *
-   * @example
+   * @example Reading a card's comment
    * ```ts
+   * import assert from "node:assert/strict";
    * import { parseHeader } from "@cloudfits/core";
    *
    * const header = parseHeader(new TextEncoder().encode("BUNIT   = 'Jy' / flux unit".padEnd(80) + "END".padEnd(2800)));
-   * console.log(header.getCard("BUNIT")?.comment); // flux unit
+   * assert.equal(header.getCard("BUNIT")?.comment, "flux unit");
    * ```
    */
   getCard(keyword: string): Card | undefined {
@@ -143,12 +152,14 @@ export class Header {
    * @param keyword Keyword in any case; HIERARCH keywords with or without the prefix.
    * @returns The matching cards; empty when there are none.
    *
-   * @example
+   * @example Every HISTORY card
    * ```ts
+   * import assert from "node:assert/strict";
    * import { parseHeader } from "@cloudfits/core";
    *
    * const text = ["HISTORY one", "HISTORY two", "END"].map((card) => card.padEnd(80)).join("").padEnd(2880);
-   * console.log(parseHeader(new TextEncoder().encode(text)).getAll("HISTORY").map((card) => card.value)); // ["one", "two"]
+   * const history = parseHeader(new TextEncoder().encode(text)).getAll("HISTORY");
+   * assert.deepEqual(history.map((card) => card.value), ["one", "two"]);
    * ```
    */
   getAll(keyword: string): Card[] {
@@ -164,12 +175,13 @@ export class Header {
    * @returns The string, or `undefined` when the keyword is absent or has no value.
    * @throws {CloudFitsError} `BAD_HEADER` when the value is not a string.
    *
-   * @example
+   * @example The extension type
    * ```ts
+   * import assert from "node:assert/strict";
    * import { parseHeader } from "@cloudfits/core";
    *
    * const header = parseHeader(new TextEncoder().encode("XTENSION= 'BINTABLE'".padEnd(80) + "END".padEnd(2800)));
-   * console.log(header.getString("XTENSION")); // BINTABLE
+   * assert.equal(header.getString("XTENSION"), "BINTABLE");
    * ```
    */
   getString(keyword: string): string | undefined {
@@ -185,12 +197,13 @@ export class Header {
    * @returns The number, or `undefined` when the keyword is absent or has no value.
    * @throws {CloudFitsError} `BAD_HEADER` when the value is not a number or is an integer beyond 2^53.
    *
-   * @example
+   * @example A D exponent
    * ```ts
+   * import assert from "node:assert/strict";
    * import { parseHeader } from "@cloudfits/core";
    *
    * const header = parseHeader(new TextEncoder().encode("BSCALE  = 2.5D-1".padEnd(80) + "END".padEnd(2800)));
-   * console.log(header.getNumber("BSCALE")); // 0.25
+   * assert.equal(header.getNumber("BSCALE"), 0.25);
    * ```
    */
   getNumber(keyword: string): number | undefined {
@@ -207,12 +220,13 @@ export class Header {
    * @returns The integer, or `undefined` when the keyword is absent or has no value.
    * @throws {CloudFitsError} `BAD_HEADER` when the value is not an integer within ±(2^53 − 1).
    *
-   * @example
+   * @example An axis length
    * ```ts
+   * import assert from "node:assert/strict";
    * import { parseHeader } from "@cloudfits/core";
    *
    * const header = parseHeader(new TextEncoder().encode("NAXIS1  = 2136".padEnd(80) + "END".padEnd(2800)));
-   * console.log(header.getInteger("NAXIS1")); // 2136
+   * assert.equal(header.getInteger("NAXIS1"), 2136);
    * ```
    */
   getInteger(keyword: string): number | undefined {
@@ -229,12 +243,14 @@ export class Header {
    * @returns The integer, or `undefined` when the keyword is absent or has no value.
    * @throws {CloudFitsError} `BAD_HEADER` when the value is not an integer.
    *
-   * @example
+   * @example An integer beyond 2^53
    * ```ts
+   * import assert from "node:assert/strict";
    * import { parseHeader } from "@cloudfits/core";
    *
    * const header = parseHeader(new TextEncoder().encode("TNULL1  = -9223372036854775808".padEnd(80) + "END".padEnd(2800)));
-   * console.log(header.getBigInt("TNULL1")); // -9223372036854775808n
+   * assert.equal(header.getBigInt("TNULL1"), -(2n ** 63n));
+   * assert.throws(() => header.getInteger("TNULL1"), { code: "BAD_HEADER" });
    * ```
    */
   getBigInt(keyword: string): bigint | undefined {
@@ -252,12 +268,13 @@ export class Header {
    * @returns The logical, or `undefined` when the keyword is absent or has no value.
    * @throws {CloudFitsError} `BAD_HEADER` when the value is not `T` or `F`.
    *
-   * @example
+   * @example A logical
    * ```ts
+   * import assert from "node:assert/strict";
    * import { parseHeader } from "@cloudfits/core";
    *
    * const header = parseHeader(new TextEncoder().encode("ZIMAGE  =                    T".padEnd(80) + "END".padEnd(2800)));
-   * console.log(header.getBoolean("ZIMAGE")); // true
+   * assert.equal(header.getBoolean("ZIMAGE"), true);
    * ```
    */
   getBoolean(keyword: string): boolean | undefined {
@@ -315,12 +332,15 @@ export function findEnd(bytes: Uint8Array): number {
  *
  * @example Parsing a header block
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHeader } from "@cloudfits/core";
  *
  * const text = ["SIMPLE  = T", "NAXIS   = 0", "HIERARCH ESO DET CHIP1 ID = 'ccd42'", "END"]
  *   .map((card) => card.padEnd(80)).join("").padEnd(2880);
  * const header = parseHeader(new TextEncoder().encode(text), { offset: 0, name: "eso.fits" });
- * console.log(header.cards.length, header.getString("ESO DET CHIP1 ID")); // 3 ccd42
+ * assert.equal(header.cards.length, 3);
+ * assert.equal(header.getString("ESO DET CHIP1 ID"), "ccd42");
+ * assert.throws(() => parseHeader(new TextEncoder().encode("SIMPLE  = T".padEnd(80))), { code: "TRUNCATED" });
  * ```
  */
 export function parseHeader(bytes: Uint8Array, options: HeaderOptions = {}): Header {

@@ -10,12 +10,17 @@ import type { HeaderValue } from "./header.ts";
  * @param comment Optional comment.
  * @returns Exactly 80 characters.
  *
- * @example
+ * @example Numbers right-aligned, strings quoted, logicals in column 30
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatCard } from "@cloudfits/core";
  *
- * console.log(formatCard("NAXIS1", 100, "length of axis 1").trimEnd());
- * // NAXIS1  =                  100 / length of axis 1
+ * const card = formatCard("NAXIS1", 100, "length of axis 1");
+ * assert.equal(card.length, 80);
+ * assert.equal(card.trimEnd(), "NAXIS1  =                  100 / length of axis 1");
+ * assert.equal(formatCard("OBJECT", "M31").trimEnd(), "OBJECT  = 'M31     '");
+ * assert.equal(formatCard("OBSERVER", "O'Brien").trimEnd(), "OBSERVER= 'O''Brien'");
+ * assert.equal(formatCard("SIMPLE", true).indexOf("T"), 29);
  * ```
  */
 export function formatCard(keyword: string, value: HeaderValue, comment = ""): string {
@@ -47,12 +52,16 @@ function formatNumber(value: number | bigint): string {
  * @param cards Card images, each exactly 80 characters of ASCII.
  * @returns The header bytes.
  *
- * @example
+ * @example A primary header without data, read back
  * ```ts
- * import { buildHeader, formatCard } from "@cloudfits/core";
+ * import assert from "node:assert/strict";
+ * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
  *
  * const bytes = buildHeader([formatCard("SIMPLE", true), formatCard("BITPIX", 8), formatCard("NAXIS", 0)]);
- * console.log(bytes.length); // 2880
+ * assert.equal(bytes.length, 2880);
+ * const header = parseHeader(bytes);
+ * assert.deepEqual(header.cards.map((card) => card.keyword), ["SIMPLE", "BITPIX", "NAXIS"]);
+ * assert.equal(header.getNumber("BITPIX"), 8);
  * ```
  */
 export function buildHeader(cards: readonly string[]): Uint8Array {

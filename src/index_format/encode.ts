@@ -52,15 +52,26 @@ const SIGNED_QUERY = /[?&](x-amz-|x-goog-|sig=|se=|sv=|sp=|signature=|awsaccessk
  * @throws {TypeError} For duplicate or unsafe paths, a data URL with credentials or a query string, or
  * HDU records whose header bytes disagree with their sizes.
  *
- * @example Indexing one file in memory
- * ```ts ignore
- * import { decodeIndex, encodeIndex, memorySource, walkHdus } from "@cloudfits/core";
+ * @example Indexing two local files, with and without their full header text
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeIndex, encodeIndex, type IndexedFile, walkHdus } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
  *
- * const fits = await Deno.readFile("testdata/image.fits");
- * const { hdus } = await walkHdus(memorySource(fits));
- * const bytes = await encodeIndex([{ path: "image.fits", size: fits.length, hdus }], { indexer: "demo" });
- * const index = await decodeIndex(bytes);
- * console.log(index.fileCount, (await index.findFile("image.fits"))?.hdus.length);
+ * const files: IndexedFile[] = [];
+ * for (const path of ["tess_cube.fits", "mef_images.fits"]) {
+ *   await using source = await openFileSource(`testdata/${path}`);
+ *   files.push({ path, size: source.size, hdus: (await walkHdus(source)).hdus });
+ * }
+ * const full = await encodeIndex(files, { dataUrl: "s3://my-bucket/fits", indexer: "demo" });
+ * const lean = await encodeIndex(files, { headerText: false });
+ * assert.ok(lean.length < full.length);
+ *
+ * const index = await decodeIndex(full);
+ * assert.deepEqual([index.fileCount, index.dataUrl, index.indexer], [2, "s3://my-bucket/fits", "demo"]);
+ * const cube = await index.findFile("tess_cube.fits");
+ * assert.equal(cube?.hdus[1].dataOffset, 5760);
+ * assert.deepEqual(cube?.hdus[2].header.bytes, files[0].hdus[2].header.bytes, "byte-exact headers");
  * ```
  */
 export async function encodeIndex(

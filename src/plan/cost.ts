@@ -96,10 +96,13 @@ export function measurePlan(ranges: Iterable<ByteRange>, options: CoalesceOption
  *
  * @example 4.4 million tiny requests cost more in GETs than in bytes
  * ```ts
+ * import assert from "node:assert/strict";
  * import { estimateCost } from "@cloudfits/core";
  *
  * const cost = estimateCost({ requests: 4_438_608, bytesToRead: 17_754_432, bytesNeeded: 17_754_432 });
- * console.log(cost.requests.toFixed(2), cost.transfer.toFixed(4)); // 1.78 0.0016
+ * assert.equal(cost.requests.toFixed(2), "1.78");
+ * assert.equal(cost.transfer.toFixed(4), "0.0016");
+ * assert.equal(cost.total, cost.requests + cost.transfer);
  * ```
  */
 export function estimateCost(figures: Omit<PlanFigures, "end">, prices: Prices = {}): CostEstimate {
@@ -115,12 +118,15 @@ export function estimateCost(figures: Omit<PlanFigures, "end">, prices: Prices =
  * @param prices Prices for the estimate.
  * @returns The description.
  *
- * @example
+ * @example One line for a log or a refusal
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describePlan } from "@cloudfits/core";
  *
- * console.log(describePlan({ requests: 5, bytesToRead: 247_800, bytesNeeded: 247_800 }));
- * // 5 requests, 247.8 kB to read, 247.8 kB needed (1.00×), est. $0.00002
+ * assert.equal(
+ *   describePlan({ requests: 5, bytesToRead: 247_800, bytesNeeded: 247_800 }),
+ *   "5 requests, 247.8 kB to read, 247.8 kB needed (1.00×), est. $0.000024",
+ * );
  * ```
  */
 export function describePlan(figures: Omit<PlanFigures, "end">, prices: Prices = {}): string {

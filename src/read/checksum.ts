@@ -50,12 +50,20 @@ const DEFAULT_CHUNK = 8 * 1024 * 1024;
  *
  * @example Verifying every HDU of a file
  * ```ts
+ * import assert from "node:assert/strict";
  * import { verifyHduChecksum, walkHdus } from "@cloudfits/core";
  * import { openFileSource } from "@cloudfits/core/file";
  *
- * const source = await openFileSource("testdata/checksum_good.fits");
+ * // HDU 1 of this file has one flipped bit in its data.
+ * await using source = await openFileSource("testdata/checksum_bad.fits");
  * const { hdus } = await walkHdus(source);
- * console.log(await verifyHduChecksum(source, hdus[0])); // { checksum: "ok", datasum: "ok" }
+ * const results = [];
+ * for (const hdu of hdus) results.push(await verifyHduChecksum(source, hdu));
+ * assert.deepEqual(results, [
+ *   { checksum: "ok", datasum: "ok" },
+ *   { checksum: "bad", datasum: "bad" },
+ *   { checksum: "ok", datasum: "ok" },
+ * ]);
  * ```
  */
 export async function verifyHduChecksum(

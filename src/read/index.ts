@@ -67,13 +67,27 @@ export interface CloudFitsIndex {
  * @throws {CloudFitsError} `BAD_INDEX` for anything damaged, truncated, of an unknown major version or
  * with unknown required features, naming the part and its offset.
  *
- * @example Opening an index held in memory
- * ```ts ignore
- * import { decodeIndex } from "@cloudfits/core";
+ * @example Opening an index through a source, and a damaged one
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countingSource, decodeIndex, encodeIndex, memorySource, walkHdus } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
  *
- * const index = await decodeIndex(await Deno.readFile("cubes.fci"));
- * const file = await index.findFile("tess-s0026-4-1-cube.fits");
- * console.log(index.fileCount, file?.hdus[1].dataOffset); // 1 5760
+ * await using file = await openFileSource("testdata/tess_cube.fits");
+ * const { hdus } = await walkHdus(file);
+ * const bytes = await encodeIndex([{ path: "tess_cube.fits", size: file.size, hdus }]);
+ *
+ * const source = countingSource(memorySource(bytes, "cubes.cfidx"));
+ * const index = await decodeIndex(source);
+ * assert.equal(index.fileCount, 1);
+ * const cube = await index.findFile("tess_cube.fits");
+ * assert.deepEqual(cube?.hdus.map((hdu) => hdu.dataOffset), [2880, 5760, 34560]);
+ * assert.equal(await index.findFile("other.fits"), undefined);
+ * assert.equal(source.stats.requests, 1, "a small index is read whole at once");
+ *
+ * const damaged = bytes.slice();
+ * damaged[100] ^= 0xff;
+ * await assert.rejects(decodeIndex(damaged), { code: "BAD_INDEX" });
  * ```
  */
 export async function decodeIndex(

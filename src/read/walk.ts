@@ -62,14 +62,22 @@ const ASCII_XTENSION = [0x58, 0x54, 0x45, 0x4e, 0x53, 0x49, 0x4f, 0x4e, 0x3d]; /
  * headers.
  *
  * @example Listing the HDUs of a local file
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { walkHdus } from "@cloudfits/core";
  * import { openFileSource } from "@cloudfits/core/file";
  *
- * const source = await openFileSource("testdata/mef_images.fits");
- * const { hdus } = await walkHdus(source);
- * for (const hdu of hdus) console.log(hdu.index, hdu.type, hdu.extname, hdu.dataOffset, hdu.dataSize);
- * await source.close();
+ * await using source = await openFileSource("testdata/mef_images.fits");
+ * const { hdus, warnings } = await walkHdus(source);
+ * assert.equal(hdus.length, 16);
+ * assert.deepEqual(warnings, []);
+ * const cube = hdus[15];
+ * assert.deepEqual([cube.type, cube.extname, cube.axes], ["IMAGE", "CUBE3D", [5, 4, 3]]);
+ * assert.deepEqual([cube.dataOffset, cube.dataSize], [89280, 120], "5 × 4 × 3 int16 values");
+ *
+ * // A file whose last HDU lost its padding is read, with a warning.
+ * await using cut = await openFileSource("testdata/no_final_pad.fits");
+ * assert.match((await walkHdus(cut)).warnings[0], /lacks 2803 bytes of final padding/);
  * ```
  */
 export async function walkHdus(source: ByteSource, options: WalkOptions = {}): Promise<WalkResult> {

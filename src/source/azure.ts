@@ -183,12 +183,30 @@ export function azureFetch(options: AzureAccountOptions): FetchLike {
  * @param options Account, credentials, container, blob and the HTTP source's options.
  * @returns A source whose `size` and `etag` come from the first response.
  *
- * @example Reading a blob with a SAS
- * ```ts ignore
+ * @example Reading a blob with a SAS, which never shows in its name
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { azureSource } from "@cloudfits/core";
  *
- * const source = azureSource({ account: "acct", container: "tess", blob: "s1/ffi.fits", sas: "sv=2022-11-02&sig=..." });
- * const primaryHeader = await source.read(0, 2880);
+ * const object = new TextEncoder().encode("SIMPLE  =                    T".padEnd(2880));
+ * const sent: { url: string; headers: Headers }[] = [];
+ * // A stand-in for the network: records each request and answers it from `object`.
+ * const fetch = (url: string | URL | Request, init?: RequestInit) => {
+ *   const headers = new Headers(init?.headers);
+ *   sent.push({ url: String(url), headers });
+ *   const [, a, b] = /bytes=(\d+)-(\d+)/.exec(headers.get("range")!)!;
+ *   return Promise.resolve(new Response(object.slice(Number(a), Number(b) + 1), {
+ *     status: 206,
+ *     headers: { "content-range": `bytes ${a}-${b}/${object.length}`, etag: '"v1"' },
+ *   }));
+ * };
+ *
+ * const sas = "sv=2022-11-02&sig=abc";
+ * const source = azureSource({ account: "acct", container: "tess", blob: "s1/ffi.fits", sas, fetch });
+ * assert.equal((await source.read(0, 2880)).length, 2880);
+ * assert.equal(sent[0].url, "https://acct.blob.core.windows.net/tess/s1/ffi.fits?sv=2022-11-02&sig=abc");
+ * assert.equal(sent[0].headers.get("x-ms-version"), "2021-08-06");
+ * assert.equal(source.name, "https://acct.blob.core.windows.net/tess/s1/ffi.fits");
  * ```
  */
 export function azureSource(options: AzureSourceOptions): HttpSource {

@@ -37,11 +37,14 @@ interface Entry {
  *
  * @example Identical reads share one request
  * ```ts
- * import { memorySource, withCache } from "@cloudfits/core";
+ * import assert from "node:assert/strict";
+ * import { countingSource, memorySource, withCache } from "@cloudfits/core";
  *
- * const source = withCache(memorySource(new Uint8Array(8)), { maxBytes: 1024 });
+ * const counted = countingSource(memorySource(new Uint8Array(8)));
+ * const source = withCache(counted, { maxBytes: 1024 });
  * const [a, b] = await Promise.all([source.read(0, 4), source.read(0, 4)]);
- * console.log(a === b); // true
+ * assert.equal(a, b, "the same bytes, from one read");
+ * assert.equal(counted.stats.requests, 1);
  * ```
  */
 export function withCache(source: ByteSource, options: CacheOptions = {}): ByteSource {

@@ -28,13 +28,22 @@ export interface CountingSource extends ByteSource {
  * @param source The source to observe.
  * @returns The same source with a `stats` object that updates as reads happen.
  *
- * @example Counting reads of a memory source
+ * @example Counting what opening a file costs
  * ```ts
- * import { countingSource, memorySource } from "@cloudfits/core";
+ * import assert from "node:assert/strict";
+ * import { countingSource, openFits } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
  *
- * const source = countingSource(memorySource(new Uint8Array(100)));
- * await source.read(10, 20);
- * console.log(source.stats); // { requests: 1, bytes: 20, ranges: [ { offset: 10, length: 20 } ] }
+ * await using file = await openFileSource("testdata/mef_images.fits");
+ * const source = countingSource(file);
+ * const fits = await openFits(source);
+ * assert.equal(fits.hdus.length, 16);
+ * assert.equal(source.stats.requests, 3, "16 headers in three reads");
+ *
+ * source.stats.ranges.length = 0;
+ * const row = await fits.hdu("INT16").section([1, [1, 4]]);
+ * assert.equal(row.data.length, 3);
+ * assert.deepEqual(source.stats.ranges, [{ offset: 20172, length: 6 }], "three int16 values, one read");
  * ```
  */
 export function countingSource(source: ByteSource): CountingSource {

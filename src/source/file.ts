@@ -41,11 +41,15 @@ const unclosed = new FinalizationRegistry<FileHandle>((handle) => {
  *
  * @example Reading the first card, closing with await using
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openFileSource } from "@cloudfits/core/file";
  *
  * await using source = await openFileSource("testdata/mef_images.fits");
+ * assert.equal(source.size, 92160);
  * const first = await source.read(0, 30);
- * console.log(new TextDecoder().decode(first)); // "SIMPLE  =                    T"
+ * assert.equal(new TextDecoder().decode(first), "SIMPLE  =                    T");
+ * assert.equal((await source.read(92150, 100)).length, 10, "fewer bytes only at the end");
+ * await assert.rejects(openFileSource("testdata/absent.fits"), { code: "NOT_FOUND" });
  * ```
  */
 export async function openFileSource(path: string): Promise<FileSource> {

@@ -68,12 +68,29 @@ export function gcsObjectUrl(bucket: string, key: string, endpoint: string = GCS
  * @param options Bucket, key, keys, billing project, and HTTP source settings.
  * @returns A byte source.
  *
- * @example Reading a public object
- * ```ts ignore
+ * @example Reading a public object in a requester-pays bucket
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { gcsSource } from "@cloudfits/core";
  *
- * const source = gcsSource({ bucket: "my-public-bucket", key: "data/a.fits" });
- * const header = await source.read(0, 2880);
+ * const object = new TextEncoder().encode("SIMPLE  =                    T".padEnd(2880));
+ * const sent: { url: string; headers: Headers }[] = [];
+ * // A stand-in for the network: records each request and answers it from `object`.
+ * const fetch = (url: string | URL | Request, init?: RequestInit) => {
+ *   const headers = new Headers(init?.headers);
+ *   sent.push({ url: String(url), headers });
+ *   const [, a, b] = /bytes=(\d+)-(\d+)/.exec(headers.get("range")!)!;
+ *   return Promise.resolve(new Response(object.slice(Number(a), Number(b) + 1), {
+ *     status: 206,
+ *     headers: { "content-range": `bytes ${a}-${b}/${object.length}`, etag: '"v1"' },
+ *   }));
+ * };
+ *
+ * const source = gcsSource({ bucket: "my-bucket", key: "data/a b.fits", userProject: "my-project", fetch });
+ * assert.equal((await source.read(0, 2880)).length, 2880);
+ * assert.equal(sent[0].url, "https://storage.googleapis.com/my-bucket/data/a%20b.fits");
+ * assert.equal(sent[0].headers.get("x-goog-user-project"), "my-project");
+ * assert.equal(sent[0].headers.get("authorization"), null, "unsigned without hmac");
  * ```
  */
 export function gcsSource(options: GcsSourceOptions): HttpSource {

@@ -107,15 +107,31 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * @param options Injected fetch, headers, expected size and ETag, timeout, name and hooks.
  * @returns A source whose `size` and `etag` are pinned by the first response.
  *
- * @example Reading the first FITS block of a public object
- * ```ts ignore
- * import { httpSource } from "@cloudfits/core";
+ * @example Reading the first card of an object, watching the traffic
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { httpSource, type RequestEvent } from "@cloudfits/core";
  *
- * const source = httpSource("https://example.org/data/image.fits", {
- *   onRequest: (event) => console.log(event.status, event.bytes, event.ms),
- * });
- * const firstBlock = await source.read(0, 2880);
- * console.log(source.size, source.etag);
+ * const object = new TextEncoder().encode("SIMPLE  =                    T".padEnd(2880));
+ * const sent: { url: string; headers: Headers }[] = [];
+ * // A stand-in for the network: records each request and answers it from `object`.
+ * const fetch = (url: string | URL | Request, init?: RequestInit) => {
+ *   const headers = new Headers(init?.headers);
+ *   sent.push({ url: String(url), headers });
+ *   const [, a, b] = /bytes=(\d+)-(\d+)/.exec(headers.get("range")!)!;
+ *   return Promise.resolve(new Response(object.slice(Number(a), Number(b) + 1), {
+ *     status: 206,
+ *     headers: { "content-range": `bytes ${a}-${b}/${object.length}`, etag: '"v1"' },
+ *   }));
+ * };
+ *
+ * const events: RequestEvent[] = [];
+ * const onRequest = (event: RequestEvent) => events.push(event);
+ * const source = httpSource("https://example.org/image.fits?sig=secret", { fetch, onRequest });
+ * assert.equal(new TextDecoder().decode(await source.read(0, 30)), "SIMPLE  =                    T");
+ * assert.deepEqual([source.size, source.etag, source.name], [2880, "v1", "https://example.org/image.fits"]);
+ * assert.equal(sent[0].headers.get("range"), "bytes=0-29");
+ * assert.deepEqual(events.map((e) => [e.url, e.offset, e.length, e.status]), [[source.name, 0, 30, 206]]);
  * ```
  */
 export function httpSource(url: string | URL, options: HttpSourceOptions = {}): HttpSource {

@@ -7,12 +7,15 @@ import type { ByteSource } from "./types.ts";
  * @param name A description used in error messages.
  * @returns A source whose reads are views into `bytes`.
  *
- * @example
+ * @example Reading part of a buffer
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memorySource } from "@cloudfits/core";
  *
  * const source = memorySource(new TextEncoder().encode("SIMPLE  ="), "inline");
- * console.log(source.size, (await source.read(0, 6)).length); // 9 6
+ * assert.equal(source.size, 9);
+ * assert.equal(source.name, "inline");
+ * assert.equal(new TextDecoder().decode(await source.read(0, 6)), "SIMPLE");
  * ```
  */
 export function memorySource(bytes: Uint8Array, name = "memory"): ByteSource {

@@ -52,12 +52,27 @@ export interface RetryOptions {
  * @param options Retry count, delays, jitter, sleep and hook.
  * @returns A source with the same name and size whose reads retry.
  *
- * @example Retrying an HTTP source
- * ```ts ignore
- * import { httpSource, withRetry } from "@cloudfits/core";
+ * @example Two 503 answers, then the bytes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ByteSource, CloudFitsError, memorySource, type RetryEvent, withRetry } from "@cloudfits/core";
  *
- * const source = withRetry(httpSource("https://example.org/a.fits"), { retries: 3 });
- * const bytes = await source.read(0, 2880);
+ * const bytes = memorySource(new Uint8Array(2880), "flaky.fits");
+ * let failures = 2;
+ * // A source whose first two reads fail as an HTTP source's do on a 503.
+ * const flaky: ByteSource = {
+ *   name: bytes.name,
+ *   size: bytes.size,
+ *   read: (offset, length) =>
+ *     failures-- > 0
+ *       ? Promise.reject(new CloudFitsError("NETWORK", "HTTP 503 SlowDown", { status: 503 }))
+ *       : bytes.read(offset, length),
+ * };
+ * const retries: RetryEvent[] = [];
+ * const sleep = () => Promise.resolve(); // do not wait in an example
+ * const source = withRetry(flaky, { retries: 3, sleep, onRetry: (event) => retries.push(event) });
+ * assert.equal((await source.read(0, 2880)).length, 2880);
+ * assert.deepEqual(retries.map((event) => [event.attempt, event.error.status]), [[1, 503], [2, 503]]);
  * ```
  */
 export function withRetry(source: ByteSource, options: RetryOptions = {}): ByteSource {

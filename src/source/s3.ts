@@ -109,12 +109,35 @@ export interface S3SourceOptions
  * @param options Bucket, key, region or endpoint, credentials, and HTTP source settings.
  * @returns A byte source; wrap it in `withRetry` for retries.
  *
- * @example Reading a FITS header from a public bucket
- * ```ts ignore
+ * @example Signed reads of an object in a requester-pays bucket
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { s3Source } from "@cloudfits/core";
  *
- * const source = s3Source({ bucket: "stpubdata", key: "tess/public/ffi/s0001/a.fits", region: "us-east-1" });
- * const header = await source.read(0, 2880);
+ * const object = new TextEncoder().encode("SIMPLE  =                    T".padEnd(2880));
+ * const sent: { url: string; headers: Headers }[] = [];
+ * // A stand-in for the network: records each request and answers it from `object`.
+ * const fetch = (url: string | URL | Request, init?: RequestInit) => {
+ *   const headers = new Headers(init?.headers);
+ *   sent.push({ url: String(url), headers });
+ *   const [, a, b] = /bytes=(\d+)-(\d+)/.exec(headers.get("range")!)!;
+ *   return Promise.resolve(new Response(object.slice(Number(a), Number(b) + 1), {
+ *     status: 206,
+ *     headers: { "content-range": `bytes ${a}-${b}/${object.length}`, etag: '"v1"' },
+ *   }));
+ * };
+ *
+ * const source = s3Source({
+ *   bucket: "stpubdata",
+ *   key: "tess/a.fits",
+ *   credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "not-a-real-secret" },
+ *   requestPayer: true,
+ *   fetch,
+ * });
+ * assert.equal((await source.read(0, 2880)).length, 2880);
+ * assert.equal(sent[0].url, "https://stpubdata.s3.us-east-1.amazonaws.com/tess/a.fits");
+ * assert.match(sent[0].headers.get("authorization")!, /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
+ * assert.equal(sent[0].headers.get("x-amz-request-payer"), "requester");
  * ```
  */
 export function s3Source(options: S3SourceOptions): HttpSource {

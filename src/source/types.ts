@@ -27,10 +27,13 @@ export interface ReadOptions {
  *
  * @example A source over bytes in memory
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memorySource } from "@cloudfits/core";
  *
  * const source = memorySource(new Uint8Array([1, 2, 3, 4]));
- * console.log(await source.read(1, 2)); // Uint8Array(2) [ 2, 3 ]
+ * assert.deepEqual([...await source.read(1, 2)], [2, 3]);
+ * assert.deepEqual([...await source.read(3, 10)], [4], "fewer bytes only at the end");
+ * assert.equal(source.size, 4);
  * ```
  */
 export interface ByteSource {

@@ -58,7 +58,8 @@ export {
 } from "./src/open.ts";
 export { type OpenedTarget, openTarget, type OpenTargetOptions } from "./src/open_target.ts";
 export { openSource, type SourceOptions } from "./src/open_source.ts";
-export type { AwsCredentialProvider, ResolvedAwsCredentials } from "./src/credentials/aws.ts";
+export type { AwsCredentialProvider } from "./src/credentials/aws.ts";
+export type { ResolvedAwsCredentials } from "./src/credentials/aws_types.ts";
 export { walkHdus, type WalkOptions, type WalkResult } from "./src/read/walk.ts";
 export {
   type ChecksumResult,

@@ -18,12 +18,8 @@ import { s3Source } from "./source/s3.ts";
 import { type GcsAccessOptions, gcsSource } from "./source/gcs.ts";
 import { type AzureAccountOptions, azureSource } from "./source/azure.ts";
 import { withRetry } from "./source/retry.ts";
-import {
-  type AwsCredentialProvider,
-  resolveAwsCredentials,
-  resolveAwsRegion,
-  resolveS3Endpoint,
-} from "./credentials/aws.ts";
+import { type AwsCredentialProvider, resolveAwsCredentials } from "./credentials/aws.ts";
+import { resolveAwsRegion, resolveS3Endpoint } from "./credentials/aws_region.ts";
 import { resolveAzureCredentials } from "./credentials/azure.ts";
 import type { ByteSource } from "./source/types.ts";
 

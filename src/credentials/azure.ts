@@ -4,7 +4,7 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import type { EnvironmentVariables } from "./aws.ts";
+import type { EnvironmentVariables } from "./aws_types.ts";
 
 /** Where an Azure storage account lives and how to authorize against it. */
 export interface AzureCredentials {

@@ -5,18 +5,15 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
+import { decodeIndexHead, type IndexHead, leafFor, parseIndexFrame } from "../index_format/decode.ts";
 import {
-  decodeIndexHead,
   type FileRecord,
-  type IndexHead,
   inflateLeafText,
   type Leaf,
-  leafFor,
-  materialize,
-  parseIndexFrame,
   parseLeaf,
   recordFor,
-} from "../index_format/decode.ts";
+} from "../index_format/decode_leaf.ts";
+import { materialize } from "../index_format/materialize.ts";
 import { FIRST_READ } from "../index_format/_layout.ts";
 import type { FileSummary, IndexedFile } from "../index_format/types.ts";
 import { memorySource } from "../source/memory.ts";

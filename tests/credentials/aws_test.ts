@@ -1,11 +1,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  type AwsCredentialOptions,
-  resolveAwsCredentials,
-  resolveAwsRegion,
-  resolveS3Endpoint,
-} from "../../src/credentials/aws.ts";
+import { resolveAwsCredentials } from "../../src/credentials/aws.ts";
+import { resolveAwsRegion, resolveS3Endpoint } from "../../src/credentials/aws_region.ts";
+import type { AwsCredentialOptions } from "../../src/credentials/aws_types.ts";
 import {
   type LoopbackEndpoints,
   loopbackOnlyFetch,

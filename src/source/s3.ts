@@ -534,7 +534,7 @@ export interface S3PutOptions extends S3Address, S3RequestOptions {
 
 /** What a successful PUT returned. */
 export interface S3PutResult {
-  /** The new object's ETag, when the service sent one. */
+  /** The new object's ETag without its quotes (as listings and indexes keep it), when the service sent one. */
   etag: string | undefined;
 }
 
@@ -583,5 +583,5 @@ export async function s3PutObject(options: S3PutOptions): Promise<S3PutResult> {
     });
   }
   await response.body?.cancel();
-  return { etag: response.headers.get("etag") ?? undefined };
+  return { etag: response.headers.get("etag")?.replace(/^"|"$/g, "") || undefined };
 }

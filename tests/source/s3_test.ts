@@ -468,7 +468,7 @@ test("s3PutObject uploads with a signed body hash, and the object reads back", a
   const key = `uploads/index ${Date.now()}.cfi`;
   const body = data.subarray(0, 777);
   const { etag } = await s3PutObject({ bucket: "private", key, body, endpoint, credentials });
-  assert.match(etag ?? "", /^"[0-9a-f]{32}"$/);
+  assert.match(etag ?? "", /^[0-9a-f]{32}$/, "the ETag without its quotes");
   const [put] = server.log.filter((r) => r.method === "PUT");
   assert.equal(put.status, 200);
   assert.ok(put.signedHeaders.includes("x-amz-content-sha256"));

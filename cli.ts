@@ -65,8 +65,8 @@ Common options:
   --verbose               print each request (method, URL without secrets, range, status, bytes, ms)
   -h, --help              help for a command;  --version
 
-Exit codes: 0 ok, 1 other/network, 2 usage or over the read limits, 3 not found, 4 auth/permission, 5 bad or stale data,
-6 some files failed.
+Exit codes: 0 ok, 1 other/network, 2 usage or over the read limits, 3 not found, 4 auth/permission,
+5 bad or stale data, 6 some files failed.
 
 Run 'cloudfits COMMAND --help' for examples.`;
 

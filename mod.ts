@@ -104,7 +104,7 @@ export { rowsToJson, type TableJsonValue } from "./src/table_json.ts";
 export { encodePng, type Stretch } from "./src/png.ts";
 
 // What reads cost.
-export type { CostEstimate, CostLimits, PlanFigures, Prices } from "./src/plan/cost.ts";
+export type { CostEstimate, CostLimits, LimitExcess, PlanFigures, Prices } from "./src/plan/cost.ts";
 export { describePlan, estimateCost } from "./src/plan/cost.ts";
 
 // The index.

@@ -1,7 +1,7 @@
 /**
  * `deno task bench:frame`: the cost guard and bounded memory on TESS-geometry cubes (issue: one read
  * layer). Makes two sparse cubes with astropy (2078 × 2136 pixels, 2 planes): one of 1,239 frames
- * (44 GB, the size of a real sector) and a smaller one (200 frames by default, 6.8 GB). Then:
+ * (44 GB, the size of a real sector) and a smaller one (200 frames by default, 6.8 GB on disk). Then:
  *
  * 1. `cloudfits plan` of one frame of the 44 GB cube (the figures, without fetching);
  * 2. `cloudfits cutout` of that frame, which must refuse (exit 2) before fetching;
@@ -81,6 +81,9 @@ const refused = run(deno, [
   join(dir, "refused.fits"),
   "--force",
 ]);
+const smallPlan = JSON.parse(
+  run(deno, ["run", "-A", cli, "plan", "--json", "--max-read", "0", frameOf(small, frames >> 1)]).stdout,
+)[0];
 const out = join(dir, "frame.fits");
 const timed = run("/usr/bin/time", [
   "-f",
@@ -112,6 +115,9 @@ const report = {
   frame44: { plan, refusedExit: refused.status, refusal: refused.stderr.trim() },
   frameSmall: {
     frames,
+    requests: smallPlan.requests,
+    bytesToRead: smallPlan.bytesToRead,
+    bytesNeeded: smallPlan.bytesNeeded,
     cutoutExit: timed.status,
     peakRssMB: rssKb / 1024,
     seconds,

@@ -250,7 +250,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         id: "5",
         scenario: "compressed image section",
         reason:
-          "tile decoding has not landed in cloudfits (sections of tile-compressed HDUs throw UNSUPPORTED)",
+          "no compressed data set or astropy runner in the harness yet (cloudfits decodes tile-compressed sections; tests/fits/compressed_test.ts checks them against funpack)",
       }],
     };
     writeResults(report, options);

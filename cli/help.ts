@@ -35,7 +35,8 @@ bytes it needs above 64 MiB) or send more than --max-requests (default 10,000) s
 figures, before anything is fetched; 'cloudfits plan' shows them without reading.
 
 Options: --hdu HDU, --section SECTION, -o/--output OUT, --format fits|json|png, --stretch zscale|asinh,
-         -f/--force, --max-read BYTES, --max-requests N, --index INDEX, cloud options
+         -f/--force, --max-read BYTES, --max-requests N, --request-cost BYTES, --price-get USD,
+         --price-gb USD, --index INDEX, cloud options
 
 Examples:
   cloudfits cutout 'testdata/primary_only.fits[0][10:20,5:15]' -o cut.fits
@@ -50,7 +51,8 @@ table with data is used. Rows are read in batches, so whole columns of huge tabl
 format follows the extension (.json, .ndjson, else CSV).
 
 Options: --hdu HDU, --columns A;B, --rows A:B, -o/--output OUT, -f/--force, --format csv|json|ndjson,
-         --max-read BYTES, --max-requests N, --index INDEX, cloud options
+         --max-read BYTES, --max-requests N, --request-cost BYTES, --price-get USD, --price-gb USD,
+         --index INDEX, cloud options
 
 Examples:
   cloudfits table 'testdata/tess_cube.fits[2][col TSTART;TSTOP]' --rows 1:10

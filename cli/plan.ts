@@ -1,18 +1,18 @@
-import { CloudFitsError } from "../src/errors.ts";
+import { CloudFitsError, isCloudFitsError } from "../src/errors.ts";
+import type { OpenedTarget } from "../src/open_target.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import { describeTable } from "../src/fits/tform.ts";
 import { hduShape } from "../src/json.ts";
-import { describePlan, estimateCost, exceededLimits, type PlanFigures } from "../src/plan/cost.ts";
+import { describePlan, type PlanFigures } from "../src/plan/cost.ts";
 import { fitsSectionToNumpy } from "../src/plan/fits_section.ts";
-import type { ReadPlanSummary } from "../src/open.ts";
 import type { CliIo } from "./io.ts";
-import { outputFormat, parseCommand } from "./options.ts";
+import { type CommonValues, outputFormat, parseCommand } from "./options.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { openCliTarget } from "./open_target.ts";
 import { toJson } from "./format.ts";
 
 /** One target's plan, as `--json` prints it. */
-interface PlannedTarget extends PlanFigures {
+interface PlannedTarget extends Omit<PlanFigures, "end"> {
   target: string;
   hdu: number;
   kind: "section" | "rows";
@@ -52,39 +52,33 @@ export async function runPlan(args: string[], io: CliIo): Promise<number> {
   const { limits } = settings;
   const planned: PlannedTarget[] = [];
   for (const text of positionals) {
-    // Rows or columns make it a table read; otherwise an image section, as cutout would read it.
-    const wantsTable = values.rows !== undefined || values.columns !== undefined || /\[col /i.test(text);
-    const opened = await openCliTarget(text, values, io, { select: wantsTable ? "table" : "image" });
+    const opened = await openPlanned(text, values, io);
     try {
       const handle = opened.hdu!;
       const hdu = handle.info;
       const kind: PlannedTarget["kind"] = hdu.type === "BINTABLE" || hdu.type === "TABLE"
         ? "rows"
         : "section";
-      const summary: ReadPlanSummary = kind === "rows"
+      const summary = kind === "rows"
         ? handle.planRows(...(opened.rows ?? [0, describeTable(hdu).rowCount]), {
           ...settings,
           columns: opened.columns,
         })
         : handle.plan(opened.section ?? fitsSectionToNumpy("", hduShape(hdu)), settings);
-      const { shape, complete } = summary;
-      const figures: PlanFigures = summary;
-      const excess = exceededLimits(figures, limits);
-      const refusal = excess &&
-        `refused: ${excess.reasons.join(" and ")} (to go on: ${excess.advice.join(" ")})`;
+      const { requests, bytesToRead, bytesNeeded, shape, cost, complete, allowed, excess } = summary;
       planned.push({
         target: text,
         hdu: hdu.index,
         kind,
         shape,
-        requests: figures.requests,
-        bytesToRead: figures.bytesToRead,
-        bytesNeeded: figures.bytesNeeded,
-        end: figures.end,
-        cost: estimateCost(figures, limits.prices),
+        requests,
+        bytesToRead,
+        bytesNeeded,
+        cost,
         complete,
-        allowed: refusal === undefined,
-        ...(refusal === undefined ? {} : { refusal }),
+        allowed,
+        ...(excess &&
+          { refusal: `refused: ${excess.reasons.join(" and ")} (to go on: ${excess.advice.join(" ")})` }),
       });
     } finally {
       await opened.close();
@@ -106,4 +100,24 @@ export async function runPlan(args: string[], io: CliIo): Promise<number> {
   });
   await io.out(lines.join(""));
   return EXIT.ok;
+}
+
+/**
+ * Open a target for planning: rows or columns make it a table read; otherwise the image `cutout` would
+ * read, or the first table when the file has no image with data.
+ */
+async function openPlanned(
+  text: string,
+  values: CommonValues & Record<string, unknown>,
+  io: CliIo,
+): Promise<OpenedTarget> {
+  const wantsTable = values.rows !== undefined || values.columns !== undefined || /\[col /i.test(text);
+  try {
+    return await openCliTarget(text, values, io, { select: wantsTable ? "table" : "image" });
+  } catch (error) {
+    if (wantsTable || !isCloudFitsError(error, "NOT_FOUND") || !/No image HDU/.test(error.message)) {
+      throw error;
+    }
+    return await openCliTarget(text, values, io, { select: "table" });
+  }
 }

@@ -1,10 +1,8 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { CloudFitsError } from "../src/errors.ts";
-import { openSource, type SourceOptions } from "../src/open_source.ts";
+import type { SourceOptions } from "../src/open_source.ts";
 import { openFileSource } from "../src/source/file.ts";
-import type { Location } from "../src/url.ts";
-import type { ByteSource } from "../src/source/types.ts";
 import type { AwsCredentialProvider } from "../src/credentials/aws.ts";
 import type { CliIo } from "./io.ts";
 import type { CommonValues } from "./options.ts";
@@ -60,22 +58,4 @@ export function sourceOptions(values: CommonValues, io: CliIo): SourceOptions {
       }
       : undefined,
   };
-}
-
-/**
- * Open a remote object as a byte source, with retries.
- *
- * @param location The object.
- * @param values Parsed cloud flags.
- * @param io The process I/O.
- * @param expected Size and ETag from an index.
- * @returns The source.
- */
-export function openRemoteSource(
-  location: Location,
-  values: CommonValues,
-  io: CliIo,
-  expected: { size?: number; etag?: string } = {},
-): Promise<ByteSource> {
-  return openSource(location, { ...sourceOptions(values, io), expected });
 }

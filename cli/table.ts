@@ -4,7 +4,7 @@ import type { Column } from "../src/fits/table_layout.ts";
 import { describeTable } from "../src/fits/tform.ts";
 import { selectColumns } from "../src/plan/table_rows.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
-import type { TableRows } from "../src/fits/table_values.ts";
+import { columnKeys, type TableRows } from "../src/fits/table_values.ts";
 import { tableColumnToJson, type TableJsonValue } from "../src/table_json.ts";
 import { type CliIo, refuseExistingOutput } from "./io.ts";
 import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
@@ -92,7 +92,7 @@ async function writeRows(
   if (format === "json" && empty) await write("[]\n");
   for (; !step.done; step = await iterator.next()) {
     const rows = step.value;
-    // Rows are keyed exactly as columnKeys does; looking up by key keeps the requested order even for
+    // Rows are keyed by columnKeys too; looking up by key keeps the requested order even for
     // names that JavaScript would sort first (integer-like keys).
     const cells = keys.map((key) => tableColumnToJson(rows.columns[key]));
     const lines: string[] = [];
@@ -113,16 +113,6 @@ async function writeRows(
     started = true;
   }
   if (format === "json" && started) await write("\n]\n");
-}
-
-/** Output names of the columns: TTYPE, or `col<n>` for an empty or repeated name (as readTableRows keys them). */
-function columnKeys(columns: readonly Column[]): string[] {
-  const used = new Set<string>();
-  return columns.map((column) => {
-    const key = column.name === "" || used.has(column.name) ? `col${column.index}` : column.name;
-    used.add(key);
-    return key;
-  });
 }
 
 /** JSON text of a cell; `-0` keeps its sign (as `-0.0`, which JavaScript and Python both read back as −0). */

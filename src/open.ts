@@ -11,7 +11,14 @@ import { walkHdus } from "./read/walk.ts";
 import type { ImageArray } from "./fits/image.ts";
 import { planImageSection, type SectionSpec } from "./plan/image_section.ts";
 import { planTileSection } from "./plan/tile_section.ts";
-import { type CostEstimate, estimateCost, measurePlan, type PlanFigures } from "./plan/cost.ts";
+import {
+  type CostEstimate,
+  estimateCost,
+  exceededLimits,
+  type LimitExcess,
+  measurePlan,
+  type PlanFigures,
+} from "./plan/cost.ts";
 import { readImageSection } from "./read/image_section.ts";
 import type { ReadRangesOptions } from "./read/read_ranges.ts";
 import type { TableCell, TableRows } from "./fits/table_values.ts";
@@ -40,6 +47,10 @@ export interface ReadPlanSummary extends PlanFigures {
    * figures then cover the first read only.
    */
   complete: boolean;
+  /** Whether the settings' cost limits allow the read (what `section` or `rows` would do). */
+  allowed: boolean;
+  /** When not allowed: each limit exceeded, and the settings that would allow it. */
+  excess?: LimitExcess;
 }
 
 /** Options for {@linkcode openFits}: read settings, and how to reach a location given as a string. */
@@ -226,21 +237,11 @@ export class HduHandle {
     if (this.info.type === "COMPRESSED_IMAGE") {
       const plan = planTileSection(this.info, spec);
       const figures = measurePlan(plan.rowRanges, settings);
-      return {
-        ...figures,
-        shape: plan.shape,
-        cost: estimateCost(figures, settings.limits?.prices),
-        complete: false,
-      };
+      return summarize(figures, plan.shape, false, settings);
     }
     const plan = planImageSection(this.info, spec);
     const figures = measurePlan(plan.ranges, settings);
-    return {
-      ...figures,
-      shape: plan.shape,
-      cost: estimateCost(figures, settings.limits?.prices),
-      complete: true,
-    };
+    return summarize(figures, plan.shape, true, settings);
   }
 
   /** The parsed header. */
@@ -317,12 +318,8 @@ export class HduHandle {
     const settings = { ...this.#settings, ...options };
     const table = describeTable(this.info);
     const columns = selectColumns(table, options.columns);
-    const figures = measureTableRead(table, this.info, start, stop, columns, settings);
-    return {
-      ...figures,
-      shape: [stop - start, columns.length],
-      cost: estimateCost(figures, settings.limits?.prices),
-    };
+    const { complete, ...figures } = measureTableRead(table, this.info, start, stop, columns, settings);
+    return summarize(figures, [stop - start, columns.length], complete, settings);
   }
 
   /**
@@ -451,7 +448,30 @@ export async function openFits(
   const settings: ReadSettings = { signal, concurrency, maxGap, maxSpan, window, limits };
   const source = typeof target === "string" ? await openSource(target, options) : target;
   if (hdus) return new FitsFile(source, hdus, [], settings);
-  const walked = await walkHdus(source, { signal: settings.signal, maxHdus });
-  if (walked.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
-  return new FitsFile(source, walked.hdus, walked.warnings, settings);
+  try {
+    const walked = await walkHdus(source, { signal: settings.signal, maxHdus });
+    if (walked.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
+    return new FitsFile(source, walked.hdus, walked.warnings, settings);
+  } catch (error) {
+    // A source opened here from a location is ours to close; a caller's source stays the caller's.
+    if (typeof target === "string") await source.close?.();
+    throw error;
+  }
+}
+
+function summarize(
+  figures: PlanFigures,
+  shape: number[],
+  complete: boolean,
+  settings: ReadSettings,
+): ReadPlanSummary {
+  const excess = exceededLimits(figures, settings.limits);
+  return {
+    ...figures,
+    shape,
+    cost: estimateCost(figures, settings.limits?.prices),
+    complete,
+    allowed: excess === undefined,
+    ...(excess === undefined ? {} : { excess }),
+  };
 }

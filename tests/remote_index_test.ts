@@ -30,7 +30,7 @@ const HEADER_READ = 8 * 2880;
 const scratch = await mkdtemp(join(tmpdir(), "cloudfits-remote-index-"));
 after(() => rm(scratch, { recursive: true, force: true }));
 
-/** Open a local index (read whole: an IndexHandle has no close()). */
+/** Open a local index, read whole into memory so that nothing is left to close. */
 function openLocalIndex(path: string, options = {}) {
   return openIndex(path, { ...options, openFile: async (file) => memorySource(await readFile(file), file) });
 }

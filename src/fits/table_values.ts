@@ -85,14 +85,32 @@ export type TableCell =
  * ```
  */
 export function tableRows(start: number, stop: number, decoded: readonly TableColumnData[]): TableRows {
-  const used = new Set<string>();
-  const entries = decoded.map((data): [string, TableColumnData] => {
-    const name = data.column.name;
-    const key = name === "" || used.has(name) ? `col${data.column.index}` : name;
-    used.add(key);
-    return [key, data];
-  });
+  const keys = columnKeys(decoded.map((data) => data.column));
+  const entries = decoded.map((data, i): [string, TableColumnData] => [keys[i], data]);
   return { start, stop, rowCount: stop - start, columns: Object.fromEntries(entries) };
+}
+
+/**
+ * The keys of columns in a result: TTYPE, or `col<n>` for an empty or repeated name.
+ *
+ * @param columns The columns, in result order.
+ * @returns One key per column.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { columnKeys } from "./table_values.ts";
+ *
+ * assert.deepEqual(columnKeys([{ name: "X", index: 1 }, { name: "X", index: 2 }, { name: "", index: 3 }]), ["X", "col2", "col3"]);
+ * ```
+ */
+export function columnKeys(columns: readonly Pick<Column, "name" | "index">[]): string[] {
+  const used = new Set<string>();
+  return columns.map((column) => {
+    const key = column.name === "" || used.has(column.name) ? `col${column.index}` : column.name;
+    used.add(key);
+    return key;
+  });
 }
 
 /**

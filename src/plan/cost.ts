@@ -47,7 +47,7 @@ export interface CostEstimate {
 export interface CostLimits {
   /** Most bytes one read may fetch (default 1 GiB; 0 lifts every limit). */
   maxRead?: number;
-  /** Most requests one read may send (default 10,000). */
+  /** Most requests one read may send (default 10,000; 0 lifts this limit). */
   maxRequests?: number;
   /** Prices for the estimate in the message. */
   prices?: Prices;
@@ -179,7 +179,7 @@ export function exceededLimits(
   if (excess.reasons.length > 0) {
     excess.advice.push(`--max-read ${roundedUp(figures.bytesToRead)}`);
   }
-  if (figures.requests > maxRequests) {
+  if (maxRequests > 0 && figures.requests > maxRequests) {
     excess.reasons.push(`more than ${maxRequests.toLocaleString("en-US")} requests`);
     excess.advice.push(`--max-requests ${figures.requests}`);
   }

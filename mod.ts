@@ -134,7 +134,7 @@ export type {
 } from "./src/index_format/types.ts";
 
 // Byte sources and wrappers.
-export type { ByteSource, ReadOptions } from "./src/source/types.ts";
+export type { ByteSource, ClosableSource, ReadOptions, WrappedSource } from "./src/source/types.ts";
 export { memorySource } from "./src/source/memory.ts";
 export {
   type FetchLike,

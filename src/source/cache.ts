@@ -4,7 +4,7 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import type { ByteSource, ReadOptions } from "./types.ts";
+import type { ByteSource, ReadOptions, WrappedSource } from "./types.ts";
 import { wrapSource } from "./_wrap.ts";
 
 /** Settings for {@linkcode withCache}. */
@@ -47,7 +47,7 @@ interface Entry {
  * assert.equal(counted.stats.requests, 1);
  * ```
  */
-export function withCache(source: ByteSource, options: CacheOptions = {}): ByteSource {
+export function withCache<S extends ByteSource>(source: S, options: CacheOptions = {}): WrappedSource<S> {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   if (!(maxBytes >= 0)) throw new RangeError(`Cannot cache ${maxBytes} bytes: maxBytes must be non-negative`);
   const entries = new Map<string, Entry>();
@@ -148,7 +148,7 @@ export function withCache(source: ByteSource, options: CacheOptions = {}): ByteS
     return entry.settled ? entry.promise : follow(entry, key, signal, offset, length);
   };
 
-  return wrapSource(source, read);
+  return wrapSource(source, read) as WrappedSource<S>;
 }
 
 function aborted(name: string, offset: number, length: number, cause: unknown): CloudFitsError {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ByteSource } from "./types.ts";
+import type { ByteSource, WrappedSource } from "./types.ts";
 import { wrapSource } from "./_wrap.ts";
 
 /** Reads that reached the wrapped source. */
@@ -46,7 +46,7 @@ export interface CountingSource extends ByteSource {
  * assert.deepEqual(source.stats.ranges, [{ offset: 20172, length: 6 }], "three int16 values, one read");
  * ```
  */
-export function countingSource(source: ByteSource): CountingSource {
+export function countingSource<S extends ByteSource>(source: S): CountingSource & WrappedSource<S> {
   const stats: TrafficStats = { requests: 0, bytes: 0, ranges: [] };
   const counted = wrapSource(source, async (offset, length, options) => {
     stats.requests++;
@@ -55,5 +55,5 @@ export function countingSource(source: ByteSource): CountingSource {
     stats.bytes += bytes.length;
     return bytes;
   });
-  return Object.assign(counted, { stats });
+  return Object.assign(counted, { stats }) as CountingSource & WrappedSource<S>;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { CloudFitsError, isCloudFitsError } from "../errors.ts";
-import type { ByteSource, ReadOptions } from "./types.ts";
+import type { ByteSource, ReadOptions, WrappedSource } from "./types.ts";
 import { wrapSource } from "./_wrap.ts";
 
 /** Read options as {@linkcode withRetry} passes them on: the attempt number rides along for traffic hooks. */
@@ -75,7 +75,7 @@ export interface RetryOptions {
  * assert.deepEqual(retries.map((event) => [event.attempt, event.error.status]), [[1, 503], [2, 503]]);
  * ```
  */
-export function withRetry(source: ByteSource, options: RetryOptions = {}): ByteSource {
+export function withRetry<S extends ByteSource>(source: S, options: RetryOptions = {}): WrappedSource<S> {
   const retries = options.retries ?? 4;
   const baseDelayMs = options.baseDelayMs ?? 200;
   const maxDelayMs = options.maxDelayMs ?? 10_000;
@@ -127,7 +127,7 @@ export function withRetry(source: ByteSource, options: RetryOptions = {}): ByteS
     }
   };
 
-  return wrapSource(source, read);
+  return wrapSource(source, read) as WrappedSource<S>;
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -22,8 +22,9 @@ export interface ReadOptions {
  * - The returned array may be a view into a larger buffer; treat it as read-only.
  * - A source that holds a resource (a local file's handle) has `close()`, and `[Symbol.asyncDispose]`
  *   for `await using`; closing twice is harmless, and reads after closing fail. Wrappers (`withRetry`,
- *   `withCache`, `countingSource`) forward `close()` to the source they wrap. Sources that hold
- *   nothing (memory, HTTP) have no `close()`, so callers write `await source.close?.()`.
+ *   `withCache`, `countingSource`) forward `close()` to the source they wrap, and are typed closable
+ *   (`ClosableSource`, fit for `await using`) exactly when the wrapped source is. Sources that hold
+ *   nothing (memory, HTTP) have no `close()`, so generic code writes `await source.close?.()`.
  *
  * @example A source over bytes in memory
  * ```ts
@@ -48,3 +49,15 @@ export interface ByteSource {
   /** Release what the source holds (present only on sources that hold something). */
   close?(): Promise<void>;
 }
+
+/** A source that holds a resource: `close()` releases it, and so does the end of an `await using` block. */
+export interface ClosableSource extends ByteSource, AsyncDisposable {
+  /** Release what the source holds; closing twice is harmless. */
+  close(): Promise<void>;
+}
+
+/**
+ * What a wrapper of `S` is: closable (and usable with `await using`) exactly when `S` is, so wrapping a
+ * file source keeps the type that lets the compiler accept `await using`.
+ */
+export type WrappedSource<S extends ByteSource> = S extends AsyncDisposable ? ClosableSource : ByteSource;

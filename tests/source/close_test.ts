@@ -66,7 +66,7 @@ test("retry, cache and counting wrappers forward close(); wrappers of sources wi
   assert.equal(typeof wrapped.close, "function");
   assert.equal((await wrapped.read(0, 6)).length, 6);
   {
-    await using _scope = wrapped as ByteSource & AsyncDisposable;
+    await using _scope = wrapped; // the wrapper of a file source is typed closable: no cast
   }
   await assertClosed(file, "the wrapped file");
 

@@ -88,6 +88,33 @@ export function measurePlan(ranges: Iterable<ByteRange>, options: CoalesceOption
 }
 
 /**
+ * The figures of two reads made one after the other, as one read: a read planned in phases (a
+ * compressed image's descriptors, then its tiles; table rows, then their heap) is held to its limits
+ * as a whole.
+ *
+ * @param first The figures of the first phase.
+ * @param second The figures of the next one.
+ * @returns Their sum.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addFigures } from "./cost.ts";
+ *
+ * const total = addFigures({ requests: 1, bytesToRead: 10, bytesNeeded: 8, end: 10 }, { requests: 2, bytesToRead: 5, bytesNeeded: 5, end: 99 });
+ * assert.deepEqual(total, { requests: 3, bytesToRead: 15, bytesNeeded: 13, end: 99 });
+ * ```
+ */
+export function addFigures(first: PlanFigures, second: PlanFigures): PlanFigures {
+  return {
+    requests: first.requests + second.requests,
+    bytesToRead: first.bytesToRead + second.bytesToRead,
+    bytesNeeded: first.bytesNeeded + second.bytesNeeded,
+    end: Math.max(first.end, second.end),
+  };
+}
+
+/**
  * Estimate what a read costs in dollars: requests plus bytes out.
  *
  * @param figures The plan's figures.

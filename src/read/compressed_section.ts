@@ -10,7 +10,8 @@ import { decodeTile } from "../fits/compressed.ts";
 import { allocateArray, LITTLE_ENDIAN_HOST, type TypedArray } from "../fits/dtype.ts";
 import { decodeOwnedImageData, type ImageArray, imageInfo } from "../fits/image.ts";
 import type { Hdu } from "../fits/layout.ts";
-import { checkPlanCost, measurePlan } from "../plan/cost.ts";
+import { addFigures, checkPlanCost, measurePlan } from "../plan/cost.ts";
+import type { ByteRange } from "../plan/types.ts";
 import type { SectionSpec } from "../plan/image_section.ts";
 import { copyTile, locateTile, planTileSection } from "../plan/tile_section.ts";
 import type { ByteSource } from "../source/types.ts";
@@ -66,9 +67,10 @@ export async function readCompressedSection(
   const located = rows.map((row, i) => locateTile(hdu, storage, row, rowBytes[i]));
   const heapStart = hdu.dataOffset + storage.table.heapOffset;
   const tileRanges = located.map((tile) => ({ offset: heapStart + tile.heapOffset, length: tile.length }));
-  // The whole second read is checked before its first batch is fetched.
+  // The whole read — descriptors and tiles — is held to the limits before the first tile is fetched.
+  const sorted = (ranges: readonly ByteRange[]) => ranges.toSorted((a, b) => a.offset - b.offset);
   checkPlanCost(
-    measurePlan(tileRanges.toSorted((a, b) => a.offset - b.offset), options),
+    addFigures(measurePlan(sorted(plan.rowRanges), options), measurePlan(sorted(tileRanges), options)),
     options.limits,
     what,
   );

@@ -26,7 +26,7 @@ import {
 } from "../fits/table_values.ts";
 import { describeTable } from "../fits/tform.ts";
 import { planTableHeap } from "../plan/table_heap.ts";
-import { checkPlanCost } from "../plan/cost.ts";
+import { addFigures, checkPlanCost, measurePlan, type PlanFigures } from "../plan/cost.ts";
 import {
   type ColumnSelector,
   measureTableRead,
@@ -119,7 +119,17 @@ export async function readTableRows(
   const rowCount = stop - start;
   const vlaColumns = columns.filter((c) => c.elementType !== null && c.width > 0);
   const heap = vlaColumns.length > 0
-    ? await readHeap(source, hdu, table, vlaColumns, start, stop, rows, readOptions)
+    ? await readHeap(
+      source,
+      hdu,
+      table,
+      vlaColumns,
+      start,
+      stop,
+      rows,
+      readOptions,
+      measurePlan(access.ranges, readOptions),
+    )
     : null;
   const decoded = columns.map((column): TableColumnData => {
     const cell = (i: number): CellBytes => rows(start + i, column);
@@ -196,6 +206,7 @@ async function readHeap(
   stop: number,
   rows: RowCells,
   options: ReadRangesOptions,
+  rowFigures: PlanFigures,
 ): Promise<Map<Column, HeapCell[]>> {
   const dataEnd = hdu.dataOffset + hdu.dataSize;
   if (source.size !== undefined && dataEnd > source.size) {
@@ -211,7 +222,14 @@ async function readHeap(
     counts.push(descriptor.count);
     return descriptor;
   });
-  const pieces = await readRanges(source, ranges, options);
+  // The rows and their heap are held to the limits as one read, before the heap is fetched.
+  const sorted = ranges.toSorted((a, b) => a.offset - b.offset);
+  checkPlanCost(
+    addFigures(rowFigures, measurePlan(sorted, options)),
+    options.limits,
+    options.what ?? source.name,
+  );
+  const pieces = await readRanges(source, ranges, { ...options, limits: { maxRead: 0 } });
   const rowCount = stop - start;
   return new Map(columns.map((column, c) => {
     const cells = Array.from({ length: rowCount }, (_, i): HeapCell => {

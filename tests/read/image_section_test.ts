@@ -4,7 +4,11 @@ import { isCloudFitsError } from "../../src/errors.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu, type Hdu } from "../../src/fits/layout.ts";
 import { buildHeader, formatCard } from "../../src/fits/write.ts";
-import { HduHandle } from "../../src/open.ts";
+import { HduHandle, openFits } from "../../src/open.ts";
+import { countingSource } from "../../src/source/counting.ts";
+import { memorySource } from "../../src/source/memory.ts";
+import { testdataFile } from "../_support/fixtures.ts";
+import { rejectsWith } from "../_support/expect_error.ts";
 import type { SectionSpec } from "../../src/plan/image_section.ts";
 import type { ByteSource } from "../../src/source/types.ts";
 
@@ -96,4 +100,24 @@ test("with the limit lifted, a strided frame read holds no more than the window"
   const fetched = source.reads.reduce((sum, r) => sum + r.length, 0);
   assert.ok(fetched > 600e6, `${fetched} bytes fetched`);
   assert.ok(source.peak <= window, `${source.peak} bytes outstanding with a ${window}-byte window`);
+});
+
+test("a compressed cutout is held to the limits as one read: descriptors and tiles together", async () => {
+  const source = countingSource(memorySource(testdataFile("compressed_rice.fits")));
+  const fits = await openFits(source);
+  const cube = fits.hdu(1);
+  const spec: SectionSpec = [[0, 5], [0, 5]];
+  const first = cube.plan(spec);
+  assert.equal(first.complete, false, "the tiles are planned from the descriptors");
+  source.stats.ranges.length = 0;
+  const whole = await cube.section(spec, { limits: { maxRead: 1e6 } });
+  const [rows, tiles] = source.stats.ranges;
+  assert.equal(rows.length, first.bytesToRead);
+  const total = rows.length + tiles.length;
+  assert.deepEqual(whole.shape, [5, 5]);
+  // One byte under the two reads together: each alone would fit, the whole read does not.
+  source.stats.ranges.length = 0;
+  await rejectsWith(cube.section(spec, { limits: { maxRead: total - 1 } }), "COST_LIMIT");
+  assert.deepEqual(source.stats.ranges, [rows], "the descriptors were read, no tile");
+  assert.deepEqual(await cube.section(spec, { limits: { maxRead: total } }), whole);
 });

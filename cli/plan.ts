@@ -12,7 +12,7 @@ import { openCliTarget } from "./open_target.ts";
 import { toJson } from "./format.ts";
 
 /** One target's plan, as `--json` prints it. */
-interface PlannedTarget extends Omit<PlanFigures, "end"> {
+interface PlannedTarget extends PlanFigures {
   target: string;
   hdu: number;
   kind: "section" | "rows";

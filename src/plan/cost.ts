@@ -16,6 +16,10 @@ export interface PlanFigures {
   bytesToRead: number;
   /** Bytes the read actually uses. */
   bytesNeeded: number;
+}
+
+/** What {@linkcode measurePlan} counts: the figures, and how far into the object the read reaches. */
+export interface MeasuredPlan extends PlanFigures {
   /** One past the last byte fetched (0 for an empty read). */
   end: number;
 }
@@ -66,18 +70,19 @@ const MAX_AMPLIFICATION = 100;
  *
  * @param ranges The needed ranges, ascending by offset (as planners list them).
  * @param options Request cost and span cap, as the read will use them.
- * @returns Requests, bytes to read and bytes needed.
+ * @returns Requests, bytes to read, bytes needed, and the end of the last request.
  *
  * @example Two ranges far apart cost two requests
  * ```ts
+ * import assert from "node:assert/strict";
  * import { measurePlan } from "./cost.ts";
  *
  * const figures = measurePlan([{ offset: 0, length: 10 }, { offset: 1e6, length: 10 }]);
- * console.log(figures); // { requests: 2, bytesToRead: 20, bytesNeeded: 20, end: 1000010 }
+ * assert.deepEqual(figures, { requests: 2, bytesToRead: 20, bytesNeeded: 20, end: 1_000_010 });
  * ```
  */
-export function measurePlan(ranges: Iterable<ByteRange>, options: CoalesceOptions = {}): PlanFigures {
-  const figures: PlanFigures = { requests: 0, bytesToRead: 0, bytesNeeded: 0, end: 0 };
+export function measurePlan(ranges: Iterable<ByteRange>, options: CoalesceOptions = {}): MeasuredPlan {
+  const figures: MeasuredPlan = { requests: 0, bytesToRead: 0, bytesNeeded: 0, end: 0 };
   for (const request of planRequests(ranges, options)) {
     figures.requests++;
     figures.bytesToRead += request.length;
@@ -101,8 +106,8 @@ export function measurePlan(ranges: Iterable<ByteRange>, options: CoalesceOption
  * import assert from "node:assert/strict";
  * import { addFigures } from "./cost.ts";
  *
- * const total = addFigures({ requests: 1, bytesToRead: 10, bytesNeeded: 8, end: 10 }, { requests: 2, bytesToRead: 5, bytesNeeded: 5, end: 99 });
- * assert.deepEqual(total, { requests: 3, bytesToRead: 15, bytesNeeded: 13, end: 99 });
+ * const total = addFigures({ requests: 1, bytesToRead: 10, bytesNeeded: 8 }, { requests: 2, bytesToRead: 5, bytesNeeded: 5 });
+ * assert.deepEqual(total, { requests: 3, bytesToRead: 15, bytesNeeded: 13 });
  * ```
  */
 export function addFigures(first: PlanFigures, second: PlanFigures): PlanFigures {
@@ -110,7 +115,6 @@ export function addFigures(first: PlanFigures, second: PlanFigures): PlanFigures
     requests: first.requests + second.requests,
     bytesToRead: first.bytesToRead + second.bytesToRead,
     bytesNeeded: first.bytesNeeded + second.bytesNeeded,
-    end: Math.max(first.end, second.end),
   };
 }
 
@@ -132,7 +136,7 @@ export function addFigures(first: PlanFigures, second: PlanFigures): PlanFigures
  * assert.equal(cost.total, cost.requests + cost.transfer);
  * ```
  */
-export function estimateCost(figures: Omit<PlanFigures, "end">, prices: Prices = {}): CostEstimate {
+export function estimateCost(figures: PlanFigures, prices: Prices = {}): CostEstimate {
   const requests = figures.requests / 1000 * (prices.perThousandRequests ?? 0.0004);
   const transfer = figures.bytesToRead / 1e9 * (prices.perGigabyte ?? 0.09);
   return { requests, transfer, total: requests + transfer };
@@ -156,7 +160,7 @@ export function estimateCost(figures: Omit<PlanFigures, "end">, prices: Prices =
  * );
  * ```
  */
-export function describePlan(figures: Omit<PlanFigures, "end">, prices: Prices = {}): string {
+export function describePlan(figures: PlanFigures, prices: Prices = {}): string {
   const { requests, bytesToRead, bytesNeeded } = figures;
   const ratio = bytesNeeded > 0 ? `${formatRatio(bytesToRead / bytesNeeded)}×` : "n/a";
   return `${requests.toLocaleString("en-US")} request${requests === 1 ? "" : "s"}, ${
@@ -191,7 +195,7 @@ export interface LimitExcess {
  * ```
  */
 export function exceededLimits(
-  figures: Omit<PlanFigures, "end">,
+  figures: PlanFigures,
   limits: CostLimits = {},
 ): LimitExcess | undefined {
   const { maxRead, maxRequests = DEFAULT_MAX_REQUESTS } = limits;
@@ -233,7 +237,7 @@ export function exceededLimits(
  * ```
  */
 export function checkPlanCost(
-  figures: Omit<PlanFigures, "end">,
+  figures: PlanFigures,
   limits: CostLimits = {},
   what = "the selection",
 ): void {
@@ -259,9 +263,10 @@ export function checkPlanCost(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseByteCount } from "./cost.ts";
  *
- * console.log(parseByteCount("50G"), parseByteCount("1GiB"), parseByteCount("0")); // 50000000000 1073741824 0
+ * assert.deepEqual([parseByteCount("50G"), parseByteCount("1GiB"), parseByteCount("0")], [50e9, 2 ** 30, 0]);
  * ```
  */
 export function parseByteCount(text: string): number {

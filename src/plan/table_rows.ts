@@ -298,13 +298,12 @@ export function measureTableRead(
 ): PlanFigures & { complete: boolean } {
   checkRowRange(table, hdu, start, stop);
   const width = columns.reduce((sum, column) => sum + column.width, 0);
-  const total = { requests: 0, bytesToRead: 0, bytesNeeded: (stop - start) * width, end: 0, complete: true };
+  const total = { requests: 0, bytesToRead: 0, bytesNeeded: (stop - start) * width, complete: true };
   for (const [first, last] of tableBatches(table, start, stop)) {
     const access = planTableRowAccess(table, hdu, first, last, columns, options);
     const figures = measurePlan(access.ranges, options);
     total.requests += figures.requests;
     total.bytesToRead += figures.bytesToRead;
-    total.end = Math.max(total.end, figures.end);
   }
   total.complete = !columns.some((column) => column.elementType !== null && column.width > 0);
   return total;

@@ -7,7 +7,7 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import { type CoalesceOptions, type PlannedRequest, planRequests } from "../plan/coalesce.ts";
-import { checkPlanCost, type CostLimits, measurePlan } from "../plan/cost.ts";
+import { addFigures, checkPlanCost, type CostLimits, measurePlan, type PlanFigures } from "../plan/cost.ts";
 import type { ByteRange } from "../plan/types.ts";
 import type { ByteSource } from "../source/types.ts";
 
@@ -23,6 +23,11 @@ export interface ReadRangesOptions extends CoalesceOptions {
   limits?: CostLimits;
   /** What is being read, for messages (default: the source's name). */
   what?: string;
+  /**
+   * The figures of earlier phases of the same read (a table's rows before their heap): the limits
+   * hold for them and this read together.
+   */
+  spent?: PlanFigures;
 }
 
 /** What a fetch did, and the bytes it gathered. */
@@ -58,12 +63,13 @@ export const DEFAULT_WINDOW: number = 64 * 2 ** 20;
  *
  * @example Gather two ranges in one request
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memorySource } from "@cloudfits/core";
  * import { fetchRanges } from "./read_ranges.ts";
  *
  * const source = memorySource(new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]));
  * const result = await fetchRanges(source, [{ offset: 1, length: 2 }, { offset: 5, length: 2 }]);
- * console.log(result.bytes, result.requests); // Uint8Array(4) [ 1, 2, 5, 6 ] 1
+ * assert.deepEqual([[...result.bytes], result.requests, result.bytesRead], [[1, 2, 5, 6], 1, 6]);
  * ```
  */
 export async function fetchRanges(
@@ -72,7 +78,8 @@ export async function fetchRanges(
   options: ReadRangesOptions = {},
 ): Promise<FetchResult> {
   const figures = measurePlan(ranges, options);
-  checkPlanCost(figures, options.limits, options.what ?? source.name);
+  const whole = options.spent ? addFigures(options.spent, figures) : figures;
+  checkPlanCost(whole, options.limits, options.what ?? source.name);
   const size = source.size;
   if (size !== undefined && figures.end > size) {
     throw new CloudFitsError(
@@ -166,12 +173,14 @@ export async function fetchRanges(
  *
  * @example
  * ```ts
- * import { memorySource } from "@cloudfits/core";
+ * import assert from "node:assert/strict";
+ * import { countingSource, memorySource } from "@cloudfits/core";
  * import { readRanges } from "./read_ranges.ts";
  *
- * const source = memorySource(new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]));
+ * const source = countingSource(memorySource(new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7])));
  * const [a, b] = await readRanges(source, [{ offset: 6, length: 2 }, { offset: 1, length: 2 }]);
- * console.log(a, b); // Uint8Array(2) [ 6, 7 ] Uint8Array(2) [ 1, 2 ]
+ * assert.deepEqual([[...a], [...b]], [[6, 7], [1, 2]]);
+ * assert.deepEqual(source.stats.ranges, [{ offset: 1, length: 7 }], "one request across the gap");
  * ```
  */
 export async function readRanges(

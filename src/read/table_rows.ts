@@ -26,7 +26,7 @@ import {
 } from "../fits/table_values.ts";
 import { describeTable } from "../fits/tform.ts";
 import { planTableHeap } from "../plan/table_heap.ts";
-import { addFigures, checkPlanCost, measurePlan, type PlanFigures } from "../plan/cost.ts";
+import { checkPlanCost, measurePlan, type PlanFigures } from "../plan/cost.ts";
 import {
   type ColumnSelector,
   measureTableRead,
@@ -222,14 +222,8 @@ async function readHeap(
     counts.push(descriptor.count);
     return descriptor;
   });
-  // The rows and their heap are held to the limits as one read, before the heap is fetched.
-  const sorted = ranges.toSorted((a, b) => a.offset - b.offset);
-  checkPlanCost(
-    addFigures(rowFigures, measurePlan(sorted, options)),
-    options.limits,
-    options.what ?? source.name,
-  );
-  const pieces = await readRanges(source, ranges, { ...options, limits: { maxRead: 0 } });
+  // The rows and their heap are held to the limits as one read.
+  const pieces = await readRanges(source, ranges, { ...options, spent: rowFigures });
   const rowCount = stop - start;
   return new Map(columns.map((column, c) => {
     const cells = Array.from({ length: rowCount }, (_, i): HeapCell => {

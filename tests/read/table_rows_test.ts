@@ -9,6 +9,9 @@ import { memorySource } from "../../src/source/memory.ts";
 import type { ByteSource } from "../../src/source/types.ts";
 import { rowsToJson, tableColumnToJson } from "../../src/table_json.ts";
 import { binTable, fileOf, openFixture, PRIMARY } from "../_support/tables.ts";
+import { testdataFile } from "../_support/fixtures.ts";
+import { rejectsWith } from "../_support/expect_error.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 
 for (const [name, hduIndex] of [["table_all", 1], ["tess_cube", 2]] as const) {
   test(`readTableRows matches astropy for every column of ${name} HDU ${hduIndex}`, async () => {
@@ -274,4 +277,22 @@ test("columns without a name are keyed by number, and zero-width columns give em
     empty,
   );
   assert.equal(source.stats.ranges.length, 0);
+});
+
+test("rows and their heap are held to the limits as one read", async () => {
+  const source = countingSource(memorySource(testdataFile("table_all.fits")));
+  const { hdus } = await walkHdus(source);
+  const options = { start: 0, stop: 2, columns: ["VLA_J"] };
+  source.stats.ranges.length = 0;
+  const whole = await readTableRows(source, hdus[1], { ...options, limits: { maxRead: 1e6 } });
+  const [rows, heap] = source.stats.ranges;
+  const total = rows.length + heap.length;
+  // One byte under the two reads together: each alone would fit, the whole read does not.
+  source.stats.ranges.length = 0;
+  await rejectsWith(
+    readTableRows(source, hdus[1], { ...options, limits: { maxRead: total - 1 } }),
+    "COST_LIMIT",
+  );
+  assert.deepEqual(source.stats.ranges, [rows], "the rows were read, not the heap");
+  assert.deepEqual(await readTableRows(source, hdus[1], { ...options, limits: { maxRead: total } }), whole);
 });

@@ -55,6 +55,7 @@ export {
   type OpenFitsOptions,
   type ReadPlanSummary,
   type ReadSettings,
+  type RowReadSettings,
 } from "./src/open.ts";
 export { type OpenedTarget, openTarget, type OpenTargetOptions } from "./src/open_target.ts";
 export { openSource, type SourceOptions } from "./src/open_source.ts";

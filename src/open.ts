@@ -35,6 +35,9 @@ import { openSource, type SourceOptions } from "./open_source.ts";
  */
 export type ReadSettings = Omit<ReadRangesOptions, "what">;
 
+/** Settings of a table read: which columns (names, case-insensitive, or 1-based numbers), and how to fetch. */
+export type RowReadSettings = ReadSettings & { columns?: readonly (string | number)[] };
+
 /** What a read would cost, computed without fetching anything. */
 export interface ReadPlanSummary extends PlanFigures {
   /** Shape of the result in numpy order (for table rows: rows, columns). */
@@ -313,7 +316,7 @@ export class HduHandle {
   planRows(
     start: number,
     stop: number,
-    options: ReadSettings & { columns?: readonly (string | number)[] } = {},
+    options: RowReadSettings = {},
   ): ReadPlanSummary {
     const settings = { ...this.#settings, ...options };
     const table = describeTable(this.info);
@@ -349,7 +352,7 @@ export class HduHandle {
   rowBatches(
     start: number,
     stop: number,
-    options: ReadSettings & { columns?: readonly (string | number)[] } = {},
+    options: RowReadSettings = {},
   ): AsyncIterable<TableRows> {
     return streamTableRows(this.#source, this.info, { ...this.#settings, ...options, start, stop });
   }
@@ -384,7 +387,7 @@ export class HduHandle {
   rows(
     start: number,
     stop: number,
-    options: ReadSettings & { columns?: readonly (string | number)[] } = {},
+    options: RowReadSettings = {},
   ): Promise<TableRows> {
     return readTableRows(this.#source, this.info, { ...this.#settings, ...options, start, stop });
   }

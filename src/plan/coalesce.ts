@@ -56,10 +56,15 @@ export interface PlannedRequest extends ByteRange {
  *
  * @example Two ranges 10 bytes apart travel together
  * ```ts
+ * import assert from "node:assert/strict";
  * import { planRequests } from "./coalesce.ts";
  *
  * const requests = [...planRequests([{ offset: 0, length: 4 }, { offset: 14, length: 2 }])];
- * console.log(requests.length, requests[0].length, requests[0].pieces[1]); // 1 16 { offset: 14, length: 2, at: 4 }
+ * assert.deepEqual(requests, [{
+ *   offset: 0,
+ *   length: 16,
+ *   pieces: [{ offset: 0, length: 4, at: 0 }, { offset: 14, length: 2, at: 4 }],
+ * }]);
  * ```
  */
 export function* planRequests(
@@ -138,10 +143,11 @@ function checkedOptions(options: CoalesceOptions): { maxGap: number; maxSpan: nu
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { coalesceRanges } from "./coalesce.ts";
  *
  * const spans = coalesceRanges([{ offset: 0, length: 10 }, { offset: 20, length: 10 }, { offset: 1e6, length: 5 }]);
- * console.log(spans); // [{ offset: 0, length: 30 }, { offset: 1000000, length: 5 }]
+ * assert.deepEqual(spans, [{ offset: 0, length: 30 }, { offset: 1e6, length: 5 }]);
  * ```
  */
 export function coalesceRanges(ranges: readonly ByteRange[], options: CoalesceOptions = {}): ByteRange[] {

@@ -66,6 +66,7 @@ export interface AxisSelection {
  *
  * @example Planning a 2×3 cutout of a 100×200 int16 image
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildHeader, formatCard, parseHeader } from "@cloudfits/core";
  * import { describeHdu } from "../fits/layout.ts";
  * import { planImageSection } from "./image_section.ts";
@@ -73,7 +74,8 @@ export interface AxisSelection {
  * const cards = [["SIMPLE", true], ["BITPIX", 16], ["NAXIS", 2], ["NAXIS1", 200], ["NAXIS2", 100]] as const;
  * const hdu = describeHdu(parseHeader(buildHeader(cards.map(([k, v]) => formatCard(k, v)))), 0, 0);
  * const plan = planImageSection(hdu, [[10, 12], [20, 23]]);
- * console.log(plan.shape, [...plan.ranges]); // [2, 3] [{ offset: 6920, length: 6 }, { offset: 7320, length: 6 }]
+ * assert.deepEqual(plan.shape, [2, 3]);
+ * assert.deepEqual([...plan.ranges], [{ offset: 6920, length: 6 }, { offset: 7320, length: 6 }]);
  * ```
  */
 export function planImageSection(hdu: Hdu, spec: SectionSpec): SectionPlan {

@@ -41,13 +41,14 @@ const DECODE_CONCURRENCY = 8;
  * @example A cutout of an fpack file
  * ```ts
  * import { walkHdus } from "@cloudfits/core";
+ * import assert from "node:assert/strict";
  * import { readCompressedSection } from "./compressed_section.ts";
  * import { openFileSource } from "@cloudfits/core/file";
  *
- * const source = await openFileSource("testdata/compressed_rice_i16.fits");
+ * await using source = await openFileSource("testdata/compressed_rice_i16.fits");
  * const { hdus } = await walkHdus(source);
  * const cutout = await readCompressedSection(source, hdus[1], [[5, 37], [10, 50]]);
- * console.log(cutout.shape, cutout.dtype); // [32, 40] int16
+ * assert.deepEqual([cutout.shape, cutout.dtype], [[32, 40], "int16"]);
  * ```
  */
 export async function readCompressedSection(

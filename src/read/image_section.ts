@@ -33,13 +33,14 @@ export interface ReadImageSectionOptions extends ReadRangesOptions {
  * @example A light curve from a TESS cube
  * ```ts
  * import { walkHdus } from "@cloudfits/core";
+ * import assert from "node:assert/strict";
  * import { readImageSection } from "./image_section.ts";
  * import { openFileSource } from "@cloudfits/core/file";
  *
- * const source = await openFileSource("testdata/tess_cube.fits");
+ * await using source = await openFileSource("testdata/tess_cube.fits");
  * const { hdus } = await walkHdus(source);
  * const flux = await readImageSection(source, hdus[1], [2, 3, null, 0]);
- * console.log(flux.shape, flux.dtype); // [8] float32
+ * assert.deepEqual([flux.shape, flux.dtype], [[8], "float32"]);
  * ```
  */
 export async function readImageSection(

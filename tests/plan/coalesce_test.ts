@@ -59,13 +59,22 @@ test("ranges out of order and bad options are refused", () => {
   assert.throws(() => coalesceRanges([], { maxGap: -1 }), RangeError);
 });
 
-test("planning is lazy: a million ranges are not held at once", () => {
+test("planning is lazy: each request is planned from the ranges it needs, not from the whole list", () => {
+  let listed = 0;
   function* many(): Generator<{ offset: number; length: number }> {
-    for (let i = 0; i < 1_000_000; i++) yield { offset: i * 1000, length: 4 };
+    for (let i = 0; i < 1_000_000; i++, listed++) yield { offset: i * 1000, length: 4 };
   }
-  let count = 0;
-  for (const request of planRequests(many(), { maxGap: 0 })) count += request.pieces.length;
+  const requests = planRequests(many(), { maxGap: 0 });
+  assert.deepEqual(requests.next().value, {
+    offset: 0,
+    length: 4,
+    pieces: [{ offset: 0, length: 4, at: 0 }],
+  });
+  assert.equal(listed, 1, "one range past the first request was looked at");
+  let count = 1;
+  for (const request of requests) count += request.pieces.length;
   assert.equal(count, 1_000_000);
+  assert.equal(listed, 1_000_000);
 });
 
 test("coalesceRanges sorts first and returns bare spans", () => {

@@ -47,21 +47,16 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     const table = describeTable(hdu);
     const columns = selectColumns(table, opened.columns);
     const [start, stop] = opened.rows ?? [0, table.rowCount];
-    const pieces: string[] = [];
-    const write = output === "-" ? (text: string) => io.out(text) : (text: string) => {
-      pieces.push(text);
-      return Promise.resolve();
-    };
     // The whole read is checked before the first batch, so a refusal writes nothing.
     const batches = opened.hdu!.rowBatches(start, stop, {
       columns: columns.map((column) => column.index),
       concurrency: concurrencyOf(values as CommonValues),
       ...readSettingsOf(values),
     });
-    await writeRows(write, format, batches, columns, start === stop);
-    if (output !== "-") {
-      await io.writeFileAtomic(output, new TextEncoder().encode(pieces.join("")), { overwrite: force });
-    }
+    // Written as the batches arrive, to stdout or to a file that appears whole at the end.
+    const text = formatRows(format, batches, columns, start === stop);
+    if (output === "-") { for await (const chunk of text) await io.out(chunk); }
+    else await io.writeFileAtomic(output, encoded(text), { overwrite: force });
   } finally {
     await opened.close();
   }
@@ -74,22 +69,26 @@ function formatForPath(output: string): string {
   return "csv";
 }
 
-/** Write each batch of rows as soon as it is formatted. */
-async function writeRows(
-  write: (text: string) => Promise<void>,
+async function* encoded(texts: AsyncIterable<string>): AsyncGenerator<Uint8Array> {
+  const encoder = new TextEncoder();
+  for await (const text of texts) yield encoder.encode(text);
+}
+
+/** Format each batch of rows as soon as it arrives. */
+async function* formatRows(
   format: TableFormat,
   batches: AsyncIterable<TableRows>,
   columns: readonly Column[],
   empty: boolean,
-): Promise<void> {
+): AsyncGenerator<string> {
   const keys = columnKeys(columns);
   const quotedKeys = keys.map((key) => JSON.stringify(key));
   // The first batch is awaited before anything is written: a read over the limits fails with no output.
   const iterator = batches[Symbol.asyncIterator]();
   let step = await iterator.next();
   let started = false;
-  if (format === "csv") await write(keys.map(csvText).join(",") + "\n");
-  if (format === "json" && empty) await write("[]\n");
+  if (format === "csv") yield keys.map(csvText).join(",") + "\n";
+  if (format === "json" && empty) yield "[]\n";
   for (; !step.done; step = await iterator.next()) {
     const rows = step.value;
     // Rows are keyed by columnKeys too; looking up by key keeps the requested order even for
@@ -106,13 +105,13 @@ async function writeRows(
       }
     }
     if (format === "json") {
-      await write((started ? ",\n" : "[\n") + lines.join(",\n"));
+      yield (started ? ",\n" : "[\n") + lines.join(",\n");
     } else {
-      await write(lines.join("\n") + "\n");
+      yield lines.join("\n") + "\n";
     }
     started = true;
   }
-  if (format === "json" && started) await write("\n]\n");
+  if (format === "json" && started) yield "\n]\n";
 }
 
 /** JSON text of a cell; `-0` keeps its sign (as `-0.0`, which JavaScript and Python both read back as −0). */

@@ -81,7 +81,7 @@ function temporaryName(path: string): string {
  * then fsync the directory so that the rename itself survives a power cut.
  *
  * @param path The file to write.
- * @param bytes Its new content.
+ * @param content Its new content: bytes, or a stream of chunks written as they come (nothing is written if it fails).
  * @param options `overwrite: true` replaces an existing file; otherwise it is an error.
  * @throws {CloudFitsError} `USAGE` when the file exists and `overwrite` is not set.
  *
@@ -104,7 +104,7 @@ function temporaryName(path: string): string {
  */
 export async function writeFileAtomic(
   path: string,
-  bytes: Uint8Array,
+  content: Uint8Array | AsyncIterable<Uint8Array>,
   options: { overwrite?: boolean } = {},
 ): Promise<void> {
   const refuse = () =>
@@ -119,7 +119,8 @@ export async function writeFileAtomic(
   try {
     const handle = await open(temporary, "wx");
     try {
-      await handle.writeFile(bytes);
+      if (content instanceof Uint8Array) await handle.writeFile(content);
+      else for await (const chunk of content) await handle.write(chunk);
       await handle.sync();
     } finally {
       await handle.close();

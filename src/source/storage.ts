@@ -30,9 +30,15 @@ export interface IndexStorage {
   readFile(path: string): Promise<Uint8Array>;
   /**
    * Write a file atomically (a reader or a crash sees the old file or the new one); without
-   * `overwrite`, an existing file is kept and the write fails.
+   * `overwrite`, an existing file is kept and the write fails. The content may be a stream of chunks,
+   * written as they come, so that a long output is never held whole; if the stream fails, nothing is
+   * written.
    */
-  writeFileAtomic(path: string, bytes: Uint8Array, options?: { overwrite?: boolean }): Promise<void>;
+  writeFileAtomic(
+    path: string,
+    content: Uint8Array | AsyncIterable<Uint8Array>,
+    options?: { overwrite?: boolean },
+  ): Promise<void>;
   /** Delete a file if it exists, with any temporary files its interrupted atomic writes left behind. */
   removeFile(path: string): Promise<void>;
 }

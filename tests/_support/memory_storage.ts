@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from "../../src/_bytes.ts";
 import { CloudFitsError } from "../../src/errors.ts";
 import type { IndexStorage, LocalFileInfo } from "../../src/indexer/types.ts";
 import type { TrafficStats } from "../../src/source/counting.ts";
@@ -75,16 +76,15 @@ export function memoryStorage(files: Record<string, Uint8Array | MemoryFile> = {
       const file = map.get(path);
       return file ? Promise.resolve(file.bytes) : Promise.reject(missing(path));
     },
-    writeFileAtomic(path, bytes, options = {}) {
-      if (path === failing) {
-        return Promise.reject(new CloudFitsError("NETWORK", `Cannot write ${path}: disk full`));
-      }
+    async writeFileAtomic(path, content, options = {}) {
+      if (path === failing) throw new CloudFitsError("NETWORK", `Cannot write ${path}: disk full`);
       if (map.has(path) && !options.overwrite) {
-        return Promise.reject(new CloudFitsError("USAGE", `Cannot write ${path}: the file exists`));
+        throw new CloudFitsError("USAGE", `Cannot write ${path}: the file exists`);
       }
-      writes.push({ path, bytes: bytes.slice() });
+      const chunks = content instanceof Uint8Array ? [content] : await Array.fromAsync(content);
+      const bytes = concatBytes(chunks);
+      writes.push({ path, bytes });
       map.set(path, { bytes: bytes.slice(), mtimeMs: 2_000_000 });
-      return Promise.resolve();
     },
     removeFile(path) {
       map.delete(path);

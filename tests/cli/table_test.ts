@@ -1,3 +1,4 @@
+import { concatBytes } from "../../src/_bytes.ts";
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -27,6 +28,8 @@ after(() => rm(scratch, { recursive: true, force: true }));
 /** A CliIo that keeps stdout, stderr and written files in memory. */
 function fakeIo(files = new Map<string, Uint8Array>()) {
   const outs: string[] = [];
+  /** For each file written, how many chunks it arrived in. */
+  const writes: number[] = [];
   let stderr = "";
   const io: CliIo = {
     out: (text) => {
@@ -40,12 +43,11 @@ function fakeIo(files = new Map<string, Uint8Array>()) {
     isTTY: false,
     env: {},
     readFile: async (path) => files.get(path) ?? new Uint8Array(await readFile(path)),
-    writeFileAtomic: (path, bytes, options = {}) => {
-      if (files.has(path) && !options.overwrite) {
-        return Promise.reject(new Error(`refused to overwrite ${path}`));
-      }
-      files.set(path, bytes);
-      return Promise.resolve();
+    writeFileAtomic: async (path, content, options = {}) => {
+      if (files.has(path) && !options.overwrite) throw new Error(`refused to overwrite ${path}`);
+      const chunks = content instanceof Uint8Array ? [content] : await Array.fromAsync(content);
+      writes.push(chunks.length);
+      files.set(path, concatBytes(chunks));
     },
     stat: async (path) => {
       const file = files.get(path);
@@ -59,13 +61,20 @@ function fakeIo(files = new Map<string, Uint8Array>()) {
     },
     listFiles: () => Promise.resolve([...files.keys()].sort()),
   };
-  return { io, files, outs, stdout: () => outs.join(""), stderr: () => stderr };
+  return { io, files, outs, writes, stdout: () => outs.join(""), stderr: () => stderr };
 }
 
 async function run(args: string[], files?: Map<string, Uint8Array>) {
   const fake = fakeIo(files);
   const code = await main(["table", ...args], fake.io);
-  return { code, stdout: fake.stdout(), stderr: fake.stderr(), outs: fake.outs, files: fake.files };
+  return {
+    code,
+    stdout: fake.stdout(),
+    stderr: fake.stderr(),
+    outs: fake.outs,
+    files: fake.files,
+    writes: fake.writes,
+  };
 }
 
 async function expectedRanges(name: string, hdu: number): Promise<ExpectedRows[]> {
@@ -321,6 +330,8 @@ test("table -o writes the file atomically, infers the format and refuses to over
     new TextDecoder().decode(files.get(out)),
     '[\n{"TSTART":1325.2969},\n{"TSTART":1325.3177333}\n]\n',
   );
+  // The file is streamed as the rows are formatted (the rows, then the closing bracket), never joined.
+  assert.deepEqual(written.writes, [2]);
 
   const refused = await run([`${TESS_CUBE}[col TSTOP]`, "-o", out], files);
   assert.equal(refused.code, 2);

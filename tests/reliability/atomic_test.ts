@@ -316,6 +316,16 @@ test("writeFileAtomic refuses to replace without overwrite and cleans only dead 
   await rejectsWith(writeFileAtomic(path, new Uint8Array([4])), "USAGE", /the file exists/);
   await writeFileAtomic(path, new Uint8Array([5]), { overwrite: true });
   assert.deepEqual(new Uint8Array(await readFile(path)), new Uint8Array([5]));
+  // A stream is written chunk by chunk; one that fails midway leaves the old file and no temporary.
+  async function* chunks(fail: boolean): AsyncGenerator<Uint8Array> {
+    yield new Uint8Array([6]);
+    if (fail) throw new Error("the source broke off");
+    yield new Uint8Array([7, 8]);
+  }
+  await assert.rejects(writeFileAtomic(path, chunks(true), { overwrite: true }), /broke off/);
+  assert.deepEqual(new Uint8Array(await readFile(path)), new Uint8Array([5]));
+  await writeFileAtomic(path, chunks(false), { overwrite: true });
+  assert.deepEqual(new Uint8Array(await readFile(path)), new Uint8Array([6, 7, 8]));
   assert.deepEqual(
     (await readdir(dir)).sort(),
     [".other.bin.1-0123456789ab.tmp", `.out.bin.${process.pid}-ba9876543210.tmp`, "out.bin"].sort(),

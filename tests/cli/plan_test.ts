@@ -5,6 +5,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../_support/cli_io.ts";
+import { buildHeader, formatCard } from "../../src/fits/write.ts";
+import { startRangeServer } from "../_support/range_server.ts";
 
 const cube = "testdata/tess_cube.fits"; // 5 rows × 6 columns × 8 frames × 2 planes, float32
 
@@ -89,5 +91,39 @@ test("limit flags are checked", async () => {
     const run = await runCli(["plan", `${cube}[1]`, ...args]);
     assert.equal(run.code, 2, args.join(" "));
     assert.match(run.stderr, /^error: Invalid /);
+  }
+});
+
+test("plan reads headers only: a cutout of the same target then sends the data request it planned", async () => {
+  // A 300 × 300 float32 image (360,000 bytes) whose data lies mostly past the walk's first 64 KiB read.
+  const header = buildHeader([
+    formatCard("SIMPLE", true),
+    formatCard("BITPIX", -32),
+    formatCard("NAXIS", 2),
+    formatCard("NAXIS1", 300),
+    formatCard("NAXIS2", 300),
+  ]);
+  const file = new Uint8Array(header.length + Math.ceil(360_000 / 2880) * 2880);
+  file.set(header);
+  const server = await startRangeServer({ files: { "big.fits": file } });
+  try {
+    const target = `${server.url}/big.fits[0][1:10,201:210]`; // FITS order: columns 1-10 of rows 201-210
+    const plan = await runCli(["plan", "--json", target]);
+    assert.equal(plan.code, 0, plan.stderr);
+    const [planned] = JSON.parse(plan.stdout);
+    assert.deepEqual([planned.requests, planned.bytesToRead, planned.bytesNeeded], [1, 9 * 1200 + 40, 400]);
+    assert.deepEqual(server.log.map((e) => e.range), ["bytes=0-65535"], "the header walk only");
+
+    server.log.length = 0;
+    const cut = await runCli(["cutout", target, "-o", "-", "--json"]);
+    assert.equal(cut.code, 0, cut.stderr);
+    const first = header.length + 200 * 1200;
+    assert.deepEqual(server.log.map((e) => e.range), [
+      "bytes=0-65535",
+      `bytes=${first}-${first + planned.bytesToRead - 1}`,
+    ]);
+    assert.equal(server.log[1].bytes, planned.bytesToRead, "the request sent is the one planned");
+  } finally {
+    await server.close();
   }
 });

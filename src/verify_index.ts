@@ -84,11 +84,9 @@ export async function verifyIndex(
   const handle = isHandle(index) ? index : await openIndex(index, options);
   const verdicts: FileVerdict[] = [];
   try {
-    const paths = options.paths ?? await collect(handle.paths());
-    for (const path of paths) {
-      const file = await handle.file(path);
-      verdicts.push(await verifyFile(handle, file, options));
-    }
+    // Every file in leaf order (one read per batch of leaves), or the paths asked for.
+    const files = options.paths ? named(handle, options.paths) : handle.index.files();
+    for await (const file of files) verdicts.push(await verifyFile(handle, file, options));
   } finally {
     if (handle !== index) await handle.close();
   }
@@ -171,8 +169,6 @@ async function checkPrimaryHeader(source: ByteSource, file: IndexedFile): Promis
   return actual;
 }
 
-async function collect(items: AsyncIterable<string>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const item of items) out.push(item);
-  return out;
+async function* named(handle: IndexHandle, paths: readonly string[]): AsyncGenerator<IndexedFile> {
+  for (const path of paths) yield await handle.file(path);
 }

@@ -111,7 +111,11 @@ export interface BuildIndexResult {
  *   listFiles: (dir) =>
  *     Promise.resolve([...files.keys()].filter((p) => p.startsWith(`${dir}/`)).map((p) => p.slice(dir.length + 1))),
  *   readFile: (path) => Promise.resolve(files.get(path)!),
- *   writeFileAtomic: (path, bytes) => Promise.resolve(void files.set(path, bytes)),
+ *   writeFileAtomic: async (path, content) => {
+ *     let bytes = new Uint8Array(0);
+ *     for await (const chunk of content instanceof Uint8Array ? [content] : content) bytes = new Uint8Array([...bytes, ...chunk]);
+ *     files.set(path, bytes);
+ *   },
  *   removeFile: (path) => Promise.resolve(void files.delete(path)),
  * };
  * const openFile = (path: string) => Promise.resolve(memorySource(files.get(path)!, path));

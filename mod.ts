@@ -158,4 +158,5 @@ export { type RetryEvent, type RetryOptions, type RetryReadOptions, withRetry } 
 export { type CacheOptions, withCache } from "./src/source/cache.ts";
 export { type CountingSource, countingSource, type TrafficStats } from "./src/source/counting.ts";
 export type { ErrorExplainer } from "./src/source/status.ts";
+export { RequestPool, type RequestPoolOptions } from "./src/source/request_pool.ts";
 export { type ListedObject, listObjects, putObject } from "./src/remote_objects.ts";

@@ -5,7 +5,8 @@ import type { SourceOptions } from "../src/open_source.ts";
 import { openFileSource } from "../src/source/file.ts";
 import type { AwsCredentialProvider } from "../src/credentials/aws.ts";
 import type { CliIo } from "./io.ts";
-import type { CommonValues } from "./options.ts";
+import { type CommonValues, concurrencyOf } from "./options.ts";
+import { RequestPool } from "../src/source/request_pool.ts";
 
 // One credential resolution per environment, however many files a command touches: `main` may run
 // many times in one process with different environments, which must not share credentials.
@@ -48,6 +49,10 @@ export function sourceOptions(values: CommonValues, io: CliIo): SourceOptions {
     noSign: values["no-sign-request"],
     requestPayer: payer === "requester",
     credentialCache: credentialCacheFor(io.env),
+    // --concurrency caps requests in flight per host for the whole command; otherwise the shared default.
+    requestPool: values.concurrency === undefined
+      ? undefined
+      : new RequestPool({ perHost: concurrencyOf(values) }),
     onRequest: values.verbose
       ? (e) => {
         void io.err(

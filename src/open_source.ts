@@ -24,7 +24,7 @@ import { resolveAzureCredentials } from "./credentials/azure.ts";
 import type { ByteSource } from "./source/types.ts";
 
 /** How to reach remote objects: credentials, endpoints, and what the environment provides. */
-export interface SourceOptions extends Pick<HttpSourceOptions, "onRequest" | "timeoutMs"> {
+export interface SourceOptions extends Pick<HttpSourceOptions, "onRequest" | "timeoutMs" | "requestPool"> {
   /** The fetch to send requests with (default: the global one). */
   fetch?: FetchLike;
   /** Environment variables for credentials and endpoints (`AWS_*`, `AZURE_STORAGE_*`, `GCS_*`). Default: none. */
@@ -105,6 +105,7 @@ export async function openSource(
   const http: HttpSourceOptions = {
     onRequest: options.onRequest,
     timeoutMs: options.timeoutMs,
+    requestPool: options.requestPool,
     size: options.expected?.size,
     etag: options.expected?.etag,
   };

@@ -6,6 +6,7 @@ import * as api from "../mod.ts";
 // on purpose, and say so in the changelog of the release.
 const EXPECTED = [
   "CloudFitsError",
+  "RequestPool",
   "VERSION",
   "azureSource",
   "buildHeader",

@@ -210,9 +210,10 @@ export function azureFetch(options: AzureAccountOptions): FetchLike {
  * ```
  */
 export function azureSource(options: AzureSourceOptions): HttpSource {
-  const { headers, size, etag, timeoutMs, name, onRequest } = options;
+  const { headers, size, etag, timeoutMs, name, onRequest, requestPool } = options;
   return httpSource(azureBlobUrl(options), {
     fetch: azureFetch(options),
+    requestPool,
     headers,
     size,
     etag,

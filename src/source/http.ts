@@ -9,6 +9,7 @@ import type { RetryReadOptions } from "./retry.ts";
 import type { ByteSource } from "./types.ts";
 import { redactUrl } from "../url.ts";
 import { ERROR_BODY_BYTES, type ErrorExplainer, statusError } from "./status.ts";
+import { type RequestPool, sharedRequestPool } from "./request_pool.ts";
 
 /** The subset of `fetch` that cloudfits calls; inject a signing or instrumented fetch here. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -62,6 +63,8 @@ export interface HttpSourceOptions {
    * Receives the status, up to 16 KiB of the body and the headers; return `undefined` for no hint.
    */
   explainError?: ErrorExplainer;
+  /** The limit on requests in flight per host that this source shares (default: one pool for the process). */
+  requestPool?: RequestPool;
 }
 
 /** A {@linkcode ByteSource} over an HTTP(S) URL. */
@@ -194,10 +197,14 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     etagFromIndex = false;
   };
 
-  const read = async (
+  const pool = options.requestPool ?? sharedRequestPool;
+  const read = (offset: number, length: number, readOptions: RetryReadOptions = {}): Promise<Uint8Array> =>
+    pool.run(target.host, () => readOnce(offset, length, readOptions));
+
+  const readOnce = async (
     offset: number,
     length: number,
-    readOptions: RetryReadOptions = {},
+    readOptions: RetryReadOptions,
   ): Promise<Uint8Array> => {
     checkRange(offset, length);
     const signal = readOptions.signal;

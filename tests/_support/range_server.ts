@@ -124,6 +124,8 @@ export interface RangeServer {
   setFault(fault: Fault | null, path?: string): void;
   /** Replace or add an in-memory object (its ETag changes with its content). */
   setFile(path: string, bytes: Uint8Array): void;
+  /** TCP connections accepted so far, and the most requests ever answered at once. */
+  readonly traffic: { connections: number; peakInFlight: number };
   /** Resolve once every response so far has been completely written or cut short (stalls excepted). */
   idle(): Promise<void>;
   /** Stop listening and destroy open connections, stalled ones included. */
@@ -175,6 +177,8 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
   const sockets = new Set<Socket>();
   /** Responses still being written, so that `idle()` can wait for a cancelled body to stop. */
   const writing = new Set<Promise<void>>();
+  const traffic = { connections: 0, peakInFlight: 0 };
+  let inFlight = 0;
 
   const lookup = async (path: string): Promise<ObjectInfo | undefined> => {
     const bytes = files.get(path);
@@ -210,6 +214,8 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
   };
 
   const server = createServer((request, response) => {
+    traffic.peakInFlight = Math.max(traffic.peakInFlight, ++inFlight);
+    response.on("close", () => inFlight--);
     const rawUrl = request.url ?? "/";
     const query = rawUrl.indexOf("?");
     const path = normalizePath(decodeURIComponent(query < 0 ? rawUrl : rawUrl.slice(0, query)));
@@ -391,6 +397,7 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
 
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
+    traffic.connections++;
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((listening) => server.listen(0, "127.0.0.1", () => listening()));
@@ -400,6 +407,7 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
   return {
     url: `http://127.0.0.1:${address.port}`,
     log,
+    traffic,
     setFault(fault: Fault | null, path?: string): void {
       const key = path === undefined ? undefined : normalizePath(path);
       if (fault === null) faults.delete(key);

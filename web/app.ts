@@ -277,6 +277,12 @@ async function draw(): Promise<void> {
     const top = canvas.height - (entry.tile.y0 + bitmap.height * step - bottom) * scale;
     context.drawImage(bitmap, x, top, bitmap.width * step * scale, bitmap.height * step * scale);
   }
+  const marked = page.lightCurve?.pixel;
+  if (marked) {
+    // Outline the pixel whose light curve is plotted.
+    context.strokeStyle = "#ff5252";
+    context.strokeRect((marked[0] - left) * scale, canvas.height - (marked[1] + 1 - bottom) * scale, scale, scale);
+  }
   page.view = visibleValues(shown, step, visible, entries);
   caption.textContent = `${shown.nx} × ${shown.ny} px, scale ${scale >= 1 ? scale : `1/${1 / scale}`}` +
     (shown.roles.time === undefined ? "" : `, frame ${shown.frame} (NAXIS${shown.roles.time})`) +
@@ -354,7 +360,7 @@ async function lightCurve(x: number, y: number): Promise<void> {
   const values = Array.from(array.data as ArrayLike<number>, Number);
   page.lightCurve = { pixel: [x, y], section, values: values.map((v) => Number.isNaN(v) ? null : v) };
   plotLightCurve(curve, values, `light curve of pixel x = ${x + 1}, y = ${y + 1} (FITS, 1-based)`);
-  show();
+  await draw();
 }
 
 // Pan by dragging, zoom with the wheel, click a pixel for its light curve.

@@ -10,15 +10,14 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** The Chromium binary: `$CHROMIUM`, else Debian's `chromium` or another usual name, else undefined. */
+/**
+ * The Chromium binary: `$CHROMIUM` when set (undefined if it does not exist), else Debian's `chromium` or
+ * another usual path, else undefined.
+ */
 export function findChromium(): string | undefined {
-  const candidates = [
-    process.env.CHROMIUM,
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-    "/usr/bin/google-chrome",
-  ];
-  return candidates.find((path) => path !== undefined && path !== "" && existsSync(path));
+  const chosen = process.env.CHROMIUM;
+  const candidates = chosen ? [chosen] : ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+  return candidates.find((path) => existsSync(path));
 }
 
 /** A page in a running headless Chromium. */

@@ -95,7 +95,9 @@ async function answer(request: IncomingMessage, response: ServerResponse, root: 
     return end(response, 400);
   }
   const full = PAGE_FILES.has(path) ? resolve(pageDir, "." + path) : resolve(root, "." + path);
-  if (full !== root && !full.startsWith(root + sep) && !full.startsWith(pageDir + sep)) return end(response, 404);
+  if (full !== root && !full.startsWith(root + sep) && !full.startsWith(pageDir + sep)) {
+    return end(response, 404);
+  }
   const info = await stat(full).catch(() => undefined);
   if (!info?.isFile()) return end(response, 404, { "content-type": "text/plain" }, `No file ${path}\n`);
   const headers: Record<string, string | number> = {
@@ -104,7 +106,9 @@ async function answer(request: IncomingMessage, response: ServerResponse, root: 
     etag: `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`,
   };
   const range = parseRange(request.headers.range, info.size);
-  if (range === "unsatisfiable") return end(response, 416, { ...headers, "content-range": `bytes */${info.size}` });
+  if (range === "unsatisfiable") {
+    return end(response, 416, { ...headers, "content-range": `bytes */${info.size}` });
+  }
   const [start, last] = range === undefined ? [0, info.size - 1] : [range.start, range.end];
   if (range !== undefined) headers["content-range"] = `bytes ${start}-${last}/${info.size}`;
   response.writeHead(range === undefined ? 200 : 206, { ...headers, "content-length": last - start + 1 });
@@ -112,7 +116,12 @@ async function answer(request: IncomingMessage, response: ServerResponse, root: 
   createReadStream(full, { start, end: last }).on("error", () => response.destroy()).pipe(response);
 }
 
-function end(response: ServerResponse, status: number, headers: Record<string, string> = {}, body = ""): void {
+function end(
+  response: ServerResponse,
+  status: number,
+  headers: Record<string, string> = {},
+  body = "",
+): void {
   response.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
   response.end(body);
 }
@@ -137,7 +146,8 @@ export function parseRange(
     return size === 0 ? "unsatisfiable" : { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(match[1]);
-  const end = match[2] === "" ? size - 1 : Number(match[2]);
+  if (match[2] === "") return start >= size ? "unsatisfiable" : { start, end: size - 1 };
+  const end = Number(match[2]);
   if (end < start) return undefined;
   if (start >= size) return "unsatisfiable";
   return { start, end: Math.min(end, size - 1) };

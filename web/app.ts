@@ -14,8 +14,8 @@
  */
 import {
   type ByteSource,
-  countingSource,
   type CountingSource,
+  countingSource,
   type FitsFile,
   type Hdu,
   type HduHandle,
@@ -137,7 +137,8 @@ function show(): void {
   page.state = page.error ? "error" : busy > 0 ? "loading" : fits ? "ready" : "idle";
   document.body.dataset.state = page.state;
   const plural = page.requests === 1 ? "request" : "requests";
-  traffic.textContent = `${page.requests} ${plural} sent (${page.planned} planned), ${page.bytes.toLocaleString()} bytes`;
+  traffic.textContent =
+    `${page.requests} ${plural} sent (${page.planned} planned), ${page.bytes.toLocaleString()} bytes`;
   status.textContent = page.error ? page.error.message : busy > 0 ? "reading…" : "";
   status.classList.toggle("error", page.error !== undefined);
 }
@@ -222,7 +223,9 @@ async function selectHdu(index: number): Promise<void> {
   canvas.getContext("2d")!.clearRect(0, 0, canvas.width, canvas.height);
   frameInput.hidden = roles?.time === undefined;
   if (!roles) {
-    caption.textContent = hdu.type === "BINTABLE" || hdu.type === "TABLE" ? "a table: no picture" : "no picture";
+    caption.textContent = hdu.type === "BINTABLE" || hdu.type === "TABLE"
+      ? "a table: no picture"
+      : "no picture";
     return show();
   }
   const nx = roles.axes[roles.x - 1];
@@ -246,7 +249,14 @@ async function selectHdu(index: number): Promise<void> {
 async function draw(): Promise<void> {
   const shown = picture;
   if (!shown) return;
-  const { step, tiles, visible } = visibleTiles(shown.view, canvas.width, canvas.height, shown.nx, shown.ny, tileSize);
+  const { step, tiles, visible } = visibleTiles(
+    shown.view,
+    canvas.width,
+    canvas.height,
+    shown.nx,
+    shown.ny,
+    tileSize,
+  );
   const missing = tiles.filter((tile) => !shown.tiles.has(`${shown.frame}:${tile.key}`));
   const reads = missing.map((tile) => {
     const entry: { tile: Tile; data?: Float64Array } = { tile };
@@ -281,7 +291,12 @@ async function draw(): Promise<void> {
   if (marked) {
     // Outline the pixel whose light curve is plotted.
     context.strokeStyle = "#ff5252";
-    context.strokeRect((marked[0] - left) * scale, canvas.height - (marked[1] + 1 - bottom) * scale, scale, scale);
+    context.strokeRect(
+      (marked[0] - left) * scale,
+      canvas.height - (marked[1] + 1 - bottom) * scale,
+      scale,
+      scale,
+    );
   }
   page.view = visibleValues(shown, step, visible, entries);
   caption.textContent = `${shown.nx} × ${shown.ny} px, scale ${scale >= 1 ? scale : `1/${1 / scale}`}` +
@@ -344,7 +359,10 @@ function visibleValues(
     ...(roles.time === undefined ? {} : { [roles.time]: shown.frame }),
   });
   const { left, bottom, scale } = shown.view;
-  const origin: [number, number] = [(visible.x0 - left) * scale, canvas.height - (visible.y0 - bottom) * scale];
+  const origin: [number, number] = [
+    (visible.x0 - left) * scale,
+    canvas.height - (visible.y0 - bottom) * scale,
+  ];
   return { scale, step, section, shape: [ys, xs], values, limits: shown.limits!, origin };
 }
 

@@ -27,11 +27,18 @@ export function plotLightCurve(canvas: HTMLCanvasElement, values: readonly numbe
   let hi = Math.max(...finite);
   if (lo === hi) [lo, hi] = [lo - 1, hi + 1];
   const margin = { left: 64, right: 12, top: 24, bottom: 24 };
-  const x = (i: number) => margin.left + (values.length === 1 ? 0.5 : i / (values.length - 1)) *
-    (width - margin.left - margin.right);
-  const y = (v: number) => height - margin.bottom - (v - lo) / (hi - lo) * (height - margin.top - margin.bottom);
+  const x = (i: number) =>
+    margin.left + (values.length === 1 ? 0.5 : i / (values.length - 1)) *
+      (width - margin.left - margin.right);
+  const y = (v: number) =>
+    height - margin.bottom - (v - lo) / (hi - lo) * (height - margin.top - margin.bottom);
   context.strokeStyle = "#666";
-  context.strokeRect(margin.left, margin.top, width - margin.left - margin.right, height - margin.top - margin.bottom);
+  context.strokeRect(
+    margin.left,
+    margin.top,
+    width - margin.left - margin.right,
+    height - margin.top - margin.bottom,
+  );
   context.fillText(formatValue(hi), 4, margin.top + 10);
   context.fillText(formatValue(lo), 4, height - margin.bottom);
   context.fillText("0", margin.left, height - 6);

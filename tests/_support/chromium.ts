@@ -16,7 +16,9 @@ import { join } from "node:path";
  */
 export function findChromium(): string | undefined {
   const chosen = process.env.CHROMIUM;
-  const candidates = chosen ? [chosen] : ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+  const candidates = chosen
+    ? [chosen]
+    : ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
   return candidates.find((path) => existsSync(path));
 }
 
@@ -83,14 +85,21 @@ export async function launchChromium(
     if (target === undefined) throw new Error("Chromium has no page");
     const protocol = await connect(target.webSocketDebuggerUrl);
     await protocol.send("Page.enable");
-    await protocol.send("Emulation.setDeviceMetricsOverride", { ...size, deviceScaleFactor: 1, mobile: false });
+    await protocol.send("Emulation.setDeviceMetricsOverride", {
+      ...size,
+      deviceScaleFactor: 1,
+      mobile: false,
+    });
 
     const evaluate = async <T>(expression: string): Promise<T> => {
       const { result, exceptionDetails } = await protocol.send("Runtime.evaluate", {
         expression,
         awaitPromise: true,
         returnByValue: true,
-      }) as { result: { value: T }; exceptionDetails?: { text: string; exception?: { description?: string } } };
+      }) as {
+        result: { value: T };
+        exceptionDetails?: { text: string; exception?: { description?: string } };
+      };
       if (exceptionDetails) {
         throw new Error(`${expression}: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
       }

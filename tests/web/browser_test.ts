@@ -90,7 +90,10 @@ async function plannedRequests(file: string, state: PageState): Promise<number> 
   const counted = countingSource(local);
   const fits = await openFits(counted);
   const hdu = fits.hdu(state.hdu);
-  const reads = [...state.tiles.map((tile) => tile.section), ...(state.lightCurve ? [state.lightCurve.section] : [])];
+  const reads = [
+    ...state.tiles.map((tile) => tile.section),
+    ...(state.lightCurve ? [state.lightCurve.section] : []),
+  ];
   return counted.stats.requests + reads.reduce((sum, section) => sum + hdu.plan(section).requests, 0);
 }
 
@@ -100,40 +103,43 @@ function flux(row: number, column: number, frame: number): number | null {
   return value === "NaN" ? null : value;
 }
 
-test("a cube from a CORS bucket: HDUs, header, tiles, canvas pixels, light curve and requests", { skip }, async () => {
-  bucket.log.length = 0;
-  const url = `${bucket.url}/tess_cube.fits`;
-  const state = await load(`url=${encodeURIComponent(url)}&frame=4&pixel=3,2&tile=4`);
-  assert.equal(state.error?.message, undefined);
+test(
+  "a cube from a CORS bucket: HDUs, header, tiles, canvas pixels, light curve and requests",
+  { skip },
+  async () => {
+    bucket.log.length = 0;
+    const url = `${bucket.url}/tess_cube.fits`;
+    const state = await load(`url=${encodeURIComponent(url)}&frame=4&pixel=3,2&tile=4`);
+    assert.equal(state.error?.message, undefined);
 
-  // The HDU list and the header table, as astropy reads them.
-  assert.deepEqual(
-    state.hdus.map((hdu) => [hdu.index, hdu.type, hdu.axes]),
-    tess.hdus.map((hdu: { index: number; type: string; shape: number[] }) => [
-      hdu.index,
-      hdu.type,
-      [...hdu.shape].reverse(),
-    ]),
-  );
-  assert.equal(state.hdu, 1, "the first HDU with a picture");
-  assert.deepEqual(state.cards, tess.hdus[1].cards);
-  const rows = await browser.evaluate<string[][]>(
-    "[...document.querySelectorAll('#cards tr')].map((row) => [...row.cells].map((cell) => cell.textContent))",
-  );
-  assert.equal(rows.length, tess.hdus[1].cards.length);
-  assert.deepEqual(rows[0], ["XTENSION", '"IMAGE"', "Image extension"]);
+    // The HDU list and the header table, as astropy reads them.
+    assert.deepEqual(
+      state.hdus.map((hdu) => [hdu.index, hdu.type, hdu.axes]),
+      tess.hdus.map((hdu: { index: number; type: string; shape: number[] }) => [
+        hdu.index,
+        hdu.type,
+        [...hdu.shape].reverse(),
+      ]),
+    );
+    assert.equal(state.hdu, 1, "the first HDU with a picture");
+    assert.deepEqual(state.cards, tess.hdus[1].cards);
+    const rows = await browser.evaluate<string[][]>(
+      "[...document.querySelectorAll('#cards tr')].map((row) => [...row.cells].map((cell) => cell.textContent))",
+    );
+    assert.equal(rows.length, tess.hdus[1].cards.length);
+    assert.deepEqual(rows[0], ["XTENSION", '"IMAGE"', "Image extension"]);
 
-  // The whole 6 × 5 picture of frame 4 (the flux plane), tiles of 4 × 4: four tile reads.
-  assert.deepEqual(state.view.section, [[0, 5, 1], [0, 6, 1], 4, 0]);
-  assert.deepEqual(state.view.shape, [5, 6]);
-  const expected = Array.from({ length: 30 }, (_, i) => flux(Math.floor(i / 6), i % 6, 4));
-  assert.deepEqual(state.view.values, expected);
-  assert.equal(expected.filter((v) => v === null).length, 1, "flux(2, 3, 4) is NaN");
-  assert.equal(state.tiles.length, 4);
+    // The whole 6 × 5 picture of frame 4 (the flux plane), tiles of 4 × 4: four tile reads.
+    assert.deepEqual(state.view.section, [[0, 5, 1], [0, 6, 1], 4, 0]);
+    assert.deepEqual(state.view.shape, [5, 6]);
+    const expected = Array.from({ length: 30 }, (_, i) => flux(Math.floor(i / 6), i % 6, 4));
+    assert.deepEqual(state.view.values, expected);
+    assert.equal(expected.filter((v) => v === null).length, 1, "flux(2, 3, 4) is NaN");
+    assert.equal(state.tiles.length, 4);
 
-  // The canvas, read back: each pixel's grey level between the limits, NaN transparent, row 0 at the bottom.
-  const { origin, scale, limits: [lo, hi] } = state.view;
-  const samples = await browser.evaluate<number[][]>(`(() => {
+    // The canvas, read back: each pixel's grey level between the limits, NaN transparent, row 0 at the bottom.
+    const { origin, scale, limits: [lo, hi] } = state.view;
+    const samples = await browser.evaluate<number[][]>(`(() => {
     const context = document.getElementById("image").getContext("2d");
     const out = [];
     for (let row = 0; row < 5; row++) for (let column = 0; column < 6; column++) {
@@ -143,62 +149,73 @@ test("a cube from a CORS bucket: HDUs, header, tiles, canvas pixels, light curve
     }
     return out;
   })()`);
-  samples.forEach(([r, g, b, a], i) => {
-    const value = expected[i];
-    if (value === null) return assert.equal(a, 0, `pixel ${i} is NaN: transparent`);
-    const grey = Math.round(255 * Math.min(1, Math.max(0, (value - lo) / (hi - lo))));
-    assert.deepEqual([r, g, b, a], [grey, grey, grey, 255], `pixel ${i} (value ${value})`);
-  });
+    samples.forEach(([r, g, b, a], i) => {
+      const value = expected[i];
+      if (value === null) return assert.equal(a, 0, `pixel ${i} is NaN: transparent`);
+      const grey = Math.round(255 * Math.min(1, Math.max(0, (value - lo) / (hi - lo))));
+      assert.deepEqual([r, g, b, a], [grey, grey, grey, 255], `pixel ${i} (value ${value})`);
+    });
 
-  // The light curve of x = 3, y = 2 (column 3, row 2): astropy's section [2, 3, :, 0], NaN at frame 4.
-  assert.deepEqual(state.lightCurve?.pixel, [3, 2]);
-  const lightCurve = tess.hdus[1].sections[1];
-  assert.deepEqual(lightCurve.spec, [2, 3, null, 0]);
-  assert.deepEqual(state.lightCurve?.values, lightCurve.data.map((v: number | string) => v === "NaN" ? null : v));
+    // The light curve of x = 3, y = 2 (column 3, row 2): astropy's section [2, 3, :, 0], NaN at frame 4.
+    assert.deepEqual(state.lightCurve?.pixel, [3, 2]);
+    const lightCurve = tess.hdus[1].sections[1];
+    assert.deepEqual(lightCurve.spec, [2, 3, null, 0]);
+    assert.deepEqual(
+      state.lightCurve?.values,
+      lightCurve.data.map((v: number | string) => v === "NaN" ? null : v),
+    );
 
-  // Requests: what the page counted = what its plans said = what the bucket saw, all GETs with one range.
-  await bucket.idle();
-  const seen = bucket.log.filter((entry) => entry.path === "/tess_cube.fits");
-  assert.equal(state.requests, seen.length);
-  assert.equal(state.planned, seen.length);
-  assert.equal(await plannedRequests("tess_cube.fits", state), seen.length);
-  assert.ok(seen.every((entry) => entry.method === "GET" && /^bytes=\d+-\d+$/.test(entry.range ?? "")));
-  const shown = await browser.evaluate<string>("document.getElementById('traffic').textContent");
-  assert.match(shown, new RegExp(`^${seen.length} requests? sent \\(${seen.length} planned\\)`));
+    // Requests: what the page counted = what its plans said = what the bucket saw, all GETs with one range.
+    await bucket.idle();
+    const seen = bucket.log.filter((entry) => entry.path === "/tess_cube.fits");
+    assert.equal(state.requests, seen.length);
+    assert.equal(state.planned, seen.length);
+    assert.equal(await plannedRequests("tess_cube.fits", state), seen.length);
+    assert.ok(seen.every((entry) => entry.method === "GET" && /^bytes=\d+-\d+$/.test(entry.range ?? "")));
+    const shown = await browser.evaluate<string>("document.getElementById('traffic').textContent");
+    assert.match(shown, new RegExp(`^${seen.length} requests? sent \\(${seen.length} planned\\)`));
 
-  const screenshot = process.env.CLOUDFITS_SCREENSHOT ?? join(shots, "cube.png");
-  await browser.screenshot(screenshot);
-  assert.ok((await stat(screenshot)).size <= 100_000, "the README's screenshot stays small");
-});
+    const screenshot = process.env.CLOUDFITS_SCREENSHOT ?? join(shots, "cube.png");
+    await browser.screenshot(screenshot);
+    assert.ok((await stat(screenshot)).size <= 100_000, "the README's screenshot stays small");
+  },
+);
 
-test("zoomed in on a corner, the page reads only the tiles on screen; zooming out reads the rest", { skip }, async () => {
-  bucket.log.length = 0;
-  const url = `${bucket.url}/tess_cube.fits`;
-  // Scale 128 centred on (1, 1): pixels 0-2 × 0-2 on screen, so one of the four 4 × 4 tiles.
-  const state = await load(`url=${encodeURIComponent(url)}&tile=4&scale=128&center=1,1`);
-  assert.deepEqual(state.tiles.map((tile) => tile.section), [[[0, 4, 1], [0, 4, 1], 0, 0]]);
-  assert.deepEqual(state.view.section, [[0, 3, 1], [0, 3, 1], 0, 0]);
-  assert.deepEqual(state.view.values, [0, 1, 2].flatMap((row) => [0, 1, 2].map((column) => flux(row, column, 0))));
-  assert.equal(state.requests, await plannedRequests("tess_cube.fits", state));
+test(
+  "zoomed in on a corner, the page reads only the tiles on screen; zooming out reads the rest",
+  { skip },
+  async () => {
+    bucket.log.length = 0;
+    const url = `${bucket.url}/tess_cube.fits`;
+    // Scale 128 centred on (1, 1): pixels 0-2 × 0-2 on screen, so one of the four 4 × 4 tiles.
+    const state = await load(`url=${encodeURIComponent(url)}&tile=4&scale=128&center=1,1`);
+    assert.deepEqual(state.tiles.map((tile) => tile.section), [[[0, 4, 1], [0, 4, 1], 0, 0]]);
+    assert.deepEqual(state.view.section, [[0, 3, 1], [0, 3, 1], 0, 0]);
+    assert.deepEqual(
+      state.view.values,
+      [0, 1, 2].flatMap((row) => [0, 1, 2].map((column) => flux(row, column, 0))),
+    );
+    assert.equal(state.requests, await plannedRequests("tess_cube.fits", state));
 
-  await browser.evaluate("document.getElementById('zoom-out').click()");
-  await browser.waitFor(
-    "globalThis.cloudfitsPage.view.scale === 64 && globalThis.cloudfitsPage.state === 'ready'",
-    "the zoomed-out view",
-  );
-  // Scale 64 about the same centre: pixels 0-4 × 0-3 on screen, so the tile to the right as well.
-  const zoomed = await browser.evaluate<PageState>("globalThis.cloudfitsPage");
-  assert.deepEqual(zoomed.view.section, [[0, 4, 1], [0, 5, 1], 0, 0]);
-  assert.deepEqual(zoomed.tiles.map((tile) => tile.section), [
-    [[0, 4, 1], [0, 4, 1], 0, 0],
-    [[0, 4, 1], [4, 6, 1], 0, 0],
-  ]);
-  await bucket.idle();
-  const seen = bucket.log.filter((entry) => entry.path === "/tess_cube.fits").length;
-  assert.equal(zoomed.requests, seen);
-  assert.equal(await plannedRequests("tess_cube.fits", zoomed), seen);
-  await browser.screenshot(join(shots, "zoomed.png"));
-});
+    await browser.evaluate("document.getElementById('zoom-out').click()");
+    await browser.waitFor(
+      "globalThis.cloudfitsPage.view.scale === 64 && globalThis.cloudfitsPage.state === 'ready'",
+      "the zoomed-out view",
+    );
+    // Scale 64 about the same centre: pixels 0-4 × 0-3 on screen, so the tile to the right as well.
+    const zoomed = await browser.evaluate<PageState>("globalThis.cloudfitsPage");
+    assert.deepEqual(zoomed.view.section, [[0, 4, 1], [0, 5, 1], 0, 0]);
+    assert.deepEqual(zoomed.tiles.map((tile) => tile.section), [
+      [[0, 4, 1], [0, 4, 1], 0, 0],
+      [[0, 4, 1], [4, 6, 1], 0, 0],
+    ]);
+    await bucket.idle();
+    const seen = bucket.log.filter((entry) => entry.path === "/tess_cube.fits").length;
+    assert.equal(zoomed.requests, seen);
+    assert.equal(await plannedRequests("tess_cube.fits", zoomed), seen);
+    await browser.screenshot(join(shots, "zoomed.png"));
+  },
+);
 
 test("a relative URL is read from beside the page (cloudfits serve DIR)", { skip }, async () => {
   const mef = JSON.parse(await readFile(join(testdata, "mef_images.expected.json"), "utf8"));
@@ -212,17 +229,24 @@ test("a relative URL is read from beside the page (cloudfits serve DIR)", { skip
   assert.equal(state.requests, await plannedRequests("mef_images.fits", state));
 });
 
-test("a bucket without CORS rules: 'possibly CORS' with the advice, after one request", { skip }, async () => {
-  noCors.log.length = 0;
-  const state = await load(`url=${encodeURIComponent(`${noCors.url}/tess_cube.fits`)}`);
-  assert.equal(state.state, "error");
-  assert.equal(state.error?.code, "CORS");
-  assert.match(state.error!.message, /possibly CORS/);
-  assert.match(state.error!.message, /allow the Range request header and expose Content-Range, Content-Length and ETag/);
-  const shown = await browser.evaluate<string>("document.getElementById('status').textContent");
-  assert.equal(shown, state.error!.message);
-  await noCors.idle();
-  assert.equal(noCors.log.length, 1, "one attempt: a browser refuses the same way every time");
-  assert.equal(state.requests, 1);
-  await browser.screenshot(join(shots, "no_cors.png"));
-});
+test(
+  "a bucket without CORS rules: 'possibly CORS' with the advice, after one request",
+  { skip },
+  async () => {
+    noCors.log.length = 0;
+    const state = await load(`url=${encodeURIComponent(`${noCors.url}/tess_cube.fits`)}`);
+    assert.equal(state.state, "error");
+    assert.equal(state.error?.code, "CORS");
+    assert.match(state.error!.message, /possibly CORS/);
+    assert.match(
+      state.error!.message,
+      /allow the Range request header and expose Content-Range, Content-Length and ETag/,
+    );
+    const shown = await browser.evaluate<string>("document.getElementById('status').textContent");
+    assert.equal(shown, state.error!.message);
+    await noCors.idle();
+    assert.equal(noCors.log.length, 1, "one attempt: a browser refuses the same way every time");
+    assert.equal(state.requests, 1);
+    await browser.screenshot(join(shots, "no_cors.png"));
+  },
+);

@@ -14,7 +14,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { countingSource, openFits, type SectionSpec } from "../../mod.ts";
+import { countingSource, openFits } from "../../mod.ts";
+// Only the type: the page's module runs in the browser.
+import type { PageState as ShownState } from "../../web/app.ts";
 import { openFileSource } from "../../src/source/file.ts";
 import { startPageServer } from "../../cli/serve.ts";
 import { startRangeServer } from "../_support/range_server.ts";
@@ -28,26 +30,8 @@ const skip = chromium === undefined
   : false;
 if (skip) console.warn(`SKIPPED: ${skip}`);
 
-interface PageState {
-  state: string;
-  hdus: { index: number; type: string; extname: string | null; bitpix: number; axes: number[] }[];
-  hdu: number;
-  cards: { keyword: string; value: unknown; comment: string }[];
-  view: {
-    scale: number;
-    step: number;
-    section: SectionSpec;
-    shape: number[];
-    values: (number | null)[];
-    limits: [number, number];
-    origin: [number, number];
-  };
-  tiles: { section: SectionSpec; requests: number }[];
-  lightCurve: { pixel: [number, number]; section: SectionSpec; values: (number | null)[] } | undefined;
-  requests: number;
-  planned: number;
-  error: { code: string; message: string } | undefined;
-}
+/** The page's state once it has read something: a view, and the HDU selected. */
+type PageState = ShownState & { view: NonNullable<ShownState["view"]>; hdu: number };
 
 let browser: BrowserPage;
 let shots: string;

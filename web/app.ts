@@ -8,7 +8,8 @@
  *
  * URL parameters: `url`; `hdu` (number); `frame` (index along the time axis); `pixel=x,y` (0-based,
  * the light curve to plot); `scale` (screen pixels per image pixel) with `center=x,y` (the image point
- * at the canvas's centre); `tile` (samples per tile side, default 256).
+ * at the canvas's centre); `tile` (samples per tile side, default 256); `gap` (the planner's request
+ * cost in bytes: ranges closer than this share one request; the library's 32 KiB by default).
  *
  * @module
  */
@@ -112,6 +113,9 @@ element<HTMLElement>("version").textContent = `cloudfits ${VERSION}`;
 
 const params = new URLSearchParams(location.search);
 const tileSize = Number(params.get("tile")) || DEFAULT_TILE;
+// The planner's request cost: ranges closer than this share a request (the library's 32 KiB by default).
+const gap = Number(params.get("gap"));
+const readSettings = Number.isInteger(gap) && gap >= 0 && params.has("gap") ? { maxGap: gap } : {};
 
 let fits: FitsFile | undefined;
 let counted: CountingSource | undefined;
@@ -262,10 +266,10 @@ async function draw(): Promise<void> {
     const entry: { tile: Tile; data?: Float64Array } = { tile };
     shown.tiles.set(`${shown.frame}:${tile.key}`, entry);
     const section = tileSection(shown, tile);
-    const requests = shown.hdu.plan(section).requests;
+    const requests = shown.hdu.plan(section, readSettings).requests;
     page.tiles.push({ section, requests });
     page.planned += requests;
-    return shown.hdu.section(section).then((array) => {
+    return shown.hdu.section(section, readSettings).then((array) => {
       entry.data = Float64Array.from(array.data as ArrayLike<number>, Number);
     });
   });
@@ -372,8 +376,8 @@ async function lightCurve(x: number, y: number): Promise<void> {
   if (!shown || time === undefined || x < 0 || y < 0 || x >= shown.nx || y >= shown.ny) return;
   const { roles } = shown;
   const section = sectionByAxis(roles.axes.length, { [roles.x]: x, [roles.y]: y, [time]: null });
-  page.planned += shown.hdu.plan(section).requests;
-  const array = await track(shown.hdu.section(section));
+  page.planned += shown.hdu.plan(section, readSettings).requests;
+  const array = await track(shown.hdu.section(section, readSettings));
   if (!array || picture !== shown) return;
   const values = Array.from(array.data as ArrayLike<number>, Number);
   page.lightCurve = { pixel: [x, y], section, values: values.map((v) => Number.isNaN(v) ? null : v) };

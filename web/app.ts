@@ -274,7 +274,10 @@ async function draw(): Promise<void> {
     });
   });
   // Once read, paint the view as it is then (a drag may have moved it meanwhile).
-  if (reads.length > 0) return void (await track(Promise.all(reads)), await draw());
+  if (reads.length > 0) {
+    await track(Promise.all(reads));
+    return draw();
+  }
   if (picture !== shown) return;
   const entries = tiles.map((tile) => shown.tiles.get(`${shown.frame}:${tile.key}`)!);
   if (shown.limits === undefined) {

@@ -30,6 +30,8 @@ export interface BrowserPage {
   evaluate<T>(expression: string): Promise<T>;
   /** Evaluate `expression` until it is truthy (every 50 ms), or fail after `timeoutMs` with `what`. */
   waitFor(expression: string, what: string, timeoutMs?: number): Promise<void>;
+  /** Choose a local file in the `<input type="file">` matching `selector`, as a user would. */
+  chooseFile(selector: string, path: string): Promise<void>;
   /** Save a PNG screenshot of the viewport. */
   screenshot(path: string): Promise<void>;
   /** Close the browser and remove its profile. */
@@ -117,6 +119,13 @@ export async function launchChromium(
           if (waited > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
+      },
+      async chooseFile(selector, path) {
+        const { root } = await protocol.send("DOM.getDocument") as { root: { nodeId: number } };
+        const { nodeId } = await protocol.send("DOM.querySelector", { nodeId: root.nodeId, selector }) as {
+          nodeId: number;
+        };
+        await protocol.send("DOM.setFileInputFiles", { nodeId, files: [path] });
       },
       async screenshot(path) {
         const { data } = await protocol.send("Page.captureScreenshot", { format: "png" }) as { data: string };

@@ -214,6 +214,27 @@ test("a relative URL is read from beside the page (cloudfits serve DIR)", { skip
 });
 
 test(
+  "a local file picked in the page is read with Blob.slice, only the bytes planned",
+  { skip },
+  async () => {
+    const mef = JSON.parse(await readFile(join(testdata, "mef_images.expected.json"), "utf8"));
+    await browser.goto(`${page.url}/`);
+    await browser.chooseFile("#file", join(testdata, "mef_images.fits"));
+    await browser.waitFor("globalThis.cloudfitsPage.source === 'mef_images.fits'", "the file to open");
+    await browser.waitFor("globalThis.cloudfitsPage.state === 'ready'", "the file to be read");
+    const state = await browser.evaluate<PageState>("globalThis.cloudfitsPage");
+    assert.deepEqual(
+      state.hdus.map((hdu) => hdu.extname),
+      mef.hdus.map((hdu: { extname: string }) => hdu.extname),
+    );
+    // The first HDU with a picture is the primary int16 image, 4 × 3: astropy's whole array.
+    assert.equal(state.hdu, 0);
+    assert.deepEqual(state.view.values, mef.hdus[0].sections[0].data);
+    assert.equal(state.requests, await plannedRequests("mef_images.fits", state));
+  },
+);
+
+test(
   "a bucket without CORS rules: 'possibly CORS' with the advice, after one request",
   { skip },
   async () => {

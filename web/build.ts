@@ -16,6 +16,9 @@ execFileSync(bun, [
   "build",
   "--target=browser",
   "--minify",
+  // A classic script, so that index.html also works opened from disk (browsers refuse module scripts
+  // from file:), there to pick local files.
+  "--format=iife",
   "--sourcemap=linked",
   "--outdir",
   dist,

@@ -31,11 +31,13 @@ import { hduShape } from "../src/json.ts";
 import { zscaleLimits } from "../src/png.ts";
 import { blobSource } from "./blob_source.ts";
 import { plotLightCurve } from "./plot.ts";
+import { tileBitmap, visibleSamples } from "./tiles.ts";
 import {
   type AxisRoles,
   axisRoles,
   DEFAULT_TILE,
   fitView,
+  pictureSection,
   sectionByAxis,
   type Tile,
   type ViewState,
@@ -313,32 +315,11 @@ async function draw(): Promise<void> {
 }
 
 function tileSection(shown: NonNullable<typeof picture>, tile: Tile): SectionSpec {
-  const { roles } = shown;
-  return sectionByAxis(roles.axes.length, {
-    [roles.x]: [tile.x0, tile.x1, tile.step],
-    [roles.y]: [tile.y0, tile.y1, tile.step],
-    ...(roles.time === undefined ? {} : { [roles.time]: shown.frame }),
-  });
-}
-
-/** A tile as an image: grey levels between the zscale limits, NaN transparent, top row = highest y. */
-function tileBitmap(tile: Tile, data: Float64Array, [lo, hi]: [number, number]): HTMLCanvasElement {
-  const width = Math.ceil((tile.x1 - tile.x0) / tile.step);
-  const height = Math.ceil((tile.y1 - tile.y0) / tile.step);
-  const bitmap = document.createElement("canvas");
-  bitmap.width = width;
-  bitmap.height = height;
-  const image = new ImageData(width, height);
-  for (let row = 0; row < height; row++) {
-    for (let column = 0; column < width; column++) {
-      const value = data[row * width + column];
-      const at = ((height - 1 - row) * width + column) * 4;
-      const grey = Math.round(255 * Math.min(1, Math.max(0, (value - lo) / (hi - lo || 1))));
-      image.data.set([grey, grey, grey, Number.isFinite(value) ? 255 : 0], at);
-    }
-  }
-  bitmap.getContext("2d")!.putImageData(image, 0, 0);
-  return bitmap;
+  return pictureSection(shown.roles, shown.frame, [tile.x0, tile.x1, tile.step], [
+    tile.y0,
+    tile.y1,
+    tile.step,
+  ]);
 }
 
 /** The visible pixels (at the view's step) as a numpy-order section and its values, from the tiles. */
@@ -348,29 +329,18 @@ function visibleValues(
   visible: { x0: number; x1: number; y0: number; y1: number },
   entries: { tile: Tile; data?: Float64Array }[],
 ): PageState["view"] {
-  const values: (number | null)[] = [];
-  const xs = Math.ceil((visible.x1 - visible.x0) / step);
-  const ys = Math.ceil((visible.y1 - visible.y0) / step);
-  for (let y = visible.y0; y < visible.y1; y += step) {
-    for (let x = visible.x0; x < visible.x1; x += step) {
-      const entry = entries.find(({ tile }) => x >= tile.x0 && x < tile.x1 && y >= tile.y0 && y < tile.y1);
-      const width = entry ? Math.ceil((entry.tile.x1 - entry.tile.x0) / step) : 0;
-      const value = entry?.data?.[((y - entry.tile.y0) / step) * width + (x - entry.tile.x0) / step];
-      values.push(value === undefined || Number.isNaN(value) ? null : value);
-    }
-  }
-  const { roles } = shown;
-  const section = sectionByAxis(roles.axes.length, {
-    [roles.x]: [visible.x0, visible.x1, step],
-    [roles.y]: [visible.y0, visible.y1, step],
-    ...(roles.time === undefined ? {} : { [roles.time]: shown.frame }),
-  });
+  const { values, shape } = visibleSamples(step, visible, entries);
+  const section = pictureSection(shown.roles, shown.frame, [visible.x0, visible.x1, step], [
+    visible.y0,
+    visible.y1,
+    step,
+  ]);
   const { left, bottom, scale } = shown.view;
   const origin: [number, number] = [
     (visible.x0 - left) * scale,
     canvas.height - (visible.y0 - bottom) * scale,
   ];
-  return { scale, step, section, shape: [ys, xs], values, limits: shown.limits!, origin };
+  return { scale, step, section, shape, values, limits: shown.limits!, origin };
 }
 
 async function lightCurve(x: number, y: number): Promise<void> {

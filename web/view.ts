@@ -132,3 +132,22 @@ export function sectionByAxis(naxis: number, entries: Record<number, SectionEntr
   for (let axis = naxis; axis >= 1; axis--) spec.push(entries[axis] === undefined ? 0 : entries[axis]);
   return spec;
 }
+
+/**
+ * The numpy-order section of a rectangle of the picture at a frame.
+ *
+ * @param roles The axis roles.
+ * @param frame The index along the time axis (ignored without one).
+ * @param x `[start, stop, step]` along the x axis.
+ * @param y `[start, stop, step]` along the y axis.
+ * @returns The section; axes other than x, y and time at 0.
+ */
+export function pictureSection(
+  roles: AxisRoles,
+  frame: number,
+  x: [number, number, number],
+  y: [number, number, number],
+): SectionSpec {
+  const time = roles.time === undefined ? {} : { [roles.time]: frame };
+  return sectionByAxis(roles.axes.length, { [roles.x]: x, [roles.y]: y, ...time });
+}

@@ -1,7 +1,8 @@
 /** The page's geometry: axis roles, fitting, tiles on screen and their sections. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { axisRoles, fitView, sectionByAxis, visibleTiles, zoomView } from "../../web/view.ts";
+import { axisRoles, fitView, pictureSection, sectionByAxis, visibleTiles, zoomView } from "../../web/view.ts";
+import { visibleSamples } from "../../web/tiles.ts";
 
 test("the picture's axes: NAXIS1 × NAXIS2, or a TESS cube's NAXIS3 × NAXIS4 with frames along NAXIS2", () => {
   assert.deepEqual(axisRoles([100, 80]), { axes: [100, 80], x: 1, y: 2, time: undefined });
@@ -46,4 +47,18 @@ test("only the tiles on screen are read; zoomed out, every step-th pixel of bigg
 test("sections are numpy order, other axes at 0 unless named", () => {
   assert.deepEqual(sectionByAxis(4, { 3: [0, 4, 1], 4: [2, 6, 2], 2: 7 }), [[2, 6, 2], [0, 4, 1], 7, 0]);
   assert.deepEqual(sectionByAxis(3, { 1: 2, 2: 3, 3: null }), [null, 3, 2]);
+});
+
+test("a picture section fixes the frame on the time axis; visible samples come from the tiles holding them", () => {
+  const tess = axisRoles([2, 8, 6, 5])!;
+  assert.deepEqual(pictureSection(tess, 4, [0, 6, 1], [1, 5, 2]), [[1, 5, 2], [0, 6, 1], 4, 0]);
+  // Two 2 × 2 tiles side by side (x 0-1 and 2-3, y 0-1), every pixel; the second not read yet.
+  const tiles = [
+    { tile: { key: "a", step: 1, x0: 0, x1: 2, y0: 0, y1: 2 }, data: Float64Array.of(1, 2, 3, NaN) },
+    { tile: { key: "b", step: 1, x0: 2, x1: 4, y0: 0, y1: 2 } },
+  ];
+  assert.deepEqual(visibleSamples(1, { x0: 1, x1: 3, y0: 0, y1: 2 }, tiles), {
+    values: [2, null, null, null],
+    shape: [2, 2],
+  });
 });

@@ -49,6 +49,7 @@ Commands:
   index SOURCE... -o INDEX [--data-url PREFIX]
                           write a cloudfits index of local files or remote objects
   verify --index INDEX    check indexed files against their sources
+  serve [DIR] [--port N]  the browser page at /, DIR's files beside it (Range, CORS)
   demo                    run the tutorial on the bundled test files (no cloud account needed)
 
 TARGET is a local path, file://, https://, s3://BUCKET/KEY, gs://BUCKET/KEY or az://CONTAINER/BLOB.

@@ -82,7 +82,7 @@ export type {
 export { parseLocation, parseTarget, redactUrl } from "./src/url.ts";
 
 // What reads return.
-export type { Card, Header, HeaderValue } from "./src/fits/header.ts";
+export type { Card, Header, HeaderJson, HeaderValue, JsonCard, JsonHeaderValue } from "./src/fits/header.ts";
 export { type HeaderOptions, parseHeader } from "./src/fits/header.ts";
 export { buildHeader, formatCard } from "./src/fits/write.ts";
 export type { Hdu, HduType } from "./src/fits/layout.ts";

@@ -9,6 +9,7 @@ import { runIndex } from "./index_command.ts";
 import { runVerify } from "./verify.ts";
 import { runDemo } from "./demo.ts";
 import { runPlan } from "./plan.ts";
+import { runServe } from "./serve.ts";
 import { HELP } from "./help.ts";
 
 type Runner = (args: string[], io: CliIo) => Promise<number>;
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Runner> = {
   table: runTable,
   index: runIndex,
   verify: runVerify,
+  serve: runServe,
   demo: (args, io) => runDemo(args, io, runCommand),
 };
 

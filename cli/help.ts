@@ -1,5 +1,8 @@
+import { SERVE_HELP } from "./serve.ts";
+
 /** Help text of every command, with real examples. */
 export const HELP: Record<string, string> = {
+  serve: SERVE_HELP,
   ls: `cloudfits ls TARGET... | ls --index INDEX [PATH...]
 
 List files and their HDUs: number, type, EXTNAME/EXTVER, BITPIX, numpy-order shape, header and data

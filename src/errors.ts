@@ -24,6 +24,7 @@
  * | `BAD_RESPONSE` | a response that does not match the request (Content-Range, encoding, short body) |
  * | `STALE` | the object changed (size or ETag) since it was indexed or first read |
  * | `NETWORK` | connection failure or server error after bounded retries |
+ * | `CORS` | in a browser, a request to another origin failed without an answer: possibly CORS (browsers say the same for network failures); never retried |
  * | `TIMEOUT` | a request took longer than its timeout |
  * | `ABORTED` | the caller's `AbortSignal` fired |
  * | `BAD_INDEX` | a cloudfits index that is damaged, truncated or of an unknown version |
@@ -43,6 +44,7 @@ export type CloudFitsErrorCode =
   | "BAD_RESPONSE"
   | "STALE"
   | "NETWORK"
+  | "CORS"
   | "TIMEOUT"
   | "ABORTED"
   | "BAD_INDEX"

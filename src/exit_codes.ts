@@ -39,6 +39,7 @@ const BY_CODE: Record<CloudFitsErrorCode, number> = {
   RANGE_IGNORED: EXIT.failure,
   UNSUPPORTED: EXIT.failure,
   NETWORK: EXIT.failure,
+  CORS: EXIT.failure,
   TIMEOUT: EXIT.failure,
   ABORTED: EXIT.failure,
 };

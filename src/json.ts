@@ -6,22 +6,10 @@
  *
  * @module
  */
-import type { Card, Header, HeaderValue } from "./fits/header.ts";
+import type { Header, JsonCard } from "./fits/header.ts";
+export { headerValueToJson, type JsonCard, type JsonHeaderValue } from "./fits/header.ts";
 import type { Hdu } from "./fits/layout.ts";
 import type { TypedArray } from "./fits/dtype.ts";
-
-/** A header value as JSON: bigints become decimal strings. */
-export type JsonHeaderValue = string | number | boolean | null | [number, number];
-
-/** One header card as JSON. */
-export interface JsonCard {
-  /** Keyword (HIERARCH prefix dropped; COMMENT, HISTORY or "" for commentary cards). */
-  keyword: string;
-  /** Value; commentary cards carry their text. */
-  value: JsonHeaderValue;
-  /** Comment after the `/`, or "". */
-  comment: string;
-}
 
 /** One HDU as `cloudfits ls --format json` prints it. */
 export interface JsonHduSummary {
@@ -46,23 +34,6 @@ export interface JsonHduSummary {
 }
 
 /**
- * Convert a header value to JSON: bigints (integers beyond ±2^53) become decimal strings.
- *
- * @param value A parsed header value.
- * @returns The JSON value.
- *
- * @example
- * ```ts
- * import { headerValueToJson } from "./json.ts";
- *
- * console.log(headerValueToJson(9007199254740993n)); // "9007199254740993"
- * ```
- */
-export function headerValueToJson(value: HeaderValue): JsonHeaderValue {
-  return typeof value === "bigint" ? value.toString() : value;
-}
-
-/**
  * Convert a header's cards to JSON, in order.
  *
  * @param header A parsed header.
@@ -76,11 +47,7 @@ export function headerValueToJson(value: HeaderValue): JsonHeaderValue {
  * ```
  */
 export function cardsToJson(header: Header): JsonCard[] {
-  return header.cards.map((card: Card) => ({
-    keyword: card.keyword,
-    value: headerValueToJson(card.value),
-    comment: card.comment,
-  }));
+  return header.toJSON().cards;
 }
 
 /**

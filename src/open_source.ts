@@ -11,6 +11,7 @@ import {
   type GcsLocation,
   type Location,
   parseLocation,
+  redactUrl,
   type S3Location,
 } from "./url.ts";
 import { type FetchLike, httpSource, type HttpSourceOptions } from "./source/http.ts";
@@ -22,6 +23,7 @@ import { type AwsCredentialProvider, resolveAwsCredentials } from "./credentials
 import { resolveAwsRegion, resolveS3Endpoint } from "./credentials/aws_region.ts";
 import { resolveAzureCredentials } from "./credentials/azure.ts";
 import type { ByteSource } from "./source/types.ts";
+import { pageLocation } from "./source/_cors.ts";
 
 /** How to reach remote objects: credentials, endpoints, and what the environment provides. */
 export interface SourceOptions extends Pick<HttpSourceOptions, "onRequest" | "timeoutMs" | "requestPool"> {
@@ -33,8 +35,16 @@ export interface SourceOptions extends Pick<HttpSourceOptions, "onRequest" | "ti
   readTextFile?: (path: string) => Promise<string>;
   /** Runs a `credential_process` command from an AWS profile. */
   runProcess?: (command: string) => Promise<string>;
-  /** Opens a local path (the `./file` entry point's `openFileSource`); without it, local paths are refused. */
+  /**
+   * Opens a local path (the `./file` entry point's `openFileSource`). Without it, a path is a URL relative
+   * to `baseUrl`, and is refused when there is none.
+   */
   openFile?: (path: string) => Promise<ByteSource>;
+  /**
+   * What a relative location (`data/a.fits`, `/a.fits`) is relative to when there is no `openFile`: an
+   * `http(s)` URL. Default: the page's location in a browser (`globalThis.location`), else none.
+   */
+  baseUrl?: string | URL;
   /** AWS profile (like `--profile`). */
   profile?: string;
   /** S3 signing region (like `--region`). */
@@ -66,7 +76,8 @@ export interface SourceOptions extends Pick<HttpSourceOptions, "onRequest" | "ti
  * - `az://` and `*.blob.core.windows.net` URLs: a SAS (from the URL or `AZURE_STORAGE_SAS_TOKEN`) or
  *   SharedKey (`AZURE_STORAGE_KEY`, `AZURE_STORAGE_CONNECTION_STRING`).
  * - other `http(s)://` URLs, presigned ones included: plain range GETs.
- * - local paths: through `options.openFile`.
+ * - local paths: through `options.openFile`; without it, in a browser page (or with `baseUrl`), URLs
+ *   relative to the page (`data/a.fits` next to `index.html`).
  *
  * Every remote source retries transient failures (`withRetry`).
  *
@@ -111,14 +122,24 @@ export async function openSource(
   };
   let source: ByteSource;
   switch (where.kind) {
-    case "file":
-      if (!options.openFile) {
+    case "file": {
+      if (options.openFile) return options.openFile(where.path);
+      const base = options.baseUrl ?? pageLocation()?.href;
+      if (base === undefined) {
         throw new CloudFitsError(
           "UNSUPPORTED",
           `Cannot open local path ${where.path}: pass openFile (from @cloudfits/core/file) to read local files`,
         );
       }
-      return options.openFile(where.path);
+      const url = new URL(where.path, base);
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw new CloudFitsError(
+          "UNSUPPORTED",
+          `Cannot open ${where.path}: relative to ${redactUrl(base)} it is not an http(s) URL`,
+        );
+      }
+      return openSource(url.href, { ...options, baseUrl: undefined });
+    }
     case "http":
       source = httpSource(where.url, { ...http, fetch: options.fetch });
       break;

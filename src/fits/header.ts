@@ -15,6 +15,44 @@ const CARD_LENGTH = 80;
 const ASCII_DECODER = new TextDecoder("latin1");
 const NOT_PRINTABLE_RE = /[^ -~]/;
 
+/** A header value as JSON: bigints become decimal strings. */
+export type JsonHeaderValue = string | number | boolean | null | [number, number];
+
+/** One header card as JSON. */
+export interface JsonCard {
+  /** Keyword (HIERARCH prefix dropped; COMMENT, HISTORY or "" for commentary cards). */
+  keyword: string;
+  /** Value; commentary cards carry their text. */
+  value: JsonHeaderValue;
+  /** Comment after the `/`, or "". */
+  comment: string;
+}
+
+/** A header as `JSON.stringify` writes it ({@linkcode Header.toJSON}). */
+export interface HeaderJson {
+  /** The cards before END, in order. */
+  cards: JsonCard[];
+  /** Tolerated irregularities. */
+  warnings: string[];
+}
+
+/**
+ * Convert a header value to JSON: bigints (integers beyond ±2^53) become decimal strings.
+ *
+ * @param value A parsed header value.
+ * @returns The JSON value.
+ *
+ * @example
+ * ```ts
+ * import { headerValueToJson } from "./header.ts";
+ *
+ * console.log(headerValueToJson(9007199254740993n)); // "9007199254740993"
+ * ```
+ */
+export function headerValueToJson(value: HeaderValue): JsonHeaderValue {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
 /** Where a {@linkcode Header} came from, for error messages. */
 export interface HeaderOptions {
   /** Byte offset of the header in its file (default 0), used in messages and error offsets. */
@@ -281,6 +319,37 @@ export class Header {
     const value = this.get(keyword);
     if (value === undefined || value === null || typeof value === "boolean") return value ?? undefined;
     throw this.#typeError(keyword, value, "a logical");
+  }
+
+  /**
+   * The header as `JSON.stringify` writes it: its cards and warnings. JSON has no 64-bit integers, so
+   * values beyond ±2^53 (bigints) become decimal strings; complex values stay `[re, im]`; the raw bytes
+   * are left out. `JSON.stringify` of an {@linkcode Hdu}, or of a list of them, uses this.
+   *
+   * @returns The cards (keyword, value, comment) and the warnings.
+   *
+   * @example A 64-bit integer keyword in JSON
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { parseHeader } from "@cloudfits/core";
+   *
+   * const header = parseHeader(new TextEncoder().encode("BIG     = 9007199254740993 / past 2^53".padEnd(80) + "END".padEnd(2800)));
+   * assert.equal(header.get("BIG"), 9007199254740993n);
+   * assert.equal(
+   *   JSON.stringify(header),
+   *   '{"cards":[{"keyword":"BIG","value":"9007199254740993","comment":"past 2^53"}],"warnings":[]}',
+   * );
+   * ```
+   */
+  toJSON(): HeaderJson {
+    return {
+      cards: this.cards.map((card) => ({
+        keyword: card.keyword,
+        value: headerValueToJson(card.value),
+        comment: card.comment,
+      })),
+      warnings: [...this.warnings],
+    };
   }
 
   #typeError(keyword: string, value: HeaderValue, expected: string): CloudFitsError {

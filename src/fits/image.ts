@@ -24,7 +24,11 @@ export interface ImageArray {
   shape: number[];
   /** Element type of `data`. */
   dtype: Dtype;
-  /** The elements, `shape` product of them. */
+  /**
+   * The elements, `shape` product of them. A typed array: `JSON.stringify` writes it as an object keyed
+   * by index (a `BigInt64Array` or `BigUint64Array` throws), so convert it first, e.g. `Array.from(data)`
+   * (bigints: `Array.from(data, String)`); NaN and infinities become `null` in JSON.
+   */
   data: TypedArray;
 }
 

@@ -17,7 +17,11 @@ export const BLOCK_SIZE = 2880;
  */
 export type HduType = "PRIMARY" | "IMAGE" | "BINTABLE" | "TABLE" | "COMPRESSED_IMAGE" | "GROUPS" | "OTHER";
 
-/** One header-data unit: its header and where its data lives. */
+/**
+ * One header-data unit: its header and where its data lives. A plain object: `JSON.stringify` of an HDU
+ * or a list of them works, the header written by {@linkcode Header.toJSON} (cards and warnings, 64-bit
+ * integers as decimal strings, no raw bytes).
+ */
 export interface Hdu {
   /** Position in the file, 0 for the primary HDU. */
   index: number;

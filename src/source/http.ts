@@ -10,6 +10,7 @@ import type { ByteSource } from "./types.ts";
 import { redactUrl } from "../url.ts";
 import { ERROR_BODY_BYTES, type ErrorExplainer, statusError } from "./status.ts";
 import { type RequestPool, sharedRequestPool } from "./request_pool.ts";
+import { CORS_ADVICE, isPossiblyCors, pageLocation } from "./_cors.ts";
 
 /** The subset of `fetch` that cloudfits calls; inject a signing or instrumented fetch here. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -99,6 +100,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * | 416 | the read starts at or after the end: empty result; size from Content-Range: bytes &#42;/N; if N says the read was inside the object: `STALE` |
  * | any other status | the shared table of `statusRule` (status.ts): 401 and 403 `FORBIDDEN` (403 says "not found or forbidden": S3 answers 403 for a missing key without ListBucket); 404 and 410 `NOT_FOUND`; 429 and 5xx `NETWORK`, retryable, with a `Retry-After` delay as `retryAfterMs` on the error; anything else (unfollowed 3xx, 400, …) `BAD_RESPONSE` |
  * | `fetch` throwing, connection reset | `NETWORK` (retryable) |
+ * | `fetch` throwing a browser's bare `TypeError` ("Failed to fetch") for another origin | `CORS`, not retryable: the message says "possibly CORS" and what the server must allow |
  * | no answer within `timeoutMs` | `TIMEOUT` |
  * | the caller's signal fires | `ABORTED` |
  *
@@ -429,6 +431,17 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
         throw fail("TIMEOUT", `Cannot read ${what}: timed out after ${timeoutMs} ms`, offset);
       }
       const cause = scrub(error, target, safeUrl);
+      if (status === 0 && isPossiblyCors(error, target, pageLocation())) {
+        // A browser words a CORS refusal and a network failure alike; the first is the likely one.
+        throw fail(
+          "CORS",
+          `Cannot read ${what}: possibly CORS (the browser says '${describe(cause)}', as it does for a ` +
+            `request its CORS rules refuse): ${CORS_ADVICE}`,
+          offset,
+          undefined,
+          cause,
+        );
+      }
       // Runtimes word a dropped body vaguely ("error reading a body from connection"): say where it broke.
       const where = status === 0 ? "" : `the HTTP ${status} body broke off after ${received} bytes: `;
       throw fail(

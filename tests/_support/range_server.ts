@@ -20,6 +20,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { resolve, sep } from "node:path";
 import { gzipSync } from "node:zlib";
+import { CORS_HEADERS, parseRange } from "../../cli/serve.ts";
 
 /**
  * A misbehaviour of the server. `times` limits it to that many matching requests (default: until
@@ -112,6 +113,11 @@ export interface RangeServerOptions {
   root?: string;
   /** ETag style (default `"strong"`). */
   etags?: "strong" | "weak" | "none";
+  /**
+   * Answer with the CORS rules a page on another origin needs (`cloudfits serve`'s), and answer
+   * preflight `OPTIONS` requests; without it a browser refuses to let a page read the responses.
+   */
+  cors?: boolean;
 }
 
 /** A running range server. */
@@ -231,6 +237,14 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
       fault: undefined,
     };
     log.push(entry);
+    if (options.cors) {
+      for (const [name, value] of Object.entries(CORS_HEADERS)) response.setHeader(name, value);
+      if (entry.method === "OPTIONS") {
+        entry.status = 204;
+        response.writeHead(204).end();
+        return;
+      }
+    }
     const fault = takeFault(path);
     entry.fault = fault?.kind;
     if (fault?.kind !== "stall") {
@@ -540,25 +554,6 @@ export async function closedPort(): Promise<number> {
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-/** Parse a single-range `Range` header; `undefined` means "serve the whole object". */
-function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | "unsatisfiable" | undefined {
-  const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (match === null || (match[1] === "" && match[2] === "")) return undefined;
-  if (match[1] === "") {
-    const suffix = Number(match[2]);
-    if (suffix === 0) return "unsatisfiable";
-    return size === 0 ? "unsatisfiable" : { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(match[1]);
-  const end = match[2] === "" ? size - 1 : Number(match[2]);
-  if (end < start) return undefined;
-  if (start >= size) return "unsatisfiable";
-  return { start, end: Math.min(end, size - 1) };
 }
 
 async function toBytes(body: Uint8Array | Readable): Promise<Uint8Array> {

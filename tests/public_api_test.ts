@@ -36,6 +36,7 @@ const EXPECTED = [
   "verifyHduChecksum",
   "verifyIndex",
   "walkHdus",
+  "wcs",
   "withCache",
   "withRetry",
 ];

@@ -127,6 +127,8 @@ export function nativeToCelestial(rotation: Rotation, phi: number, theta: number
       : (poleLongitude + phiPole) % 360 - phi;
     return [normalizeLongitude(lon, poleLongitude), poleLatitude > 0 ? theta : -theta];
   }
+  // The native pole is (α_p, δ_p) by definition: exact, where the rotation would round δ_p by an ulp.
+  if (theta === 90) return [normalizeLongitude(poleLongitude, poleLongitude), poleLatitude];
   const [lon, lat] = rotate(phi, theta, phiPole, poleLongitude, poleLatitude);
   return [normalizeLongitude(lon, poleLongitude), lat];
 }

@@ -168,7 +168,7 @@ class WcsTransform implements Wcs {
  * @example A TAN image: the reference pixel is CRVAL, and back
  * ```ts
  * import assert from "node:assert/strict";
- * import { wcs } from "./mod.ts";
+ * import { wcs } from "@cloudfits/core";
  *
  * const cards = new Map<string, string | number>([
  *   ["NAXIS", 2], ["CTYPE1", "RA---TAN"], ["CTYPE2", "DEC--TAN"],

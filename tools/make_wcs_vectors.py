@@ -8,7 +8,12 @@ Run with Debian's Python (astropy 5.2.1 with wcslib 7.12, numpy 1.24):
 Each case is a header — generated here, or read from a fixture in testdata/ (named by file, HDU and, for the
 TESS cube's HDU 2, table row) — with sample pixels and what astropy gives for them:
 - `world`: `all_pix2world(pixels, 0)` (SIP included); points off the projection are left out;
-- `sky`: for the same pixels, `pixel_to_skycoord(x, y, wcs, origin=0, mode="all")` converted to ICRS.
+- `sky`: the ICRS positions (SkyCoord in the WCS's frame, `.icrs`) of `all_pix2world` of the same pixels with
+  every non-celestial pixel axis at CRPIX; for separable headers the generator checks that this equals
+  `pixel_to_skycoord(x, y, wcs.celestial, origin=0, mode="all").icrs` (astropy cannot take the celestial
+  sub-WCS of `cube_coupled_axes`, whose RA and Dec depend on the channel);
+- `scales`: the column norms of the celestial block of `pixel_scale_matrix` (checked equal to
+  `proj_plane_pixel_scales(wcs.celestial)` where astropy can compute that).
 The way back is checked here rather than stored (to keep the file small): astropy's
 `all_world2pix(world, 0, tolerance=1e-12)` (SIP inverted by iteration, not AP/BP) must return `pixels`
 within 1e-8 px, and `SkyCoord(ra, dec, frame="icrs").to_pixel(wcs, origin=0, mode="all")` within 1e-4 px
@@ -107,6 +112,9 @@ def generated_cases():
             "CTYPE3": "FREQ", "CUNIT3": "GHz", "CRVAL1": 187.7, "CRVAL2": 12.39, "CRVAL3": 230.5, "CRPIX1": 32.5,
             "CRPIX2": 24.5, "CRPIX3": 1.0, "CDELT1": -1e-4, "CDELT2": 1e-4, "CDELT3": 0.0125, "RADESYS": "FK5"}
     cases.append(("cube_celestial_first", cube, " "))
+    # RA depends on the channel too: sky ↔ pixel must take the other pixel axes at CRPIX, as astropy's
+    # celestial sub-WCS does, not the other world axes at CRVAL.
+    cases.append(("cube_coupled_axes", dict(cube, PC1_3=0.4, PC3_1=-2e3, PC2_3=-0.3), " "))
     radio = {"NAXIS": 4, "NAXIS1": 30, "NAXIS2": 64, "NAXIS3": 48, "NAXIS4": 1, "CTYPE1": "VRAD", "CUNIT1": "km/s",
              "CRVAL1": -12.0, "CDELT1": 0.5, "CRPIX1": 15.0, "CTYPE2": "RA---TAN", "CTYPE3": "DEC--TAN",
              "CRVAL2": 83.81, "CRVAL3": -5.38, "CRPIX2": 33.0, "CRPIX3": 24.0, "CDELT2": -2e-4, "CDELT3": 2e-4,
@@ -169,14 +177,26 @@ def case(name, header, alt, source=None):
     keep = np.all(np.isfinite(world), axis=1)
     pixels, world = pixels[keep], world[keep]
     back = w.all_world2pix(world, 0, tolerance=1e-12, maxiter=1000)
-    celestial = w.celestial
     frame = wcs_to_celestial_frame(w)
-    sky = pixel_to_skycoord(pixels[:, lon], pixels[:, lat], celestial, origin=0, mode="all").icrs
-    icrs = SkyCoord(sky.ra.deg, sky.dec.deg, unit="deg", frame="icrs")
-    x, y = icrs.to_pixel(celestial, origin=0, mode="all")
+    # Sky positions of the celestial pixels with every other pixel axis at CRPIX (what skyToPixel and pixelToSky
+    # promise); for separable headers this is astropy's celestial sub-WCS, checked below.
+    at_crpix = np.tile(w.wcs.crpix - 1, (len(pixels), 1))
+    at_crpix[:, [lon, lat]] = pixels[:, [lon, lat]]
+    celestial_world = w.all_pix2world(at_crpix, 0)
+    native_frame = SkyCoord(celestial_world[:, lon], celestial_world[:, lat], unit="deg", frame=frame)
+    sky = native_frame.icrs
+    block = w.pixel_scale_matrix[np.ix_([lon, lat], [lon, lat])]
+    scales = np.sqrt((block**2).sum(axis=0))
     assert np.max(np.abs(back - pixels)) < 1e-8, (name, np.max(np.abs(back - pixels)))
-    # to_pixel iterates SIP only to all_world2pix's default tolerance, 1e-4 px.
-    assert max(np.max(np.abs(x - pixels[:, lon])), np.max(np.abs(y - pixels[:, lat]))) < 1e-4, name
+    if not name.endswith("_coupled_axes"):
+        celestial = w.celestial
+        assert np.allclose(scales, proj_plane_pixel_scales(celestial), rtol=1e-15, atol=0), name
+        by_astropy = pixel_to_skycoord(pixels[:, lon], pixels[:, lat], celestial, origin=0, mode="all").icrs
+        assert np.max(by_astropy.separation(sky).deg) < 1e-12, name
+        icrs = SkyCoord(sky.ra.deg, sky.dec.deg, unit="deg", frame="icrs")
+        x, y = icrs.to_pixel(celestial, origin=0, mode="all")
+        # to_pixel iterates SIP only to all_world2pix's default tolerance, 1e-4 px.
+        assert max(np.max(np.abs(x - pixels[:, lon])), np.max(np.abs(y - pixels[:, lat]))) < 1e-4, name
     entry = {
         "name": name,
         "alt": alt,
@@ -186,7 +206,7 @@ def case(name, header, alt, source=None):
         "lonAxis": lon,
         "latAxis": lat,
         "frame": frame.name,
-        "scales": [float(s) for s in proj_plane_pixel_scales(celestial)],
+        "scales": [float(v) for v in scales],
         "pixels": pixels.tolist(),
         "world": world.tolist(),
         "sky": [[float(r), float(d)] for r, d in zip(sky.ra.deg, sky.dec.deg)],

@@ -49,7 +49,8 @@ export function linearMatrix(keywords: WcsKeywords, naxis: number, lonAxis: numb
 }
 
 /**
- * Invert a matrix by Gauss–Jordan elimination with partial pivoting.
+ * Invert a matrix by Gauss–Jordan elimination with partial pivoting, its rows first scaled to a largest
+ * element of 1 so that axes in very different units (Hz beside degrees) do not look singular.
  *
  * @param matrix A square matrix.
  * @param what Names the matrix's keywords in the error.
@@ -58,16 +59,19 @@ export function linearMatrix(keywords: WcsKeywords, naxis: number, lonAxis: numb
  */
 export function invert(matrix: Matrix, what: string): Matrix {
   const n = matrix.length;
-  const work = matrix.map((row, i) => [...row, ...row.map((_, j) => i === j ? 1 : 0)]);
-  const scale = Math.max(...matrix.flat().map(Math.abs));
+  const singular = () => wcsError("BAD_HEADER", `the linear transformation (${what}) is singular`);
+  const rowScales = matrix.map((row) => Math.max(...row.map(Math.abs)));
+  if (rowScales.some((scale) => !(scale > 0 && Number.isFinite(scale)))) throw singular();
+  const work = matrix.map((
+    row,
+    i,
+  ) => [...row.map((v) => v / rowScales[i]), ...row.map((_, j) => i === j ? 1 : 0)]);
   for (let column = 0; column < n; column++) {
     let pivot = column;
     for (let row = column + 1; row < n; row++) {
       if (Math.abs(work[row][column]) > Math.abs(work[pivot][column])) pivot = row;
     }
-    if (!(Math.abs(work[pivot][column]) > scale * 1e-14)) {
-      throw wcsError("BAD_HEADER", `the linear transformation (${what}) is singular`);
-    }
+    if (!(Math.abs(work[pivot][column]) > 1e-12)) throw singular();
     [work[column], work[pivot]] = [work[pivot], work[column]];
     const divisor = work[column][column];
     for (let k = 0; k < 2 * n; k++) work[column][k] /= divisor;
@@ -77,7 +81,8 @@ export function invert(matrix: Matrix, what: string): Matrix {
       for (let k = 0; k < 2 * n; k++) work[row][k] -= factor * work[column][k];
     }
   }
-  return work.map((row) => row.slice(n));
+  // inverse(D·N) = inverse(N)·inverse(D): undo the row scaling on the columns.
+  return work.map((row) => row.slice(n).map((v, j) => v / rowScales[j]));
 }
 
 /**

@@ -107,12 +107,15 @@ class WcsTransform implements Wcs {
 
   worldToPixel(world: readonly number[]): number[] {
     this.#checkInput(world, "world");
-    return this.#toPixel(world);
+    const { crval, inverse, lonAxis, latAxis } = this.#model;
+    const intermediate = world.map((w, i) => w - crval[i]);
+    [intermediate[lonAxis], intermediate[latAxis]] = this.#project(world[lonAxis], world[latAxis]);
+    return this.#toPixel(multiply(inverse, intermediate));
   }
 
-  #toPixel(world: readonly number[]): number[] {
-    const { crpix, crval, inverse, sip, lonAxis, latAxis, projection, rotation } = this.#model;
-    const [lon, lat] = [world[lonAxis], world[latAxis]];
+  /** Celestial (lon, lat) in the WCS's frame → intermediate world coordinates of the celestial axes. */
+  #project(lon: number, lat: number): [number, number] {
+    const { projection, rotation } = this.#model;
     const native = celestialToNative(rotation, lon, lat);
     const projected = Number.isFinite(lon) && Math.abs(lat) <= 90
       ? projection.fromNative(native[0], native[1])
@@ -123,20 +126,24 @@ class WcsTransform implements Wcs {
         `Position (${lon}, ${lat}) is not on the ${projection.code} projection`,
       );
     }
-    const intermediate = world.map((w, i) => w - crval[i]);
-    [intermediate[lonAxis], intermediate[latAxis]] = projected;
-    const offsets = multiply(inverse, intermediate);
+    return projected;
+  }
+
+  /** Undistorted pixel offsets from CRPIX → 0-based pixel coordinates, inverting SIP. */
+  #toPixel(offsets: number[]): number[] {
+    const { crpix, sip } = this.#model;
     if (sip !== undefined) [offsets[0], offsets[1]] = sip.undistort(offsets[0], offsets[1]);
     return offsets.map((q, i) => q + crpix[i] - 1);
   }
 
   skyToPixel(ra: number, dec: number): [number, number] {
-    const [lon, lat] = rotatePosition(this.#fromIcrs, ra, dec);
-    const world = [...this.#model.crval];
-    world[this.lonAxis] = lon;
-    world[this.latAxis] = lat;
-    const pixel = this.#toPixel(world);
-    return [pixel[this.lonAxis], pixel[this.latAxis]];
+    const { celestialInverse, naxis, lonAxis, latAxis } = this.#model;
+    const projected = this.#project(...rotatePosition(this.#fromIcrs, ra, dec));
+    // The other pixel axes stay at CRPIX (offset 0), so only the celestial block of the matrix is inverted.
+    const offsets = new Array<number>(naxis).fill(0);
+    [offsets[lonAxis], offsets[latAxis]] = multiply(celestialInverse, projected);
+    const pixel = this.#toPixel(offsets);
+    return [pixel[lonAxis], pixel[latAxis]];
   }
 
   pixelToSky(x: number, y: number): { ra: number; dec: number } {

@@ -22,6 +22,9 @@ export interface WcsModel {
   /** Pixel offsets → intermediate world coordinates (CDELT folded in). */
   readonly matrix: Matrix;
   readonly inverse: Matrix;
+  /** Inverse of the celestial block of `matrix` (rows and columns lonAxis, latAxis): sky → pixel with the other
+   * pixel axes at CRPIX. */
+  readonly celestialInverse: Matrix;
   readonly lonAxis: number;
   readonly latAxis: number;
   readonly projection: Projection;
@@ -107,8 +110,18 @@ function celestialAxes(axes: AxisType[]): [number, number] {
     const kind = OTHER_FRAMES[axis.type.slice(0, 2)] ?? "planetary or other body-fixed";
     throw wcsError("UNSUPPORTED", `${axis.keyword} '${axis.ctype}' is not RA/Dec-like (${kind} coordinates)`);
   }
-  const lon = axes.findIndex((a) => a.code !== undefined && isLongitude(a.type));
-  const lat = axes.findIndex((a) => a.code !== undefined && isLatitude(a.type));
+  const longitudes = axes.filter((a) => a.code !== undefined && isLongitude(a.type));
+  const latitudes = axes.filter((a) => a.code !== undefined && isLatitude(a.type));
+  for (const found of [longitudes, latitudes]) {
+    if (found.length > 1) {
+      throw wcsError(
+        "BAD_HEADER",
+        `two celestial axes of one kind: ${found.map((a) => `${a.keyword} '${a.ctype}'`).join(", ")}`,
+      );
+    }
+  }
+  const lon = axes.indexOf(longitudes[0]);
+  const lat = axes.indexOf(latitudes[0]);
   if (lon < 0 && lat < 0) {
     const listed = axes.map((a) => `${a.keyword} '${a.ctype}'`).join(", ");
     throw wcsError(
@@ -175,13 +188,21 @@ function unitScale(keywords: WcsKeywords, axis: number, type: AxisType, celestia
  */
 export function parseWcs(keywords: WcsKeywords): WcsModel {
   const declaredAxes = keywords.number("WCSAXES");
-  let naxis = declaredAxes !== undefined && declaredAxes > 0
-    ? declaredAxes
-    : keywords.plainNumber("NAXIS", 0)!;
-  for (let i = naxis; i < 9; i++) if (keywords.has(`CTYPE${i + 1}`)) naxis = i + 1;
-  if (!Number.isInteger(naxis) || naxis < 2 || naxis > 99) {
-    throw wcsError("BAD_HEADER", `${keywords.name("WCSAXES")} or NAXIS must give 2 to 99 axes: got ${naxis}`);
+  let naxis: number;
+  if (declaredAxes !== undefined && declaredAxes > 0) {
+    naxis = declaredAxes;
+  } else {
+    // Without WCSAXES: NAXIS, or more if CTYPEi keywords say so (wcslib's rule; a table row has no NAXIS).
+    naxis = keywords.plainNumber("NAXIS", 0)!;
+    for (let i = naxis; i < 9; i++) if (keywords.has(`CTYPE${i + 1}`)) naxis = i + 1;
   }
+  if (!Number.isInteger(naxis) || naxis > 99) {
+    throw wcsError(
+      "BAD_HEADER",
+      `${keywords.name("WCSAXES")} or NAXIS must give at most 99 axes: got ${naxis}`,
+    );
+  }
+  if (naxis < 2) throw wcsError("BAD_HEADER", `no celestial axes: the header describes ${naxis} axes`);
   const indices = [...Array(naxis).keys()];
   const types = indices.map((i) => axisType(keywords, i));
   const [lonAxis, latAxis] = celestialAxes(types);
@@ -193,7 +214,12 @@ export function parseWcs(keywords: WcsKeywords): WcsModel {
   const matrix = linearMatrix(keywords, naxis, lonAxis, latAxis).map((row, i) =>
     row.map((v) => v * scales[i])
   );
-  const inverse = invert(matrix, `${keywords.name("CD")}i_j, ${keywords.name("PC")}i_j, CDELTi or CROTAi`);
+  const matrixKeywords = `${keywords.name("CD")}i_j, ${keywords.name("PC")}i_j, CDELTi or CROTAi`;
+  const inverse = invert(matrix, matrixKeywords);
+  const celestialInverse = invert(
+    [lonAxis, latAxis].map((i) => [matrix[i][lonAxis], matrix[i][latAxis]]),
+    `celestial block of ${matrixKeywords}`,
+  );
 
   const lonPv = (m: number) => keywords.number(`PV${lonAxis + 1}_${m}`);
   const latPv = (m: number) => keywords.number(`PV${latAxis + 1}_${m}`);
@@ -260,6 +286,7 @@ export function parseWcs(keywords: WcsKeywords): WcsModel {
     crval,
     matrix,
     inverse,
+    celestialInverse,
     lonAxis,
     latAxis,
     projection,

@@ -81,6 +81,16 @@ test("a singular linear transformation is refused", () => {
 test("missing keywords are refused, naming them", () => {
   refuses({ CTYPE2: undefined }, "BAD_HEADER", /CTYPE1 'RA---TAN' has no matching latitude axis/);
   refuses({ CTYPE1: undefined, CTYPE2: undefined }, "BAD_HEADER", /no celestial axes/);
+  refuses(
+    { NAXIS: 0, CTYPE1: undefined, CTYPE2: undefined },
+    "BAD_HEADER",
+    /no celestial axes: the header describes 0/,
+  );
+  refuses(
+    { NAXIS: 3, CTYPE3: "DEC--TAN" },
+    "BAD_HEADER",
+    /two celestial axes of one kind: CTYPE2 'DEC--TAN', CTYPE3/,
+  );
   refuses({ CTYPE1: "RA---TAN-SIP", CTYPE2: "DEC--TAN-SIP" }, "BAD_HEADER", /A_ORDER, which is missing/);
   refuses({ A_ORDER: 2, A_2_0: 1e-5 }, "BAD_HEADER", /B_ORDER, which is missing/);
   refuses({ CRVAL1: "ten" }, "BAD_HEADER", /CRVAL1 must be a finite number/);

@@ -172,7 +172,7 @@ function unitScale(keywords: WcsKeywords, axis: number, type: AxisType, celestia
   const unit = keywords.string(`CUNIT${axis + 1}`) ?? "";
   const table = celestial ? ANGLE_UNITS : SPECTRAL_UNITS[SPECTRAL_KIND[type.type]];
   if (table === undefined) return 1;
-  const scale = table[unit.replace(/^DEGREE$/, "DEG")];
+  const scale = table[unit];
   if (scale === undefined) {
     throw wcsError("UNSUPPORTED", `${keyword} '${unit}' is not a unit this engine converts`);
   }

@@ -12,6 +12,8 @@ TESS cube's HDU 2, table row) — with sample pixels and what astropy gives for 
   every non-celestial pixel axis at CRPIX; for separable headers the generator checks that this equals
   `pixel_to_skycoord(x, y, wcs.celestial, origin=0, mode="all").icrs` (astropy cannot take the celestial
   sub-WCS of `cube_coupled_axes`, whose RA and Dec depend on the channel);
+- `skyPixels`, only where it differs from `pixels` by more than 1e-8 px (the FK4 cases, whose ICRS → FK4 is
+  not the exact inverse of FK4 → ICRS in astropy): `SkyCoord(sky, frame="icrs").to_pixel(wcs, origin=0)`;
 - `scales`: the column norms of the celestial block of `pixel_scale_matrix` (checked equal to
   `proj_plane_pixel_scales(wcs.celestial)` where astropy can compute that).
 The way back is checked here rather than stored (to keep the file small): astropy's
@@ -102,6 +104,12 @@ def generated_cases():
                                    EQUINOX=2000.0), " "),
         ("fk5_equinox_1975", image("RA---TAN", "DEC--TAN", (83.82, -5.39), (-0.001, 0.001), (100, 100),
                                    RADESYS="FK5", EQUINOX=1975.0), " "),
+        ("fk4_b1950", image("RA---TAN", "DEC--TAN", (83.2, -5.4), (-0.001, 0.001), (100, 100),
+                            RADESYS="FK4", EQUINOX=1950.0), " "),
+        ("fk4_by_equinox_1975", image("RA---SIN", "DEC--SIN", (250.1, 36.5), (-0.01, 0.01), (100, 100),
+                                      EQUINOX=1975.0), " "),
+        ("fk4_no_e_terms", image("RA---TAN", "DEC--TAN", (10.0, 85.0), (-0.01, 0.01), (100, 100),
+                                 RADESYS="FK4-NO-E", EQUINOX=1950.0), " "),
     ]
     alternate = image("RA---TAN", "DEC--TAN", (10.0, 20.0), (-0.01, 0.01), (100, 100))
     alternate.update({"CTYPE1A": "GLON-SIN", "CTYPE2A": "GLAT-SIN", "CRVAL1A": 120.0, "CRVAL2A": -42.0,
@@ -178,6 +186,7 @@ def case(name, header, alt, source=None):
     pixels, world = pixels[keep], world[keep]
     back = w.all_world2pix(world, 0, tolerance=1e-12, maxiter=1000)
     frame = wcs_to_celestial_frame(w)
+    sky_pixels = None
     # Sky positions of the celestial pixels with every other pixel axis at CRPIX (what skyToPixel and pixelToSky
     # promise); for separable headers this is astropy's celestial sub-WCS, checked below.
     at_crpix = np.tile(w.wcs.crpix - 1, (len(pixels), 1))
@@ -197,6 +206,10 @@ def case(name, header, alt, source=None):
         x, y = icrs.to_pixel(celestial, origin=0, mode="all")
         # to_pixel iterates SIP only to all_world2pix's default tolerance, 1e-4 px.
         assert max(np.max(np.abs(x - pixels[:, lon])), np.max(np.abs(y - pixels[:, lat]))) < 1e-4, name
+        if not w.sip and max(np.max(np.abs(x - pixels[:, lon])), np.max(np.abs(y - pixels[:, lat]))) > 1e-8:
+            # ICRS → FK4 is not the exact inverse of FK4 → ICRS in astropy (the rotating-system matrix is used
+            # transposed, the E-terms are added in ten steps): keep astropy's own answer for sky → pixel.
+            sky_pixels = np.stack([x, y], axis=1)
     entry = {
         "name": name,
         "alt": alt,
@@ -211,6 +224,8 @@ def case(name, header, alt, source=None):
         "world": world.tolist(),
         "sky": [[float(r), float(d)] for r, d in zip(sky.ra.deg, sky.dec.deg)],
     }
+    if sky_pixels is not None:
+        entry["skyPixels"] = sky_pixels.tolist()
     return entry
 
 

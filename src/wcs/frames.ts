@@ -1,36 +1,20 @@
 /**
  * Celestial frames, converted the way astropy converts them: ICRS → FK5 is the frame bias of USNO
- * Circular 179 followed by IAU 2006 precession from J2000 to the equinox (erfa `bp06`), and Galactic is
- * reached through FK5 J2000 with astropy's pole and origin. Rotations are on unit vectors.
+ * Circular 179 followed by IAU 2006 precession from J2000 to the equinox (erfa `bp06`); Galactic and FK4 are
+ * reached through FK5 J2000 (Galactic with astropy's pole and origin, FK4 as in `fk4.ts`).
  *
  * @module
  */
+import { fk4ToFk5, fk5ToFk4 } from "./fk4.ts";
 import type { Matrix } from "./linear.ts";
+import { apply, fromVector, product, rotation, toVector, transpose } from "./_vectors.ts";
 
-/** A celestial reference frame the engine converts to and from ICRS. */
-export type CelestialFrame = "icrs" | "fk5" | "galactic";
+/** A celestial reference frame the engine converts to and from ICRS ("fk4noeterms": FK4 without E-terms). */
+export type CelestialFrame = "icrs" | "fk5" | "fk4" | "fk4noeterms" | "galactic";
 
 const D2R = Math.PI / 180;
 /** Arcseconds to radians. */
 const AS2R = D2R / 3600;
-
-/** astropy's `rotation_matrix(angle, axis)`: a rotation of the coordinate system, angle in radians. */
-function rotation(axis: "x" | "y" | "z", angle: number): Matrix {
-  const c = Math.cos(angle), s = Math.sin(angle);
-  if (axis === "x") return [[1, 0, 0], [0, c, s], [0, -s, c]];
-  if (axis === "y") return [[c, 0, -s], [0, 1, 0], [s, 0, c]];
-  return [[c, s, 0], [-s, c, 0], [0, 0, 1]];
-}
-
-function product(...matrices: Matrix[]): Matrix {
-  return matrices.reduce((a, b) =>
-    a.map((row) => b[0].map((_, j) => row.reduce((sum, v, k) => sum + v * b[k][j], 0)))
-  );
-}
-
-function transpose(matrix: Matrix): Matrix {
-  return matrix[0].map((_, j) => matrix.map((row) => row[j]));
-}
 
 /** The ICRS → FK5 J2000 frame bias (astropy's `_ICRS_TO_FK5_J2000_MAT`). */
 const FRAME_BIAS = product(
@@ -68,36 +52,40 @@ function fk5Precession(equinox: number): Matrix {
   return product(precessionFromJ2000(equinox), transpose(precessionFromJ2000(2000)));
 }
 
-/**
- * The rotation from ICRS to a frame.
- *
- * @param frame The target frame.
- * @param equinox The FK5 equinox, a Julian epoch (ignored for other frames).
- * @returns A matrix for unit vectors: frame = M · icrs.
- */
-export function icrsToFrame(frame: CelestialFrame, equinox = 2000): Matrix {
-  if (frame === "icrs") return [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
-  if (frame === "fk5") return product(fk5Precession(equinox), FRAME_BIAS);
-  return product(FK5_TO_GALACTIC, fk5Precession(2000), fk5Precession(2000), FRAME_BIAS);
+/** Converts positions, degrees, between ICRS and one frame; longitudes come out in [0, 360). */
+export interface FrameConversion {
+  fromIcrs(lon: number, lat: number): [number, number];
+  toIcrs(lon: number, lat: number): [number, number];
+}
+
+/** A conversion that is one rotation. */
+function rotationConversion(fromIcrs: Matrix): FrameConversion {
+  const toIcrs = transpose(fromIcrs);
+  return {
+    fromIcrs: (lon, lat) => fromVector(apply(fromIcrs, toVector(lon, lat))),
+    toIcrs: (lon, lat) => fromVector(apply(toIcrs, toVector(lon, lat))),
+  };
 }
 
 /**
- * Rotate a position between frames.
+ * The conversion between ICRS and a frame.
  *
- * @param matrix From {@linkcode icrsToFrame} (or its transpose for the way back).
- * @param lon Longitude, degrees.
- * @param lat Latitude, degrees.
- * @returns [lon in [0, 360), lat], degrees.
+ * @param frame The frame.
+ * @param equinox Its equinox: a Julian epoch for FK5, a Besselian one for FK4 (ignored for ICRS and Galactic).
+ * @returns The conversion.
  */
-export function rotatePosition(matrix: Matrix, lon: number, lat: number): [number, number] {
-  const cosLat = Math.cos(lat * D2R);
-  const v = [cosLat * Math.cos(lon * D2R), cosLat * Math.sin(lon * D2R), Math.sin(lat * D2R)];
-  const [x, y, z] = matrix.map((row) => row[0] * v[0] + row[1] * v[1] + row[2] * v[2]);
-  let outLon = Math.atan2(y, x) / D2R;
-  if (outLon < 0) outLon += 360;
-  if (outLon >= 360) outLon -= 360;
-  return [outLon, Math.atan2(z, Math.hypot(x, y)) / D2R];
+export function frameConversion(frame: CelestialFrame, equinox: number): FrameConversion {
+  if (frame === "icrs") return rotationConversion([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+  if (frame === "fk5") return rotationConversion(product(fk5Precession(equinox), FRAME_BIAS));
+  if (frame === "galactic") {
+    return rotationConversion(product(FK5_TO_GALACTIC, fk5Precession(2000), fk5Precession(2000), FRAME_BIAS));
+  }
+  // ICRS → FK5 J2000 → FK4 (no E-terms) → FK4: the path astropy's transform graph takes.
+  const toFk5 = product(fk5Precession(2000), FRAME_BIAS);
+  const fromFk5 = transpose(toFk5);
+  const withETerms = frame === "fk4";
+  return {
+    fromIcrs: (lon, lat) => fromVector(fk5ToFk4(apply(toFk5, toVector(lon, lat)), equinox, withETerms)),
+    toIcrs: (lon, lat) => fromVector(apply(fromFk5, fk4ToFk5(toVector(lon, lat), equinox, withETerms))),
+  };
 }
-
-/** The transpose of a rotation: its inverse. */
-export { transpose as inverseRotation };

@@ -5,9 +5,9 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import { type CelestialFrame, icrsToFrame, inverseRotation, rotatePosition } from "./frames.ts";
+import { type CelestialFrame, type FrameConversion, frameConversion } from "./frames.ts";
 import { type KeywordSource, wcsError, WcsKeywords } from "./keywords.ts";
-import { type Matrix, multiply } from "./linear.ts";
+import { multiply } from "./linear.ts";
 import { parseWcs, type WcsModel } from "./parse.ts";
 import { celestialToNative, nativeToCelestial } from "./rotation.ts";
 
@@ -29,7 +29,7 @@ export interface Wcs {
   readonly lonAxis: number;
   /** 0-based index (FITS order) of the latitude axis. */
   readonly latAxis: number;
-  /** The celestial frame: from CTYPE (GLON → galactic), RADESYS and EQUINOX. */
+  /** The celestial frame: from CTYPE (GLON → galactic), RADESYS and EQUINOX (FK4 when before 1984). */
   readonly frame: CelestialFrame;
   /** True when SIP distortion is present. */
   readonly hasDistortion: boolean;
@@ -60,8 +60,7 @@ class WcsTransform implements Wcs {
   readonly frame: CelestialFrame;
   readonly hasDistortion: boolean;
   readonly #model: WcsModel;
-  readonly #fromIcrs: Matrix;
-  readonly #toIcrs: Matrix;
+  readonly #frame: FrameConversion;
 
   constructor(model: WcsModel) {
     this.#model = model;
@@ -70,8 +69,7 @@ class WcsTransform implements Wcs {
     this.latAxis = model.latAxis;
     this.frame = model.frame;
     this.hasDistortion = model.sip !== undefined;
-    this.#fromIcrs = icrsToFrame(model.frame, model.equinox);
-    this.#toIcrs = inverseRotation(this.#fromIcrs);
+    this.#frame = frameConversion(model.frame, model.equinox);
   }
 
   /** Pixel or world coordinates must have one value per axis, and every axis must be evaluable. */
@@ -138,7 +136,7 @@ class WcsTransform implements Wcs {
 
   skyToPixel(ra: number, dec: number): [number, number] {
     const { celestialInverse, naxis, lonAxis, latAxis } = this.#model;
-    const projected = this.#project(...rotatePosition(this.#fromIcrs, ra, dec));
+    const projected = this.#project(...this.#frame.fromIcrs(ra, dec));
     // The other pixel axes stay at CRPIX (offset 0), so only the celestial block of the matrix is inverted.
     const offsets = new Array<number>(naxis).fill(0);
     [offsets[lonAxis], offsets[latAxis]] = multiply(celestialInverse, projected);
@@ -152,7 +150,7 @@ class WcsTransform implements Wcs {
     pixel[this.latAxis] = y;
     const world = this.#toWorld(pixel);
     if (Number.isNaN(world[this.lonAxis])) return { ra: NaN, dec: NaN };
-    const [ra, dec] = rotatePosition(this.#toIcrs, world[this.lonAxis], world[this.latAxis]);
+    const [ra, dec] = this.#frame.toIcrs(world[this.lonAxis], world[this.latAxis]);
     return { ra, dec };
   }
 

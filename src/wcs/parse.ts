@@ -30,7 +30,7 @@ export interface WcsModel {
   readonly projection: Projection;
   readonly rotation: Rotation;
   readonly frame: CelestialFrame;
-  /** Julian epoch of an FK5 frame's equinox. */
+  /** The frame's equinox: a Julian epoch for FK5, a Besselian one for FK4. */
   readonly equinox: number;
   readonly sip: Sip | undefined;
   /** CTYPE keywords of non-celestial axes with a non-linear algorithm code, which this engine cannot evaluate. */
@@ -158,13 +158,18 @@ function frameOf(keywords: WcsKeywords, lonType: string): { frame: CelestialFram
   if (lonType === "GLON") return { frame: "galactic", equinox: 2000 };
   const equinox = keywords.number("EQUINOX") ?? (keywords.primary ? keywords.number("EPOCH") : undefined);
   const declared = keywords.string("RADESYS") ?? keywords.string("RADECSYS");
+  // The FITS default (Paper II §3.1): ICRS without EQUINOX, FK4 before 1984, FK5 after.
   const radesys = declared ?? (equinox === undefined ? "ICRS" : equinox < 1984 ? "FK4" : "FK5");
   if (radesys === "ICRS") return { frame: "icrs", equinox: 2000 };
   if (radesys === "FK5") return { frame: "fk5", equinox: equinox ?? 2000 };
-  const source = declared === undefined
-    ? `${keywords.name("EQUINOX")} = ${equinox} (before 1984, so FK4)`
-    : `${keywords.name("RADESYS")} = '${radesys}'`;
-  throw wcsError("UNSUPPORTED", `frame ${source} is not supported: only ICRS, FK5 and Galactic are`);
+  if (radesys === "FK4") return { frame: "fk4", equinox: equinox ?? 1950 };
+  if (radesys === "FK4-NO-E") return { frame: "fk4noeterms", equinox: equinox ?? 1950 };
+  throw wcsError(
+    "UNSUPPORTED",
+    `frame ${
+      keywords.name("RADESYS")
+    } = '${radesys}' is not supported: only ICRS, FK5, FK4, FK4-NO-E and Galactic are`,
+  );
 }
 
 function unitScale(keywords: WcsKeywords, axis: number, type: AxisType, celestial: boolean): number {

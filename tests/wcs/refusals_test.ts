@@ -97,9 +97,11 @@ test("missing keywords are refused, naming them", () => {
 });
 
 test("frames and units it cannot convert are refused, naming the keyword", () => {
-  refuses({ RADESYS: "FK4", EQUINOX: 1950 }, "UNSUPPORTED", /RADESYS = 'FK4'/);
-  refuses({ EQUINOX: 1950 }, "UNSUPPORTED", /EQUINOX = 1950 \(before 1984, so FK4\)/);
-  refuses({ RADESYS: "GAPPT" }, "UNSUPPORTED", /RADESYS = 'GAPPT'/);
+  refuses({ RADESYS: "GAPPT" }, "UNSUPPORTED", /RADESYS = 'GAPPT' is not supported: only ICRS, FK5, FK4/);
+  // The FITS defaults: no RADESYS means ICRS without EQUINOX, FK4 before 1984, FK5 after.
+  assert.equal(wcs(header({ EQUINOX: 1950 })).frame, "fk4");
+  assert.equal(wcs(header({ EQUINOX: 2000 })).frame, "fk5");
+  assert.equal(wcs(header({ RADECSYS: "FK4-NO-E" })).frame, "fk4noeterms");
   refuses({ CUNIT1: "furlong" }, "UNSUPPORTED", /CUNIT1 'FURLONG'/);
   refuses({ PV1_1: 5 }, "UNSUPPORTED", /PV1_1/);
 });

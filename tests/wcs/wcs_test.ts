@@ -27,6 +27,8 @@ interface Case {
   pixels: number[][];
   world: number[][];
   sky: [number, number][];
+  /** astropy's sky → pixel where it is not `pixels` (FK4: astropy's ICRS → FK4 is not the exact inverse). */
+  skyPixels?: [number, number][];
 }
 
 const vectors = JSON.parse(readFileSync(join(testdata, "wcs_vectors.json"), "utf8")) as { cases: Case[] };
@@ -91,7 +93,8 @@ for (const item of vectors.cases) {
       const sky = transform.pixelToSky(pixel[item.lonAxis], pixel[item.latAxis]);
       const skyDegrees = angularSeparation(sky.ra, sky.dec, item.sky[k][0], item.sky[k][1]);
       const [x, y] = transform.skyToPixel(item.sky[k][0], item.sky[k][1]);
-      const skyPixels = Math.max(Math.abs(x - pixel[item.lonAxis]), Math.abs(y - pixel[item.latAxis]));
+      const [wantX, wantY] = item.skyPixels?.[k] ?? [pixel[item.lonAxis], pixel[item.latAxis]];
+      const skyPixels = Math.max(Math.abs(x - wantX), Math.abs(y - wantY));
       caseDegrees = Math.max(caseDegrees, degrees, skyDegrees);
       casePixels = Math.max(casePixels, pixels, skyPixels);
       if (Math.abs(item.world[k][item.latAxis]) < 89) {
@@ -131,7 +134,13 @@ test("the vectors cover every projection, SIP, the frames and the fixtures' WCS 
   ) {
     assert.ok(names.some((n) => n.includes(code)), code);
   }
-  assert.deepEqual([...new Set(vectors.cases.map((c) => c.frame))].sort(), ["fk5", "galactic", "icrs"]);
+  assert.deepEqual([...new Set(vectors.cases.map((c) => c.frame))].sort(), [
+    "fk4",
+    "fk4noeterms",
+    "fk5",
+    "galactic",
+    "icrs",
+  ]);
   assert.ok(
     names.includes("primary_only") && names.filter((n) => n.startsWith("tess_cube_row")).length === 7,
   );

@@ -93,6 +93,7 @@ def generated_cases():
         ("car_latpole", image("RA---CAR", "DEC--CAR", (30.0, 40.0), (-0.1, 0.1), (200, 160), LATPOLE=-50.0), " "),
         ("cea", image("RA---CEA", "DEC--CEA", (0.0, 0.0), (-0.5, 0.5), (700, 200)), " "),
         ("cea_lambda", image("RA---CEA", "DEC--CEA", (45.0, 0.0), (-0.5, 0.5), (700, 200), PV2_1=0.6), " "),
+        ("sfl", image("RA---SFL", "DEC--SFL", (83.8, -5.4), (-0.05, 0.05), (300, 200)), " "),
         ("mol_galactic", image("GLON-MOL", "GLAT-MOL", (0.0, 0.0), (-1.0, 1.0), (360, 180)), " "),
         ("ait_galactic", image("GLON-AIT", "GLAT-AIT", (0.0, 0.0), (-1.0, 1.0), (360, 180)), " "),
         ("ait_icrs_offset", image("RA---AIT", "DEC--AIT", (83.0, 0.0), (-0.5, 0.5), (720, 360)), " "),

@@ -188,6 +188,13 @@ export function makeProjection(code: string, parameters: ProjectionParameters = 
         return [x, asind(Math.min(1, Math.max(-1, s)))];
       });
     }
+    case "SFL":
+      // Sanson-Flamsteed, common in radio single-dish maps.
+      return equatorial("SFL", (phi, theta) => [phi * cosd(theta), theta], (x, y) => {
+        const cosTheta = cosd(y);
+        if (cosTheta === 0) return Math.abs(x) <= TOLERANCE ? [0, y] : undefined;
+        return [x / cosTheta, y];
+      });
     case "MOL":
       return equatorial("MOL", (phi, theta) => {
         const gamma = mollweideGamma(theta);

@@ -125,6 +125,7 @@ test("the vectors cover every projection, SIP, the frames and the fixtures' WCS 
       "stg",
       "car",
       "cea",
+      "sfl",
       "mol",
       "ait",
       "sip",

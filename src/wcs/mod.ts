@@ -45,7 +45,8 @@ export interface Wcs {
    */
   worldToPixel(world: readonly number[]): number[];
   /** ICRS (RA, Dec) in degrees → 0-based (x, y) on the celestial axes, the other axes at CRPIX, as astropy's
-   * `SkyCoord.to_pixel(wcs, origin=0, mode="all")`. Throws like {@linkcode Wcs.worldToPixel}. */
+   * `SkyCoord.to_pixel(wcs, origin=0, mode="all")` (but with SIP converged to 1e-12 px, where to_pixel stops at
+   * 1e-4 px). Throws like {@linkcode Wcs.worldToPixel}. */
   skyToPixel(ra: number, dec: number): [number, number];
   /** 0-based (x, y) on the celestial axes, the other axes at CRPIX → ICRS (RA, Dec), degrees. */
   pixelToSky(x: number, y: number): { ra: number; dec: number };

@@ -57,9 +57,13 @@ export class WcsKeywords {
     throw wcsError("BAD_HEADER", `${keyword} must be a finite number: got ${JSON.stringify(String(value))}`);
   }
 
-  /** A string, upper-cased and trimmed; `undefined` when absent or blank. */
+  /** A string of the description, upper-cased and trimmed; `undefined` when absent or blank. */
   string(base: string): string | undefined {
-    const keyword = this.name(base);
+    return this.plainString(this.name(base));
+  }
+
+  /** A string of a keyword that has no alternate form (CPDIS1 …), upper-cased and trimmed. */
+  plainString(keyword: string): string | undefined {
     const value = this.#source.get(keyword);
     if (value === undefined || value === null) return undefined;
     if (typeof value !== "string") {

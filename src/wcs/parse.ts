@@ -278,6 +278,12 @@ export function parseWcs(keywords: WcsKeywords): WcsModel {
       `${error.message} (${keywords.name("CRVAL")}n, ${keywords.name("LONPOLE")})`,
     );
   }
+  // Lookup-table distortions (Paper IV draft, HST's CPDIS/D2IMDIS) live in other HDUs: refuse rather than ignore.
+  for (const keyword of ["CPDIS1", "CPDIS2", "D2IMDIS1", "D2IMDIS2"]) {
+    if (keywords.plainString(keyword) !== undefined) {
+      throw wcsError("UNSUPPORTED", `${keyword}: lookup-table distortion is not supported`);
+    }
+  }
   const hasSipSuffix = types[lonAxis].suffix === "-SIP" || types[latAxis].suffix === "-SIP";
   const sip = readSip(keywords, hasSipSuffix);
   if (sip !== undefined && (lonAxis > 1 || latAxis > 1)) {

@@ -72,6 +72,11 @@ test("an unknown projection or distortion is refused, naming CTYPE and listing w
   refuses({ CTYPE1: "RA---TAN", CTYPE2: "DEC--SIN" }, "BAD_HEADER", /do not form a celestial pair/);
 });
 
+test("lookup-table distortions, which live in other HDUs, are refused rather than ignored", () => {
+  refuses({ CPDIS1: "Lookup" }, "UNSUPPORTED", /CPDIS1: lookup-table distortion/);
+  refuses({ D2IMDIS2: "Lookup" }, "UNSUPPORTED", /D2IMDIS2: lookup-table distortion/);
+});
+
 test("a singular linear transformation is refused", () => {
   refuses({ CDELT1: 0 }, "BAD_HEADER", /singular/);
   refuses({ CD1_1: 1e-3, CD1_2: 2e-3, CD2_1: 2e-3, CD2_2: 4e-3 }, "BAD_HEADER", /CDi_j.*is singular/);

@@ -104,6 +104,9 @@ export type { TableCell, TableColumnData, TableRows } from "./src/fits/table_val
 export { rowsToJson, type TableJsonValue } from "./src/table_json.ts";
 export { encodePng, type Stretch } from "./src/png.ts";
 
+// World coordinates.
+export { type CelestialFrame, type KeywordSource, type Wcs, wcs, type WcsOptions } from "./src/wcs/mod.ts";
+
 // What reads cost.
 export type { CostEstimate, CostLimits, LimitExcess, PlanFigures, Prices } from "./src/plan/cost.ts";
 export { describePlan, estimateCost } from "./src/plan/cost.ts";

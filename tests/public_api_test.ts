@@ -37,6 +37,7 @@ const EXPECTED = [
   "verifyHduChecksum",
   "verifyIndex",
   "walkHdus",
+  "wcs",
   "withCache",
   "withRetry",
 ];

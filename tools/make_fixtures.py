@@ -259,6 +259,8 @@ def describe_file(path, plan, open_options=None):
                 if kind == "COMPRESSED_IMAGE":
                     entry["bitpix"] = header["ZBITPIX"]
                     entry["shape"] = [header[f"ZNAXIS{n}"] for n in range(header["ZNAXIS"], 0, -1)]
+                    # The image header astropy shows (hdul[i].header), beside the stored BINTABLE cards.
+                    entry["imageCards"] = json_cards(hdu.header)
                     entry["sections"] = image_sections(hdu, samples.get("sections", []))
                     assert list(hdu.data.shape) == entry["shape"]
                     if "rows" in samples:
@@ -1301,6 +1303,9 @@ def describe_fpacked(path, unpacked, sections, astropy_agrees):
                     agrees = False
                 assert agrees == astropy_agrees, f"{path.name}: astropy agrees with funpack: {agrees}"
                 entry["sectionsFrom"] = "funpack"
+                with warnings.catch_warnings(), fits.open(path) as opened:
+                    warnings.simplefilter("ignore")
+                    entry["imageCards"] = json_cards(opened[index].header)
             result["hdus"].append(entry)
     return result
 

@@ -11,17 +11,21 @@ Examples:
   cloudfits ls testdata/mef_images.fits
   cloudfits ls --json s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request
   cloudfits ls --index tess.cfidx`,
-  header: `cloudfits header TARGET[HDU]... [-k KEY,...]
+  header: `cloudfits header TARGET[HDU]... [-k KEY,...] [--raw]
 
 Print header cards, like astropy's fitsheader. Without [HDU], every HDU is printed. -k prints only those
-keywords, as a table across HDUs and files.
+keywords, as a table across HDUs and files. A tile-compressed image shows its image header (ZBITPIX as
+BITPIX, ZNAXISn as NAXISn, no table or compression keywords) and a tile-compressed table the table header
+funpack restores; --raw shows the BINTABLE header as stored.
 
-Options: --hdu HDU (for names containing '['), -k/--keyword KEY,..., --format text|tsv|json, --index INDEX
+Options: --hdu HDU (for names containing '['), -k/--keyword KEY,..., --raw, --format text|tsv|json,
+--index INDEX
 
 Examples:
   cloudfits header testdata/mef_images.fits[1]
   cloudfits header 'testdata/dup_extnames.fits[SCI,2]' --json
-  cloudfits header -k BITPIX,EXTNAME testdata/*.fits`,
+  cloudfits header -k BITPIX,EXTNAME testdata/*.fits
+  cloudfits header --raw testdata/compressed_rice.fits[1]`,
   cutout: `cloudfits cutout TARGET[HDU][x1:x2,y1:y2,...] -o OUT [--format fits|json|png]
 
 Cut an image section. The section is in FITS axis order, 1-based and inclusive, as in cfitsio: '*' is a

@@ -6,6 +6,7 @@
  */
 import { CloudFitsError } from "./errors.ts";
 import type { Header } from "./fits/header.ts";
+import { uncompressedHeader } from "./fits/compressed_header.ts";
 import { findHdu, type Hdu, type HduType } from "./fits/layout.ts";
 import { walkHdus } from "./read/walk.ts";
 import type { ImageArray } from "./fits/image.ts";
@@ -194,6 +195,7 @@ export class HduHandle {
   readonly info: Hdu;
   readonly #source: ByteSource;
   readonly #settings: ReadSettings;
+  #header: Header | undefined;
 
   /**
    * Wrap an HDU record. Prefer {@linkcode FitsFile.hdu}.
@@ -247,8 +249,31 @@ export class HduHandle {
     return summarize(figures, plan.shape, true, settings);
   }
 
-  /** The parsed header. */
+  /**
+   * The header this HDU stands for: a tile-compressed image's image header as astropy shows it (ZBITPIX
+   * as BITPIX, ZNAXISn as NAXISn, no table or compression keywords), a tile-compressed table's header as
+   * funpack restores it, or else the header as stored. {@linkcode HduHandle.rawHeader} is always the
+   * header as stored.
+   *
+   * @example The image header of a compressed image, and the BINTABLE that stores it
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/compressed_rice.fits", { openFile: openFileSource });
+   * const image = fits.hdu("RICE");
+   * assert.deepEqual([image.header.get("XTENSION"), image.header.get("BITPIX"), image.header.get("NAXIS1")], ["IMAGE", 16, 24]);
+   * assert.equal(image.header.has("ZCMPTYPE"), false);
+   * assert.deepEqual([image.rawHeader.get("XTENSION"), image.rawHeader.get("ZCMPTYPE")], ["BINTABLE", "RICE_1"]);
+   * ```
+   */
   get header(): Header {
+    return this.#header ??= uncompressedHeader(this.info);
+  }
+
+  /** The header as stored in the file (for a tile-compressed HDU, its BINTABLE header). */
+  get rawHeader(): Header {
     return this.info.header;
   }
 

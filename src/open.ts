@@ -26,6 +26,7 @@ import type { TableCell, TableRows } from "./fits/table_values.ts";
 import { readTableCell, readTableRows, streamTableRows } from "./read/table_rows.ts";
 import { describeTable } from "./fits/tform.ts";
 import { measureTableRead, selectColumns } from "./plan/table_rows.ts";
+import { measureTileRead } from "./plan/table_tiles.ts";
 import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
 
@@ -346,7 +347,8 @@ export class HduHandle {
     const settings = { ...this.#settings, ...options };
     const table = describeTable(this.info);
     const columns = selectColumns(table, options.columns);
-    const { complete, ...figures } = measureTableRead(table, this.info, start, stop, columns, settings);
+    const measure = table.tiling ? measureTileRead : measureTableRead;
+    const { complete, ...figures } = measure(table, this.info, start, stop, columns, settings);
     return summarize(figures, [stop - start, columns.length], complete, settings);
   }
 

@@ -121,7 +121,8 @@ def make_vla_text():
     n = ROWS
     columns = [
         fits.Column(name="ID", format="J", array=np.arange(n, dtype=np.int32)),
-        fits.Column(name="VL", format="PL()", array=[np.array([True, False, True][: i % 4]) for i in range(n)]),
+        # astropy 5.2 writes PL() booleans as bytes 1 and 0, which are not FITS logicals: give it 'T' and 'F'.
+        fits.Column(name="VL", format="PL()", array=[np.frombuffer(b"TFT"[: i % 4], np.int8) for i in range(n)]),
         fits.Column(name="VA", format="PA()", array=[f"text {i}"[: i % 9] for i in range(n)]),
     ]
     hdu = fits.BinTableHDU.from_columns(columns, name="VLATEXT")
@@ -160,6 +161,11 @@ def make(name, hdus):
             lines = [line for line in result.stderr.splitlines() if "rror" in line or "realloc" in line]
             source = f"the table before fpack (funpack exits with {result.returncode}: {lines[-1].strip()})"
         path.write_bytes(packed.read_bytes())
+    for hdu in reference["hdus"]:
+        for rows in hdu.get("rows", []):
+            if "VL" in rows["columns"]:
+                # Standard over astropy: it reads PL() cells as the int8 bytes 84 and 70, not as logicals.
+                rows["columns"]["VL"] = [[mf.logical_json(b) for b in cell] for cell in rows["columns"]["VL"]]
     expected = mf.describe_file(path, {i: {"rows": []} for i in range(1, len(hdus))})
     for entry, ref in zip(expected["hdus"], reference["hdus"]):
         assert entry["index"] == ref["index"]

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { TableTiling } from "./compressed_table.ts";
 import { type Dtype, elementSize, type NumericTypeCode, TFORM_DTYPE } from "./dtype.ts";
 
 /** BINTABLE TFORM type codes. */
@@ -74,6 +75,11 @@ export interface TableLayout {
   heapSize: number;
   /** The columns in order. */
   columns: Column[];
+  /**
+   * For a tile-compressed table (`ZTABLE = T`): how its rows are stored. The rest of the layout then
+   * describes the table it stands for (ZNAXISn, ZFORMn), whose bytes exist only once decoded.
+   */
+  tiling?: TableTiling;
 }
 
 /** Width and decoded type of one element of the TFORM codes that are not numbers (see `TFORM_DTYPE`). */

@@ -9,6 +9,8 @@
 import { CloudFitsError } from "../errors.ts";
 import { describeAsciiTable } from "./ascii_table.ts";
 import { badKeyword } from "./bad_keyword.ts";
+import { isCompressedTable, uncompressedHeader } from "./compressed_header.ts";
+import { describeTableTiling } from "./compressed_table.ts";
 import { conventionDtype, type Dtype } from "./dtype.ts";
 import type { Header } from "./header.ts";
 import type { Hdu } from "./layout.ts";
@@ -66,6 +68,21 @@ const VLA_PATTERN = /^([LXBIJKAEDCM])(?:\((\d*)\))?$/;
  */
 export function describeTable(hdu: Hdu): TableLayout {
   if (hdu.type === "TABLE") return describeAsciiTable(hdu);
+  if (isCompressedTable(hdu)) {
+    // The table a compressed one stands for is described from the header funpack would restore.
+    const header = uncompressedHeader(hdu);
+    const axes = [header.getInteger("NAXIS1") ?? -1, header.getInteger("NAXIS2") ?? -1];
+    if (axes.some((n) => n < 0)) {
+      throw badKeyword(hdu, "ZNAXIS1", axes[0], "ZNAXIS1 and ZNAXIS2 are required");
+    }
+    const pcount = header.getInteger("PCOUNT") ?? 0;
+    const table = describeBinaryTable({ ...hdu, header, axes, pcount });
+    return { ...table, tiling: describeTableTiling(hdu, describeBinaryTable(hdu), table) };
+  }
+  return describeBinaryTable(hdu);
+}
+
+function describeBinaryTable(hdu: Hdu): TableLayout {
   if (hdu.type !== "BINTABLE" && hdu.type !== "COMPRESSED_IMAGE") {
     throw new CloudFitsError("USAGE", `Cannot read HDU ${hdu.index} as a table: it is ${hdu.type}`);
   }

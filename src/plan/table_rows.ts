@@ -263,9 +263,16 @@ const BATCH_BYTES = 16 * 1024 * 1024;
  * ```
  */
 export function tableBatches(table: TableLayout, start: number, stop: number): [number, number][] {
-  const rows = Math.max(1, Math.min(BATCH_ROWS, Math.floor(BATCH_BYTES / Math.max(1, table.rowBytes))));
+  let rows = Math.max(1, Math.min(BATCH_ROWS, Math.floor(BATCH_BYTES / Math.max(1, table.rowBytes))));
   const batches: [number, number][] = [];
-  for (let first = start; first < stop; first += rows) batches.push([first, Math.min(stop, first + rows)]);
+  // A compressed table is read by whole tiles, so its batches end on tile boundaries.
+  const tileRows = table.tiling?.tileRows;
+  if (tileRows !== undefined) rows = Math.max(1, Math.floor(rows / tileRows)) * tileRows;
+  for (let first = start; first < stop;) {
+    const last = Math.min(stop, tileRows === undefined ? first + rows : (Math.floor(first / rows) + 1) * rows);
+    batches.push([first, last]);
+    first = last;
+  }
   return batches;
 }
 

@@ -37,6 +37,8 @@ import {
 } from "../plan/table_rows.ts";
 import type { ByteSource } from "../source/types.ts";
 import { readRanges, type ReadRangesOptions } from "./read_ranges.ts";
+import { readTileRows } from "./table_tiles.ts";
+import { measureTileRead } from "../plan/table_tiles.ts";
 
 /** Options for {@linkcode readTableRows}. */
 export interface ReadTableRowsOptions extends ReadRangesOptions {
@@ -100,6 +102,10 @@ export async function readTableRows(
   const start = options.start ?? 0;
   const stop = options.stop ?? table.rowCount;
   const columns = selectColumns(table, options.columns);
+  const { concurrency, signal, maxGap, maxSpan, window, limits } = options;
+  const what = `rows ${start + 1} to ${stop} of HDU ${hdu.index} of ${source.name}`;
+  const readOptions: ReadRangesOptions = { concurrency, signal, maxGap, maxSpan, window, limits, what };
+  if (table.tiling) return await readTileRows(source, hdu, table, start, stop, columns, readOptions);
   // Rows of zero bytes are backed by no data, so nothing but NAXIS2 bounds their number: refuse to build
   // more empty cells than a real table could hold rather than allocate what the header claims.
   if (table.rowBytes === 0 && stop - start > MAX_EMPTY_ROWS) {
@@ -112,9 +118,6 @@ export async function readTableRows(
     );
   }
   const access = planTableRowAccess(table, hdu, start, stop, columns, { maxGap: options.maxGap });
-  const { concurrency, signal, maxGap, maxSpan, window, limits } = options;
-  const what = `rows ${start + 1} to ${stop} of HDU ${hdu.index} of ${source.name}`;
-  const readOptions: ReadRangesOptions = { concurrency, signal, maxGap, maxSpan, window, limits, what };
   const rows = rowCells(access, await readRanges(source, access.ranges, readOptions));
   const rowCount = stop - start;
   const vlaColumns = columns.filter((c) => c.elementType !== null && c.width > 0);
@@ -260,8 +263,9 @@ export async function* streamTableRows(
   const start = options.start ?? 0;
   const stop = options.stop ?? table.rowCount;
   const columns = selectColumns(table, options.columns);
+  const measure = table.tiling ? measureTileRead : measureTableRead;
   checkPlanCost(
-    measureTableRead(table, hdu, start, stop, columns, options),
+    measure(table, hdu, start, stop, columns, options),
     options.limits,
     `rows ${start + 1} to ${stop} of HDU ${hdu.index} of ${source.name}`,
   );

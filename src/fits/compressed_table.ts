@@ -15,22 +15,9 @@ import { CloudFitsError } from "../errors.ts";
 import { badKeyword } from "./bad_keyword.ts";
 import type { Hdu } from "./layout.ts";
 import { cellBytes, readVlaDescriptor, vlaCellLength, type VlaDescriptor } from "./table_decode.ts";
-import type { Column, TableLayout } from "./table_layout.ts";
+import type { Column, TableCompression, TableLayout, TableTiling } from "./table_layout.ts";
 import { gunzipExactly, gzipMaxInflated, unshuffleBytes } from "./tiles/gzip.ts";
 import { decodeRice, riceMaxPixels } from "./tiles/rice.ts";
-
-/** Column compression algorithms of the tiled-table convention. */
-export type TableCompression = "GZIP_1" | "GZIP_2" | "RICE_1";
-
-/** How a compressed table is stored: the tiles and each column's algorithm. */
-export interface TableTiling {
-  /** The BINTABLE as stored: one row per tile, one byte-array column per column. */
-  stored: TableLayout;
-  /** Rows per tile (ZTILELEN); the last tile may hold fewer. */
-  tileRows: number;
-  /** ZCTYPn of each column (GZIP_2 when absent, as cfitsio reads it). */
-  algorithms: TableCompression[];
-}
 
 const ALGORITHMS = new Set(["GZIP_1", "GZIP_2", "RICE_1"]);
 /** Element sizes of the fixed-width types whose bytes GZIP_2 shuffles (cfitsio leaves C and M alone). */

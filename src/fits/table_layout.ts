@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { TableTiling } from "./compressed_table.ts";
 import { type Dtype, elementSize, type NumericTypeCode, TFORM_DTYPE } from "./dtype.ts";
 
 /** BINTABLE TFORM type codes. */
@@ -59,6 +58,19 @@ export interface Column {
   emax: number | null;
   /** For ASCII F, E, D fields: the digits after the decimal point; else null. */
   decimals: number | null;
+}
+
+/** Column compression algorithms of the tiled-table convention. */
+export type TableCompression = "GZIP_1" | "GZIP_2" | "RICE_1";
+
+/** How a compressed table is stored: the tiles and each column's algorithm. */
+export interface TableTiling {
+  /** The BINTABLE as stored: one row per tile, one byte-array column per column. */
+  stored: TableLayout;
+  /** Rows per tile (ZTILELEN); the last tile may hold fewer. */
+  tileRows: number;
+  /** ZCTYPn of each column (GZIP_2 when absent, as cfitsio reads it). */
+  algorithms: TableCompression[];
 }
 
 /** The layout of a table HDU. */

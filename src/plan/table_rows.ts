@@ -269,7 +269,10 @@ export function tableBatches(table: TableLayout, start: number, stop: number): [
   const tileRows = table.tiling?.tileRows;
   if (tileRows !== undefined) rows = Math.max(1, Math.floor(rows / tileRows)) * tileRows;
   for (let first = start; first < stop;) {
-    const last = Math.min(stop, tileRows === undefined ? first + rows : (Math.floor(first / rows) + 1) * rows);
+    const last = Math.min(
+      stop,
+      tileRows === undefined ? first + rows : (Math.floor(first / rows) + 1) * rows,
+    );
     batches.push([first, last]);
     first = last;
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import type { TableTiling } from "../fits/compressed_table.ts";
+import type { TableTiling } from "../fits/table_layout.ts";
 import type { Hdu } from "../fits/layout.ts";
 import { type Column, columnLabel, type TableLayout } from "../fits/table_layout.ts";
 import type { VlaDescriptor } from "../fits/table_decode.ts";

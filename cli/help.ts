@@ -81,8 +81,10 @@ Examples:
 
 Write a cloudfits index: every HDU's offsets, structure and header text, a few KB per file, so that later
 reads plan their ranges without touching the FITS headers. SOURCE is a FITS file or a directory (searched
-recursively for .fits, .fit, .fts and .fits.fz), locally or as a remote object or prefix; remote sources are
-read with a few range requests per file (headers only). --data-url records where locally indexed files
+recursively for .fits, .fit, .fts and .fits.fz, following symbolic links: each file once, loops skipped
+with a warning), locally or as a remote object or prefix; remote sources are read with a few range
+requests per file (headers only). Sources that yield no file to index are an error: nothing is written
+and an existing INDEX stays. --data-url records where locally indexed files
 live remotely (the seed's --data-bucket-path). Unchanged files (same size and ETag or mtime) are taken from
 the existing INDEX without re-reading them, and an interrupted run resumes from its checkpoint
 (INDEX.partial). -o writes atomically, or uploads one object to a bucket URL.

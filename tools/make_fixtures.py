@@ -169,7 +169,10 @@ def column_rows(hdu, column, start, stop, file_bytes, data_offset):
             null = column.null
             for i, text in enumerate(raw):
                 text = text.decode("ascii").strip()
-                if text == "" or (null not in (None, "") and text == str(null).strip()):
+                null_text = None if null is None else str(null).strip()
+                # A blank field is astropy's (and cfitsio's) 0, scaled; null only when TNULLn is blank too.
+                # A field equal to a non-blank TNULLn is null (standard over astropy, which gives 0).
+                if text == null_text:
                     out[i] = None
         return out
     if "P" in fmt or "Q" in fmt:

@@ -448,7 +448,8 @@ export class HduHandle {
 
 /**
  * Open a FITS file: walk its headers with a few range reads (or take the HDUs from an index), then
- * read any HDU through the returned handle.
+ * read any HDU through the returned handle. A file that ends inside its last data unit still opens, with
+ * a warning in {@linkcode FitsFile.warnings}; reading the missing bytes throws `TRUNCATED`.
  *
  * @param target A location (`https://…`, `s3://…`, `gs://…`, `az://…`; local paths with `openFile`) or
  *   a byte source (`httpSource`, `s3Source`, `memorySource`, a file source…).
@@ -479,7 +480,9 @@ export async function openFits(
   const source = typeof target === "string" ? await openSource(target, options) : target;
   if (hdus) return new FitsFile(source, hdus, [], settings);
   try {
-    const walked = await walkHdus(source, { signal: settings.signal, maxHdus });
+    // A file cut short in its last data unit still opens: its headers are whole, and reading the missing
+    // bytes fails on its own.
+    const walked = await walkHdus(source, { signal: settings.signal, maxHdus, truncatedData: "warn" });
     if (walked.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
     return new FitsFile(source, walked.hdus, walked.warnings, settings);
   } catch (error) {

@@ -26,6 +26,8 @@ import {
 
 const TFORM_PATTERN = /^(\d*)([LXBIJKAEDCMPQ])(.*)$/;
 const VLA_PATTERN = /^([LXBIJKAEDCM])(?:\((\d*)\))?$/;
+/** A display width after a type code, `w` or `w.d`, as in `3600D8.3`. */
+const DISPLAY_WIDTH = /^\d+(\.\d+)?$/;
 
 /**
  * Describe the columns and layout of a BINTABLE (or ASCII TABLE) HDU from its header.
@@ -144,8 +146,9 @@ function describeBinaryColumn(hdu: Hdu, n: number, offset: number): Column {
     if (repeat > 1) throw badKeyword(hdu, keyword, tform, "a VLA repeat count is 0 or 1");
     elementType = vla[1] as ElementTypeCode;
     emax = vla[2] ? Number(vla[2]) : null;
-  } else if (rest !== "" && typeCode !== "A") {
-    // rAw (the substring convention) is tolerated; anything else after a type code is not.
+  } else if (rest !== "" && typeCode !== "A" && !DISPLAY_WIDTH.test(rest)) {
+    // rAw (the substring convention) and a display width rTw.d (e-Callisto's 3600D8.3, which astropy
+    // reads as rT) are tolerated; anything else after a type code is not.
     throw badKeyword(hdu, keyword, tform, `unexpected '${rest}' after type code ${typeCode}`);
   }
   if (!Number.isSafeInteger(repeat)) throw badKeyword(hdu, keyword, tform, "the repeat count is too large");

@@ -1,0 +1,78 @@
+/**
+ * Quirks of real files (issue 15, item 4), each on a fixture in testdata/quirks/ made by
+ * tools/make_quirk_fixtures.py with astropy: `rTw.d` TFORMs, and a file cut short in its last data unit.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { openFits } from "../src/open.ts";
+import { arrayToJson } from "../src/json.ts";
+import { memorySource } from "../src/source/memory.ts";
+import { rowsToJson } from "../src/table_json.ts";
+import { runCli } from "./_support/cli_io.ts";
+import { rejectsWith } from "./_support/expect_error.ts";
+import { type ExpectedFile, testdataFile } from "./_support/fixtures.ts";
+
+function quirk(name: string): { bytes: Uint8Array; want: ExpectedFile & { truncatedAt?: number } } {
+  const want = JSON.parse(new TextDecoder().decode(testdataFile(`quirks/${name}.expected.json`)));
+  return { bytes: testdataFile(`quirks/${name}.fits`), want };
+}
+
+test("rTw.d TFORMs (20D8.3, 3E12.5) read as astropy reads them: 20 doubles, 3 floats", async () => {
+  const { bytes, want } = quirk("tform_width");
+  await using fits = await openFits(memorySource(bytes, "tform_width.fits"));
+  const table = fits.hdu("SPECTRA");
+  assert.equal(table.header.get("TFORM2"), "20D8.3");
+  const [sample] = want.hdus[1].rows!;
+  assert.deepEqual(rowsToJson(await table.rows(sample.start, sample.stop)), sample.columns);
+  assert.deepEqual(await table.cell(1, "FLUX"), new Float32Array([-1.5, -0.5, 0.5]));
+});
+
+test("a file cut short in its last data unit is listed and its headers printed, with a warning", async () => {
+  const { want } = quirk("truncated_data");
+  const path = "testdata/quirks/truncated_data.fits";
+  const ls = await runCli(["ls", "--json", path]);
+  assert.equal(ls.code, 0, ls.stderr);
+  const [file] = JSON.parse(ls.stdout).files;
+  assert.equal(file.size, want.truncatedAt);
+  assert.deepEqual(
+    file.hdus.map((h: { index: number; headerOffset: number; dataOffset: number; shape: number[] }) => [
+      h.index,
+      h.headerOffset,
+      h.dataOffset,
+      h.shape,
+    ]),
+    want.hdus.map((h) => [h.index, h.hdrLoc, h.datLoc, h.shape]),
+  );
+  assert.match(
+    ls.stderr,
+    /warning: .*truncated_data\.fits: HDU 2 is truncated: its data needs 8000 bytes from offset 14400 but the object ends at offset 17400/,
+  );
+
+  const header = await runCli(["header", `${path}[LAST]`, "--json"]);
+  assert.equal(header.code, 0, header.stderr);
+  assert.deepEqual(JSON.parse(header.stdout), { cards: want.hdus[2].cards });
+  assert.match(header.stderr, /HDU 2 is truncated/);
+});
+
+test("in a file cut short, the bytes before the cut read; the missing ones are a TRUNCATED error", async () => {
+  const { bytes, want } = quirk("truncated_data");
+  await using fits = await openFits(memorySource(bytes, "truncated_data.fits"));
+  assert.equal(fits.hdus.length, 3);
+  assert.match(fits.warnings.join("\n"), /HDU 2 is truncated/);
+  const [present] = want.hdus[2].sections!;
+  const section = await fits.hdu("LAST").section(present.spec);
+  assert.deepEqual([section.shape, arrayToJson(section.data)], [present.shape, present.data]);
+  await rejectsWith(
+    fits.hdu("LAST").section([[10, 20], null]),
+    "TRUNCATED",
+    /needs bytes up to offset 18400 but the object ends after 17400 bytes/,
+  );
+  const cutout = await runCli([
+    "cutout",
+    "testdata/quirks/truncated_data.fits[LAST][1:50,1:40]",
+    "--format",
+    "json",
+  ]);
+  assert.notEqual(cutout.code, 0);
+  assert.match(cutout.stderr, /object ends after 17400 bytes/);
+});

@@ -240,7 +240,7 @@ function firstTable(hdus: readonly Hdu[], name: string): Hdu {
 
 /** Turn `FIRST:LAST` (1-based, inclusive; `N`, `FIRST:` and `:LAST` too) into 0-based `[start, stop)`. */
 function parseRows(text: string, hdu: Hdu): [number, number] {
-  if (hdu.type !== "BINTABLE" && hdu.type !== "TABLE") {
+  if (hdu.type !== "BINTABLE" && hdu.type !== "TABLE" && hdu.type !== "GROUPS") {
     throw new CloudFitsError("USAGE", `Cannot read HDU ${hdu.index} as a table: it is ${hdu.type}`);
   }
   // The rows a table holds (for a tile-compressed one, not the rows of tiles that store them).

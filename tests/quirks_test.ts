@@ -1,6 +1,7 @@
 /**
- * Quirks of real files (issue 15, item 4), each on a fixture in testdata/quirks/ made by
- * tools/make_quirk_fixtures.py with astropy: `rTw.d` TFORMs, and a file cut short in its last data unit.
+ * Quirks of real files (issue 15, item 4): `rTw.d` TFORMs and a file cut short in its last data unit
+ * (fixtures in testdata/quirks/, made by tools/make_quirk_fixtures.py with astropy), and random-groups
+ * parameters read as table columns (testdata/random_groups.fits). Blank ASCII fields: ascii_table_test.ts.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +11,7 @@ import { memorySource } from "../src/source/memory.ts";
 import { rowsToJson } from "../src/table_json.ts";
 import { runCli } from "./_support/cli_io.ts";
 import { rejectsWith } from "./_support/expect_error.ts";
-import { type ExpectedFile, testdataFile } from "./_support/fixtures.ts";
+import { expected, type ExpectedFile, fixture, testdataFile } from "./_support/fixtures.ts";
 
 function quirk(name: string): { bytes: Uint8Array; want: ExpectedFile & { truncatedAt?: number } } {
   const want = JSON.parse(new TextDecoder().decode(testdataFile(`quirks/${name}.expected.json`)));
@@ -75,4 +76,36 @@ test("in a file cut short, the bytes before the cut read; the missing ones are a
   ]);
   assert.notEqual(cutout.code, 0);
   assert.match(cutout.stderr, /object ends after 17400 bytes/);
+});
+
+test("random-groups parameters read as table columns, as astropy's par(name) gives them; DATA per group", async () => {
+  const want = expected("random_groups").hdus[0];
+  await using fits = await openFits(memorySource(fixture("random_groups"), "random_groups.fits"));
+  const groups = fits.hdu(0);
+  const [sample] = want.rows!;
+  const names = Object.keys(sample.columns);
+  assert.deepEqual(names, ["UU", "VV", "WW", "DATE", "BASELINE"], "DATE twice in PTYPEn: one column, summed");
+  const rows = await groups.rows(sample.start, sample.stop, { columns: names });
+  assert.deepEqual(rowsToJson(rows), sample.columns);
+  assert.deepEqual(groups.planRows(0, 6, { columns: ["DATE"] }).bytesNeeded, 6 * 8, "both DATE parameters");
+  const data = rowsToJson(await groups.rows(3, 4, { columns: ["DATA"] })).DATA[0];
+  assert.deepEqual(
+    data,
+    [[[2, 2.25, 2.5], [2.75, 3, "NaN"]]],
+    "group 3, numpy order (1, 2, 3) as astropy's DATA",
+  );
+  const table = await runCli([
+    "table",
+    "testdata/random_groups.fits[0]",
+    "--rows",
+    "1:2",
+    "--columns",
+    "DATE,BASELINE",
+    "--json",
+  ]);
+  assert.equal(table.code, 0, table.stderr);
+  assert.deepEqual(JSON.parse(table.stdout), [
+    { DATE: sample.columns.DATE[0], BASELINE: sample.columns.BASELINE[0] },
+    { DATE: sample.columns.DATE[1], BASELINE: sample.columns.BASELINE[1] },
+  ]);
 });

@@ -92,6 +92,11 @@ export interface TableLayout {
    * describes the table it stands for (ZNAXISn, ZFORMn), whose bytes exist only once decoded.
    */
   tiling?: TableTiling;
+  /**
+   * For random groups: the parameters added to a column whose PTYPE name several parameters share
+   * (each a column of its own bytes, not listed in `columns`).
+   */
+  summands?: Map<Column, Column[]>;
 }
 
 /** Width and decoded type of one element of the TFORM codes that are not numbers (see `TFORM_DTYPE`). */

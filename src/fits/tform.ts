@@ -11,6 +11,7 @@ import { describeAsciiTable } from "./ascii_table.ts";
 import { badKeyword } from "./bad_keyword.ts";
 import { isCompressedTable, uncompressedHeader } from "./compressed_header.ts";
 import { describeTableTiling } from "./compressed_table.ts";
+import { describeRandomGroups } from "./random_groups.ts";
 import { conventionDtype, type Dtype } from "./dtype.ts";
 import type { Header } from "./header.ts";
 import type { Hdu } from "./layout.ts";
@@ -36,7 +37,10 @@ const DISPLAY_WIDTH = /^\d+(\.\d+)?$/;
  * their total must equal NAXIS1. Unsigned conventions (TSCAL = 1 and TZERO = 2^15, 2^31, 2^63 for
  * I, J, K; −128 for B) decode to unsigned (signed for B) integers; any other scaling to float64.
  *
- * @param hdu A BINTABLE, TABLE or compressed-image HDU.
+ * A tile-compressed table (`ZTABLE = T`) is described as the table it stands for, with its `tiling`;
+ * random groups as a table of groups (`describeRandomGroups`).
+ *
+ * @param hdu A BINTABLE (compressed or not), TABLE, random-groups or compressed-image HDU.
  * @returns The layout.
  * @throws {CloudFitsError} `BAD_HEADER` for a bad TFORM or TDIM (naming the keyword, value and offset),
  *   or widths that do not sum to NAXIS1; `USAGE` for an HDU that is not a table.
@@ -70,6 +74,7 @@ const DISPLAY_WIDTH = /^\d+(\.\d+)?$/;
  */
 export function describeTable(hdu: Hdu): TableLayout {
   if (hdu.type === "TABLE") return describeAsciiTable(hdu);
+  if (hdu.type === "GROUPS") return describeRandomGroups(hdu);
   if (isCompressedTable(hdu)) {
     // The table a compressed one stands for is described from the header funpack would restore.
     const header = uncompressedHeader(hdu);

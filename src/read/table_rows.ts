@@ -34,6 +34,7 @@ import {
   selectColumns,
   tableBatches,
   type TableRowAccess,
+  withSummands,
 } from "../plan/table_rows.ts";
 import type { ByteSource } from "../source/types.ts";
 import { readRanges, type ReadRangesOptions } from "./read_ranges.ts";
@@ -117,7 +118,9 @@ export async function readTableRows(
       { offset: hdu.headerOffset },
     );
   }
-  const access = planTableRowAccess(table, hdu, start, stop, columns, { maxGap: options.maxGap });
+  const access = planTableRowAccess(table, hdu, start, stop, withSummands(table, columns), {
+    maxGap: options.maxGap,
+  });
   const rows = rowCells(access, await readRanges(source, access.ranges, readOptions));
   const rowCount = stop - start;
   const vlaColumns = columns.filter((c) => c.elementType !== null && c.width > 0);
@@ -138,7 +141,15 @@ export async function readTableRows(
     const cell = (i: number): CellBytes => rows(start + i, column);
     if (table.kind === "TABLE") return decodeAsciiColumn(column, rowCount, cell, start);
     if (column.elementType !== null && column.width > 0) return decodeVlaColumn(column, heap!.get(column)!);
-    return decodeFixedColumn(column, rowCount, cell);
+    const data = decodeFixedColumn(column, rowCount, cell);
+    // Random-groups parameters that share a name: their sum (the values are doubles).
+    for (const summand of table.summands?.get(column) ?? []) {
+      const added = decodeFixedColumn(summand, rowCount, (i) => rows(start + i, summand));
+      if (data.kind === "number" && added.kind === "number") {
+        for (let i = 0; i < data.values.length; i++) (data.values[i] as number) += added.values[i] as number;
+      }
+    }
+    return data;
   });
   return tableRows(start, stop, decoded);
 }

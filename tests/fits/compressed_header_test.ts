@@ -34,7 +34,9 @@ test("a compressed table's header is the table header funpack restores", async (
     [68, 300, 0, "I", "11X"],
   );
   const keywords = table.cards.map((card) => card.keyword);
-  for (const gone of ["ZTABLE", "ZTILELEN", "ZNAXIS1", "ZNAXIS2", "ZPCOUNT", "ZFORM1", "ZCTYP1", "CHECKSUM"]) {
+  for (
+    const gone of ["ZTABLE", "ZTILELEN", "ZNAXIS1", "ZNAXIS2", "ZPCOUNT", "ZFORM1", "ZCTYP1", "CHECKSUM"]
+  ) {
     assert.ok(!keywords.includes(gone), gone);
   }
   assert.equal(uncompressedHeader(hdus[3]), hdus[3].header, "a table fpack left alone is its own header");

@@ -13,13 +13,14 @@ import { runCli } from "./_support/cli_io.ts";
 import { rejectsWith } from "./_support/expect_error.ts";
 import { expected, type ExpectedFile, fixture, testdataFile } from "./_support/fixtures.ts";
 
-function quirk(name: string): { bytes: Uint8Array; want: ExpectedFile & { truncatedAt?: number } } {
+function quirk(file: string): { bytes: Uint8Array; want: ExpectedFile & { truncatedAt?: number } } {
+  const name = file.split(".")[0];
   const want = JSON.parse(new TextDecoder().decode(testdataFile(`quirks/${name}.expected.json`)));
-  return { bytes: testdataFile(`quirks/${name}.fits`), want };
+  return { bytes: testdataFile(`quirks/${file}`), want };
 }
 
 test("rTw.d TFORMs (20D8.3, 3E12.5) read as astropy reads them: 20 doubles, 3 floats", async () => {
-  const { bytes, want } = quirk("tform_width");
+  const { bytes, want } = quirk("tform_width.fits");
   await using fits = await openFits(memorySource(bytes, "tform_width.fits"));
   const table = fits.hdu("SPECTRA");
   assert.equal(table.header.get("TFORM2"), "20D8.3");
@@ -29,8 +30,8 @@ test("rTw.d TFORMs (20D8.3, 3E12.5) read as astropy reads them: 20 doubles, 3 fl
 });
 
 test("a file cut short in its last data unit is listed and its headers printed, with a warning", async () => {
-  const { want } = quirk("truncated_data");
-  const path = "testdata/quirks/truncated_data.fits";
+  const { want } = quirk("truncated_data.fits.part");
+  const path = "testdata/quirks/truncated_data.fits.part";
   const ls = await runCli(["ls", "--json", path]);
   assert.equal(ls.code, 0, ls.stderr);
   const [file] = JSON.parse(ls.stdout).files;
@@ -46,7 +47,7 @@ test("a file cut short in its last data unit is listed and its headers printed, 
   );
   assert.match(
     ls.stderr,
-    /warning: .*truncated_data\.fits: HDU 2 is truncated: its data needs 8000 bytes from offset 14400 but the object ends at offset 17400/,
+    /warning: .*truncated_data\.fits\.part: HDU 2 is truncated: its data needs 8000 bytes from offset 14400 but the object ends at offset 17400/,
   );
 
   const header = await runCli(["header", `${path}[LAST]`, "--json"]);
@@ -56,7 +57,7 @@ test("a file cut short in its last data unit is listed and its headers printed, 
 });
 
 test("in a file cut short, the bytes before the cut read; the missing ones are a TRUNCATED error", async () => {
-  const { bytes, want } = quirk("truncated_data");
+  const { bytes, want } = quirk("truncated_data.fits.part");
   await using fits = await openFits(memorySource(bytes, "truncated_data.fits"));
   assert.equal(fits.hdus.length, 3);
   assert.match(fits.warnings.join("\n"), /HDU 2 is truncated/);
@@ -70,7 +71,7 @@ test("in a file cut short, the bytes before the cut read; the missing ones are a
   );
   const cutout = await runCli([
     "cutout",
-    "testdata/quirks/truncated_data.fits[LAST][1:50,1:40]",
+    "testdata/quirks/truncated_data.fits.part[LAST][1:50,1:40]",
     "--format",
     "json",
   ]);

@@ -8,10 +8,11 @@ Run with Debian's Python (astropy 5.2.1):
 - tform_width.fits: a BINTABLE whose TFORMs carry a display width, `rTw.d` (`20D8.3`, `3E12.5`), as
   e-Callisto's files do. astropy writes plain `20D` and `3E`; the cards are patched in place afterwards
   (same length), and the expected rows are astropy reading the patched file.
-- truncated_data.fits: three HDUs, the last (LAST, int32 40 × 50) cut 3000 bytes into its 8000 bytes of
+- truncated_data.fits.part: three HDUs, the last (LAST, int32 40 × 50) cut 3000 bytes into its 8000 bytes of
   data. astropy 5.2 cannot open it at all ("Empty or corrupt FITS file"), so the expected JSON is astropy
   reading the file before the cut (offsets, cards, the sections that lie before the cut), with `size` the
-  truncated size and `truncatedAt` the offset where the file ends.
+  truncated size and `truncatedAt` the offset where the file ends. It is not named `.fits` so that indexing
+  testdata/ (which the tests do) does not pick up a damaged file.
 """
 
 import json
@@ -30,7 +31,7 @@ OUT = mf.OUT / "quirks"
 
 def save(path, expected):
     text = json.dumps(expected, indent=2, allow_nan=False) + "\n"
-    expected_path = path.with_name(path.name[: -len(".fits")] + ".expected.json")
+    expected_path = path.with_name(path.name.split(".")[0] + ".expected.json")
     expected_path.write_text(text)
     for produced in (path, expected_path):
         assert produced.stat().st_size <= mf.MAX_FIXTURE_BYTES, f"{produced.name} is larger than 100 KB"
@@ -55,7 +56,7 @@ def make_tform_width():
 
 
 def make_truncated_data():
-    path = OUT / "truncated_data.fits"
+    path = OUT / "truncated_data.fits.part"
     primary = fits.PrimaryHDU(np.arange(6, dtype=np.int16).reshape(2, 3))
     table = fits.BinTableHDU.from_columns([fits.Column(name="X", format="J", array=np.arange(10))], name="TAB")
     last = fits.ImageHDU(np.arange(2000, dtype=np.int32).reshape(40, 50), name="LAST")

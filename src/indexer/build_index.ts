@@ -273,7 +273,8 @@ export async function buildIndex(
 /** The error of a run whose sources yield no file to index: nothing is written, an existing index stays. */
 function nothingToIndex(sources: readonly string[], failed: readonly IndexFailure[]): CloudFitsError {
   const reasons = failed.slice(0, 3).map((f) => `${f.path}: ${f.error}`).join("; ");
-  const label = sources.length === 1 ? sources[0] : `${sources.length} sources`;
+  // A source may carry a presigned query or a SAS: never in a message.
+  const label = sources.length === 1 ? redactUrl(sources[0]) : `${sources.length} sources`;
   return new CloudFitsError(
     "NOT_FOUND",
     `Nothing to index in ${label}: ${

@@ -254,7 +254,7 @@ test("table CSV quotes per RFC 4180, JSON-encodes arrays and leaves nulls empty"
   );
 });
 
-test("table reads an ASCII table, blank fields as null", async () => {
+test("table reads an ASCII table, blank fields as astropy reads them (0)", async () => {
   const ranges = await expectedRanges("ascii_table", 1);
   const result = await run([ASCII_TABLE, "--json"]);
   assert.equal(result.code, 0, result.stderr);

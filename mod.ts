@@ -97,8 +97,10 @@ export type {
   BinaryTypeCode,
   Column,
   ElementTypeCode,
+  TableCompression,
   TableDtype,
   TableLayout,
+  TableTiling,
 } from "./src/fits/table_layout.ts";
 export type { TableCell, TableColumnData, TableRows } from "./src/fits/table_values.ts";
 export { rowsToJson, type TableJsonValue } from "./src/table_json.ts";

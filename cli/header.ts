@@ -1,4 +1,6 @@
 import { cardsToJson, headerValueToJson } from "../src/json.ts";
+import { uncompressedHeader } from "../src/fits/compressed_header.ts";
+import type { Header } from "../src/fits/header.ts";
 import type { Hdu } from "../src/fits/layout.ts";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
@@ -9,7 +11,9 @@ import { openCliTarget } from "./open_target.ts";
 
 /**
  * `cloudfits header TARGET[HDU]...`: header cards like astropy's `fitsheader`; `-k KEY,...` prints
- * those keywords as a table across HDUs and files.
+ * those keywords as a table across HDUs and files. A tile-compressed image shows its image header and a
+ * tile-compressed table its table header, as astropy and funpack show them; `--raw` shows the stored
+ * BINTABLE header instead.
  *
  * @param args Arguments after `header`.
  * @param io The process I/O.
@@ -19,7 +23,9 @@ export async function runHeader(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand(args, {
     hdu: { type: "string" },
     keyword: { type: "string", short: "k", multiple: true },
+    raw: { type: "boolean" },
   });
+  const headerOf = (hdu: Hdu): Header => values.raw ? hdu.header : uncompressedHeader(hdu);
   if (positionals.length === 0) {
     throw new CloudFitsError("USAGE", "Nothing to show: give a FITS file, e.g. file.fits[1]");
   }
@@ -53,7 +59,7 @@ export async function runHeader(args: string[], io: CliIo): Promise<number> {
       f.hdus.map((hdu) => ({
         path: f.path,
         index: hdu.index,
-        values: keywords.map((k) => hdu.header.get(k)),
+        values: keywords.map((k) => headerOf(hdu).get(k)),
       }))
     );
     if (format === "json") {
@@ -80,8 +86,8 @@ export async function runHeader(args: string[], io: CliIo): Promise<number> {
   if (format === "json") {
     const perFile = files.map((f) =>
       f.single
-        ? { cards: cardsToJson(f.hdus[0].header) }
-        : { hdus: f.hdus.map((h) => ({ index: h.index, cards: cardsToJson(h.header) })) }
+        ? { cards: cardsToJson(headerOf(f.hdus[0])) }
+        : { hdus: f.hdus.map((h) => ({ index: h.index, cards: cardsToJson(headerOf(h)) })) }
     );
     await io.out(
       toJson(
@@ -94,7 +100,7 @@ export async function runHeader(args: string[], io: CliIo): Promise<number> {
   for (const f of files) {
     for (const hdu of f.hdus) {
       if (!f.single || files.length > 1) lines.push(`# HDU ${hdu.index} in ${f.path}:`);
-      for (const card of hdu.header.cards) {
+      for (const card of headerOf(hdu).cards) {
         for (let i = 0; i < card.raw.length; i += 80) lines.push(card.raw.slice(i, i + 80).trimEnd());
       }
       if (!f.single || files.length > 1) lines.push("");

@@ -14,17 +14,21 @@ Examples:
   cloudfits ls testdata/mef_images.fits
   cloudfits ls --json s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request
   cloudfits ls --index tess.cfidx`,
-  header: `cloudfits header TARGET[HDU]... [-k KEY,...]
+  header: `cloudfits header TARGET[HDU]... [-k KEY,...] [--raw]
 
 Print header cards, like astropy's fitsheader. Without [HDU], every HDU is printed. -k prints only those
-keywords, as a table across HDUs and files.
+keywords, as a table across HDUs and files. A tile-compressed image shows its image header (ZBITPIX as
+BITPIX, ZNAXISn as NAXISn, no table or compression keywords) and a tile-compressed table the table header
+funpack restores; --raw shows the BINTABLE header as stored.
 
-Options: --hdu HDU (for names containing '['), -k/--keyword KEY,..., --format text|tsv|json, --index INDEX
+Options: --hdu HDU (for names containing '['), -k/--keyword KEY,..., --raw, --format text|tsv|json,
+--index INDEX
 
 Examples:
   cloudfits header testdata/mef_images.fits[1]
   cloudfits header 'testdata/dup_extnames.fits[SCI,2]' --json
-  cloudfits header -k BITPIX,EXTNAME testdata/*.fits`,
+  cloudfits header -k BITPIX,EXTNAME testdata/*.fits
+  cloudfits header --raw testdata/compressed_rice.fits[1]`,
   cutout: `cloudfits cutout TARGET[HDU][x1:x2,y1:y2,...] -o OUT [--format fits|json|png]
 
 Cut an image section. The section is in FITS axis order, 1-based and inclusive, as in cfitsio: '*' is a
@@ -80,8 +84,10 @@ Examples:
 
 Write a cloudfits index: every HDU's offsets, structure and header text, a few KB per file, so that later
 reads plan their ranges without touching the FITS headers. SOURCE is a FITS file or a directory (searched
-recursively for .fits, .fit, .fts and .fits.fz), locally or as a remote object or prefix; remote sources are
-read with a few range requests per file (headers only). --data-url records where locally indexed files
+recursively for .fits, .fit, .fts and .fits.fz, following symbolic links: each file once, loops skipped
+with a warning), locally or as a remote object or prefix; remote sources are read with a few range
+requests per file (headers only). Sources that yield no file to index are an error: nothing is written
+and an existing INDEX stays. --data-url records where locally indexed files
 live remotely (the seed's --data-bucket-path). Unchanged files (same size and ETag or mtime) are taken from
 the existing INDEX without re-reading them, and an interrupted run resumes from its checkpoint
 (INDEX.partial). -o writes atomically, or uploads one object to a bucket URL.

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isCompressedTable } from "./fits/compressed_header.ts";
 import type { Header, JsonCard } from "./fits/header.ts";
 export { headerValueToJson, type JsonCard, type JsonHeaderValue } from "./fits/header.ts";
 import type { Hdu } from "./fits/layout.ts";
@@ -79,7 +80,7 @@ export function hduSummary(hdu: Hdu): JsonHduSummary {
 
 /**
  * The numpy-order shape of an HDU's data: the image for images (compressed ones too), `[rows]` for
- * tables, `[GCOUNT, …]` for random groups, `[]` when there is no data.
+ * tables (compressed ones too), `[GCOUNT, …]` for random groups, `[]` when there is no data.
  *
  * @param hdu An HDU record.
  * @returns Axis lengths, slowest first.
@@ -94,6 +95,8 @@ export function hduSummary(hdu: Hdu): JsonHduSummary {
 export function hduShape(hdu: Hdu): number[] {
   switch (hdu.type) {
     case "BINTABLE":
+      // A tile-compressed table holds ZNAXIS2 rows, whatever the rows of tiles that store them.
+      return [(isCompressedTable(hdu) ? hdu.header.getInteger("ZNAXIS2") : undefined) ?? hdu.axes[1] ?? 0];
     case "TABLE":
       return [hdu.axes[1] ?? 0];
     case "GROUPS":

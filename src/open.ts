@@ -6,6 +6,7 @@
  */
 import { CloudFitsError } from "./errors.ts";
 import type { Header } from "./fits/header.ts";
+import { uncompressedHeader } from "./fits/compressed_header.ts";
 import { findHdu, type Hdu, type HduType } from "./fits/layout.ts";
 import { walkHdus } from "./read/walk.ts";
 import type { ImageArray } from "./fits/image.ts";
@@ -25,6 +26,7 @@ import type { TableCell, TableRows } from "./fits/table_values.ts";
 import { readTableCell, readTableRows, streamTableRows } from "./read/table_rows.ts";
 import { describeTable } from "./fits/tform.ts";
 import { measureTableRead, selectColumns } from "./plan/table_rows.ts";
+import { measureTileRead } from "./plan/table_tiles.ts";
 import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
 
@@ -194,6 +196,7 @@ export class HduHandle {
   readonly info: Hdu;
   readonly #source: ByteSource;
   readonly #settings: ReadSettings;
+  #header: Header | undefined;
 
   /**
    * Wrap an HDU record. Prefer {@linkcode FitsFile.hdu}.
@@ -247,8 +250,31 @@ export class HduHandle {
     return summarize(figures, plan.shape, true, settings);
   }
 
-  /** The parsed header. */
+  /**
+   * The header this HDU stands for: a tile-compressed image's image header as astropy shows it (ZBITPIX
+   * as BITPIX, ZNAXISn as NAXISn, no table or compression keywords), a tile-compressed table's header as
+   * funpack restores it, or else the header as stored. {@linkcode HduHandle.rawHeader} is always the
+   * header as stored.
+   *
+   * @example The image header of a compressed image, and the BINTABLE that stores it
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/compressed_rice.fits", { openFile: openFileSource });
+   * const image = fits.hdu("RICE");
+   * assert.deepEqual([image.header.get("XTENSION"), image.header.get("BITPIX"), image.header.get("NAXIS1")], ["IMAGE", 16, 24]);
+   * assert.equal(image.header.has("ZCMPTYPE"), false);
+   * assert.deepEqual([image.rawHeader.get("XTENSION"), image.rawHeader.get("ZCMPTYPE")], ["BINTABLE", "RICE_1"]);
+   * ```
+   */
   get header(): Header {
+    return this.#header ??= uncompressedHeader(this.info);
+  }
+
+  /** The header as stored in the file (for a tile-compressed HDU, its BINTABLE header). */
+  get rawHeader(): Header {
     return this.info.header;
   }
 
@@ -321,7 +347,8 @@ export class HduHandle {
     const settings = { ...this.#settings, ...options };
     const table = describeTable(this.info);
     const columns = selectColumns(table, options.columns);
-    const { complete, ...figures } = measureTableRead(table, this.info, start, stop, columns, settings);
+    const measure = table.tiling ? measureTileRead : measureTableRead;
+    const { complete, ...figures } = measure(table, this.info, start, stop, columns, settings);
     return summarize(figures, [stop - start, columns.length], complete, settings);
   }
 
@@ -421,7 +448,8 @@ export class HduHandle {
 
 /**
  * Open a FITS file: walk its headers with a few range reads (or take the HDUs from an index), then
- * read any HDU through the returned handle.
+ * read any HDU through the returned handle. A file that ends inside its last data unit still opens, with
+ * a warning in {@linkcode FitsFile.warnings}; reading the missing bytes throws `TRUNCATED`.
  *
  * @param target A location (`https://…`, `s3://…`, `gs://…`, `az://…`; local paths with `openFile`) or
  *   a byte source (`httpSource`, `s3Source`, `memorySource`, a file source…).
@@ -452,7 +480,9 @@ export async function openFits(
   const source = typeof target === "string" ? await openSource(target, options) : target;
   if (hdus) return new FitsFile(source, hdus, [], settings);
   try {
-    const walked = await walkHdus(source, { signal: settings.signal, maxHdus });
+    // A file cut short in its last data unit still opens: its headers are whole, and reading the missing
+    // bytes fails on its own.
+    const walked = await walkHdus(source, { signal: settings.signal, maxHdus, truncatedData: "warn" });
     if (walked.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
     return new FitsFile(source, walked.hdus, walked.warnings, settings);
   } catch (error) {

@@ -240,10 +240,11 @@ function firstTable(hdus: readonly Hdu[], name: string): Hdu {
 
 /** Turn `FIRST:LAST` (1-based, inclusive; `N`, `FIRST:` and `:LAST` too) into 0-based `[start, stop)`. */
 function parseRows(text: string, hdu: Hdu): [number, number] {
-  if (hdu.type !== "BINTABLE" && hdu.type !== "TABLE") {
+  if (hdu.type !== "BINTABLE" && hdu.type !== "TABLE" && hdu.type !== "GROUPS") {
     throw new CloudFitsError("USAGE", `Cannot read HDU ${hdu.index} as a table: it is ${hdu.type}`);
   }
-  const rowCount = hdu.axes[1] ?? 0;
+  // The rows a table holds (for a tile-compressed one, not the rows of tiles that store them).
+  const [rowCount] = hduShape(hdu);
   const match = /^\s*(\d*)\s*(?:(:)\s*(\d*)\s*)?$/.exec(text);
   if (match === null || (match[1] === "" && (match[2] === undefined || match[3] === ""))) {
     throw new CloudFitsError(

@@ -169,7 +169,10 @@ def column_rows(hdu, column, start, stop, file_bytes, data_offset):
             null = column.null
             for i, text in enumerate(raw):
                 text = text.decode("ascii").strip()
-                if text == "" or (null not in (None, "") and text == str(null).strip()):
+                null_text = None if null is None else str(null).strip()
+                # A blank field is astropy's (and cfitsio's) 0, scaled; null only when TNULLn is blank too.
+                # A field equal to a non-blank TNULLn is null (standard over astropy, which gives 0).
+                if text == null_text:
                     out[i] = None
         return out
     if "P" in fmt or "Q" in fmt:
@@ -259,6 +262,8 @@ def describe_file(path, plan, open_options=None):
                 if kind == "COMPRESSED_IMAGE":
                     entry["bitpix"] = header["ZBITPIX"]
                     entry["shape"] = [header[f"ZNAXIS{n}"] for n in range(header["ZNAXIS"], 0, -1)]
+                    # The image header astropy shows (hdul[i].header), beside the stored BINTABLE cards.
+                    entry["imageCards"] = json_cards(hdu.header)
                     entry["sections"] = image_sections(hdu, samples.get("sections", []))
                     assert list(hdu.data.shape) == entry["shape"]
                     if "rows" in samples:
@@ -1301,6 +1306,9 @@ def describe_fpacked(path, unpacked, sections, astropy_agrees):
                     agrees = False
                 assert agrees == astropy_agrees, f"{path.name}: astropy agrees with funpack: {agrees}"
                 entry["sectionsFrom"] = "funpack"
+                with warnings.catch_warnings(), fits.open(path) as opened:
+                    warnings.simplefilter("ignore")
+                    entry["imageCards"] = json_cards(opened[index].header)
             result["hdus"].append(entry)
     return result
 

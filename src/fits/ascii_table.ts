@@ -106,8 +106,9 @@ export function describeAsciiTable(hdu: Hdu): TableLayout {
 }
 
 /**
- * Decode one ASCII TABLE column. Numeric fields are trimmed, `D` exponents read as `E`; a blank field
- * or one equal to TNULLn (trimmed) is null (`nulls[i] = 1`, value 0 or NaN). Strings are right-trimmed.
+ * Decode one ASCII TABLE column. Numeric fields are trimmed, `D` exponents read as `E`; a field equal to
+ * TNULLn (trimmed) is null (`nulls[i] = 1`, value 0 or NaN); a blank field is 0 (TZEROn once scaled), as
+ * astropy and cfitsio read it, unless TNULLn is blank. Strings are right-trimmed.
  *
  * @param column A column from {@linkcode describeAsciiTable}.
  * @param rowCount Rows to decode.
@@ -133,7 +134,10 @@ export function describeAsciiTable(hdu: Hdu): TableLayout {
  * const [column] = describeAsciiTable(describeHdu(header, 1, 0)).columns;
  * const rows = new TextEncoder().encode("   -42      ");
  * const data = decodeAsciiColumn(column, 2, (i) => cellBytes(rows, 6 * i));
- * assert.deepEqual(data.kind === "number" && [data.values, data.nulls], [new Int32Array([-42, 0]), new Uint8Array([0, 1])]);
+ * assert.deepEqual(data.kind === "number" && [data.values, data.nulls], [new Int32Array([-42, 0]), new Uint8Array([0, 0])]);
+ * // With a blank TNULLn, a blank field is null.
+ * const nulled = decodeAsciiColumn({ ...column, tnull: " " }, 2, (i) => cellBytes(rows, 6 * i));
+ * assert.deepEqual(nulled.kind === "number" && nulled.nulls, new Uint8Array([0, 1]));
  * ```
  */
 export function decodeAsciiColumn(
@@ -155,9 +159,14 @@ export function decodeAsciiColumn(
   const nulls = new Uint8Array(rowCount);
   for (let i = 0; i < rowCount; i++) {
     const text = texts[i].trim().replace(/[Dd]/, "E");
-    if (text === "" || (nullText !== null && nullText !== "" && text === nullText)) {
+    if (text === nullText) {
       nulls[i] = 1;
       if (values instanceof Float64Array) values[i] = NaN;
+      continue;
+    }
+    if (text === "") {
+      // A blank field reads as 0 (then scaled), as astropy and cfitsio read it, unless TNULLn is blank.
+      if (!(values instanceof BigInt64Array || values instanceof Int32Array)) values[i] = zero;
       continue;
     }
     const valid = column.typeCode === "I" ? INTEGER_TEXT.test(text) : FLOAT_TEXT.test(text);

@@ -60,6 +60,19 @@ export interface Column {
   decimals: number | null;
 }
 
+/** Column compression algorithms of the tiled-table convention. */
+export type TableCompression = "GZIP_1" | "GZIP_2" | "RICE_1";
+
+/** How a compressed table is stored: the tiles and each column's algorithm. */
+export interface TableTiling {
+  /** The BINTABLE as stored: one row per tile, one byte-array column per column. */
+  stored: TableLayout;
+  /** Rows per tile (ZTILELEN); the last tile may hold fewer. */
+  tileRows: number;
+  /** ZCTYPn of each column (GZIP_2 when absent, as cfitsio reads it). */
+  algorithms: TableCompression[];
+}
+
 /** The layout of a table HDU. */
 export interface TableLayout {
   /** BINTABLE or (ASCII) TABLE. */
@@ -74,6 +87,16 @@ export interface TableLayout {
   heapSize: number;
   /** The columns in order. */
   columns: Column[];
+  /**
+   * For a tile-compressed table (`ZTABLE = T`): how its rows are stored. The rest of the layout then
+   * describes the table it stands for (ZNAXISn, ZFORMn), whose bytes exist only once decoded.
+   */
+  tiling?: TableTiling;
+  /**
+   * For random groups: the parameters added to a column whose PTYPE name several parameters share
+   * (each a column of its own bytes, not listed in `columns`).
+   */
+  summands?: Map<Column, Column[]>;
 }
 
 /** Width and decoded type of one element of the TFORM codes that are not numbers (see `TFORM_DTYPE`). */

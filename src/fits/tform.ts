@@ -9,6 +9,9 @@
 import { CloudFitsError } from "../errors.ts";
 import { describeAsciiTable } from "./ascii_table.ts";
 import { badKeyword } from "./bad_keyword.ts";
+import { isCompressedTable, uncompressedHeader } from "./compressed_header.ts";
+import { describeTableTiling } from "./compressed_table.ts";
+import { describeRandomGroups } from "./random_groups.ts";
 import { conventionDtype, type Dtype } from "./dtype.ts";
 import type { Header } from "./header.ts";
 import type { Hdu } from "./layout.ts";
@@ -24,6 +27,8 @@ import {
 
 const TFORM_PATTERN = /^(\d*)([LXBIJKAEDCMPQ])(.*)$/;
 const VLA_PATTERN = /^([LXBIJKAEDCM])(?:\((\d*)\))?$/;
+/** A display width after a type code, `w` or `w.d`, as in `3600D8.3`. */
+const DISPLAY_WIDTH = /^\d+(\.\d+)?$/;
 
 /**
  * Describe the columns and layout of a BINTABLE (or ASCII TABLE) HDU from its header.
@@ -32,7 +37,10 @@ const VLA_PATTERN = /^([LXBIJKAEDCM])(?:\((\d*)\))?$/;
  * their total must equal NAXIS1. Unsigned conventions (TSCAL = 1 and TZERO = 2^15, 2^31, 2^63 for
  * I, J, K; −128 for B) decode to unsigned (signed for B) integers; any other scaling to float64.
  *
- * @param hdu A BINTABLE, TABLE or compressed-image HDU.
+ * A tile-compressed table (`ZTABLE = T`) is described as the table it stands for, with its `tiling`;
+ * random groups as a table of groups (`describeRandomGroups`).
+ *
+ * @param hdu A BINTABLE (compressed or not), TABLE, random-groups or compressed-image HDU.
  * @returns The layout.
  * @throws {CloudFitsError} `BAD_HEADER` for a bad TFORM or TDIM (naming the keyword, value and offset),
  *   or widths that do not sum to NAXIS1; `USAGE` for an HDU that is not a table.
@@ -66,6 +74,22 @@ const VLA_PATTERN = /^([LXBIJKAEDCM])(?:\((\d*)\))?$/;
  */
 export function describeTable(hdu: Hdu): TableLayout {
   if (hdu.type === "TABLE") return describeAsciiTable(hdu);
+  if (hdu.type === "GROUPS") return describeRandomGroups(hdu);
+  if (isCompressedTable(hdu)) {
+    // The table a compressed one stands for is described from the header funpack would restore.
+    const header = uncompressedHeader(hdu);
+    const axes = [header.getInteger("NAXIS1") ?? -1, header.getInteger("NAXIS2") ?? -1];
+    if (axes.some((n) => n < 0)) {
+      throw badKeyword(hdu, "ZNAXIS1", axes[0], "ZNAXIS1 and ZNAXIS2 are required");
+    }
+    const pcount = header.getInteger("PCOUNT") ?? 0;
+    const table = describeBinaryTable({ ...hdu, header, axes, pcount });
+    return { ...table, tiling: describeTableTiling(hdu, describeBinaryTable(hdu), table) };
+  }
+  return describeBinaryTable(hdu);
+}
+
+function describeBinaryTable(hdu: Hdu): TableLayout {
   if (hdu.type !== "BINTABLE" && hdu.type !== "COMPRESSED_IMAGE") {
     throw new CloudFitsError("USAGE", `Cannot read HDU ${hdu.index} as a table: it is ${hdu.type}`);
   }
@@ -127,8 +151,9 @@ function describeBinaryColumn(hdu: Hdu, n: number, offset: number): Column {
     if (repeat > 1) throw badKeyword(hdu, keyword, tform, "a VLA repeat count is 0 or 1");
     elementType = vla[1] as ElementTypeCode;
     emax = vla[2] ? Number(vla[2]) : null;
-  } else if (rest !== "" && typeCode !== "A") {
-    // rAw (the substring convention) is tolerated; anything else after a type code is not.
+  } else if (rest !== "" && typeCode !== "A" && !DISPLAY_WIDTH.test(rest)) {
+    // rAw (the substring convention) and a display width rTw.d (e-Callisto's 3600D8.3, which astropy
+    // reads as rT) are tolerated; anything else after a type code is not.
     throw badKeyword(hdu, keyword, tform, `unexpected '${rest}' after type code ${typeCode}`);
   }
   if (!Number.isSafeInteger(repeat)) throw badKeyword(hdu, keyword, tform, "the repeat count is too large");

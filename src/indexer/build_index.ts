@@ -89,8 +89,9 @@ export interface BuildIndexResult {
  * @param sources Local files and directories, or `s3://`, `gs://`, `az://` prefixes and HTTP URLs.
  * @param options The output, data URL, local file system, credentials and hooks.
  * @returns Counts, failures and traffic.
- * @throws {CloudFitsError} `USAGE` for colliding or mixed sources or a data URL with a query; the
- * write's or upload's error (a checkpoint keeps the run's work for the next one).
+ * @throws {CloudFitsError} `USAGE` for colliding or mixed sources or a data URL with a query;
+ * `NOT_FOUND` when the sources yield no file to index, or every file fails (nothing is written, so an
+ * existing index stays); the write's or upload's error (a checkpoint keeps the run's work for the next one).
  *
  * @example Index a directory, then re-index it without reading a file
  * ```ts
@@ -150,10 +151,12 @@ export async function buildIndex(
     );
   }
   const outputLocation = parseLocation(output, options.env ?? {});
-  const { candidates, failed, dataUrl } = await listIndexSources(sources, {
+  const { candidates, failed, dataUrl, warnings } = await listIndexSources(sources, {
     ...options,
     output: outputLocation,
   });
+  for (const warning of warnings) await warn(warning);
+  if (candidates.length === 0) throw nothingToIndex(sources, failed);
 
   // Reuse unchanged records from the existing index, and from the checkpoint of an interrupted run
   // (newer, so it wins).
@@ -232,6 +235,8 @@ export async function buildIndex(
   const workers = Math.min(options.concurrency ?? 8, Math.max(1, candidates.length));
   await Promise.all(Array.from({ length: workers }, worker));
 
+  // Every file failed: an empty index would only replace a good one.
+  if (files.length === 0) throw nothingToIndex(sources, failed);
   const encoded = await encode(files);
   try {
     await writeIndex(outputLocation, encoded, options);
@@ -263,4 +268,17 @@ export async function buildIndex(
     output: redactUrl(output),
     indexBytes: encoded.length,
   };
+}
+
+/** The error of a run whose sources yield no file to index: nothing is written, an existing index stays. */
+function nothingToIndex(sources: readonly string[], failed: readonly IndexFailure[]): CloudFitsError {
+  const reasons = failed.slice(0, 3).map((f) => `${f.path}: ${f.error}`).join("; ");
+  // A source may carry a presigned query or a SAS: never in a message.
+  const label = sources.length === 1 ? redactUrl(sources[0]) : `${sources.length} sources`;
+  return new CloudFitsError(
+    "NOT_FOUND",
+    `Nothing to index in ${label}: ${
+      failed.length === 0 ? "no FITS file found" : `no file could be indexed (${reasons})`
+    }; no index was written`,
+  );
 }

@@ -29,13 +29,16 @@ export interface ListedIndexSources {
   failed: IndexFailure[];
   /** The data root: a URL prefix, or for local files a path relative to the index's directory. */
   dataUrl: string | undefined;
+  /** What the listing noticed: symbolic links that loop or lead nowhere, files reached twice. */
+  warnings: string[];
 }
 
 const FITS_NAME = /\.(fits|fit|fts)(\.fz)?$|\.fz$/i;
 const GZIP_NAME = /\.(fits|fit|fts)\.gz$/i;
 
 /**
- * Expand sources into files to index. Directories are walked recursively and bucket prefixes listed;
+ * Expand sources into files to index. Directories are walked recursively (following symbolic links, each
+ * file once) and bucket prefixes listed;
  * files whose names are not FITS names (`.fits`, `.fit`, `.fts`, optionally `.fz`, any case) are
  * skipped, and `.fits.gz` files are reported as failures. Local and remote sources cannot be mixed.
  *
@@ -86,6 +89,7 @@ async function listLocal(paths: string[], options: ListIndexSourcesOptions): Pro
     );
   }
   const failed: IndexFailure[] = [];
+  const warnings: string[] = [];
   const found: { absolute: string; size: number; mtimeMs: number }[] = [];
   const roots: string[] = [];
   for (const path of paths) {
@@ -96,7 +100,7 @@ async function listLocal(paths: string[], options: ListIndexSourcesOptions): Pro
     const absolute = storage.resolve(path);
     if (stat.isDirectory) {
       roots.push(absolute);
-      for (const rel of await storage.listFiles(path)) {
+      for (const rel of await storage.listFiles(path, (message) => warnings.push(message))) {
         if (GZIP_NAME.test(rel)) {
           failed.push({
             path: rel,
@@ -132,7 +136,7 @@ async function listLocal(paths: string[], options: ListIndexSourcesOptions): Pro
     lastModified: f.mtimeMs,
     open: () => openFile(f.absolute),
   }));
-  return { candidates, failed, dataUrl };
+  return { candidates, failed, dataUrl, warnings };
 }
 
 /** Objects under each prefix (and HTTP URLs as they are); the data root is the sources' common prefix. */
@@ -184,7 +188,7 @@ async function listRemote(
     }
     candidate.path = decodeURIComponent(full.slice(commonRoot.length + 1));
   }
-  return { candidates, failed, dataUrl: commonRoot };
+  return { candidates, failed, dataUrl: commonRoot, warnings: [] };
 }
 
 /** A listed object's location with the account, SAS and region of the prefix it was listed under. */

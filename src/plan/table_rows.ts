@@ -93,6 +93,23 @@ export function selectColumns(table: TableLayout, selection?: readonly ColumnSel
 }
 
 /**
+ * The columns whose bytes a read of `columns` needs: those, and for random groups the parameters summed
+ * into them.
+ *
+ * @param table The table layout.
+ * @param columns The selected columns.
+ * @returns The columns to plan.
+ *
+ * @example
+ * ```ts ignore
+ * planTableRowAccess(table, hdu, 0, 6, withSummands(table, columns));
+ * ```
+ */
+export function withSummands(table: TableLayout, columns: readonly Column[]): Column[] {
+  return [...columns, ...columns.flatMap((column) => table.summands?.get(column) ?? [])];
+}
+
+/**
  * Check a 0-based, stop-exclusive row range against the table.
  *
  * @param table The table layout.
@@ -263,9 +280,19 @@ const BATCH_BYTES = 16 * 1024 * 1024;
  * ```
  */
 export function tableBatches(table: TableLayout, start: number, stop: number): [number, number][] {
-  const rows = Math.max(1, Math.min(BATCH_ROWS, Math.floor(BATCH_BYTES / Math.max(1, table.rowBytes))));
+  let rows = Math.max(1, Math.min(BATCH_ROWS, Math.floor(BATCH_BYTES / Math.max(1, table.rowBytes))));
   const batches: [number, number][] = [];
-  for (let first = start; first < stop; first += rows) batches.push([first, Math.min(stop, first + rows)]);
+  // A compressed table is read by whole tiles, so its batches end on tile boundaries.
+  const tileRows = table.tiling?.tileRows;
+  if (tileRows !== undefined) rows = Math.max(1, Math.floor(rows / tileRows)) * tileRows;
+  for (let first = start; first < stop;) {
+    const last = Math.min(
+      stop,
+      tileRows === undefined ? first + rows : (Math.floor(first / rows) + 1) * rows,
+    );
+    batches.push([first, last]);
+    first = last;
+  }
   return batches;
 }
 
@@ -297,10 +324,10 @@ export function measureTableRead(
   options: CoalesceOptions = {},
 ): PlanFigures & { complete: boolean } {
   checkRowRange(table, hdu, start, stop);
-  const width = columns.reduce((sum, column) => sum + column.width, 0);
+  const width = withSummands(table, columns).reduce((sum, column) => sum + column.width, 0);
   const total = { requests: 0, bytesToRead: 0, bytesNeeded: (stop - start) * width, complete: true };
   for (const [first, last] of tableBatches(table, start, stop)) {
-    const access = planTableRowAccess(table, hdu, first, last, columns, options);
+    const access = planTableRowAccess(table, hdu, first, last, withSummands(table, columns), options);
     const figures = measurePlan(access.ranges, options);
     total.requests += figures.requests;
     total.bytesToRead += figures.bytesToRead;

@@ -34,9 +34,12 @@ import {
   selectColumns,
   tableBatches,
   type TableRowAccess,
+  withSummands,
 } from "../plan/table_rows.ts";
 import type { ByteSource } from "../source/types.ts";
 import { readRanges, type ReadRangesOptions } from "./read_ranges.ts";
+import { readTileRows } from "./table_tiles.ts";
+import { measureTileRead } from "../plan/table_tiles.ts";
 
 /** Options for {@linkcode readTableRows}. */
 export interface ReadTableRowsOptions extends ReadRangesOptions {
@@ -100,6 +103,10 @@ export async function readTableRows(
   const start = options.start ?? 0;
   const stop = options.stop ?? table.rowCount;
   const columns = selectColumns(table, options.columns);
+  const { concurrency, signal, maxGap, maxSpan, window, limits } = options;
+  const what = `rows ${start + 1} to ${stop} of HDU ${hdu.index} of ${source.name}`;
+  const readOptions: ReadRangesOptions = { concurrency, signal, maxGap, maxSpan, window, limits, what };
+  if (table.tiling) return await readTileRows(source, hdu, table, start, stop, columns, readOptions);
   // Rows of zero bytes are backed by no data, so nothing but NAXIS2 bounds their number: refuse to build
   // more empty cells than a real table could hold rather than allocate what the header claims.
   if (table.rowBytes === 0 && stop - start > MAX_EMPTY_ROWS) {
@@ -111,10 +118,9 @@ export async function readTableRows(
       { offset: hdu.headerOffset },
     );
   }
-  const access = planTableRowAccess(table, hdu, start, stop, columns, { maxGap: options.maxGap });
-  const { concurrency, signal, maxGap, maxSpan, window, limits } = options;
-  const what = `rows ${start + 1} to ${stop} of HDU ${hdu.index} of ${source.name}`;
-  const readOptions: ReadRangesOptions = { concurrency, signal, maxGap, maxSpan, window, limits, what };
+  const access = planTableRowAccess(table, hdu, start, stop, withSummands(table, columns), {
+    maxGap: options.maxGap,
+  });
   const rows = rowCells(access, await readRanges(source, access.ranges, readOptions));
   const rowCount = stop - start;
   const vlaColumns = columns.filter((c) => c.elementType !== null && c.width > 0);
@@ -135,7 +141,15 @@ export async function readTableRows(
     const cell = (i: number): CellBytes => rows(start + i, column);
     if (table.kind === "TABLE") return decodeAsciiColumn(column, rowCount, cell, start);
     if (column.elementType !== null && column.width > 0) return decodeVlaColumn(column, heap!.get(column)!);
-    return decodeFixedColumn(column, rowCount, cell);
+    const data = decodeFixedColumn(column, rowCount, cell);
+    // Random-groups parameters that share a name: their sum (the values are doubles).
+    for (const summand of table.summands?.get(column) ?? []) {
+      const added = decodeFixedColumn(summand, rowCount, (i) => rows(start + i, summand));
+      if (data.kind === "number" && added.kind === "number") {
+        for (let i = 0; i < data.values.length; i++) (data.values[i] as number) += added.values[i] as number;
+      }
+    }
+    return data;
   });
   return tableRows(start, stop, decoded);
 }
@@ -260,8 +274,9 @@ export async function* streamTableRows(
   const start = options.start ?? 0;
   const stop = options.stop ?? table.rowCount;
   const columns = selectColumns(table, options.columns);
+  const measure = table.tiling ? measureTileRead : measureTableRead;
   checkPlanCost(
-    measureTableRead(table, hdu, start, stop, columns, options),
+    measure(table, hdu, start, stop, columns, options),
     options.limits,
     `rows ${start + 1} to ${stop} of HDU ${hdu.index} of ${source.name}`,
   );

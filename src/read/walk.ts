@@ -23,6 +23,12 @@ export interface WalkOptions {
   headerRead?: number;
   /** Give up on a header without END after this many bytes (default 16 MiB): `BAD_HEADER`. */
   maxHeaderBytes?: number;
+  /**
+   * What to do when the object ends inside an HDU's data (its header complete): `"error"` (default)
+   * throws `TRUNCATED`; `"warn"` keeps that HDU as the last one, with a warning, so that the file can
+   * still be listed and its headers read (reading the missing bytes then fails with `TRUNCATED`).
+   */
+  truncatedData?: "error" | "warn";
 }
 
 /** What {@linkcode walkHdus} found. */
@@ -125,6 +131,12 @@ export async function walkHdus(source: ByteSource, options: WalkOptions = {}): P
     const size = source.size ?? Infinity;
     const dataEnd = hdu.dataOffset + hdu.dataSize;
     const next = hdu.dataOffset + paddedSize(hdu.dataSize);
+    if (dataEnd > size && options.truncatedData === "warn") {
+      warnings.push(
+        `HDU ${index} is truncated: its data needs ${hdu.dataSize} bytes from offset ${hdu.dataOffset} but the object ends at offset ${size}; reading past the end fails`,
+      );
+      break;
+    }
     if (dataEnd > size) {
       throw new CloudFitsError(
         "TRUNCATED",

@@ -6,7 +6,7 @@
  */
 import process from "node:process";
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { CloudFitsError } from "../errors.ts";
 import type { IndexStorage, LocalFileInfo } from "./storage.ts";
@@ -53,16 +53,50 @@ async function statPath(path: string): Promise<LocalFileInfo | undefined> {
   }
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/**
+ * Every file under `dir`, recursively, following symbolic links: a file reached by several paths is listed
+ * once (by the first path in sorted order), a link back into a directory being walked is not followed, and
+ * a dangling link is skipped, each with a warning.
+ */
+async function listFiles(dir: string, warn: (message: string) => void = () => {}): Promise<string[]> {
   const found: string[] = [];
-  const walk = async (sub: string): Promise<void> => {
-    for (const entry of await readdir(join(dir, sub), { withFileTypes: true })) {
+  const seenFiles = new Map<string, string>();
+  const walk = async (sub: string, ancestors: ReadonlySet<string>): Promise<void> => {
+    const entries = (await readdir(join(dir, sub), { withFileTypes: true }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
       const rel = sub ? `${sub}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(rel);
-      else if (entry.isFile()) found.push(rel);
+      const full = join(dir, rel);
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const target = await stat(full).catch(() => undefined);
+        if (target === undefined) {
+          warn(`${full}: a symbolic link to nothing; skipped`);
+          continue;
+        }
+        isDirectory = target.isDirectory();
+        isFile = target.isFile();
+      }
+      const real = await realpath(full);
+      if (isDirectory) {
+        if (ancestors.has(real)) {
+          warn(`${full}: a symbolic link that loops back to ${real}; not followed`);
+          continue;
+        }
+        await walk(rel, new Set([...ancestors, real]));
+      } else if (isFile) {
+        const first = seenFiles.get(real);
+        if (first !== undefined) {
+          warn(`${full}: the same file as ${join(dir, first)}; listed once`);
+          continue;
+        }
+        seenFiles.set(real, rel);
+        found.push(rel);
+      }
     }
   };
-  await walk("");
+  await walk("", new Set([await realpath(dir)]));
   return found.sort();
 }
 

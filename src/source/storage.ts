@@ -24,8 +24,12 @@ export interface IndexStorage {
   resolve(path: string): string;
   /** Size, mtime and kind of a path, or undefined when it does not exist. */
   stat(path: string): Promise<LocalFileInfo | undefined>;
-  /** Every file under a directory, recursively, as sorted `/`-separated paths relative to it. */
-  listFiles(dir: string): Promise<string[]>;
+  /**
+   * Every file under a directory, recursively, as sorted `/`-separated paths relative to it. Symbolic links
+   * are followed; a file reached by several paths is listed once, and links that loop or lead nowhere are
+   * skipped, each reported through `warn`.
+   */
+  listFiles(dir: string, warn?: (message: string) => void): Promise<string[]>;
   /** Read a whole file. */
   readFile(path: string): Promise<Uint8Array>;
   /**

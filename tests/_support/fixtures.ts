@@ -37,6 +37,10 @@ export const FIXTURE_NAMES: readonly string[] = [
   "no_final_pad",
   "unknown_xtension",
   "primary_only",
+  "ztable_fixed",
+  "ztable_complex",
+  "ztable_vla",
+  "ztable_vla_text",
 ];
 
 export const TESTDATA: URL = new URL("../../testdata/", import.meta.url);
@@ -113,6 +117,8 @@ export interface ExpectedHdu {
   /** Which tool read `sections` when astropy could not (`funpack`). */
   sectionsFrom?: string;
   rows?: ExpectedRows[];
+  /** For compressed images: the image header astropy shows (`hdul[i].header`). */
+  imageCards?: { keyword: string; value: unknown; comment: string }[];
 }
 
 /** The shape of `testdata/*.expected.json`. */
@@ -121,6 +127,8 @@ export interface ExpectedFile {
   size: number;
   made_by: string;
   hdus: ExpectedHdu[];
+  /** For the tile-compressed table fixtures: what read the expected rows (funpack, or the original table). */
+  rows_from?: string;
 }
 
 /**

@@ -5,7 +5,18 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -15,6 +26,7 @@ import { countingSource } from "../../src/source/counting.ts";
 import { openFileSource } from "../../src/source/file.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { runCli } from "../_support/cli_io.ts";
+import { startRangeServer } from "../_support/range_server.ts";
 
 const TESTDATA = resolve("testdata");
 /** The names `index` takes as FITS, as the issue lists them: .fits .fit .fts .fits.fz, any case. */
@@ -196,11 +208,12 @@ test("a truncated file, a non-FITS file and a .fits.gz are reported with path an
   }
   assert.match(text.stdout, /3 failed/);
 
-  // A .fits.gz named directly fails the same way, naming gzip.
-  const direct = await indexJson([join(data, "sub/packed.fits.gz"), "-o", join(data, "..", "gz.cfidx")]);
-  assert.equal(direct.code, 6);
-  assert.equal(direct.summary.failed.length, 1);
-  assert.match(direct.summary.failed[0].error, /gzip/i);
+  // A .fits.gz named alone fails the same way, naming gzip; with no file indexed, no index is written.
+  const gzIndex = join(data, "..", "gz.cfidx");
+  const direct = await runCli(["index", join(data, "sub/packed.fits.gz"), "-o", gzIndex, "--json"]);
+  assert.equal(direct.code, 3, direct.stderr);
+  assert.match(direct.stderr, /Nothing to index .*gzip.*no index was written/i);
+  await assert.rejects(stat(gzIndex), { code: "ENOENT" });
 });
 
 test("case variants of .fits, .fit, .fts and .fits.fz are picked up recursively; other files are ignored", async () => {
@@ -430,4 +443,78 @@ test("ls --index lists every file and HDU as ls on the files does, and still doe
   assert.deepEqual(some.files.map((f) => f.path), ["tess_cube.fits", "mef_images.fits"]);
   const missing = await runCli(["ls", "--index", output, "absent.fits"]);
   assert.equal(missing.code, 3);
+});
+
+test("symbolic links are followed: each file once, a loop and a dangling link skipped with a warning", async () => {
+  const dir = await freshDir("links");
+  const outside = await freshDir("links-outside");
+  await copyFixtures(dir, { "a.fits": "primary_only.fits", "sub/c.fits": "mef_images.fits" });
+  await copyFixtures(outside, { "d.fits": "table_all.fits" });
+  await symlink(join(dir, "a.fits"), join(dir, "b.fits"));
+  await symlink(outside, join(dir, "linked"));
+  await symlink(dir, join(dir, "sub", "loop"));
+  await symlink(join(dir, "absent.fits"), join(dir, "dangling.fits"));
+  const output = join(dir, "..", "links.cfidx");
+  const run = await runCli(["index", dir, "-o", output, "--json"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).indexed, 3);
+  const index = await openLocalIndex(output);
+  const paths = [];
+  for await (const path of index.paths()) paths.push(path);
+  assert.deepEqual(paths.sort(), ["a.fits", "linked/d.fits", "sub/c.fits"]);
+  assert.match(run.stderr, /b\.fits: the same file as .*a\.fits; listed once/);
+  assert.match(run.stderr, /sub\/loop: a symbolic link that loops back to .*; not followed/);
+  assert.match(run.stderr, /dangling\.fits: a symbolic link to nothing; skipped/);
+});
+
+test("sources that yield no file exit non-zero and keep an existing index: no FITS, HTTP 404, a bad listing", async () => {
+  const dir = await freshDir("keep");
+  await copyFixtures(dir, { "good.fits": "primary_only.fits" });
+  const output = join(dir, "keep.cfidx");
+  assert.equal((await runCli(["index", join(dir, "good.fits"), "-o", output])).code, 0);
+  const good = await readFile(output);
+  const empty = await freshDir("no-fits");
+  await writeFile(join(empty, "notes.txt"), "not FITS");
+
+  const server = await startRangeServer({
+    files: { "bucket": new TextEncoder().encode("<ListBucketResult><Contents>") },
+  });
+  try {
+    const runs = {
+      "a directory with no FITS": await runCli(["index", empty, "-o", output]),
+      "an HTTP URL that answers 404": await runCli([
+        "index",
+        `${server.url}/missing.fits`,
+        "-o",
+        output,
+      ]),
+      "a malformed S3 listing": await runCli(
+        [
+          "index",
+          "s3://bucket/data/",
+          "-o",
+          output,
+          "--endpoint-url",
+          server.url,
+          "--no-sign-request",
+        ],
+      ),
+    };
+    for (const [what, run] of Object.entries(runs)) {
+      assert.notEqual(run.code, 0, `${what}: ${run.stderr}`);
+      assert.deepEqual(await readFile(output), good, `${what}: the existing index is kept`);
+      assert.match(run.stderr, /error/i, what);
+    }
+    assert.match(
+      runs["a directory with no FITS"].stderr,
+      /Nothing to index in .*no FITS file found; no index was written/,
+    );
+    assert.match(
+      runs["an HTTP URL that answers 404"].stderr,
+      /Nothing to index in .*missing\.fits.*no index was written/,
+    );
+  } finally {
+    await server.close();
+  }
+  assert.deepEqual((await readdir(dir)).sort(), ["good.fits", "keep.cfidx"], "no temporary left behind");
 });

@@ -151,3 +151,30 @@ test("demo runs the tutorial on the bundled files: index, ls, header, table and 
   assert.deepEqual(cutout.shape, [3, 3, 1, 1]);
   assert.deepEqual(cutout.data.slice(0, 3), [5.5, 15.5, 25.5]);
 });
+
+test("header of a tile-compressed image shows astropy's image header; --raw the stored BINTABLE", async () => {
+  for (const name of ["compressed_rice", "compressed_dither1", "compressed_gzip2_f32"]) {
+    const want = expected(name).hdus[1];
+    const image = await runCli(["header", `testdata/${name}.fits[1]`, "--json"]);
+    assert.equal(image.code, 0, image.stderr);
+    assert.deepEqual(JSON.parse(image.stdout), { cards: want.imageCards });
+    const raw = await runCli(["header", `testdata/${name}.fits[1]`, "--json", "--raw"]);
+    assert.deepEqual(JSON.parse(raw.stdout), { cards: want.cards });
+  }
+  const keywords = await runCli([
+    "header",
+    "-k",
+    "BITPIX,NAXIS1,ZBITPIX",
+    "testdata/compressed_rice.fits[1]",
+    "--json",
+  ]);
+  assert.deepEqual(JSON.parse(keywords.stdout).rows[0], {
+    path: "testdata/compressed_rice.fits",
+    index: 1,
+    BITPIX: 16,
+    NAXIS1: 24,
+    ZBITPIX: null,
+  });
+  const text = await runCli(["header", "testdata/compressed_rice.fits[1]"]);
+  assert.ok(text.stdout.startsWith("XTENSION= 'IMAGE   '"), text.stdout);
+});

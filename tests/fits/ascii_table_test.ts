@@ -91,7 +91,7 @@ test("describeAsciiTable reads TBCOL, widths, decimals, gaps, scaling and TNULL"
   assert.deepEqual(counted.stats.ranges, [{ offset: hdus[1].dataOffset + 70 + 39, length: 2 * 70 + 22 }]);
 });
 
-test("ASCII fields: D exponents, blanks and TNULL strings are null, TSCAL/TZERO apply, gaps are skipped", async () => {
+test("ASCII fields: D exponents, blanks are 0 as astropy reads them, TNULL strings null, TSCAL/TZERO apply", async () => {
   const { source, hdu } = asciiTable(
     [
       ["  12", "1.5D+02", " abc  ", "   3"],
@@ -108,14 +108,32 @@ test("ASCII fields: D exponents, blanks and TNULL strings are null, TSCAL/TZERO 
   );
   const result = await readTableRows(source, hdu);
   assert.deepEqual(rowsToJson(result), {
-    N: [12, null, null],
+    N: [12, 0, null],
     F: [150, -0.2, 0.5],
     S: [" abc", "", "x"],
     K: [11.5, null, 8],
   });
   const n = result.columns.N;
   assert.ok(n.kind === "number" && n.values instanceof Int32Array);
-  assert.deepEqual(n.kind === "number" && n.nulls, new Uint8Array([0, 1, 1]));
+  assert.deepEqual(n.kind === "number" && n.nulls, new Uint8Array([0, 0, 1]));
+});
+
+test("blank ASCII numeric fields read as astropy reads them: 0, scaled; null only under a blank TNULLn", async () => {
+  // astropy 5.2.1 on this table: N [0, 7], F [0.0, 1.5], K [10.0, 11.0] (blank → 0, then TSCAL/TZERO).
+  const rows = ["    |       |    ", "   7|   1.5 |   2"].map((row) => row.replaceAll("|", " "));
+  const plain = asciiTable(rows, [["N", 1, "I4"], ["F", 6, "F7.2"], ["K", 14, "I4"]], [
+    formatCard("TSCAL3", 0.5),
+    formatCard("TZERO3", 10),
+  ]);
+  assert.deepEqual(rowsToJson(await readTableRows(plain.source, plain.hdu)), {
+    N: [0, 7],
+    F: [0, 1.5],
+    K: [10, 11],
+  });
+  const blankNull = asciiTable(rows, [["N", 1, "I4"], ["F", 6, "F7.2"], ["K", 14, "I4"]], [
+    formatCard("TNULL1", " "),
+  ]);
+  assert.deepEqual(rowsToJson(await readTableRows(blankNull.source, blankNull.hdu)).N, [null, 7]);
 });
 
 test("an ASCII field that is not a number is an error naming row and column", async () => {

@@ -1,3 +1,4 @@
+import { isCompressedTable } from "../../src/fits/compressed_header.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { describeCompressedImage } from "../../src/fits/compressed.ts";
@@ -52,10 +53,14 @@ function imageHeader(
   ]);
 }
 
-/** The shape astropy reports for an HDU (`.shape` of its data, or the image shape of a compressed image). */
+/**
+ * The shape astropy reports for an HDU (`.shape` of its data, or the image shape of a compressed image;
+ * for a compressed table, the rows funpack gives).
+ */
 function astropyShape(hdu: Hdu): number[] {
   switch (hdu.type) {
     case "BINTABLE":
+      return isCompressedTable(hdu) ? [hdu.header.getInteger("ZNAXIS2")!] : [hdu.axes[1]];
     case "TABLE":
       return [hdu.axes[1]];
     case "COMPRESSED_IMAGE":

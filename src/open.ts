@@ -7,7 +7,6 @@
 import { CloudFitsError } from "./errors.ts";
 import type { Header } from "./fits/header.ts";
 import { findHdu, type Hdu, type HduType } from "./fits/layout.ts";
-import { walkHdus } from "./read/walk.ts";
 import type { ImageArray } from "./fits/image.ts";
 import { planImageSection, type SectionSpec } from "./plan/image_section.ts";
 import { planTileSection } from "./plan/tile_section.ts";
@@ -27,6 +26,7 @@ import { describeTable } from "./fits/tform.ts";
 import { measureTableRead, selectColumns } from "./plan/table_rows.ts";
 import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
+import { walkFile } from "./walk_file.ts";
 
 /**
  * Settings shared by every read of an opened file: abort signal, concurrency, the request cost
@@ -205,7 +205,9 @@ export class HduHandle {
   constructor(source: ByteSource, info: Hdu, settings: ReadSettings = {}) {
     this.#source = source;
     this.info = info;
-    this.#settings = settings;
+    // Reads of a gzip file are planned, and held to the limits, in compressed requests and bytes.
+    const transfer = source.transferOf?.bind(source);
+    this.#settings = transfer === undefined ? settings : { transfer, ...settings };
   }
 
   /**
@@ -452,9 +454,9 @@ export async function openFits(
   const source = typeof target === "string" ? await openSource(target, options) : target;
   if (hdus) return new FitsFile(source, hdus, [], settings);
   try {
-    const walked = await walkHdus(source, { signal: settings.signal, maxHdus });
+    const walked = await walkFile(source, { signal: settings.signal, maxHdus });
     if (walked.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
-    return new FitsFile(source, walked.hdus, walked.warnings, settings);
+    return new FitsFile(walked.source, walked.hdus, walked.warnings, settings);
   } catch (error) {
     // A source opened here from a location is ours to close; a caller's source stays the caller's.
     if (typeof target === "string") await source.close?.();

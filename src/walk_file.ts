@@ -41,7 +41,7 @@ export interface WalkedFile extends WalkResult {
  *
  * const fits = buildHeader([formatCard("SIMPLE", true), formatCard("BITPIX", 8), formatCard("NAXIS", 0)]);
  * const gz = new Uint8Array(await new Response(
- *   new Blob([fits]).stream().pipeThrough(new CompressionStream("gzip")),
+ *   new Blob([fits as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip")),
  * ).arrayBuffer());
  * const walked = await walkFile(memorySource(gz));
  * assert.equal(walked.hdus.length, 1);

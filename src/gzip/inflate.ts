@@ -35,6 +35,8 @@ export interface InflaterOptions {
   onPoint?: (point: AccessPoint) => void;
   /** Name of the file, for messages. */
   name?: string;
+  /** `deflate-raw` for a bare RFC 1951 stream without gzip framing (default `gzip`). */
+  format?: "gzip" | "deflate-raw";
 }
 
 /** Bytes a deflate stream may reach back. */
@@ -172,7 +174,7 @@ let fixed: [Huffman, Huffman] | undefined;
  * function inflateAll(inflater: Inflater, gz: Uint8Array, at: number): Uint8Array {
  *   inflater.feed(gz.subarray(at), true);
  *   const parts: number[] = [];
- *   for (let out = inflater.next(); out; out = inflater.next()) parts.push(...out);
+ *   for (let out = inflater.next(); out; out = inflater.next()) for (const b of out) parts.push(b);
  *   assert.ok(inflater.done);
  *   return new Uint8Array(parts);
  * }
@@ -204,6 +206,7 @@ export class Inflater {
   #memberOut: number;
   #members = 0;
   #final = false;
+  #afterFinal: Mode;
   #stored = 0;
   #lit?: Huffman;
   #dist?: Huffman;
@@ -218,14 +221,16 @@ export class Inflater {
     this.#name = options.name ?? "the gzip stream";
     this.#spacing = options.spacing ?? Infinity;
     this.#onPoint = options.onPoint;
-    this.#mode = start ? Mode.Block : Mode.Member;
+    const raw = options.format === "deflate-raw";
+    this.#mode = start || raw ? Mode.Block : Mode.Member;
+    this.#afterFinal = raw ? Mode.Done : Mode.Trailer;
     this.#inBase = start ? Math.floor(start.bit / 8) : 0;
     this.#skip = start ? start.bit % 8 : 0;
     this.#outBase = (start?.out ?? 0) - WINDOW_SIZE;
     if (start) this.#out.set(start.window, WINDOW_SIZE - start.window.length);
     this.#crc = start?.crc ?? 0;
     this.#memberOut = start?.memberOut ?? 0;
-    this.#members = start ? 1 : 0;
+    this.#members = start || raw ? 1 : 0;
     this.#lastPoint = start?.out ?? 0;
   }
 
@@ -534,7 +539,7 @@ export class Inflater {
       }
       if (symbol === 256) {
         if (this.#overrun) return this.#undo(ip, bb, bc, pad);
-        this.#mode = this.#final ? Mode.Trailer : Mode.Block;
+        this.#mode = this.#final ? this.#afterFinal : Mode.Block;
         return true;
       }
       const l = symbol - 257;
@@ -575,7 +580,7 @@ export class Inflater {
     this.#op += n;
     this.#stored -= n;
     if (this.#stored === 0) {
-      this.#mode = this.#final ? Mode.Trailer : Mode.Block;
+      this.#mode = this.#final ? this.#afterFinal : Mode.Block;
       return true;
     }
     return available === n ? this.#starved("a stored block") : true;
@@ -602,6 +607,40 @@ export class Inflater {
     this.#mode = Mode.Member;
     return true;
   }
+}
+
+/**
+ * Inflate a whole deflate-raw stream that must expand to exactly `length` bytes, synchronously.
+ *
+ * @param bytes The stream.
+ * @param length Its expected output length.
+ * @returns The output, or the reason it is invalid.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { inflateRawSync } from "./inflate.ts";
+ *
+ * const stored = new Uint8Array([1, 3, 0, 252, 255, 7, 8, 9]); // one stored block: 7, 8, 9
+ * assert.deepEqual(inflateRawSync(stored, 3), new Uint8Array([7, 8, 9]));
+ * assert.match(String(inflateRawSync(stored, 4)), /3 bytes, not 4/);
+ * ```
+ */
+export function inflateRawSync(bytes: Uint8Array, length: number): Uint8Array | string {
+  const inflater = new Inflater({ format: "deflate-raw", name: "a deflate stream" });
+  const out = new Uint8Array(length);
+  let filled = 0;
+  try {
+    inflater.feed(bytes, true);
+    for (let chunk = inflater.next(); chunk; chunk = inflater.next()) {
+      if (filled + chunk.length > length) return `inflates to more than ${length} bytes`;
+      out.set(chunk, filled);
+      filled += chunk.length;
+    }
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return filled === length ? out : `inflates to ${filled} bytes, not ${length}`;
 }
 
 function fixedTables(): [Huffman, Huffman] {

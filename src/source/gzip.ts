@@ -49,6 +49,16 @@ export interface GzipSource extends ByteSource {
   inflateToEnd(options?: ReadOptions): Promise<number>;
 }
 
+/**
+ * Whether a source is a {@linkcode gzipSource}: the inflated bytes of a whole-file gzip object.
+ *
+ * @param source Any source.
+ * @returns True for a gzip source.
+ */
+export function isGzipSource(source: ByteSource): source is GzipSource {
+  return source instanceof GzipReader;
+}
+
 /** Default distance between access points: 4 MiB of output. */
 export const DEFAULT_POINT_SPACING: number = 4 * 2 ** 20;
 const MAX_POINTS = 1024;

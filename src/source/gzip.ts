@@ -42,7 +42,7 @@ export interface GzipSource extends ByteSource {
   /**
    * What reading uncompressed bytes `[start, end)` would take from the compressed object: from the
    * nearest access point at or before `start` to the first one at or after `end` (or the end of the
-   * file).
+   * file; before the file's size is known, the inflated bytes from that point to `end`).
    */
   transferOf(start: number, end: number): CompressedTraffic;
   /** Inflate to the end of the file (checking every member's CRC-32), recording access points; the size. */
@@ -160,7 +160,9 @@ class GzipReader implements GzipSource {
       const bytes = Math.ceil(to.bit / 8) - first;
       return { requests: Math.ceil(bytes / MAX_BOUNDED_READ), bytes };
     }
-    const bytes = (this.compressed.size ?? first) - first;
+    // Before the stored size is known, count the inflated bytes instead (deflate rarely expands data).
+    const total = this.compressed.size;
+    const bytes = total === undefined ? end - (from?.out ?? 0) : total - first;
     let requests = 0;
     for (
       let left = bytes, step = FIRST_READ;

@@ -6,7 +6,7 @@
  */
 
 /** Bits resolved by one table lookup. */
-export const FAST_BITS = 9;
+export const FAST_BITS = 11;
 
 /** A decoding table. `fast` entries are `symbol << 4 | length`, 0 when the code is longer. */
 export interface Huffman {

@@ -524,37 +524,114 @@ export class Inflater {
     return table;
   }
 
+  /** The hot loop: literals and matches until the block ends, the output chunk fills or input runs out. */
   #codes(): boolean {
     const lit = this.#lit!;
     const dist = this.#dist!;
+    const litFast = lit.fast;
+    const distFast = dist.fast;
+    const mask = (1 << FAST_BITS) - 1;
     const out = this.#out;
-    while (this.#op < LIMIT) {
-      const ip = this.#ip, bb = this.#bb, bc = this.#bc, pad = this.#pad;
-      const symbol = this.#decode(lit);
-      if (symbol < 0 || symbol > 285) return this.#invalid(`length symbol ${symbol}`, ip, bb, bc, pad);
-      if (symbol < 256) {
-        if (this.#overrun) return this.#undo(ip, bb, bc, pad);
-        out[this.#op++] = symbol;
+    const inp = this.#inp;
+    const inEnd = inp.length;
+    // Where the member starts in `out` (negative when before it): matches may not reach further back.
+    const memberStart = this.#memberOut - this.#outBase;
+    let ip = this.#ip, bb = this.#bb, bc = this.#bc, pad = this.#pad, op = this.#op;
+    const save = (): void => {
+      this.#ip = ip;
+      this.#bb = bb;
+      this.#bc = bc;
+      this.#pad = pad;
+      this.#op = op;
+    };
+    const load = (): void => {
+      ip = this.#ip;
+      bb = this.#bb;
+      bc = this.#bc;
+      pad = this.#pad;
+    };
+    while (op < LIMIT) {
+      const sip = ip, sbb = bb, sbc = bc, spad = pad;
+      while (bc < 25) {
+        if (ip < inEnd) bb |= inp[ip++] << bc;
+        else pad++;
+        bc += 8;
+      }
+      let symbol: number;
+      let entry = litFast[bb & mask];
+      if (entry !== 0) {
+        bb >>>= entry & 15;
+        bc -= entry & 15;
+        symbol = entry >> 4;
+      } else {
+        save();
+        symbol = this.#decodeSlow(lit);
+        load();
+      }
+      if (symbol < 256 && symbol >= 0) {
+        if (bc < 8 * pad) {
+          save();
+          return this.#undo(sip, sbb, sbc, spad);
+        }
+        out[op++] = symbol;
         continue;
       }
       if (symbol === 256) {
-        if (this.#overrun) return this.#undo(ip, bb, bc, pad);
+        save();
+        if (bc < 8 * pad) return this.#undo(sip, sbb, sbc, spad);
         this.#mode = this.#final ? this.#afterFinal : Mode.Block;
         return true;
       }
+      if (symbol < 0 || symbol > 285) {
+        save();
+        return this.#invalid(`length symbol ${symbol}`, sip, sbb, sbc, spad);
+      }
+      // At least 10 bits remain after a code of at most 15: enough for a length's 5 extra bits.
       const l = symbol - 257;
-      const length = LENGTH_BASE[l] + this.#bits(LENGTH_EXTRA[l]);
-      const d = this.#decode(dist);
-      if (d < 0 || d >= 30) return this.#invalid(`distance symbol ${d}`, ip, bb, bc, pad);
-      const distance = DIST_BASE[d] + this.#bits(DIST_EXTRA[d]);
-      if (this.#overrun) return this.#undo(ip, bb, bc, pad);
-      if (distance > this.outputOffset - this.#memberOut) {
+      const lengthExtra = LENGTH_EXTRA[l];
+      const length = LENGTH_BASE[l] + (bb & ((1 << lengthExtra) - 1));
+      bb >>>= lengthExtra;
+      bc -= lengthExtra;
+      while (bc < 25) {
+        if (ip < inEnd) bb |= inp[ip++] << bc;
+        else pad++;
+        bc += 8;
+      }
+      let d: number;
+      entry = distFast[bb & mask];
+      if (entry !== 0) {
+        bb >>>= entry & 15;
+        bc -= entry & 15;
+        d = entry >> 4;
+      } else {
+        save();
+        d = this.#decodeSlow(dist);
+        load();
+      }
+      if (d < 0 || d >= 30) {
+        save();
+        return this.#invalid(`distance symbol ${d}`, sip, sbb, sbc, spad);
+      }
+      while (bc < 25) {
+        if (ip < inEnd) bb |= inp[ip++] << bc;
+        else pad++;
+        bc += 8;
+      }
+      const distExtra = DIST_EXTRA[d];
+      const distance = DIST_BASE[d] + (bb & ((1 << distExtra) - 1));
+      bb >>>= distExtra;
+      bc -= distExtra;
+      if (bc < 8 * pad) {
+        save();
+        return this.#undo(sip, sbb, sbc, spad);
+      }
+      if (distance > op - memberStart) {
+        save();
         throw this.#fail(`a match ${distance} bytes back, before the start of the member`);
       }
-      let op = this.#op;
       for (const stop = op + length; op < stop; op++) out[op] = out[op - distance];
-      this.#op = op;
     }
+    save();
     return true;
   }
 

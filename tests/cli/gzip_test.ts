@@ -39,6 +39,7 @@ test("header, cutout, table and plan read a .fits.gz as they read the plain file
   // plan counts what the gzip file costs: its compressed bytes, not the inflated ones.
   const plan = JSON.parse((await runCli(["plan", "--json", `${GZ}[1][1,1:3,2:4,*]`])).stdout)[0];
   assert.deepEqual([plan.requests, plan.bytesToRead, plan.allowed], [1, 5860, true]);
+  assert.deepEqual(plan.gzip, { accessPoints: 0 });
 });
 
 test("index, ls --index, verify and cutout --index on .fits.gz, multi-member included", async () => {
@@ -48,7 +49,7 @@ test("index, ls --index, verify and cutout --index on .fits.gz, multi-member inc
       await writeFile(join(dir, name), await readFile(`testdata/gzip/${name}`));
     }
     const index = join(dir, "all.fci");
-    const built = await runCli(["index", dir, "-o", index]);
+    const built = await runCli(["index", dir, "-o", index, "--point-spacing", "32Ki"]);
     assert.equal(built.code, 0, built.stderr);
     const listed = JSON.parse((await runCli(["ls", "--json", "--index", index])).stdout).files;
     assert.deepEqual(
@@ -67,6 +68,21 @@ test("index, ls --index, verify and cutout --index on .fits.gz, multi-member inc
     const plain = await runCli(["cutout", "--json", "testdata/mef_images.fits[CUBE3D][1:2,1,1]"]);
     assert.equal(cut.code, 0, cut.stderr);
     assert.equal(cut.stdout, plain.stdout);
+    // An access point at the third member (after 32 KiB) of mef_images' 92,160 bytes: CUBE3D is read from it, not from the start.
+    const plan = await runCli([
+      "plan",
+      "--json",
+      "--index",
+      index,
+      "mef_images.multi.fits.gz[CUBE3D][1:2,1,1]",
+    ]);
+    const [{ gzip, bytesToRead }] = JSON.parse(plan.stdout);
+    assert.deepEqual(gzip, { accessPoints: 1 });
+    assert.ok(bytesToRead < 1999 / 2, `${bytesToRead} of 1,999 compressed bytes`);
+    assert.match(
+      (await runCli(["index", dir, "-o", index, "--point-spacing", "1K"])).stderr,
+      /at least 32Ki/,
+    );
   } finally {
     await rm(dir, { recursive: true });
   }

@@ -97,7 +97,10 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
 function pointSpacingOf(text: string): number {
   const bytes = parseByteCount(text);
   if (bytes < 32768) {
-    throw new CloudFitsError("USAGE", `Invalid --point-spacing '${text}': expected at least 32Ki, the window each point stores (e.g. 4Mi)`);
+    throw new CloudFitsError(
+      "USAGE",
+      `Invalid --point-spacing '${text}': expected at least 32Ki, the window each point stores (e.g. 4Mi)`,
+    );
   }
   return bytes;
 }

@@ -454,7 +454,7 @@ export async function openFits(
   const source = typeof target === "string" ? await openSource(target, options) : target;
   if (hdus) return new FitsFile(source, hdus, [], settings);
   try {
-    const walked = await walkFile(source, { signal: settings.signal, maxHdus });
+    const walked = await walkFile(source, { signal: settings.signal, maxHdus, maxRead: limits?.maxRead });
     if (walked.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
     return new FitsFile(walked.source, walked.hdus, walked.warnings, settings);
   } catch (error) {

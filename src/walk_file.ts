@@ -13,6 +13,7 @@ import {
   type WalkResult,
 } from "./read/walk.ts";
 import { type GzipSource, gzipSource } from "./source/gzip.ts";
+import { DEFAULT_MAX_READ } from "./plan/cost.ts";
 import type { ByteSource } from "./source/types.ts";
 
 /** What {@linkcode walkFile} found, and the source to read the HDUs through. */
@@ -28,7 +29,8 @@ export interface WalkedFile extends WalkResult {
  * recognises the format and starts the walk, so a plain file costs what {@linkcode walkHdus} costs.
  *
  * @param source The stored object.
- * @param options Walk settings, and the spacing of access points recorded while inflating.
+ * @param options Walk settings; the spacing of access points recorded while inflating; the most compressed
+ *   bytes the walk of a gzip file may read (default 1 GiB, 0 for no limit: `COST_LIMIT` beyond it).
  * @returns The HDUs, warnings, and the source to read them through.
  * @throws {CloudFitsError} `UNSUPPORTED` for bzip2, Unix compress, xz and zstd files; what
  *   {@linkcode walkHdus} throws; `BAD_HEADER`, `CHECKSUM` or `TRUNCATED` for a damaged gzip stream.
@@ -51,7 +53,7 @@ export interface WalkedFile extends WalkResult {
  */
 export async function walkFile(
   source: ByteSource,
-  options: WalkOptions & { spacing?: number } = {},
+  options: WalkOptions & { spacing?: number; maxRead?: number } = {},
 ): Promise<WalkedFile> {
   const readAhead = options.readAhead ?? DEFAULT_READ_AHEAD;
   const length = source.size === undefined ? readAhead : Math.min(readAhead, source.size);
@@ -60,5 +62,10 @@ export async function walkFile(
   if (compression === undefined) return { ...await walkHdus(source, { ...options, head }), source };
   if (compression !== "gzip") throw unsupportedCompression(source.name, compression);
   const gzip = gzipSource(source, { head, spacing: options.spacing });
-  return { ...await walkHdus(gzip, { ...options, head: undefined }), source: gzip, gzip };
+  // The walk inflates up to the last header, the whole file for the last HDU's end: hold it to the limit.
+  const maxRead = options.maxRead ?? DEFAULT_MAX_READ;
+  gzip.limitReads(maxRead === 0 ? undefined : maxRead);
+  const walked = await walkHdus(gzip, { ...options, head: undefined });
+  gzip.limitReads(undefined);
+  return { ...walked, source: gzip, gzip };
 }

@@ -199,7 +199,12 @@ export async function buildIndex(
     const source = await candidate.open();
     const counted = countingSource(source);
     try {
-      const walked = await walkFile(counted, { signal: options.signal, spacing: options.pointSpacing });
+      // Indexing reads every gzip file whole, whatever its size: that is what it is asked to do.
+      const walked = await walkFile(counted, {
+        signal: options.signal,
+        spacing: options.pointSpacing,
+        maxRead: 0,
+      });
       // A gzip file is inflated to its end: every member's CRC is checked, and the points reach the end.
       const gzip = walked.gzip && {
         size: await walked.gzip.inflateToEnd({ signal: options.signal }),

@@ -47,6 +47,11 @@ export interface GzipSource extends ByteSource {
   transferOf(start: number, end: number): CompressedTraffic;
   /** Inflate to the end of the file (checking every member's CRC-32), recording access points; the size. */
   inflateToEnd(options?: ReadOptions): Promise<number>;
+  /**
+   * Refuse (`COST_LIMIT`) to read more than this many compressed bytes in all, until lifted with
+   * `undefined`: a header walk, which no plan measures, is held to the read limit this way.
+   */
+  limitReads(maxBytes: number | undefined): void;
 }
 
 /**
@@ -120,6 +125,7 @@ class GzipReader implements GzipSource {
   /** The last read, and the chunk of output it ended in: later reads that overlap them are served from them. */
   #held: { offset: number; bytes: Uint8Array }[] = [];
   #queue: Promise<unknown> = Promise.resolve();
+  #maxBytes: number | undefined;
 
   constructor(compressed: ByteSource, options: GzipSourceOptions) {
     this.compressed = compressed;
@@ -145,6 +151,10 @@ class GzipReader implements GzipSource {
     const result = this.#queue.then(() => this.#read(offset, length, options));
     this.#queue = result.catch(() => {});
     return result;
+  }
+
+  limitReads(maxBytes: number | undefined): void {
+    this.#maxBytes = maxBytes;
   }
 
   async inflateToEnd(options: ReadOptions = {}): Promise<number> {
@@ -262,6 +272,15 @@ class GzipReader implements GzipSource {
       const bounded = cursor.bound !== undefined && cursor.bound > at;
       const length = bounded ? Math.min(cursor.bound! - at, MAX_BOUNDED_READ) : cursor.step;
       if (!bounded) cursor.step = Math.min(2 * cursor.step, MAX_STREAM_READ);
+      // The head was read once by the opener: it counts too.
+      const spent = this.stats.bytes + (this.#head?.length ?? 0);
+      if (this.#maxBytes !== undefined && spent + length > this.#maxBytes) {
+        throw new CloudFitsError(
+          "COST_LIMIT",
+          `Refusing to inflate ${this.compressed.name} further: its headers need more than the ${this.#maxBytes}-byte read limit of compressed bytes (it is not indexed, so it is read from its start). Index it (cloudfits index), or raise the limit (--max-read, maxRead; 0 for none)`,
+          { url: this.compressed.name },
+        );
+      }
       bytes = await this.compressed.read(at, length, options);
       this.stats.requests++;
       this.stats.bytes += bytes.length;

@@ -92,6 +92,14 @@ test("a remote .fits.gz streams from its start; indexed, a cutout reads only fro
   const server = await startRangeServer({ files: { "big.fits.gz": gz } });
   try {
     const url = `${server.url}/big.fits.gz`;
+    // The header walk of an un-indexed file is held to the read limit too: it stops before exceeding it.
+    await rejectsWith(
+      openFits(url, { retries: 0, limits: { maxRead: 200_000 } }),
+      "COST_LIMIT",
+      /Refusing to inflate .*big\.fits\.gz further: .* Index it \(cloudfits index\)/,
+    );
+    assert.ok(server.log.reduce((n, e) => n + e.bytes, 0) <= 200_000);
+    server.log.length = 0;
     // Not indexed: the walk inflates the file from its start, each compressed byte read once, in order.
     await using plain = await openFits(url, { retries: 0 });
     const walked = server.log.map((entry) => entry.range);

@@ -260,13 +260,16 @@ export class Inflater {
     this.#bc -= 8 * this.#pad;
     this.#bb = this.#bc === 0 ? 0 : this.#bb & (0xffffffff >>> (32 - this.#bc));
     this.#pad = 0;
-    const rest = this.#inp.subarray(this.#ip);
+    // Keep the 4 bytes before the unread ones: the bit buffer may still hold them, and aligning to a byte
+    // (stored blocks, trailers) gives them back to the input.
+    const keep = Math.min(this.#ip, 4);
+    const rest = this.#inp.subarray(this.#ip - keep);
     const inp = new Uint8Array(rest.length + bytes.length);
     inp.set(rest);
     inp.set(bytes, rest.length);
-    this.#inBase += this.#ip;
+    this.#inBase += this.#ip - keep;
     this.#inp = inp;
-    this.#ip = 0;
+    this.#ip = keep;
     this.#last = last;
   }
 

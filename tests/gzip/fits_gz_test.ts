@@ -81,7 +81,7 @@ function bigGzipFits(): { fits: Uint8Array; gz: Uint8Array } {
   const view = new DataView(fits.buffer, header.length);
   let seed = 20261204;
   for (let i = 0; i < 1024 * 1024; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     view.setInt32(4 * i, i * 16 + (seed >>> 24));
   }
   return { fits, gz: gzipSync(fits) };

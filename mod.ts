@@ -110,7 +110,16 @@ export { encodePng, type Stretch } from "./src/png.ts";
 export { type CelestialFrame, type KeywordSource, type Wcs, wcs, type WcsOptions } from "./src/wcs/mod.ts";
 
 // What reads cost.
-export type { CostEstimate, CostLimits, LimitExcess, PlanFigures, Prices } from "./src/plan/cost.ts";
+export type {
+  CostEstimate,
+  CostLimits,
+  LimitExcess,
+  MeasureOptions,
+  PlanFigures,
+  Prices,
+  Transfer,
+  TransferEstimate,
+} from "./src/plan/cost.ts";
 export { describePlan, estimateCost } from "./src/plan/cost.ts";
 
 // The index.
@@ -134,10 +143,12 @@ export type {
   ColumnSummary,
   EncodeIndexOptions,
   FileSummary,
+  GzipIndex,
   HduSummary,
   IndexedFile,
   IndexSource,
 } from "./src/index_format/types.ts";
+export type { AccessPoint } from "./src/gzip/inflate.ts";
 
 // Byte sources and wrappers.
 export type { ByteSource, ClosableSource, ReadOptions, WrappedSource } from "./src/source/types.ts";

@@ -80,19 +80,22 @@ Examples:
   cloudfits plan 'testdata/tess_cube.fits[1][1:1,*,1:3,1:3]'
   cloudfits plan 's3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits[1][1:1,600:600,*,*]' --no-sign-request
   cloudfits plan 'testdata/tess_cube.fits[2][col TSTART;TSTOP]' --rows 1:5 --json`,
-  index: `cloudfits index SOURCE... -o INDEX [--data-url PREFIX] [--no-header-text]
+  index: `cloudfits index SOURCE... -o INDEX [--data-url PREFIX] [--no-header-text] [--point-spacing BYTES]
 
 Write a cloudfits index: every HDU's offsets, structure and header text, a few KB per file, so that later
 reads plan their ranges without touching the FITS headers. SOURCE is a FITS file or a directory (searched
-recursively for .fits, .fit, .fts and .fits.fz, following symbolic links: each file once, loops skipped
-with a warning), locally or as a remote object or prefix; remote sources are read with a few range
-requests per file (headers only). Sources that yield no file to index are an error: nothing is written
-and an existing INDEX stays. --data-url records where locally indexed files
+recursively for .fits, .fit, .fts, .fits.fz and .fits.gz, following symbolic links: each file once, loops
+skipped with a warning), locally or as a remote object or prefix; remote sources are read with a few range
+requests per file (headers only). Sources that yield no file to index are an error: nothing is written and an
+existing INDEX stays. A whole-file gzip (.fits.gz) is inflated once from start to end (each member's CRC
+checked) and the index keeps an access point every --point-spacing bytes of output (default 4Mi), so later
+reads inflate only from the nearest one. --data-url records where locally indexed files
 live remotely (the seed's --data-bucket-path). Unchanged files (same size and ETag or mtime) are taken from
 the existing INDEX without re-reading them, and an interrupted run resumes from its checkpoint
 (INDEX.partial). -o writes atomically, or uploads one object to a bucket URL.
 
-Options: -o/--output INDEX, --data-url PREFIX, --no-header-text, --concurrency N, --format text|json,
+Options: -o/--output INDEX, --data-url PREFIX, --no-header-text, --point-spacing BYTES, --concurrency N,
+         --format text|json,
          cloud options. Aliases of the Python cloud-fits: -f/--fits-files-directory DIR,
          -d/--data-bucket-path PREFIX.
 

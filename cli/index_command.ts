@@ -1,3 +1,4 @@
+import { parseByteCount } from "../src/plan/cost.ts";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import { buildIndex, type IndexEvent } from "../src/indexer/build_index.ts";
@@ -27,6 +28,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
     output: { type: "string", short: "o" },
     "data-url": { type: "string" },
     "no-header-text": { type: "boolean" },
+    "point-spacing": { type: "string" },
     "fits-files-directory": { type: "string", short: "f", multiple: true },
     "data-bucket-path": { type: "string", short: "d" },
     "index-bucket-name": { type: "string", short: "i" },
@@ -70,6 +72,9 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
     output,
     dataUrl: (values["data-url"] ?? values["data-bucket-path"]) as string | undefined,
     headerText: !values["no-header-text"],
+    pointSpacing: values["point-spacing"] === undefined
+      ? undefined
+      : pointSpacingOf(String(values["point-spacing"])),
     concurrency: concurrencyOf(common),
     onEvent,
   }).finally(() => showProgress ? io.err("\n") : undefined);
@@ -86,4 +91,16 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
     );
   }
   return summary.failed.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** `--point-spacing 4Mi`: bytes of inflated output between access points of a gzip file (at least 32 KiB). */
+function pointSpacingOf(text: string): number {
+  const bytes = parseByteCount(text);
+  if (bytes < 32768) {
+    throw new CloudFitsError(
+      "USAGE",
+      `Invalid --point-spacing '${text}': expected at least 32Ki, the window each point stores (e.g. 4Mi)`,
+    );
+  }
+  return bytes;
 }

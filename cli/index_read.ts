@@ -30,7 +30,7 @@ export async function listIndex(
   paths: string[],
   values: CommonValues,
   io: CliIo,
-): Promise<{ path: string; size: number | undefined; hdus: readonly Hdu[] }[]> {
+): Promise<{ path: string; size: number | undefined; hdus: readonly Hdu[]; gzipSize?: number }[]> {
   const handle = await openCliIndex(index, values, io);
   try {
     const files = [];
@@ -39,7 +39,11 @@ export async function listIndex(
     } else {
       for await (const file of handle.index.files()) files.push(file);
     }
-    return files.map((f) => ({ path: f.path, size: f.size, hdus: f.hdus }));
+    return files.map((f) =>
+      f.gzip === undefined
+        ? { path: f.path, size: f.size, hdus: f.hdus }
+        : { path: f.path, size: f.gzip.size, hdus: f.hdus, gzipSize: f.size }
+    );
   } finally {
     await handle.close();
   }

@@ -7,11 +7,15 @@ import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./
 import { openCliTarget } from "./open_target.ts";
 import { humanBytes, renderTable, toJson } from "./format.ts";
 import { listIndex } from "./index_read.ts";
+import { isGzipSource } from "../src/source/gzip.ts";
 
 interface ListedFile {
   path: string;
+  /** Size of the FITS bytes (inflated, for a gzip file). */
   size: number | undefined;
   hdus: readonly Hdu[];
+  /** Size of the stored object, when it is whole-file gzip. */
+  gzipSize?: number;
 }
 
 /**
@@ -40,7 +44,13 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
         const text = positionals[i];
         try {
           const opened = await openCliTarget(text, values, io, { allHdus: true });
-          results[i] = { path: opened.name, size: opened.fits.source.size, hdus: opened.fits.hdus };
+          const source = opened.fits.source;
+          results[i] = {
+            path: opened.name,
+            size: source.size,
+            hdus: opened.fits.hdus,
+            ...(isGzipSource(source) ? { gzipSize: source.compressed.size } : {}),
+          };
           await opened.close();
         } catch (error) {
           if (positionals.length === 1) throw error;
@@ -55,7 +65,12 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
   }
   if (format === "json") {
     await io.out(toJson({
-      files: files.map((f) => ({ path: f.path, size: f.size ?? null, hdus: f.hdus.map(hduSummary) })),
+      files: files.map((f) => ({
+        path: f.path,
+        size: f.size ?? null,
+        ...(f.gzipSize === undefined ? {} : { compression: "gzip", storedSize: f.gzipSize }),
+        hdus: f.hdus.map(hduSummary),
+      })),
     }));
   } else {
     const headings = [
@@ -89,6 +104,15 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
       })
     );
     await io.out(renderTable(headings, rows, human));
+    if (human) {
+      for (const f of files.filter((f) => f.gzipSize !== undefined)) {
+        await io.out(
+          `${f.path}: whole-file gzip, ${humanBytes(f.gzipSize!)} stored, ${
+            f.size === undefined ? "?" : humanBytes(f.size)
+          } inflated; offsets are in the inflated bytes\n`,
+        );
+      }
+    }
   }
   return failed === 0 ? EXIT.ok : EXIT.partial;
 }

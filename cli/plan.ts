@@ -10,6 +10,7 @@ import { type CommonValues, outputFormat, parseCommand } from "./options.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { openCliTarget } from "./open_target.ts";
 import { toJson } from "./format.ts";
+import { isGzipSource } from "../src/source/gzip.ts";
 
 /** One target's plan, as `--json` prints it. */
 interface PlannedTarget extends PlanFigures {
@@ -25,6 +26,8 @@ interface PlannedTarget extends PlanFigures {
   allowed: boolean;
   /** Why not, and the flags that would allow it. */
   refusal?: string;
+  /** For a whole-file gzip file: the figures are compressed bytes, inflated from the nearest of these points. */
+  gzip?: { accessPoints: number };
 }
 
 /**
@@ -79,6 +82,7 @@ export async function runPlan(args: string[], io: CliIo): Promise<number> {
         allowed,
         ...(excess &&
           { refusal: `refused: ${excess.reasons.join(" and ")} (to go on: ${excess.advice.join(" ")})` }),
+        ...(isGzipSource(opened.fits.source) && { gzip: { accessPoints: opened.fits.source.points.length } }),
       });
     } finally {
       await opened.close();
@@ -96,7 +100,14 @@ export async function runPlan(args: string[], io: CliIo): Promise<number> {
       p.complete ? "" : " (first read only: the rest is planned from it)"
     }`;
     const verdict = p.allowed ? "within the limits" : p.refusal;
-    return `${head}\n  ${describePlan(p, limits.prices)}\n  ${verdict}\n`;
+    const gzip = p.gzip === undefined
+      ? ""
+      : `  whole-file gzip: compressed bytes, inflated from ${
+        p.gzip.accessPoints === 0
+          ? "the start of the file"
+          : `the nearest of ${p.gzip.accessPoints} access points`
+      }\n`;
+    return `${head}\n  ${describePlan(p, limits.prices)}\n${gzip}  ${verdict}\n`;
   });
   await io.out(lines.join(""));
   return EXIT.ok;

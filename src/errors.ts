@@ -13,7 +13,7 @@
  *
  * | code | meaning |
  * |---|---|
- * | `NOT_FITS` | the bytes are not a FITS file (or are gzip-compressed FITS, not yet supported) |
+ * | `NOT_FITS` | the bytes are not a FITS file |
  * | `TRUNCATED` | the object ends before a header or data segment that it declares |
  * | `BAD_HEADER` | a header card or keyword value violates the standard in a way we cannot tolerate |
  * | `UNSUPPORTED` | valid FITS that this version cannot read yet |

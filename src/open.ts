@@ -8,7 +8,6 @@ import { CloudFitsError } from "./errors.ts";
 import type { Header } from "./fits/header.ts";
 import { uncompressedHeader } from "./fits/compressed_header.ts";
 import { findHdu, type Hdu, type HduType } from "./fits/layout.ts";
-import { walkHdus } from "./read/walk.ts";
 import type { ImageArray } from "./fits/image.ts";
 import { planImageSection, type SectionSpec } from "./plan/image_section.ts";
 import { planTileSection } from "./plan/tile_section.ts";
@@ -29,6 +28,7 @@ import { measureTableRead, selectColumns } from "./plan/table_rows.ts";
 import { measureTileRead } from "./plan/table_tiles.ts";
 import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
+import { walkFile } from "./walk_file.ts";
 
 /**
  * Settings shared by every read of an opened file: abort signal, concurrency, the request cost
@@ -208,7 +208,9 @@ export class HduHandle {
   constructor(source: ByteSource, info: Hdu, settings: ReadSettings = {}) {
     this.#source = source;
     this.info = info;
-    this.#settings = settings;
+    // Reads of a gzip file are planned, and held to the limits, in compressed requests and bytes.
+    const transfer = source.transferOf?.bind(source);
+    this.#settings = transfer === undefined ? settings : { transfer, ...settings };
   }
 
   /**
@@ -482,9 +484,14 @@ export async function openFits(
   try {
     // A file cut short in its last data unit still opens: its headers are whole, and reading the missing
     // bytes fails on its own.
-    const walked = await walkHdus(source, { signal: settings.signal, maxHdus, truncatedData: "warn" });
+    const walked = await walkFile(source, {
+      signal: settings.signal,
+      maxHdus,
+      maxRead: limits?.maxRead,
+      truncatedData: "warn",
+    });
     if (walked.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
-    return new FitsFile(source, walked.hdus, walked.warnings, settings);
+    return new FitsFile(walked.source, walked.hdus, walked.warnings, settings);
   } catch (error) {
     // A source opened here from a location is ours to close; a caller's source stays the caller's.
     if (typeof target === "string") await source.close?.();

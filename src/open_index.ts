@@ -9,6 +9,7 @@ import { type CloudFitsIndex, decodeIndex } from "./read/index.ts";
 import type { FileSummary, IndexedFile } from "./index_format/types.ts";
 import { type FitsFile, openFits, type OpenFitsOptions } from "./open.ts";
 import { openSource } from "./open_source.ts";
+import { gzipSource } from "./source/gzip.ts";
 import { encodeObjectKey } from "./url.ts";
 import type { ByteSource } from "./source/types.ts";
 
@@ -178,7 +179,9 @@ export class IndexHandle {
         { url: data.name },
       );
     }
-    return openFits(data, { ...this.#options, hdus: file.hdus });
+    // A gzip file is read through its access points: a read inflates from the nearest one.
+    const readable = file.gzip ? gzipSource(data, { size: file.gzip.size, points: file.gzip.points }) : data;
+    return openFits(readable, { ...this.#options, hdus: file.hdus });
   }
 
   /** Map a full data URL back to its path in the index; other strings are taken as paths. */

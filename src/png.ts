@@ -5,6 +5,7 @@
  * @module
  */
 import { concatBytes } from "./_bytes.ts";
+import { crc32 } from "./gzip/crc32.ts";
 
 /** How pixel values map to grey levels. */
 export type Stretch = "zscale" | "asinh";
@@ -135,17 +136,4 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
   out.set(body, 8);
   view.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)));
   return out;
-}
-
-let crcTable: Uint32Array | undefined;
-
-function crc32(bytes: Uint8Array): number {
-  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = crcTable[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }

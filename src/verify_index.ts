@@ -13,6 +13,7 @@ import { describeHdu, type Hdu } from "./fits/layout.ts";
 import type { IndexedFile } from "./index_format/types.ts";
 import { type IndexHandle, openIndex, type OpenIndexOptions } from "./open_index.ts";
 import { openSource } from "./open_source.ts";
+import { gzipSource, isGzipSource } from "./source/gzip.ts";
 import type { ByteSource } from "./source/types.ts";
 
 /**
@@ -104,10 +105,13 @@ async function verifyFile(
 ): Promise<FileVerdict> {
   const verdict: FileVerdict = { path: file.path, status: "ok" };
   try {
-    const source = await openSource(index.locationOf(file.path), {
+    const stored = await openSource(index.locationOf(file.path), {
       ...options,
       expected: { size: file.size, etag: file.etag },
     });
+    const source = file.gzip
+      ? gzipSource(stored, { size: file.gzip.size, points: file.gzip.points })
+      : stored;
     try {
       const primary = await checkPrimaryHeader(source, file);
       if (options.datasum) {
@@ -152,8 +156,9 @@ async function verifyFile(
 async function checkPrimaryHeader(source: ByteSource, file: IndexedFile): Promise<Hdu> {
   const indexed = file.hdus[0];
   const bytes = await source.read(0, indexed.headerSize);
-  if (source.size !== undefined && source.size !== file.size) {
-    throw new CloudFitsError("STALE", `size is ${source.size} bytes, indexed ${file.size}`);
+  const stored = isGzipSource(source) ? source.compressed : source;
+  if (stored.size !== undefined && stored.size !== file.size) {
+    throw new CloudFitsError("STALE", `size is ${stored.size} bytes, indexed ${file.size}`);
   }
   const differs = () => new CloudFitsError("STALE", "the primary header differs from the indexed one");
   const end = findEnd(bytes);

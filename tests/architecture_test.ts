@@ -103,16 +103,17 @@ test("no import cycle between folders", () => {
 });
 
 test("each layer imports only the layers below it", () => {
-  // src/fits parses bytes; src/plan is pure; src/read fetches through the ByteSource interface only.
+  // src/fits and src/gzip decode bytes; src/plan is pure; src/read fetches through the ByteSource interface only.
   const allowed: Record<string, RegExp> = {
     "src/fits": /^src\/(fits\/|errors\.ts$|_bytes\.ts$)/,
+    "src/gzip": /^src\/(gzip\/|errors\.ts$|_bytes\.ts$)/,
     "src/plan": /^src\/(plan\/|fits\/|errors\.ts$|_bytes\.ts$)/,
-    "src/index_format": /^src\/(index_format\/|fits\/|errors\.ts$|_bytes\.ts$|version\.ts$)/,
-    "src/source": /^src\/(source\/|credentials\/|errors\.ts$|_bytes\.ts$|url\.ts$|version\.ts$)/,
+    "src/index_format": /^src\/(index_format\/|fits\/|gzip\/|errors\.ts$|_bytes\.ts$|version\.ts$)/,
+    "src/source": /^src\/(source\/|credentials\/|gzip\/|errors\.ts$|_bytes\.ts$|url\.ts$|version\.ts$)/,
     "src/credentials": /^src\/(credentials\/|source\/|errors\.ts$|_bytes\.ts$|url\.ts$)/,
     "src/wcs": /^src\/(wcs\/|fits\/|errors\.ts$)/,
     "src/read":
-      /^src\/(read\/|plan\/|fits\/|source\/types\.ts$|source\/memory\.ts$|index_format\/|errors\.ts$|_bytes\.ts$)/,
+      /^src\/(read\/|plan\/|fits\/|gzip\/|source\/types\.ts$|source\/memory\.ts$|index_format\/|errors\.ts$|_bytes\.ts$)/,
     // The page is a library user: the public API, and the JSON and PNG helpers the CLI uses too.
     web: /^(web\/|mod\.ts$|src\/)/,
   };

@@ -6,6 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
 import { decodeIndex } from "../src/read/index.ts";
 import type { IndexedFile } from "../src/index_format/types.ts";
 import { commonDirectory, dirname, relative } from "../src/indexer/_path.ts";
@@ -134,14 +135,15 @@ test("failures are reported per file with their reason; colliding and mixed sour
   const storage = memoryStorage({
     "/a/good.fits": testdataFile("primary_only.fits"),
     "/a/notes.fits": new TextEncoder().encode("not FITS\n".repeat(400)),
-    "/a/packed.fits.gz": new Uint8Array(10),
+    "/a/packed.fits.gz": gzipSync(testdataFile("primary_only.fits")),
+    "/a/packed.fits.bz2": new TextEncoder().encode("BZh91AY&SY"),
     "/a/readme.txt": new Uint8Array(10),
   });
   const options = { output: "/out.cfidx", storage, openFile: storage.openFile };
   const result = await buildIndex(["/a"], options);
-  assert.deepEqual([result.indexed, result.files], [1, 1]);
-  assert.deepEqual(result.failed.map((f) => f.path).sort(), ["notes.fits", "packed.fits.gz"]);
-  assert.match(result.failed.find((f) => f.path === "packed.fits.gz")!.error, /gzip/);
+  assert.deepEqual([result.indexed, result.files], [2, 2], "whole-file gzip is indexed");
+  assert.deepEqual(result.failed.map((f) => f.path).sort(), ["notes.fits", "packed.fits.bz2"]);
+  assert.match(result.failed.find((f) => f.path === "packed.fits.bz2")!.error, /bzip2 \(\.bz2\)-compressed/);
 
   await assert.rejects(buildIndex(["/a", "/a/good.fits"], options), {
     code: "USAGE",

@@ -30,8 +30,16 @@ export const SECTION_REQUIRED = 1;
 /** Section codecs. */
 export const Codec = { NONE: 0, DEFLATE_RAW: 1 } as const;
 
+/**
+ * Required feature flags of the fixed header. GZIP: some file records carry a whole-file gzip part
+ * (file flag GZIP), so a reader that cannot inflate must refuse the index rather than read compressed
+ * bytes at inflated offsets.
+ */
+export const RequiredFeature = { GZIP: 1 } as const;
+/** Required feature flags this reader knows. */
+export const KNOWN_REQUIRED_FEATURES = RequiredFeature.GZIP;
 /** File-record flags. */
-export const FileFlag = { ETAG: 1, LAST_MODIFIED: 2, INDEXER: 4, HEADER_COMPLETE: 8 } as const;
+export const FileFlag = { ETAG: 1, LAST_MODIFIED: 2, INDEXER: 4, HEADER_COMPLETE: 8, GZIP: 16 } as const;
 /** HDU-record flags. */
 export const HduFlag = {
   BSCALE: 1,

@@ -14,6 +14,7 @@ import {
   compareBytes,
   FIRST_READ,
   FIXED_HEADER_SIZE,
+  KNOWN_REQUIRED_FEATURES,
   MAGIC,
   MAJOR_VERSION,
   MAX_SECTIONS,
@@ -82,7 +83,7 @@ export function parseIndexFrame(head: Uint8Array, name: string, objectSize: numb
     throw fail(`unsupported major version ${major}.${minor} (this reader knows ${MAJOR_VERSION})`, 8);
   }
   const requiredFlags = view.getUint32(12, true);
-  if (requiredFlags !== 0) {
+  if (requiredFlags & ~KNOWN_REQUIRED_FEATURES) {
     throw fail(`unknown required feature flags 0x${requiredFlags.toString(16)}`, 12);
   }
   const sectionCount = view.getUint32(20, true);

@@ -12,6 +12,7 @@ import { inflateRaw } from "./_deflate.ts";
 import { compareBytes, FileFlag } from "./_layout.ts";
 import { keyOfPath, pathOfKey, readPathKey } from "./_path_keys.ts";
 import { ByteReader } from "./_varint.ts";
+import { readGzip, type RecordedGzip } from "./gzip_points.ts";
 import type { LeafEntry } from "./decode.ts";
 import { decodeHduRecord, type HduRecord } from "./decode_hdu.ts";
 import type { FileSummary } from "./types.ts";
@@ -21,7 +22,7 @@ const MIN_FILE_RECORD = 7;
 const MIN_HDU_RECORD = 13;
 /** deflate cannot expand more than about 1032:1. */
 const MAX_INFLATE_RATIO = 1032;
-const KNOWN_FILE_FLAGS = 15;
+const KNOWN_FILE_FLAGS = 31;
 
 /** One file record of a leaf, decoded but with its header text still to be rebuilt. */
 export interface FileRecord {
@@ -32,6 +33,8 @@ export interface FileRecord {
   textOffset: number;
   textLength: number;
   where: string;
+  /** The whole-file gzip part, windows still deflated. */
+  gzip?: RecordedGzip;
 }
 
 /** A decoded leaf: its file records and its compressed header text. */
@@ -160,12 +163,13 @@ function decodeFileRecord(
   const lastModified = flags & FileFlag.LAST_MODIFIED ? reader.varint() : undefined;
   const indexer = flags & FileFlag.INDEXER ? reader.string() : defaultIndexer;
   const headerComplete = (flags & FileFlag.HEADER_COMPLETE) !== 0;
+  const gzip = flags & FileFlag.GZIP ? readGzip(reader, where, size) : undefined;
   const hduCount = reader.count(`HDU count of ${where}`, Math.floor(reader.remaining / MIN_HDU_RECORD));
   const hdus: HduRecord[] = [];
   let expectedOffset = 0;
   let segments = 0;
   for (let index = 0; index < hduCount; index++) {
-    const record = decodeHduRecord(reader, index, expectedOffset, size, where);
+    const record = decodeHduRecord(reader, index, expectedOffset, gzip?.size ?? size, where);
     hdus.push(record);
     segments += record.textLength;
     expectedOffset = record.summary.dataOffset + paddedSize(record.summary.dataSize);
@@ -173,7 +177,9 @@ function decodeFileRecord(
   const summary: FileSummary = { path, size, indexer, headerComplete, hdus: hdus.map((hdu) => hdu.summary) };
   if (etag !== undefined) summary.etag = etag;
   if (lastModified !== undefined) summary.lastModified = lastModified;
-  return { key, summary, hdus, textOffset, textLength: segments, where };
+  if (gzip === undefined) return { key, summary, hdus, textOffset, textLength: segments, where };
+  summary.gzip = { size: gzip.size, points: gzip.points.length };
+  return { key, summary, hdus, textOffset, textLength: segments, where, gzip };
 }
 
 /**

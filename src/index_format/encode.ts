@@ -26,8 +26,10 @@ import {
   type IndexParts,
   type LeafPayload,
   placeDirectory,
+  RequiredFeature,
   sharedPrefix,
 } from "./_layout.ts";
+import { type StoredGzip, storeGzip, writeGzip } from "./gzip_points.ts";
 import { ByteWriter } from "./_varint.ts";
 import type { ColumnSummary, EncodeIndexOptions, IndexedFile } from "./types.ts";
 import { concatBytes } from "../_bytes.ts";
@@ -93,7 +95,11 @@ export async function encodeIndex(
       throw new TypeError(`Cannot index '${sorted[i].file.path}' twice`);
     }
   }
-  const records = sorted.map(({ file }) => encodeFileBody(file, indexer, fullText));
+  const records = await Promise.all(
+    sorted.map(async ({ file }) =>
+      encodeFileBody(file, indexer, fullText, file.gzip && await storeGzip(file.gzip))
+    ),
+  );
 
   const meta = new ByteWriter();
   meta.varint(options.dataUrl === undefined ? 0 : 1);
@@ -102,7 +108,7 @@ export async function encodeIndex(
 
   const parts: IndexParts = {
     createdMs,
-    requiredFlags: 0,
+    requiredFlags: files.some((file) => file.gzip !== undefined) ? RequiredFeature.GZIP : 0,
     optionalFlags: 0,
     meta: meta.finish(),
     leaves: [],
@@ -167,7 +173,12 @@ async function encodeLeaf(
   return { firstPath: records[start].path, fileCount: end - start, bytes: writer.finish() };
 }
 
-function encodeFileBody(file: IndexedFile, indexer: string, fullText: boolean): EncodedFile {
+function encodeFileBody(
+  file: IndexedFile,
+  indexer: string,
+  fullText: boolean,
+  gzip: StoredGzip | undefined,
+): EncodedFile {
   const where = `'${file.path}'`;
   if (!Number.isSafeInteger(file.size) || file.size < 0) {
     throw new TypeError(`Cannot index ${where}: size ${file.size} is not a non-negative integer`);
@@ -179,6 +190,7 @@ function encodeFileBody(file: IndexedFile, indexer: string, fullText: boolean): 
   if (file.etag !== undefined) flags |= FileFlag.ETAG;
   if (file.lastModified !== undefined) flags |= FileFlag.LAST_MODIFIED;
   if (fileIndexer !== indexer) flags |= FileFlag.INDEXER;
+  if (gzip !== undefined) flags |= FileFlag.GZIP;
   writer.varint(flags);
   writer.varint(file.size);
   if (file.etag !== undefined) writer.string(file.etag);
@@ -191,16 +203,19 @@ function encodeFileBody(file: IndexedFile, indexer: string, fullText: boolean): 
     writer.varint(file.lastModified);
   }
   if (flags & FileFlag.INDEXER) writer.string(fileIndexer);
+  if (gzip !== undefined) writeGzip(writer, gzip, where, file.size);
+  // HDU offsets are in the bytes a reader sees: inflated for a gzip file.
+  const size = gzip?.gzip.size ?? file.size;
 
   const segments: Uint8Array[] = [];
   const hdus = new ByteWriter();
   let expectedOffset = 0;
   for (const hdu of file.hdus) {
-    if (hdu.dataOffset + hdu.dataSize > file.size) {
+    if (hdu.dataOffset + hdu.dataSize > size) {
       throw new TypeError(
         `Cannot index HDU ${hdu.index} of ${where}: its data ends at byte ${
           hdu.dataOffset + hdu.dataSize
-        }, beyond the file's ${file.size} bytes`,
+        }, beyond the file's ${size} bytes`,
       );
     }
     const segment = encodeHdu(hdus, hdu, expectedOffset, complete, where);

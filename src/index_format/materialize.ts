@@ -11,6 +11,7 @@ import { describeHdu, type Hdu } from "../fits/layout.ts";
 import { crc32c } from "./_crc32c.ts";
 import { headerSizeForCards, rebuildHeader } from "./_header_text.ts";
 import type { FileRecord } from "./decode_leaf.ts";
+import { inflateGzip } from "./gzip_points.ts";
 import type { HduSummary, IndexedFile } from "./types.ts";
 
 /**
@@ -78,6 +79,11 @@ export function materialize(record: FileRecord, leafText: Uint8Array, indexName:
   const file: IndexedFile = { path, size, indexer, headerComplete, hdus };
   if (etag !== undefined) file.etag = etag;
   if (lastModified !== undefined) file.lastModified = lastModified;
+  if (record.gzip !== undefined) {
+    const gzip = inflateGzip(record.gzip);
+    if (typeof gzip === "string") throw fail(gzip);
+    file.gzip = gzip;
+  }
   return file;
 }
 

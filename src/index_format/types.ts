@@ -5,6 +5,15 @@
  */
 
 import type { Hdu } from "../fits/layout.ts";
+import type { AccessPoint } from "../gzip/inflate.ts";
+
+/** A whole-file gzip object's inflated size and the access points reads start at. */
+export interface GzipIndex {
+  /** Size of the inflated file in bytes. */
+  size: number;
+  /** Access points, ascending: where inflating can resume, each with the 32 KiB window before it. */
+  points: AccessPoint[];
+}
 
 /** One indexed FITS file: where it is, the validators it was indexed against, and its HDUs. */
 export interface IndexedFile {
@@ -24,8 +33,10 @@ export interface IndexedFile {
    * headers are byte-exact.
    */
   headerComplete?: boolean;
-  /** Every HDU, as `walkHdus` describes it. */
+  /** Every HDU, as `walkHdus` describes it (for a gzip file: offsets in the inflated bytes). */
   hdus: Hdu[];
+  /** Present when the object is whole-file gzip (`.fits.gz`): its inflated size and access points. */
+  gzip?: GzipIndex;
 }
 
 /** Where an index's files live and who made it. */
@@ -110,4 +121,6 @@ export interface FileSummary {
   headerComplete: boolean;
   /** HDU summaries. */
   hdus: HduSummary[];
+  /** Present when the object is whole-file gzip: its inflated size and how many access points it has. */
+  gzip?: { size: number; points: number };
 }

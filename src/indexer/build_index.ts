@@ -6,7 +6,7 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import { walkHdus } from "../read/walk.ts";
+import { walkFile } from "../walk_file.ts";
 import { encodeIndex } from "../index_format/encode.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import type { SourceOptions } from "../open_source.ts";
@@ -49,6 +49,11 @@ export interface BuildIndexOptions extends SourceOptions {
   indexer?: string;
   /** Abort the header reads. */
   signal?: AbortSignal;
+  /**
+   * For whole-file gzip files: record an access point every this many inflated bytes (default 4 MiB),
+   * so that reads start at the nearest one instead of the start of the file.
+   */
+  pointSpacing?: number;
   /** Warnings, notes and progress; awaited when it returns a promise. */
   onEvent?: (event: IndexEvent) => void | Promise<void>;
   /** The clock for checkpoint intervals and `seconds`, in milliseconds (default `performance.now`). */
@@ -197,7 +202,17 @@ export async function buildIndex(
     const source = await candidate.open();
     const counted = countingSource(source);
     try {
-      const walked = await walkHdus(counted, { signal: options.signal });
+      // Indexing reads every gzip file whole, whatever its size: that is what it is asked to do.
+      const walked = await walkFile(counted, {
+        signal: options.signal,
+        spacing: options.pointSpacing,
+        maxRead: 0,
+      });
+      // A gzip file is inflated to its end: every member's CRC is checked, and the points reach the end.
+      const gzip = walked.gzip && {
+        size: await walked.gzip.inflateToEnd({ signal: options.signal }),
+        points: [...walked.gzip.points],
+      };
       for (const warning of walked.warnings) await warn(`${candidate.display}: ${warning}`);
       const size = source.size ?? candidate.size;
       if (size === undefined) {
@@ -210,6 +225,7 @@ export async function buildIndex(
         ...(etag ? { etag } : {}),
         ...(candidate.lastModified !== undefined ? { lastModified: Math.round(candidate.lastModified) } : {}),
         hdus: walked.hdus,
+        ...(gzip ? { gzip } : {}),
       };
       files.push(record);
       checkpoint?.add(record);

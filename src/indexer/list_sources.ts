@@ -33,8 +33,8 @@ export interface ListedIndexSources {
   warnings: string[];
 }
 
-const FITS_NAME = /\.(fits|fit|fts)(\.fz)?$|\.fz$/i;
-const GZIP_NAME = /\.(fits|fit|fts)\.gz$/i;
+/** FITS names, whole-file compressed ones included: gzip is read, the others fail with a clear message. */
+const FITS_NAME = /\.(fits|fit|fts)(\.(fz|gz|bz2|z|xz|zst))?$|\.fz$/i;
 
 /**
  * Expand sources into files to index. Directories are walked recursively (following symbolic links, each
@@ -101,12 +101,7 @@ async function listLocal(paths: string[], options: ListIndexSourcesOptions): Pro
     if (stat.isDirectory) {
       roots.push(absolute);
       for (const rel of await storage.listFiles(path, (message) => warnings.push(message))) {
-        if (GZIP_NAME.test(rel)) {
-          failed.push({
-            path: rel,
-            error: "whole-file gzip (.fits.gz) is not supported yet; gunzip it or use fpack",
-          });
-        } else if (FITS_NAME.test(rel)) {
+        if (FITS_NAME.test(rel)) {
           const file = `${absolute.replace(/\/+$/, "")}/${rel}`;
           const s = await storage.stat(file);
           if (s) found.push({ absolute: file, size: s.size, mtimeMs: s.mtimeMs });
@@ -158,10 +153,6 @@ async function listRemote(
     }
     roots.push(rootOf(location));
     for await (const object of listObjects(location, options)) {
-      if (GZIP_NAME.test(object.path)) {
-        failed.push({ path: object.location, error: "whole-file gzip (.fits.gz) is not supported yet" });
-        continue;
-      }
       if (!FITS_NAME.test(object.path)) continue;
       candidates.push({
         path: object.location,

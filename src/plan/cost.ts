@@ -24,6 +24,26 @@ export interface MeasuredPlan extends PlanFigures {
   end: number;
 }
 
+/** Requests and bytes taken from the stored object. */
+export interface Transfer {
+  /** Requests sent. */
+  requests: number;
+  /** Bytes read. */
+  bytes: number;
+}
+
+/**
+ * What reading the bytes `[start, end)` takes from the stored object, when that is not the bytes
+ * themselves: a whole-file gzip source inflates from an access point (`ByteSource.transferOf`).
+ */
+export type TransferEstimate = (start: number, end: number) => Transfer;
+
+/** Options of {@linkcode measurePlan}: how requests are coalesced, and what the stored object costs. */
+export interface MeasureOptions extends CoalesceOptions {
+  /** Replace the requests and bytes to read by what the stored object costs (gzip sources). */
+  transfer?: TransferEstimate;
+}
+
 /** Prices a read is estimated at (defaults: S3 list prices, us-east-1). */
 export interface Prices {
   /** Dollars per 1,000 GET requests (default 0.0004). */
@@ -69,7 +89,8 @@ const MAX_AMPLIFICATION = 100;
  * Count the requests and bytes a read of these ranges would cost, without fetching anything.
  *
  * @param ranges The needed ranges, ascending by offset (as planners list them).
- * @param options Request cost and span cap, as the read will use them.
+ * @param options Request cost and span cap, as the read will use them; for a compressed object, what
+ *   its reads cost (the requests and bytes to read are then those of the compressed object).
  * @returns Requests, bytes to read, bytes needed, and the end of the last request.
  *
  * @example Two ranges far apart cost two requests
@@ -81,13 +102,19 @@ const MAX_AMPLIFICATION = 100;
  * assert.deepEqual(figures, { requests: 2, bytesToRead: 20, bytesNeeded: 20, end: 1_000_010 });
  * ```
  */
-export function measurePlan(ranges: Iterable<ByteRange>, options: CoalesceOptions = {}): MeasuredPlan {
+export function measurePlan(ranges: Iterable<ByteRange>, options: MeasureOptions = {}): MeasuredPlan {
   const figures: MeasuredPlan = { requests: 0, bytesToRead: 0, bytesNeeded: 0, end: 0 };
+  let start = 0;
   for (const request of planRequests(ranges, options)) {
-    figures.requests++;
+    if (figures.requests++ === 0) start = request.offset;
     figures.bytesToRead += request.length;
     figures.end = request.offset + request.length;
     for (const piece of request.pieces) figures.bytesNeeded += piece.length;
+  }
+  if (options.transfer !== undefined && figures.requests > 0) {
+    const { requests, bytes } = options.transfer(start, figures.end);
+    figures.requests = requests;
+    figures.bytesToRead = bytes;
   }
   return figures;
 }

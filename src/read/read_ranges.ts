@@ -6,13 +6,20 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import { type CoalesceOptions, type PlannedRequest, planRequests } from "../plan/coalesce.ts";
-import { addFigures, checkPlanCost, type CostLimits, measurePlan, type PlanFigures } from "../plan/cost.ts";
+import { type PlannedRequest, planRequests } from "../plan/coalesce.ts";
+import {
+  addFigures,
+  checkPlanCost,
+  type CostLimits,
+  type MeasureOptions,
+  measurePlan,
+  type PlanFigures,
+} from "../plan/cost.ts";
 import type { ByteRange } from "../plan/types.ts";
 import type { ByteSource } from "../source/types.ts";
 
 /** Settings for {@linkcode fetchRanges} and {@linkcode readRanges}. */
-export interface ReadRangesOptions extends CoalesceOptions {
+export interface ReadRangesOptions extends MeasureOptions {
   /** Requests in flight at once (default 16). */
   concurrency?: number;
   /** Most bytes of responses held at once (default 64 MiB; one request may exceed it alone). */
@@ -77,7 +84,11 @@ export async function fetchRanges(
   ranges: Iterable<ByteRange>,
   options: ReadRangesOptions = {},
 ): Promise<FetchResult> {
-  const figures = measurePlan(ranges, options);
+  // A gzip source's reads are measured in compressed requests and bytes, from the nearest access point.
+  const figures = measurePlan(ranges, {
+    ...options,
+    transfer: options.transfer ?? source.transferOf?.bind(source),
+  });
   const whole = options.spent ? addFigures(options.spent, figures) : figures;
   checkPlanCost(whole, options.limits, options.what ?? source.name);
   const size = source.size;

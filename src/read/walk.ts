@@ -7,6 +7,7 @@ import { CloudFitsError } from "../errors.ts";
 import type { ByteSource } from "../source/types.ts";
 import { findEnd, parseHeader } from "../fits/header.ts";
 import { BLOCK_SIZE, describeHdu, type Hdu, paddedSize } from "../fits/layout.ts";
+import { type Compression, compressionOf } from "../gzip/magic.ts";
 
 /** Settings for {@linkcode walkHdus}. */
 export interface WalkOptions {
@@ -29,6 +30,8 @@ export interface WalkOptions {
    * still be listed and its headers read (reading the missing bytes then fails with `TRUNCATED`).
    */
   truncatedData?: "error" | "warn";
+  /** The object's first bytes, already read (the first read is then not sent). */
+  head?: Uint8Array;
 }
 
 /** What {@linkcode walkHdus} found. */
@@ -96,15 +99,10 @@ export async function walkHdus(source: ByteSource, options: WalkOptions = {}): P
   const warnings: string[] = [];
 
   // The bytes of the latest read: later headers are served from it when it covers them.
-  let window = { offset: 0, bytes: await read(source, 0, clamp(readAhead, source.size), signal) };
+  const first = options.head ?? await read(source, 0, clamp(readAhead, source.size), signal);
+  let window = { offset: 0, bytes: first };
   const start = window.bytes;
-  if (start.length >= 2 && start[0] === 0x1f && start[1] === 0x8b) {
-    throw new CloudFitsError(
-      "NOT_FITS",
-      `Cannot read ${source.name} as FITS: it is gzip-compressed (whole-file gzip, .fits.gz, is not supported yet)`,
-      { url: source.name, offset: 0 },
-    );
-  }
+  refuseCompressed(start, source.name);
   if (!startsWith(start, 0, ASCII_SIMPLE)) {
     throw new CloudFitsError(
       "NOT_FITS",
@@ -127,35 +125,22 @@ export async function walkHdus(source: ByteSource, options: WalkOptions = {}): P
     const hdu = describeHdu(header, index, offset);
     hdus.push(hdu);
 
-    // Remote sources know their size after the first read; without it, the end shows as an empty read.
+    // Remote sources know their size after the first read; without it (a gzip stream not inflated to its
+    // end), the end shows as an empty read, and the last HDU is checked against the size known then.
     const size = source.size ?? Infinity;
-    const dataEnd = hdu.dataOffset + hdu.dataSize;
     const next = hdu.dataOffset + paddedSize(hdu.dataSize);
-    if (dataEnd > size && options.truncatedData === "warn") {
-      warnings.push(
-        `HDU ${index} is truncated: its data needs ${hdu.dataSize} bytes from offset ${hdu.dataOffset} but the object ends at offset ${size}; reading past the end fails`,
-      );
+    if (
+      checkEnd(hdu, size, source.name, warnings, options.truncatedData) || next === size ||
+      hdus.length >= maxHdus
+    ) {
       break;
     }
-    if (dataEnd > size) {
-      throw new CloudFitsError(
-        "TRUNCATED",
-        `Cannot read HDU ${index} data at offset ${hdu.dataOffset} of ${source.name}: it needs ${hdu.dataSize} bytes but the object ends at offset ${size}`,
-        { url: source.name, offset: size },
-      );
-    }
-    if (next > size) {
-      warnings.push(
-        `HDU ${index} lacks ${
-          next - size
-        } bytes of final padding: the object ends at offset ${size}, not ${next}`,
-      );
-      break;
-    }
-    if (next === size || hdus.length >= maxHdus) break;
     // Something follows: an extension header, or trailing bytes to ignore.
     const head = await peek(source, window, next, ASCII_XTENSION.length, headerRead, signal);
-    if (head.bytes.length === 0) break;
+    if (head.bytes.length === 0) {
+      if (source.size !== undefined) checkEnd(hdu, source.size, source.name, warnings, options.truncatedData);
+      break;
+    }
     if (!startsWith(head.bytes, 0, ASCII_XTENSION)) {
       const count = Number.isFinite(size) ? `${size - next} bytes` : "the bytes";
       warnings.push(
@@ -167,6 +152,78 @@ export async function walkHdus(source: ByteSource, options: WalkOptions = {}): P
     offset = next;
   }
   return { hdus, warnings };
+}
+
+/**
+ * Check the end of an HDU against the object's size: data cut short is `TRUNCATED`; missing final padding
+ * is a warning. True when the object ends inside the HDU's padding.
+ */
+function checkEnd(
+  hdu: Hdu,
+  size: number,
+  name: string,
+  warnings: string[],
+  truncatedData: WalkOptions["truncatedData"],
+): boolean {
+  const dataEnd = hdu.dataOffset + hdu.dataSize;
+  const next = hdu.dataOffset + paddedSize(hdu.dataSize);
+  if (dataEnd > size && truncatedData === "warn") {
+    warnings.push(
+      `HDU ${hdu.index} is truncated: its data needs ${hdu.dataSize} bytes from offset ${hdu.dataOffset} but the object ends at offset ${size}; reading past the end fails`,
+    );
+    return true;
+  }
+  if (dataEnd > size) {
+    throw new CloudFitsError(
+      "TRUNCATED",
+      `Cannot read HDU ${hdu.index} data at offset ${hdu.dataOffset} of ${name}: it needs ${hdu.dataSize} bytes but the object ends at offset ${size}`,
+      { url: name, offset: size },
+    );
+  }
+  if (next <= size) return false;
+  warnings.push(
+    `HDU ${hdu.index} lacks ${
+      next - size
+    } bytes of final padding: the object ends at offset ${size}, not ${next}`,
+  );
+  return true;
+}
+
+/** Whole-file compression is opened by openFits (gzip) or refused with a clear message (the others). */
+function refuseCompressed(start: Uint8Array, name: string): void {
+  const compression = compressionOf(start);
+  if (compression === "gzip") {
+    throw new CloudFitsError(
+      "NOT_FITS",
+      `Cannot read ${name} as FITS: it is gzip-compressed; open it with openFits, which inflates it`,
+      { url: name, offset: 0 },
+    );
+  }
+  if (compression !== undefined) throw unsupportedCompression(name, compression);
+}
+
+/**
+ * The error for a file compressed whole with a format other than gzip.
+ *
+ * @param name The file.
+ * @param compression Its format.
+ * @returns A `CloudFitsError` with code `UNSUPPORTED`.
+ */
+export function unsupportedCompression(name: string, compression: Compression): CloudFitsError {
+  const what = {
+    gzip: "gzip",
+    bzip2: "bzip2 (.bz2)",
+    compress: "Unix compress (.Z)",
+    xz: "xz",
+    zstd: "zstd",
+  };
+  return new CloudFitsError(
+    "UNSUPPORTED",
+    `Cannot read ${name}: it is ${
+      what[compression]
+    }-compressed, which cloudfits does not support (plain FITS and whole-file gzip only); decompress it first`,
+    { url: name, offset: 0 },
+  );
 }
 
 interface Window {

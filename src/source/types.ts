@@ -48,6 +48,11 @@ export interface ByteSource {
   read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array>;
   /** Release what the source holds (present only on sources that hold something). */
   close?(): Promise<void>;
+  /**
+   * What reading `[start, end)` takes from the stored object, for a source whose bytes are derived
+   * from another object's (whole-file gzip): plans and cost limits count these requests and bytes.
+   */
+  transferOf?(start: number, end: number): { requests: number; bytes: number };
 }
 
 /** A source that holds a resource: `close()` releases it, and so does the end of an `await using` block. */

@@ -20,7 +20,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { walkHdus } from "../../src/read/walk.ts";
+import { walkFile as walkStored } from "../../src/walk_file.ts";
 import { type IndexHandle, openIndex } from "../../src/open_index.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { openFileSource } from "../../src/source/file.ts";
@@ -30,7 +30,7 @@ import { startRangeServer } from "../_support/range_server.ts";
 
 const TESTDATA = resolve("testdata");
 /** The names `index` takes as FITS, as the issue lists them: .fits .fit .fts .fits.fz, any case. */
-const FITS_NAME = /\.(fits|fit|fts)(\.fz)?$/i;
+const FITS_NAME = /\.(fits|fit|fts)(\.fz|\.gz)?$/i;
 
 const scratch = await mkdtemp(join(tmpdir(), "cloudfits-index-test-"));
 after(() => rm(scratch, { recursive: true, force: true }));
@@ -58,7 +58,9 @@ async function walkFile(path: string): Promise<{ hdus: number; requests: number;
   const file = await openFileSource(path);
   const source = countingSource(file);
   try {
-    const { hdus } = await walkHdus(source);
+    // As the indexer does: a gzip file is inflated to its end.
+    const { hdus, gzip } = await walkStored(source, { maxRead: 0 });
+    await gzip?.inflateToEnd();
     return { hdus: hdus.length, requests: source.stats.requests, bytes: source.stats.bytes };
   } catch (error) {
     return error as Error;
@@ -169,7 +171,7 @@ test("index testdata/: the --json summary counts every FITS file, HDU, request a
   assert.deepEqual(await readdir(join(output, "..")), ["testdata.cfidx"]);
 });
 
-test("a truncated file, a non-FITS file and a .fits.gz are reported with path and reason; the rest are indexed, exit 6", async () => {
+test("a truncated file, a non-FITS file and a .fits.bz2 are reported with path and reason; the rest (a .fits.gz too) are indexed, exit 6", async () => {
   const data = await freshDir("failures");
   await copyFixtures(data, { "tess_cube.fits": "tess_cube.fits", "sub/mef.fits": "mef_images.fits" });
   const mef = await readFile(join(TESTDATA, "mef_images.fits"));
@@ -179,6 +181,7 @@ test("a truncated file, a non-FITS file and a .fits.gz are reported with path an
     join(data, "sub/packed.fits.gz"),
     gzipSync(await readFile(join(TESTDATA, "primary_only.fits"))),
   );
+  await writeFile(join(data, "sub/packed.fits.bz2"), "BZh91AY&SY" + "x".repeat(100));
   const output = join(data, "..", "failures.cfidx");
 
   const run = await indexJson([data, "-o", output]);
@@ -187,33 +190,37 @@ test("a truncated file, a non-FITS file and a .fits.gz are reported with path an
   assert.deepEqual(failed.map((f: { path: string }) => f.path), [
     "broken.fits",
     "notes.fits",
-    "sub/packed.fits.gz",
+    "sub/packed.fits.bz2",
   ]);
   for (const f of failed) assert.deepEqual(Object.keys(f), ["path", "error"]);
   assert.match(failed[0].error, /49000/, "the truncation names where the file ends");
   assert.match(failed[1].error, /SIMPLE|not FITS/i);
-  assert.match(failed[2].error, /gzip|\.fits\.gz/i);
-  assert.match(failed[2].error, /not (yet )?supported/);
+  assert.match(failed[2].error, /bzip2 \(\.bz2\)-compressed, which cloudfits does not support/);
+  const hdus = await hduCount("tess_cube.fits") + await hduCount("mef_images.fits") +
+    await hduCount("primary_only.fits");
   assert.deepEqual(
     { indexed: run.summary.indexed, files: run.summary.files, hdus: run.summary.hdus },
-    { indexed: 2, files: 2, hdus: await hduCount("tess_cube.fits") + await hduCount("mef_images.fits") },
+    { indexed: 3, files: 3, hdus },
   );
-  assert.deepEqual((await lsIndexJson(output)).files.map((f) => f.path), ["sub/mef.fits", "tess_cube.fits"]);
+  assert.deepEqual(
+    (await lsIndexJson(output)).files.map((f) => f.path),
+    ["sub/mef.fits", "sub/packed.fits.gz", "tess_cube.fits"],
+  );
 
   // The text summary sends each failure to stderr with its path.
   const text = await runCli(["index", data, "-o", output]);
   assert.equal(text.code, 6);
-  for (const path of ["broken.fits", "notes.fits", "sub/packed.fits.gz"]) {
+  for (const path of ["broken.fits", "notes.fits", "sub/packed.fits.bz2"]) {
     assert.match(text.stderr, new RegExp(`error: ${path.replace(/\./g, "\\.")}: `));
   }
   assert.match(text.stdout, /3 failed/);
 
-  // A .fits.gz named alone fails the same way, naming gzip; with no file indexed, no index is written.
-  const gzIndex = join(data, "..", "gz.cfidx");
-  const direct = await runCli(["index", join(data, "sub/packed.fits.gz"), "-o", gzIndex, "--json"]);
+  // A .fits.bz2 named alone fails the same way, naming bzip2; with no file indexed, no index is written.
+  const bz2Index = join(data, "..", "bz2.cfidx");
+  const direct = await runCli(["index", join(data, "sub/packed.fits.bz2"), "-o", bz2Index, "--json"]);
   assert.equal(direct.code, 3, direct.stderr);
-  assert.match(direct.stderr, /Nothing to index .*gzip.*no index was written/i);
-  await assert.rejects(stat(gzIndex), { code: "ENOENT" });
+  assert.match(direct.stderr, /Nothing to index .*bzip2.*no index was written/i);
+  await assert.rejects(stat(bz2Index), { code: "ENOENT" });
 });
 
 test("case variants of .fits, .fit, .fts and .fits.fz are picked up recursively; other files are ignored", async () => {

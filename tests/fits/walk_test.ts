@@ -195,13 +195,21 @@ test("walkHdus rejects bytes that are not FITS", async () => {
   await rejectsWith(walkHdus(memorySource(new Uint8Array(0))), "NOT_FITS", /not SIMPLE/);
 });
 
-test("walkHdus names whole-file gzip as unsupported", async () => {
+test("walkHdus sends whole-file gzip to openFits, and refuses other compression by its magic bytes", async () => {
   const gz = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
   await rejectsWith(
     walkHdus(memorySource(gz, "x.fits.gz")),
     "NOT_FITS",
-    /gzip.*\.fits\.gz.*not supported yet/,
+    /gzip-compressed; open it with openFits/,
   );
+  const bz2 = new TextEncoder().encode("BZh91AY&SY");
+  await rejectsWith(
+    walkHdus(memorySource(bz2, "x.fits")),
+    "UNSUPPORTED",
+    /x\.fits: it is bzip2 \(\.bz2\)-compressed/,
+  );
+  const z = new Uint8Array([0x1f, 0x9d, 0x90, 0x53]);
+  await rejectsWith(walkHdus(memorySource(z, "x.fits.Z")), "UNSUPPORTED", /Unix compress \(\.Z\)-compressed/);
 });
 
 test("walkHdus reports a truncated primary header", async () => {

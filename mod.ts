@@ -104,6 +104,15 @@ export type { TableCell, TableColumnData, TableRows } from "./src/fits/table_val
 export { rowsToJson, type TableJsonValue } from "./src/table_json.ts";
 export { encodePng, type Stretch } from "./src/png.ts";
 
+// Sky positions.
+export { cutoutSky, type SkyCutout, type SkyCutoutOptions } from "./src/sky_cutout.ts";
+export type { AngularSize, SideLength } from "./src/sky/size.ts";
+export type { SkyBox } from "./src/sky/box.ts";
+export type { LinearTan } from "./src/sky/linear_fit.ts";
+export type { TessCube } from "./src/tess_cube.ts";
+export { type Aperture, type LightCurve, lightCurve, type LightCurveOptions } from "./src/light_curve.ts";
+export type { LightCurveData } from "./src/sky/light_curve_files.ts";
+
 // What reads cost.
 export type { CostEstimate, CostLimits, LimitExcess, PlanFigures, Prices } from "./src/plan/cost.ts";
 export { describePlan, estimateCost } from "./src/plan/cost.ts";

@@ -17,6 +17,7 @@ import {
 import { plotLightCurve } from "./sky/plot.ts";
 import { parseAngularSize } from "./sky/size.ts";
 import { cutoutSky, type SkyCutoutOptions } from "./sky_cutout.ts";
+import type { TessCube } from "./tess_cube.ts";
 
 export type { Aperture, LightCurveData };
 
@@ -32,6 +33,8 @@ export interface LightCurve extends LightCurveData {
   box: SkyBox;
   /** The aperture's pixels over the box (row, column). */
   mask: Uint8Array;
+  /** The TESS cube's frame table, to pass as `cube` to later calls on the same file. */
+  cube: TessCube;
   /** The light curve as CSV: `time,flux,flux_err,quality,cadence`, after one `#` line of units. */
   toCsv(): string;
   /** The light curve as JSON text. */
@@ -99,6 +102,7 @@ export async function lightCurve(file: FitsFile, options: LightCurveOptions): Pr
     cadence: Int32Array.from({ length: cube.frames }, (_, t) => t),
     box: cut.box,
     mask,
+    cube,
     ra: cut.ra,
     dec: cut.dec,
     source: {

@@ -32,6 +32,8 @@ export interface SkyCutoutOptions extends ReadSettings {
   size?: number | string | AngularSize;
   /** The image HDU (number or EXTNAME); default: a TESS cube's HDU 1, else the first image with data. */
   hdu?: number | string;
+  /** A TESS cube's frame table from an earlier cutout of the same file, so that it is read once. */
+  cube?: TessCube;
 }
 
 /** A cutout by sky position. */
@@ -99,10 +101,10 @@ export async function cutoutSky(file: FitsFile, options: SkyCutoutOptions): Prom
     throw new CloudFitsError("USAGE", `Invalid position RA ${options.ra}, Dec ${options.dec}`);
   }
   const size = typeof options.size === "object" ? options.size : parseAngularSize(options.size ?? 10);
-  const { ra: _ra, dec: _dec, size: _size, hdu: key, ...settings } = options;
+  const { ra: _ra, dec: _dec, size: _size, hdu: key, cube, ...settings } = options;
   const handle = selectImage(file, key);
   if (handle.info.index === 1 && isTessCube(file.hdus)) {
-    return await cutCube(file, ra, dec, size, settings);
+    return await cutCube(cube ?? await readTessCube(file, settings), ra, dec, size, settings);
   }
   return await cutImage(handle, ra, dec, size, settings);
 }
@@ -290,13 +292,12 @@ function physical(
 }
 
 async function cutCube(
-  file: FitsFile,
+  cube: TessCube,
   ra: number,
   dec: number,
   size: AngularSize,
   settings: ReadSettings,
 ): Promise<SkyCutout> {
-  const cube = await readTessCube(file, settings);
   const engine = wcs(cube.wcsKeywords);
   const shape: [number, number] = [cube.width, cube.height];
   const box = locate(engine, ra, dec, size, shape, `the cube (frame table row ${cube.wcsRow})`);

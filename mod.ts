@@ -113,6 +113,9 @@ export type { TessCube } from "./src/tess_cube.ts";
 export { type Aperture, type LightCurve, lightCurve, type LightCurveOptions } from "./src/light_curve.ts";
 export type { LightCurveData } from "./src/sky/light_curve_files.ts";
 
+// World coordinates.
+export { type CelestialFrame, type KeywordSource, type Wcs, wcs, type WcsOptions } from "./src/wcs/mod.ts";
+
 // What reads cost.
 export type { CostEstimate, CostLimits, LimitExcess, PlanFigures, Prices } from "./src/plan/cost.ts";
 export { describePlan, estimateCost } from "./src/plan/cost.ts";

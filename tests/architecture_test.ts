@@ -110,6 +110,7 @@ test("each layer imports only the layers below it", () => {
     "src/index_format": /^src\/(index_format\/|fits\/|errors\.ts$|_bytes\.ts$|version\.ts$)/,
     "src/source": /^src\/(source\/|credentials\/|errors\.ts$|_bytes\.ts$|url\.ts$|version\.ts$)/,
     "src/credentials": /^src\/(credentials\/|source\/|errors\.ts$|_bytes\.ts$|url\.ts$)/,
+    "src/wcs": /^src\/(wcs\/|fits\/|errors\.ts$)/,
     "src/read":
       /^src\/(read\/|plan\/|fits\/|source\/types\.ts$|source\/memory\.ts$|index_format\/|errors\.ts$|_bytes\.ts$)/,
   };

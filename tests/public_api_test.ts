@@ -38,6 +38,7 @@ const EXPECTED = [
   "verifyHduChecksum",
   "verifyIndex",
   "walkHdus",
+  "wcs",
   "withCache",
   "withRetry",
 ];

@@ -62,6 +62,30 @@ export function fitLinearTan(
   shape: readonly [number, number],
 ): LinearTan {
   const [width, height] = shape;
+  const fit = width >= 2 && height >= 2 ? leastSquaresFit(full, lo, shape) : tangentAt(full, lo, shape);
+  let maxSeparation = 0;
+  let sum = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const want = full.pixelToSky(lo[0] + x, lo[1] + y);
+      const got = tanPixelToSky(fit, x, y);
+      const separation = angle(want.ra, want.dec, got.ra, got.dec);
+      maxSeparation = Math.max(maxSeparation, separation);
+      sum += separation ** 2;
+    }
+  }
+  return { ...fit, maxSeparation, sigma: Math.sqrt(sum) };
+}
+
+type LinearPart = Pick<LinearTan, "crval" | "crpix" | "cd">;
+
+/** astropy's fit over astrocut's sample of pixels: CRVAL at the sample's centre, CD and CRPIX fitted. */
+function leastSquaresFit(
+  full: Wcs,
+  lo: readonly [number, number],
+  shape: readonly [number, number],
+): LinearPart {
+  const [width, height] = shape;
   const xs = sampleAxis(width, height);
   const ys = sampleAxis(height, width);
   const points: { x: number; y: number; ra: number; dec: number }[] = [];
@@ -81,19 +105,27 @@ export function fitLinearTan(
   // CD · (p − p0) = ξη  ⇒  p0 = −CD⁻¹ (c, f).
   const x0 = -(e * c - b * f) / det;
   const y0 = -(-d * c + a * f) / det;
-  const fit = { crval, crpix: [x0 + 1, y0 + 1] as [number, number], cd: [a, b, d, e] as LinearTan["cd"] };
-  let maxSeparation = 0;
-  let sum = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const want = full.pixelToSky(lo[0] + x, lo[1] + y);
-      const got = tanPixelToSky(fit, x, y);
-      const separation = angle(want.ra, want.dec, got.ra, got.dec);
-      maxSeparation = Math.max(maxSeparation, separation);
-      sum += separation ** 2;
-    }
-  }
-  return { ...fit, maxSeparation, sigma: Math.sqrt(sum) };
+  return { crval, crpix: [x0 + 1, y0 + 1], cd: [a, b, d, e] };
+}
+
+/**
+ * A box one pixel wide or high cannot fix a 2-D fit: take the WCS's tangent there instead (CRVAL at the
+ * box's centre, CD from the projected positions half a pixel either side).
+ */
+function tangentAt(full: Wcs, lo: readonly [number, number], shape: readonly [number, number]): LinearPart {
+  const [cx, cy] = [(shape[0] - 1) / 2, (shape[1] - 1) / 2];
+  const centre = full.pixelToSky(lo[0] + cx, lo[1] + cy);
+  const crval: [number, number] = [centre.ra, centre.dec];
+  const at = (dx: number, dy: number) => {
+    const sky = full.pixelToSky(lo[0] + cx + dx, lo[1] + cy + dy);
+    return project(crval, sky.ra, sky.dec);
+  };
+  const [xPlus, xMinus, yPlus, yMinus] = [at(0.5, 0), at(-0.5, 0), at(0, 0.5), at(0, -0.5)];
+  return {
+    crval,
+    crpix: [cx + 1, cy + 1],
+    cd: [xPlus[0] - xMinus[0], yPlus[0] - yMinus[0], xPlus[1] - xMinus[1], yPlus[1] - yMinus[1]],
+  };
 }
 
 /**

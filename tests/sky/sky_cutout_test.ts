@@ -53,7 +53,9 @@ test("sky cutouts of TAN-SIP, galactic CAR, RICE-compressed FK5 TAN and SIN cube
         out.axes.map(() => null),
       );
       assert.deepEqual(nulls(stored.data), want.values, `${label}: the FITS data read back`);
-      if (want.padding! > 0 && !cut.image.dtype.startsWith("float")) assert.fail("padded integers read as floats");
+      if (want.padding! > 0 && !cut.image.dtype.startsWith("float")) {
+        assert.fail("padded integers read as floats");
+      }
       checked++;
     }
   }

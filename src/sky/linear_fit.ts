@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Wcs } from "../wcs/mod.ts";
+import { angularSeparation, type Wcs } from "../wcs/mod.ts";
 
 /** A linear gnomonic WCS of a cutout, and how far it strays from the full WCS over the cutout. */
 export interface LinearTan {
@@ -69,7 +69,7 @@ export function fitLinearTan(
     for (let x = 0; x < width; x++) {
       const want = full.pixelToSky(lo[0] + x, lo[1] + y);
       const got = tanPixelToSky(fit, x, y);
-      const separation = angle(want.ra, want.dec, got.ra, got.dec);
+      const separation = angularSeparation(want.ra, want.dec, got.ra, got.dec);
       maxSeparation = Math.max(maxSeparation, separation);
       sum += separation ** 2;
     }
@@ -218,10 +218,4 @@ function leastSquares(rows: number[][], values: number[]): [number, number, numb
   const det = det3(m);
   const solve = (i: number) => det3(m.map((row, r) => row.map((x, c) => (c === i ? v[r] : x)))) / det;
   return [solve(0), solve(1), solve(2)];
-}
-
-function angle(ra1: number, dec1: number, ra2: number, dec2: number): number {
-  const s = Math.sin(((dec2 - dec1) * RAD) / 2) ** 2 +
-    Math.cos(dec1 * RAD) * Math.cos(dec2 * RAD) * Math.sin(((ra2 - ra1) * RAD) / 2) ** 2;
-  return (2 * Math.asin(Math.min(1, Math.sqrt(s)))) / RAD;
 }

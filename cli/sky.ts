@@ -154,6 +154,8 @@ export async function forEachTarget(
 ): Promise<number> {
   const targets = await skyTargets(values, io);
   const many = values.targets !== undefined;
+  // A bad output pattern fails the run before anything is read, not each target in turn.
+  if (many && targets.length > 0) outputFor(String(values.output ?? "-"), targets[0], true, "");
   const opened = await openCliTarget(text, values, io, { select: "image", allHdus: true });
   let failed = 0;
   let cube: TessCube | undefined;

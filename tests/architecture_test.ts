@@ -111,6 +111,8 @@ test("each layer imports only the layers below it", () => {
     "src/source": /^src\/(source\/|credentials\/|errors\.ts$|_bytes\.ts$|url\.ts$|version\.ts$)/,
     "src/credentials": /^src\/(credentials\/|source\/|errors\.ts$|_bytes\.ts$|url\.ts$)/,
     "src/wcs": /^src\/(wcs\/|fits\/|errors\.ts$)/,
+    // Sky geometry, TPF and light-curve encoding: pure, on top of the parsers and the WCS engine.
+    "src/sky": /^src\/(sky\/|wcs\/|fits\/|errors\.ts$|_bytes\.ts$|png\.ts$)/,
     "src/read":
       /^src\/(read\/|plan\/|fits\/|source\/types\.ts$|source\/memory\.ts$|index_format\/|errors\.ts$|_bytes\.ts$)/,
   };

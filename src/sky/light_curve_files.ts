@@ -108,9 +108,9 @@ export function encodeLightCurveJson(curve: LightCurveData): string {
 }
 
 /**
- * FITS: a primary HDU with the cube's primary keywords and the time system, and a `LIGHTCURVE` table
- * (TIME, FLUX, FLUX_ERR, QUALITY, CADENCENO) with units, `BJDREFI`/`TIMESYS` in its own header as
- * lightkurve reads them.
+ * FITS: a primary HDU with the cube's primary keywords (but CREATOR and ORIGIN) and the time system, and a
+ * `LIGHTCURVE` table (TIME, FLUX, FLUX_ERR, QUALITY, CADENCENO) with units, `BJDREFI`/`TIMESYS` in its
+ * own header: lightkurve's `lk.read` opens it as a light curve with BTJD times.
  *
  * @param curve The light curve.
  * @param primary The cube's primary header, whose keywords are carried along.
@@ -135,8 +135,10 @@ export function encodeLightCurveJson(curve: LightCurveData): string {
  * ```
  */
 export function encodeLightCurveFits(curve: LightCurveData, primary: Header): Uint8Array {
+  // CREATOR and ORIGIN describe the cube's FFIs; with them lightkurve's lk.read would take this file for a
+  // TPF (TESS + "stsci"). Without them it reads it as a generic light curve (flux, BTJD from BJDREFI).
   const keep =
-    /^(SIMPLE|BITPIX|NAXIS\d*|EXTEND|NEXTEND|EXTNAME|EXTVER|CHECKSUM|DATASUM|INHERIT|RA_OBJ|DEC_OBJ)$/;
+    /^(SIMPLE|BITPIX|NAXIS\d*|EXTEND|NEXTEND|EXTNAME|EXTVER|CHECKSUM|DATASUM|INHERIT|RA_OBJ|DEC_OBJ|CREATOR|ORIGIN)$/;
   const copied = primary.cards
     .filter((card) => card.keyword !== "" && !keep.test(card.keyword))
     .flatMap((card) =>

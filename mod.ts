@@ -106,6 +106,15 @@ export type { TableCell, TableColumnData, TableRows } from "./src/fits/table_val
 export { rowsToJson, type TableJsonValue } from "./src/table_json.ts";
 export { encodePng, type Stretch } from "./src/png.ts";
 
+// Sky positions.
+export { cutoutSky, type SkyCutout, type SkyCutoutOptions } from "./src/sky_cutout.ts";
+export type { AngularSize, SideLength } from "./src/sky/size.ts";
+export type { SkyBox } from "./src/sky/box.ts";
+export type { LinearTan } from "./src/sky/linear_fit.ts";
+export type { TessCube } from "./src/tess_cube.ts";
+export { type Aperture, type LightCurve, lightCurve, type LightCurveOptions } from "./src/light_curve.ts";
+export type { LightCurveData } from "./src/sky/light_curve_files.ts";
+
 // World coordinates.
 export { type CelestialFrame, type KeywordSource, type Wcs, wcs, type WcsOptions } from "./src/wcs/mod.ts";
 

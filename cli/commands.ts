@@ -4,6 +4,7 @@ import type { CliIo } from "./io.ts";
 import { runLs } from "./ls.ts";
 import { runHeader } from "./header.ts";
 import { runCutout } from "./cutout.ts";
+import { runLightCurve } from "./lightcurve.ts";
 import { runTable } from "./table.ts";
 import { runIndex } from "./index_command.ts";
 import { runVerify } from "./verify.ts";
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Runner> = {
   ls: runLs,
   header: runHeader,
   cutout: runCutout,
+  lightcurve: runLightCurve,
   plan: runPlan,
   table: runTable,
   index: runIndex,

@@ -12,6 +12,8 @@ import { outputFormat, parseCommand } from "./options.ts";
 import { toJson } from "./format.ts";
 import { openCliTarget } from "./open_target.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
+import { joinNegativeValues, SKY_OPTIONS } from "./sky.ts";
+import { runSkyCutout } from "./sky_cutout.ts";
 
 /**
  * `cloudfits cutout TARGET[HDU][section] -o OUT`: an image section as FITS, JSON or PNG.
@@ -21,16 +23,20 @@ import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
  * @returns The exit code.
  */
 export async function runCutout(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(args, {
+  const { values, positionals } = parseCommand(joinNegativeValues(args), {
     hdu: { type: "string" },
     section: { type: "string" },
     output: { type: "string", short: "o" },
     stretch: { type: "string" },
     force: { type: "boolean", short: "f" },
+    ...SKY_OPTIONS,
     ...COST_OPTIONS,
   });
   if (positionals.length !== 1) {
     throw new CloudFitsError("USAGE", "cutout takes one TARGET, e.g. cube.fits[1][1:10,1:10]");
+  }
+  if (values.ra !== undefined || values.dec !== undefined || values.targets !== undefined) {
+    return await runSkyCutout(positionals[0], values, io);
   }
   const output = (values.output as string | undefined) ?? "-";
   const inferred = output.endsWith(".png")

@@ -41,15 +41,43 @@ Every read is planned first: one that would fetch more than --max-read (default 
 bytes it needs above 64 MiB) or send more than --max-requests (default 10,000) stops with exit 2 and the
 figures, before anything is fetched; 'cloudfits plan' shows them without reading.
 
-Options: --hdu HDU, --section SECTION, -o/--output OUT, --format fits|json|png, --stretch zscale|asinh,
-         -f/--force, --max-read BYTES, --max-requests N, --request-cost BYTES, --price-get USD,
+By sky position: --ra RA --dec DEC (ICRS; degrees, or sexagesimal 05:37:09.9 -80:28:09) with --size
+(10 pixels by default; 10x20 is 10 columns by 20 rows; 30arcsec, 2arcmin, 0.1deg) cuts the box astrocut
+would cut: the position through the HDU's WCS (with SIP), the box's edges rounded half to even. A box partly
+off the image is padded (NaN, or BLANK for integers) and NPADPIX counts the padding pixels; one wholly off
+the image exits 3. The FITS output shifts CRPIX and records the origin (PHYSICAL alternate WCS, LTV1/2).
+A TESS FFI cube gives a target pixel file that lightkurve opens. --targets FILE.csv (name,ra,dec[,size])
+cuts every row in one run: -o 'DIR/{name}.fits' or -o DIR/; targets off the image are skipped (exit 6).
+
+Options: --hdu HDU, --section SECTION, --ra RA, --dec DEC, --size SIZE, --targets FILE.csv,
+         -o/--output OUT, --format fits|json|png, --stretch zscale|asinh, -f/--force, --max-read BYTES, --max-requests N, --request-cost BYTES, --price-get USD,
          --price-gb USD, --index INDEX, cloud options
 
 Examples:
   cloudfits cutout 'testdata/primary_only.fits[0][10:20,5:15]' -o cut.fits
   cloudfits cutout 'testdata/tess_cube.fits[1][1:1,*,1:3,1:3]' -o - --json
+  cloudfits cutout testdata/tess_cube.fits --ra 35.2752 --dec -36.0677 --size 3 -o tpf.fits
   cloudfits cutout 's3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits[1][1:1,*,1000:1009,1000:1009]' \\
       --no-sign-request -o lightcurves.fits`,
+  lightcurve: `cloudfits lightcurve TARGET --ra RA --dec DEC [--size 3] [--aperture A] -o OUT
+
+Sum an aperture around a sky position on every cadence of a TESS FFI cube, as lightkurve sums a target
+pixel file: NaN pixels are skipped, and a cadence without a finite pixel is NaN; errors add in quadrature.
+The box is drawn as 'cutout --ra --dec --size' draws it (default 3 pixels); --aperture sums part of it:
+a box (3x3, 1arcmin), circle:R (pixel centres within R pixels of the position) or a FITS mask of the box's
+shape (non-zero pixels). Time is the cube's own: BTJD (BJD - 2457000, TDB) from TSTART and TSTOP.
+-o picks the format by extension: .csv (time,flux,flux_err,quality,cadence; the default, and for -o -),
+.json, .fits (a LIGHTCURVE table) or .png (a plot; flagged cadences marked in red). --targets FILE.csv
+(name,ra,dec[,size]) makes one output per row in one run: -o 'DIR/{name}.csv' or -o DIR/.
+
+Options: --ra RA, --dec DEC, --size SIZE, --aperture A, --targets FILE.csv, -o/--output OUT,
+         --format csv|json|fits|png, -f/--force, --max-read BYTES, --max-requests N, --request-cost BYTES,
+         --index INDEX, cloud options
+
+Examples:
+  cloudfits lightcurve testdata/tess_cube.fits --ra 35.2752 --dec -36.0677 --aperture circle:1 -o lc.csv
+  cloudfits lightcurve s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request \\
+      --ra 05:37:09.9 --dec -80:28:09 -o lc.png`,
   table: `cloudfits table TARGET[HDU][col A;B] [--rows A:B] [--format csv|json|ndjson]
 
 Print table rows (1-based, inclusive, like cfitsio: --rows A:B, N, A: or :B) and columns. Arrays, TDIM

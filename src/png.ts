@@ -111,6 +111,40 @@ export async function encodePng(
         : 0;
     }
   }
+  return await assemblePng(raw, width, height, 0); // greyscale
+}
+
+/**
+ * Encode 8-bit RGB pixels (row by row from the top, 3 bytes per pixel) as a PNG.
+ *
+ * @param rgb The pixels.
+ * @param width Pixels per row.
+ * @param height Rows.
+ * @returns The PNG file.
+ *
+ * @example A red and a blue pixel
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeRgbPng } from "./png.ts";
+ *
+ * const png = await encodeRgbPng(new Uint8Array([255, 0, 0, 0, 0, 255]), 2, 1);
+ * assert.equal(png[25], 2, "colour type 2: RGB");
+ * ```
+ */
+export async function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  const raw = new Uint8Array(height * (3 * width + 1));
+  for (let y = 0; y < height; y++) {
+    raw.set(rgb.subarray(3 * width * y, 3 * width * (y + 1)), y * (3 * width + 1) + 1);
+  }
+  return await assemblePng(raw, width, height, 2);
+}
+
+async function assemblePng(
+  raw: Uint8Array<ArrayBuffer>,
+  width: number,
+  height: number,
+  colourType: number,
+): Promise<Uint8Array> {
   const idat = new Uint8Array(
     await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream("deflate"))).arrayBuffer(),
   );
@@ -118,7 +152,7 @@ export async function encodePng(
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
-  ihdr.set([8, 0, 0, 0, 0], 8); // bit depth 8, greyscale, deflate, adaptive filtering, no interlace
+  ihdr.set([8, colourType, 0, 0, 0], 8); // bit depth 8, colour type, deflate, adaptive filtering, no interlace
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", ihdr),

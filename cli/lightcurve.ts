@@ -1,0 +1,78 @@
+import { CloudFitsError } from "../src/errors.ts";
+import { lightCurve } from "../src/light_curve.ts";
+import { openFits } from "../src/open.ts";
+import { type Aperture, parseAperture } from "../src/sky/aperture.ts";
+import { memorySource } from "../src/source/memory.ts";
+import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
+import type { CliIo } from "./io.ts";
+import { parseCommand } from "./options.ts";
+import { forEachTarget, joinNegativeValues, outputFor, SKY_OPTIONS, writeOutput } from "./sky.ts";
+
+/**
+ * `cloudfits lightcurve TARGET --ra RA --dec DEC [--size 3] [--aperture 3x3|circle:1.5|mask.fits]`:
+ * the aperture summed per cadence of a TESS cube, as CSV, JSON, FITS or a PNG plot by `-o`'s extension.
+ *
+ * @param args Arguments after `lightcurve`.
+ * @param io The process I/O.
+ * @returns The exit code.
+ */
+export async function runLightCurve(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(joinNegativeValues(args), {
+    hdu: { type: "string" },
+    output: { type: "string", short: "o" },
+    aperture: { type: "string" },
+    force: { type: "boolean", short: "f" },
+    ...SKY_OPTIONS,
+    ...COST_OPTIONS,
+  });
+  if (positionals.length !== 1) {
+    throw new CloudFitsError("USAGE", "lightcurve takes one TARGET, e.g. tess-s0001-1-1-cube.fits");
+  }
+  const output = (values.output as string | undefined) ?? "-";
+  const aperture = await apertureOf(values.aperture as string | undefined, io);
+  const settings = readSettingsOf(values);
+  return await forEachTarget(positionals[0], values, io, async (opened, sky, many, cube) => {
+    const path = outputFor(output, sky, many, "csv");
+    const curve = await lightCurve(opened.fits, {
+      ra: sky.ra,
+      dec: sky.dec,
+      size: sky.size ?? (values.size as string | undefined),
+      aperture,
+      cube,
+      ...settings,
+    });
+    const format = (values.format as string | undefined) ??
+      (/\.(json|fits|png)$/.exec(path)?.[1] ?? "csv");
+    const encoded = format === "json"
+      ? curve.toJson()
+      : format === "fits"
+      ? curve.toFits()
+      : format === "png"
+      ? await curve.toPng()
+      : format === "csv"
+      ? curve.toCsv()
+      : undefined;
+    if (encoded === undefined) {
+      throw new CloudFitsError("USAGE", `Unknown --format '${format}': expected csv, json, fits or png`);
+    }
+    await writeOutput(path, encoded, values, io);
+    return curve.cube;
+  });
+}
+
+/** `--aperture`: a box or circle as typed, or a FITS file whose first image marks the pixels (non-zero). */
+async function apertureOf(text: string | undefined, io: CliIo): Promise<Aperture | undefined> {
+  if (text === undefined) return undefined;
+  if (!/\.(fits|fit|fts)$/i.test(text)) return parseAperture(text);
+  await using mask = await openFits(memorySource(await io.readFile(text), text));
+  const hdu = mask.hdus.find((h) => h.axes.length === 2 && h.axes[0] > 0 && h.axes[1] > 0);
+  if (!hdu) throw new CloudFitsError("USAGE", `${text}: no 2-D image to use as an aperture mask`);
+  const image = await mask.hdu(hdu.index).section([null, null]);
+  const [height, width] = image.shape;
+  return {
+    kind: "mask",
+    width,
+    height,
+    mask: Uint8Array.from(image.data as ArrayLike<number | bigint>, (v) => (Number(v) ? 1 : 0)),
+  };
+}

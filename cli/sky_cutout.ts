@@ -1,0 +1,91 @@
+import { CloudFitsError } from "../src/errors.ts";
+import { arrayToJson } from "../src/json.ts";
+import { encodePng } from "../src/png.ts";
+import { cutoutSky, type SkyCutout } from "../src/sky_cutout.ts";
+import { readSettingsOf } from "./cost_options.ts";
+import { toJson } from "./format.ts";
+import type { CliIo } from "./io.ts";
+import { forEachTarget, outputFor, writeOutput } from "./sky.ts";
+
+/**
+ * `cloudfits cutout TARGET --ra RA --dec DEC --size SIZE -o OUT` (or `--targets FILE.csv`): the box
+ * astrocut would cut, as FITS (a TPF for a TESS cube), JSON or PNG by the extension of OUT.
+ *
+ * @param target The FITS target as typed.
+ * @param values Parsed flags.
+ * @param io The process I/O.
+ * @returns The exit code.
+ */
+export async function runSkyCutout(
+  target: string,
+  values: Record<string, unknown>,
+  io: CliIo,
+): Promise<number> {
+  if (values.section !== undefined) {
+    throw new CloudFitsError(
+      "USAGE",
+      "Give either a section or a sky position (--ra/--dec, --targets), not both",
+    );
+  }
+  const output = (values.output as string | undefined) ?? "-";
+  const settings = readSettingsOf(values);
+  return await forEachTarget(target, values, io, async (opened, sky, many, cube) => {
+    const path = outputFor(output, sky, many, "fits");
+    const cut = await cutoutSky(opened.fits, {
+      ra: sky.ra,
+      dec: sky.dec,
+      size: sky.size ?? (values.size as string | undefined),
+      hdu: opened.hdu?.info.index,
+      cube,
+      ...settings,
+    });
+    const format = path.endsWith(".png")
+      ? "png"
+      : path.endsWith(".json") || path === "-"
+      ? (values.format as string | undefined) ?? "json"
+      : (values.format as string | undefined) ?? "fits";
+    await writeOutput(path, await encode(cut, format), values, io);
+    if (cut.box.padding > 0) {
+      await io.err(`${sky.name}: ${cut.box.padding} pixels of the box lie off the image (padded)\n`);
+    }
+    return cut.cube;
+  });
+}
+
+async function encode(cut: SkyCutout, format: string): Promise<Uint8Array | string> {
+  if (format === "fits") return cut.toFits();
+  if (format === "json") {
+    return toJson({
+      ra: cut.ra,
+      dec: cut.dec,
+      hdu: cut.hdu.index,
+      box: { lo: cut.box.lo, hi: cut.box.hi, center: cut.box.center, padding: cut.box.padding },
+      shape: cut.image.shape,
+      dtype: cut.image.dtype,
+      data: arrayToJson(cut.image.data),
+    });
+  }
+  if (format !== "png") {
+    throw new CloudFitsError("USAGE", `Unknown --format '${format}': expected fits, json or png`);
+  }
+  const [height, width] = cut.image.shape.slice(-2);
+  const planes = cut.image.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  if (cut.kind === "image" && planes !== 1) {
+    throw new CloudFitsError(
+      "USAGE",
+      `Cannot write a PNG of shape [${cut.image.shape.join(", ")}]: it is not 2-D`,
+    );
+  }
+  // A TESS cutout is drawn as its mean over the cadences (NaN ignored).
+  const mean = new Float64Array(width * height);
+  for (let p = 0; p < mean.length; p++) {
+    let sum = 0;
+    let count = 0;
+    for (let t = 0; t < planes; t++) {
+      const v = Number(cut.image.data[t * mean.length + p]);
+      if (Number.isFinite(v)) [sum, count] = [sum + v, count + 1];
+    }
+    mean[p] = count ? sum / count : NaN;
+  }
+  return await encodePng(mean, height, width);
+}

@@ -1,0 +1,235 @@
+/**
+ * `cloudfits cutout --ra/--dec/--size`, `cloudfits lightcurve` and `--targets`: outputs by extension,
+ * exit codes, a TESS cube's TPF, many targets in one run, and --index.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../_support/cli_io.ts";
+import { openFits } from "../../src/open.ts";
+import { memorySource } from "../../src/source/memory.ts";
+import { buildHeader, formatCard } from "../../src/fits/write.ts";
+import { EXPECTED, nulls, skyPath } from "../sky/_expected.ts";
+
+const CUBE = "testdata/tess_cube.fits";
+const TESS = EXPECTED.tess_cube;
+const box = TESS.cases[0]; // 3 × 3 at pixel (2.3, 1.7)
+const off = TESS.cases.find((c) => c.off)!;
+
+async function tempDir(): Promise<string> {
+  return await mkdtemp(join(tmpdir(), "cloudfits-sky-"));
+}
+
+test("cutout --ra --dec --size on an image writes astrocut's box; negative --dec needs no '='", async () => {
+  const image = EXPECTED.images.find((i) => i.name === "TANSIP")!;
+  const want = image.cases[3]; // padded at a corner
+  const run = await runCli([
+    "cutout",
+    `${skyPath("images.fits")}[TANSIP]`,
+    "--ra",
+    String(want.ra),
+    "--dec",
+    String(want.dec),
+    "--size",
+    want.size,
+    "-o",
+    "-",
+    "--json",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const got = JSON.parse(run.stdout);
+  assert.deepEqual([got.box.lo, got.box.hi, got.box.padding], [want.lo, want.hi, want.padding]);
+  // Cutout JSON writes NaN as the string "NaN", as every cutout does.
+  assert.deepEqual(got.data.map((v: number | string) => (v === "NaN" ? null : v)), want.values);
+  assert.match(run.stderr, /20 pixels of the box lie off the image/);
+
+  const fits = await runCli([
+    "cutout",
+    `${skyPath("images.fits")}[1]`,
+    "--ra",
+    String(want.ra),
+    "--dec",
+    String(want.dec),
+    "--size",
+    want.size,
+    "-o",
+    "-",
+    "--format",
+    "fits",
+  ]);
+  const header = (await openFits(memorySource(fits.bytes))).hdus[0].header;
+  assert.deepEqual([header.get("NPADPIX"), header.get("LTV1"), header.get("CRVAL2P")], [20, 2, 27]);
+});
+
+test("a position off the image exits 3 and says where it fell", async () => {
+  const run = await runCli(["cutout", CUBE, "--ra", String(off.ra), "--dec", String(off.dec), "-o", "-"]);
+  assert.equal(run.code, 3);
+  assert.match(run.stderr, /is off the cube .*pixel \(40\.0, 2\.0\) of a 6 × 5 image/);
+  const bad = await runCli(["cutout", CUBE, "--ra", "1", "-o", "-"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /needs both --ra and --dec/);
+});
+
+test("cutout of a TESS cube to .fits writes a TPF; PNG shows the cadences' mean", async () => {
+  const dir = await tempDir();
+  try {
+    const out = join(dir, "tpf.fits");
+    const args = ["--ra", String(box.ra), "--dec", String(box.dec), "--size", "3"];
+    const run = await runCli(["cutout", CUBE, ...args, "-o", out]);
+    assert.equal(run.code, 0, run.stderr);
+    const tpf = await openFits(memorySource(new Uint8Array(await readFile(out))));
+    assert.deepEqual(tpf.hdus.map((hdu) => hdu.extname), ["PRIMARY", "PIXELS", "APERTURE"]);
+    const flux = await tpf.hdu(1).rows(0, 8, { columns: ["FLUX"] });
+    const values = flux.columns.FLUX.values as Float32Array | Float32Array[];
+    const cells = Array.isArray(values) ? values.flatMap((c) => nulls(c)) : nulls(values);
+    assert.deepEqual(cells, box.flux);
+    const png = await runCli(["cutout", CUBE, ...args, "-o", join(dir, "tpf.png")]);
+    assert.equal(png.code, 0, png.stderr);
+    const bytes = new Uint8Array(await readFile(join(dir, "tpf.png")));
+    const view = new DataView(bytes.buffer, bytes.byteOffset + 16, 8);
+    assert.deepEqual([view.getUint32(0), view.getUint32(4)], [3, 3]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("lightcurve writes CSV, JSON, a LIGHTCURVE FITS table and a PNG plot by extension", async () => {
+  const dir = await tempDir();
+  try {
+    const args = ["lightcurve", CUBE, "--ra", String(box.ra), "--dec", String(box.dec)];
+    const csv = await runCli(args);
+    assert.equal(csv.code, 0, csv.stderr);
+    const lines = csv.stdout.trimEnd().split("\n");
+    assert.match(lines[0], /^# time: BTJD \(BJD - 2457000, days\); flux, flux_err: e-\/s/);
+    assert.equal(lines[1], "time,flux,flux_err,quality,cadence");
+    assert.equal(lines.length, 2 + 8);
+    const first = lines[2].split(",").map(Number);
+    assert.deepEqual([first[0], first[3], first[4]], [TESS.time[0], 32, 0]);
+    assert.ok(Math.abs(first[1] - box.lightcurve!.flux[0]!) < 1e-3);
+
+    const json = await runCli([...args, "-o", join(dir, "lc.json")]);
+    assert.equal(json.code, 0, json.stderr);
+    const parsed = JSON.parse(await readFile(join(dir, "lc.json"), "utf8"));
+    assert.deepEqual([parsed.time_format, parsed.quality], ["BTJD", TESS.quality]);
+
+    assert.equal((await runCli([...args, "-o", join(dir, "lc.fits")])).code, 0);
+    const fits = await openFits(memorySource(new Uint8Array(await readFile(join(dir, "lc.fits")))));
+    const table = fits.hdu("LIGHTCURVE");
+    assert.deepEqual(
+      ["TTYPE1", "TUNIT1", "TTYPE2", "TUNIT2", "BJDREFI", "TIMESYS"].map((k) => table.header.get(k)),
+      ["TIME", "BJD - 2457000, days", "FLUX", "e-/s", 2457000, "TDB"],
+    );
+    const rows = await table.rows(0, 8);
+    assert.deepEqual([...rows.columns.TIME.values as Float64Array], TESS.time);
+
+    assert.equal((await runCli([...args, "--aperture", "circle:1", "-o", join(dir, "lc.png")])).code, 0);
+    const png = new Uint8Array(await readFile(join(dir, "lc.png")));
+    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    assert.equal(png[25], 2, "an RGB plot");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("--aperture takes a FITS mask of the box's shape", async () => {
+  const dir = await tempDir();
+  try {
+    const header = buildHeader([
+      formatCard("SIMPLE", true),
+      formatCard("BITPIX", 8),
+      formatCard("NAXIS", 2),
+      formatCard("NAXIS1", 3),
+      formatCard("NAXIS2", 3),
+    ]);
+    const mask = new Uint8Array(header.length + 2880);
+    mask.set(header);
+    mask[header.length + 8] = 1; // row 2, column 2 of the box: the cube's row 2, column 3 (NaN in frame 4)
+    await writeFile(join(dir, "mask.fits"), mask);
+    const run = await runCli([
+      "lightcurve",
+      CUBE,
+      "--ra",
+      String(box.ra),
+      "--dec",
+      String(box.dec),
+      "--aperture",
+      join(dir, "mask.fits"),
+      "-o",
+      "-",
+      "--format",
+      "json",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout).flux, [
+      2030.5,
+      2031.5,
+      2032.5,
+      2033.5,
+      null,
+      2035.5,
+      2036.5,
+      2037.5,
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("--targets makes one output per row, skips a target off the image and exits 6", async () => {
+  const dir = await tempDir();
+  try {
+    const list = join(dir, "targets.csv");
+    await writeFile(
+      list,
+      `name,ra,dec,size\nstar_a,${box.ra},${box.dec},3\nfar,${off.ra},${off.dec},\nstar_b,${
+        TESS.cases[2].ra
+      },${TESS.cases[2].dec},4\n`,
+    );
+    const out = join(dir, "out");
+    await mkdir(out);
+    const run = await runCli(["lightcurve", CUBE, "--targets", list, "-o", `${out}/`]);
+    assert.equal(run.code, 6, run.stderr);
+    assert.match(run.stderr, /skipped far: .*is off the cube/);
+    assert.match(run.stderr, /1 of 3 targets skipped/);
+    assert.deepEqual((await readdir(out)).sort(), ["star_a.csv", "star_b.csv"]);
+
+    const cutouts = await runCli(["cutout", CUBE, "--targets", list, "-o", join(dir, "{name}_tpf.fits")]);
+    assert.equal(cutouts.code, 6);
+    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith("_tpf.fits")).sort(), [
+      "star_a_tpf.fits",
+      "star_b_tpf.fits",
+    ]);
+    const named = await runCli(["lightcurve", CUBE, "--targets", list, "-o", join(dir, "one.csv")]);
+    assert.equal(named.code, 2);
+    assert.match(named.stderr, /must contain \{name\} or end in '\/'/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("lightcurve --index reads the headers from the index and gives the same curve", async () => {
+  const dir = await tempDir();
+  try {
+    await copyFile(CUBE, join(dir, "tess_cube.fits"));
+    const index = join(dir, "cubes.cfidx");
+    const built = await runCli(["index", dir, "-o", index]);
+    assert.equal(built.code, 0, built.stderr);
+    const position = ["--ra", String(box.ra), "--dec", String(box.dec)];
+    const direct = await runCli(["lightcurve", join(dir, "tess_cube.fits"), ...position, "--format", "json"]);
+    const indexed = await runCli([
+      "lightcurve",
+      "--index",
+      index,
+      "tess_cube.fits",
+      ...position,
+      "--format",
+      "json",
+    ]);
+    assert.equal(indexed.code, 0, indexed.stderr);
+    assert.deepEqual(JSON.parse(indexed.stdout).flux, JSON.parse(direct.stdout).flux);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

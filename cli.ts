@@ -28,10 +28,10 @@
  * @module
  */
 import process from "node:process";
-import { CloudFitsError, isCloudFitsError } from "./src/errors.ts";
+import { isCloudFitsError } from "./src/errors.ts";
 import { EXIT, exitCodeFor } from "./src/exit_codes.ts";
 import { runCommand } from "./cli/commands.ts";
-import { type CliIo, nodeIo } from "./cli/io.ts";
+import { type CliIo, isBrokenPipe, nodeIo } from "./cli/io.ts";
 import { VERSION } from "./src/version.ts";
 
 const USAGE = `cloudfits ${VERSION} — read FITS files on disk or object storage with few, small range requests
@@ -68,7 +68,10 @@ Common options:
 Exit codes: 0 ok, 1 other/network, 2 usage or over the read limits, 3 not found, 4 auth/permission,
 5 bad or stale data, 6 some files failed.
 
-Run 'cloudfits COMMAND --help' for examples.`;
+Axis order: the command line speaks FITS order everywhere (NAXIS1 first: sections, ls shapes, JSON "shape");
+JSON output of arrays adds "numpyShape" (slowest axis first, as the library and astropy return arrays).
+
+Run 'cloudfits help COMMAND' (or 'cloudfits COMMAND --help') for examples.`;
 
 /**
  * Run the command line with the given arguments and streams.
@@ -102,6 +105,8 @@ Run 'cloudfits COMMAND --help' for examples.`;
 export async function main(args: string[], io: CliIo = nodeIo()): Promise<number> {
   const [command, ...rest] = args;
   try {
+    // `cloudfits help CMD` is `cloudfits CMD --help`.
+    if (command === "help" && rest.length > 0) return await runCommand(rest[0], ["--help"], io);
     if (command === undefined || command === "-h" || command === "--help" || command === "help") {
       await io.out(USAGE + "\n");
       return command === undefined ? EXIT.usage : EXIT.ok;
@@ -112,17 +117,15 @@ export async function main(args: string[], io: CliIo = nodeIo()): Promise<number
     }
     return await runCommand(command, rest, io);
   } catch (error) {
+    // A reader that stopped early (`cloudfits … | head`) is not an error: stop quietly.
+    if (isBrokenPipe(error)) return EXIT.ok;
     await io.err(`error: ${describe(error)}\n`);
     return exitCodeFor(error);
   }
 }
 
 function describe(error: unknown): string {
-  if (isCloudFitsError(error)) return error.message;
-  if (error instanceof TypeError && (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-    return `${error.message} (see 'cloudfits --help')`;
-  }
-  if (error instanceof CloudFitsError || error instanceof Error) return error.message;
+  if (isCloudFitsError(error) || error instanceof Error) return error.message;
   return String(error);
 }
 

@@ -79,13 +79,13 @@ Write a cloudfits index: every HDU's offsets, structure and header text, a few K
 reads plan their ranges without touching the FITS headers. SOURCE is a FITS file or a directory (searched
 recursively for .fits, .fit, .fts and .fits.fz), locally or as a remote object or prefix; remote sources are
 read with a few range requests per file (headers only). --data-url records where locally indexed files
-live remotely (the seed's --data-bucket-path). Unchanged files (same size and ETag or mtime) are taken from
+live remotely (the Python cloud-fits' --data-bucket-path). Unchanged files (same size and ETag or mtime) are taken from
 the existing INDEX without re-reading them, and an interrupted run resumes from its checkpoint
 (INDEX.partial). -o writes atomically, or uploads one object to a bucket URL.
 
 Options: -o/--output INDEX, --data-url PREFIX, --no-header-text, --concurrency N, --format text|json,
-         cloud options. Aliases of the Python cloud-fits: -f/--fits-files-directory DIR,
-         -d/--data-bucket-path PREFIX.
+         cloud options. Aliases of the Python cloud-fits: --fits-files-directory DIR,
+         -d/--data-bucket-path PREFIX, -i/--index-bucket-name BUCKET.
 
 Examples:
   cloudfits index testdata -o testdata.cfidx

@@ -17,20 +17,18 @@ import { humanBytes, toJson } from "./format.ts";
  * @returns The exit code (6 when some files failed).
  */
 export async function runIndex(args: string[], io: CliIo): Promise<number> {
-  if (args.includes("--fits-file-directory")) {
-    throw new CloudFitsError(
-      "USAGE",
-      "Unknown option --fits-file-directory (the Python cloud-fits README misspells it): use --fits-files-directory or give the directory as SOURCE",
-    );
-  }
   const { values, positionals } = parseCommand(args, {
     output: { type: "string", short: "o" },
     "data-url": { type: "string" },
     "no-header-text": { type: "boolean" },
-    "fits-files-directory": { type: "string", short: "f", multiple: true },
+    // The Python cloud-fits' long names; its -f is not taken, since -f means --force everywhere else.
+    "fits-files-directory": { type: "string", multiple: true },
     "data-bucket-path": { type: "string", short: "d" },
     "index-bucket-name": { type: "string", short: "i" },
     mode: { type: "string", short: "m" },
+  }, {
+    "-f": "--fits-files-directory DIR (or give DIR as SOURCE)",
+    "--fits-file-directory": "--fits-files-directory (the Python cloud-fits README misspells it)",
   });
   const common = values as CommonValues;
   const format = outputFormat(values, ["json", "text"], "text");

@@ -37,6 +37,7 @@ export const FIXTURE_NAMES: readonly string[] = [
   "no_final_pad",
   "unknown_xtension",
   "primary_only",
+  "wcs_cube",
 ];
 
 export const TESTDATA: URL = new URL("../../testdata/", import.meta.url);

@@ -5,6 +5,7 @@ import { type CliIo, indexStorage } from "./io.ts";
 import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
 import { sourceOptions } from "./remote.ts";
 import { humanBytes, toJson } from "./format.ts";
+import { progressLine } from "./progress.ts";
 
 /**
  * `cloudfits index SOURCE... -o INDEX`: write a binary index of local files or remote objects with
@@ -47,20 +48,22 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
   }
 
   const started = performance.now();
-  const showProgress = io.isTTY && format !== "json";
+  const line = progressLine(io, common);
+  let progressText = () => "";
   const onEvent = async (event: IndexEvent): Promise<void> => {
     if (event.type !== "progress") {
-      await io.err(`${event.type}: ${event.message}\n`);
-    } else if (showProgress) {
-      const seconds = (performance.now() - started) / 1000;
-      const rate = event.done / Math.max(seconds, 1e-3);
-      const eta = rate > 0 ? (event.total - event.done) / rate : 0;
-      await io.err(
-        `\rindexing ${event.done}/${event.total} files, ${humanBytes(event.bytes)} read, ${
-          rate.toFixed(1)
-        } files/s, ETA ${eta.toFixed(0)} s   `,
-      );
+      if (!common.quiet) await io.err(`${event.type}: ${event.message}\n`);
+      return;
     }
+    progressText = () => {
+      const seconds = Math.max((performance.now() - started) / 1000, 1e-3);
+      const rate = event.done / seconds;
+      const eta = rate > 0 ? (event.total - event.done) / rate : 0;
+      return `indexing: ${event.done} of ${event.total} files, ${humanBytes(event.bytes)} read (${
+        humanBytes(Math.round(event.bytes / seconds))
+      }/s, ${rate.toFixed(1)} files/s), ETA ${eta.toFixed(0)} s`;
+    };
+    line?.update(progressText);
   };
   const { indexBytes, ...summary } = await buildIndex(sources, {
     ...sourceOptions(common, io),
@@ -70,7 +73,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
     headerText: !values["no-header-text"],
     concurrency: concurrencyOf(common),
     onEvent,
-  }).finally(() => showProgress ? io.err("\n") : undefined);
+  }).finally(() => line?.end(progressText));
 
   if (format === "json") {
     await io.out(toJson(summary));

@@ -1,4 +1,4 @@
-import { hduShape, hduSummary } from "../src/json.ts";
+import { hduShape, hduSummary, type JsonHduSummary } from "../src/json.ts";
 import type { Hdu } from "../src/fits/layout.ts";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
@@ -55,7 +55,7 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
   }
   if (format === "json") {
     await io.out(toJson({
-      files: files.map((f) => ({ path: f.path, size: f.size ?? null, hdus: f.hdus.map(hduSummary) })),
+      files: files.map((f) => ({ path: f.path, size: f.size ?? null, hdus: f.hdus.map(fitsOrderSummary) })),
     }));
   } else {
     const headings = [
@@ -81,7 +81,7 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
           s.extname ?? "",
           s.extver === null ? "" : String(s.extver),
           String(s.bitpix),
-          human ? `(${hduShape(hdu).join(", ")})` : JSON.stringify(s.shape),
+          human ? `(${hduShape(hdu).reverse().join(", ")})` : JSON.stringify([...s.shape].reverse()),
           String(s.headerOffset),
           String(s.dataOffset),
           human ? humanBytes(s.dataSize) : String(s.dataSize),
@@ -91,4 +91,10 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
     await io.out(renderTable(headings, rows, human));
   }
   return failed === 0 ? EXIT.ok : EXIT.partial;
+}
+
+/** The library's summary with `shape` in FITS order (NAXIS1 first), as the CLI speaks, and `numpyShape`. */
+function fitsOrderSummary(hdu: Hdu): JsonHduSummary & { numpyShape: number[] } {
+  const summary = hduSummary(hdu);
+  return { ...summary, shape: [...summary.shape].reverse(), numpyShape: summary.shape };
 }

@@ -29,7 +29,8 @@ export function progressLine(io: CliIo, values: CommonValues): ProgressLine | un
   if (values.quiet || (!values.progress && !io.errIsTTY)) return undefined;
   const inPlace = Boolean(io.errIsTTY);
   const started = performance.now();
-  let last = -Infinity;
+  // Lines come once a second from the start; a terminal line is drawn as soon as it may be.
+  let last = inPlace ? -Infinity : started;
   let drawn = 0;
   let pending = Promise.resolve();
   const write = (text: string) => {
@@ -115,7 +116,7 @@ export class ReadProgress {
     const left = rate > 0 ? Math.max(0, this.#total - this.#bytes) / rate : 0;
     const percent = this.#total > 0 ? Math.min(100, Math.floor(100 * this.#bytes / this.#total)) : 100;
     return `${this.#label}: ${humanBytes(this.#bytes)} of ${humanBytes(this.#total)} (${percent}%), ${
-      humanBytes(rate)
+      humanBytes(Math.round(rate))
     }/s, ETA ${left.toFixed(0)} s`;
   }
 }

@@ -7,7 +7,9 @@ import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { columnKeys, type TableRows } from "../src/fits/table_values.ts";
 import { tableColumnToJson, type TableJsonValue } from "../src/table_json.ts";
 import { type CliIo, refuseExistingOutput } from "./io.ts";
-import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
+import { type CommonValues, concurrencyOf, parseCommand } from "./options.ts";
+import { chooseOutputFormat } from "./output_formats.ts";
+import { progressLine, ReadProgress } from "./progress.ts";
 import { openCliTarget } from "./open_target.ts";
 
 type TableFormat = "csv" | "json" | "ndjson";
@@ -36,17 +38,25 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     );
   }
   const output = (values.output as string | undefined) ?? "-";
-  const format = outputFormat(values, ["csv", "json", "ndjson"], formatForPath(output)) as TableFormat;
+  const format: TableFormat = chooseOutputFormat("table", output, values);
   const force = Boolean(values.force);
   await refuseExistingOutput(output, force, io);
 
   // The named HDU, or the first table with data; --rows is parsed against it.
-  const opened = await openCliTarget(positionals[0], values, io, { select: "table" });
+  const line = progressLine(io, values);
+  const progress = line && new ReadProgress(line, "table");
+  const opened = await openCliTarget(positionals[0], values, io, {
+    select: "table",
+    onBytes: progress && ((bytes) => progress.add(bytes)),
+  });
   try {
     const hdu = opened.hdu!.info;
     const table = describeTable(hdu);
     const columns = selectColumns(table, opened.columns);
     const [start, stop] = opened.rows ?? [0, table.rowCount];
+    progress?.start(
+      opened.hdu!.planRows(start, stop, { ...readSettingsOf(values), columns: opened.columns }).bytesToRead,
+    );
     // The whole read is checked before the first batch, so a refusal writes nothing.
     const batches = opened.hdu!.rowBatches(start, stop, {
       columns: columns.map((column) => column.index),
@@ -58,15 +68,10 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     if (output === "-") { for await (const chunk of text) await io.out(chunk); }
     else await io.writeFileAtomic(output, encoded(text), { overwrite: force });
   } finally {
+    await progress?.end();
     await opened.close();
   }
   return EXIT.ok;
-}
-
-function formatForPath(output: string): string {
-  if (/\.json$/i.test(output)) return "json";
-  if (/\.(ndjson|jsonl)$/i.test(output)) return "ndjson";
-  return "csv";
 }
 
 async function* encoded(texts: AsyncIterable<string>): AsyncGenerator<Uint8Array> {

@@ -42,7 +42,8 @@ Commands:
   ls TARGET...            list files and HDUs (or: ls --index INDEX)
   header TARGET[HDU]      print header cards (-k KEY,... for a table across HDUs and files)
   cutout TARGET[HDU][x1:x2,y1:y2,...] -o OUT
-                          image section → FITS, JSON or PNG (FITS order, 1-based, inclusive)
+                          image section → FITS, CSV, JSON, NDJSON or PNG by OUT's extension
+                          (FITS order, 1-based, inclusive; a PNG of one pixel's series is a plot)
   table TARGET[HDU][col A;B] --rows A:B
                           table rows → CSV, JSON or NDJSON (rows 1-based, inclusive)
   plan TARGET...          what a cutout or table read would fetch and cost, without reading data
@@ -54,7 +55,8 @@ Commands:
 TARGET is a local path, file://, https://, s3://BUCKET/KEY, gs://BUCKET/KEY or az://CONTAINER/BLOB.
 
 Common options:
-  --format FMT            json, text, tsv, csv, ndjson, fits or png (by command); --json = --format json
+  --format FMT            json, text, tsv, csv, ndjson, fits or png (by command; else by -o's extension);
+                          --json = --format json
   --index INDEX           read structure from a cloudfits index instead of the file's headers
   --profile NAME          AWS profile;  --region REGION;  --endpoint-url URL (S3-compatible services)
   --no-sign-request       anonymous S3 access;  --request-payer requester  (you pay for the requests)
@@ -63,6 +65,8 @@ Common options:
   --price-get USD         per 1,000 GETs (0.0004) and --price-gb USD per GB out (0.09), for estimates
   --request-cost BYTES    what one request is worth (32K): ranges closer than this share a request
   --verbose               print each request (method, URL without secrets, range, status, bytes, ms)
+  --quiet, -q             no warnings and no progress;  --progress  progress even when stderr is not a
+                          terminal (it is shown on a terminal only; stdout carries nothing but data)
   -h, --help              help for a command;  --version
 
 Exit codes: 0 ok, 1 other/network, 2 usage or over the read limits, 3 not found, 4 auth/permission,

@@ -83,7 +83,8 @@ export function sectionText(spec: readonly SectionAxis[], shape: readonly number
 
 /**
  * Write an image section read raw (`{ raw: true }`, stored values before BSCALE/BZERO) as a FITS file.
- * The header is the source's with NAXISn set, CRPIX shifted, CDELT and CD scaled by a step, checksums
+ * The header is the source's with NAXISn set, CRPIX shifted, the PC or CD matrix (or CDELT) scaled by a
+ * step, checksums
  * dropped (the data changed), a tile-compressed image's table cards replaced by the image's own, and
  * the provenance cards added.
  *
@@ -156,24 +157,41 @@ function cutoutHeader(
   cards.push(formatCard("BITPIX", bitpix, "array data type"));
   cards.push(formatCard("NAXIS", naxis, "number of array dimensions"));
   for (let i = 0; i < naxis; i++) cards.push(formatCard(`NAXIS${i + 1}`, shape[naxis - 1 - i]));
+  // A step scales the pixel axis: the PC or CD matrix's column when there is one, else CDELT (the
+  // diagonal). Alternate descriptions (the letter after the keyword) are handled alike.
+  const matrix = new Set<string>();
+  const pcAlternates = new Set<string>();
+  const diagonal = new Set<string>();
+  for (const card of hdu.header.cards) {
+    const match = /^(PC|CD)(\d)_(\d)([A-Z]?)$/.exec(card.keyword);
+    if (match) matrix.add(match[4]);
+    if (match?.[1] === "PC") pcAlternates.add(match[4]);
+    if (match?.[1] === "PC" && match[2] === match[3]) diagonal.add(`${match[2]}${match[4]}`);
+  }
   for (const card of hdu.header.cards) {
     if (dropped.test(card.keyword)) continue;
-    const wcs = /^(CRPIX|CDELT)(\d)([A-Z]?)$/.exec(card.keyword) ??
-      /^(CD)(\d)_(\d)([A-Z]?)$/.exec(card.keyword);
+    const wcs = /^(CRPIX|CDELT)(\d)()([A-Z]?)$/.exec(card.keyword) ??
+      /^(CD|PC)(\d)_(\d)([A-Z]?)$/.exec(card.keyword);
     if (wcs && typeof card.value === "number") {
-      const axis = Number(wcs[2]) - 1;
+      const [, kind, row, column, alt] = wcs;
+      const axis = Number(row) - 1;
       let value = card.value;
       // Pixel p of the cutout is pixel start + (p - 1) × step of the source.
-      if (wcs[1] === "CRPIX" && axis < naxis) value = (value - start[axis]) / step[axis] + 1;
-      if (wcs[1] === "CDELT" && axis < naxis) value *= step[axis];
-      if (wcs[1] === "CD") {
-        const column = Number(wcs[3]) - 1;
-        if (column < naxis) value *= step[column];
-      }
+      if (kind === "CRPIX" && axis < naxis) value = (value - start[axis]) / step[axis] + 1;
+      if (kind === "CDELT" && axis < naxis && !matrix.has(alt)) value *= step[axis];
+      if ((kind === "CD" || kind === "PC") && Number(column) <= naxis) value *= step[Number(column) - 1];
       cards.push(formatCard(card.keyword, value, card.comment));
       continue;
     }
     for (let i = 0; i < card.raw.length; i += 80) cards.push(card.raw.slice(i, i + 80));
+  }
+  // A PC matrix without its diagonal element means 1 there: a step needs it written.
+  for (const alt of pcAlternates) {
+    for (let axis = 0; axis < naxis; axis++) {
+      if (step[axis] !== 1 && !diagonal.has(`${axis + 1}${alt}`)) {
+        cards.push(formatCard(`PC${axis + 1}_${axis + 1}${alt}`, step[axis], "the cutout's step"));
+      }
+    }
   }
   cards.push(...provenance);
   return buildHeader(cards);

@@ -131,7 +131,7 @@ export function cutoutFits(
     ? Array.from({ length: spec.length }, (_, i) => hdu.header.getInteger(`ZNAXIS${spec.length - i}`) ?? 0)
     : [...hdu.axes].reverse();
   const header = cutoutHeader(hdu, bitpix, spec, shape, [
-    formatCard("CFSOURCE", provenance.source.slice(0, 68), "cutout source (no credentials or query)"),
+    ...longStringCards("CFSOURCE", provenance.source, "cutout source (no credentials or query)", hdu),
     formatCard("CFHDU", hdu.index, "HDU number in the source (0 = primary)"),
     formatCard("CFSECT", sectionText(spec, imageShape), "section: FITS order, 1-based, inclusive"),
     formatCard("CFVERS", provenance.version, "cloudfits version that wrote this file"),
@@ -195,6 +195,34 @@ function cutoutHeader(
   }
   cards.push(...provenance);
   return buildHeader(cards);
+}
+
+/**
+ * A string card, continued with the long-string convention (CONTINUE cards, announced by LONGSTRN unless
+ * the source header already does) when it needs more than one.
+ */
+function longStringCards(keyword: string, value: string, comment: string, hdu: Hdu): string[] {
+  const first = formatCard(keyword, value, comment);
+  if (value.replaceAll("'", "''").length <= 68) return [first];
+  const escaped = value.replaceAll("'", "''");
+  const parts: string[] = [];
+  for (let at = 0; at < escaped.length;) {
+    let end = Math.min(at + 67, escaped.length);
+    // Never split a doubled quote.
+    if (end < escaped.length && /^(?:'')*'$/.test(escaped.slice(at, end).match(/'+$/)?.[0] ?? "x")) end--;
+    parts.push(escaped.slice(at, end));
+    at = end;
+  }
+  const announce = hdu.header.get("LONGSTRN") === undefined
+    ? [formatCard("LONGSTRN", "OGIP 1.0", "The HEASARC Long String Convention may be used")]
+    : [];
+  return [
+    ...announce,
+    ...parts.map((part, i) => {
+      const text = `'${part}${i < parts.length - 1 ? "&" : ""}'`;
+      return (i === 0 ? `${keyword.padEnd(8)}= ${text}` : `CONTINUE  ${text}`).padEnd(80);
+    }),
+  ];
 }
 
 function encodeBigEndian(data: TypedArray, bitpix: number): Uint8Array {

@@ -148,6 +148,16 @@ test("provenance never records credentials or a query string", async () => {
   const text = new TextDecoder().decode(file);
   assert.match(text, /CFSOURCE= 'https:\/\/example.org\/a.fits'/);
   assert.doesNotMatch(text, /secret|Signature/);
+  // A long source continues on CONTINUE cards rather than being cut.
+  const long = `s3://bucket/${"deep/".repeat(30)}it's.fits`;
+  const continued = cutoutFits(fits.hdus[0], [[0, 1], [0, 1]], new Int16Array([7]), [1, 1], {
+    source: long,
+    date: new Date(0),
+    version: VERSION,
+  });
+  const reread = await openFits(memorySource(continued));
+  assert.equal(reread.hdus[0].header.get("CFSOURCE"), long);
+  assert.equal(reread.hdus[0].header.get("LONGSTRN"), "OGIP 1.0");
 });
 
 test("the extension chooses the format in any case; --format wins; an unknown one lists the choices", async () => {

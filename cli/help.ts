@@ -56,23 +56,24 @@ Examples:
   cloudfits cutout 'testdata/tess_cube.fits[1][1:1,*,1:3,1:3]' -o - --format csv
   cloudfits cutout 's3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits[1][1:1,*,1000:1009,1000:1009]' \\
       --no-sign-request -o lightcurves.fits`,
-  table: `cloudfits table TARGET[HDU][col A;B] [--rows A:B] [--format csv|json|ndjson]
+  table: `cloudfits table TARGET[HDU][col A;B] [--rows A:B] [-o OUT] [--format csv|ecsv|json|ndjson]
 
 Print table rows (1-based, inclusive, like cfitsio: --rows A:B, N, A: or :B) and columns. Arrays, TDIM
 cells and variable-length arrays are JSON arrays (JSON-encoded inside CSV cells). Without [HDU], the first
 table with data is used. Rows are read in batches, so whole columns of huge tables stream. With -o, the
-format follows the extension in any case (.csv, .json, .ndjson/.jsonl; another is an error); --format wins.
+format follows the extension in any case (.csv, .ecsv for astropy with types and units, .json,
+.ndjson/.jsonl; another is an error); --format wins.
 A compressed table (ZTABLE, 'fpack -table') is refused: decompress it with funpack. Progress is shown on a
 terminal (--progress, --quiet).
 
-Options: --hdu HDU, --columns A;B, --rows A:B, -o/--output OUT, -f/--force, --format csv|json|ndjson,
+Options: --hdu HDU, --columns A;B, --rows A:B, -o/--output OUT, -f/--force, --format csv|ecsv|json|ndjson,
          --max-read BYTES, --max-requests N, --request-cost BYTES, --price-get USD, --price-gb USD,
          --index INDEX, --quiet, --progress, cloud options
 
 Examples:
   cloudfits table 'testdata/tess_cube.fits[2][col TSTART;TSTOP]' --rows 1:10
   cloudfits table 'testdata/table_all.fits[1]' --rows 2:3 --format json
-  cloudfits table 'testdata/tess_cube.fits[2]' -o frames.ndjson`,
+  cloudfits table 'testdata/tess_cube.fits[2]' -o frames.ecsv`,
   plan: `cloudfits plan TARGET... [--rows A:B] [--max-read BYTES] [--json]
 
 Show what 'cutout' (an image section) or 'table' (with [col …] or --rows) would fetch: the shape (FITS

@@ -1,7 +1,7 @@
 import { CloudFitsError } from "../src/errors.ts";
 
 /** A file format the CLI writes. */
-export type OutputFormat = "fits" | "csv" | "json" | "ndjson" | "png";
+export type OutputFormat = "fits" | "csv" | "ecsv" | "json" | "ndjson" | "png";
 
 /** Output file extensions (lower case, matched case-insensitively) and the format each means. */
 export const EXTENSIONS: Readonly<Record<string, OutputFormat>> = {
@@ -9,6 +9,7 @@ export const EXTENSIONS: Readonly<Record<string, OutputFormat>> = {
   ".fit": "fits",
   ".fts": "fits",
   ".csv": "csv",
+  ".ecsv": "ecsv",
   ".json": "json",
   ".ndjson": "ndjson",
   ".jsonl": "ndjson",
@@ -18,7 +19,7 @@ export const EXTENSIONS: Readonly<Record<string, OutputFormat>> = {
 /** The formats each command that writes data can write, and what `-o -` (standard output) gets. */
 export const COMMAND_FORMATS = {
   cutout: { formats: ["fits", "csv", "json", "ndjson", "png"], stdout: "json" },
-  table: { formats: ["csv", "json", "ndjson"], stdout: "csv" },
+  table: { formats: ["csv", "ecsv", "json", "ndjson"], stdout: "csv" },
 } as const satisfies Record<string, { formats: readonly OutputFormat[]; stdout: OutputFormat }>;
 
 /**

@@ -9,10 +9,11 @@ import { tableColumnToJson, type TableJsonValue } from "../src/table_json.ts";
 import { type CliIo, refuseExistingOutput } from "./io.ts";
 import { type CommonValues, concurrencyOf, parseCommand } from "./options.ts";
 import { chooseOutputFormat } from "./output_formats.ts";
+import { ecsvHeader } from "./table_ecsv.ts";
 import { progressLine, ReadProgress } from "./progress.ts";
 import { openCliTarget } from "./open_target.ts";
 
-type TableFormat = "csv" | "json" | "ndjson";
+type TableFormat = "csv" | "ecsv" | "json" | "ndjson";
 
 /**
  * `cloudfits table TARGET[HDU][col A;B] --rows A:B`: table rows (1-based, inclusive, as in cfitsio) as
@@ -92,7 +93,8 @@ async function* formatRows(
   const iterator = batches[Symbol.asyncIterator]();
   let step = await iterator.next();
   let started = false;
-  if (format === "csv") yield keys.map(csvText).join(",") + "\n";
+  if (format === "ecsv") yield ecsvHeader(columns, keys);
+  if (format === "csv" || format === "ecsv") yield keys.map(csvText).join(",") + "\n";
   if (format === "json" && empty) yield "[]\n";
   for (; !step.done; step = await iterator.next()) {
     const rows = step.value;
@@ -103,6 +105,18 @@ async function* formatRows(
     for (let row = 0; row < rows.rowCount; row++) {
       if (format === "csv") {
         lines.push(cells.map((column) => csvCell(column[row])).join(","));
+      } else if (format === "ecsv") {
+        // ECSV spells logicals as Python does.
+        lines.push(
+          cells.map((column) => {
+            const value = column[row];
+            if (typeof value === "boolean") return value ? "True" : "False";
+            // ECSV readers strip unquoted fields: quote the spaces that belong to a string.
+            return typeof value === "string" && /^\s|\s$/.test(value)
+              ? `"${value.replaceAll('"', '""')}"`
+              : csvCell(value);
+          }).join(","),
+        );
       } else {
         lines.push(
           "{" + cells.map((column, i) => `${quotedKeys[i]}:${jsonText(column[row])}`).join(",") + "}",

@@ -183,7 +183,7 @@ test("the extension chooses the format in any case; --format wins; an unknown on
   }
   const table = await runCli(["table", "testdata/table_all.fits[1]", "-o", join(scratch, "rows.png")]);
   assert.equal(table.code, 2);
-  assert.match(table.stderr, /table writes \.csv, \.json, \.ndjson, \.jsonl/);
+  assert.match(table.stderr, /table writes \.csv, \.ecsv, \.json, \.ndjson, \.jsonl/);
 });
 
 test("a PNG of one pixel's series is a line plot; of an image, a picture; of a cube, refused", async () => {

@@ -72,11 +72,9 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
         ? await cutoutPng(image, spec, png)
         : cutoutRows(image, spec, format);
     }
+    // The progress line is gone before the data reaches a terminal.
     await progress?.end();
-    const encoder = new TextEncoder();
-    const chunks = content instanceof Uint8Array
-      ? [content]
-      : Iterator.from(content).map((t) => encoder.encode(t));
+    const chunks = encoded(content);
     if (output === "-") { for (const chunk of chunks) await io.out(chunk); }
     else await io.writeFileAtomic(output, toAsync(chunks), { overwrite: Boolean(values.force) });
   } finally {

@@ -22,7 +22,12 @@
  * // Columns 1-3 of rows 1-2, in FITS order (1-based, inclusive).
  * const args = ["cutout", "testdata/primary_only.fits[0][1:3,1:2]", "--format", "json", "-o", "-"];
  * assert.equal(await main(args, io), 0);
- * assert.deepEqual(JSON.parse(out), { shape: [2, 3], dtype: "int16", data: [-1000, -999, -998, -900, -899, -898] });
+ * assert.deepEqual(JSON.parse(out), {
+ *   shape: [3, 2], // FITS order, NAXIS1 first
+ *   numpyShape: [2, 3],
+ *   dtype: "int16",
+ *   data: [-1000, -999, -998, -900, -899, -898],
+ * });
  * ```
  *
  * @module

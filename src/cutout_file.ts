@@ -68,7 +68,7 @@ export function sectionOrigin(spec: readonly SectionAxis[]): { start: number[]; 
  * import assert from "node:assert/strict";
  * import { sectionText } from "./cutout_file.ts";
  *
- * assert.equal(sectionText([[4, 10, 2], null, 3], [20, 30, 40]), "4:4,*,5:10:2");
+ * assert.equal(sectionText([[4, 10, 2], null, 3], [20, 30, 40]), "4:4,*,5:9:2");
  * ```
  */
 export function sectionText(spec: readonly SectionAxis[], shape: readonly number[]): string {

@@ -44,7 +44,8 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
   await refuseExistingOutput(output, force, io);
 
   // The named HDU, or the first table with data; --rows is parsed against it.
-  const line = progressLine(io, values);
+  // Rows streamed to a terminal would be interleaved with the progress line: they are the progress there.
+  const line = output === "-" && io.isTTY && !values.progress ? undefined : progressLine(io, values);
   const progress = line && new ReadProgress(line, "table");
   const opened = await openCliTarget(positionals[0], values, io, {
     select: "table",

@@ -22,16 +22,21 @@
  * // Columns 1-3 of rows 1-2, in FITS order (1-based, inclusive).
  * const args = ["cutout", "testdata/primary_only.fits[0][1:3,1:2]", "--format", "json", "-o", "-"];
  * assert.equal(await main(args, io), 0);
- * assert.deepEqual(JSON.parse(out), { shape: [2, 3], dtype: "int16", data: [-1000, -999, -998, -900, -899, -898] });
+ * assert.deepEqual(JSON.parse(out), {
+ *   shape: [3, 2], // FITS order, NAXIS1 first
+ *   numpyShape: [2, 3],
+ *   dtype: "int16",
+ *   data: [-1000, -999, -998, -900, -899, -898],
+ * });
  * ```
  *
  * @module
  */
 import process from "node:process";
-import { CloudFitsError, isCloudFitsError } from "./src/errors.ts";
+import { isCloudFitsError } from "./src/errors.ts";
 import { EXIT, exitCodeFor } from "./src/exit_codes.ts";
 import { runCommand } from "./cli/commands.ts";
-import { type CliIo, nodeIo } from "./cli/io.ts";
+import { type CliIo, isBrokenPipe, nodeIo } from "./cli/io.ts";
 import { VERSION } from "./src/version.ts";
 
 const USAGE = `cloudfits ${VERSION} — read FITS files on disk or object storage with few, small range requests
@@ -42,7 +47,8 @@ Commands:
   ls TARGET...            list files and HDUs (or: ls --index INDEX)
   header TARGET[HDU]      print header cards (-k KEY,... for a table across HDUs and files)
   cutout TARGET[HDU][x1:x2,y1:y2,...] -o OUT
-                          image section → FITS, JSON or PNG (FITS order, 1-based, inclusive)
+                          image section → FITS, CSV, JSON, NDJSON or PNG by OUT's extension
+                          (FITS order, 1-based, inclusive; a PNG of one pixel's series is a plot)
   table TARGET[HDU][col A;B] --rows A:B
                           table rows → CSV, JSON or NDJSON (rows 1-based, inclusive)
   plan TARGET...          what a cutout or table read would fetch and cost, without reading data
@@ -55,7 +61,8 @@ Commands:
 TARGET is a local path, file://, https://, s3://BUCKET/KEY, gs://BUCKET/KEY or az://CONTAINER/BLOB.
 
 Common options:
-  --format FMT            json, text, tsv, csv, ndjson, fits or png (by command); --json = --format json
+  --format FMT            json, text, tsv, csv, ndjson, fits or png (by command; else by -o's extension);
+                          --json = --format json
   --index INDEX           read structure from a cloudfits index instead of the file's headers
   --profile NAME          AWS profile;  --region REGION;  --endpoint-url URL (S3-compatible services)
   --no-sign-request       anonymous S3 access;  --request-payer requester  (you pay for the requests)
@@ -64,12 +71,17 @@ Common options:
   --price-get USD         per 1,000 GETs (0.0004) and --price-gb USD per GB out (0.09), for estimates
   --request-cost BYTES    what one request is worth (32K): ranges closer than this share a request
   --verbose               print each request (method, URL without secrets, range, status, bytes, ms)
+  --quiet, -q             no warnings and no progress;  --progress  progress even when stderr is not a
+                          terminal (it is shown on a terminal only; stdout carries nothing but data)
   -h, --help              help for a command;  --version
 
 Exit codes: 0 ok, 1 other/network, 2 usage or over the read limits, 3 not found, 4 auth/permission,
 5 bad or stale data, 6 some files failed.
 
-Run 'cloudfits COMMAND --help' for examples.`;
+Axis order: the command line speaks FITS order everywhere (NAXIS1 first: sections, ls shapes, JSON "shape");
+JSON output of arrays adds "numpyShape" (slowest axis first, as the library and astropy return arrays).
+
+Run 'cloudfits help COMMAND' (or 'cloudfits COMMAND --help') for examples.`;
 
 /**
  * Run the command line with the given arguments and streams.
@@ -103,6 +115,8 @@ Run 'cloudfits COMMAND --help' for examples.`;
 export async function main(args: string[], io: CliIo = nodeIo()): Promise<number> {
   const [command, ...rest] = args;
   try {
+    // `cloudfits help CMD` is `cloudfits CMD --help`.
+    if (command === "help" && rest.length > 0) return await runCommand(rest[0], ["--help"], io);
     if (command === undefined || command === "-h" || command === "--help" || command === "help") {
       await io.out(USAGE + "\n");
       return command === undefined ? EXIT.usage : EXIT.ok;
@@ -113,17 +127,15 @@ export async function main(args: string[], io: CliIo = nodeIo()): Promise<number
     }
     return await runCommand(command, rest, io);
   } catch (error) {
+    // A reader that stopped early (`cloudfits … | head`) is not an error: stop quietly.
+    if (isBrokenPipe(error)) return EXIT.ok;
     await io.err(`error: ${describe(error)}\n`);
     return exitCodeFor(error);
   }
 }
 
 function describe(error: unknown): string {
-  if (isCloudFitsError(error)) return error.message;
-  if (error instanceof TypeError && (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-    return `${error.message} (see 'cloudfits --help')`;
-  }
-  if (error instanceof CloudFitsError || error instanceof Error) return error.message;
+  if (isCloudFitsError(error) || error instanceof Error) return error.message;
   return String(error);
 }
 

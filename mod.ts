@@ -8,7 +8,8 @@
  *
  * Axis order: the library speaks numpy order (slowest axis first, 0-based, stop exclusive), as
  * astropy's `ImageHDU.section` does; targets given as strings (`openTarget`) use cfitsio's FITS order,
- * 1-based and inclusive, and are converted.
+ * 1-based and inclusive, and are converted. The `cloudfits` command line speaks FITS order everywhere
+ * (NAXIS1 first), with `numpyShape` beside `shape` in its JSON.
  *
  * @example Read a section of an image held in memory, after asking what it costs
  * ```ts
@@ -104,7 +105,7 @@ export type {
 } from "./src/fits/table_layout.ts";
 export type { TableCell, TableColumnData, TableRows } from "./src/fits/table_values.ts";
 export { rowsToJson, type TableJsonValue } from "./src/table_json.ts";
-export { encodePng, type Stretch } from "./src/png.ts";
+export { type Colormap, encodePng, type PngOptions, type Stretch } from "./src/png.ts";
 
 // Sky positions.
 export { cutoutSky, type SkyCutout, type SkyCutoutOptions } from "./src/sky_cutout.ts";

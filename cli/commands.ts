@@ -39,9 +39,11 @@ const COMMANDS: Record<string, Runner> = {
 export function runCommand(command: string, args: string[], io: CliIo): Promise<number> {
   const runner = COMMANDS[command];
   if (!runner) {
+    const names = Object.keys(COMMANDS);
+    const near = names.find((name) => name.startsWith(command.slice(0, 2)) && command.length > 1);
     throw new CloudFitsError(
       "USAGE",
-      `Unknown command '${command}': expected one of ${Object.keys(COMMANDS).join(", ")}`,
+      `Unknown command '${command}'${near ? `: did you mean ${near}?` : ""} (commands: ${names.join(", ")})`,
     );
   }
   if (args.includes("--help") || args.includes("-h")) {

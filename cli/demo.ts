@@ -38,7 +38,7 @@ export async function runDemo(
       "-k",
       "NAXIS1,NAXIS2,NAXIS3,NAXIS4",
     ]],
-    ["Table rows 1-8 of HDU 2 (the seed's headers[2][0:10, ])", [
+    ["Table rows 1-8 of HDU 2 (astropy's hdul[2].data[0:8])", [
       "table",
       "--index",
       index,
@@ -46,15 +46,18 @@ export async function runDemo(
       "--rows",
       "1:8",
     ]],
-    ["The seed's cube cutout headers[1][0:3, 0:3, 5, 0]: FITS order, 1-based, every axis kept", [
-      "cutout",
-      "--index",
-      index,
-      "tess_cube.fits[1][1:1,6:6,1:3,1:3]",
-      "-o",
-      "-",
-      "--json",
-    ]],
+    [
+      "A 3×3-pixel cutout of cadence 6 (astropy's hdul[1].section[0:3, 0:3, 5, 0]): FITS order, 1-based, every axis kept",
+      [
+        "cutout",
+        "--index",
+        index,
+        "tess_cube.fits[1][1:1,6:6,1:3,1:3]",
+        "-o",
+        "-",
+        "--json",
+      ],
+    ],
   ];
   try {
     for (const [title, argv] of steps) {

@@ -5,8 +5,9 @@ export const HELP: Record<string, string> = {
   serve: SERVE_HELP,
   ls: `cloudfits ls TARGET... | ls --index INDEX [PATH...]
 
-List files and their HDUs: number, type, EXTNAME/EXTVER, BITPIX, numpy-order shape, header and data
-offsets, data size. A terminal gets an aligned table; a pipe gets TSV with a header row.
+List files and their HDUs: number, type, EXTNAME/EXTVER, BITPIX, shape in FITS order (NAXIS1 first, as
+astropy's info() prints it; JSON adds "numpyShape"), header and data offsets, data size. A terminal gets an
+aligned table; a pipe gets TSV with a header row.
 
 Options: --format text|tsv|json (--json), --index INDEX, cloud options (see cloudfits --help)
 
@@ -25,17 +26,26 @@ Options: --hdu HDU (for names containing '['), -k/--keyword KEY,..., --raw, --fo
 --index INDEX
 
 Examples:
-  cloudfits header testdata/mef_images.fits[1]
+  cloudfits header 'testdata/mef_images.fits[1]'
   cloudfits header 'testdata/dup_extnames.fits[SCI,2]' --json
   cloudfits header -k BITPIX,EXTNAME testdata/*.fits
-  cloudfits header --raw testdata/compressed_rice.fits[1]`,
-  cutout: `cloudfits cutout TARGET[HDU][x1:x2,y1:y2,...] -o OUT [--format fits|json|png]
+  cloudfits header --raw 'testdata/compressed_rice.fits[1]'`,
+  cutout: `cloudfits cutout TARGET[HDU][x1:x2,y1:y2,...] -o OUT
+  cloudfits cutout TARGET[HDU] --ra RA --dec DEC [--size SIZE] -o OUT
 
-Cut an image section. The section is in FITS axis order, 1-based and inclusive, as in cfitsio: '*' is a
-whole axis, ':STEP' takes every STEP-th pixel, and every axis is kept. Without [HDU], the first image with
-data is used. The FITS output keeps the header, with NAXISn set and the WCS reference pixel shifted; PNG
-needs a 2-D result (zscale by default, --stretch asinh). -o - writes to standard output (JSON by default).
-An existing OUT is kept unless --force is given.
+Cut an image section. The section is in FITS axis order (NAXIS1 first), 1-based and inclusive, as in
+cfitsio: '*' is a whole axis, ':STEP' takes every STEP-th pixel, and every axis is kept. A section that
+names fewer axes than the image has takes the rest whole, with a warning (--quiet silences it). Without
+[HDU], the first image with data is used.
+
+OUT's extension (any case) chooses the format; --format wins; '-o -' is standard output (JSON by default):
+  .fits .fit .fts   the header that still applies (WCS of every axis shifted to the section, units,
+                    scaling) plus provenance cards CFSOURCE, CFHDU, CFSECT, CFVERS and DATE
+  .csv .ndjson      one row per pixel: axis1, axis2, ... (the source's 1-based pixel numbers), value
+  .json             {"shape" (FITS order), "numpyShape", "dtype", "data" (flat, NAXIS1 fastest)}
+  .png              two axes longer than 1: an image (zscale; NaN transparent); one: a line plot of the
+                    values along it (a pixel's time series from a cube)
+An existing OUT is kept unless --force is given. Progress is shown on a terminal (--progress, --quiet).
 
 Every read is planned first: one that would fetch more than --max-read (default 1 GiB, or 100× the
 bytes it needs above 64 MiB) or send more than --max-requests (default 10,000) stops with exit 2 and the
@@ -50,12 +60,17 @@ A TESS FFI cube gives a target pixel file that lightkurve opens. --targets FILE.
 cuts every row in one run: -o 'DIR/{name}.fits' or -o DIR/; targets off the image are skipped (exit 6).
 
 Options: --hdu HDU, --section SECTION, --ra RA, --dec DEC, --size SIZE, --targets FILE.csv,
-         -o/--output OUT, --format fits|json|png, --stretch zscale|asinh, -f/--force, --max-read BYTES, --max-requests N, --request-cost BYTES, --price-get USD,
-         --price-gb USD, --index INDEX, cloud options
+         -o/--output OUT, --format fits|csv|json|ndjson|png, -f/--force,
+         PNG: --stretch zscale|asinh, --cmap gray|viridis|inferno, --nan-color COLOR (transparent, a
+         name or #rrggbb), --colorbar;
+         --max-read BYTES, --max-requests N, --request-cost BYTES, --price-get USD, --price-gb USD,
+         --index INDEX, --quiet, --progress, cloud options
 
 Examples:
   cloudfits cutout 'testdata/primary_only.fits[0][10:20,5:15]' -o cut.fits
-  cloudfits cutout 'testdata/tess_cube.fits[1][1:1,*,1:3,1:3]' -o - --json
+  cloudfits cutout 'testdata/wcs_cube.fits[0][*,*,7:7]' -o plane7.png --cmap viridis --colorbar
+  cloudfits cutout 'testdata/wcs_cube.fits[0][16:16,9:9,*]' -o spectrum.png
+  cloudfits cutout 'testdata/tess_cube.fits[1][1:1,*,1:3,1:3]' -o - --format csv
   cloudfits cutout testdata/tess_cube.fits --ra 35.2752 --dec -36.0677 --size 3 -o tpf.fits
   cloudfits cutout 's3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits[1][1:1,*,1000:1009,1000:1009]' \\
       --no-sign-request -o lightcurves.fits`,
@@ -78,25 +93,30 @@ Examples:
   cloudfits lightcurve testdata/tess_cube.fits --ra 35.2752 --dec -36.0677 --aperture circle:1 -o lc.csv
   cloudfits lightcurve s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request \\
       --ra 05:37:09.9 --dec -80:28:09 -o lc.png`,
-  table: `cloudfits table TARGET[HDU][col A;B] [--rows A:B] [--format csv|json|ndjson]
+  table: `cloudfits table TARGET[HDU][col A;B] [--rows A:B] [-o OUT] [--format csv|ecsv|json|ndjson]
 
 Print table rows (1-based, inclusive, like cfitsio: --rows A:B, N, A: or :B) and columns. Arrays, TDIM
 cells and variable-length arrays are JSON arrays (JSON-encoded inside CSV cells). Without [HDU], the first
 table with data is used. Rows are read in batches, so whole columns of huge tables stream. With -o, the
-format follows the extension (.json, .ndjson, else CSV).
+format follows the extension in any case (.csv, .ecsv for astropy with types and units, .json,
+.ndjson/.jsonl; another is an error); --format wins.
+A compressed table (ZTABLE, 'fpack -table') is refused: decompress it with funpack. Progress is shown on a
+terminal (--progress, --quiet).
 
-Options: --hdu HDU, --columns A;B, --rows A:B, -o/--output OUT, -f/--force, --format csv|json|ndjson,
+Options: --hdu HDU, --columns A;B, --rows A:B, -o/--output OUT, -f/--force, --format csv|ecsv|json|ndjson,
          --max-read BYTES, --max-requests N, --request-cost BYTES, --price-get USD, --price-gb USD,
-         --index INDEX, cloud options
+         --index INDEX, --quiet, --progress, cloud options
 
 Examples:
   cloudfits table 'testdata/tess_cube.fits[2][col TSTART;TSTOP]' --rows 1:10
-  cloudfits table testdata/table_all.fits[1] --rows 2:3 --format json`,
+  cloudfits table 'testdata/table_all.fits[1]' --rows 2:3 --format json
+  cloudfits table 'testdata/tess_cube.fits[2]' -o frames.ecsv`,
   plan: `cloudfits plan TARGET... [--rows A:B] [--max-read BYTES] [--json]
 
-Show what 'cutout' (an image section) or 'table' (with [col …] or --rows) would fetch: requests, bytes to
-read, bytes needed and the estimated cost (S3 list prices: $0.0004 per 1,000 GETs, $0.09 per GB out;
---price-get, --price-gb), and whether the read limits allow it. Headers are read (or taken from
+Show what 'cutout' (an image section) or 'table' (with [col …] or --rows) would fetch: the shape (FITS
+order; JSON adds "numpyShape"), requests, bytes to read, bytes needed and the estimated cost (S3 list
+prices: $0.0004 per 1,000 GETs, $0.09 per GB out; --price-get, --price-gb), and whether the read limits
+allow it. Headers are read (or taken from
 --index); data is not. A compressed image's tiles and variable-length arrays are planned from a first
 read, so only that first read is counted.
 
@@ -118,14 +138,14 @@ requests per file (headers only). Sources that yield no file to index are an err
 existing INDEX stays. A whole-file gzip (.fits.gz) is inflated once from start to end (each member's CRC
 checked) and the index keeps an access point every --point-spacing bytes of output (default 4Mi), so later
 reads inflate only from the nearest one. --data-url records where locally indexed files
-live remotely (the seed's --data-bucket-path). Unchanged files (same size and ETag or mtime) are taken from
+live remotely (the Python cloud-fits' --data-bucket-path). Unchanged files (same size and ETag or mtime) are taken from
 the existing INDEX without re-reading them, and an interrupted run resumes from its checkpoint
-(INDEX.partial). -o writes atomically, or uploads one object to a bucket URL.
+(INDEX.partial). -o writes atomically, or uploads one object to a bucket URL. Progress (files, bytes,
+rate, ETA) is shown on a terminal (--progress, --quiet).
 
 Options: -o/--output INDEX, --data-url PREFIX, --no-header-text, --point-spacing BYTES, --concurrency N,
-         --format text|json,
-         cloud options. Aliases of the Python cloud-fits: -f/--fits-files-directory DIR,
-         -d/--data-bucket-path PREFIX.
+         --format text|json, cloud options. Aliases of the Python cloud-fits: --fits-files-directory DIR,
+         -d/--data-bucket-path PREFIX, -i/--index-bucket-name BUCKET.
 
 Examples:
   cloudfits index testdata -o testdata.cfidx

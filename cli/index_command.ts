@@ -6,6 +6,7 @@ import { type CliIo, indexStorage } from "./io.ts";
 import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
 import { sourceOptions } from "./remote.ts";
 import { humanBytes, toJson } from "./format.ts";
+import { progressLine } from "./progress.ts";
 
 /**
  * `cloudfits index SOURCE... -o INDEX`: write a binary index of local files or remote objects with
@@ -18,21 +19,19 @@ import { humanBytes, toJson } from "./format.ts";
  * @returns The exit code (6 when some files failed).
  */
 export async function runIndex(args: string[], io: CliIo): Promise<number> {
-  if (args.includes("--fits-file-directory")) {
-    throw new CloudFitsError(
-      "USAGE",
-      "Unknown option --fits-file-directory (the Python cloud-fits README misspells it): use --fits-files-directory or give the directory as SOURCE",
-    );
-  }
   const { values, positionals } = parseCommand(args, {
     output: { type: "string", short: "o" },
     "data-url": { type: "string" },
     "no-header-text": { type: "boolean" },
     "point-spacing": { type: "string" },
-    "fits-files-directory": { type: "string", short: "f", multiple: true },
+    // The Python cloud-fits' long names; its -f is not taken, since -f means --force everywhere else.
+    "fits-files-directory": { type: "string", multiple: true },
     "data-bucket-path": { type: "string", short: "d" },
     "index-bucket-name": { type: "string", short: "i" },
     mode: { type: "string", short: "m" },
+  }, {
+    "-f": "--fits-files-directory DIR (or give DIR as SOURCE)",
+    "--fits-file-directory": "--fits-files-directory (the Python cloud-fits README misspells it)",
   });
   const common = values as CommonValues;
   const format = outputFormat(values, ["json", "text"], "text");
@@ -51,20 +50,22 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
   }
 
   const started = performance.now();
-  const showProgress = io.isTTY && format !== "json";
+  const line = progressLine(io, common);
+  let progressText = () => "";
   const onEvent = async (event: IndexEvent): Promise<void> => {
     if (event.type !== "progress") {
-      await io.err(`${event.type}: ${event.message}\n`);
-    } else if (showProgress) {
-      const seconds = (performance.now() - started) / 1000;
-      const rate = event.done / Math.max(seconds, 1e-3);
-      const eta = rate > 0 ? (event.total - event.done) / rate : 0;
-      await io.err(
-        `\rindexing ${event.done}/${event.total} files, ${humanBytes(event.bytes)} read, ${
-          rate.toFixed(1)
-        } files/s, ETA ${eta.toFixed(0)} s   `,
-      );
+      if (!common.quiet) await io.err(`${event.type}: ${event.message}\n`);
+      return;
     }
+    progressText = () => {
+      const seconds = Math.max((performance.now() - started) / 1000, 1e-3);
+      const rate = event.done / seconds;
+      const eta = rate > 0 ? (event.total - event.done) / rate : 0;
+      return `indexing: ${event.done} of ${event.total} files, ${humanBytes(event.bytes)} read (${
+        humanBytes(Math.round(event.bytes / seconds))
+      }/s, ${rate.toFixed(1)} files/s), ETA ${eta.toFixed(0)} s`;
+    };
+    line?.update(progressText);
   };
   const { indexBytes, ...summary } = await buildIndex(sources, {
     ...sourceOptions(common, io),
@@ -77,7 +78,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
       : pointSpacingOf(String(values["point-spacing"])),
     concurrency: concurrencyOf(common),
     onEvent,
-  }).finally(() => showProgress ? io.err("\n") : undefined);
+  }).finally(() => line?.end(progressText));
 
   if (format === "json") {
     await io.out(toJson(summary));

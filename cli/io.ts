@@ -17,6 +17,8 @@ export interface CliIo extends Pick<IndexStorage, "readFile" | "writeFileAtomic"
   err(text: string): Promise<void>;
   /** Whether standard output is a terminal (people) or a pipe (programs). */
   isTTY: boolean;
+  /** Whether standard error is a terminal: progress is shown only there (unless `--progress`). */
+  errIsTTY?: boolean;
   /** Environment variables. */
   env: Record<string, string | undefined>;
   /** Delete a local file if it exists (absent in-memory test doubles may skip it). */
@@ -32,10 +34,14 @@ export function nodeIo(): CliIo {
   const write = (stream: NodeJS.WriteStream, data: string | Uint8Array): Promise<void> =>
     new Promise((resolve, reject) => stream.write(data, (error) => (error ? reject(error) : resolve())));
   const files = fileStorage();
+  // A closed pipe is reported to the write that failed (see isBrokenPipe); without a listener the
+  // stream's own error event would end the process with a stack trace.
+  if (process.stdout.listenerCount("error") === 0) process.stdout.on("error", () => {});
   return {
     out: (text) => write(process.stdout, text),
     err: (text) => write(process.stderr, text),
     isTTY: Boolean(process.stdout.isTTY),
+    errIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
     readFile: files.readFile,
     writeFileAtomic: files.writeFileAtomic,
@@ -43,6 +49,18 @@ export function nodeIo(): CliIo {
     stat: files.stat,
     listFiles: files.listFiles,
   };
+}
+
+/**
+ * Tell whether an error is a write to a pipe whose reader has gone (`cloudfits … | head`): Node and Bun
+ * say `EPIPE`, Deno `BrokenPipe`.
+ *
+ * @param error Anything thrown.
+ * @returns True for a broken pipe.
+ */
+export function isBrokenPipe(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown } | null;
+  return e?.code === "EPIPE" || e?.name === "BrokenPipe" || e?.code === "ERR_STREAM_DESTROYED";
 }
 
 /**

@@ -1,4 +1,4 @@
-import { hduShape, hduSummary } from "../src/json.ts";
+import { hduShape, hduSummary, type JsonHduSummary } from "../src/json.ts";
 import type { Hdu } from "../src/fits/layout.ts";
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
@@ -69,7 +69,7 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
         path: f.path,
         size: f.size ?? null,
         ...(f.gzipSize === undefined ? {} : { compression: "gzip", storedSize: f.gzipSize }),
-        hdus: f.hdus.map(hduSummary),
+        hdus: f.hdus.map(fitsOrderSummary),
       })),
     }));
   } else {
@@ -96,7 +96,7 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
           s.extname ?? "",
           s.extver === null ? "" : String(s.extver),
           String(s.bitpix),
-          human ? `(${hduShape(hdu).join(", ")})` : JSON.stringify(s.shape),
+          human ? `(${hduShape(hdu).reverse().join(", ")})` : JSON.stringify([...s.shape].reverse()),
           String(s.headerOffset),
           String(s.dataOffset),
           human ? humanBytes(s.dataSize) : String(s.dataSize),
@@ -115,4 +115,10 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
     }
   }
   return failed === 0 ? EXIT.ok : EXIT.partial;
+}
+
+/** The library's summary with `shape` in FITS order (NAXIS1 first), as the CLI speaks, and `numpyShape`. */
+function fitsOrderSummary(hdu: Hdu): JsonHduSummary & { numpyShape: number[] } {
+  const summary = hduSummary(hdu);
+  return { ...summary, shape: [...summary.shape].reverse(), numpyShape: summary.shape };
 }

@@ -1,4 +1,5 @@
 import { CloudFitsError, isCloudFitsError } from "../src/errors.ts";
+import { hduShape } from "../src/json.ts";
 import { type OpenedTarget, openTarget, type OpenTargetOptions } from "../src/open_target.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, concurrencyOf } from "./options.ts";
@@ -11,26 +12,27 @@ import { sourceOptions } from "./remote.ts";
  * @param text The target as typed.
  * @param values Parsed flags.
  * @param io The process I/O.
- * @param options How the command selects an HDU (`select`, `allHdus`).
+ * @param options How the command selects an HDU (`select`, `allHdus`), and `onBytes` for progress.
  * @returns The opened target; close it when done.
  */
 export async function openCliTarget(
   text: string,
   values: CommonValues & Record<string, unknown>,
   io: CliIo,
-  options: Pick<OpenTargetOptions, "select" | "allHdus"> = {},
+  options: Pick<OpenTargetOptions, "select" | "allHdus"> & { onBytes?: (bytes: number) => void } = {},
 ): Promise<OpenedTarget> {
+  const { onBytes, ...selection } = options;
   let opened: OpenedTarget;
   try {
     opened = await openTarget(text, {
-      ...sourceOptions(values, io),
+      ...sourceOptions(values, io, onBytes),
       concurrency: concurrencyOf(values),
       index: values.index,
       hdu: values.hdu as string | undefined,
       section: values.section as string | undefined,
       columns: values.columns as string | undefined,
       rows: values.rows as string | undefined,
-      ...options,
+      ...selection,
     });
   } catch (error) {
     // The library names the option `rows`; here it is the --rows flag.
@@ -41,6 +43,32 @@ export async function openCliTarget(
     }
     throw error;
   }
+  const info = opened.hdu?.info;
+  if (info?.type === "BINTABLE" && info.header.get("ZTABLE") === true && options.select === "table") {
+    await opened.close();
+    // Its columns hold compressed tiles: printing them would be garbage, not data.
+    throw new CloudFitsError(
+      "UNSUPPORTED",
+      `Cannot read HDU ${info.index} of ${opened.name} as a table: it is a compressed table (ZTABLE, made by 'fpack -table'); decompress it with 'funpack' first`,
+    );
+  }
+  if (values.quiet) return opened;
   for (const warning of opened.fits.warnings) await io.err(`warning: ${opened.name}: ${warning}\n`);
+  const short = opened.hdu && opened.target.section !== undefined
+    ? shortSection(opened.target.section, hduShape(opened.hdu.info).length)
+    : undefined;
+  if (short) await io.err(`warning: ${short}\n`);
   return opened;
+}
+
+/**
+ * A section that names fewer axes than the image has takes the rest whole, as cfitsio does; since that
+ * may be far more than meant, it is said every time (unless --quiet).
+ */
+function shortSection(section: string, naxis: number): string | undefined {
+  const given = section.trim() === "" ? 0 : section.split(",").length;
+  if (given === 0 || given >= naxis) return undefined;
+  const missing = given + 1 === naxis ? `axis ${naxis} is` : `axes ${given + 1}-${naxis} are`;
+  const full = [section.trim(), ...Array(naxis - given).fill("*")].join(",");
+  return `section [${section.trim()}] names ${given} of ${naxis} axes: ${missing} taken whole, as in [${full}]`;
 }

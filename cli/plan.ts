@@ -17,8 +17,10 @@ interface PlannedTarget extends PlanFigures {
   target: string;
   hdu: number;
   kind: "section" | "rows";
-  /** The result's shape (numpy order) for a section; rows and columns for a table. */
+  /** The result's shape in FITS order (NAXIS1 first) for a section; rows and columns for a table. */
   shape: number[];
+  /** The section's shape in numpy order (slowest axis first). */
+  numpyShape?: number[];
   cost: { requests: number; transfer: number; total: number };
   /** False when the read needs a first read to plan the rest (tiles, variable-length arrays). */
   complete: boolean;
@@ -73,7 +75,7 @@ export async function runPlan(args: string[], io: CliIo): Promise<number> {
         target: text,
         hdu: hdu.index,
         kind,
-        shape,
+        ...(kind === "rows" ? { shape } : { shape: [...shape].reverse(), numpyShape: shape }),
         requests,
         bytesToRead,
         bytesNeeded,
@@ -95,7 +97,7 @@ export async function runPlan(args: string[], io: CliIo): Promise<number> {
   const lines = planned.map((p) => {
     const what = p.kind === "rows"
       ? `${p.shape[0]} rows × ${p.shape[1]} columns`
-      : `shape [${p.shape.join(", ")}] (numpy order)`;
+      : `shape [${p.shape.join(", ")}] (FITS order)`;
     const head = `${p.target}: HDU ${p.hdu}, ${what}${
       p.complete ? "" : " (first read only: the rest is planned from it)"
     }`;

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { CloudFitsError } from "../src/errors.ts";
 import type { SourceOptions } from "../src/open_source.ts";
 import { openFileSource } from "../src/source/file.ts";
+import { wrapSource } from "../src/source/_wrap.ts";
 import type { AwsCredentialProvider } from "../src/credentials/aws.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, concurrencyOf } from "./options.ts";
@@ -23,9 +24,14 @@ function credentialCacheFor(env: CliIo["env"]): Map<string, AwsCredentialProvide
  *
  * @param values Parsed flags.
  * @param io The process I/O (environment, stderr for --verbose).
+ * @param onBytes Told the size of every response (remote) or read (local file), for progress.
  * @returns Options for `openSource`.
  */
-export function sourceOptions(values: CommonValues, io: CliIo): SourceOptions {
+export function sourceOptions(
+  values: CommonValues,
+  io: CliIo,
+  onBytes?: (bytes: number) => void,
+): SourceOptions {
   const payer = values["request-payer"];
   if (payer !== undefined && payer !== "requester") {
     throw new CloudFitsError("USAGE", `Invalid --request-payer '${payer}': the only value is 'requester'`);
@@ -42,7 +48,14 @@ export function sourceOptions(values: CommonValues, io: CliIo): SourceOptions {
           (error, stdout) => error ? reject(error) : resolve(stdout),
         )
       ),
-    openFile: openFileSource,
+    openFile: onBytes === undefined ? openFileSource : async (path) => {
+      const source = await openFileSource(path);
+      return wrapSource(source, async (offset, length, options) => {
+        const bytes = await source.read(offset, length, options);
+        onBytes(bytes.length);
+        return bytes;
+      });
+    },
     profile: values.profile,
     region: values.region,
     endpoint: values["endpoint-url"],
@@ -53,8 +66,10 @@ export function sourceOptions(values: CommonValues, io: CliIo): SourceOptions {
     requestPool: values.concurrency === undefined
       ? undefined
       : new RequestPool({ perHost: concurrencyOf(values) }),
-    onRequest: values.verbose
+    onRequest: values.verbose || onBytes
       ? (e) => {
+        onBytes?.(e.bytes);
+        if (!values.verbose) return;
         void io.err(
           `${e.method} ${e.url} bytes=${e.offset}-${e.offset + e.length - 1} → ${
             e.status || "failed"

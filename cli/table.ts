@@ -7,10 +7,13 @@ import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { columnKeys, type TableRows } from "../src/fits/table_values.ts";
 import { tableColumnToJson, type TableJsonValue } from "../src/table_json.ts";
 import { type CliIo, refuseExistingOutput } from "./io.ts";
-import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
+import { type CommonValues, concurrencyOf, parseCommand } from "./options.ts";
+import { chooseOutputFormat } from "./output_formats.ts";
+import { ecsvHeader } from "./table_ecsv.ts";
+import { progressLine, ReadProgress } from "./progress.ts";
 import { openCliTarget } from "./open_target.ts";
 
-type TableFormat = "csv" | "json" | "ndjson";
+type TableFormat = "csv" | "ecsv" | "json" | "ndjson";
 
 /**
  * `cloudfits table TARGET[HDU][col A;B] --rows A:B`: table rows (1-based, inclusive, as in cfitsio) as
@@ -36,17 +39,26 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     );
   }
   const output = (values.output as string | undefined) ?? "-";
-  const format = outputFormat(values, ["csv", "json", "ndjson"], formatForPath(output)) as TableFormat;
+  const format: TableFormat = chooseOutputFormat("table", output, values);
   const force = Boolean(values.force);
   await refuseExistingOutput(output, force, io);
 
   // The named HDU, or the first table with data; --rows is parsed against it.
-  const opened = await openCliTarget(positionals[0], values, io, { select: "table" });
+  // Rows streamed to a terminal would be interleaved with the progress line: they are the progress there.
+  const line = output === "-" && io.isTTY && !values.progress ? undefined : progressLine(io, values);
+  const progress = line && new ReadProgress(line, "table");
+  const opened = await openCliTarget(positionals[0], values, io, {
+    select: "table",
+    onBytes: progress && ((bytes) => progress.add(bytes)),
+  });
   try {
     const hdu = opened.hdu!.info;
     const table = describeTable(hdu);
     const columns = selectColumns(table, opened.columns);
     const [start, stop] = opened.rows ?? [0, table.rowCount];
+    progress?.start(
+      opened.hdu!.planRows(start, stop, { ...readSettingsOf(values), columns: opened.columns }).bytesToRead,
+    );
     // The whole read is checked before the first batch, so a refusal writes nothing.
     const batches = opened.hdu!.rowBatches(start, stop, {
       columns: columns.map((column) => column.index),
@@ -58,15 +70,10 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     if (output === "-") { for await (const chunk of text) await io.out(chunk); }
     else await io.writeFileAtomic(output, encoded(text), { overwrite: force });
   } finally {
+    await progress?.end();
     await opened.close();
   }
   return EXIT.ok;
-}
-
-function formatForPath(output: string): string {
-  if (/\.json$/i.test(output)) return "json";
-  if (/\.(ndjson|jsonl)$/i.test(output)) return "ndjson";
-  return "csv";
 }
 
 async function* encoded(texts: AsyncIterable<string>): AsyncGenerator<Uint8Array> {
@@ -87,7 +94,8 @@ async function* formatRows(
   const iterator = batches[Symbol.asyncIterator]();
   let step = await iterator.next();
   let started = false;
-  if (format === "csv") yield keys.map(csvText).join(",") + "\n";
+  if (format === "ecsv") yield ecsvHeader(columns, keys);
+  if (format === "csv" || format === "ecsv") yield keys.map(csvText).join(",") + "\n";
   if (format === "json" && empty) yield "[]\n";
   for (; !step.done; step = await iterator.next()) {
     const rows = step.value;
@@ -98,6 +106,18 @@ async function* formatRows(
     for (let row = 0; row < rows.rowCount; row++) {
       if (format === "csv") {
         lines.push(cells.map((column) => csvCell(column[row])).join(","));
+      } else if (format === "ecsv") {
+        // ECSV spells logicals as Python does.
+        lines.push(
+          cells.map((column) => {
+            const value = column[row];
+            if (typeof value === "boolean") return value ? "True" : "False";
+            // ECSV readers strip unquoted fields: quote the spaces that belong to a string.
+            return typeof value === "string" && /^\s|\s$/.test(value)
+              ? `"${value.replaceAll('"', '""')}"`
+              : csvCell(value);
+          }).join(","),
+        );
       } else {
         lines.push(
           "{" + cells.map((column, i) => `${quotedKeys[i]}:${jsonText(column[row])}`).join(",") + "}",

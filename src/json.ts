@@ -12,7 +12,7 @@ export { headerValueToJson, type JsonCard, type JsonHeaderValue } from "./fits/h
 import type { Hdu } from "./fits/layout.ts";
 import type { TypedArray } from "./fits/dtype.ts";
 
-/** One HDU as `cloudfits ls --format json` prints it. */
+/** One HDU as `cloudfits ls --format json` prints it (there with `shape` in FITS order). */
 export interface JsonHduSummary {
   /** 0-based HDU number. */
   index: number;
@@ -24,7 +24,11 @@ export interface JsonHduSummary {
   extver: number | null;
   /** BITPIX as on disk (ZBITPIX for a compressed image). */
   bitpix: number;
-  /** Numpy-order shape: the image; `[rows]` for tables; `[GCOUNT, …]` for random groups. */
+  /**
+   * Numpy-order shape (slowest axis first, as the library returns arrays): the image; `[rows]` for
+   * tables; `[GCOUNT, …]` for random groups. `cloudfits ls` prints it reversed, in FITS order, with
+   * this order as `numpyShape`.
+   */
   shape: number[];
   /** Byte offset of the header. */
   headerOffset: number;

@@ -444,13 +444,22 @@ test("a private S3 prefix, signed, with the index uploaded in one PUT", async ()
   assert.ok((await fits.hdu(1).section([])).data.length > 0);
 });
 
-test("the seed's -f DIR -d s3://… -i BUCKET uploads cloud-fits.cfidx to that bucket", async () => {
+test("the Python cloud-fits' --fits-files-directory DIR -d s3://… -i BUCKET uploads cloud-fits.cfidx to that bucket", async () => {
   const dir = join(scratch, "seed");
   await mkdir(dir, { recursive: true });
   await copyFile(fileURLToPath(new URL("tess_cube.fits", TESTDATA)), join(dir, "cube.fits"));
   s3.log.length = 0;
   const run = await indexJson(
-    ["-f", dir, "-d", "s3://private/seed", "-i", "private", "--endpoint-url", s3.endpoint],
+    [
+      "--fits-files-directory",
+      dir,
+      "-d",
+      "s3://private/seed",
+      "-i",
+      "private",
+      "--endpoint-url",
+      s3.endpoint,
+    ],
     CREDENTIALS,
   );
   assert.equal(run.code, 0, run.stderr);

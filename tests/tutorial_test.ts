@@ -368,7 +368,10 @@ async function readThroughCli(runner: Runner, access: Access, indexKey: string):
   ]);
   for (const file of listed) {
     assert.deepEqual(
-      file.hdus.map((h) => [h.index, h.type, h.extname, h.bitpix, h.shape, h.headerOffset, h.dataOffset]),
+      // The CLI's numpyShape is astropy's shape; its shape is FITS order.
+      file.hdus.map((
+        h,
+      ) => [h.index, h.type, h.extname, h.bitpix, h.numpyShape, h.headerOffset, h.dataOffset]),
       expectedFiles[file.path].hdus.map((
         h,
       ) => [h.index, h.type, h.extname, h.bitpix, h.shape, h.hdrLoc, h.datLoc]),
@@ -402,7 +405,12 @@ async function readThroughCli(runner: Runner, access: Access, indexKey: string):
     access.bucket,
   );
   assert.equal(cutout.code, 0, cutout.stderr);
-  assert.deepEqual(JSON.parse(cutout.stdout), { shape: [3, 4, 1, 1], dtype: "float32", data: CUTOUT.data });
+  assert.deepEqual(JSON.parse(cutout.stdout), {
+    shape: [1, 1, 4, 3],
+    numpyShape: [3, 4, 1, 1],
+    dtype: "float32",
+    data: CUTOUT.data,
+  });
   // Twelve 4-byte runs, within the gap budget of each other: one request from the first to the last.
   assert.equal(cutout.requests.length, 2, listRequests(cutout.requests));
   assertIndexOpened(cutout.requests[0], indexKey);

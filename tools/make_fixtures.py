@@ -1195,6 +1195,38 @@ def make_primary_only():
     write_expected(path, {0: {"sections": [[None, None], [[2, 5], 3], [7, [0, 30, 4]], [[19, 20], [28, 30]]]}})
 
 
+def make_wcs_cube():
+    """A spectral cube with a 3-D WCS, units and NaNs: for cutouts to FITS (WCS kept), PNGs and plots."""
+    path = OUT / "wcs_cube.fits"
+    planes, rows, columns = np.mgrid[0:12, 0:20, 0:24]
+    source = 50 * np.exp(-((columns - 15.0) ** 2 + (rows - 8.0) ** 2) / 8.0)
+    line = 1 + 2 * np.exp(-((planes - 6.0) ** 2) / 4.0)
+    cube = (source * line + 0.5 * columns + 0.25 * rows).astype(np.float32)
+    cube[:, 16:, :5] = np.nan  # a blank corner in every plane
+    cube[3, 8, 15] = np.nan  # one blank cadence of the source's pixel
+    hdu = fits.PrimaryHDU(cube)
+    header = hdu.header
+    header["BUNIT"] = ("Jy/beam", "brightness unit")
+    header["OBJECT"] = ("NGC 1234", "target")
+    header["WCSAXES"] = 3
+    for axis, (ctype, crpix, crval, cdelt, cunit) in enumerate(
+        [("RA---TAN", 12.5, 150.1, -0.001, "deg"), ("DEC--TAN", 10.5, 2.2, 0.001, "deg"),
+         ("WAVE", 1.0, 6.5e-7, 1.0e-10, "m")], start=1):
+        header[f"CTYPE{axis}"] = ctype
+        header[f"CRPIX{axis}"] = crpix
+        header[f"CRVAL{axis}"] = crval
+        header[f"CDELT{axis}"] = cdelt
+        header[f"CUNIT{axis}"] = cunit
+    header["PC1_1"] = 0.9659258
+    header["PC1_2"] = -0.2588190
+    header["PC2_1"] = 0.2588190
+    header["PC2_2"] = 0.9659258
+    header["RADESYS"] = "ICRS"
+    header["SPECSYS"] = "TOPOCENT"
+    write_hdul([hdu], path)
+    write_expected(path, {0: {"sections": [[[2, 5], [7, 9], [14, 17]], [[0, 12], 8, 15], [5, [14, 20], [0, 6]]]}})
+
+
 # ---------------------------------------------------------------------------------------------------------
 # 13. compressed_*.fits made with cfitsio's fpack (one file per algorithm and quantization mode)
 
@@ -1353,6 +1385,7 @@ FIXTURES = {
     "no_final_pad": make_no_final_pad,
     "unknown_xtension": make_unknown_xtension,
     "primary_only": make_primary_only,
+    "wcs_cube": make_wcs_cube,
     "compressed_tiles": make_compressed_tiles,
 }
 

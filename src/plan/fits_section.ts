@@ -19,7 +19,7 @@ export type SectionAxis = number | [number, number] | [number, number, number] |
  * ```ts
  * import { fitsSectionToNumpy } from "./fits_section.ts";
  *
- * // The seed's headers[1][0:10, 0:10, 50, 0] on a TESS cube of numpy shape [2078, 2136, 1282, 2]:
+ * // astropy's hdul[1].section[0:10, 0:10, 50, 0] on a TESS cube of numpy shape [2078, 2136, 1282, 2]:
  * console.log(fitsSectionToNumpy("1:1,51:51,1:10,1:10", [2078, 2136, 1282, 2]));
  * // [[0, 10], [0, 10], [50, 51], [0, 1]]
  * ```

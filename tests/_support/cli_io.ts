@@ -19,19 +19,20 @@ export interface CliRun {
  *
  * @param args Command-line arguments.
  * @param env Environment variables (default: only what IMDS safety needs).
- * @param options `tty` to pretend standard output is a terminal.
+ * @param options `tty` to pretend standard output is a terminal, `errTty` standard error.
  * @returns Exit code and output.
  */
 export async function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
-  options: { tty?: boolean } = {},
+  options: { tty?: boolean; errTty?: boolean } = {},
 ): Promise<CliRun> {
   const chunks: Uint8Array[] = [];
   let stderr = "";
   const io: CliIo = {
     ...nodeIo(),
     isTTY: options.tty ?? false,
+    errIsTTY: options.errTty ?? false,
     env: { AWS_EC2_METADATA_DISABLED: "true", ...env },
     out: (data) => {
       chunks.push(typeof data === "string" ? new TextEncoder().encode(data) : data.slice());

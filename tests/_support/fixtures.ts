@@ -41,6 +41,7 @@ export const FIXTURE_NAMES: readonly string[] = [
   "ztable_complex",
   "ztable_vla",
   "ztable_vla_text",
+  "wcs_cube",
 ];
 
 export const TESTDATA: URL = new URL("../../testdata/", import.meta.url);

@@ -31,11 +31,13 @@ test("cutout --json reproduces astropy's section values for every sampled sectio
         assert.equal(run.code, 0, `${target}: ${run.stderr}`);
         const got = JSON.parse(run.stdout);
         assert.equal(got.dtype, sample.dtype, target);
+        // `shape` is in FITS order, `numpyShape` the reverse.
+        assert.deepEqual(got.shape, [...got.numpyShape].reverse(), target);
         // Every axis is kept, so integer-indexed axes come back with length 1.
-        const kept = sample.spec.map((axis, i) => (typeof axis === "number" ? 1 : got.shape[i]));
-        assert.deepEqual(got.shape, kept, target);
+        const kept = sample.spec.map((axis, i) => (typeof axis === "number" ? 1 : got.numpyShape[i]));
+        assert.deepEqual(got.numpyShape, kept, target);
         assert.deepEqual(
-          got.shape.filter((_: number, i: number) => typeof sample.spec[i] !== "number"),
+          got.numpyShape.filter((_: number, i: number) => typeof sample.spec[i] !== "number"),
           sample.shape,
         );
         assert.deepEqual(got.data, sample.data, target);
@@ -46,10 +48,11 @@ test("cutout --json reproduces astropy's section values for every sampled sectio
   assert.ok(checked > 40, `checked ${checked} sections`);
 });
 
-test("the seed's headers[1][0:10, 0:10, 50, 0] keeps every axis: numpy shape [r, c, 1, 1]", async () => {
+test("astropy's hdul[1].section[0:2, 0:3, 1, 0] keeps every axis: shape [1, 1, 3, 2] in FITS order", async () => {
   const run = await runCli(["cutout", "testdata/tess_cube.fits[1][1:1,2:2,1:3,1:2]", "-o", "-", "--json"]);
   const got = JSON.parse(run.stdout);
-  assert.deepEqual(got.shape, [2, 3, 1, 1]);
+  assert.deepEqual(got.shape, [1, 1, 3, 2]);
+  assert.deepEqual(got.numpyShape, [2, 3, 1, 1]);
   // Fixture formula: flux = row*1000 + col*10 + frame + 0.5.
   assert.deepEqual(got.data, [1.5, 11.5, 21.5, 1001.5, 1011.5, 1021.5]);
 });
@@ -117,7 +120,7 @@ def enc(v):
     if isinstance(v, float) and v != v: return "NaN"
     if isinstance(v, int) and abs(v) > 2**53: return str(v)
     return v
-print(json.dumps({"shape": list(d.shape), "dtype": d.dtype.name, "data": [enc(v) for v in d.ravel()]}))`;
+print(json.dumps({"shape": list(d.shape)[::-1], "numpyShape": list(d.shape), "dtype": d.dtype.name, "data": [enc(v) for v in d.ravel()]}))`;
       const astropy = await new Promise<string>((resolve, reject) =>
         execFile(python, ["-c", script, out], (error, stdout) => (error ? reject(error) : resolve(stdout)))
       );

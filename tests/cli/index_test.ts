@@ -1,6 +1,6 @@
 /**
  * `cloudfits index` on local files and `cloudfits ls --index`: the summary, failures reported with
- * their path and reason, which names count as FITS, incremental re-runs, path collisions, the seed's
+ * their path and reason, which names count as FITS, incremental re-runs, path collisions, the Python cloud-fits'
  * flag aliases, and listings from the index alone, with the data files gone.
  */
 import { after, test } from "node:test";
@@ -375,11 +375,18 @@ test("--data-url is recorded; the paths stay relative; a query string is refused
   assert.doesNotMatch(signed.stderr, /secret/);
 });
 
-test("the seed's aliases: -f DIR -d s3://… work; --fits-file-directory gets a hint", async () => {
+test("the Python cloud-fits' options: --fits-files-directory DIR -d s3://… work; -f and a misspelling get a hint", async () => {
   const data = await freshDir("aliases");
   await copyFixtures(data, { "tess-s0026-4-1-cube.fits": "tess_cube.fits", "mef.fits": "mef_images.fits" });
   const output = join(data, "..", "aliases.cfidx");
-  const run = await indexJson(["-f", data, "-d", "s3://stpubdata/tess/public/mast", "-o", output]);
+  const run = await indexJson([
+    "--fits-files-directory",
+    data,
+    "-d",
+    "s3://stpubdata/tess/public/mast",
+    "-o",
+    output,
+  ]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.summary.files, 2);
   const index = await openLocalIndex(output);
@@ -389,7 +396,6 @@ test("the seed's aliases: -f DIR -d s3://… work; --fits-file-directory gets a 
     "s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits",
   );
   const long = await indexJson([
-    "--fits-files-directory",
     data,
     "--data-url",
     "s3://stpubdata/tess/public/mast",
@@ -397,11 +403,14 @@ test("the seed's aliases: -f DIR -d s3://… work; --fits-file-directory gets a 
     output,
   ]);
   assert.equal(long.code, 0, long.stderr);
-  assert.equal(long.summary.unchanged, 2, "the long spelling is the same run");
+  assert.equal(long.summary.unchanged, 2, "a SOURCE and --data-url are the same run");
 
-  const misspelt = await runCli(["index", "--fits-file-directory", data, "-o", output]);
-  assert.equal(misspelt.code, 2);
-  assert.match(misspelt.stderr, /--fits-files-directory/);
+  for (const flag of ["--fits-file-directory", "-f"]) {
+    const refused = await runCli(["index", flag, data, "-o", output]);
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+    assert.match(refused.stderr, /^error: Unknown option .*did you mean --fits-files-directory/);
+  }
 });
 
 test("ls --index lists every file and HDU as ls on the files does, and still does with the data deleted", async () => {

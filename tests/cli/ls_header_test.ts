@@ -7,7 +7,7 @@ const fixtures = (await readdir(new URL("../../testdata/", import.meta.url)))
   .filter((name) => name.endsWith(".fits"))
   .map((name) => name.replace(/\.fits$/, ""));
 
-test("ls --json matches astropy's fileinfo() offsets, types and shapes on every fixture", async () => {
+test("ls --json matches astropy's fileinfo() offsets, types and shapes (FITS order) on every fixture", async () => {
   for (const name of fixtures) {
     const want = expected(name);
     const run = await runCli(["ls", "--json", `testdata/${name}.fits`]);
@@ -29,7 +29,10 @@ test("ls --json matches astropy's fileinfo() offsets, types and shapes on every 
         "headerOffset",
         "dataOffset",
         "dataSize",
+        "numpyShape",
       ]);
+      // FITS order (NAXIS1 first) beside astropy's numpy order.
+      assert.deepEqual(hdu.shape, [...w.shape].reverse(), `${name} HDU ${i}`);
       assert.deepEqual(
         [
           hdu.index,
@@ -37,7 +40,7 @@ test("ls --json matches astropy's fileinfo() offsets, types and shapes on every 
           hdu.extname,
           hdu.extver,
           hdu.bitpix,
-          hdu.shape,
+          hdu.numpyShape,
           hdu.headerOffset,
           hdu.dataOffset,
         ],
@@ -127,7 +130,7 @@ test("a terminal gets aligned columns and humanised sizes; a pipe gets TSV", asy
   assert.ok(!tty.stdout.includes("\t"));
   assert.match(
     lines[2],
-    /^testdata\/tess_cube\.fits\s+1\s+IMAGE\s+-32\s+\(5, 6, 8, 2\)\s+2880\s+5760\s+1\.92 kB$/,
+    /^testdata\/tess_cube\.fits\s+1\s+IMAGE\s+-32\s+\(2, 8, 6, 5\)\s+2880\s+5760\s+1\.92 kB$/,
   );
   // Every column starts at the same place on every line.
   const column = lines[0].indexOf("type");
@@ -135,7 +138,7 @@ test("a terminal gets aligned columns and humanised sizes; a pipe gets TSV", asy
   const pipe = await runCli(["ls", "testdata/tess_cube.fits"]);
   assert.equal(
     pipe.stdout.split("\n")[2],
-    "testdata/tess_cube.fits\t1\tIMAGE\t\t\t-32\t[5,6,8,2]\t2880\t5760\t1920",
+    "testdata/tess_cube.fits\t1\tIMAGE\t\t\t-32\t[2,8,6,5]\t2880\t5760\t1920",
   );
 });
 
@@ -148,7 +151,7 @@ test("demo runs the tutorial on the bundled files: index, ls, header, table and 
   assert.match(run.stdout, /Indexed \d+ files \(0 unchanged, 0 failed\)/);
   assert.match(run.stdout, /1325\.2969,1325\.3177333,32,tess2018206190027-s0001-1-1-0120-s_ffic\.fits/);
   const cutout = JSON.parse(run.stdout.trimEnd().split("\n").at(-1)!);
-  assert.deepEqual(cutout.shape, [3, 3, 1, 1]);
+  assert.deepEqual(cutout.shape, [1, 1, 3, 3]);
   assert.deepEqual(cutout.data.slice(0, 3), [5.5, 15.5, 25.5]);
 });
 

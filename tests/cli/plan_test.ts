@@ -15,7 +15,7 @@ test("plan states requests, bytes and cost of a cutout without reading data", as
   assert.equal(run.code, 0, run.stderr);
   assert.equal(
     run.stdout,
-    `${cube}[1][1:1,*,1:3,1:3]: HDU 1, shape [3, 3, 8, 1] (numpy order)\n` +
+    `${cube}[1][1:1,*,1:3,1:3]: HDU 1, shape [1, 8, 3, 3] (FITS order)\n` +
       "  1 request, 956 B to read, 288 B needed (3.32×), est. $0.00000049\n" +
       "  within the limits\n",
   );
@@ -33,8 +33,8 @@ test("plan --json gives the figures of sections and table reads, and says what w
   assert.equal(run.code, 0, run.stderr);
   const [section, rows] = JSON.parse(run.stdout);
   assert.deepEqual(
-    [section.kind, section.shape, section.requests, section.bytesNeeded, section.allowed],
-    ["section", [3, 3, 8, 2], 1, 3 * 3 * 8 * 2 * 4, true],
+    [section.kind, section.shape, section.numpyShape, section.requests, section.bytesNeeded, section.allowed],
+    ["section", [2, 8, 3, 3], [3, 3, 8, 2], 1, 3 * 3 * 8 * 2 * 4, true],
   );
   assert.equal(section.refusal, undefined);
   // Whole rows are read (one request instead of sixteen) but only two 8-byte columns are needed.

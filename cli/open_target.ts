@@ -43,15 +43,6 @@ export async function openCliTarget(
     }
     throw error;
   }
-  const info = opened.hdu?.info;
-  if (info?.type === "BINTABLE" && info.header.get("ZTABLE") === true && options.select === "table") {
-    await opened.close();
-    // Its columns hold compressed tiles: printing them would be garbage, not data.
-    throw new CloudFitsError(
-      "UNSUPPORTED",
-      `Cannot read HDU ${info.index} of ${opened.name} as a table: it is a compressed table (ZTABLE, made by 'fpack -table'); decompress it with 'funpack' first`,
-    );
-  }
   if (values.quiet) return opened;
   for (const warning of opened.fits.warnings) await io.err(`warning: ${opened.name}: ${warning}\n`);
   const short = opened.hdu && opened.target.section !== undefined

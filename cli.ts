@@ -33,6 +33,7 @@ import { EXIT, exitCodeFor } from "./src/exit_codes.ts";
 import { runCommand } from "./cli/commands.ts";
 import { type CliIo, nodeIo } from "./cli/io.ts";
 import { VERSION } from "./src/version.ts";
+import { versionLine } from "./cli/version.ts";
 
 const USAGE = `cloudfits ${VERSION} — read FITS files on disk or object storage with few, small range requests
 
@@ -107,7 +108,7 @@ export async function main(args: string[], io: CliIo = nodeIo()): Promise<number
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     if (command === "--version" || command === "-V" || command === "version") {
-      await io.out(`cloudfits ${VERSION}\n`);
+      await io.out(`${versionLine()}\n`);
       return EXIT.ok;
     }
     return await runCommand(command, rest, io);

@@ -38,6 +38,7 @@ import { EXIT, exitCodeFor } from "./src/exit_codes.ts";
 import { runCommand } from "./cli/commands.ts";
 import { type CliIo, isBrokenPipe, nodeIo } from "./cli/io.ts";
 import { VERSION } from "./src/version.ts";
+import { versionLine } from "./cli/version.ts";
 
 const USAGE = `cloudfits ${VERSION} — read FITS files on disk or object storage with few, small range requests
 
@@ -122,7 +123,7 @@ export async function main(args: string[], io: CliIo = nodeIo()): Promise<number
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     if (command === "--version" || command === "-V" || command === "version") {
-      await io.out(`cloudfits ${VERSION}\n`);
+      await io.out(`${versionLine()}\n`);
       return EXIT.ok;
     }
     return await runCommand(command, rest, io);

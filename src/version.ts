@@ -1,5 +1,8 @@
+import packageConfig from "../deno.json" with { type: "json" };
+
 /**
- * The cloudfits version, recorded in every index it writes.
+ * The cloudfits version, recorded in every index it writes. It is read from deno.json, the one place
+ * that holds it.
  *
  * @example The version is a semantic version string
  * ```ts
@@ -9,4 +12,4 @@
  * assert.match(VERSION, /^\d+\.\d+\.\d+/);
  * ```
  */
-export const VERSION = "0.1.0";
+export const VERSION: string = packageConfig.version;

@@ -23,7 +23,8 @@ import { openIndex } from "../src/open_index.ts";
 import type { SourceOptions } from "../src/open_source.ts";
 import type { FetchLike } from "../src/source/http.ts";
 import { type S3LogEntry, startS3Server } from "./_support/s3_server.ts";
-import { type CompiledBinary, compiledBinary, compileTaskArgs } from "./_support/binary.ts";
+import { type CompiledBinary, compiledBinary } from "./_support/binary.ts";
+import { bunBuildArgs, TARGETS } from "../tools/compile.ts";
 import type { ExpectedFile } from "./_support/cli_io.ts";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -524,12 +525,14 @@ async function indexRemotePrefix(runner: Runner): Promise<void> {
 /** Tests that run processes: Bun's default of 5 s per test is far too short on a loaded machine. */
 const SLOW = { timeout: 120_000 };
 
-test("the compile task disables the binary's .env and bunfig.toml autoloading", async () => {
-  const args = await compileTaskArgs();
-  assert.deepEqual(args.slice(0, 2), ["build", "--compile"]);
-  assert.ok(args.includes("--no-compile-autoload-dotenv"), args.join(" "));
-  assert.ok(args.includes("--no-compile-autoload-bunfig"), args.join(" "));
-  assert.ok(args.includes("cli.ts"), args.join(" "));
+test("every build disables the binary's .env and bunfig.toml autoloading", () => {
+  for (const target of [undefined, ...TARGETS]) {
+    const args = bunBuildArgs(target, "dist/cloudfits");
+    assert.deepEqual(args.slice(0, 2), ["build", "--compile"]);
+    assert.ok(args.includes("--no-compile-autoload-dotenv"), args.join(" "));
+    assert.ok(args.includes("--no-compile-autoload-bunfig"), args.join(" "));
+    assert.ok(args.includes("cli.ts"), args.join(" "));
+  }
 });
 
 test(

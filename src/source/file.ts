@@ -2,6 +2,17 @@
  * Local files as byte sources. Kept out of the main entry point so that `@cloudfits/core` stays
  * browser-safe; import `@cloudfits/core/file` where local paths are needed.
  *
+ * @example Open a local file through its source, and read a section
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openFits } from "@cloudfits/core";
+ * import { openFileSource } from "@cloudfits/core/file";
+ *
+ * await using fits = await openFits("testdata/primary_only.fits", { openFile: openFileSource });
+ * const section = await fits.hdu(0).section([[19, 20], [28, 30]]); // numpy order
+ * assert.deepEqual(section.shape, [1, 2]);
+ * ```
+ *
  * @module
  */
 import { type FileHandle, open } from "node:fs/promises";

@@ -26,13 +26,16 @@ function helpExamples(): string[] {
   return examples;
 }
 
-/** Commands in the README: lines of code blocks and inline code that start with `cloudfits` (or `$ cloudfits`). */
+/**
+ * Commands in the README: lines of code blocks (with their continuation lines joined) and inline code that
+ * start with `cloudfits` (or `$ cloudfits`).
+ */
 function readmeExamples(): string[] {
   const readme = readFileSync(`${ROOT}README.md`, "utf8");
   const lines = [...readme.matchAll(/^```([a-z]*)\n([\s\S]*?)^```/gm)]
     .filter((block) => block[1] !== "ts")
-    .flatMap((block) => block[2].split("\n"))
-    .map((line) => line.replace(/^\$ /, ""))
+    .flatMap((block) => block[2].replace(/\\\n/g, "\\\u0000").split("\n"))
+    .map((line) => line.replaceAll("\u0000", "\n").replace(/^\$ /, ""))
     .filter((line) => line.startsWith("cloudfits "));
   const inline = [...readme.matchAll(/`(cloudfits [^`]+)`/g)].map((m) => m[1]);
   return [...lines, ...inline];
@@ -83,7 +86,7 @@ test("every example in the help and the README runs in bash, zsh and fish to the
       );
     }
     assert.ok(
-      Object.hasOwn(HELP, results[0].argv[0]) || results[0].argv[0] === "help",
+      Object.hasOwn(HELP, results[0].argv[0]) || ["help", "--version", "--help"].includes(results[0].argv[0]),
       `a command: ${example}`,
     );
     assert.ok(

@@ -56,6 +56,8 @@ TARGET is a local path, file://, https://, s3://BUCKET/KEY, gs://BUCKET/KEY or a
 Common options:
   --format FMT            json, text, tsv, csv, ndjson, fits or png (by command); --json = --format json
   --index INDEX           read structure from a cloudfits index instead of the file's headers
+  --data-root DIR         where an index's data files live (needed to read local files through an
+                          index fetched over the network)
   --profile NAME          AWS profile;  --region REGION;  --endpoint-url URL (S3-compatible services)
   --no-sign-request       anonymous S3 access;  --request-payer requester  (you pay for the requests)
   --max-read BYTES        refuse reads that would fetch more (default 1GiB, and 100× the bytes needed

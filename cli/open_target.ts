@@ -26,6 +26,7 @@ export async function openCliTarget(
       ...sourceOptions(values, io),
       concurrency: concurrencyOf(values),
       index: values.index,
+      dataRoot: values["data-root"],
       hdu: values.hdu as string | undefined,
       section: values.section as string | undefined,
       columns: values.columns as string | undefined,

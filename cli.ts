@@ -33,6 +33,7 @@ import { EXIT, exitCodeFor } from "./src/exit_codes.ts";
 import { runCommand } from "./cli/commands.ts";
 import { type CliIo, nodeIo } from "./cli/io.ts";
 import { VERSION } from "./src/version.ts";
+import { escapeControl } from "./cli/format.ts";
 
 const USAGE = `cloudfits ${VERSION} — read FITS files on disk or object storage with few, small range requests
 
@@ -114,7 +115,7 @@ export async function main(args: string[], io: CliIo = nodeIo()): Promise<number
     }
     return await runCommand(command, rest, io);
   } catch (error) {
-    await io.err(`error: ${describe(error)}\n`);
+    await io.err(`error: ${escapeControl(describe(error))}\n`);
     return exitCodeFor(error);
   }
 }

@@ -4,7 +4,7 @@ import { buildIndex, type IndexEvent } from "../src/indexer/build_index.ts";
 import { type CliIo, indexStorage } from "./io.ts";
 import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
 import { sourceOptions } from "./remote.ts";
-import { humanBytes, toJson } from "./format.ts";
+import { escapeControl, humanBytes, toJson } from "./format.ts";
 
 /**
  * `cloudfits index SOURCE... -o INDEX`: write a binary index of local files or remote objects with
@@ -52,7 +52,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
   const showProgress = io.isTTY && format !== "json";
   const onEvent = async (event: IndexEvent): Promise<void> => {
     if (event.type !== "progress") {
-      await io.err(`${event.type}: ${event.message}\n`);
+      await io.err(`${event.type}: ${escapeControl(event.message)}\n`);
     } else if (showProgress) {
       const seconds = (performance.now() - started) / 1000;
       const rate = event.done / Math.max(seconds, 1e-3);
@@ -77,7 +77,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
   if (format === "json") {
     await io.out(toJson(summary));
   } else {
-    for (const f of summary.failed) await io.err(`error: ${f.path}: ${f.error}\n`);
+    for (const f of summary.failed) await io.err(`error: ${escapeControl(`${f.path}: ${f.error}`)}\n`);
     await io.out(
       `Indexed ${summary.indexed} files (${summary.unchanged} unchanged, ${summary.failed.length} failed), ${summary.hdus} HDUs, ` +
         `${summary.requests} requests, ${

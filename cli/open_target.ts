@@ -1,6 +1,7 @@
 import { CloudFitsError, isCloudFitsError } from "../src/errors.ts";
 import { type OpenedTarget, openTarget, type OpenTargetOptions } from "../src/open_target.ts";
 import type { CliIo } from "./io.ts";
+import { escapeControl } from "./format.ts";
 import { type CommonValues, concurrencyOf } from "./options.ts";
 import { sourceOptions } from "./remote.ts";
 
@@ -42,6 +43,8 @@ export async function openCliTarget(
     }
     throw error;
   }
-  for (const warning of opened.fits.warnings) await io.err(`warning: ${opened.name}: ${warning}\n`);
+  for (const warning of opened.fits.warnings) {
+    await io.err(`warning: ${escapeControl(`${opened.name}: ${warning}`)}\n`);
+  }
   return opened;
 }

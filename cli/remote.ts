@@ -5,6 +5,7 @@ import type { SourceOptions } from "../src/open_source.ts";
 import { openFileSource } from "../src/source/file.ts";
 import type { AwsCredentialProvider } from "../src/credentials/aws.ts";
 import type { CliIo } from "./io.ts";
+import { escapeControl } from "./format.ts";
 import type { CommonValues } from "./options.ts";
 
 // One credential resolution per environment, however many files a command touches: `main` may run
@@ -51,7 +52,7 @@ export function sourceOptions(values: CommonValues, io: CliIo): SourceOptions {
     onRequest: values.verbose
       ? (e) => {
         void io.err(
-          `${e.method} ${e.url} bytes=${e.offset}-${e.offset + e.length - 1} → ${
+          `${e.method} ${escapeControl(e.url)} bytes=${e.offset}-${e.offset + e.length - 1} → ${
             e.status || "failed"
           } ${e.bytes} B ${Math.round(e.ms)} ms\n`,
         );

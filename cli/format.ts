@@ -10,6 +10,7 @@ export { humanBytes } from "../src/_bytes.ts";
  */
 export function escapeControl(text: string): string {
   return text.replace(
+    // deno-lint-ignore no-control-regex -- matching control characters is the point
     /[\x00-\x1f\x7f-\x9f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );

@@ -120,7 +120,7 @@ rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
 `,
   );
   const c = ["-c", conf];
-  const close = async (): Promise<void> => {
+  const close = (): Promise<void> => {
     // Only the daemons this gateway started, by the pids they wrote.
     const runDir = join(directory, "run");
     for (const name of readdirSync(runDir).filter((n) => n.endsWith(".pid"))) {
@@ -132,6 +132,7 @@ rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
       }
     }
     rmSync(directory, { recursive: true, force: true });
+    return Promise.resolve();
   };
   try {
     await run("monmaptool", [

@@ -109,5 +109,5 @@ test("cloudfits header --index URL --data-root DIR reads the local data the user
     `${NAME}[1]`,
   ]);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /^XTENSION= 'IMAGE   '/);
+  assert.match(result.stdout, /^XTENSION= 'IMAGE {3}'/);
 });

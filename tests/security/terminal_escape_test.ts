@@ -30,6 +30,7 @@ function hostileFile(name: string): string {
   return path;
 }
 
+// deno-lint-ignore no-control-regex -- the characters a terminal would act on
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 const plain = hostileFile("plain.fits");
 const named = hostileFile("evil\x1b[31mname\r.fits");

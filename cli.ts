@@ -39,6 +39,7 @@ import { runCommand } from "./cli/commands.ts";
 import { type CliIo, isBrokenPipe, nodeIo } from "./cli/io.ts";
 import { VERSION } from "./src/version.ts";
 import { versionLine } from "./cli/version.ts";
+import { escapeControl } from "./cli/format.ts";
 
 const USAGE = `cloudfits ${VERSION} — read FITS files on disk or object storage with few, small range requests
 
@@ -65,6 +66,8 @@ Common options:
   --format FMT            json, text, tsv, csv, ndjson, fits or png (by command; else by -o's extension);
                           --json = --format json
   --index INDEX           read structure from a cloudfits index instead of the file's headers
+  --data-root DIR         where an index's data files live (needed to read local files through an
+                          index fetched over the network)
   --profile NAME          AWS profile;  --region REGION;  --endpoint-url URL (S3-compatible services)
   --no-sign-request       anonymous S3 access;  --request-payer requester  (you pay for the requests)
   --max-read BYTES        refuse reads that would fetch more (default 1GiB, and 100× the bytes needed
@@ -130,7 +133,7 @@ export async function main(args: string[], io: CliIo = nodeIo()): Promise<number
   } catch (error) {
     // A reader that stopped early (`cloudfits … | head`) is not an error: stop quietly.
     if (isBrokenPipe(error)) return EXIT.ok;
-    await io.err(`error: ${describe(error)}\n`);
+    await io.err(`error: ${escapeControl(describe(error))}\n`);
     return exitCodeFor(error);
   }
 }

@@ -6,7 +6,7 @@ import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { CliIo } from "./io.ts";
 import { outputFormat, parseCommand } from "./options.ts";
-import { renderTable, toJson } from "./format.ts";
+import { escapeControl, renderTable, toJson } from "./format.ts";
 import { openCliTarget } from "./open_target.ts";
 
 /**
@@ -99,9 +99,11 @@ export async function runHeader(args: string[], io: CliIo): Promise<number> {
   const lines: string[] = [];
   for (const f of files) {
     for (const hdu of f.hdus) {
-      if (!f.single || files.length > 1) lines.push(`# HDU ${hdu.index} in ${f.path}:`);
+      if (!f.single || files.length > 1) lines.push(`# HDU ${hdu.index} in ${escapeControl(f.path)}:`);
       for (const card of headerOf(hdu).cards) {
-        for (let i = 0; i < card.raw.length; i += 80) lines.push(card.raw.slice(i, i + 80).trimEnd());
+        for (let i = 0; i < card.raw.length; i += 80) {
+          lines.push(escapeControl(card.raw.slice(i, i + 80).trimEnd()));
+        }
       }
       if (!f.single || files.length > 1) lines.push("");
     }

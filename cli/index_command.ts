@@ -5,7 +5,7 @@ import { buildIndex, type IndexEvent } from "../src/indexer/build_index.ts";
 import { type CliIo, indexStorage } from "./io.ts";
 import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
 import { sourceOptions } from "./remote.ts";
-import { humanBytes, toJson } from "./format.ts";
+import { escapeControl, humanBytes, toJson } from "./format.ts";
 import { progressLine } from "./progress.ts";
 
 /**
@@ -54,7 +54,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
   let progressText = () => "";
   const onEvent = async (event: IndexEvent): Promise<void> => {
     if (event.type !== "progress") {
-      if (!common.quiet) await io.err(`${event.type}: ${event.message}\n`);
+      if (!common.quiet) await io.err(`${event.type}: ${escapeControl(event.message)}\n`);
       return;
     }
     progressText = () => {
@@ -83,7 +83,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
   if (format === "json") {
     await io.out(toJson(summary));
   } else {
-    for (const f of summary.failed) await io.err(`error: ${f.path}: ${f.error}\n`);
+    for (const f of summary.failed) await io.err(`error: ${escapeControl(`${f.path}: ${f.error}`)}\n`);
     await io.out(
       `Indexed ${summary.indexed} files (${summary.unchanged} unchanged, ${summary.failed.length} failed), ${summary.hdus} HDUs, ` +
         `${summary.requests} requests, ${

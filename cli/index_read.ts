@@ -13,7 +13,7 @@ import { sourceOptions } from "./remote.ts";
  * @returns The opened index.
  */
 export function openCliIndex(index: string, values: CommonValues, io: CliIo): Promise<IndexHandle> {
-  return openIndex(index, sourceOptions(values, io));
+  return openIndex(index, { ...sourceOptions(values, io), dataRoot: values["data-root"] });
 }
 
 /**

@@ -92,10 +92,18 @@ export function indexStorage(io: CliIo): IndexStorage {
  * @param path The output path (`-` is standard output, always allowed).
  * @param force Whether `--force` was given.
  * @param io The process I/O.
- * @throws {CloudFitsError} `USAGE` when the file exists.
+ * @throws {CloudFitsError} `USAGE` when the file exists, or the path is a directory.
  */
 export async function refuseExistingOutput(path: string, force: boolean, io: CliIo): Promise<void> {
-  if (path !== "-" && !force && await io.stat(path) !== undefined) {
+  if (path === "-") return;
+  const existing = await io.stat(path);
+  if (existing?.isDirectory) {
+    throw new CloudFitsError("USAGE", `Cannot write ${path}: it is a directory; give a file name`, {
+      url: path,
+    });
+  }
+  // Devices and FIFOs (-o /dev/stdout) are written as streams, not replaced: nothing to refuse.
+  if (!force && existing !== undefined && existing.isFile !== false) {
     throw new CloudFitsError("USAGE", `Cannot write ${path}: the file exists (pass --force to replace it)`, {
       url: path,
     });

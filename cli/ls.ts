@@ -5,7 +5,7 @@ import { EXIT } from "../src/exit_codes.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
 import { openCliTarget } from "./open_target.ts";
-import { humanBytes, renderTable, toJson } from "./format.ts";
+import { escapeControl, humanBytes, renderTable, toJson } from "./format.ts";
 import { listIndex } from "./index_read.ts";
 import { isGzipSource } from "../src/source/gzip.ts";
 
@@ -55,7 +55,7 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
         } catch (error) {
           if (positionals.length === 1) throw error;
           failed++;
-          await io.err(`error: ${(error as Error).message}\n`);
+          await io.err(`error: ${escapeControl((error as Error).message)}\n`);
         }
       }
     };

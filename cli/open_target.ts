@@ -2,6 +2,7 @@ import { CloudFitsError, isCloudFitsError } from "../src/errors.ts";
 import { hduShape } from "../src/json.ts";
 import { type OpenedTarget, openTarget, type OpenTargetOptions } from "../src/open_target.ts";
 import type { CliIo } from "./io.ts";
+import { escapeControl } from "./format.ts";
 import { type CommonValues, concurrencyOf } from "./options.ts";
 import { sourceOptions } from "./remote.ts";
 
@@ -28,6 +29,7 @@ export async function openCliTarget(
       ...sourceOptions(values, io, onBytes),
       concurrency: concurrencyOf(values),
       index: values.index,
+      dataRoot: values["data-root"],
       hdu: values.hdu as string | undefined,
       section: values.section as string | undefined,
       columns: values.columns as string | undefined,
@@ -44,7 +46,9 @@ export async function openCliTarget(
     throw error;
   }
   if (values.quiet) return opened;
-  for (const warning of opened.fits.warnings) await io.err(`warning: ${opened.name}: ${warning}\n`);
+  for (const warning of opened.fits.warnings) {
+    await io.err(`warning: ${escapeControl(`${opened.name}: ${warning}`)}\n`);
+  }
   const short = opened.hdu && opened.target.section !== undefined
     ? shortSection(opened.target.section, hduShape(opened.hdu.info).length)
     : undefined;

@@ -6,6 +6,7 @@ export const COMMON_OPTIONS = {
   format: { type: "string" },
   json: { type: "boolean" },
   index: { type: "string" },
+  "data-root": { type: "string" },
   profile: { type: "string" },
   region: { type: "string" },
   "endpoint-url": { type: "string" },
@@ -23,6 +24,7 @@ export interface CommonValues {
   format?: string;
   json?: boolean;
   index?: string;
+  "data-root"?: string;
   profile?: string;
   region?: string;
   "endpoint-url"?: string;

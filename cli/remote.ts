@@ -6,6 +6,7 @@ import { openFileSource } from "../src/source/file.ts";
 import { wrapSource } from "../src/source/_wrap.ts";
 import type { AwsCredentialProvider } from "../src/credentials/aws.ts";
 import type { CliIo } from "./io.ts";
+import { escapeControl } from "./format.ts";
 import { type CommonValues, concurrencyOf } from "./options.ts";
 import { RequestPool } from "../src/source/request_pool.ts";
 
@@ -71,7 +72,7 @@ export function sourceOptions(
         onBytes?.(e.bytes);
         if (!values.verbose) return;
         void io.err(
-          `${e.method} ${e.url} bytes=${e.offset}-${e.offset + e.length - 1} → ${
+          `${e.method} ${escapeControl(e.url)} bytes=${e.offset}-${e.offset + e.length - 1} → ${
             e.status || "failed"
           } ${e.bytes} B ${Math.round(e.ms)} ms\n`,
         );

@@ -3,7 +3,7 @@ import { EXIT, exitCodeFor } from "../src/exit_codes.ts";
 import { verifyIndex } from "../src/verify_index.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, outputFormat, parseCommand } from "./options.ts";
-import { toJson } from "./format.ts";
+import { escapeControl, toJson } from "./format.ts";
 import { sourceOptions } from "./remote.ts";
 import { COST_OPTIONS, costLimitsOf } from "./cost_options.ts";
 
@@ -35,7 +35,9 @@ export async function runVerify(args: string[], io: CliIo): Promise<number> {
   if (format === "json") {
     await io.out(toJson({ files: verdicts.length, ok: verdicts.length - bad.length, problems: bad }));
   } else {
-    for (const v of bad) await io.out(`${v.status}\t${v.path}\t${v.detail ?? ""}\n`);
+    for (const v of bad) {
+      await io.out(`${v.status}\t${escapeControl(v.path)}\t${escapeControl(v.detail ?? "")}\n`);
+    }
     await io.out(`${verdicts.length - bad.length} of ${verdicts.length} files match the index\n`);
   }
   if (bad.some((v) => v.status !== "error")) return EXIT.badData;

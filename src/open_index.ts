@@ -20,6 +20,12 @@ export interface OpenIndexOptions extends OpenFitsOptions {
    * opened from bytes and records a relative data root.
    */
   dataRoot?: string;
+  /**
+   * Let an index read from a remote location (or from bytes) send reads to the local file system when
+   * its recorded data URL is local (`file://…` or an absolute path). Off by default: an index fetched
+   * over the network must not make cloudfits read local files. A `dataRoot` passed here is always used.
+   */
+  allowLocalData?: boolean;
 }
 
 /**
@@ -59,6 +65,7 @@ export class IndexHandle {
   readonly dataRoot: string | undefined;
   readonly #options: OpenIndexOptions;
   readonly #source: ByteSource | undefined;
+  readonly #untrustedLocalRoot: boolean;
 
   /**
    * Wrap a decoded index. Prefer {@linkcode openIndex}.
@@ -67,17 +74,21 @@ export class IndexHandle {
    * @param dataRoot The resolved data root.
    * @param options Options for the sources of data files.
    * @param source The index's own source when this handle opened it (closed by `close()`).
+   * @param untrustedRoot True when `dataRoot` was recorded by an index that was not read from the local
+   *   file system: then a local data root is refused.
    */
   constructor(
     index: CloudFitsIndex,
     dataRoot: string | undefined,
     options: OpenIndexOptions,
     source?: ByteSource,
+    untrustedRoot = false,
   ) {
     this.index = index;
     this.dataRoot = dataRoot;
     this.#options = options;
     this.#source = source;
+    this.#untrustedLocalRoot = untrustedRoot && dataRoot !== undefined && isLocal(dataRoot);
   }
 
   /**
@@ -152,6 +163,12 @@ export class IndexHandle {
       throw new CloudFitsError(
         "USAGE",
         `Cannot locate '${path}': the index records no absolute data root; pass dataRoot`,
+      );
+    }
+    if (this.#untrustedLocalRoot) {
+      throw new CloudFitsError(
+        "USAGE",
+        `Cannot read '${path}': the index was read over the network (or from bytes) and records a local data location (${this.dataRoot}); local files are read for it only when you say so: pass dataRoot or allowLocalData (--data-root on the command line)`,
       );
     }
     return joinLocation(this.dataRoot, path);
@@ -251,11 +268,19 @@ export async function openIndex(
     if (isAbsolute(recorded)) dataRoot = recorded;
     else if (typeof target === "string") dataRoot = joinLocation(parentOf(target), recorded);
   }
-  return new IndexHandle(index, dataRoot, options, opened);
+  // What an index records is trusted to name local files only when the index itself is a local file.
+  const untrusted = options.dataRoot === undefined && options.allowLocalData !== true &&
+    !(typeof target === "string" && isLocal(target));
+  return new IndexHandle(index, dataRoot, options, opened, untrusted);
 }
 
 function isAbsolute(location: string): boolean {
   return /^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(location) || location.startsWith("/");
+}
+
+/** A local path or `file://` URL (anything without another scheme). */
+function isLocal(location: string): boolean {
+  return /^file:/i.test(location) || !/^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(location);
 }
 
 function parentOf(location: string): string {

@@ -54,7 +54,7 @@ export interface ListedObject {
  *   ["a.fits", "s3://stpubdata/tess/s1/a.fits", 5760],
  *   ["b.fits", "s3://stpubdata/tess/s1/b.fits", 2880],
  * ]);
- * assert.equal(urls[0], "https://stpubdata.s3.us-east-1.amazonaws.com/?list-type=2&prefix=tess%2Fs1%2F");
+ * assert.equal(urls[0], "https://stpubdata.s3.us-east-1.amazonaws.com/?list-type=2&encoding-type=url&prefix=tess%2Fs1%2F");
  * ```
  */
 export async function* listObjects(

@@ -69,11 +69,12 @@ export interface VerifyIndexOptions extends OpenIndexOptions {
  * const files = new Map([["/data/a.fits", fits]]);
  * const openFile = (path: string) => Promise.resolve(memorySource(files.get(path)!, path));
  *
- * assert.deepEqual(await verifyIndex(index, { openFile }), [{ path: "a.fits", status: "ok" }]);
+ * // Bytes could come from anywhere: their local data URL is used only when the caller says so.
+ * assert.deepEqual(await verifyIndex(index, { openFile, allowLocalData: true }), [{ path: "a.fits", status: "ok" }]);
  * const edited = fits.slice();
  * edited.set(new TextEncoder().encode("COMMENT edited"), 240);
  * files.set("/data/a.fits", edited);
- * const [verdict] = await verifyIndex(index, { openFile });
+ * const [verdict] = await verifyIndex(index, { openFile, allowLocalData: true });
  * assert.equal(verdict.status, "stale");
  * assert.equal(verdict.detail, "the primary header differs from the indexed one");
  * ```

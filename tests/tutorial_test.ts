@@ -491,7 +491,7 @@ async function indexRemotePrefix(runner: Runner): Promise<void> {
   assertAuthorised(result.requests, { auth: "header", payer: false });
   const listings = result.requests.filter((r) => r.path.startsWith("/public?"));
   assert.equal(listings.length, 1, listRequests(result.requests));
-  assert.match(listings[0].path, /list-type=2&prefix=tess%2Fpublic%2Fmast%2F/);
+  assert.match(listings[0].path, /list-type=2&encoding-type=url&prefix=tess%2Fpublic%2Fmast%2F/);
   let fileReads = 0;
   for (const path of Object.keys(FILES)) {
     const reads = result.requests.filter((r) => r.path === `/public/${PREFIX}/${path}`);

@@ -73,6 +73,13 @@ const DISPLAY_WIDTH = /^\d+(\.\d+)?$/;
  * ```
  */
 export function describeTable(hdu: Hdu): TableLayout {
+  // With another GCOUNT the data size no longer covers NAXIS1 × NAXIS2 (GCOUNT = 0 makes it 0 bytes):
+  // the rows would be a claim with no bytes behind it.
+  if (
+    hdu.gcount !== 1 && (hdu.type === "TABLE" || hdu.type === "BINTABLE" || hdu.type === "COMPRESSED_IMAGE")
+  ) {
+    throw badKeyword(hdu, "GCOUNT", hdu.gcount, "a table has GCOUNT = 1");
+  }
   if (hdu.type === "TABLE") return describeAsciiTable(hdu);
   if (hdu.type === "GROUPS") return describeRandomGroups(hdu);
   if (isCompressedTable(hdu)) {

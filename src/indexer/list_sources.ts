@@ -177,7 +177,9 @@ async function listRemote(
         `Cannot place ${candidate.display} under the data root ${commonRoot}`,
       );
     }
-    candidate.path = decodeURIComponent(full.slice(commonRoot.length + 1));
+    // Object keys are opaque (`a%2Fb.fits`, `100%.fits`): only an http(s) URL's path is percent-encoded.
+    const relativePath = full.slice(commonRoot.length + 1);
+    candidate.path = /^https?:\/\//i.test(commonRoot) ? decodeURIComponent(relativePath) : relativePath;
   }
   return { candidates, failed, dataUrl: commonRoot, warnings: [] };
 }

@@ -135,7 +135,21 @@ export function checkRowRange(table: TableLayout, hdu: Hdu, start: number, stop:
       `Cannot read rows [${start}, ${stop}) of HDU ${hdu.index}: it has ${table.rowCount} rows (0-based, stop exclusive)`,
     );
   }
+  // Rows of zero bytes are backed by no data, so nothing but NAXIS2 bounds their number: refuse to
+  // produce (or iterate over) more empty rows than a real table could hold.
+  if (table.rowBytes === 0 && stop - start > MAX_EMPTY_ROWS) {
+    throw new CloudFitsError(
+      "BAD_HEADER",
+      `Cannot read ${
+        stop - start
+      } rows of HDU ${hdu.index} at offset ${hdu.headerOffset}: its rows are 0 bytes wide (NAXIS1 = 0), and more than ${MAX_EMPTY_ROWS} such rows are refused`,
+      { offset: hdu.headerOffset },
+    );
+  }
 }
+
+/** Most rows of a zero-width table that one read or stream may produce (each costs a cell per column). */
+export const MAX_EMPTY_ROWS = 1_000_000;
 
 /**
  * Plan the reads for rows `[start, stop)` of some columns, and say where each cell lands.
@@ -267,7 +281,7 @@ const BATCH_BYTES = 16 * 1024 * 1024;
  * @param table The table layout.
  * @param start First row (0-based).
  * @param stop One past the last row.
- * @returns `[start, stop)` of each batch, in order.
+ * @returns `[start, stop)` of each batch, in order, made as they are asked for.
  *
  * @example
  * ```ts
@@ -276,24 +290,24 @@ const BATCH_BYTES = 16 * 1024 * 1024;
  * import { tableBatches } from "./table_rows.ts";
  *
  * const table = { rowBytes: 8 } as TableLayout;
- * assert.deepEqual(tableBatches(table, 5, 25_000), [[5, 10_005], [10_005, 20_005], [20_005, 25_000]]);
+ * assert.deepEqual([...tableBatches(table, 5, 25_000)], [[5, 10_005], [10_005, 20_005], [20_005, 25_000]]);
  * ```
  */
-export function tableBatches(table: TableLayout, start: number, stop: number): [number, number][] {
-  let rows = Math.max(1, Math.min(BATCH_ROWS, Math.floor(BATCH_BYTES / Math.max(1, table.rowBytes))));
-  const batches: [number, number][] = [];
+export function* tableBatches(table: TableLayout, start: number, stop: number): Generator<[number, number]> {
+  const rows = batchRows(table);
   // A compressed table is read by whole tiles, so its batches end on tile boundaries.
-  const tileRows = table.tiling?.tileRows;
-  if (tileRows !== undefined) rows = Math.max(1, Math.floor(rows / tileRows)) * tileRows;
+  const tiled = table.tiling !== undefined;
   for (let first = start; first < stop;) {
-    const last = Math.min(
-      stop,
-      tileRows === undefined ? first + rows : (Math.floor(first / rows) + 1) * rows,
-    );
-    batches.push([first, last]);
+    const last = Math.min(stop, tiled ? (Math.floor(first / rows) + 1) * rows : first + rows);
+    yield [first, last];
     first = last;
   }
-  return batches;
+}
+
+function batchRows(table: TableLayout): number {
+  const rows = Math.max(1, Math.min(BATCH_ROWS, Math.floor(BATCH_BYTES / Math.max(1, table.rowBytes))));
+  const tileRows = table.tiling?.tileRows;
+  return tileRows === undefined ? rows : Math.max(1, Math.floor(rows / tileRows)) * tileRows;
 }
 
 /**
@@ -326,11 +340,23 @@ export function measureTableRead(
   checkRowRange(table, hdu, start, stop);
   const width = withSummands(table, columns).reduce((sum, column) => sum + column.width, 0);
   const total = { requests: 0, bytesToRead: 0, bytesNeeded: (stop - start) * width, complete: true };
-  for (const [first, last] of tableBatches(table, start, stop)) {
-    const access = planTableRowAccess(table, hdu, first, last, withSummands(table, columns), options);
-    const figures = measurePlan(access.ranges, options);
-    total.requests += figures.requests;
-    total.bytesToRead += figures.bytesToRead;
+  // Every full batch plans the same ranges, shifted: measure one and count them, so that the cost of a
+  // header's claim (10^15 rows) is computed, not iterated. Tiled batches follow tile boundaries instead;
+  // their number is bounded by the tiles actually stored.
+  const selected = withSummands(table, columns);
+  const rows = batchRows(table);
+  const full = Math.floor((stop - start) / rows);
+  const shapes: [number, number, number][] = table.tiling === undefined
+    ? [[start, start + rows, full], [start + full * rows, stop, 1]]
+    : [...tableBatches(table, start, stop)].map(([first, last]) => [first, last, 1]);
+  for (const [first, last, times] of shapes) {
+    if (times === 0 || first === last) continue;
+    const figures = measurePlan(
+      planTableRowAccess(table, hdu, first, last, selected, options).ranges,
+      options,
+    );
+    total.requests += figures.requests * times;
+    total.bytesToRead += figures.bytesToRead * times;
   }
   total.complete = !columns.some((column) => column.elementType !== null && column.width > 0);
   return total;

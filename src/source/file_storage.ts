@@ -46,7 +46,9 @@ export function fileStorage(): IndexStorage {
 async function statPath(path: string): Promise<LocalFileInfo | undefined> {
   try {
     const s = await stat(path);
-    return { size: s.size, mtimeMs: s.mtimeMs, isDirectory: s.isDirectory() };
+    const info: LocalFileInfo = { size: s.size, mtimeMs: s.mtimeMs, isDirectory: s.isDirectory() };
+    if (!s.isDirectory() && !s.isFile()) info.isFile = false;
+    return info;
   } catch (error) {
     if ((error as { code?: string }).code === "ENOENT") return undefined;
     throw error;
@@ -145,7 +147,15 @@ export async function writeFileAtomic(
     new CloudFitsError("USAGE", `Cannot write ${path}: the file exists (pass overwrite to replace it)`, {
       url: path,
     });
-  if (!options.overwrite && await exists(path)) throw refuse();
+  const existing = await statPath(path);
+  if (existing?.isDirectory) {
+    throw new CloudFitsError("USAGE", `Cannot write ${path}: it is a directory; give a file name`, {
+      url: path,
+    });
+  }
+  // A device or FIFO (`-o /dev/stdout`, a named pipe) is a stream to write to, never a file to replace.
+  if (existing?.isFile === false) return await writeStream(path, content);
+  if (!options.overwrite && existing !== undefined) throw refuse();
   const directory = dirname(path) || ".";
   await mkdir(directory, { recursive: true });
   await removeStaleTemporaries(path);
@@ -165,6 +175,17 @@ export async function writeFileAtomic(
     await rm(temporary, { force: true });
   }
   await syncDirectory(directory);
+}
+
+/** Write to a device or FIFO as it is, without truncating, syncing or renaming anything. */
+async function writeStream(path: string, content: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+  const handle = await open(path, "a");
+  try {
+    if (content instanceof Uint8Array) await handle.write(content);
+    else for await (const chunk of content) await handle.write(chunk);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Put `temporary` at `path` only if nothing is there: link(2) fails with EEXIST instead of replacing. */

@@ -88,7 +88,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * | response | result |
  * |---|---|
  * | 206 | `Content-Range: bytes a-b/total` must start at the requested offset and end at min(requested end, total − 1); the body must hold exactly b − a + 1 bytes. The first response pins the size and the strong ETag (weak `W/` tags are ignored) |
- * | 206 with `Content-Encoding` other than identity | `BAD_RESPONSE` |
+ * | 200 or 206 with `Content-Encoding` other than identity | `BAD_RESPONSE` (not retried) |
  * | 206 with a wrong or missing `Content-Range`, or a `Content-Length` that disagrees | `BAD_RESPONSE` |
  * | body ends before its `Content-Length` | `NETWORK` ("got N of M bytes") |
  * | the body stream fails (connection reset or closed mid-body) | `NETWORK` ("the HTTP 206 body broke off after N bytes: …") |
@@ -98,7 +98,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * | 200 with `Content-Length` ≤ 1 MiB (or no length and a body ≤ 1 MiB) | the server ignores Range: the body is the whole object; it is kept and serves every later read without requests |
  * | 200 with a larger or unbounded body | the body is cancelled at once, never buffered: `RANGE_IGNORED` |
  * | 416 | the read starts at or after the end: empty result; size from Content-Range: bytes &#42;/N; if N says the read was inside the object: `STALE` |
- * | any other status | the shared table of `statusRule` (status.ts): 401 and 403 `FORBIDDEN` (403 says "not found or forbidden": S3 answers 403 for a missing key without ListBucket); 404 and 410 `NOT_FOUND`; 429 and 5xx `NETWORK`, retryable, with a `Retry-After` delay as `retryAfterMs` on the error; anything else (unfollowed 3xx, 400, …) `BAD_RESPONSE` |
+ * | any other status | the shared table of `statusRule` (status.ts): 401 and 403 `FORBIDDEN` (403 says "not found or forbidden": S3 answers 403 for a missing key without ListBucket); 404 and 410 `NOT_FOUND`; 408, 429 and 5xx `NETWORK`, retryable, with a `Retry-After` delay as `retryAfterMs` on the error; anything else (unfollowed 3xx, 400, …) `BAD_RESPONSE` |
  * | `fetch` throwing, connection reset | `NETWORK` (retryable) |
  * | `fetch` throwing a browser's bare `TypeError` ("Failed to fetch") for another origin | `CORS`, not retryable: the message says "possibly CORS" and what the server must allow |
  * | no answer within `timeoutMs` | `TIMEOUT` |
@@ -286,17 +286,23 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     };
 
     const handle = async (response: Response): Promise<Uint8Array> => {
+      // `identity` was asked for: a compressed body is not the object's bytes, and runtimes differ in
+      // what they make of it (Deno and Bun inflate it; a corrupt one fails as a broken body, which would be
+      // retried). One request, one clear error, the same everywhere.
+      const encoding = response.headers.get("content-encoding");
+      if (
+        (status === 206 || status === 200) && encoding !== null &&
+        encoding.trim().toLowerCase() !== "identity"
+      ) {
+        discard(response);
+        throw fail(
+          "BAD_RESPONSE",
+          `Cannot read ${what}: the server sent Content-Encoding ${encoding} although identity was asked for`,
+          offset,
+          status,
+        );
+      }
       if (status === 206) {
-        const encoding = response.headers.get("content-encoding");
-        if (encoding !== null && encoding.trim().toLowerCase() !== "identity") {
-          discard(response);
-          throw fail(
-            "BAD_RESPONSE",
-            `Cannot read ${what}: the server sent Content-Encoding ${encoding} on a partial response`,
-            offset,
-            status,
-          );
-        }
         const raw = response.headers.get("content-range");
         const range = parseContentRange(raw);
         if (range === undefined || range.start === undefined || range.start !== offset) {

@@ -301,7 +301,14 @@ export function s3Fetch(options: S3FetchOptions): FetchLike {
       cache: signingKeys,
     });
     const signed = await signer.sign();
-    return await send(signed.url.toString(), { ...init, method: signed.method, headers: signed.headers });
+    // Never let fetch follow a redirect of a signed request: it would carry the signature, the session
+    // token, the signed headers and a PUT body to whatever host the Location names.
+    return await send(signed.url.toString(), {
+      ...init,
+      method: signed.method,
+      headers: signed.headers,
+      redirect: "manual",
+    });
   };
 
   return async (input, init) => {
@@ -314,7 +321,7 @@ export function s3Fetch(options: S3FetchOptions): FetchLike {
     const url = region === configuredRegion ? String(input) : urlInRegion(String(input), region);
     const started = performance.now();
     const response = await signAndSend(url, region, init);
-    if (options.followRegion === false || (response.status !== 301 && response.status !== 400)) {
+    if (options.followRegion === false || !(REDIRECTS.has(response.status) || response.status === 400)) {
       return response;
     }
     // Read the (small) error body once: to find the region, and to count what arrived.
@@ -344,7 +351,10 @@ export function s3Fetch(options: S3FetchOptions): FetchLike {
   };
 }
 
-/** The region a wrong-region answer (301 or 400) names, or `undefined` when it is something else. */
+/** Redirects S3 answers with: only re-signed for the region they name, never followed as given. */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** The region a wrong-region answer (a redirect or 400) names, or `undefined` when it is something else. */
 function wrongRegion(response: Response, xml: string, region: string): string | undefined {
   let named = response.headers.get("x-amz-bucket-region") ?? undefined;
   if (named === undefined || response.status === 400) {
@@ -410,6 +420,8 @@ export interface S3HintContext {
   signed?: boolean;
   /** The bucket's region from `x-amz-bucket-region`, when the response named one. */
   region?: string;
+  /** The `Location` of a redirect, which a signed request does not follow. */
+  location?: string;
 }
 
 /**
@@ -462,6 +474,12 @@ export function s3ErrorHint(status: number, body: string, context: S3HintContext
     case "AuthorizationHeaderMalformed":
       if (region !== undefined) return `${code}: the bucket is in ${region}; pass --region ${region}`;
   }
+  if (status >= 300 && status < 400) {
+    const to = context.location === undefined ? "" : ` to ${redactUrl(context.location)}`;
+    return `${
+      code ?? "Redirect"
+    }: S3 redirected the request${to}; not followed, so that the credentials and signed headers reach only the host they were signed for`;
+  }
   if (status === 403 && (code === undefined || code === "AccessDenied" || code === "AllAccessDisabled")) {
     const hints = [code ?? "403", "S3 returns 403 for a missing key without s3:ListBucket"];
     if (context.signed === false) hints.push("the request was sent without credentials");
@@ -492,6 +510,7 @@ function s3Explainer(context: S3HintContext): ErrorExplainer {
       requestPayer: context.requestPayer,
       signed: context.signed,
       region: context.region ?? headers.get("x-amz-bucket-region") ?? undefined,
+      location: headers.get("location") ?? undefined,
     });
 }
 

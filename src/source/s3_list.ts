@@ -71,7 +71,8 @@ async function* listPages(
   const fetchSigned = s3Fetch({ ...options, bucket: options.bucket });
   let token: string | undefined;
   do {
-    const query = new URLSearchParams({ "list-type": "2" });
+    // Keys come back URL-encoded, so that any key survives XML 1.0 (control characters cannot).
+    const query = new URLSearchParams({ "list-type": "2", "encoding-type": "url" });
     if (options.prefix) query.set("prefix", options.prefix);
     if (maxKeys !== undefined) query.set("max-keys", String(maxKeys));
     if (token !== undefined) query.set("continuation-token", token);
@@ -154,9 +155,13 @@ export interface S3ListPage {
  */
 export function parseListPage(xml: string): S3ListPage | undefined {
   if (!/<ListBucketResult[\s>]/.test(xml)) return undefined;
+  // Decoded exactly once, and only when the server says it encoded (S3 writes spaces as "+", radosgw as
+  // "%20"; a literal "+" is "%2B" in both). A server that ignores encoding-type sends keys as they are.
+  const encoded = xmlText(xml, "EncodingType")?.trim().toLowerCase() === "url";
   const objects: S3ListedObject[] = [];
   for (const [, entry] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
-    const key = xmlText(entry, "Key");
+    const text = xmlText(entry, "Key");
+    const key = encoded && text !== undefined ? decodeListedKey(text) : text;
     const sizeText = xmlText(entry, "Size")?.trim();
     if (key === undefined || sizeText === undefined || !/^\d+$/.test(sizeText)) {
       throw new CloudFitsError(
@@ -177,4 +182,16 @@ export function parseListPage(xml: string): S3ListPage | undefined {
     truncated: xmlText(xml, "IsTruncated")?.trim() === "true",
     nextToken: xmlText(xml, "NextContinuationToken"),
   };
+}
+
+/** A key of a listing made with `encoding-type=url`; a malformed escape is a bad answer, not a crash. */
+function decodeListedKey(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " "));
+  } catch {
+    throw new CloudFitsError(
+      "BAD_RESPONSE",
+      `Cannot decode listed key '${text.slice(0, 200)}': invalid URL encoding`,
+    );
+  }
 }

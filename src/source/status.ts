@@ -41,6 +41,7 @@ export const ERROR_BODY_BYTES = 16 * 1024;
  * | 403 reading an object | `FORBIDDEN` | not found or forbidden: S3 answers 403 for a missing key without `s3:ListBucket` | no |
  * | 403 otherwise (listing, upload) | `FORBIDDEN` | forbidden | no |
  * | 404, 410 | `NOT_FOUND` | not found | no |
+ * | 408 | `NETWORK` | request timeout | yes |
  * | 429 | `NETWORK` | too many requests | yes, after `Retry-After` when sent |
  * | 503 | `NETWORK` | service unavailable (S3's SlowDown) | yes, after `Retry-After` when sent |
  * | other 5xx | `NETWORK` | server error | yes, after `Retry-After` when sent |
@@ -68,6 +69,7 @@ export function statusRule(status: number, object = false): StatusRule {
     return { code: "FORBIDDEN", reason: object ? "not found or forbidden" : "forbidden", retryable: false };
   }
   if (status === 404 || status === 410) return { code: "NOT_FOUND", reason: "not found", retryable: false };
+  if (status === 408) return { code: "NETWORK", reason: "request timeout", retryable: true };
   if (status === 429) return { code: "NETWORK", reason: "too many requests", retryable: true };
   if (status === 503) return { code: "NETWORK", reason: "service unavailable", retryable: true };
   if (status >= 500 && status <= 599) return { code: "NETWORK", reason: "server error", retryable: true };

@@ -13,6 +13,11 @@ export interface LocalFileInfo {
   mtimeMs: number;
   /** Whether the path is a directory. */
   isDirectory: boolean;
+  /**
+   * False for a character device, FIFO or socket (`/dev/stdout`, a named pipe): written as a stream,
+   * never replaced. Absent means a regular file or a directory.
+   */
+  isFile?: boolean;
 }
 
 /**
@@ -36,7 +41,7 @@ export interface IndexStorage {
    * Write a file atomically (a reader or a crash sees the old file or the new one); without
    * `overwrite`, an existing file is kept and the write fails. The content may be a stream of chunks,
    * written as they come, so that a long output is never held whole; if the stream fails, nothing is
-   * written.
+   * written. A directory is refused; a device or FIFO is written as a stream, never replaced.
    */
   writeFileAtomic(
     path: string,

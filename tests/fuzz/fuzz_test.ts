@@ -32,20 +32,21 @@ import {
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20250801);
 /**
- * Cases per target in CI: 20,000 for the header parser; fewer where each case does more (a walk, then
- * reads; the index inflates header text, which is slow under Bun), so that the file stays under a
- * minute per runtime on two shared cores. The long run does 1,000,000 of each.
+ * Cases per target in CI, 100,000 in all: 30,000 for the header parser; fewer where each case does more
+ * (a walk, then reads; the index inflates header text, which is slow under Bun), about half a minute
+ * per runtime on two cores. The long run does 1,000,000 of each.
  */
 const CI_CASES: Record<string, number> = {
-  header: 20000,
-  walk: 15000,
-  table: 8000,
-  image: 8000,
-  index: 3000,
+  header: 30000,
+  walk: 25000,
+  table: 20000,
+  image: 20000,
+  index: 5000,
 };
 const REGRESSIONS = new URL("../../testdata/fuzz/", import.meta.url);
 
 const targets = await createTargets();
+console.log(`fuzz seed ${SEED} (replay or vary with FUZZ_SEED=N)`);
 
 for (const target of targets) {
   const cases = CI_CASES[target.name];
@@ -154,6 +155,24 @@ test("the oracle accepts typed errors and flags any other exception, a hang and 
     rng,
   );
   assert.ok("kind" in swallowed && swallowed.kind === "violation", JSON.stringify(swallowed));
+});
+
+test("a mutator that throws fails its own case, named by seed and number; the run goes on", async () => {
+  const target: Target = {
+    ...fakeTarget(() => Promise.resolve("ok")),
+    generate: (rng) => {
+      if (rng.int(3) === 0) throw new RangeError("Offset is outside the bounds of the DataView");
+      return { bytes: new Uint8Array(1), seedName: "x", steps: ["none"] };
+    },
+  };
+  const summary = await runTarget(target, 42, 30, { maxFailures: 100 });
+  assert.equal(summary.cases, 30);
+  assert.ok(summary.failures.length > 0 && summary.failures.length < 30);
+  for (const failure of summary.failures) {
+    assert.equal(failure.kind, "mutator");
+    assert.match(describeFailure(failure), /FUZZ_SEED=42 case \d+[\s\S]*RangeError: Offset is outside/);
+  }
+  assert.equal(summary.outcomes.ok, 30 - summary.failures.length);
 });
 
 test("guarded sources refuse oversized, unsafe and (strict) out-of-file reads, and can hide the size", async () => {

@@ -59,6 +59,7 @@ if (values.case !== undefined) {
   }
 } else {
   const cases = Number(values.cases);
+  console.log(`fuzz seed ${seed}, ${cases} cases per target`);
   let failed = 0;
   for (const target of targets) {
     const started = performance.now();

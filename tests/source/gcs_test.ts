@@ -87,5 +87,5 @@ test("gcsListObjects lists through the XML API with list-type=2 and pages", asyn
   assert.deepEqual(keys, ["a", "b", "c"].map((name) => `${prefix}${name}.fits`));
   const traffic = server.log.slice(before);
   assert.deepEqual(traffic.map((r) => [r.status, r.region]), [[200, "auto"], [200, "auto"]]);
-  assert.ok(traffic.every((r) => r.path.startsWith("/public?list-type=2&prefix=")));
+  assert.ok(traffic.every((r) => r.path.startsWith("/public?list-type=2&encoding-type=url&prefix=")));
 });

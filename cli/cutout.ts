@@ -45,9 +45,9 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     return await runSkyCutout(positionals[0], values, io);
   }
   const output = (values.output as string | undefined) ?? "-";
-  const format = chooseOutputFormat("cutout", output, values);
+  const stream = await refuseExistingOutput(output, Boolean(values.force), io);
+  const format = chooseOutputFormat("cutout", output, values, stream);
   const png = pngOptionsOf(values);
-  await refuseExistingOutput(output, Boolean(values.force), io);
   const settings = readSettingsOf(values);
 
   // The named HDU, or the first image with data.

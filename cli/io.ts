@@ -92,10 +92,11 @@ export function indexStorage(io: CliIo): IndexStorage {
  * @param path The output path (`-` is standard output, always allowed).
  * @param force Whether `--force` was given.
  * @param io The process I/O.
+ * @returns Whether the path is a stream (standard output, a device or a FIFO) rather than a file.
  * @throws {CloudFitsError} `USAGE` when the file exists, or the path is a directory.
  */
-export async function refuseExistingOutput(path: string, force: boolean, io: CliIo): Promise<void> {
-  if (path === "-") return;
+export async function refuseExistingOutput(path: string, force: boolean, io: CliIo): Promise<boolean> {
+  if (path === "-") return true;
   const existing = await io.stat(path);
   if (existing?.isDirectory) {
     throw new CloudFitsError("USAGE", `Cannot write ${path}: it is a directory; give a file name`, {
@@ -108,4 +109,5 @@ export async function refuseExistingOutput(path: string, force: boolean, io: Cli
       url: path,
     });
   }
+  return existing?.isFile === false;
 }

@@ -24,12 +24,14 @@ export const COMMAND_FORMATS = {
 
 /**
  * The format of a command's output: `--json`, then `--format`, then the extension of `-o OUT`
- * (case-insensitive), then the command's standard-output default. An extension the command cannot
- * write, or one that means nothing, is a usage error that lists the choices.
+ * (case-insensitive), then the command's standard-output default — also for a device or FIFO without an
+ * extension (`-o /dev/stdout`). An extension the command cannot write, or one that means nothing, is a usage
+ * error that lists the choices.
  *
  * @param command The command.
  * @param output The `-o` value (`-` for standard output).
  * @param values Parsed flags (`json`, `format`).
+ * @param stream Whether `output` is a stream (standard output, a device, a FIFO) rather than a file.
  * @returns The format.
  * @throws {CloudFitsError} `USAGE` for an unknown format or extension.
  */
@@ -37,6 +39,7 @@ export function chooseOutputFormat<C extends keyof typeof COMMAND_FORMATS>(
   command: C,
   output: string,
   values: Record<string, unknown>,
+  stream = output === "-",
 ): (typeof COMMAND_FORMATS)[C]["formats"][number] {
   const { formats, stdout } = COMMAND_FORMATS[command];
   const allowed: readonly string[] = formats;
@@ -50,8 +53,8 @@ export function chooseOutputFormat<C extends keyof typeof COMMAND_FORMATS>(
     }
     return asked as (typeof formats)[number];
   }
-  if (output === "-") return stdout;
   const extension = /\.[^./\\]*$/.exec(output)?.[0].toLowerCase() ?? "";
+  if (output === "-" || (stream && extension === "")) return stdout;
   const format = EXTENSIONS[extension];
   if (format === undefined || !allowed.includes(format)) {
     const choices = Object.keys(EXTENSIONS).filter((ext) => allowed.includes(EXTENSIONS[ext]));

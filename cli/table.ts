@@ -39,9 +39,9 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     );
   }
   const output = (values.output as string | undefined) ?? "-";
-  const format: TableFormat = chooseOutputFormat("table", output, values);
   const force = Boolean(values.force);
-  await refuseExistingOutput(output, force, io);
+  const stream = await refuseExistingOutput(output, force, io);
+  const format: TableFormat = chooseOutputFormat("table", output, values, stream);
 
   // The named HDU, or the first table with data; --rows is parsed against it.
   // Rows streamed to a terminal would be interleaved with the progress line: they are the progress there.

@@ -62,7 +62,8 @@ test("the binary cuts out a section over HTTP with range requests only", BINARY_
   ]);
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), {
-    shape: SECTION.shape,
+    shape: SECTION.shape.toReversed(), // the CLI speaks FITS order, NAXIS1 first
+    numpyShape: SECTION.shape,
     dtype: SECTION.dtype,
     data: SECTION.data,
   });

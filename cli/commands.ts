@@ -6,6 +6,7 @@ import { runHeader } from "./header.ts";
 import { runCutout } from "./cutout.ts";
 import { runTable } from "./table.ts";
 import { runIndex } from "./index_command.ts";
+import { runMerge } from "./merge.ts";
 import { runVerify } from "./verify.ts";
 import { runDemo } from "./demo.ts";
 import { runPlan } from "./plan.ts";
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Runner> = {
   plan: runPlan,
   table: runTable,
   index: runIndex,
+  merge: runMerge,
   verify: runVerify,
   demo: (args, io) => runDemo(args, io, runCommand),
 };

@@ -5,6 +5,7 @@ import { type CliIo, indexStorage } from "./io.ts";
 import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
 import { sourceOptions } from "./remote.ts";
 import { humanBytes, toJson } from "./format.ts";
+import { parseShardPart, shardFromEngine, type ShardPart } from "../src/indexer/shard.ts";
 
 /**
  * `cloudfits index SOURCE... -o INDEX`: write a binary index of local files or remote objects with
@@ -31,6 +32,8 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
     "data-bucket-path": { type: "string", short: "d" },
     "index-bucket-name": { type: "string", short: "i" },
     mode: { type: "string", short: "m" },
+    shard: { type: "string" },
+    shards: { type: "string" },
   });
   const common = values as CommonValues;
   const format = outputFormat(values, ["json", "text"], "text");
@@ -47,6 +50,8 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
       `Unknown --mode '${values.mode}': sources are read where they are, local or remote`,
     );
   }
+
+  const shard = shardOption(values.shard as string | undefined, values.shards as string | undefined, io);
 
   const started = performance.now();
   const showProgress = io.isTTY && format !== "json";
@@ -71,6 +76,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
     dataUrl: (values["data-url"] ?? values["data-bucket-path"]) as string | undefined,
     headerText: !values["no-header-text"],
     concurrency: concurrencyOf(common),
+    ...(shard ? { shard } : {}),
     onEvent,
   }).finally(() => showProgress ? io.err("\n") : undefined);
 
@@ -86,4 +92,24 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
     );
   }
   return summary.failed.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** `--shard K/N`, or `--shard auto` with the engine's variables (and `--shards N` where it needs it). */
+function shardOption(
+  shard: string | undefined,
+  shards: string | undefined,
+  io: CliIo,
+): ShardPart | undefined {
+  if (shard === undefined) {
+    if (shards !== undefined) throw new CloudFitsError("USAGE", "--shards N goes with --shard auto");
+    return undefined;
+  }
+  if (shard !== "auto") {
+    if (shards !== undefined) throw new CloudFitsError("USAGE", "--shards N goes with --shard auto, not K/N");
+    return parseShardPart(shard);
+  }
+  if (shards !== undefined && !/^\d+$/.test(shards)) {
+    throw new CloudFitsError("USAGE", `--shards takes a positive integer, not '${shards}'`);
+  }
+  return shardFromEngine(io.env, shards === undefined ? undefined : Number(shards));
 }

@@ -29,6 +29,7 @@ import {
   sharedPrefix,
 } from "./_layout.ts";
 import { ByteWriter } from "./_varint.ts";
+import { shardSection } from "./shard.ts";
 import type { ColumnSummary, EncodeIndexOptions, IndexedFile } from "./types.ts";
 import { concatBytes } from "../_bytes.ts";
 
@@ -107,6 +108,7 @@ export async function encodeIndex(
     meta: meta.finish(),
     leaves: [],
     fileCount: files.length,
+    ...(options.shard ? { extraSections: [shardSection(options.shard)] } : {}),
   };
   for (let target = LEAF_TARGET_BYTES;; target *= 2) {
     parts.leaves = await buildLeaves(sorted.map((entry) => entry.key), records, target);

@@ -5,6 +5,7 @@
  */
 
 import type { Hdu } from "../fits/layout.ts";
+import type { ShardInfo } from "./shard.ts";
 
 /** One indexed FITS file: where it is, the validators it was indexed against, and its HDUs. */
 export interface IndexedFile {
@@ -42,6 +43,8 @@ export interface IndexSource {
 export interface EncodeIndexOptions extends IndexSource {
   /** Keep every header byte-exact (default true); false keeps only the structural cards. */
   headerText?: boolean;
+  /** For one shard of a sharded run: its part and source specification (an optional SHARD section). */
+  shard?: ShardInfo;
 }
 
 /** One BINTABLE or TABLE column, described without inflating header text. */

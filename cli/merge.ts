@@ -1,0 +1,45 @@
+import { CloudFitsError } from "../src/errors.ts";
+import { EXIT } from "../src/exit_codes.ts";
+import { mergeShards } from "../src/indexer/merge.ts";
+import { writeIndex } from "../src/indexer/write_index.ts";
+import { parseLocation } from "../src/url.ts";
+import { type CliIo, indexStorage } from "./io.ts";
+import { type CommonValues, outputFormat, parseCommand } from "./options.ts";
+import { sourceOptions } from "./remote.ts";
+import { humanBytes, toJson } from "./format.ts";
+
+/**
+ * `cloudfits merge SHARD... -o CATALOG [--partial]`: merge the local shard indexes of a sharded
+ * `index --shard` run into one catalog (`mergeShards`).
+ *
+ * @param args Arguments after `merge`.
+ * @param io The process I/O.
+ * @returns 0, or 6 when `--partial` merged without some shards.
+ */
+export async function runMerge(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    output: { type: "string", short: "o" },
+    partial: { type: "boolean" },
+  });
+  const output = values.output as string | undefined;
+  if (!output) throw new CloudFitsError("USAGE", "Where should the catalog go? Pass -o CATALOG");
+  const format = outputFormat(values, ["json", "text"], "text");
+  const shards = [];
+  for (const name of positionals) shards.push({ name, bytes: await io.readFile(name) });
+  const merged = await mergeShards(shards, { partial: Boolean(values.partial) });
+  const options = { ...sourceOptions(values as CommonValues, io), storage: indexStorage(io) };
+  await writeIndex(parseLocation(output, io.env), merged.bytes, options);
+  const { bytes, ...summary } = merged;
+  if (format === "json") await io.out(toJson({ ...summary, output, indexBytes: bytes.length }));
+  else {
+    if (merged.missing.length > 0) {
+      await io.err(`warning: merged without shard(s) ${merged.missing.join(", ")} of ${merged.shards}\n`);
+    }
+    await io.out(
+      `Merged ${shards.length} of ${merged.shards} shards, ${merged.files} files → ${output} (${
+        humanBytes(bytes.length)
+      })\n`,
+    );
+  }
+  return merged.missing.length > 0 ? EXIT.partial : EXIT.ok;
+}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { decodeIndex } from "../../src/read/index.ts";
 import { runCli } from "./cli_io.ts";
 
@@ -43,4 +44,21 @@ export async function assertSameCatalog(
     assert.equal(headers[0].code, 0, headers[0].stderr);
     assert.equal(headers[0].stdout, headers[1].stdout, path);
   }
+}
+
+/**
+ * A corpus for sharding tests: the readable FITS fixtures, every other one in a subdirectory.
+ *
+ * @param dir Where to put it (created).
+ * @returns The fixture names copied.
+ */
+export async function copyCorpus(dir: string): Promise<string[]> {
+  await mkdir(join(dir, "sub"), { recursive: true });
+  const fixtures = (await readdir("testdata")).filter((name) =>
+    name.endsWith(".fits") && !name.includes("bad")
+  );
+  for (const [i, name] of fixtures.entries()) {
+    await copyFile(join("testdata", name), join(dir, i % 2 ? "sub" : "", name));
+  }
+  return fixtures;
 }

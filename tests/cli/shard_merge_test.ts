@@ -6,25 +6,19 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeIndex } from "../../src/read/index.ts";
 import { readShardInfo } from "../../src/index_format/shard.ts";
 import { shardOfPath } from "../../src/indexer/shard.ts";
 import { runCli } from "../_support/cli_io.ts";
-import { assertSameCatalog, indexPaths } from "../_support/catalogs.ts";
+import { assertSameCatalog, copyCorpus, indexPaths } from "../_support/catalogs.ts";
 
 const scratch = await mkdtemp(join(tmpdir(), "cloudfits-shard-test-"));
 after(() => rm(scratch, { recursive: true, force: true }));
 const data = join(scratch, "data");
-await mkdir(join(data, "sub"), { recursive: true });
-const fixtures = (await readdir("testdata")).filter((name) =>
-  name.endsWith(".fits") && !name.includes("bad")
-);
-for (const [i, name] of fixtures.entries()) {
-  await copyFile(join("testdata", name), join(data, i % 2 ? "sub" : "", name));
-}
+await copyCorpus(data);
 
 async function index(args: string[], env: Record<string, string> = {}): Promise<void> {
   const run = await runCli(["index", ...args], env);

@@ -6,14 +6,14 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
 import { readShardInfo } from "../../src/index_format/shard.ts";
 import { DENO, ROOT, runChild } from "../_support/child.ts";
 import { runCli } from "../_support/cli_io.ts";
-import { assertSameCatalog, indexPaths } from "../_support/catalogs.ts";
+import { assertSameCatalog, copyCorpus, indexPaths } from "../_support/catalogs.ts";
 import { startSlurm } from "../_support/slurm.ts";
 
 const slurm = await startSlurm();
@@ -31,13 +31,7 @@ test("sbatch --array=0-3 of index --shard auto, merged, equals a one-process ind
 }, async () => {
   if ("reason" in slurm) return;
   const data = join(scratch, "data");
-  await mkdir(join(data, "sub"), { recursive: true });
-  const fixtures = (await readdir("testdata")).filter((name) =>
-    name.endsWith(".fits") && !name.includes("bad")
-  );
-  for (const [i, name] of fixtures.entries()) {
-    await copyFile(join("testdata", name), join(data, i % 3 ? "" : "sub", name));
-  }
+  const fixtures = await copyCorpus(data);
 
   // The job runs the CLI with the runtime these tests run under (Deno's launcher needs node on PATH,
   // which the job inherits through sbatch's default --export=ALL).

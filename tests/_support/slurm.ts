@@ -8,11 +8,10 @@
  */
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { hostname, tmpdir } from "node:os";
-import { availableParallelism } from "node:os";
+import { availableParallelism, hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { runChild, startChild } from "./child.ts";
 
 /** A running single-node Slurm. */

@@ -13,6 +13,7 @@ import { decodeIndex } from "../../src/read/index.ts";
 import { readShardInfo } from "../../src/index_format/shard.ts";
 import { shardOfPath } from "../../src/indexer/shard.ts";
 import { runCli } from "../_support/cli_io.ts";
+import { startRangeServer } from "../_support/range_server.ts";
 import { assertSameCatalog, copyCorpus, indexPaths } from "../_support/catalogs.ts";
 
 const scratch = await mkdtemp(join(tmpdir(), "cloudfits-shard-test-"));
@@ -55,6 +56,35 @@ test("four shards split the files by path hash, and merge into the one-process i
   assert.equal(merged.code, 0, merged.stderr);
   assert.match(merged.stdout, new RegExp(`Merged 4 of 4 shards, ${all.length} files`));
   await assertSameCatalog(catalog, whole, all);
+});
+
+test("merge reads shards from object storage: one request each when a shard fits in 16 KiB", async () => {
+  const parts = await shards("remote", 2);
+  const whole = join(scratch, "remote-whole.cfidx");
+  await index([data, "-o", whole]);
+  const server = await startRangeServer({ root: scratch });
+  try {
+    const catalog = join(scratch, "remote-catalog.cfidx");
+    const urls = parts.map((part) => `${server.url}/${part.slice(scratch.length + 1)}`);
+    const merged = await runCli(["merge", ...urls, "-o", catalog]);
+    assert.equal(merged.code, 0, merged.stderr);
+    const sizes = await Promise.all(parts.map(async (part) => (await readFile(part)).length));
+    const expected = sizes.map((size) =>
+      size <= 16384 ? ["bytes=0-16383"] : ["bytes=0-16383", `bytes=16384-${size - 1}`]
+    );
+    assert.deepEqual(
+      urls.map((url) => server.log.filter((e) => url.endsWith(e.path)).map((e) => e.range)),
+      expected,
+    );
+    assert.equal(
+      server.log.reduce((sum, e) => sum + e.bytes, 0),
+      sizes[0] + sizes[1],
+      "each shard read once",
+    );
+    await assertSameCatalog(catalog, whole, await indexPaths(whole));
+  } finally {
+    await server.close();
+  }
 });
 
 test("adding files never moves an existing file to another shard", async () => {

@@ -65,7 +65,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
       await io.err(
         `\rindexing ${event.done}/${event.total} files, ${humanBytes(event.bytes)} read, ${
           rate.toFixed(1)
-        } files/s, ETA ${eta.toFixed(0)} s   `,
+        } files/s, ETA ${eta.toFixed(0)} s, ${event.failed} failed   `,
       );
     }
   };

@@ -24,7 +24,7 @@ import { shardOfPath, type ShardPart } from "./shard.ts";
 export type IndexEvent =
   | { type: "warning"; message: string }
   | { type: "note"; message: string }
-  | { type: "progress"; done: number; total: number; requests: number; bytes: number };
+  | { type: "progress"; done: number; total: number; failed: number; requests: number; bytes: number };
 
 /** Options for {@linkcode buildIndex}. */
 export interface BuildIndexOptions extends SourceOptions {
@@ -243,7 +243,14 @@ export async function buildIndex(
       }
       done++;
       await checkpoint?.maybeSave();
-      await report({ type: "progress", done, total: candidates.length, requests, bytes });
+      await report({
+        type: "progress",
+        done,
+        total: candidates.length,
+        failed: failed.length,
+        requests,
+        bytes,
+      });
     }
   };
   const workers = Math.min(options.concurrency ?? 8, Math.max(1, candidates.length));

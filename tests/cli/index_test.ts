@@ -431,3 +431,15 @@ test("ls --index lists every file and HDU as ls on the files does, and still doe
   const missing = await runCli(["ls", "--index", output, "absent.fits"]);
   assert.equal(missing.code, 3);
 });
+
+test("a terminal gets a progress line with files, bytes, rate, ETA and failures; a pipe gets none", async () => {
+  const data = await freshDir("progress");
+  await copyFixtures(data, { "a.fits": "mef_images.fits" });
+  await writeFile(join(data, "broken.fits"), "not a FITS file");
+  const output = join(data, "progress.cfidx");
+  const tty = await runCli(["index", data, "-o", output], {}, { tty: true });
+  assert.equal(tty.code, 6, tty.stderr);
+  assert.match(tty.stderr, /\rindexing 2\/2 files, [\d.]+ [kKM]?B read, [\d.]+ files\/s, ETA 0 s, 1 failed/);
+  const piped = await runCli(["index", data, "-o", output]);
+  assert.doesNotMatch(piped.stderr, /indexing \d+\/\d+/);
+});

@@ -56,6 +56,8 @@ Commands:
   plan TARGET...          what a cutout or table read would fetch and cost, without reading data
   index SOURCE... -o INDEX [--data-url PREFIX]
                           write a cloudfits index of local files or remote objects
+  merge SHARD... -o CATALOG
+                          merge the shards of index --shard K/N|auto into one catalog
   verify --index INDEX    check indexed files against their sources
   serve [DIR] [--port N]  the browser page at /, DIR's files beside it (Range, CORS)
   demo                    run the tutorial on the bundled test files (no cloud account needed)

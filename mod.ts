@@ -141,6 +141,8 @@ export {
   type IndexEvent,
 } from "./src/indexer/build_index.ts";
 export type { IndexFailure, IndexStorage, LocalFileInfo } from "./src/indexer/types.ts";
+export type { ShardPart } from "./src/indexer/shard.ts";
+export type { ShardInfo } from "./src/index_format/shard.ts";
 export {
   type FileVerdict,
   verifyIndex,

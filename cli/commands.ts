@@ -7,6 +7,7 @@ import { runCutout } from "./cutout.ts";
 import { runLightCurve } from "./lightcurve.ts";
 import { runTable } from "./table.ts";
 import { runIndex } from "./index_command.ts";
+import { runMerge } from "./merge.ts";
 import { runVerify } from "./verify.ts";
 import { runDemo } from "./demo.ts";
 import { runPlan } from "./plan.ts";
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Runner> = {
   plan: runPlan,
   table: runTable,
   index: runIndex,
+  merge: runMerge,
   verify: runVerify,
   serve: runServe,
   demo: (args, io) => runDemo(args, io, runCommand),

@@ -129,6 +129,7 @@ Examples:
   cloudfits plan 's3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits[1][1:1,600:600,*,*]' --no-sign-request
   cloudfits plan 'testdata/tess_cube.fits[2][col TSTART;TSTOP]' --rows 1:5 --json`,
   index: `cloudfits index SOURCE... -o INDEX [--data-url PREFIX] [--no-header-text] [--point-spacing BYTES]
+                [--shard K/N|auto]
 
 Write a cloudfits index: every HDU's offsets, structure and header text, a few KB per file, so that later
 reads plan their ranges without touching the FITS headers. SOURCE is a FITS file or a directory (searched
@@ -143,14 +144,30 @@ the existing INDEX without re-reading them, and an interrupted run resumes from 
 (INDEX.partial). -o writes atomically, or uploads one object to a bucket URL. Progress (files, bytes,
 rate, ETA) is shown on a terminal (--progress, --quiet).
 
-Options: -o/--output INDEX, --data-url PREFIX, --no-header-text, --point-spacing BYTES, --concurrency N,
-         --format text|json, cloud options. Aliases of the Python cloud-fits: --fits-files-directory DIR,
-         -d/--data-bucket-path PREFIX, -i/--index-bucket-name BUCKET.
+--shard K/N (0 ≤ K < N) indexes only the files whose path hashes to shard K (FNV-1a mod N: with N fixed,
+new files never move existing ones); merge the N shards with cloudfits merge. --shard auto takes K and N
+from a Slurm job array (SLURM_ARRAY_TASK_ID/MIN/MAX/STEP/COUNT), or K from AWS Batch
+(AWS_BATCH_JOB_ARRAY_INDEX) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) with N from --shards N.
+
+Options: -o/--output INDEX, --data-url PREFIX, --no-header-text, --point-spacing BYTES, --shard K/N|auto,
+         --shards N, --concurrency N, --format text|json, cloud options. Aliases of the Python cloud-fits:
+         --fits-files-directory DIR, -d/--data-bucket-path PREFIX, -i/--index-bucket-name BUCKET.
 
 Examples:
   cloudfits index testdata -o testdata.cfidx
   cloudfits index ./mast --data-url s3://stpubdata/tess/public/mast -o s3://my-index-bucket/tess.cfidx
-  cloudfits index s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request -o s26.cfidx`,
+  cloudfits index s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request -o s26.cfidx
+  cloudfits index ./mast --shard 2/8 -o shards/mast-2.cfidx`,
+  merge: `cloudfits merge SHARD... -o CATALOG [--partial]
+
+Merge the shard indexes of one index --shard run into a catalog equal to a one-process index of the same
+sources. Refuses shards of different sources, --data-url or shard counts, a shard given twice, and a
+missing shard unless --partial (which merges without it, names it, and exits 6).
+
+Options: -o/--output CATALOG, --partial, --format text|json, cloud options (for a bucket -o)
+
+Examples:
+  cloudfits merge shards/mast-*.cfidx -o mast.cfidx`,
   verify: `cloudfits verify --index INDEX [--datasum]
 
 Check every indexed file against its source: size and ETag (size only for locally indexed files) and

@@ -7,6 +7,7 @@ import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./
 import { sourceOptions } from "./remote.ts";
 import { escapeControl, humanBytes, toJson } from "./format.ts";
 import { progressLine } from "./progress.ts";
+import { parseShardPart, shardFromEngine, type ShardPart } from "../src/indexer/shard.ts";
 
 /**
  * `cloudfits index SOURCE... -o INDEX`: write a binary index of local files or remote objects with
@@ -29,6 +30,8 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
     "data-bucket-path": { type: "string", short: "d" },
     "index-bucket-name": { type: "string", short: "i" },
     mode: { type: "string", short: "m" },
+    shard: { type: "string" },
+    shards: { type: "string" },
   }, {
     "-f": "--fits-files-directory DIR (or give DIR as SOURCE)",
     "--fits-file-directory": "--fits-files-directory (the Python cloud-fits README misspells it)",
@@ -49,6 +52,8 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
     );
   }
 
+  const shard = shardOption(values.shard as string | undefined, values.shards as string | undefined, io);
+
   const started = performance.now();
   const line = progressLine(io, common);
   let progressText = () => "";
@@ -63,7 +68,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
       const eta = rate > 0 ? (event.total - event.done) / rate : 0;
       return `indexing: ${event.done} of ${event.total} files, ${humanBytes(event.bytes)} read (${
         humanBytes(Math.round(event.bytes / seconds))
-      }/s, ${rate.toFixed(1)} files/s), ETA ${eta.toFixed(0)} s`;
+      }/s, ${rate.toFixed(1)} files/s), ETA ${eta.toFixed(0)} s, ${event.failed} failed`;
     };
     line?.update(progressText);
   };
@@ -77,6 +82,7 @@ export async function runIndex(args: string[], io: CliIo): Promise<number> {
       ? undefined
       : pointSpacingOf(String(values["point-spacing"])),
     concurrency: concurrencyOf(common),
+    ...(shard ? { shard } : {}),
     onEvent,
   }).finally(() => line?.end(progressText));
 
@@ -104,4 +110,24 @@ function pointSpacingOf(text: string): number {
     );
   }
   return bytes;
+}
+
+/** `--shard K/N`, or `--shard auto` with the engine's variables (and `--shards N` where it needs it). */
+function shardOption(
+  shard: string | undefined,
+  shards: string | undefined,
+  io: CliIo,
+): ShardPart | undefined {
+  if (shard === undefined) {
+    if (shards !== undefined) throw new CloudFitsError("USAGE", "--shards N goes with --shard auto");
+    return undefined;
+  }
+  if (shard !== "auto") {
+    if (shards !== undefined) throw new CloudFitsError("USAGE", "--shards N goes with --shard auto, not K/N");
+    return parseShardPart(shard);
+  }
+  if (shards !== undefined && !/^\d+$/.test(shards)) {
+    throw new CloudFitsError("USAGE", `--shards takes a positive integer, not '${shards}'`);
+  }
+  return shardFromEngine(io.env, shards === undefined ? undefined : Number(shards));
 }

@@ -111,6 +111,7 @@ test("checkpoints: saved every 32 new files; an interrupted run resumes from the
     type: "progress",
     done: 40,
     total: 40,
+    failed: 0,
     requests: 8 * perFile,
     bytes: resumed.bytes,
   });

@@ -23,8 +23,8 @@ export const FIRST_READ = 16384;
 /** Upper bound on the section count a reader accepts. */
 export const MAX_SECTIONS = 256;
 
-/** Section types defined by v1. */
-export const SectionType = { META: 1, DIRECTORY: 2 } as const;
+/** Section types: META and DIRECTORY (v1.0, required); SHARD (v1.1, optional: `shard.ts`). */
+export const SectionType = { META: 1, DIRECTORY: 2, SHARD: 4 } as const;
 /** Section-entry flag: a reader that does not know the section's type must refuse the index. */
 export const SECTION_REQUIRED = 1;
 /** Section codecs. */
@@ -95,7 +95,7 @@ export interface IndexParts {
   optionalFlags: number;
   meta: Uint8Array;
   leaves: readonly LeafPayload[];
-  /** Sections placed after the leaves (none in v1.0; tests use them to model later versions). */
+  /** Optional sections placed after the leaves (a shard's SHARD section; tests model later versions). */
   extraSections?: readonly SectionPayload[];
   fileCount: number;
   majorVersion?: number;

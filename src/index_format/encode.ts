@@ -31,6 +31,7 @@ import {
 } from "./_layout.ts";
 import { type StoredGzip, storeGzip, writeGzip } from "./gzip_points.ts";
 import { ByteWriter } from "./_varint.ts";
+import { shardSection } from "./shard.ts";
 import type { ColumnSummary, EncodeIndexOptions, IndexedFile } from "./types.ts";
 import { concatBytes } from "../_bytes.ts";
 
@@ -113,6 +114,7 @@ export async function encodeIndex(
     meta: meta.finish(),
     leaves: [],
     fileCount: files.length,
+    ...(options.shard ? { extraSections: [shardSection(options.shard)] } : {}),
   };
   for (let target = LEAF_TARGET_BYTES;; target *= 2) {
     parts.leaves = await buildLeaves(sorted.map((entry) => entry.key), records, target);

@@ -14,6 +14,7 @@ export interface GzipIndex {
   /** Access points, ascending: where inflating can resume, each with the 32 KiB window before it. */
   points: AccessPoint[];
 }
+import type { ShardInfo } from "./shard.ts";
 
 /** One indexed FITS file: where it is, the validators it was indexed against, and its HDUs. */
 export interface IndexedFile {
@@ -53,6 +54,8 @@ export interface IndexSource {
 export interface EncodeIndexOptions extends IndexSource {
   /** Keep every header byte-exact (default true); false keeps only the structural cards. */
   headerText?: boolean;
+  /** For one shard of a sharded run: its part and source specification (an optional SHARD section). */
+  shard?: ShardInfo;
 }
 
 /** One BINTABLE or TABLE column, described without inflating header text. */

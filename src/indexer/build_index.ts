@@ -18,12 +18,13 @@ import { isUnchanged, previousRecords } from "./incremental.ts";
 import { listIndexSources } from "./list_sources.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
+import { shardOfPath, type ShardPart } from "./shard.ts";
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
 export type IndexEvent =
   | { type: "warning"; message: string }
   | { type: "note"; message: string }
-  | { type: "progress"; done: number; total: number; requests: number; bytes: number };
+  | { type: "progress"; done: number; total: number; failed: number; requests: number; bytes: number };
 
 /** Options for {@linkcode buildIndex}. */
 export interface BuildIndexOptions extends SourceOptions {
@@ -45,6 +46,11 @@ export interface BuildIndexOptions extends SourceOptions {
    * local index; for a bucket, a file under `$XDG_CACHE_HOME/cloudfits/checkpoints/` (from `env`).
    */
   checkpoint?: string | null;
+  /**
+   * Index only this part of the listing (files whose path hashes to it, see `shardOfPath`), and record
+   * the part and the sources as given, so `mergeShards` can check the shards belong together.
+   */
+  shard?: ShardPart;
   /** Recorded as the index's producer (default `cloudfits VERSION`). */
   indexer?: string;
   /** Abort the header reads. */
@@ -156,12 +162,14 @@ export async function buildIndex(
     );
   }
   const outputLocation = parseLocation(output, options.env ?? {});
-  const { candidates, failed, dataUrl, warnings } = await listIndexSources(sources, {
-    ...options,
-    output: outputLocation,
-  });
+  const listing = await listIndexSources(sources, { ...options, output: outputLocation });
+  const { failed, dataUrl, warnings } = listing;
   for (const warning of warnings) await warn(warning);
-  if (candidates.length === 0) throw nothingToIndex(sources, failed);
+  if (listing.candidates.length === 0) throw nothingToIndex(sources, failed);
+  const shard = options.shard;
+  const candidates = shard
+    ? listing.candidates.filter((candidate) => shardOfPath(candidate.path, shard.count) === shard.index)
+    : listing.candidates;
 
   // Reuse unchanged records from the existing index, and from the checkpoint of an interrupted run
   // (newer, so it wins).
@@ -170,6 +178,15 @@ export async function buildIndex(
     dataUrl,
     indexer: options.indexer ?? `cloudfits ${VERSION}`,
     headerText: options.headerText,
+    ...(shard
+      ? {
+        shard: {
+          ...shard,
+          sources: [...sources],
+          ...(options.dataUrl !== undefined ? { dataUrl: options.dataUrl } : {}),
+        },
+      }
+      : {}),
   };
   const encode = (records: IndexedFile[]) => encodeIndex(records, encodeOptions);
   const path = options.checkpoint !== undefined
@@ -245,7 +262,14 @@ export async function buildIndex(
       }
       done++;
       await checkpoint?.maybeSave();
-      await report({ type: "progress", done, total: candidates.length, requests, bytes });
+      await report({
+        type: "progress",
+        done,
+        total: candidates.length,
+        failed: failed.length,
+        requests,
+        bytes,
+      });
     }
   };
   const workers = Math.min(options.concurrency ?? 8, Math.max(1, candidates.length));

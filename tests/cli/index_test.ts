@@ -534,3 +534,16 @@ test("sources that yield no file exit non-zero and keep an existing index: no FI
   }
   assert.deepEqual((await readdir(dir)).sort(), ["good.fits", "keep.cfidx"], "no temporary left behind");
 });
+
+test("the progress line counts files, bytes, rate, ETA and failures; stderr that is not a terminal gets none", async () => {
+  const data = await freshDir("progress");
+  await copyFixtures(data, { "a.fits": "mef_images.fits" });
+  await writeFile(join(data, "broken.fits"), "not a FITS file");
+  const output = join(data, "progress.cfidx");
+  // --progress forces the line where stderr is not a terminal (a terminal shows it only after 0.5 s).
+  const forced = await runCli(["index", data, "-o", output, "--progress"]);
+  assert.equal(forced.code, 6, forced.stderr);
+  assert.match(forced.stderr, /indexing: 2 of 2 files, .* files\/s\), ETA 0 s, 1 failed\n/);
+  const piped = await runCli(["index", data, "-o", output, "--force"]);
+  assert.doesNotMatch(piped.stderr, /indexing: \d+ of \d+/);
+});

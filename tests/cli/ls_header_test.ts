@@ -116,7 +116,7 @@ test("usage errors exit 2, missing files 3, missing HDUs 3, non-FITS 5", async (
 test("--version and --help", async () => {
   const version = await runCli(["--version"]);
   assert.match(version.stdout, /^cloudfits \d+\.\d+\.\d+\S* \((deno|bun) \S+, [\w-]+\)\n$/);
-  for (const command of ["ls", "header", "cutout", "table", "index", "verify", "demo"]) {
+  for (const command of ["ls", "header", "cutout", "table", "index", "merge", "verify", "demo"]) {
     const help = await runCli([command, "--help"]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, new RegExp(`cloudfits ${command}`));

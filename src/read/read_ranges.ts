@@ -51,6 +51,8 @@ export interface FetchResult {
 
 /** Default bound on response bytes held at once: 64 MiB. */
 export const DEFAULT_WINDOW: number = 64 * 2 ** 20;
+/** Default number of requests one read keeps in flight. */
+export const DEFAULT_CONCURRENCY = 16;
 
 /**
  * Fetch byte ranges into one buffer: their concatenation, in the order listed.
@@ -102,7 +104,7 @@ export async function fetchRanges(
     );
   }
   const dest = new Uint8Array(figures.bytesNeeded);
-  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
   const window = Math.max(1, options.window ?? DEFAULT_WINDOW);
   const stats: FetchResult = { bytes: dest, requests: 0, bytesRead: 0, peakBytesInFlight: 0 };
   const controller = new AbortController();

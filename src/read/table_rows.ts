@@ -38,7 +38,7 @@ import {
   withSummands,
 } from "../plan/table_rows.ts";
 import type { ByteSource } from "../source/types.ts";
-import { readRanges, type ReadRangesOptions } from "./read_ranges.ts";
+import { DEFAULT_CONCURRENCY, DEFAULT_WINDOW, readRanges, type ReadRangesOptions } from "./read_ranges.ts";
 import { readTileRows } from "./table_tiles.ts";
 import { measureTileRead } from "../plan/table_tiles.ts";
 
@@ -263,9 +263,12 @@ async function readHeap(
 
 /**
  * Stream rows `[start, stop)` of a table in batches (10,000 rows or 16 MiB of row data at most), one
- * planned read each, so that memory stays bounded however long the table is. The whole read is checked
- * against the cost limits before the first batch; each batch's variable-length arrays are checked as
- * their rows arrive.
+ * planned read each, so that memory stays bounded however long the table is. Batches are fetched ahead
+ * of the consumer, several at once — as many as fit in `window` bytes, at most `concurrency` (default
+ * 16), the requests shared among them — and yielded in order, so a long column costs a few round trips,
+ * not one per batch. The whole read is checked against the cost limits before the first batch; each
+ * batch's variable-length arrays are checked as their rows arrive. Ending the loop early aborts the
+ * batches fetched ahead.
  *
  * @param source Where the file's bytes live.
  * @param hdu The table's HDU.
@@ -293,8 +296,51 @@ export async function* streamTableRows(
     options.limits,
     `rows ${start + 1} to ${stop} of HDU ${hdu.index} of ${source.name}`,
   );
-  const indexes = columns.map((column) => column.index);
-  for (const [first, last] of tableBatches(table, start, stop)) {
-    yield await readTableRows(source, hdu, { ...options, table, start: first, stop: last, columns: indexes });
+  // Batches come from a generator, so that a header's claim of 10^15 rows is never listed up front.
+  const batches = tableBatches(table, start, stop);
+  const firstStep = batches.next();
+  if (firstStep.done) return;
+  let unread: [number, number] | undefined = firstStep.value;
+  const nextBatch = (): [number, number] | undefined => {
+    const batch = unread ?? batches.next().value;
+    unread = undefined;
+    return batch ?? undefined;
+  };
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const window = Math.max(1, options.window ?? DEFAULT_WINDOW);
+  const [first, last] = firstStep.value;
+  const batchBytes = Math.max(1, (last - first) * table.rowBytes);
+  const ahead = Math.max(1, Math.min(concurrency, Math.floor(window / batchBytes)));
+  const abort = new AbortController();
+  const signal = options.signal === undefined
+    ? abort.signal
+    : AbortSignal.any([options.signal, abort.signal]);
+  const batchOptions: ReadTableRowsOptions = {
+    ...options,
+    table,
+    columns: columns.map((column) => column.index),
+    signal,
+    concurrency: Math.ceil(concurrency / ahead),
+    window: Math.max(1, Math.floor(window / ahead)),
+  };
+  // Batches fetched ahead, oldest first: yielded in order, one more started as each is taken.
+  const queue: Promise<TableRows>[] = [];
+  const fetchNext = (): void => {
+    const batch = nextBatch();
+    if (batch === undefined) return;
+    const read = readTableRows(source, hdu, { ...batchOptions, start: batch[0], stop: batch[1] });
+    // Awaited in order below; until then a failure must not surface as unhandled.
+    read.catch(() => {});
+    queue.push(read);
+  };
+  try {
+    for (let i = 0; i < ahead; i++) fetchNext();
+    while (queue.length > 0) {
+      const rows = await queue.shift()!;
+      fetchNext();
+      yield rows;
+    }
+  } finally {
+    abort.abort(new CloudFitsError("ABORTED", `Stopped reading rows of HDU ${hdu.index} of ${source.name}`));
   }
 }

@@ -103,6 +103,10 @@ export interface RequestLogEntry {
   cutShort: boolean;
   /** The fault applied, if any. */
   fault: Fault["kind"] | undefined;
+  /** When the request arrived (`performance.now()`, ms). */
+  received: number;
+  /** When its response was completely written or cut short (ms; undefined until then, or for stalls). */
+  answered?: number;
 }
 
 /** Settings for {@linkcode startRangeServer}. */
@@ -118,6 +122,12 @@ export interface RangeServerOptions {
    * preflight `OPTIONS` requests; without it a browser refuses to let a page read the responses.
    */
   cors?: boolean;
+  /**
+   * Milliseconds to wait before answering each request, as a distant server would: requests sent
+   * together then overlap, and requests that wait for an earlier answer start after it (see
+   * {@linkcode roundTrips}).
+   */
+  latency?: number;
 }
 
 /** A running range server. */
@@ -235,6 +245,7 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
       bytes: 0,
       cutShort: false,
       fault: undefined,
+      received: performance.now(),
     };
     log.push(entry);
     if (options.cors) {
@@ -249,16 +260,26 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
     entry.fault = fault?.kind;
     if (fault?.kind !== "stall") {
       const done = new Promise<void>((settled) => {
-        response.once("finish", () => settled());
+        response.once("finish", () => {
+          entry.answered ??= performance.now();
+          settled();
+        });
         response.once("close", () => {
           if (!response.writableFinished) entry.cutShort = true;
+          entry.answered ??= performance.now();
           settled();
         });
       });
       writing.add(done);
       done.then(() => writing.delete(done));
     }
-    respond(entry, fault, request.headers.range, response).catch(() => {
+    const delay = options.latency ?? 0;
+    const answer = delay > 0
+      ? new Promise((waited) => setTimeout(waited, delay)).then(() =>
+        respond(entry, fault, request.headers.range, response)
+      )
+      : respond(entry, fault, request.headers.range, response);
+    answer.catch(() => {
       // The client went away or the test closed the server: nothing left to answer.
       response.destroy();
     });
@@ -443,6 +464,27 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
       });
     },
   };
+}
+
+/**
+ * Sequential round trips in a log: the longest chain of requests each sent only after an earlier one
+ * was answered. Requests sent together form one wave, so with a server `latency` well above the
+ * client's own work, this counts the round trips a reader waited for, however many requests each held.
+ *
+ * @param log Log entries, all answered.
+ * @returns The number of waves (0 for an empty log).
+ */
+export function roundTrips(log: readonly RequestLogEntry[]): number {
+  const waves: number[] = [];
+  for (const [i, entry] of log.entries()) {
+    let wave = 1;
+    for (const [j, earlier] of log.slice(0, i).entries()) {
+      if (earlier.answered === undefined) continue;
+      if (earlier.answered <= entry.received) wave = Math.max(wave, waves[j] + 1);
+    }
+    waves.push(wave);
+  }
+  return Math.max(0, ...waves);
 }
 
 /**

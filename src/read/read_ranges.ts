@@ -16,7 +16,7 @@ import {
   type PlanFigures,
 } from "../plan/cost.ts";
 import type { ByteRange } from "../plan/types.ts";
-import type { ByteSource } from "../source/types.ts";
+import { type ByteSource, isReadInto } from "../source/types.ts";
 
 /** Settings for {@linkcode fetchRanges} and {@linkcode readRanges}. */
 export interface ReadRangesOptions extends MeasureOptions {
@@ -61,7 +61,8 @@ export const DEFAULT_CONCURRENCY = 16;
  * plan over the cost limits is refused, and one that runs past the end of an object of known size is
  * `TRUNCATED`. Then requests (coalesced as {@linkcode planRequests} plans them) go out with bounded
  * concurrency, never holding more than `window` bytes of responses, and each response is copied into
- * the output as it arrives.
+ * the output as it arrives — or, for a request that is all one piece, read straight into its place in
+ * the output by sources that take the `into` read option (local files, HTTP bodies).
  *
  * @param source Where the bytes live.
  * @param ranges The needed ranges, ascending by offset (a list that can be iterated twice).
@@ -123,7 +124,7 @@ export async function fetchRanges(
       controller.abort(error);
       reject(error);
     };
-    const deliver = (request: PlannedRequest, bytes: Uint8Array): void => {
+    const deliver = (request: PlannedRequest, bytes: Uint8Array, into: Uint8Array | undefined): void => {
       if (bytes.length !== request.length) {
         throw new CloudFitsError(
           "TRUNCATED",
@@ -133,10 +134,18 @@ export async function fetchRanges(
           { url: source.name, offset: request.offset + bytes.length },
         );
       }
+      if (into !== undefined && isReadInto(bytes, into)) return; // already in place
       for (const piece of request.pieces) {
         const from = piece.offset - request.offset;
         dest.set(bytes.subarray(from, from + piece.length), piece.at);
       }
+    };
+    /** Where a request that is all one piece can be read to: its place in the output. */
+    const placeOf = (request: PlannedRequest): Uint8Array | undefined => {
+      if (request.pieces.length !== 1) return undefined;
+      const piece = request.pieces[0];
+      if (piece.offset !== request.offset || piece.length !== request.length) return undefined;
+      return dest.subarray(piece.at, piece.at + piece.length);
     };
     const pump = (): void => {
       try {
@@ -153,10 +162,11 @@ export async function fetchRanges(
           bytesInFlight += request.length;
           stats.requests++;
           stats.peakBytesInFlight = Math.max(stats.peakBytesInFlight, bytesInFlight);
-          source.read(request.offset, request.length, { signal }).then((bytes) => {
+          const into = placeOf(request);
+          source.read(request.offset, request.length, { signal, into }).then((bytes) => {
             if (failed) return;
             stats.bytesRead += bytes.length;
-            deliver(request, bytes);
+            deliver(request, bytes, into);
             inFlight--;
             bytesInFlight -= request.length;
             pump();

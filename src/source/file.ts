@@ -111,7 +111,11 @@ export async function openFileSource(path: string): Promise<FileSource> {
         );
       }
       const want = Math.max(0, Math.min(length, size - offset));
-      const buffer = new Uint8Array(want);
+      // Straight into the caller's buffer when it offers one.
+      const into = options?.into;
+      const buffer = into !== undefined && into.length >= want
+        ? into.subarray(0, want)
+        : new Uint8Array(want);
       let done = 0;
       // Positional reads may return short counts; loop until the range is filled or the file ends.
       while (done < want) {

@@ -249,8 +249,14 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     let received = 0;
 
     /** Read a body into one buffer of `capacity` bytes; `undefined` when more arrived (then cancelled). */
-    const collect = async (response: Response, capacity: number): Promise<Uint8Array | undefined> => {
-      const buffer = new Uint8Array(capacity);
+    const collect = async (
+      response: Response,
+      capacity: number,
+      into?: Uint8Array,
+    ): Promise<Uint8Array | undefined> => {
+      const buffer = into !== undefined && into.length >= capacity
+        ? into.subarray(0, capacity)
+        : new Uint8Array(capacity);
       if (response.body === null) return buffer.subarray(0, 0);
       const reader = response.body.getReader();
       let filled = 0;
@@ -336,7 +342,7 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
             status,
           );
         }
-        const body = await collect(response, expected);
+        const body = await collect(response, expected, readOptions.into);
         if (body === undefined) {
           throw fail(
             "BAD_RESPONSE",

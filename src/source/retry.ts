@@ -91,7 +91,7 @@ export function withRetry<S extends ByteSource>(source: S, options: RetryOptions
   const read = async (offset: number, length: number, readOptions: ReadOptions = {}): Promise<Uint8Array> => {
     const signal = readOptions.signal;
     for (let attempt = 1;; attempt++) {
-      const attemptOptions: RetryReadOptions = { signal, attempt };
+      const attemptOptions: RetryReadOptions = { signal, attempt, into: readOptions.into };
       try {
         return await source.read(offset, length, attemptOptions);
       } catch (error) {

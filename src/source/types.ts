@@ -8,6 +8,35 @@
 export interface ReadOptions {
   /** Abort the read. */
   signal?: AbortSignal;
+  /**
+   * Where the caller wants the bytes: room for `length` bytes. A source that can (a local file, an HTTP
+   * body) writes them there and resolves to a view of `into` starting at its first byte, saving an
+   * allocation and a copy; any other source ignores it and resolves to an array of its own. Callers
+   * tell the two apart with {@linkcode isReadInto}, and copy only when the bytes are elsewhere. A
+   * wrapper that keeps what it reads (a cache) must not pass `into` on: the caller owns that memory.
+   */
+  into?: Uint8Array;
+}
+
+/**
+ * Whether a read answered with a view of the caller's `into` buffer (so the bytes are in place).
+ *
+ * @param bytes What the read resolved to.
+ * @param into The buffer passed as `into`.
+ * @returns True when `bytes` starts at `into`'s first byte, in the same memory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isReadInto } from "./types.ts";
+ *
+ * const into = new Uint8Array(8);
+ * assert.ok(isReadInto(into.subarray(0, 4), into));
+ * assert.ok(!isReadInto(new Uint8Array(4), into));
+ * ```
+ */
+export function isReadInto(bytes: Uint8Array, into: Uint8Array): boolean {
+  return bytes.buffer === into.buffer && bytes.byteOffset === into.byteOffset;
 }
 
 /**

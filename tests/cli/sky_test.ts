@@ -127,7 +127,9 @@ test("lightcurve writes CSV, JSON, a LIGHTCURVE FITS table and a PNG plot by ext
     assert.equal((await runCli([...args, "--aperture", "circle:1", "-o", join(dir, "lc.png")])).code, 0);
     const png = new Uint8Array(await readFile(join(dir, "lc.png")));
     assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
-    assert.equal(png[25], 2, "an RGB plot");
+    const ihdr = new DataView(png.buffer, png.byteOffset + 16, 10);
+    assert.deepEqual([ihdr.getUint32(0), ihdr.getUint32(4)], [960, 480], "the plot's size");
+    assert.equal(ihdr.getUint8(9), 6, "RGBA, as every PNG cloudfits draws");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -218,3 +218,48 @@ test("lightcurve --index reads the headers from the index and gives the same cur
     assert.deepEqual(JSON.parse(indexed.stdout).flux, JSON.parse(direct.stdout).flux);
   });
 });
+
+test("sky cutouts and light curves choose formats as cutout does: any case, --format wins, unknown refused", async () => {
+  await inTempDir(async (dir) => {
+    const position = at(box, "3");
+    const png = join(dir, "Mean.PNG");
+    const cut = await runCli(["cutout", CUBE, ...position, "-o", png]);
+    assert.equal(cut.code, 0, cut.stderr);
+    assert.deepEqual([...(await readFile(png)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    const plot = join(dir, "Curve.PNG");
+    assert.equal((await runCli(["lightcurve", CUBE, ...position, "-o", plot])).code, 0);
+    assert.deepEqual([...(await readFile(plot)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    const forced = join(dir, "really-json.fits");
+    assert.equal((await runCli(["lightcurve", CUBE, ...position, "-o", forced, "--format", "json"])).code, 0);
+    assert.equal(JSON.parse(await readFile(forced, "utf8")).time_format, "BTJD");
+
+    for (
+      const [command, choices] of [
+        ["cutout", /cutout --ra\/--dec writes \.fits, \.fit, \.fts, \.json, \.png/],
+        ["lightcurve", /lightcurve writes \.fits, \.fit, \.fts, \.csv, \.json, \.png/],
+      ] as const
+    ) {
+      const run = await runCli([command, CUBE, ...position, "-o", join(dir, "out.txt")]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, choices);
+      const format = await runCli([command, CUBE, ...position, "-o", "-", "--format", "ndjson"]);
+      assert.equal(format.code, 2);
+      assert.match(format.stderr, /Unknown --format 'ndjson'/);
+    }
+    assert.deepEqual(
+      (await readdir(dir)).sort(),
+      ["Curve.PNG", "Mean.PNG", "really-json.fits"],
+      "nothing else written",
+    );
+
+    const targets = join(dir, "targets.csv");
+    await writeFile(targets, `name,ra,dec\nstar_a,${box.ra},${box.dec}\n`);
+    const out = join(dir, "plots");
+    await mkdir(out);
+    assert.equal(
+      (await runCli(["lightcurve", CUBE, "--targets", targets, "-o", `${out}/`, "--format", "png"])).code,
+      0,
+    );
+    assert.deepEqual(await readdir(out), ["star_a.png"], "-o DIR/ names files by the asked format");
+  });
+});

@@ -61,8 +61,10 @@ test("the binary cuts out a section over HTTP with range requests only", BINARY_
     "-",
   ]);
   assert.equal(run.code, 0, run.stderr);
+  // The CLI speaks FITS order (NAXIS1 first); numpy's order is beside it.
   assert.deepEqual(JSON.parse(run.stdout), {
-    shape: SECTION.shape,
+    shape: [...SECTION.shape].reverse(),
+    numpyShape: SECTION.shape,
     dtype: SECTION.dtype,
     data: SECTION.data,
   });

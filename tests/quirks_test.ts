@@ -37,11 +37,12 @@ test("a file cut short in its last data unit is listed and its headers printed, 
   const [file] = JSON.parse(ls.stdout).files;
   assert.equal(file.size, want.truncatedAt);
   assert.deepEqual(
-    file.hdus.map((h: { index: number; headerOffset: number; dataOffset: number; shape: number[] }) => [
+    // astropy's shapes are numpy's order: ls --json gives it as numpyShape (shape is FITS order).
+    file.hdus.map((h: { index: number; headerOffset: number; dataOffset: number; numpyShape: number[] }) => [
       h.index,
       h.headerOffset,
       h.dataOffset,
-      h.shape,
+      h.numpyShape,
     ]),
     want.hdus.map((h) => [h.index, h.hdrLoc, h.datLoc, h.shape]),
   );

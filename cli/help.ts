@@ -56,7 +56,8 @@ By sky position: --ra RA --dec DEC (ICRS; degrees, or sexagesimal 05:37:09.9 -80
 would cut: the position through the HDU's WCS (with SIP), the box's edges rounded half to even. A box partly
 off the image is padded (NaN, or BLANK for integers) and NPADPIX counts the padding pixels; one wholly off
 the image exits 3. The FITS output shifts CRPIX and records the origin (PHYSICAL alternate WCS, LTV1/2).
-A TESS FFI cube gives a target pixel file that lightkurve opens. --targets FILE.csv (name,ra,dec[,size])
+A TESS FFI cube gives a target pixel file that lightkurve opens. A sky cutout is written as .fits, .json
+(the default for -o -) or .png (a cube's mean over its cadences). --targets FILE.csv (name,ra,dec[,size])
 cuts every row in one run: -o 'DIR/{name}.fits' or -o DIR/; targets off the image are skipped (exit 6).
 
 Options: --hdu HDU, --section SECTION, --ra RA, --dec DEC, --size SIZE, --targets FILE.csv,
@@ -81,9 +82,10 @@ pixel file: NaN pixels are skipped, and a cadence without a finite pixel is NaN;
 The box is drawn as 'cutout --ra --dec --size' draws it (default 3 pixels); --aperture sums part of it:
 a box (3x3, 1arcmin), circle:R (pixel centres within R pixels of the position) or a FITS mask of the box's
 shape (non-zero pixels). Time is the cube's own: BTJD (BJD - 2457000, TDB) from TSTART and TSTOP.
--o picks the format by extension: .csv (time,flux,flux_err,quality,cadence; the default, and for -o -),
-.json, .fits (a LIGHTCURVE table) or .png (a plot; flagged cadences marked in red). --targets FILE.csv
-(name,ra,dec[,size]) makes one output per row in one run: -o 'DIR/{name}.csv' or -o DIR/.
+-o picks the format by extension (any case; --format wins): .csv (time,flux,flux_err,quality,cadence;
+the default, and for -o -), .json, .fits (a LIGHTCURVE table) or .png (a plot; flagged cadences marked in
+red). --targets FILE.csv (name,ra,dec[,size]) makes one output per row in one run: -o 'DIR/{name}.csv' or
+-o DIR/.
 
 Options: --ra RA, --dec DEC, --size SIZE, --aperture A, --targets FILE.csv, -o/--output OUT,
          --format csv|json|fits|png, -f/--force, --max-read BYTES, --max-requests N, --request-cost BYTES,

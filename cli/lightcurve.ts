@@ -6,11 +6,19 @@ import { memorySource } from "../src/source/memory.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import type { CliIo } from "./io.ts";
 import { parseCommand } from "./options.ts";
-import { forEachTarget, joinNegativeValues, outputFor, SKY_OPTIONS, writeOutput } from "./sky.ts";
+import {
+  forEachTarget,
+  joinNegativeValues,
+  outputFor,
+  SKY_OPTIONS,
+  skyOutputFormat,
+  writeOutput,
+} from "./sky.ts";
 
 /**
  * `cloudfits lightcurve TARGET --ra RA --dec DEC [--size 3] [--aperture 3x3|circle:1.5|mask.fits]`:
- * the aperture summed per cadence of a TESS cube, as CSV, JSON, FITS or a PNG plot by `-o`'s extension.
+ * the aperture summed per cadence of a TESS cube, as CSV, JSON, FITS or a PNG plot by `-o`'s extension
+ * or `--format`.
  *
  * @param args Arguments after `lightcurve`.
  * @param io The process I/O.
@@ -29,10 +37,11 @@ export async function runLightCurve(args: string[], io: CliIo): Promise<number> 
     throw new CloudFitsError("USAGE", "lightcurve takes one TARGET, e.g. tess-s0001-1-1-cube.fits");
   }
   const output = (values.output as string | undefined) ?? "-";
+  const format = skyOutputFormat("lightcurve", output, values, "csv");
   const aperture = await apertureOf(values.aperture as string | undefined, io);
   const settings = readSettingsOf(values);
   return await forEachTarget(positionals[0], values, io, async (opened, sky, many, cube) => {
-    const path = outputFor(output, sky, many, "csv");
+    const path = outputFor(output, sky, many, format);
     const curve = await lightCurve(opened.fits, {
       ra: sky.ra,
       dec: sky.dec,
@@ -41,20 +50,13 @@ export async function runLightCurve(args: string[], io: CliIo): Promise<number> 
       cube,
       ...settings,
     });
-    const format = (values.format as string | undefined) ??
-      (/\.(json|fits|png)$/.exec(path)?.[1] ?? "csv");
     const encoded = format === "json"
       ? curve.toJson()
       : format === "fits"
       ? curve.toFits()
       : format === "png"
       ? await curve.toPng()
-      : format === "csv"
-      ? curve.toCsv()
-      : undefined;
-    if (encoded === undefined) {
-      throw new CloudFitsError("USAGE", `Unknown --format '${format}': expected csv, json, fits or png`);
-    }
+      : curve.toCsv();
     await writeOutput(path, encoded, values, io);
     return curve.cube;
   });

@@ -16,10 +16,15 @@ export const EXTENSIONS: Readonly<Record<string, OutputFormat>> = {
   ".png": "png",
 };
 
-/** The formats each command that writes data can write, and what `-o -` (standard output) gets. */
+/**
+ * The formats each command that writes data can write, and what `-o -` (standard output) gets; a sky
+ * cutout (`cutout --ra/--dec`) writes a FITS image or TPF, JSON or PNG.
+ */
 export const COMMAND_FORMATS = {
   cutout: { formats: ["fits", "csv", "json", "ndjson", "png"], stdout: "json" },
   table: { formats: ["csv", "ecsv", "json", "ndjson"], stdout: "csv" },
+  "cutout --ra/--dec": { formats: ["fits", "json", "png"], stdout: "json" },
+  lightcurve: { formats: ["csv", "json", "fits", "png"], stdout: "csv" },
 } as const satisfies Record<string, { formats: readonly OutputFormat[]; stdout: OutputFormat }>;
 
 /**

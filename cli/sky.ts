@@ -6,6 +6,7 @@ import { parseAngle } from "../src/wcs/mod.ts";
 import type { CliIo } from "./io.ts";
 import { refuseExistingOutput } from "./io.ts";
 import { openCliTarget } from "./open_target.ts";
+import { chooseOutputFormat, type COMMAND_FORMATS } from "./output_formats.ts";
 
 /** One position to cut: a name for messages and output files, RA/Dec in degrees, and an optional size. */
 export interface SkyTarget {
@@ -129,6 +130,27 @@ export function outputFor(output: string, target: SkyTarget, many: boolean, exte
     );
   }
   return output.replaceAll("{name}", target.name);
+}
+
+/**
+ * The one format of a sky command's outputs, chosen before anything is read as for every command
+ * (`--json`, `--format`, `-o`'s extension in any case, standard output's default); `-o DIR/` gets files
+ * named `{name}.EXT`, in the asked format or else `files`.
+ *
+ * @param command The command's entry in the table of output formats.
+ * @param output The `-o` value.
+ * @param values Parsed flags.
+ * @param files The format of `-o DIR/`'s files when no flag asks for one.
+ * @returns The format, which is also the extension of `-o DIR/`'s files.
+ * @throws {CloudFitsError} `USAGE` for an unknown format or extension.
+ */
+export function skyOutputFormat<C extends "cutout --ra/--dec" | "lightcurve">(
+  command: C,
+  output: string,
+  values: Record<string, unknown>,
+  files: (typeof COMMAND_FORMATS)[C]["formats"][number],
+): (typeof COMMAND_FORMATS)[C]["formats"][number] {
+  return chooseOutputFormat(command, output.endsWith("/") ? `${output}{name}.${files}` : output, values);
 }
 
 /**

@@ -5,11 +5,11 @@ import { cutoutSky, type SkyCutout } from "../src/sky_cutout.ts";
 import { readSettingsOf } from "./cost_options.ts";
 import { toJson } from "./format.ts";
 import type { CliIo } from "./io.ts";
-import { forEachTarget, outputFor, writeOutput } from "./sky.ts";
+import { forEachTarget, outputFor, skyOutputFormat, writeOutput } from "./sky.ts";
 
 /**
  * `cloudfits cutout TARGET --ra RA --dec DEC --size SIZE -o OUT` (or `--targets FILE.csv`): the box
- * astrocut would cut, as FITS (a TPF for a TESS cube), JSON or PNG by the extension of OUT.
+ * astrocut would cut, as FITS (a TPF for a TESS cube), JSON or PNG by OUT's extension or `--format`.
  *
  * @param target The FITS target as typed.
  * @param values Parsed flags.
@@ -28,9 +28,10 @@ export async function runSkyCutout(
     );
   }
   const output = (values.output as string | undefined) ?? "-";
+  const format = skyOutputFormat("cutout --ra/--dec", output, values, "fits");
   const settings = readSettingsOf(values);
   return await forEachTarget(target, values, io, async (opened, sky, many, cube) => {
-    const path = outputFor(output, sky, many, "fits");
+    const path = outputFor(output, sky, many, format);
     const cut = await cutoutSky(opened.fits, {
       ra: sky.ra,
       dec: sky.dec,
@@ -39,11 +40,6 @@ export async function runSkyCutout(
       cube,
       ...settings,
     });
-    const format = path.endsWith(".png")
-      ? "png"
-      : path.endsWith(".json") || path === "-"
-      ? (values.format as string | undefined) ?? "json"
-      : (values.format as string | undefined) ?? "fits";
     await writeOutput(path, await encode(cut, format), values, io);
     if (cut.box.padding > 0) {
       await io.err(`${sky.name}: ${cut.box.padding} pixels of the box lie off the image (padded)\n`);
@@ -52,7 +48,7 @@ export async function runSkyCutout(
   });
 }
 
-async function encode(cut: SkyCutout, format: string): Promise<Uint8Array | string> {
+async function encode(cut: SkyCutout, format: "fits" | "json" | "png"): Promise<Uint8Array | string> {
   if (format === "fits") return cut.toFits();
   if (format === "json") {
     return toJson({
@@ -64,9 +60,6 @@ async function encode(cut: SkyCutout, format: string): Promise<Uint8Array | stri
       dtype: cut.image.dtype,
       data: arrayToJson(cut.image.data),
     });
-  }
-  if (format !== "png") {
-    throw new CloudFitsError("USAGE", `Unknown --format '${format}': expected fits, json or png`);
   }
   const [height, width] = cut.image.shape.slice(-2);
   const planes = cut.image.shape.slice(0, -2).reduce((a, b) => a * b, 1);

@@ -258,7 +258,7 @@ export function plotPng(values: ArrayLike<number>, options: PlotOptions = {}): P
   drawText(canvas, 8, bottom - 5 * scale, yLabels[1], black, scale);
   const xLast = formatLimit(xStart + (values.length - 1) * xStep);
   drawText(canvas, left, bottom + 8, formatLimit(xStart), black, scale);
-  drawText(canvas, right - textWidth(xLast, scale), bottom + 8, xLast, black, scale);
+  drawText(canvas, right, bottom + 8, xLast, black, scale, "right");
   let previous: [number, number] | undefined;
   for (let i = 0; i < values.length; i++) {
     const v = Number(values[i]);
@@ -270,28 +270,5 @@ export function plotPng(values: ArrayLike<number>, options: PlotOptions = {}): P
     drawLine(canvas, previous ?? point, point, line, 2);
     previous = point;
   }
-  return canvasToPng(canvas);
-}
-
-/**
- * Encode 8-bit RGB pixels (row by row from the top, 3 bytes per pixel) as an opaque PNG.
- *
- * @param rgb The pixels.
- * @param width Pixels per row.
- * @param height Rows.
- * @returns The PNG file.
- *
- * @example A red and a blue pixel
- * ```ts
- * import assert from "node:assert/strict";
- * import { encodeRgbPng } from "./png.ts";
- *
- * const png = await encodeRgbPng(new Uint8Array([255, 0, 0, 0, 0, 255]), 2, 1);
- * assert.equal(new DataView(png.buffer).getUint32(16), 2, "width");
- * ```
- */
-export function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-  const canvas = createCanvas(width, height, [0, 0, 0, 255]);
-  for (let i = 0; i < width * height; i++) canvas.rgba.set(rgb.subarray(3 * i, 3 * i + 3), 4 * i);
   return canvasToPng(canvas);
 }

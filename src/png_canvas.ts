@@ -1,6 +1,6 @@
 /**
  * A small RGBA canvas for the PNGs cloudfits draws (images, colour bars, line plots): rectangles,
- * lines, numbers in a 3×5-pixel font, colours by name, and PNG encoding.
+ * lines, text in a 3×5-pixel font, colours by name, and PNG encoding.
  *
  * @module
  */
@@ -182,8 +182,8 @@ export function drawLine(
   }
 }
 
-// 3×5 glyphs, five rows of three bits, top row first.
-const GLYPHS: Record<string, number[]> = {
+// 3×5 glyphs, five rows of three bits (4 = left column), top row first; letters are capitals.
+const GLYPHS: Record<string, readonly number[]> = {
   "0": [7, 5, 5, 5, 7],
   "1": [2, 6, 2, 2, 7],
   "2": [7, 1, 7, 4, 7],
@@ -197,8 +197,40 @@ const GLYPHS: Record<string, number[]> = {
   ".": [0, 0, 0, 0, 2],
   "-": [0, 0, 7, 0, 0],
   "+": [0, 2, 7, 2, 0],
-  "e": [7, 4, 7, 4, 7],
+  "(": [1, 2, 2, 2, 1],
+  ")": [4, 2, 2, 2, 4],
+  "/": [1, 1, 2, 4, 4],
+  _: [0, 0, 0, 0, 7],
+  ",": [0, 0, 0, 2, 4],
+  ":": [0, 2, 0, 2, 0],
+  "=": [0, 7, 0, 7, 0],
   " ": [0, 0, 0, 0, 0],
+  A: [2, 5, 7, 5, 5],
+  B: [6, 5, 6, 5, 6],
+  C: [3, 4, 4, 4, 3],
+  D: [6, 5, 5, 5, 6],
+  E: [7, 4, 7, 4, 7],
+  F: [7, 4, 6, 4, 4],
+  G: [3, 4, 5, 5, 3],
+  H: [5, 5, 7, 5, 5],
+  I: [7, 2, 2, 2, 7],
+  J: [1, 1, 1, 5, 2],
+  K: [5, 5, 6, 5, 5],
+  L: [4, 4, 4, 4, 7],
+  M: [5, 7, 7, 5, 5],
+  N: [6, 5, 5, 5, 5],
+  O: [2, 5, 5, 5, 2],
+  P: [6, 5, 6, 4, 4],
+  Q: [2, 5, 5, 6, 3],
+  R: [6, 5, 6, 5, 5],
+  S: [3, 4, 2, 1, 6],
+  T: [7, 2, 2, 2, 2],
+  U: [5, 5, 5, 5, 7],
+  V: [5, 5, 5, 5, 2],
+  W: [5, 5, 7, 7, 5],
+  X: [5, 5, 2, 5, 5],
+  Y: [5, 5, 2, 2, 2],
+  Z: [7, 1, 2, 4, 7],
 };
 
 /**
@@ -220,15 +252,20 @@ export function textWidth(text: string, scale: number): number {
   return text.length === 0 ? 0 : (text.length * 4 - 1) * scale;
 }
 
+/** Where `x` is on a text drawn by {@linkcode drawText}. */
+export type TextAlign = "left" | "center" | "right";
+
 /**
- * Draw a number (digits, `.`, `-`, `+`, `e`) in a 3×5-pixel font; other characters are left blank.
+ * Draw a text in a 3×5-pixel font: digits, letters (as capitals), space and `. - + ( ) / _ , : =`;
+ * other characters are left blank.
  *
  * @param canvas The canvas.
- * @param x Left column.
+ * @param x The text's left column, or its centre or right end as `align` says.
  * @param y Top row.
  * @param text The text.
  * @param color The colour.
  * @param scale Pixels per font pixel.
+ * @param align Which part of the text `x` is (default `left`).
  *
  * @example
  * ```ts
@@ -239,6 +276,11 @@ export function textWidth(text: string, scale: number): number {
  * drawText(canvas, 0, 0, "-", [0, 0, 0, 255], 1);
  * assert.equal(canvas.rgba[(2 * 3 + 1) * 4 + 3], 255, "the middle row is drawn");
  * assert.equal(canvas.rgba[3], 0, "the top row is not");
+ *
+ * const wide = createCanvas(7, 5);
+ * drawText(wide, 7, 0, "Ti", [0, 0, 0, 255], 1, "right");
+ * assert.equal(wide.rgba[3], 255, "T's top-left pixel");
+ * assert.equal(wide.rgba[6 * 4 + 3], 255, "I's top-right pixel");
  * ```
  */
 export function drawText(
@@ -248,13 +290,16 @@ export function drawText(
   text: string,
   color: Rgba,
   scale: number,
+  align: TextAlign = "left",
 ): void {
+  const width = textWidth(text, scale);
+  const left = align === "left" ? x : align === "center" ? x - width / 2 : x - width;
   for (const [n, character] of [...text].entries()) {
-    const rows = GLYPHS[character.toLowerCase()] ?? GLYPHS[" "];
+    const rows = GLYPHS[character.toUpperCase()] ?? GLYPHS[" "];
     for (let row = 0; row < 5; row++) {
       for (let column = 0; column < 3; column++) {
         if (rows[row] & (4 >> column)) {
-          fillRect(canvas, x + (n * 4 + column) * scale, y + row * scale, scale, scale, color);
+          fillRect(canvas, left + (n * 4 + column) * scale, y + row * scale, scale, scale, color);
         }
       }
     }

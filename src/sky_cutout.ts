@@ -5,7 +5,7 @@
  * @module
  */
 import { CloudFitsError, isCloudFitsError } from "./errors.ts";
-import { BITPIX_DTYPE, type Dtype, type TypedArray } from "./fits/dtype.ts";
+import { allocateArray, BITPIX_DTYPE, type Dtype, type TypedArray } from "./fits/dtype.ts";
 import type { ImageArray } from "./fits/image.ts";
 import type { Hdu } from "./fits/layout.ts";
 import { hduShape } from "./json.ts";
@@ -198,7 +198,7 @@ async function cutImage(
       ? ownBlank
       : unusedValue(raw.data, raw.dtype))
     : undefined;
-  const padded = fill(raw.dtype, outShape.reduce((a, b) => a * b, 1), blank ?? NaN);
+  const padded = filled(raw.dtype, outShape.reduce((a, b) => a * b, 1), blank ?? NaN);
   embed(raw.data, raw.shape, padded, outShape, offset);
   const bitpix = Number(Object.entries(BITPIX_DTYPE).find(([, dtype]) => dtype === raw.dtype)![0]);
   const origin = axes.map((_, axis) => axis === lon ? box.lo[0] : axis === lat ? box.lo[1] : 0);
@@ -226,29 +226,15 @@ async function cutImage(
   };
 }
 
-function fill(
-  dtype: Dtype,
-  length: number,
-  value: number | bigint | boolean | string | null | [number, number],
-) {
-  const array = dtype === "int64" || dtype === "uint64"
-    ? (dtype === "int64" ? new BigInt64Array(length) : new BigUint64Array(length))
-    : new ({
-      uint8: Uint8Array,
-      int8: Int8Array,
-      int16: Int16Array,
-      uint16: Uint16Array,
-      int32: Int32Array,
-      uint32: Uint32Array,
-      float32: Float32Array,
-      float64: Float64Array,
-    } as const)[dtype](length);
-  const v = typeof value === "number" || typeof value === "bigint" ? value : NaN;
-  // deno-lint-ignore no-explicit-any
-  (array as any).fill(
-    array instanceof BigInt64Array || array instanceof BigUint64Array ? BigInt(v) : Number(v),
-  );
-  return array as TypedArray;
+/** An array of `length` elements of `dtype`, each `value` (NaN leaves an integer array zero). */
+function filled(dtype: Dtype, length: number, value: number | bigint): TypedArray {
+  const array = allocateArray(dtype, length);
+  if (array instanceof BigInt64Array || array instanceof BigUint64Array) {
+    if (typeof value === "bigint" || Number.isInteger(value)) array.fill(BigInt(value));
+  } else {
+    array.fill(Number(value));
+  }
+  return array;
 }
 
 /** The stored type's smallest value that the data do not use, for BLANK (the type's minimum if unused). */

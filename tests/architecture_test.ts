@@ -112,8 +112,8 @@ test("each layer imports only the layers below it", () => {
     "src/source": /^src\/(source\/|credentials\/|gzip\/|errors\.ts$|_bytes\.ts$|url\.ts$|version\.ts$)/,
     "src/credentials": /^src\/(credentials\/|source\/|errors\.ts$|_bytes\.ts$|url\.ts$)/,
     "src/wcs": /^src\/(wcs\/|fits\/|errors\.ts$)/,
-    // Sky geometry, TPF and light-curve encoding: pure, on top of the parsers and the WCS engine.
-    "src/sky": /^src\/(sky\/|wcs\/|fits\/|errors\.ts$|_bytes\.ts$|png\.ts$)/,
+    // Sky geometry, TPF and light-curve encoding: pure, on top of the parsers, the WCS engine and the canvas.
+    "src/sky": /^src\/(sky\/|wcs\/|fits\/|errors\.ts$|_bytes\.ts$|png_canvas\.ts$)/,
     "src/read":
       /^src\/(read\/|plan\/|fits\/|gzip\/|source\/types\.ts$|source\/memory\.ts$|index_format\/|errors\.ts$|_bytes\.ts$)/,
     // The page is a library user: the public API, and the JSON and PNG helpers the CLI uses too.

@@ -6,27 +6,9 @@
  *
  * @module
  */
-import { conventionDtype, type Dtype } from "./dtype.ts";
+import { BITPIX_DTYPE, conventionDtype, type NumericTypeCode, TFORM_DTYPE } from "./dtype.ts";
 import type { Hdu } from "./layout.ts";
-import type { BinaryTypeCode, Column, TableDtype, TableLayout } from "./table_layout.ts";
-
-/** The TFORM code of a BITPIX. */
-const BITPIX_CODE: Readonly<Record<number, BinaryTypeCode>> = {
-  8: "B",
-  16: "I",
-  32: "J",
-  64: "K",
-  [-32]: "E",
-  [-64]: "D",
-};
-const BITPIX_STORED: Readonly<Record<number, Dtype>> = {
-  8: "uint8",
-  16: "int16",
-  32: "int32",
-  64: "int64",
-  [-32]: "float32",
-  [-64]: "float64",
-};
+import type { Column, TableDtype, TableLayout } from "./table_layout.ts";
 
 /**
  * Describe a random-groups HDU as a table of GCOUNT rows: one column per distinct PTYPE name, then DATA.
@@ -50,7 +32,9 @@ const BITPIX_STORED: Readonly<Record<number, Dtype>> = {
  */
 export function describeRandomGroups(hdu: Hdu): TableLayout {
   const header = hdu.header;
-  const code = BITPIX_CODE[hdu.bitpix];
+  const stored = BITPIX_DTYPE[hdu.bitpix];
+  // The TFORM code whose stored type is BITPIX's: every BITPIX has one.
+  const code = (Object.keys(TFORM_DTYPE) as NumericTypeCode[]).find((c) => TFORM_DTYPE[c] === stored)!;
   const bytes = Math.abs(hdu.bitpix) / 8;
   const arrayAxes = hdu.axes.slice(1);
   const arrayLength = arrayAxes.reduce((a, b) => a * b, 1);
@@ -66,9 +50,7 @@ export function describeRandomGroups(hdu: Hdu): TableLayout {
     const tscal = header.getNumber(scale) ?? 1;
     const tzero = header.getNumber(zero) ?? 0;
     const scaled = tscal !== 1 || tzero !== 0;
-    const dtype: TableDtype = scaled
-      ? conventionDtype(BITPIX_STORED[hdu.bitpix], tscal, tzero) ?? "float64"
-      : BITPIX_STORED[hdu.bitpix];
+    const dtype: TableDtype = scaled ? conventionDtype(stored, tscal, tzero) ?? "float64" : stored;
     return {
       name,
       index,

@@ -152,3 +152,57 @@ export function encodeDataUnit(data: TypedArray, dtype: Dtype): Uint8Array {
   for (let i = 0; i < data.length; i++) set(view, i * width, data[i]);
   return out;
 }
+
+/** A binary-table column as the sky files (TPFs, light curves) write it. */
+export interface TableField {
+  /** TTYPE. */
+  type: string;
+  /** TFORM. */
+  form: string;
+  /** TUNIT, if any. */
+  unit?: string;
+  /** Bytes per row. */
+  bytes: number;
+}
+
+/**
+ * The structural cards of a binary table (XTENSION … TFIELDS), then each column's TTYPE, TFORM, TUNIT
+ * and any cards `more` adds for it.
+ *
+ * @param rows NAXIS2.
+ * @param fields The columns, in order.
+ * @param more Extra cards for a column, given it and its 1-based number.
+ * @returns The cards.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { binaryTableCards } from "./cutout_fits.ts";
+ *
+ * const cards = binaryTableCards(3, [{ type: "TIME", form: "D", unit: "d", bytes: 8 }]);
+ * assert.equal(cards.length, 8 + 3);
+ * assert.match(cards[3], /^NAXIS1  = +8 /);
+ * ```
+ */
+export function binaryTableCards<F extends TableField>(
+  rows: number,
+  fields: readonly F[],
+  more: (field: F, n: number) => string[] = () => [],
+): string[] {
+  return [
+    formatCard("XTENSION", "BINTABLE", "binary table extension"),
+    formatCard("BITPIX", 8, "array data type"),
+    formatCard("NAXIS", 2, "number of array dimensions"),
+    formatCard("NAXIS1", fields.reduce((sum, field) => sum + field.bytes, 0), "length of dimension 1"),
+    formatCard("NAXIS2", rows, "length of dimension 2"),
+    formatCard("PCOUNT", 0, "number of group parameters"),
+    formatCard("GCOUNT", 1, "number of groups"),
+    formatCard("TFIELDS", fields.length, "number of table fields"),
+    ...fields.flatMap((field, i) => [
+      formatCard(`TTYPE${i + 1}`, field.type),
+      formatCard(`TFORM${i + 1}`, field.form),
+      ...(field.unit ? [formatCard(`TUNIT${i + 1}`, field.unit)] : []),
+      ...more(field, i + 1),
+    ]),
+  ];
+}

@@ -7,6 +7,7 @@
 import type { Header } from "../fits/header.ts";
 import { buildHeader, formatCard } from "../fits/write.ts";
 import { concatBytes } from "../_bytes.ts";
+import { binaryTableCards } from "./cutout_fits.ts";
 
 /** A light curve's values and what they mean. */
 export interface LightCurveData {
@@ -171,19 +172,7 @@ export function encodeLightCurveFits(curve: LightCurveData, primary: Header): Ui
   const rowBytes = 32;
   const rows = curve.time.length;
   const tableCards = [
-    formatCard("XTENSION", "BINTABLE", "binary table extension"),
-    formatCard("BITPIX", 8, "array data type"),
-    formatCard("NAXIS", 2, "number of array dimensions"),
-    formatCard("NAXIS1", rowBytes, "length of dimension 1"),
-    formatCard("NAXIS2", rows, "length of dimension 2"),
-    formatCard("PCOUNT", 0, "number of group parameters"),
-    formatCard("GCOUNT", 1, "number of groups"),
-    formatCard("TFIELDS", columns.length, "number of table fields"),
-    ...columns.flatMap((column, i) => [
-      formatCard(`TTYPE${i + 1}`, column.type),
-      formatCard(`TFORM${i + 1}`, column.form),
-      ...(column.unit ? [formatCard(`TUNIT${i + 1}`, column.unit)] : []),
-    ]),
+    ...binaryTableCards(rows, columns),
     formatCard("EXTNAME", "LIGHTCURVE", "name of extension"),
     formatCard("INHERIT", true, "inherit the primary header"),
     ...timeCards,

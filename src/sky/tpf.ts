@@ -12,7 +12,7 @@
  */
 import type { Header } from "../fits/header.ts";
 import { buildHeader, formatCard } from "../fits/write.ts";
-import { encodeDataUnit } from "./cutout_fits.ts";
+import { binaryTableCards, encodeDataUnit, type TableField } from "./cutout_fits.ts";
 import type { LinearTan } from "./linear_fit.ts";
 import { concatBytes } from "../_bytes.ts";
 
@@ -118,7 +118,7 @@ export function encodeTpf(input: TpfInput): Uint8Array {
 
   const name = Math.max(1, ...input.ffiFiles.map((file) => file.length));
   const dim = `(${width},${height})`;
-  const columns: { type: string; form: string; unit?: string; dim?: boolean; bytes: number }[] = [
+  const columns: (TableField & { dim?: boolean })[] = [
     { type: "TIME", form: "D", unit: "BJD - 2457000, days", bytes: 8 },
     { type: "TIMECORR", form: "E", unit: "d", bytes: 4 },
     { type: "CADENCENO", form: "J", bytes: 4 },
@@ -133,26 +133,10 @@ export function encodeTpf(input: TpfInput): Uint8Array {
     { type: "FFI_FILE", form: `${name}A`, bytes: name },
   ];
   const rowBytes = columns.reduce((sum, column) => sum + column.bytes, 0);
-  const tableCards = [
-    formatCard("XTENSION", "BINTABLE", "binary table extension"),
-    formatCard("BITPIX", 8, "array data type"),
-    formatCard("NAXIS", 2, "number of array dimensions"),
-    formatCard("NAXIS1", rowBytes, "length of dimension 1"),
-    formatCard("NAXIS2", cadences, "length of dimension 2"),
-    formatCard("PCOUNT", 0, "number of group parameters"),
-    formatCard("GCOUNT", 1, "number of groups"),
-    formatCard("TFIELDS", columns.length, "number of table fields"),
-  ];
-  columns.forEach((column, i) => {
-    const n = i + 1;
-    tableCards.push(formatCard(`TTYPE${n}`, column.type), formatCard(`TFORM${n}`, column.form));
-    if (column.unit) tableCards.push(formatCard(`TUNIT${n}`, column.unit));
-    if (column.type === "RAW_CNTS") tableCards.push(formatCard(`TNULL${n}`, -1));
-    if (column.dim) {
-      tableCards.push(formatCard(`TDIM${n}`, dim));
-      tableCards.push(...columnWcs(n, input));
-    }
-  });
+  const tableCards = binaryTableCards(cadences, columns, (column, n) => [
+    ...(column.type === "RAW_CNTS" ? [formatCard(`TNULL${n}`, -1)] : []),
+    ...(column.dim ? [formatCard(`TDIM${n}`, dim), ...columnWcs(n, input)] : []),
+  ]);
   tableCards.push(formatCard("EXTNAME", "PIXELS", "name of extension"), ...inherited);
 
   const data = new Uint8Array(Math.ceil((rowBytes * cadences) / 2880) * 2880);

@@ -18,8 +18,19 @@ const TESS = EXPECTED.tess_cube;
 const box = TESS.cases[0]; // 3 × 3 at pixel (2.3, 1.7)
 const off = TESS.cases.find((c) => c.off)!;
 
-async function tempDir(): Promise<string> {
-  return await mkdtemp(join(tmpdir(), "cloudfits-sky-"));
+/** Run `body` in a fresh temporary directory, removed afterwards. */
+async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "cloudfits-sky-"));
+  try {
+    await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The options naming a position on the sky, and a box size when given. */
+function at(position: { ra: number; dec: number }, size?: string): string[] {
+  return ["--ra", String(position.ra), "--dec", String(position.dec), ...(size ? ["--size", size] : [])];
 }
 
 test("cutout --ra --dec --size on an image writes astrocut's box; negative --dec needs no '='", async () => {
@@ -28,12 +39,7 @@ test("cutout --ra --dec --size on an image writes astrocut's box; negative --dec
   const run = await runCli([
     "cutout",
     `${skyPath("images.fits")}[TANSIP]`,
-    "--ra",
-    String(want.ra),
-    "--dec",
-    String(want.dec),
-    "--size",
-    want.size,
+    ...at(want, want.size),
     "-o",
     "-",
     "--json",
@@ -48,12 +54,7 @@ test("cutout --ra --dec --size on an image writes astrocut's box; negative --dec
   const fits = await runCli([
     "cutout",
     `${skyPath("images.fits")}[1]`,
-    "--ra",
-    String(want.ra),
-    "--dec",
-    String(want.dec),
-    "--size",
-    want.size,
+    ...at(want, want.size),
     "-o",
     "-",
     "--format",
@@ -64,7 +65,7 @@ test("cutout --ra --dec --size on an image writes astrocut's box; negative --dec
 });
 
 test("a position off the image exits 3 and says where it fell", async () => {
-  const run = await runCli(["cutout", CUBE, "--ra", String(off.ra), "--dec", String(off.dec), "-o", "-"]);
+  const run = await runCli(["cutout", CUBE, ...at(off), "-o", "-"]);
   assert.equal(run.code, 3);
   assert.match(run.stderr, /is off the cube .*pixel \(40\.0, 2\.0\) of a 6 × 5 image/);
   const bad = await runCli(["cutout", CUBE, "--ra", "1", "-o", "-"]);
@@ -73,10 +74,9 @@ test("a position off the image exits 3 and says where it fell", async () => {
 });
 
 test("cutout of a TESS cube to .fits writes a TPF; PNG shows the cadences' mean", async () => {
-  const dir = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const out = join(dir, "tpf.fits");
-    const args = ["--ra", String(box.ra), "--dec", String(box.dec), "--size", "3"];
+    const args = at(box, "3");
     const run = await runCli(["cutout", CUBE, ...args, "-o", out]);
     assert.equal(run.code, 0, run.stderr);
     const tpf = await openFits(memorySource(new Uint8Array(await readFile(out))));
@@ -90,15 +90,12 @@ test("cutout of a TESS cube to .fits writes a TPF; PNG shows the cadences' mean"
     const bytes = new Uint8Array(await readFile(join(dir, "tpf.png")));
     const view = new DataView(bytes.buffer, bytes.byteOffset + 16, 8);
     assert.deepEqual([view.getUint32(0), view.getUint32(4)], [3, 3]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("lightcurve writes CSV, JSON, a LIGHTCURVE FITS table and a PNG plot by extension", async () => {
-  const dir = await tempDir();
-  try {
-    const args = ["lightcurve", CUBE, "--ra", String(box.ra), "--dec", String(box.dec)];
+  await inTempDir(async (dir) => {
+    const args = ["lightcurve", CUBE, ...at(box)];
     const csv = await runCli(args);
     assert.equal(csv.code, 0, csv.stderr);
     const lines = csv.stdout.trimEnd().split("\n");
@@ -127,15 +124,14 @@ test("lightcurve writes CSV, JSON, a LIGHTCURVE FITS table and a PNG plot by ext
     assert.equal((await runCli([...args, "--aperture", "circle:1", "-o", join(dir, "lc.png")])).code, 0);
     const png = new Uint8Array(await readFile(join(dir, "lc.png")));
     assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
-    assert.equal(png[25], 2, "an RGB plot");
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    const ihdr = new DataView(png.buffer, png.byteOffset + 16, 10);
+    assert.deepEqual([ihdr.getUint32(0), ihdr.getUint32(4)], [960, 480], "the plot's size");
+    assert.equal(ihdr.getUint8(9), 6, "RGBA, as every PNG cloudfits draws");
+  });
 });
 
 test("--aperture takes a FITS mask of the box's shape", async () => {
-  const dir = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const header = buildHeader([
       formatCard("SIMPLE", true),
       formatCard("BITPIX", 8),
@@ -150,10 +146,7 @@ test("--aperture takes a FITS mask of the box's shape", async () => {
     const run = await runCli([
       "lightcurve",
       CUBE,
-      "--ra",
-      String(box.ra),
-      "--dec",
-      String(box.dec),
+      ...at(box),
       "--aperture",
       join(dir, "mask.fits"),
       "-o",
@@ -172,14 +165,11 @@ test("--aperture takes a FITS mask of the box's shape", async () => {
       2036.5,
       2037.5,
     ]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("--targets makes one output per row, skips a target off the image and exits 6", async () => {
-  const dir = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const list = join(dir, "targets.csv");
     await writeFile(
       list,
@@ -204,19 +194,16 @@ test("--targets makes one output per row, skips a target off the image and exits
     const named = await runCli(["lightcurve", CUBE, "--targets", list, "-o", join(dir, "one.csv")]);
     assert.equal(named.code, 2);
     assert.match(named.stderr, /must contain \{name\} or end in '\/'/);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("lightcurve --index reads the headers from the index and gives the same curve", async () => {
-  const dir = await tempDir();
-  try {
+  await inTempDir(async (dir) => {
     await copyFile(CUBE, join(dir, "tess_cube.fits"));
     const index = join(dir, "cubes.cfidx");
     const built = await runCli(["index", dir, "-o", index]);
     assert.equal(built.code, 0, built.stderr);
-    const position = ["--ra", String(box.ra), "--dec", String(box.dec)];
+    const position = at(box);
     const direct = await runCli(["lightcurve", join(dir, "tess_cube.fits"), ...position, "--format", "json"]);
     const indexed = await runCli([
       "lightcurve",
@@ -229,7 +216,50 @@ test("lightcurve --index reads the headers from the index and gives the same cur
     ]);
     assert.equal(indexed.code, 0, indexed.stderr);
     assert.deepEqual(JSON.parse(indexed.stdout).flux, JSON.parse(direct.stdout).flux);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
+});
+
+test("sky cutouts and light curves choose formats as cutout does: any case, --format wins, unknown refused", async () => {
+  await inTempDir(async (dir) => {
+    const position = at(box, "3");
+    const png = join(dir, "Mean.PNG");
+    const cut = await runCli(["cutout", CUBE, ...position, "-o", png]);
+    assert.equal(cut.code, 0, cut.stderr);
+    assert.deepEqual([...(await readFile(png)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    const plot = join(dir, "Curve.PNG");
+    assert.equal((await runCli(["lightcurve", CUBE, ...position, "-o", plot])).code, 0);
+    assert.deepEqual([...(await readFile(plot)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    const forced = join(dir, "really-json.fits");
+    assert.equal((await runCli(["lightcurve", CUBE, ...position, "-o", forced, "--format", "json"])).code, 0);
+    assert.equal(JSON.parse(await readFile(forced, "utf8")).time_format, "BTJD");
+
+    for (
+      const [command, choices] of [
+        ["cutout", /cutout --ra\/--dec writes \.fits, \.fit, \.fts, \.json, \.png/],
+        ["lightcurve", /lightcurve writes \.fits, \.fit, \.fts, \.csv, \.json, \.png/],
+      ] as const
+    ) {
+      const run = await runCli([command, CUBE, ...position, "-o", join(dir, "out.txt")]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, choices);
+      const format = await runCli([command, CUBE, ...position, "-o", "-", "--format", "ndjson"]);
+      assert.equal(format.code, 2);
+      assert.match(format.stderr, /Unknown --format 'ndjson'/);
+    }
+    assert.deepEqual(
+      (await readdir(dir)).sort(),
+      ["Curve.PNG", "Mean.PNG", "really-json.fits"],
+      "nothing else written",
+    );
+
+    const targets = join(dir, "targets.csv");
+    await writeFile(targets, `name,ra,dec\nstar_a,${box.ra},${box.dec}\n`);
+    const out = join(dir, "plots");
+    await mkdir(out);
+    assert.equal(
+      (await runCli(["lightcurve", CUBE, "--targets", targets, "-o", `${out}/`, "--format", "png"])).code,
+      0,
+    );
+    assert.deepEqual(await readdir(out), ["star_a.png"], "-o DIR/ names files by the asked format");
+  });
 });

@@ -8,6 +8,7 @@ import { constants, gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { type AccessPoint, Inflater } from "../../src/gzip/inflate.ts";
 import { crc32 } from "../../src/gzip/crc32.ts";
+import { concatBytes } from "../../src/_bytes.ts";
 import { throwsWith } from "../_support/expect_error.ts";
 
 /** Inflate `gz` from byte `at` with input fed in pieces of `piece` bytes. */
@@ -25,13 +26,7 @@ function inflate(inflater: Inflater, gz: Uint8Array, at = 0, piece = gz.length):
     inflater.feed(gz.subarray(offset, end), end === gz.length);
     offset = end;
   }
-  const total = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let filled = 0;
-  for (const p of parts) {
-    total.set(p, filled);
-    filled += p.length;
-  }
-  return total;
+  return concatBytes(parts);
 }
 
 /** Bytes from a fixed-seed generator: incompressible, so deflate stores them (stored blocks). */

@@ -169,7 +169,8 @@ missing shard unless --partial (which merges without it, names it, and exits 6).
 Options: -o/--output CATALOG, --partial, --format text|json, cloud options (for a bucket -o)
 
 Examples:
-  cloudfits merge shards/mast-*.cfidx -o mast.cfidx`,
+  cloudfits merge shards/mast-0.cfidx shards/mast-1.cfidx shards/mast-2.cfidx shards/mast-3.cfidx \\
+      -o mast.cfidx`,
   verify: `cloudfits verify --index INDEX [--datasum]
 
 Check every indexed file against its source: size and ETag (size only for locally indexed files) and

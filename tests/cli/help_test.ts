@@ -28,12 +28,13 @@ function helpExamples(): string[] {
 
 /**
  * Commands in the README: lines of code blocks (with their continuation lines joined) and inline code that
- * start with `cloudfits` (or `$ cloudfits`).
+ * start with `cloudfits` (or `$ cloudfits`). Blocks marked `bash` are bash scripts for batch engines (Slurm,
+ * AWS Batch, GNU parallel: bash brace ranges, globs over shards made earlier), not commands to type.
  */
 function readmeExamples(): string[] {
   const readme = readFileSync(`${ROOT}README.md`, "utf8");
   const lines = [...readme.matchAll(/^```([a-z]*)\n([\s\S]*?)^```/gm)]
-    .filter((block) => block[1] !== "ts")
+    .filter((block) => block[1] !== "ts" && block[1] !== "bash")
     .flatMap((block) => block[2].replace(/\\\n/g, "\\\u0000").split("\n"))
     .map((line) => line.replaceAll("\u0000", "\n").replace(/^\$ /, ""))
     .filter((line) => line.startsWith("cloudfits "));

@@ -53,7 +53,10 @@ test("index --progress reports files, bytes, rate and ETA on stderr", async () =
   try {
     const run = await runCli(["index", "testdata/wcs_cube.fits", "-o", join(dir, "i.cfidx"), "--progress"]);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /^indexing: 1 of 1 files, .* read \(.*\/s, .* files\/s\), ETA 0 s\n$/m);
+    assert.match(
+      run.stderr,
+      /^indexing: 1 of 1 files, .* read \(.*\/s, .* files\/s\), ETA 0 s, 0 failed\n$/m,
+    );
     assert.match(run.stdout, /^Indexed 1 files/);
   } finally {
     await rm(dir, { recursive: true, force: true });

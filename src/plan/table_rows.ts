@@ -341,14 +341,12 @@ export function measureTableRead(
   const width = withSummands(table, columns).reduce((sum, column) => sum + column.width, 0);
   const total = { requests: 0, bytesToRead: 0, bytesNeeded: (stop - start) * width, complete: true };
   // Every full batch plans the same ranges, shifted: measure one and count them, so that the cost of a
-  // header's claim (10^15 rows) is computed, not iterated. Tiled batches follow tile boundaries instead;
-  // their number is bounded by the tiles actually stored.
+  // header's claim (10^15 rows) is computed, not iterated. (Compressed tables are measured by
+  // measureTileRead.)
   const selected = withSummands(table, columns);
   const rows = batchRows(table);
   const full = Math.floor((stop - start) / rows);
-  const shapes: [number, number, number][] = table.tiling === undefined
-    ? [[start, start + rows, full], [start + full * rows, stop, 1]]
-    : [...tableBatches(table, start, stop)].map(([first, last]) => [first, last, 1]);
+  const shapes: [number, number, number][] = [[start, start + rows, full], [start + full * rows, stop, 1]];
   for (const [first, last, times] of shapes) {
     if (times === 0 || first === last) continue;
     const figures = measurePlan(

@@ -28,7 +28,9 @@ import { measureTableRead, selectColumns } from "./plan/table_rows.ts";
 import { measureTileRead } from "./plan/table_tiles.ts";
 import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
-import { walkFile } from "./walk_file.ts";
+import { type PendingWalk, startWalk } from "./walk_file.ts";
+import type { WalkOptions } from "./read/walk.ts";
+import { withHead } from "./source/head.ts";
 
 /**
  * Settings shared by every read of an opened file: abort signal, concurrency, the request cost
@@ -59,14 +61,23 @@ export interface ReadPlanSummary extends PlanFigures {
 }
 
 /** Options for {@linkcode openFits}: read settings, and how to reach a location given as a string. */
-export interface OpenFitsOptions extends ReadSettings, SourceOptions {
+export interface OpenFitsOptions extends ReadSettings, SourceOptions, Pick<WalkOptions, "readAhead"> {
   /** Known HDUs (from an index): skips the header walk entirely. */
   hdus?: readonly Hdu[];
   /**
-   * Walk no further than this many HDUs: a caller that needs only HDU 1 of a 44 GB cube saves the
-   * request for the header at its far end. `hdus` then lists only the HDUs walked.
+   * Walk no further than this many HDUs before returning: a caller that needs only HDU 1 of a 44 GB
+   * cube saves the request for the header at its far end. `hdus` then lists only the HDUs walked, and
+   * {@linkcode FitsFile.open} or {@linkcode FitsFile.allHdus} walk on when asked.
    */
   maxHdus?: number;
+  /**
+   * Return as soon as the first read is parsed (one round trip): `hdus` lists the HDUs whose headers
+   * that read held (`complete` says whether that is all of them), and later headers are read only when
+   * {@linkcode FitsFile.open} or {@linkcode FitsFile.allHdus} asks for them. A light curve from HDU 1
+   * of a TESS cube then takes two sequential round trips instead of three: the header of HDU 2, at the
+   * far end of the cube, is never read. With `maxHdus`, walks at least that many HDUs.
+   */
+  lazy?: boolean;
 }
 
 /**
@@ -91,30 +102,123 @@ export interface OpenFitsOptions extends ReadSettings, SourceOptions {
 export class FitsFile {
   /** Where the bytes come from. */
   readonly source: ByteSource;
-  /** Every HDU, in file order. */
+  /**
+   * Every HDU, in file order — or, for a file opened with `lazy` or `maxHdus` while `complete` is
+   * false, the HDUs walked so far (the list grows as {@linkcode FitsFile.open} walks on).
+   */
   readonly hdus: readonly Hdu[];
-  /** Irregularities tolerated while reading the structure. */
+  /** Irregularities tolerated while reading the structure (so far, while `complete` is false). */
   readonly warnings: readonly string[];
   readonly #settings: ReadSettings;
+  readonly #walk: PendingWalk | undefined;
+  /** What the HDUs are read through: the source, or the first read's bytes in front of it. */
+  readonly #reader: ByteSource;
 
   /**
    * Wrap a source whose HDUs are known. Prefer {@linkcode openFits}.
    *
    * @param source The byte source.
-   * @param hdus The HDU records.
-   * @param warnings Tolerated irregularities.
+   * @param hdus The HDU records (for a walk under way: the array the walk appends to).
+   * @param warnings Tolerated irregularities (for a walk under way: the array the walk appends to).
    * @param settings Defaults for every read.
+   * @param walked The rest of the walk when `hdus` is not complete, and the bytes of the walk's first
+   *   read (from offset 0 of `source`), which then serve the reads they cover.
    */
   constructor(
     source: ByteSource,
     hdus: readonly Hdu[],
     warnings: readonly string[],
     settings: ReadSettings = {},
+    walked: { walk?: PendingWalk; head?: Uint8Array } = {},
   ) {
     this.source = source;
     this.hdus = hdus;
     this.warnings = warnings;
     this.#settings = settings;
+    this.#walk = walked.walk;
+    this.#reader = walked.head === undefined ? source : withHead(source, walked.head);
+  }
+
+  /** True when `hdus` lists every HDU of the file; false while a lazy walk has headers left to read. */
+  get complete(): boolean {
+    return this.#walk?.done ?? true;
+  }
+
+  /**
+   * Get a handle on one HDU as {@linkcode FitsFile.hdu} does, reading later headers first when the
+   * file was opened with `lazy` (or `maxHdus`) and the HDU is not walked yet: by number, only the
+   * headers up to that HDU; by name, up to the first match. A damaged header on the way fails here,
+   * when it is needed, not at open.
+   *
+   * @param key HDU number or EXTNAME.
+   * @param extver EXTVER when `key` is a name.
+   * @returns The HDU handle.
+   * @throws {CloudFitsError} `NOT_FOUND` when the file has no such HDU; what the walk throws for a
+   * header on the way (`BAD_HEADER`, `TRUNCATED`).
+   *
+   * @example A lazily opened cube: a light curve in two round trips, the table's header on demand
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { countingSource, openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using file = await openFileSource("testdata/tess_cube.fits");
+   * const source = countingSource(file);
+   * // A first read of two blocks holds the headers of HDU 0 and 1, not the table's after the cube.
+   * const fits = await openFits(source, { lazy: true, readAhead: 2 * 2880 });
+   * assert.deepEqual([fits.hdus.length, fits.complete, source.stats.requests], [2, false, 1]);
+   * const cube = await fits.open(1);
+   * const lightCurve = await cube.section([2, 3, null, 0]);
+   * assert.deepEqual([...lightCurve.data.subarray(0, 2)], [2030.5, 2031.5]);
+   * assert.equal(source.stats.requests, 2);
+   * assert.equal((await fits.open(2)).type, "BINTABLE", "walks on to the table");
+   * // Its header of 9 blocks takes a read of 8 blocks, then one of the missing block.
+   * assert.deepEqual([fits.hdus.length, fits.complete, source.stats.requests], [3, true, 4]);
+   * ```
+   */
+  async open(key: number | string, extver?: number): Promise<HduHandle> {
+    const walk = this.#walk;
+    while (walk !== undefined && !walk.done && !this.#walked(key, extver)) await walk.next();
+    return this.hdu(key, extver);
+  }
+
+  /**
+   * Walk the rest of the headers (nothing to read unless the file was opened with `lazy` or
+   * `maxHdus`). Started together with a first section read, the walk costs no extra round trip.
+   *
+   * @returns Every HDU, in file order.
+   *
+   * @example Every HDU of a lazily opened file
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/mef_images.fits", {
+   *   openFile: openFileSource,
+   *   lazy: true,
+   *   readAhead: 2880,
+   * });
+   * assert.equal(fits.hdus.length, 1);
+   * assert.equal((await fits.allHdus()).length, 16);
+   * assert.ok(fits.complete);
+   * ```
+   */
+  async allHdus(): Promise<readonly Hdu[]> {
+    const walk = this.#walk;
+    while (walk !== undefined && !walk.done) await walk.next();
+    return this.hdus;
+  }
+
+  /** Whether the HDUs walked so far answer `key` (a key no HDU can match counts as answered). */
+  #walked(key: number | string, extver: number | undefined): boolean {
+    if (typeof key === "number") return !Number.isSafeInteger(key) || key < 0 || key < this.hdus.length;
+    try {
+      findHdu([...this.hdus], key, extver);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -136,7 +240,7 @@ export class FitsFile {
    * ```
    */
   async close(): Promise<void> {
-    await this.source.close?.();
+    await this.#reader.close?.();
   }
 
   /** Close the source when an `await using` block ends. */
@@ -151,7 +255,8 @@ export class FitsFile {
    * @param key HDU number or EXTNAME.
    * @param extver EXTVER when `key` is a name.
    * @returns The HDU handle.
-   * @throws {CloudFitsError} `NOT_FOUND` when no HDU has that number, or that name and version.
+   * @throws {CloudFitsError} `NOT_FOUND` when no HDU has that number, or that name and version — among
+   * the HDUs walked so far when `complete` is false ({@linkcode FitsFile.open} walks on).
    *
    * @example An extension by name, and one that is not there
    * ```ts
@@ -167,7 +272,15 @@ export class FitsFile {
    * ```
    */
   hdu(key: number | string, extver?: number): HduHandle {
-    return new HduHandle(this.source, findHdu([...this.hdus], key, extver), this.#settings);
+    try {
+      return new HduHandle(this.#reader, findHdu([...this.hdus], key, extver), this.#settings);
+    } catch (error) {
+      if (this.complete || !(error instanceof CloudFitsError)) throw error;
+      throw new CloudFitsError(
+        "NOT_FOUND",
+        `${error.message} walked so far (opened lazily: await fits.open(${JSON.stringify(key)}) walks on)`,
+      );
+    }
   }
 }
 
@@ -477,21 +590,27 @@ export async function openFits(
   target: string | ByteSource,
   options: OpenFitsOptions = {},
 ): Promise<FitsFile> {
-  const { hdus, maxHdus, signal, concurrency, maxGap, maxSpan, window, limits } = options;
+  const { hdus, maxHdus, lazy, readAhead, signal, concurrency, maxGap, maxSpan, window, limits } = options;
   const settings: ReadSettings = { signal, concurrency, maxGap, maxSpan, window, limits };
   const source = typeof target === "string" ? await openSource(target, options) : target;
   if (hdus) return new FitsFile(source, hdus, [], settings);
   try {
     // A file cut short in its last data unit still opens: its headers are whole, and reading the missing
     // bytes fails on its own.
-    const walked = await walkFile(source, {
-      signal: settings.signal,
-      maxHdus,
+    const { walk, head, ...started } = await startWalk(source, {
+      signal,
+      readAhead,
       maxRead: limits?.maxRead,
       truncatedData: "warn",
     });
-    if (walked.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
-    return new FitsFile(walked.source, walked.hdus, walked.warnings, settings);
+    if (lazy) await walk.nextBuffered();
+    const wanted = maxHdus ?? (lazy ? 1 : Infinity);
+    while (!walk.done && walk.hdus.length < wanted) await walk.next();
+    if (walk.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
+    return new FitsFile(started.source, walk.hdus, walk.warnings, settings, {
+      walk: walk.done ? undefined : walk,
+      head,
+    });
   } catch (error) {
     // A source opened here from a location is ours to close; a caller's source stays the caller's.
     if (typeof target === "string") await source.close?.();

@@ -5,13 +5,8 @@
  * @module
  */
 import { compressionOf } from "./gzip/magic.ts";
-import {
-  DEFAULT_READ_AHEAD,
-  unsupportedCompression,
-  walkHdus,
-  type WalkOptions,
-  type WalkResult,
-} from "./read/walk.ts";
+import { DEFAULT_READ_AHEAD, HeaderWalk, unsupportedCompression, type WalkOptions, type WalkResult } from "./read/walk.ts";
+import type { Hdu } from "./fits/layout.ts";
 import { type GzipSource, gzipSource } from "./source/gzip.ts";
 import { DEFAULT_MAX_READ } from "./plan/cost.ts";
 import type { ByteSource } from "./source/types.ts";
@@ -24,9 +19,94 @@ export interface WalkedFile extends WalkResult {
   gzip?: GzipSource;
 }
 
+/** The rest of a walk through a file's headers, stepped one HDU at a time. */
+export interface PendingWalk {
+  /** The HDUs walked so far; each step appends to this array. */
+  readonly hdus: readonly Hdu[];
+  /** Irregularities found so far; each step appends to this array. */
+  readonly warnings: readonly string[];
+  /** True once every HDU is walked. */
+  readonly done: boolean;
+  /** Walk one more HDU (reading only when needed); undefined when there is none. */
+  next(): Promise<Hdu | undefined>;
+  /** Walk every HDU whose header the bytes already read hold, without reading. */
+  nextBuffered(): Promise<void>;
+}
+
+/** A walk started by {@linkcode startWalk}: the walk, and the source to read the HDUs through. */
+export interface StartedWalk {
+  /** The walk, before its first HDU. */
+  walk: PendingWalk;
+  /** The source that serves the HDUs' offsets: the object itself, or its gzip wrapper. */
+  source: ByteSource;
+  /** The gzip wrapper, when the object is whole-file gzip. */
+  gzip?: GzipSource;
+  /** For a plain object: the bytes of the first read, from offset 0 (the stored bytes, so reusable). */
+  head?: Uint8Array;
+}
+
+/**
+ * Start a walk of an object's headers, inflating it when it is gzip-compressed: the first read (64 KiB)
+ * both recognises the format and holds the first headers, so a plain file costs one read to start.
+ * Each step of a gzip walk is held to `maxRead` compressed bytes.
+ *
+ * @param source The stored object.
+ * @param options Walk settings; the spacing of access points recorded while inflating; the most compressed
+ *   bytes a step of the walk of a gzip file may read (default 1 GiB, 0 for no limit: `COST_LIMIT` beyond it).
+ * @returns The walk and the source to read the HDUs through.
+ * @throws {CloudFitsError} `UNSUPPORTED` for bzip2, Unix compress, xz and zstd files; `NOT_FITS` when the
+ *   object does not start with SIMPLE.
+ *
+ * @example Walking one HDU of a local file
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openFileSource } from "./source/file.ts";
+ * import { startWalk } from "./walk_file.ts";
+ *
+ * await using file = await openFileSource("testdata/mef_images.fits");
+ * const { walk, head } = await startWalk(file);
+ * assert.equal((await walk.next())?.type, "PRIMARY");
+ * assert.deepEqual([walk.hdus.length, walk.done, head?.length], [1, false, 65536]);
+ * ```
+ */
+export async function startWalk(
+  source: ByteSource,
+  options: WalkOptions & { spacing?: number; maxRead?: number } = {},
+): Promise<StartedWalk> {
+  const readAhead = options.readAhead ?? DEFAULT_READ_AHEAD;
+  const length = source.size === undefined ? readAhead : Math.min(readAhead, source.size);
+  const head = options.head ?? await source.read(0, length, { signal: options.signal });
+  const compression = compressionOf(head);
+  if (compression === undefined) {
+    return { walk: await HeaderWalk.start(source, { ...options, head }), source, head };
+  }
+  if (compression !== "gzip") throw unsupportedCompression(source.name, compression);
+  const gzip = gzipSource(source, { head, spacing: options.spacing });
+  const walk = await HeaderWalk.start(gzip, { ...options, head: undefined });
+  // The walk inflates up to the last header, the whole file for the last HDU's end: hold it to the limit.
+  const maxRead = options.maxRead ?? DEFAULT_MAX_READ;
+  const limited: PendingWalk = {
+    hdus: walk.hdus,
+    warnings: walk.warnings,
+    get done() {
+      return walk.done;
+    },
+    async next() {
+      gzip.limitReads(maxRead === 0 ? undefined : maxRead);
+      try {
+        return await walk.next();
+      } finally {
+        gzip.limitReads(undefined);
+      }
+    },
+    nextBuffered: () => walk.nextBuffered(),
+  };
+  return { walk: limited, source: gzip, gzip };
+}
+
 /**
  * Walk the HDUs of an object, inflating it when it is gzip-compressed. The first read (64 KiB) both
- * recognises the format and starts the walk, so a plain file costs what {@linkcode walkHdus} costs.
+ * recognises the format and starts the walk, so a plain file costs what `walkHdus` costs.
  *
  * @param source The stored object.
  * @param options Walk settings; the spacing of access points recorded while inflating; the most compressed
@@ -55,17 +135,8 @@ export async function walkFile(
   source: ByteSource,
   options: WalkOptions & { spacing?: number; maxRead?: number } = {},
 ): Promise<WalkedFile> {
-  const readAhead = options.readAhead ?? DEFAULT_READ_AHEAD;
-  const length = source.size === undefined ? readAhead : Math.min(readAhead, source.size);
-  const head = options.head ?? await source.read(0, length, { signal: options.signal });
-  const compression = compressionOf(head);
-  if (compression === undefined) return { ...await walkHdus(source, { ...options, head }), source };
-  if (compression !== "gzip") throw unsupportedCompression(source.name, compression);
-  const gzip = gzipSource(source, { head, spacing: options.spacing });
-  // The walk inflates up to the last header, the whole file for the last HDU's end: hold it to the limit.
-  const maxRead = options.maxRead ?? DEFAULT_MAX_READ;
-  gzip.limitReads(maxRead === 0 ? undefined : maxRead);
-  const walked = await walkHdus(gzip, { ...options, head: undefined });
-  gzip.limitReads(undefined);
-  return { ...walked, source: gzip, gzip };
+  const { walk, ...started } = await startWalk(source, options);
+  const maxHdus = options.maxHdus ?? Infinity;
+  while (!walk.done && walk.hdus.length < maxHdus) await walk.next();
+  return { hdus: [...walk.hdus], warnings: [...walk.warnings], source: started.source, gzip: started.gzip };
 }

@@ -90,68 +90,171 @@ const ASCII_XTENSION = [0x58, 0x54, 0x45, 0x4e, 0x53, 0x49, 0x4f, 0x4e, 0x3d]; /
  * ```
  */
 export async function walkHdus(source: ByteSource, options: WalkOptions = {}): Promise<WalkResult> {
-  const readAhead = positive(options.readAhead ?? DEFAULT_READ_AHEAD, "readAhead");
-  const headerRead = positive(options.headerRead ?? DEFAULT_HEADER_READ, "headerRead");
-  const maxHeaderBytes = positive(options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, "maxHeaderBytes");
   const maxHdus = options.maxHdus ?? Infinity;
-  const signal = options.signal;
-  const hdus: Hdu[] = [];
-  const warnings: string[] = [];
+  const walk = await HeaderWalk.start(source, options);
+  while (!walk.done && walk.hdus.length < maxHdus) await walk.next();
+  return { hdus: walk.hdus, warnings: walk.warnings };
+}
 
-  // The bytes of the latest read: later headers are served from it when it covers them.
-  const first = options.head ?? await read(source, 0, clamp(readAhead, source.size), signal);
-  let window = { offset: 0, bytes: first };
-  const start = window.bytes;
-  refuseCompressed(start, source.name);
-  if (!startsWith(start, 0, ASCII_SIMPLE)) {
-    throw new CloudFitsError(
-      "NOT_FITS",
-      `Cannot read ${source.name} as FITS: the first card is not SIMPLE`,
-      { url: source.name, offset: 0 },
-    );
+/**
+ * A walk through the headers of a FITS object that goes one HDU at a time, so that a caller can stop
+ * where it has what it needs and go on later: {@linkcode walkHdus} walks to the end (or `maxHdus`),
+ * `openFits` with `lazy` walks only the headers its first read holds, then on demand.
+ *
+ * Traffic: {@linkcode HeaderWalk.start} makes the first read (`readAhead` bytes at offset 0, unless
+ * `head` is given); each {@linkcode HeaderWalk.next} reads only when the bytes already read do not hold
+ * the next header, as {@linkcode walkHdus} describes.
+ *
+ * @example Walking what the first read holds, then one header more
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HeaderWalk } from "./walk.ts";
+ * import { countingSource } from "../source/counting.ts";
+ * import { openFileSource } from "../source/file.ts";
+ *
+ * await using file = await openFileSource("testdata/mef_images.fits");
+ * const source = countingSource(file);
+ * const walk = await HeaderWalk.start(source, { readAhead: 2880 * 2 });
+ * await walk.nextBuffered();
+ * assert.deepEqual([walk.hdus.length, walk.done, source.stats.requests], [1, false, 1]);
+ * assert.equal((await walk.next())?.index, 1);
+ * assert.equal(source.stats.requests, 2);
+ * ```
+ */
+export class HeaderWalk {
+  /** The HDUs walked so far, in file order; the walk appends to this array. */
+  readonly hdus: Hdu[] = [];
+  /** Tolerated irregularities found so far; the walk appends to this array. */
+  readonly warnings: string[] = [];
+  /** The bytes of the first read, from offset 0 (what a caller may serve later reads of that span from). */
+  readonly head: Uint8Array;
+  readonly #source: ByteSource;
+  readonly #settings: HeaderReadSettings;
+  readonly #truncatedData: WalkOptions["truncatedData"];
+  #window: Window;
+  /** Offset of the next header, or undefined once the walk has reached the end. */
+  #offset: number | undefined = 0;
+  /** The step under way: steps run one after another, whoever asks. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(source: ByteSource, options: WalkOptions, head: Uint8Array) {
+    this.#source = source;
+    this.#settings = {
+      headerRead: positive(options.headerRead ?? DEFAULT_HEADER_READ, "headerRead"),
+      maxHeaderBytes: positive(options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, "maxHeaderBytes"),
+      signal: options.signal,
+    };
+    this.#truncatedData = options.truncatedData;
+    this.head = head;
+    this.#window = { offset: 0, bytes: head };
   }
 
-  let offset = 0;
-  while (hdus.length < maxHdus) {
-    const index = hdus.length;
-    const located = await locateHeader(source, window, offset, { headerRead, maxHeaderBytes, signal });
-    window = located.window;
-    const headerBytes = window.bytes.subarray(
-      offset - window.offset,
-      offset - window.offset + located.length,
-    );
-    const header = parseHeader(headerBytes, { offset, name: source.name });
-    for (const warning of header.warnings) warnings.push(`HDU ${index}: ${warning}`);
-    const hdu = describeHdu(header, index, offset);
-    hdus.push(hdu);
+  /**
+   * Make the first read (unless `options.head` holds it) and check that the object is FITS.
+   *
+   * @param source Where the object lives.
+   * @param options Abort signal, read sizes and limits (`maxHdus` is for {@linkcode walkHdus} only).
+   * @returns The walk, before its first HDU.
+   * @throws {CloudFitsError} `NOT_FITS` when the object does not start with SIMPLE (or is gzip-compressed).
+   */
+  static async start(source: ByteSource, options: WalkOptions = {}): Promise<HeaderWalk> {
+    const readAhead = positive(options.readAhead ?? DEFAULT_READ_AHEAD, "readAhead");
+    const head = options.head ?? await read(source, 0, clamp(readAhead, source.size), options.signal);
+    refuseCompressed(head, source.name);
+    if (!startsWith(head, 0, ASCII_SIMPLE)) {
+      throw new CloudFitsError(
+        "NOT_FITS",
+        `Cannot read ${source.name} as FITS: the first card is not SIMPLE`,
+        { url: source.name, offset: 0 },
+      );
+    }
+    return new HeaderWalk(source, options, head);
+  }
 
+  /** True once every HDU is walked. */
+  get done(): boolean {
+    return this.#offset === undefined;
+  }
+
+  /**
+   * Walk one more HDU, reading only when the bytes already read do not hold its header.
+   *
+   * @returns The HDU, or undefined when there is none.
+   * @throws {CloudFitsError} `TRUNCATED` when a header or data segment runs past the end of the object;
+   * `BAD_HEADER` for an invalid header. The walk then stays where it was, and a later step fails again.
+   */
+  next(): Promise<Hdu | undefined> {
+    const step = this.#queue.then(() => this.#step());
+    this.#queue = step.catch(() => {});
+    return step;
+  }
+
+  /**
+   * Walk every HDU whose header the bytes already read hold, without reading.
+   *
+   * @returns When those HDUs are walked.
+   */
+  async nextBuffered(): Promise<void> {
+    while (this.#nextIsBuffered()) await this.next();
+  }
+
+  #nextIsBuffered(): boolean {
+    const offset = this.#offset;
+    if (offset === undefined || !covers(this.#window, offset)) return false;
+    const available = this.#window.bytes.subarray(offset - this.#window.offset);
+    const length = findEnd(available);
+    return length >= 0 && length <= available.length;
+  }
+
+  async #step(): Promise<Hdu | undefined> {
+    const offset = this.#offset;
+    if (offset === undefined) return undefined;
+    const source = this.#source;
+    const { headerRead, signal } = this.#settings;
+    const index = this.hdus.length;
+    if (index > 0) {
+      // Something follows the previous HDU: an extension header, or trailing bytes to ignore.
+      const head = await peek(source, this.#window, offset, ASCII_XTENSION.length, headerRead, signal);
+      if (head.bytes.length === 0) {
+        const last = this.hdus[index - 1];
+        if (source.size !== undefined) {
+          checkEnd(last, source.size, source.name, this.warnings, this.#truncatedData);
+        }
+        return this.#end();
+      }
+      if (!startsWith(head.bytes, 0, ASCII_XTENSION)) {
+        const count = source.size === undefined ? "the bytes" : `${source.size - offset} bytes`;
+        this.warnings.push(
+          `Ignoring ${count} after the last HDU at offset ${offset}: they do not start with XTENSION`,
+        );
+        return this.#end();
+      }
+      this.#window = head.window;
+    }
+    const located = await locateHeader(source, this.#window, offset, this.#settings);
+    this.#window = located.window;
+    const start = offset - located.window.offset;
+    const header = parseHeader(located.window.bytes.subarray(start, start + located.length), {
+      offset,
+      name: source.name,
+    });
+    const hdu = describeHdu(header, index, offset);
     // Remote sources know their size after the first read; without it (a gzip stream not inflated to its
     // end), the end shows as an empty read, and the last HDU is checked against the size known then.
     const size = source.size ?? Infinity;
     const next = hdu.dataOffset + paddedSize(hdu.dataSize);
-    if (
-      checkEnd(hdu, size, source.name, warnings, options.truncatedData) || next === size ||
-      hdus.length >= maxHdus
-    ) {
-      break;
-    }
-    // Something follows: an extension header, or trailing bytes to ignore.
-    const head = await peek(source, window, next, ASCII_XTENSION.length, headerRead, signal);
-    if (head.bytes.length === 0) {
-      if (source.size !== undefined) checkEnd(hdu, source.size, source.name, warnings, options.truncatedData);
-      break;
-    }
-    if (!startsWith(head.bytes, 0, ASCII_XTENSION)) {
-      const count = Number.isFinite(size) ? `${size - next} bytes` : "the bytes";
-      warnings.push(
-        `Ignoring ${count} after the last HDU at offset ${next}: they do not start with XTENSION`,
-      );
-      break;
-    }
-    window = head.window;
-    offset = next;
+    const warnings: string[] = header.warnings.map((warning) => `HDU ${index}: ${warning}`);
+    const last = checkEnd(hdu, size, source.name, warnings, this.#truncatedData);
+    this.hdus.push(hdu);
+    this.warnings.push(...warnings);
+    this.#offset = last || next === size ? undefined : next;
+    return hdu;
   }
-  return { hdus, warnings };
+
+  #end(): undefined {
+    this.#offset = undefined;
+    return undefined;
+  }
 }
 
 /**

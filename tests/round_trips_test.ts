@@ -1,0 +1,158 @@
+/**
+ * Sequential round trips of cold reads, counted as waves of requests on a loopback server that waits
+ * before answering: a TESS-like cube's light curve and a cutout of an image, each followed by another
+ * HDU, opened eagerly, lazily and from an index, through the library and the CLI; and a small file,
+ * which the first read holds whole, read in one request.
+ */
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { openFits, type OpenFitsOptions } from "../src/open.ts";
+import { httpSource } from "../src/source/http.ts";
+import { memorySource } from "../src/source/memory.ts";
+import { walkHdus } from "../src/read/walk.ts";
+import { buildHeader, formatCard } from "../src/fits/write.ts";
+import { concatBytes } from "../src/_bytes.ts";
+import type { SectionSpec } from "../src/plan/image_section.ts";
+import { roundTrips, serveObject, startRangeServer } from "./_support/range_server.ts";
+import { testdataFile } from "./_support/fixtures.ts";
+
+const server = await startRangeServer({ latency: 40 });
+after(() => server.close());
+
+const FRAMES = 4000;
+
+/**
+ * testdata/tess_cube.fits with 4000 frames instead of 8: its table's header then starts 960 KB in,
+ * beyond the first read, as in a real cube. Value i of the cube's data is i.
+ */
+function tessLikeCube(): Uint8Array {
+  const fixture = testdataFile("tess_cube.fits");
+  const cubeHeader = new TextDecoder().decode(fixture.subarray(2880, 5760))
+    .replace(formatCard("NAXIS2", 8).slice(0, 30), formatCard("NAXIS2", FRAMES).slice(0, 30));
+  const data = new Uint8Array(Math.ceil((2 * FRAMES * 6 * 5 * 4) / 2880) * 2880);
+  const view = new DataView(data.buffer);
+  for (let i = 0; i < 2 * FRAMES * 6 * 5; i++) view.setFloat32(4 * i, i);
+  return concatBytes([
+    fixture.subarray(0, 2880),
+    new TextEncoder().encode(cubeHeader),
+    data,
+    fixture.subarray(8640),
+  ]);
+}
+
+/** An empty primary, a 1000 × 1000 float32 image (value i = i) and a small image after it. */
+function imageFile(): Uint8Array {
+  const image = (name: string, side: number) =>
+    buildHeader([
+      formatCard("XTENSION", "IMAGE"),
+      formatCard("BITPIX", -32),
+      formatCard("NAXIS", 2),
+      formatCard("NAXIS1", side),
+      formatCard("NAXIS2", side),
+      formatCard("PCOUNT", 0),
+      formatCard("GCOUNT", 1),
+      formatCard("EXTNAME", name),
+    ]);
+  const data = new Uint8Array(Math.ceil((1000 * 1000 * 4) / 2880) * 2880);
+  const view = new DataView(data.buffer);
+  for (let i = 0; i < 1000 * 1000; i++) view.setFloat32(4 * i, i);
+  const primary = buildHeader([
+    formatCard("SIMPLE", true),
+    formatCard("BITPIX", 8),
+    formatCard("NAXIS", 0),
+    formatCard("EXTEND", true),
+  ]);
+  return concatBytes([primary, image("SCI", 1000), data, image("ERR", 10), new Uint8Array(2880)]);
+}
+
+interface Case {
+  name: string;
+  bytes: Uint8Array;
+  hdu: number;
+  spec: SectionSpec;
+  /** The value at each output position. */
+  expect: (i: number) => number;
+  length: number;
+  /** Requests of the walk to the HDU after the one read: its header takes two when it is over 8 blocks. */
+  laterHeaderReads: number;
+}
+
+const cases: Case[] = [
+  {
+    name: "a 5 × 5 light curve of a TESS-like cube",
+    bytes: tessLikeCube(),
+    hdu: 1,
+    spec: [[0, 5], [0, 5], null, 0],
+    length: 5 * 5 * FRAMES,
+    laterHeaderReads: 2, // the table's header has 9 blocks
+    // Output in C order (row, column, frame); the value is the element's index in the file.
+    expect: (i) =>
+      2 * ((Math.floor(i / (5 * FRAMES)) * 6 + Math.floor(i / FRAMES) % 5) * FRAMES + i % FRAMES),
+  },
+  {
+    name: "a 100 × 100 cutout of an image",
+    bytes: imageFile(),
+    hdu: 1,
+    spec: [[450, 550], [300, 400]],
+    length: 100 * 100,
+    laterHeaderReads: 1,
+    expect: (i) => (450 + Math.floor(i / 100)) * 1000 + 300 + (i % 100),
+  },
+];
+
+async function coldRead(item: Case, options: OpenFitsOptions): Promise<{ waves: number; requests: number }> {
+  const object = serveObject(server, item.bytes);
+  await using fits = await openFits(httpSource(object.url), options);
+  const handle = options.lazy ? await fits.open(item.hdu) : fits.hdu(item.hdu);
+  const section = await handle.section(item.spec);
+  assert.equal(section.data.length, item.length);
+  for (const i of [0, 1, item.length - 1]) assert.equal(section.data[i], item.expect(i), `value ${i}`);
+  await server.idle();
+  return { waves: roundTrips(object.requests()), requests: object.requests().length };
+}
+
+for (const item of cases) {
+  test(`${item.name}: eager open walks every header first, a round trip per header read more`, async () => {
+    const extra = item.laterHeaderReads;
+    assert.deepEqual(await coldRead(item, {}), { waves: 2 + extra, requests: 2 + extra });
+  });
+
+  test(`${item.name}: a lazy open reads at the floor, two round trips`, async () => {
+    assert.deepEqual(await coldRead(item, { lazy: true }), { waves: 2, requests: 2 });
+  });
+
+  test(`${item.name}: with the HDUs from an index, one round trip`, async () => {
+    const { hdus } = await walkHdus(memorySource(item.bytes));
+    assert.deepEqual(await coldRead(item, { hdus }), { waves: 1, requests: 1 });
+  });
+
+  test(`${item.name}: the rest of the headers, walked together with the section, overlaps it`, async () => {
+    const object = serveObject(server, item.bytes);
+    await using fits = await openFits(httpSource(object.url), { lazy: true });
+    assert.equal(fits.complete, false);
+    const handle = await fits.open(item.hdu);
+    const [hdus] = await Promise.all([fits.allHdus(), handle.section(item.spec)]);
+    assert.equal(hdus.length, 3);
+    await server.idle();
+    const extra = item.laterHeaderReads;
+    assert.deepEqual([roundTrips(object.requests()), object.requests().length], [1 + extra, 2 + extra]);
+  });
+}
+
+test("roundTrips counts waves, not requests", () => {
+  const entry = (received: number, answered: number) => ({ received, answered }) as never;
+  assert.equal(roundTrips([]), 0);
+  assert.equal(roundTrips([entry(0, 40), entry(1, 41), entry(2, 42)]), 1, "three requests sent together");
+  assert.equal(roundTrips([entry(0, 40), entry(41, 81), entry(42, 82), entry(90, 130)]), 3);
+});
+
+test("a lazily opened file finds a later HDU by name on demand; hdu() says how to walk on", async () => {
+  const object = serveObject(server, cases[1].bytes);
+  await using fits = await openFits(httpSource(object.url), { lazy: true });
+  assert.deepEqual(fits.hdus.map((hdu) => hdu.extname ?? ""), ["", "SCI"]);
+  assert.throws(() => fits.hdu("ERR"), { code: "NOT_FOUND", message: /await fits\.open\("ERR"\) walks on/ });
+  assert.deepEqual((await fits.open("ERR")).info.axes, [10, 10]);
+  assert.ok(fits.complete);
+  await assert.rejects(fits.open("DQ"), { code: "NOT_FOUND" });
+  assert.equal(object.requests().length, 2, "the first read, then the header of ERR");
+});

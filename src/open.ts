@@ -71,9 +71,10 @@ export interface OpenFitsOptions extends ReadSettings, SourceOptions, Pick<WalkO
    */
   maxHdus?: number;
   /**
-   * Return as soon as the first read is parsed (one round trip): `hdus` lists the HDUs whose headers
-   * that read held (`complete` says whether that is all of them), and later headers are read only when
-   * {@linkcode FitsFile.open} or {@linkcode FitsFile.allHdus} asks for them. A light curve from HDU 1
+   * Return as soon as the primary header is parsed (one round trip): `hdus` lists HDU 0 (`complete`
+   * says whether that is all), and later headers are parsed — and read, when the first read does not
+   * hold them — only when {@linkcode FitsFile.open} or {@linkcode FitsFile.allHdus} asks for them, so a
+   * damaged header further on fails only the reads that reach it. A light curve from HDU 1
    * of a TESS cube then takes two sequential round trips instead of three: the header of HDU 2, at the
    * far end of the cube, is never read. With `maxHdus`, walks at least that many HDUs.
    */
@@ -166,8 +167,9 @@ export class FitsFile {
    * const source = countingSource(file);
    * // A first read of two blocks holds the headers of HDU 0 and 1, not the table's after the cube.
    * const fits = await openFits(source, { lazy: true, readAhead: 2 * 2880 });
-   * assert.deepEqual([fits.hdus.length, fits.complete, source.stats.requests], [2, false, 1]);
+   * assert.deepEqual([fits.hdus.length, fits.complete, source.stats.requests], [1, false, 1]);
    * const cube = await fits.open(1);
+   * assert.equal(source.stats.requests, 1, "its header was in the first read");
    * const lightCurve = await cube.section([2, 3, null, 0]);
    * assert.deepEqual([...lightCurve.data.subarray(0, 2)], [2030.5, 2031.5]);
    * assert.equal(source.stats.requests, 2);
@@ -603,7 +605,6 @@ export async function openFits(
       maxRead: limits?.maxRead,
       truncatedData: "warn",
     });
-    if (lazy) await walk.nextBuffered();
     const wanted = maxHdus ?? (lazy ? 1 : Infinity);
     while (!walk.done && walk.hdus.length < wanted) await walk.next();
     if (walk.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);

@@ -37,7 +37,10 @@ export interface OpenTargetOptions extends OpenIndexOptions {
    * `"table"`; otherwise no HDU is selected.
    */
   select?: "image" | "table";
-  /** Walk every header even when the target names an HDU by number (default: stop at that HDU). */
+  /**
+   * Walk every header even when the target names an HDU or `select` picks one (default: stop at that
+   * HDU, at its name's first match, or at the first image or table that `select` takes).
+   */
   allHdus?: boolean;
 }
 
@@ -67,7 +70,10 @@ export interface OpenedTarget extends AsyncDisposable {
   readonly target: Target;
   /** A name for messages: the path in the index, or the source's (redacted) name. */
   readonly name: string;
-  /** The opened file; without an index, only the HDUs up to the selected one when it was named by number. */
+  /**
+   * The opened file; without an index, only the HDUs up to the selected one (`fits.complete` says so;
+   * `fits.open` and `fits.allHdus` walk on).
+   */
   readonly fits: FitsFile;
   /** The selected HDU, when the target or `select` picks one. */
   readonly hdu: HduHandle | undefined;
@@ -82,9 +88,10 @@ export interface OpenedTarget extends AsyncDisposable {
 }
 
 /**
- * Open a target for reading. Without an index, the headers are walked only up to the HDU a number
- * names (one read for `[0]` of a large cube), otherwise to the end; with one, no header is read and
- * the data source is checked against the recorded size and ETag.
+ * Open a target for reading. Without an index, the headers are walked only as far as the selection
+ * needs: to the HDU a number or name names (one read for `[0]` or `[1]` of a large cube), or to the first
+ * image or table with data that a section, columns or `select` pick, otherwise to the end; with an
+ * index, no header is read and the data source is checked against the recorded size and ETag.
  *
  * Local paths need `openFile` (`openFileSource` from `@cloudfits/core/file`, or pass
  * `localFileAccess()` from there).
@@ -144,10 +151,9 @@ export async function openTarget(text: string, options: OpenTargetOptions = {}):
   } else {
     const source = await openSource(target.location, options);
     name = source.name;
-    // A selection by number needs no header beyond that HDU.
-    const maxHdus = !options.allHdus && typeof target.hdu === "number" ? target.hdu + 1 : undefined;
     try {
-      fits = await openFits(source, { ...options, maxHdus });
+      fits = await openFits(source, { ...options, lazy: !options.allHdus });
+      if (!options.allHdus) await walkToSelection(fits, target.hdu, selectionOf(target, options));
     } catch (error) {
       await closeSource(source);
       throw error;
@@ -186,12 +192,7 @@ function resolveSelection(
   options: OpenTargetOptions,
   close: () => Promise<void>,
 ): OpenedTarget {
-  const select = options.select ??
-    (target.section !== undefined
-      ? "image"
-      : target.columns !== undefined || options.rows !== undefined
-      ? "table"
-      : undefined);
+  const select = selectionOf(target, options);
   const info = target.hdu !== undefined
     ? typeof target.hdu === "number"
       ? findHdu(fits.hdus, target.hdu)
@@ -218,10 +219,47 @@ function resolveSelection(
   };
 }
 
+/** What kind of HDU to pick when the target names none: `select`, or what the section, columns or rows imply. */
+function selectionOf(target: Target, options: OpenTargetOptions): OpenTargetOptions["select"] {
+  return options.select ??
+    (target.section !== undefined
+      ? "image"
+      : target.columns !== undefined || options.rows !== undefined
+      ? "table"
+      : undefined);
+}
+
+/**
+ * Walk a lazily opened file only as far as the selection needs: to the HDU named, or to the first image
+ * or table with data that `select` takes; every header when nothing is selected.
+ */
+async function walkToSelection(
+  fits: FitsFile,
+  hdu: Target["hdu"],
+  select: OpenTargetOptions["select"],
+): Promise<void> {
+  if (typeof hdu === "number") return void await fits.open(hdu);
+  if (hdu !== undefined) return void await fits.open(hdu.extname, hdu.extver);
+  const found = select === "image" ? isImageWithData : select === "table" ? isTableWithData : undefined;
+  if (found === undefined) return void await fits.allHdus();
+  while (!fits.complete && !fits.hdus.some(found)) {
+    // The next HDU, if any: a walk that ends without one (trailing bytes) is complete, not an error.
+    await fits.open(fits.hdus.length).catch((error) => {
+      if (!fits.complete) throw error;
+    });
+  }
+}
+
+function isImageWithData(hdu: Hdu): boolean {
+  return hdu.dataSize > 0 && (hdu.type === "PRIMARY" || hdu.type === "IMAGE" || hdu.type === "COMPRESSED_IMAGE");
+}
+
+function isTableWithData(hdu: Hdu): boolean {
+  return hdu.dataSize > 0 && (hdu.type === "BINTABLE" || hdu.type === "TABLE");
+}
+
 function firstImage(hdus: readonly Hdu[], name: string): Hdu {
-  const image = hdus.find((hdu) =>
-    hdu.dataSize > 0 && (hdu.type === "PRIMARY" || hdu.type === "IMAGE" || hdu.type === "COMPRESSED_IMAGE")
-  );
+  const image = hdus.find(isImageWithData);
   if (image === undefined) throw new CloudFitsError("NOT_FOUND", `No image HDU with data in ${name}`);
   return image;
 }
@@ -229,7 +267,7 @@ function firstImage(hdus: readonly Hdu[], name: string): Hdu {
 /** The first table with data, or the first table when all are empty. */
 function firstTable(hdus: readonly Hdu[], name: string): Hdu {
   const tables = hdus.filter((hdu) => hdu.type === "BINTABLE" || hdu.type === "TABLE");
-  const table = tables.find((hdu) => hdu.dataSize > 0) ?? tables[0];
+  const table = tables.find(isTableWithData) ?? tables[0];
   if (table === undefined) {
     throw new CloudFitsError("NOT_FOUND", `Cannot find a table in ${name}: it has no BINTABLE or TABLE HDU`, {
       url: name,

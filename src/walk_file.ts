@@ -29,8 +29,6 @@ export interface PendingWalk {
   readonly done: boolean;
   /** Walk one more HDU (reading only when needed); undefined when there is none. */
   next(): Promise<Hdu | undefined>;
-  /** Walk every HDU whose header the bytes already read hold, without reading. */
-  nextBuffered(): Promise<void>;
 }
 
 /** A walk started by {@linkcode startWalk}: the walk, and the source to read the HDUs through. */
@@ -99,7 +97,6 @@ export async function startWalk(
         gzip.limitReads(undefined);
       }
     },
-    nextBuffered: () => walk.nextBuffered(),
   };
   return { walk: limited, source: gzip, gzip };
 }

@@ -166,7 +166,7 @@ test("a failing selection closes the file and says what was wrong", async () => 
   await rejectsWith(openTarget("testdata/mef_images.fits"), "UNSUPPORTED");
 });
 
-test("an HTTP target: one read-ahead to HDU 1, then one request for the section", async () => {
+test("an HTTP target: one read-ahead to HDU 1, which holds the section too: one request", async () => {
   server.log.length = 0;
   const url = `${server.url}/mef_images.fits`;
   await using opened = await openTarget(`${url}[1][2:3,1:2]`);
@@ -176,11 +176,9 @@ test("an HTTP target: one read-ahead to HDU 1, then one request for the section"
   assert.deepEqual(image, await local.hdu!.section(local.section!));
   await local.close();
   const info = opened.hdu!.info;
-  assert.deepEqual(server.log.map((e) => [e.method, e.range, e.status]), [
-    ["GET", "bytes=0-65535", 206],
-    // Bytes 1-2 of rows 0 and 1 (5 one-byte pixels a row), merged into one range.
-    ["GET", `bytes=${info.dataOffset + 1}-${info.dataOffset + 7}`, 206],
-  ]);
+  // Bytes 1-2 of rows 0 and 1 (5 one-byte pixels a row) lie inside the first read: not fetched again.
+  assert.ok(info.dataOffset + 8 < 65536);
+  assert.deepEqual(server.log.map((e) => [e.method, e.range, e.status]), [["GET", "bytes=0-65535", 206]]);
 });
 
 test("through an index: no header reads; the index is one GET, then data requests only", async () => {

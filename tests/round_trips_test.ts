@@ -5,6 +5,9 @@
  * which the first read holds whole, read in one request.
  */
 import { after, test } from "node:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { openFits, type OpenFitsOptions } from "../src/open.ts";
 import { httpSource } from "../src/source/http.ts";
@@ -15,6 +18,7 @@ import { concatBytes } from "../src/_bytes.ts";
 import type { SectionSpec } from "../src/plan/image_section.ts";
 import { roundTrips, serveObject, startRangeServer } from "./_support/range_server.ts";
 import { testdataFile } from "./_support/fixtures.ts";
+import { runCli } from "./_support/cli_io.ts";
 
 const server = await startRangeServer({ latency: 40 });
 after(() => server.close());
@@ -149,10 +153,129 @@ test("roundTrips counts waves, not requests", () => {
 test("a lazily opened file finds a later HDU by name on demand; hdu() says how to walk on", async () => {
   const object = serveObject(server, cases[1].bytes);
   await using fits = await openFits(httpSource(object.url), { lazy: true });
-  assert.deepEqual(fits.hdus.map((hdu) => hdu.extname ?? ""), ["", "SCI"]);
+  assert.deepEqual(fits.hdus.map((hdu) => hdu.extname ?? ""), [""]);
+  assert.equal((await fits.open("SCI")).info.index, 1, "its header is in the first read");
   assert.throws(() => fits.hdu("ERR"), { code: "NOT_FOUND", message: /await fits\.open\("ERR"\) walks on/ });
   assert.deepEqual((await fits.open("ERR")).info.axes, [10, 10]);
   assert.ok(fits.complete);
   await assert.rejects(fits.open("DQ"), { code: "NOT_FOUND" });
   assert.equal(object.requests().length, 2, "the first read, then the header of ERR");
 });
+
+test("a small file is fetched once: the first read holds the section, eager or lazy", async () => {
+  const bytes = testdataFile("tess_cube.fits");
+  for (const lazy of [false, true]) {
+    const object = serveObject(server, bytes);
+    await using fits = await openFits(httpSource(object.url), { lazy });
+    const pixel = await (await fits.open(1)).section([2, 3, null, 0]);
+    assert.deepEqual([...pixel.data.subarray(0, 2)], [2030.5, 2031.5]);
+    const quality = await (await fits.open(2)).rows(0, 8, { columns: ["DQUALITY"] });
+    assert.deepEqual([...quality.columns.DQUALITY.values as Int32Array], [32, 0, 0, 0, 0, 128, 0, 0]);
+    assert.deepEqual(object.requests().map((entry) => entry.range), [`bytes=0-65535`], `lazy: ${lazy}`);
+  }
+});
+
+test("beyond the first read, reads go to the server: the bytes kept are only the first read's", async () => {
+  const object = serveObject(server, cases[1].bytes);
+  await using fits = await openFits(httpSource(object.url), { lazy: true });
+  const image = await fits.open(1);
+  // Row 0 of SCI starts at 5760, inside the first 64 KiB; row 100 does not.
+  assert.deepEqual([...(await image.section([0, [0, 2]])).data], [0, 1]);
+  assert.equal(object.requests().length, 1);
+  assert.deepEqual([...(await image.section([100, [0, 2]])).data], [100_000, 100_001]);
+  assert.equal(object.requests().length, 2);
+});
+
+/** A primary, an image, and a third header that is not FITS: the damage is found only when it is reached. */
+function damagedAfterImage(): Uint8Array {
+  const file = cases[1].bytes.slice();
+  const errOffset = 2880 * 2 + Math.ceil((1000 * 1000 * 4) / 2880) * 2880;
+  file.set(new TextEncoder().encode(formatCard("BITPIX", 7)), errOffset + 80);
+  return file;
+}
+
+test("a damaged later header fails the reads that reach it, not a lazy read before it", async () => {
+  const object = serveObject(server, damagedAfterImage());
+  await assert.rejects(openFits(httpSource(object.url)), { code: "BAD_HEADER" }, "an eager open walks to it");
+  await using fits = await openFits(httpSource(object.url), { lazy: true });
+  const cutout = await (await fits.open("SCI")).section([[0, 1], [0, 3]]);
+  assert.deepEqual([...cutout.data], [0, 1, 2]);
+  await assert.rejects(fits.open(2), { code: "BAD_HEADER" });
+  await assert.rejects(fits.allHdus(), { code: "BAD_HEADER" }, "and again when asked again");
+  assert.equal(fits.complete, false);
+});
+
+test("a gzip file and a truncated last HDU open lazily as they open eagerly", async () => {
+  const gzip = new Uint8Array(
+    await new Response(
+      new Blob([testdataFile("mef_images.fits") as Uint8Array<ArrayBuffer>]).stream()
+        .pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
+  await using zipped = await openFits(memorySource(gzip, "mef.fits.gz"), { lazy: true });
+  assert.equal(zipped.hdus.length, 1);
+  await using eager = await openFits(memorySource(gzip, "mef.fits.gz"));
+  assert.deepEqual(
+    await (await zipped.open("CUBE3D")).section([0, null, [0, 2]]),
+    await eager.hdu("CUBE3D").section([0, null, [0, 2]]),
+  );
+  assert.equal((await zipped.allHdus()).length, 16);
+
+  // ERR keeps its header and 200 of its 400 bytes of data.
+  const cut = cases[1].bytes.subarray(0, cases[1].bytes.length - 2880 + 200);
+  await using truncated = await openFits(memorySource(cut), { lazy: true });
+  assert.deepEqual(truncated.warnings, []);
+  await truncated.allHdus();
+  assert.match(truncated.warnings.join("\n"), /HDU 2 is truncated/);
+  await assert.rejects(truncated.hdu(2).section([9, [0, 10]]), { code: "TRUNCATED" });
+});
+
+const scratch = await mkdtemp(join(tmpdir(), "cloudfits-round-trips-"));
+after(() => rm(scratch, { recursive: true, force: true }));
+
+/** Run the CLI against a fresh copy of `bytes` on the server: its output and its round trips. */
+async function cliRead(
+  bytes: Uint8Array,
+  args: (url: string) => string[],
+): Promise<{ stdout: string; waves: number; requests: number }> {
+  const object = serveObject(server, bytes);
+  const run = await runCli(args(object.url));
+  assert.equal(run.code, 0, run.stderr);
+  await server.idle();
+  return { stdout: run.stdout, waves: roundTrips(object.requests()), requests: object.requests().length };
+}
+
+const cliCases = [
+  { name: "the cube's 5 × 5 light curve", item: cases[0], select: ["[1][1:1,*,1:5,1:5]", "[1:1,*,1:5,1:5]"] },
+  {
+    name: "the 100 × 100 cutout",
+    item: cases[1],
+    select: ["[1][301:400,451:550]", "[SCI][301:400,451:550]", "[301:400,451:550]"],
+  },
+];
+
+for (const { name, item, select } of cliCases) {
+  test(`cloudfits cutout, ${name}: two round trips cold (HDU by number, by name, or the first image)`, async () => {
+    for (const brackets of select) {
+      const cold = await cliRead(item.bytes, (url) => ["cutout", `${url}${brackets}`, "--json", "-o", "-"]);
+      const { data } = JSON.parse(cold.stdout) as { data: number[] };
+      assert.equal(data.length, item.length, brackets);
+      assert.deepEqual([data[0], data[item.length - 1]], [item.expect(0), item.expect(item.length - 1)]);
+      assert.deepEqual([cold.waves, cold.requests], [2, 2], brackets);
+    }
+  });
+
+  test(`cloudfits cutout --index, ${name}: one round trip`, async () => {
+    const object = serveObject(server, item.bytes);
+    const index = join(scratch, `${item.length}.cfidx`);
+    assert.equal((await runCli(["index", object.url, "-o", index])).code, 0);
+    await server.idle();
+    const indexing = object.requests().length;
+    const run = await runCli(["cutout", "--index", index, `${object.url}${select[0]}`, "--json", "-o", "-"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((JSON.parse(run.stdout) as { data: number[] }).data.length, item.length);
+    await server.idle();
+    const indexed = object.requests().slice(indexing);
+    assert.deepEqual([roundTrips(indexed), indexed.length], [1, 1]);
+  });
+}

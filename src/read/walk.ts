@@ -98,14 +98,15 @@ export async function walkHdus(source: ByteSource, options: WalkOptions = {}): P
 
 /**
  * A walk through the headers of a FITS object that goes one HDU at a time, so that a caller can stop
- * where it has what it needs and go on later: {@linkcode walkHdus} walks to the end (or `maxHdus`),
- * `openFits` with `lazy` walks only the headers its first read holds, then on demand.
+ * where it has what it needs and go on later (a damaged header further on then fails only when it is
+ * reached): {@linkcode walkHdus} walks to the end (or `maxHdus`),
+ * `openFits` with `lazy` walks only the primary header, then on demand.
  *
  * Traffic: {@linkcode HeaderWalk.start} makes the first read (`readAhead` bytes at offset 0, unless
  * `head` is given); each {@linkcode HeaderWalk.next} reads only when the bytes already read do not hold
  * the next header, as {@linkcode walkHdus} describes.
  *
- * @example Walking what the first read holds, then one header more
+ * @example One header, then one more
  * ```ts
  * import assert from "node:assert/strict";
  * import { HeaderWalk } from "./walk.ts";
@@ -115,7 +116,7 @@ export async function walkHdus(source: ByteSource, options: WalkOptions = {}): P
  * await using file = await openFileSource("testdata/mef_images.fits");
  * const source = countingSource(file);
  * const walk = await HeaderWalk.start(source, { readAhead: 2880 * 2 });
- * await walk.nextBuffered();
+ * assert.equal((await walk.next())?.type, "PRIMARY");
  * assert.deepEqual([walk.hdus.length, walk.done, source.stats.requests], [1, false, 1]);
  * assert.equal((await walk.next())?.index, 1);
  * assert.equal(source.stats.requests, 2);
@@ -187,23 +188,6 @@ export class HeaderWalk {
     const step = this.#queue.then(() => this.#step());
     this.#queue = step.catch(() => {});
     return step;
-  }
-
-  /**
-   * Walk every HDU whose header the bytes already read hold, without reading.
-   *
-   * @returns When those HDUs are walked.
-   */
-  async nextBuffered(): Promise<void> {
-    while (this.#nextIsBuffered()) await this.next();
-  }
-
-  #nextIsBuffered(): boolean {
-    const offset = this.#offset;
-    if (offset === undefined || !covers(this.#window, offset)) return false;
-    const available = this.#window.bytes.subarray(offset - this.#window.offset);
-    const length = findEnd(available);
-    return length >= 0 && length <= available.length;
   }
 
   async #step(): Promise<Hdu | undefined> {

@@ -1,46 +1,44 @@
+/**
+ * The command table: each command's module is imported only when that command runs, so that the CLI
+ * starts without loading (or evaluating) the code of the commands it does not run.
+ *
+ * @module
+ */
 import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { CliIo } from "./io.ts";
-import { runLs } from "./ls.ts";
-import { runHeader } from "./header.ts";
-import { runCutout } from "./cutout.ts";
-import { runLightCurve } from "./lightcurve.ts";
-import { runTable } from "./table.ts";
-import { runIndex } from "./index_command.ts";
-import { runMerge } from "./merge.ts";
-import { runVerify } from "./verify.ts";
-import { runDemo } from "./demo.ts";
-import { runPlan } from "./plan.ts";
-import { runServe } from "./serve.ts";
-import { HELP } from "./help.ts";
 
 type Runner = (args: string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, Runner> = {
-  ls: runLs,
-  header: runHeader,
-  cutout: runCutout,
-  lightcurve: runLightCurve,
-  plan: runPlan,
-  table: runTable,
-  index: runIndex,
-  merge: runMerge,
-  verify: runVerify,
-  serve: runServe,
-  demo: (args, io) => runDemo(args, io, runCommand),
+// Literal specifiers, so that `deno compile` and `bun build --compile` still bundle every command.
+const COMMANDS: Record<string, () => Promise<Runner>> = {
+  ls: async () => (await import("./ls.ts")).runLs,
+  header: async () => (await import("./header.ts")).runHeader,
+  cutout: async () => (await import("./cutout.ts")).runCutout,
+  lightcurve: async () => (await import("./lightcurve.ts")).runLightCurve,
+  plan: async () => (await import("./plan.ts")).runPlan,
+  table: async () => (await import("./table.ts")).runTable,
+  index: async () => (await import("./index_command.ts")).runIndex,
+  merge: async () => (await import("./merge.ts")).runMerge,
+  verify: async () => (await import("./verify.ts")).runVerify,
+  serve: async () => (await import("./serve.ts")).runServe,
+  demo: async () => {
+    const { runDemo } = await import("./demo.ts");
+    return (args, io) => runDemo(args, io, runCommand);
+  },
 };
 
 /**
- * Dispatch one command.
+ * Dispatch one command, importing its module first.
  *
  * @param command The command name.
  * @param args The remaining arguments.
  * @param io The process I/O.
  * @returns The exit code.
  */
-export function runCommand(command: string, args: string[], io: CliIo): Promise<number> {
-  const runner = COMMANDS[command];
-  if (!runner) {
+export async function runCommand(command: string, args: string[], io: CliIo): Promise<number> {
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) {
     const names = Object.keys(COMMANDS);
     const near = names.find((name) => name.startsWith(command.slice(0, 2)) && command.length > 1);
     throw new CloudFitsError(
@@ -49,7 +47,9 @@ export function runCommand(command: string, args: string[], io: CliIo): Promise<
     );
   }
   if (args.includes("--help") || args.includes("-h")) {
-    return io.out(HELP[command] + "\n").then(() => EXIT.ok);
+    const { HELP } = await import("./help.ts");
+    await io.out(HELP[command] + "\n");
+    return EXIT.ok;
   }
-  return runner(args, io);
+  return await (await load())(args, io);
 }

@@ -138,3 +138,29 @@ test("library code imports node: builtins only in the local-file source", () => 
     "the check sees node: imports",
   );
 });
+
+test("the CLI starts without loading its commands: each is a dynamic import, bundled all the same", () => {
+  const modules = new Map(modulesOf.get("cli.ts")!.map((module) => [module.specifier, module]));
+  const project = (specifier: string) => relative(root, new URL(specifier).pathname);
+  const deps = (specifier: string) =>
+    (modules.get(specifier)?.dependencies ?? []) as { code?: { specifier?: string }; isDynamic?: boolean }[];
+  // What evaluating cli.ts evaluates: its static imports, transitively (type-only imports load nothing).
+  const loaded = new Set<string>();
+  const pending = [new URL("../cli.ts", import.meta.url).href];
+  while (pending.length > 0) {
+    const specifier = pending.pop()!;
+    if (loaded.has(specifier)) continue;
+    loaded.add(specifier);
+    for (const dep of deps(specifier)) {
+      const code = dep.code?.specifier;
+      if (!dep.isDynamic && code?.startsWith("file://")) pending.push(code);
+    }
+  }
+  const startup = [...loaded].map(project);
+  const dynamic = deps(new URL("../cli/commands.ts", import.meta.url).href)
+    .filter((dep) => dep.isDynamic).map((dep) => project(dep.code!.specifier!));
+  assert.ok(dynamic.includes("cli/cutout.ts") && dynamic.includes("cli/ls.ts"), "the commands are in the graph");
+  for (const command of dynamic) assert.ok(!startup.includes(command), `${command} loads at start-up`);
+  const library = startup.filter((name) => /^src\/(open|read|plan|fits|wcs|sky|indexer)/.test(name));
+  assert.deepEqual(library, [], "no reader code loads before a command runs");
+});

@@ -1,0 +1,162 @@
+/**
+ * Start-up of the CLI, measured from the outside: the time from spawning `cloudfits cutout` against a
+ * loopback range server to the server's first request, and to the process's exit; median of N runs, for
+ * the compiled binary (`deno task compile` → `dist/cloudfits`), `deno run` and `bun` on cli.ts — and, as
+ * the floor, a binary compiled the same way whose only work is that one fetch. Writes
+ * bench/results/startup.json, with the load average (the figures scale with a busy machine's load).
+ *
+ * Usage: deno run -A bench/startup.ts [--runs 11] [--binary dist/cloudfits] [--latency 20]
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { cpus, loadavg, platform, release, tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { parseArgs } from "node:util";
+
+const ROOT = join(import.meta.dirname!, "..");
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "11" },
+    binary: { type: "string", default: join(ROOT, "dist", "cloudfits") },
+    latency: { type: "string", default: "20" },
+  },
+});
+const runs = Number(values.runs);
+const latency = Number(values.latency);
+
+const file = await readFile(join(ROOT, "testdata", "tess_cube.fits"));
+let firstRequest: number | undefined;
+const server = createServer((request, response) => {
+  firstRequest ??= performance.now();
+  const match = /bytes=(\d+)-(\d+)/.exec(request.headers.range ?? "");
+  const start = match ? Number(match[1]) : 0;
+  const end = match ? Math.min(Number(match[2]), file.length - 1) : file.length - 1;
+  setTimeout(() => {
+    response.writeHead(match ? 206 : 200, {
+      "Content-Length": String(end - start + 1),
+      ...(match ? { "Content-Range": `bytes ${start}-${end}/${file.length}` } : {}),
+      "Accept-Ranges": "bytes",
+      ETag: '"startup"',
+    });
+    response.end(file.subarray(start, end + 1));
+  }, latency);
+});
+await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+const address = server.address();
+if (address === null || typeof address === "string") throw new Error("no port");
+const target = `http://127.0.0.1:${address.port}/tess_cube.fits[1][1:1,*,1:5,1:5]`;
+const args = ["cutout", target, "--json", "-o", "-"];
+
+interface Sample {
+  /** Spawn to the server's first request, ms. */
+  firstRequestMs: number;
+  /** Spawn to exit, ms. */
+  exitMs: number;
+}
+
+/** Spawn one run; the server and the clock live in this process, so both times share one clock. */
+function once(command: string, commandArgs: string[]): Promise<Sample> {
+  firstRequest = undefined;
+  const spawned = performance.now();
+  const child = spawn(command, commandArgs, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => stderr += chunk);
+  return new Promise((done, fail) => {
+    child.on("error", fail);
+    child.on("exit", (code) => {
+      const exited = performance.now();
+      if (code !== 0 || firstRequest === undefined) {
+        return fail(new Error(`${command} exited ${code}: ${stderr.trim()}`));
+      }
+      done({ firstRequestMs: firstRequest - spawned, exitMs: exited - spawned });
+    });
+  });
+}
+
+function median(numbers: number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+const deno = join(ROOT, "node_modules", ".bin", "deno");
+const bun = join(ROOT, "node_modules", ".bin", "bun");
+const floor = await floorBinary();
+const tools: { tool: string; command: string; args: string[] }[] = [
+  { tool: "floor: a bun binary that only fetches", command: floor.path, args: [target] },
+  { tool: "binary (dist/cloudfits)", command: values.binary, args },
+  { tool: "deno run -A cli.ts", command: deno, args: ["run", "-A", join(ROOT, "cli.ts"), ...args] },
+  { tool: "bun cli.ts", command: bun, args: [join(ROOT, "cli.ts"), ...args] },
+];
+
+const results = [];
+for (const { tool, command, args: commandArgs } of tools) {
+  await once(command, commandArgs); // warm the page cache and the runtimes' caches
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await once(command, commandArgs));
+  const row = {
+    tool,
+    runs,
+    firstRequestMs: round(median(samples.map((s) => s.firstRequestMs))),
+    exitMs: round(median(samples.map((s) => s.exitMs))),
+    firstRequestRangeMs: [
+      round(Math.min(...samples.map((s) => s.firstRequestMs))),
+      round(Math.max(...samples.map((s) => s.firstRequestMs))),
+    ],
+  };
+  console.log(
+    `${tool}: first request ${row.firstRequestMs} ms after spawn (${row.firstRequestRangeMs.join("–")}), exit ${row.exitMs} ms`,
+  );
+  results.push(row);
+}
+server.close();
+await floor.remove();
+
+/** A binary built with the release build's flags whose whole work is the first request. */
+async function floorBinary(): Promise<{ path: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "cloudfits-startup-"));
+  const script = join(dir, "fetch.ts");
+  await writeFile(
+    script,
+    `fetch(process.argv[2].replace(/\\[.*$/, ""), { headers: { range: "bytes=0-65535" } })` +
+      `.then((response) => response.arrayBuffer());\n`,
+  );
+  const path = join(dir, "fetch");
+  const build = spawn(bun, ["build", "--compile", "--minify", "--bytecode", script, "--outfile", path]);
+  const code = await new Promise((exited) => build.on("exit", exited));
+  if (code !== 0) throw new Error(`bun build of the floor binary exited ${code}`);
+  return { path, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+const report = {
+  date: new Date().toISOString(),
+  method:
+    `median of ${runs} runs after one warm-up; spawn → the loopback server's first request, and → exit, of ` +
+    `'cloudfits ${args.join(" ").replace(target, "URL[1][1:1,*,1:5,1:5]")}' (server latency ${latency} ms)`,
+  machine: {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    os: `${platform()} ${release()}`,
+    loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
+  },
+  runtimes: { deno: process.versions.deno, bun: await versionOf(bun) },
+  results,
+};
+await writeFile(join(ROOT, "bench", "results", "startup.json"), JSON.stringify(report, null, 2) + "\n");
+console.log("bench/results/startup.json");
+
+async function versionOf(command: string): Promise<string> {
+  const child = spawn(command, ["--version"]);
+  let out = "";
+  child.stdout.on("data", (chunk) => out += chunk);
+  await new Promise((exited) => child.on("exit", exited));
+  return out.trim();
+}

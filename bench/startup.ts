@@ -109,7 +109,9 @@ for (const { tool, command, args: commandArgs } of tools) {
     ],
   };
   console.log(
-    `${tool}: first request ${row.firstRequestMs} ms after spawn (${row.firstRequestRangeMs.join("–")}), exit ${row.exitMs} ms`,
+    `${tool}: first request ${row.firstRequestMs} ms after spawn (${
+      row.firstRequestRangeMs.join("–")
+    }), exit ${row.exitMs} ms`,
   );
   results.push(row);
 }

@@ -59,8 +59,14 @@ export async function runLightCurve(args: string[], io: CliIo): Promise<number> 
       : curve.toCsv();
     await writeOutput(path, encoded, values, io);
     return curve.cube;
-  });
+  }, { tailRead: FRAME_TABLE_READ });
 }
+
+/**
+ * A light curve reads the cube's frame table whole, and it ends the file: read it together with its
+ * header when it is no larger than this, saving the round trip between the two.
+ */
+const FRAME_TABLE_READ = 16 * 2 ** 20;
 
 /** `--aperture`: a box or circle as typed, or a FITS file whose first image marks the pixels (non-zero). */
 async function apertureOf(text: string | undefined, io: CliIo): Promise<Aperture | undefined> {

@@ -13,14 +13,16 @@ import { sourceOptions } from "./remote.ts";
  * @param text The target as typed.
  * @param values Parsed flags.
  * @param io The process I/O.
- * @param options How the command selects an HDU (`select`, `allHdus`), and `onBytes` for progress.
+ * @param options How the command selects an HDU (`select`, `allHdus`), `tailRead`, and `onBytes` for progress.
  * @returns The opened target; close it when done.
  */
 export async function openCliTarget(
   text: string,
   values: CommonValues & Record<string, unknown>,
   io: CliIo,
-  options: Pick<OpenTargetOptions, "select" | "allHdus"> & { onBytes?: (bytes: number) => void } = {},
+  options: Pick<OpenTargetOptions, "select" | "allHdus" | "tailRead"> & {
+    onBytes?: (bytes: number) => void;
+  } = {},
 ): Promise<OpenedTarget> {
   const { onBytes, ...selection } = options;
   let opened: OpenedTarget;

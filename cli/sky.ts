@@ -1,6 +1,6 @@
 import { CloudFitsError, isCloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
-import type { OpenedTarget } from "../src/open_target.ts";
+import type { OpenedTarget, OpenTargetOptions } from "../src/open_target.ts";
 import type { TessCube } from "../src/tess_cube.ts";
 import { parseAngle } from "../src/wcs/mod.ts";
 import type { CliIo } from "./io.ts";
@@ -161,6 +161,7 @@ export function skyOutputFormat<C extends "cutout --ra/--dec" | "lightcurve">(
  * @param values Parsed flags.
  * @param io The process I/O.
  * @param job What to do for one target; it gets the frame table of a TESS cube read by an earlier one.
+ * @param open How to open the file: `tailRead` for a command that reads the last HDU whole.
  * @returns The exit code.
  */
 export async function forEachTarget(
@@ -173,12 +174,13 @@ export async function forEachTarget(
     many: boolean,
     cube: TessCube | undefined,
   ) => Promise<TessCube | undefined>,
+  open: Pick<OpenTargetOptions, "tailRead"> = {},
 ): Promise<number> {
   const targets = await skyTargets(values, io);
   const many = values.targets !== undefined;
   // A bad output pattern fails the run before anything is read, not each target in turn.
   if (many && targets.length > 0) outputFor(String(values.output ?? "-"), targets[0], true, "");
-  const opened = await openCliTarget(text, values, io, { select: "image", allHdus: true });
+  const opened = await openCliTarget(text, values, io, { ...open, select: "image", allHdus: true });
   let failed = 0;
   let cube: TessCube | undefined;
   try {

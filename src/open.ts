@@ -30,7 +30,7 @@ import type { ByteSource } from "./source/types.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
 import { type PendingWalk, startWalk } from "./walk_file.ts";
 import type { WalkOptions } from "./read/walk.ts";
-import { withHead } from "./source/head.ts";
+import { withHeldBytes } from "./source/held_bytes.ts";
 
 /**
  * Settings shared by every read of an opened file: abort signal, concurrency, the request cost
@@ -61,7 +61,8 @@ export interface ReadPlanSummary extends PlanFigures {
 }
 
 /** Options for {@linkcode openFits}: read settings, and how to reach a location given as a string. */
-export interface OpenFitsOptions extends ReadSettings, SourceOptions, Pick<WalkOptions, "readAhead"> {
+export interface OpenFitsOptions
+  extends ReadSettings, SourceOptions, Pick<WalkOptions, "readAhead" | "tailRead"> {
   /** Known HDUs (from an index): skips the header walk entirely. */
   hdus?: readonly Hdu[];
   /**
@@ -122,22 +123,24 @@ export class FitsFile {
    * @param hdus The HDU records (for a walk under way: the array the walk appends to).
    * @param warnings Tolerated irregularities (for a walk under way: the array the walk appends to).
    * @param settings Defaults for every read.
-   * @param walked The rest of the walk when `hdus` is not complete, and the bytes of the walk's first
-   *   read (from offset 0 of `source`), which then serve the reads they cover.
+   * @param walk The walk that found `hdus` (they are complete once it is done): the bytes it read
+   *   (its first read, the rest of the object read with a last header) serve the reads they cover.
    */
   constructor(
     source: ByteSource,
     hdus: readonly Hdu[],
     warnings: readonly string[],
     settings: ReadSettings = {},
-    walked: { walk?: PendingWalk; head?: Uint8Array } = {},
+    walk?: PendingWalk,
   ) {
     this.source = source;
     this.hdus = hdus;
     this.warnings = warnings;
     this.#settings = settings;
-    this.#walk = walked.walk;
-    this.#reader = walked.head === undefined ? source : withHead(source, walked.head);
+    this.#walk = walk;
+    this.#reader = walk === undefined
+      ? source
+      : withHeldBytes(source, () => [{ offset: 0, bytes: walk.head }, walk.tail]);
   }
 
   /** True when `hdus` lists every HDU of the file; false while a lazy walk has headers left to read. */
@@ -592,26 +595,25 @@ export async function openFits(
   target: string | ByteSource,
   options: OpenFitsOptions = {},
 ): Promise<FitsFile> {
-  const { hdus, maxHdus, lazy, readAhead, signal, concurrency, maxGap, maxSpan, window, limits } = options;
+  const { hdus, maxHdus, lazy, readAhead, tailRead, signal, concurrency, maxGap, maxSpan, window, limits } =
+    options;
   const settings: ReadSettings = { signal, concurrency, maxGap, maxSpan, window, limits };
   const source = typeof target === "string" ? await openSource(target, options) : target;
   if (hdus) return new FitsFile(source, hdus, [], settings);
   try {
     // A file cut short in its last data unit still opens: its headers are whole, and reading the missing
     // bytes fails on its own.
-    const { walk, head, ...started } = await startWalk(source, {
+    const { walk, ...started } = await startWalk(source, {
       signal,
       readAhead,
+      tailRead,
       maxRead: limits?.maxRead,
       truncatedData: "warn",
     });
     const wanted = maxHdus ?? (lazy ? 1 : Infinity);
     while (!walk.done && walk.hdus.length < wanted) await walk.next();
     if (walk.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
-    return new FitsFile(started.source, walk.hdus, walk.warnings, settings, {
-      walk: walk.done ? undefined : walk,
-      head,
-    });
+    return new FitsFile(started.source, walk.hdus, walk.warnings, settings, walk);
   } catch (error) {
     // A source opened here from a location is ours to close; a caller's source stays the caller's.
     if (typeof target === "string") await source.close?.();

@@ -251,7 +251,8 @@ async function walkToSelection(
 }
 
 function isImageWithData(hdu: Hdu): boolean {
-  return hdu.dataSize > 0 && (hdu.type === "PRIMARY" || hdu.type === "IMAGE" || hdu.type === "COMPRESSED_IMAGE");
+  return hdu.dataSize > 0 &&
+    (hdu.type === "PRIMARY" || hdu.type === "IMAGE" || hdu.type === "COMPRESSED_IMAGE");
 }
 
 function isTableWithData(hdu: Hdu): boolean {

@@ -5,7 +5,13 @@
  * @module
  */
 import { compressionOf } from "./gzip/magic.ts";
-import { DEFAULT_READ_AHEAD, HeaderWalk, unsupportedCompression, type WalkOptions, type WalkResult } from "./read/walk.ts";
+import {
+  DEFAULT_READ_AHEAD,
+  HeaderWalk,
+  unsupportedCompression,
+  type WalkOptions,
+  type WalkResult,
+} from "./read/walk.ts";
 import type { Hdu } from "./fits/layout.ts";
 import { type GzipSource, gzipSource } from "./source/gzip.ts";
 import { DEFAULT_MAX_READ } from "./plan/cost.ts";
@@ -27,6 +33,10 @@ export interface PendingWalk {
   readonly warnings: readonly string[];
   /** True once every HDU is walked. */
   readonly done: boolean;
+  /** The bytes of the first read (of the gzip source's inflated bytes, for a gzip file). */
+  readonly head: Uint8Array;
+  /** The bytes of the latest read when it reached the object's end (see `tailRead`). */
+  readonly tail: { offset: number; bytes: Uint8Array } | undefined;
   /** Walk one more HDU (reading only when needed); undefined when there is none. */
   next(): Promise<Hdu | undefined>;
 }
@@ -39,8 +49,6 @@ export interface StartedWalk {
   source: ByteSource;
   /** The gzip wrapper, when the object is whole-file gzip. */
   gzip?: GzipSource;
-  /** For a plain object: the bytes of the first read, from offset 0 (the stored bytes, so reusable). */
-  head?: Uint8Array;
 }
 
 /**
@@ -62,9 +70,9 @@ export interface StartedWalk {
  * import { startWalk } from "./walk_file.ts";
  *
  * await using file = await openFileSource("testdata/mef_images.fits");
- * const { walk, head } = await startWalk(file);
+ * const { walk } = await startWalk(file);
  * assert.equal((await walk.next())?.type, "PRIMARY");
- * assert.deepEqual([walk.hdus.length, walk.done, head?.length], [1, false, 65536]);
+ * assert.deepEqual([walk.hdus.length, walk.done, walk.head.length], [1, false, 65536]);
  * ```
  */
 export async function startWalk(
@@ -76,7 +84,7 @@ export async function startWalk(
   const head = options.head ?? await source.read(0, length, { signal: options.signal });
   const compression = compressionOf(head);
   if (compression === undefined) {
-    return { walk: await HeaderWalk.start(source, { ...options, head }), source, head };
+    return { walk: await HeaderWalk.start(source, { ...options, head }), source };
   }
   if (compression !== "gzip") throw unsupportedCompression(source.name, compression);
   const gzip = gzipSource(source, { head, spacing: options.spacing });
@@ -88,6 +96,10 @@ export async function startWalk(
     warnings: walk.warnings,
     get done() {
       return walk.done;
+    },
+    head: walk.head,
+    get tail() {
+      return walk.tail;
     },
     async next() {
       gzip.limitReads(maxRead === 0 ? undefined : maxRead);

@@ -159,7 +159,10 @@ test("the CLI starts without loading its commands: each is a dynamic import, bun
   const startup = [...loaded].map(project);
   const dynamic = deps(new URL("../cli/commands.ts", import.meta.url).href)
     .filter((dep) => dep.isDynamic).map((dep) => project(dep.code!.specifier!));
-  assert.ok(dynamic.includes("cli/cutout.ts") && dynamic.includes("cli/ls.ts"), "the commands are in the graph");
+  assert.ok(
+    dynamic.includes("cli/cutout.ts") && dynamic.includes("cli/ls.ts"),
+    "the commands are in the graph",
+  );
   for (const command of dynamic) assert.ok(!startup.includes(command), `${command} loads at start-up`);
   const library = startup.filter((name) => /^src\/(open|read|plan|fits|wcs|sky|indexer)/.test(name));
   assert.deepEqual(library, [], "no reader code loads before a command runs");

@@ -26,21 +26,31 @@ after(() => server.close());
 const FRAMES = 4000;
 
 /**
- * testdata/tess_cube.fits with 4000 frames instead of 8: its table's header then starts 960 KB in,
- * beyond the first read, as in a real cube. Value i of the cube's data is i.
+ * testdata/tess_cube.fits with 4000 frames instead of 8 (the frame table's rows repeated): its table's
+ * header then starts 960 KB in, beyond the first read, as in a real cube. Value i of the cube's data is i.
  */
 function tessLikeCube(): Uint8Array {
   const fixture = testdataFile("tess_cube.fits");
-  const cubeHeader = new TextDecoder().decode(fixture.subarray(2880, 5760))
-    .replace(formatCard("NAXIS2", 8).slice(0, 30), formatCard("NAXIS2", FRAMES).slice(0, 30));
+  const frames = (header: Uint8Array) =>
+    new TextEncoder().encode(
+      new TextDecoder().decode(header)
+        .replace(formatCard("NAXIS2", 8).slice(0, 30), formatCard("NAXIS2", FRAMES).slice(0, 30)),
+    );
   const data = new Uint8Array(Math.ceil((2 * FRAMES * 6 * 5 * 4) / 2880) * 2880);
   const view = new DataView(data.buffer);
   for (let i = 0; i < 2 * FRAMES * 6 * 5; i++) view.setFloat32(4 * i, i);
+  const tableStart = 8640 + 9 * 2880; // the table's header has 9 blocks
+  const rows = new Uint8Array(Math.ceil((FRAMES * 778) / 2880) * 2880);
+  for (let row = 0; row < FRAMES; row++) {
+    const from = tableStart + (row % 8) * 778;
+    rows.set(fixture.subarray(from, from + 778), row * 778);
+  }
   return concatBytes([
     fixture.subarray(0, 2880),
-    new TextEncoder().encode(cubeHeader),
+    frames(fixture.subarray(2880, 5760)),
     data,
-    fixture.subarray(8640),
+    frames(fixture.subarray(8640, tableStart)),
+    rows,
   ]);
 }
 
@@ -279,3 +289,52 @@ for (const { name, item, select } of cliCases) {
     assert.deepEqual([roundTrips(indexed), indexed.length], [1, 1]);
   });
 }
+
+test("cloudfits lightcurve of a TESS-like cube: the frame table (it holds the WCS), then the pixels", async () => {
+  const cube = tessLikeCube();
+  const args = (url: string) => [
+    "lightcurve",
+    url,
+    ...["--ra", "35.27524804", "--dec", "-36.06773067", "--size", "5", "--format", "csv", "-o", "-"],
+  ];
+  // The first read; the table's header with the table, the rest of the file; the pixels the WCS picks.
+  const cold = await cliRead(cube, args);
+  assert.equal(
+    cold.stdout.trim().split("\n").length,
+    2 + FRAMES,
+    "a line of units, the column names, the frames",
+  );
+  assert.deepEqual([cold.waves, cold.requests], [3, 3]);
+
+  const object = serveObject(server, cube);
+  const index = join(scratch, "cube.cfidx");
+  assert.equal((await runCli(["index", object.url, "-o", index])).code, 0);
+  await server.idle();
+  const indexing = object.requests().length;
+  const run = await runCli([...args(object.url), "--index", index]);
+  const withoutName = (csv: string) => csv.replace(/^#.*\n/, "");
+  assert.equal(withoutName(run.stdout), withoutName(cold.stdout));
+  await server.idle();
+  const indexed = object.requests().slice(indexing);
+  assert.deepEqual([roundTrips(indexed), indexed.length], [2, 2], "the table, then the pixels");
+});
+
+test("tailRead: a later header read together with the rest of the object serves that HDU's data", async () => {
+  const cube = cases[0].bytes;
+  const object = serveObject(server, cube);
+  await using fits = await openFits(httpSource(object.url), { lazy: true, tailRead: 8 * 2 ** 20 });
+  const table = await fits.open(2);
+  const quality = await table.rows(0, FRAMES, { columns: ["DQUALITY"] });
+  assert.deepEqual([...(quality.columns.DQUALITY.values as Int32Array).subarray(0, 8)], [
+    32,
+    0,
+    0,
+    0,
+    0,
+    128,
+    0,
+    0,
+  ]);
+  const ranges = object.requests().map((entry) => entry.range);
+  assert.deepEqual(ranges, ["bytes=0-65535", `bytes=${table.info.headerOffset}-${cube.length - 1}`]);
+});

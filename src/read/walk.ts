@@ -22,6 +22,12 @@ export interface WalkOptions {
   maxHdus?: number;
   /** First read for each later header, in bytes (default 8 blocks, 23,040 B); doubled while END is missing. */
   headerRead?: number;
+  /**
+   * Read a later header together with the rest of the object when that rest is at most this many bytes
+   * (default: `headerRead`): for a caller that will read the last HDU's data whole, such as the light
+   * curve of a TESS cube, whose frame table follows the cube. The bytes are kept as the walk's `tail`.
+   */
+  tailRead?: number;
   /** Give up on a header without END after this many bytes (default 16 MiB): `BAD_HEADER`. */
   maxHeaderBytes?: number;
   /**
@@ -140,8 +146,10 @@ export class HeaderWalk {
 
   private constructor(source: ByteSource, options: WalkOptions, head: Uint8Array) {
     this.#source = source;
+    const headerRead = positive(options.headerRead ?? DEFAULT_HEADER_READ, "headerRead");
     this.#settings = {
-      headerRead: positive(options.headerRead ?? DEFAULT_HEADER_READ, "headerRead"),
+      headerRead,
+      tailRead: positive(options.tailRead ?? headerRead, "tailRead"),
       maxHeaderBytes: positive(options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, "maxHeaderBytes"),
       signal: options.signal,
     };
@@ -172,6 +180,19 @@ export class HeaderWalk {
     return new HeaderWalk(source, options, head);
   }
 
+  /**
+   * The bytes of the walk's latest read when they reach the end of the object (a header read together
+   * with the rest of the object, see `tailRead`), so that a caller can serve the last HDU's data from them.
+   */
+  get tail(): { offset: number; bytes: Uint8Array } | undefined {
+    const window = this.#window;
+    const size = this.#source.size;
+    if (window.offset === 0 || size === undefined || window.offset + window.bytes.length < size) {
+      return undefined;
+    }
+    return window;
+  }
+
   /** True once every HDU is walked. */
   get done(): boolean {
     return this.#offset === undefined;
@@ -194,11 +215,10 @@ export class HeaderWalk {
     const offset = this.#offset;
     if (offset === undefined) return undefined;
     const source = this.#source;
-    const { headerRead, signal } = this.#settings;
     const index = this.hdus.length;
     if (index > 0) {
       // Something follows the previous HDU: an extension header, or trailing bytes to ignore.
-      const head = await peek(source, this.#window, offset, ASCII_XTENSION.length, headerRead, signal);
+      const head = await peek(source, this.#window, offset, ASCII_XTENSION.length, this.#settings);
       if (head.bytes.length === 0) {
         const last = this.hdus[index - 1];
         if (source.size !== undefined) {
@@ -320,6 +340,7 @@ interface Window {
 
 interface HeaderReadSettings {
   headerRead: number;
+  tailRead: number;
   maxHeaderBytes: number;
   signal?: AbortSignal;
 }
@@ -333,12 +354,7 @@ async function locateHeader(
 ): Promise<{ window: Window; length: number }> {
   let current = covers(window, offset) ? window : {
     offset,
-    bytes: await read(
-      source,
-      offset,
-      clamp(settings.headerRead, remaining(source, offset)),
-      settings.signal,
-    ),
+    bytes: await read(source, offset, headerReadLength(source, offset, settings), settings.signal),
   };
   let step = Math.max(settings.headerRead, BLOCK_SIZE);
   for (;;) {
@@ -386,16 +402,22 @@ async function peek(
   window: Window,
   offset: number,
   length: number,
-  headerRead: number,
-  signal: AbortSignal | undefined,
+  settings: HeaderReadSettings,
 ): Promise<{ window: Window; bytes: Uint8Array }> {
   const start = offset - window.offset;
   if (start >= 0 && start + length <= window.bytes.length) {
     return { window, bytes: window.bytes.subarray(start, start + length) };
   }
   // Read the first chunk of the header we expect, not just the peeked bytes: it is needed next anyway.
-  const bytes = await read(source, offset, clamp(headerRead, remaining(source, offset)), signal);
+  const bytes = await read(source, offset, headerReadLength(source, offset, settings), settings.signal);
   return { window: { offset, bytes }, bytes: bytes.subarray(0, length) };
+}
+
+/** The first read of a header at `offset`: `headerRead` bytes, or the rest of the object when `tailRead` holds it. */
+function headerReadLength(source: ByteSource, offset: number, settings: HeaderReadSettings): number {
+  const rest = remaining(source, offset);
+  if (rest !== undefined && rest <= settings.tailRead) return rest;
+  return clamp(settings.headerRead, rest);
 }
 
 function covers(window: Window, offset: number): boolean {

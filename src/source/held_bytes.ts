@@ -1,0 +1,69 @@
+/**
+ * Serve reads from bytes a walk already read — its first read, the rest of the object read with a last
+ * header — so that a small file, or the data just after a header, is not fetched twice.
+ *
+ * @module
+ */
+import { wrapSource } from "./_wrap.ts";
+import type { ByteSource, ReadOptions } from "./types.ts";
+
+/** Bytes of a source, read at `offset`. */
+export interface HeldBytes {
+  /** Where they start in the source. */
+  offset: number;
+  /** The bytes, as the source returned them. */
+  bytes: Uint8Array;
+}
+
+/**
+ * Wrap a source so that a read lying wholly inside bytes already held is answered from memory; every
+ * other read goes to the source unchanged. Nothing is added to what is held: the memory is what the
+ * reads that produced `held` returned, until `close()` lets it go.
+ *
+ * @param source The source the held bytes were read from.
+ * @param held The bytes held now (asked at each read, so that a walk can add the bytes it reads later).
+ * @returns A source that reads through the held bytes first.
+ *
+ * @example A first read serves a later one
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countingSource } from "./counting.ts";
+ * import { memorySource } from "./memory.ts";
+ * import { withHeldBytes } from "./held_bytes.ts";
+ *
+ * const source = countingSource(memorySource(new Uint8Array([1, 2, 3, 4, 5, 6])));
+ * const head = { offset: 0, bytes: await source.read(0, 4) };
+ * const reader = withHeldBytes(source, () => [head]);
+ * assert.deepEqual([...await reader.read(1, 3)], [2, 3, 4]);
+ * assert.equal(source.stats.requests, 1, "served from the first read");
+ * assert.deepEqual([...await reader.read(2, 4)], [3, 4, 5, 6]);
+ * assert.equal(source.stats.requests, 2, "a read past it goes to the source");
+ * ```
+ */
+export function withHeldBytes(
+  source: ByteSource,
+  held: () => readonly (HeldBytes | undefined)[],
+): ByteSource {
+  let closed = false;
+  const read = (offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> => {
+    if (closed || options?.signal?.aborted) return source.read(offset, length, options);
+    // Bytes that reach the object's end answer a read that asks past it, as the source would.
+    const end = source.size === undefined ? offset + length : Math.min(offset + length, source.size);
+    const window = held().find((w) =>
+      w !== undefined && offset >= w.offset && end <= w.offset + w.bytes.length
+    );
+    if (window === undefined || end < offset) return source.read(offset, length, options);
+    const bytes = window.bytes.subarray(offset - window.offset, end - window.offset);
+    const into = options?.into;
+    if (into === undefined || into.length < bytes.length) return Promise.resolve(bytes);
+    into.set(bytes);
+    return Promise.resolve(into.subarray(0, bytes.length));
+  };
+  const wrapped = wrapSource(source, read, async () => {
+    // Closing lets the held bytes go: reads then reach the closed source, which refuses them.
+    closed = true;
+    await source.close?.();
+  });
+  const transferOf = source.transferOf?.bind(source);
+  return transferOf === undefined ? wrapped : Object.assign(wrapped, { transferOf });
+}

@@ -79,7 +79,7 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
         : cutoutRows(image, spec, format);
     }
     // The progress line is gone before the data reaches a terminal.
-    await progress?.end();
+    await progress?.finish();
     const chunks = encoded(content);
     if (output === "-") { for (const chunk of chunks) await io.out(chunk); }
     else await io.writeFileAtomic(output, toAsync(chunks), { overwrite: Boolean(values.force) });

@@ -105,6 +105,17 @@ export class ReadProgress {
     this.#line.update(() => this.#text());
   }
 
+  /**
+   * The read is complete: what it did not receive came from bytes a header read already held, so count
+   * it whole, then draw the final figures (or clear the line).
+   *
+   * @returns When the line is drawn.
+   */
+  finish(): Promise<void> {
+    if (this.#counting) this.add(Math.max(0, this.#total - this.#bytes));
+    return this.end();
+  }
+
   /** Draw the final figures (or clear the line). */
   end(): Promise<void> {
     return this.#line.end(() => this.#text());

@@ -69,6 +69,7 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     const text = formatRows(format, batches, columns, start === stop);
     if (output === "-") { for await (const chunk of text) await io.out(chunk); }
     else await io.writeFileAtomic(output, encoded(text), { overwrite: force });
+    await progress?.finish();
   } finally {
     await progress?.end();
     await opened.close();

@@ -328,7 +328,13 @@ export class HduHandle {
     this.info = info;
     // Reads of a gzip file are planned, and held to the limits, in compressed requests and bytes.
     const transfer = source.transferOf?.bind(source);
-    this.#settings = transfer === undefined ? settings : { transfer, ...settings };
+    // Reads answered from the bytes the walk holds are no requests: plans and limits leave them out.
+    const held = source.holds?.bind(source);
+    this.#settings = {
+      ...(transfer === undefined ? {} : { transfer }),
+      ...(held === undefined ? {} : { held }),
+      ...settings,
+    };
   }
 
   /**
@@ -346,7 +352,8 @@ export class HduHandle {
    * import { openFits } from "@cloudfits/core";
    * import { openFileSource } from "@cloudfits/core/file";
    *
-   * await using fits = await openFits("testdata/tess_cube.fits", { openFile: openFileSource });
+   * // A first read of one block: this small file's data is then not held from it, and costs requests.
+   * await using fits = await openFits("testdata/tess_cube.fits", { openFile: openFileSource, readAhead: 2880 });
    * const cube = fits.hdu(1);
    * // The flux of frame 0: 30 values of 4 bytes, 64 bytes apart, fetched across the gaps in one request.
    * const frame = cube.plan([null, null, 0, 0]);
@@ -455,8 +462,13 @@ export class HduHandle {
    * const table = fits.hdu(2);
    * // 8 rows of 778 bytes; TSTART (8 bytes) and DQUALITY (4 bytes) lie 562 bytes apart in each.
    * const plan = table.planRows(0, 8, { columns: ["TSTART", "DQUALITY"] });
-   * assert.deepEqual([plan.requests, plan.bytesToRead, plan.bytesNeeded, plan.complete], [1, 6012, 96, true]);
+   * assert.deepEqual([plan.bytesNeeded, plan.complete], [96, true]);
    * assert.deepEqual(plan.shape, [8, 2]);
+   * // The first read (64 KiB) held this small file whole: the rows cost no request. From an index, they do.
+   * assert.deepEqual([plan.requests, plan.bytesToRead], [0, 0]);
+   * await using indexed = await openFits("testdata/tess_cube.fits", { openFile: openFileSource, hdus: fits.hdus });
+   * const cold = indexed.hdu(2).planRows(0, 8, { columns: ["TSTART", "DQUALITY"] });
+   * assert.deepEqual([cold.requests, cold.bytesToRead], [1, 6012], "one request across the gaps");
    * ```
    */
   planRows(

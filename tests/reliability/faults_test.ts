@@ -5,6 +5,7 @@ import { after, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { openFits } from "../../src/open.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import { rowsToJson } from "../../src/table_json.ts";
 import type { FetchLike } from "../../src/source/http.ts";
 import { memorySource } from "../../src/source/memory.ts";
@@ -48,10 +49,14 @@ const cutout = goldenSections[2];
 /** One pixel's light curve, with a NaN in it. */
 const lightCurve = goldenSections[1];
 
-/** Open a remote object fault-free, then forget the opening traffic so that counts cover one read. */
+/**
+ * Open a remote object fault-free, then forget the opening traffic so that counts cover one read. The
+ * HDUs come from a walk beforehand, as from an index: the file then holds no bytes of the walk, and every
+ * read reaches the faulty server.
+ */
 async function openQuietly(path: string, options: Parameters<typeof remote>[2] = {}) {
   const target = remote(server.url, path, options);
-  const fits = await openFits(target.source);
+  const fits = await openFits(target.source, { hdus: (await walkHdus(target.source)).hdus });
   server.log.length = 0;
   target.events.length = 0;
   return { target, fits };

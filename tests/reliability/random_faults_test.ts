@@ -4,6 +4,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { openFits } from "../../src/open.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import { rowsToJson } from "../../src/table_json.ts";
 import type { SectionEntry, SectionSpec } from "../../src/plan/image_section.ts";
 import { memorySource } from "../../src/source/memory.ts";
@@ -83,7 +84,8 @@ test("1,000 cutouts with 10% random faults: all exact, retries bounded and accou
   const specs = Array.from({ length: 1000 }, ((random) => () => randomSpec(random))(seededRandom(7)));
   const run = async () => {
     const target = remote(server.url, "tess_cube.fits", { retry: { retries: RETRIES } });
-    const fits = await openFits(target.source);
+    // HDUs walked beforehand, as from an index: every read reaches the faulty server.
+    const fits = await openFits(target.source, { hdus: (await walkHdus(target.source)).hdus });
     const image = fits.hdu(1);
     const sections = await pool(specs.length, CONCURRENCY, (i) => image.section(specs[i]));
     return { target, sections };
@@ -133,7 +135,8 @@ test("200 table reads with 10% random faults: all exact, retries bounded and acc
 
   const run = async () => {
     const target = remote(server.url, "table_all.fits", { retry: { retries: RETRIES } });
-    const fits = await openFits(target.source);
+    // HDUs walked beforehand, as from an index: every read reaches the faulty server.
+    const fits = await openFits(target.source, { hdus: (await walkHdus(target.source)).hdus });
     const rows = await pool(
       reads.length,
       CONCURRENCY,

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { openFits } from "../../src/open.ts";
+import { walkHdus } from "../../src/read/walk.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { cutoutSky } from "../../src/sky_cutout.ts";
@@ -76,7 +77,8 @@ test("a padded integer cutout gets a BLANK that no pixel uses, and reads back as
 
 test("a sky cutout reads only the rows of its box inside the image", async () => {
   const source = countingSource(memorySource(new Uint8Array(images)));
-  const fits = await openFits(source);
+  // HDUs walked beforehand, as from an index: every read of the cutout reaches the source.
+  const fits = await openFits(source, { hdus: (await walkHdus(source)).hdus });
   const [requests, bytes] = [source.stats.requests, source.stats.bytes];
   const want = EXPECTED.images[0].cases[0]; // 5 × 5 pixels of a 40-pixel-wide float32 image
   await cutoutSky(fits, { ra: want.ra, dec: want.dec, size: want.size, hdu: 1, maxGap: 0 });

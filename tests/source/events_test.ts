@@ -86,7 +86,8 @@ function twoHduFile(): Uint8Array {
 for (const name of ["mef_images", "tess_cube"]) {
   test(`openFits over ${name}: the walk and the sections' reads are reported one event per request`, async () => {
     const object = serve(fixture(name));
-    const fits = await openFits(httpSource(object.url, { onRequest: object.onRequest }));
+    // A first read of one block, so that the walk and the sections take several requests.
+    const fits = await openFits(httpSource(object.url, { onRequest: object.onRequest }), { readAhead: 2880 });
     assert.ok(fits.hdus.length > 1);
     for (const hdu of fits.hdus) {
       if (hdu.type === "IMAGE" || (hdu.type === "PRIMARY" && hdu.dataSize > 0)) {

@@ -42,8 +42,6 @@ export type TransferEstimate = (start: number, end: number) => Transfer;
 export interface MeasureOptions extends CoalesceOptions {
   /** Replace the requests and bytes to read by what the stored object costs (gzip sources). */
   transfer?: TransferEstimate;
-  /** Whether a request for `[start, end)` is answered from bytes already held: it is then not counted. */
-  held?: (start: number, end: number) => boolean;
 }
 
 /** Prices a read is estimated at (defaults: S3 list prices, us-east-1). */
@@ -108,11 +106,10 @@ export function measurePlan(ranges: Iterable<ByteRange>, options: MeasureOptions
   const figures: MeasuredPlan = { requests: 0, bytesToRead: 0, bytesNeeded: 0, end: 0 };
   let start = 0;
   for (const request of planRequests(ranges, options)) {
-    figures.end = request.offset + request.length;
-    for (const piece of request.pieces) figures.bytesNeeded += piece.length;
-    if (options.held?.(request.offset, figures.end)) continue;
     if (figures.requests++ === 0) start = request.offset;
     figures.bytesToRead += request.length;
+    figures.end = request.offset + request.length;
+    for (const piece of request.pieces) figures.bytesNeeded += piece.length;
   }
   if (options.transfer !== undefined && figures.requests > 0) {
     const { requests, bytes } = options.transfer(start, figures.end);

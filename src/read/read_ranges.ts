@@ -91,7 +91,6 @@ export async function fetchRanges(
   const figures = measurePlan(ranges, {
     ...options,
     transfer: options.transfer ?? source.transferOf?.bind(source),
-    held: options.held ?? source.holds?.bind(source),
   });
   const whole = options.spent ? addFigures(options.spent, figures) : figures;
   checkPlanCost(whole, options.limits, options.what ?? source.name);

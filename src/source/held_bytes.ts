@@ -38,7 +38,6 @@ export interface HeldBytes {
  * assert.equal(source.stats.requests, 1, "served from the first read");
  * assert.deepEqual([...await reader.read(2, 4)], [3, 4, 5, 6]);
  * assert.equal(source.stats.requests, 2, "a read past it goes to the source");
- * assert.deepEqual([reader.holds!(0, 4), reader.holds!(2, 6)], [true, false]);
  * ```
  */
 export function withHeldBytes(
@@ -46,20 +45,14 @@ export function withHeldBytes(
   held: () => readonly (HeldBytes | undefined)[],
 ): ByteSource {
   let closed = false;
-  /** The held bytes that hold `[offset, offset + length)` (clipped at the object's end), if any. */
-  const holding = (offset: number, length: number) => {
+  const read = (offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> => {
+    if (closed || options?.signal?.aborted) return source.read(offset, length, options);
     // Bytes that reach the object's end answer a read that asks past it, as the source would.
     const end = source.size === undefined ? offset + length : Math.min(offset + length, source.size);
-    if (closed || end < offset) return undefined;
     const window = held().find((w) =>
       w !== undefined && offset >= w.offset && end <= w.offset + w.bytes.length
     );
-    return window && { window, end };
-  };
-  const read = (offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> => {
-    const found = options?.signal?.aborted ? undefined : holding(offset, length);
-    if (found === undefined) return source.read(offset, length, options);
-    const { window, end } = found;
+    if (window === undefined || end < offset) return source.read(offset, length, options);
     const bytes = window.bytes.subarray(offset - window.offset, end - window.offset);
     const into = options?.into;
     if (into === undefined || into.length < bytes.length) return Promise.resolve(bytes);
@@ -71,7 +64,6 @@ export function withHeldBytes(
     closed = true;
     await source.close?.();
   });
-  const holds = (start: number, end: number) => holding(start, end - start) !== undefined;
   const transferOf = source.transferOf?.bind(source);
-  return Object.assign(wrapped, { holds }, transferOf === undefined ? {} : { transferOf });
+  return transferOf === undefined ? wrapped : Object.assign(wrapped, { transferOf });
 }

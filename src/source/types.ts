@@ -82,11 +82,6 @@ export interface ByteSource {
    * from another object's (whole-file gzip): plans and cost limits count these requests and bytes.
    */
   transferOf?(start: number, end: number): { requests: number; bytes: number };
-  /**
-   * Whether a read of `[start, end)` is answered from bytes the source already holds, without a request
-   * (a file's first read, kept by `openFits`): plans and cost limits do not count such a read.
-   */
-  holds?(start: number, end: number): boolean;
 }
 
 /** A source that holds a resource: `close()` releases it, and so does the end of an `await using` block. */

@@ -113,6 +113,9 @@ export type { AngularSize, SideLength } from "./src/sky/size.ts";
 export type { SkyBox } from "./src/sky/box.ts";
 export type { LinearTan } from "./src/sky/linear_fit.ts";
 export type { TessCube } from "./src/tess_cube.ts";
+export { findPosition, type FindPositionOptions, type SkyMatch } from "./src/find.ts";
+export { type CompactWcs, footprintOf, type SkyFootprint } from "./src/sky/footprint.ts";
+export type { FootprintRecord } from "./src/index_format/sky_cells.ts";
 export { type Aperture, type LightCurve, lightCurve, type LightCurveOptions } from "./src/light_curve.ts";
 export type { LightCurveData } from "./src/sky/light_curve_files.ts";
 

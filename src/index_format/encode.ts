@@ -26,12 +26,14 @@ import {
   type IndexParts,
   type LeafPayload,
   placeDirectory,
+  type SectionPayload,
   RequiredFeature,
   sharedPrefix,
 } from "./_layout.ts";
 import { type StoredGzip, storeGzip, writeGzip } from "./gzip_points.ts";
 import { ByteWriter } from "./_varint.ts";
 import { shardSection } from "./shard.ts";
+import { type FootprintRecord, SkyDirectoryBuilder } from "./sky_cells.ts";
 import type { ColumnSummary, EncodeIndexOptions, IndexedFile } from "./types.ts";
 import { concatBytes } from "../_bytes.ts";
 
@@ -114,7 +116,10 @@ export async function encodeIndex(
     meta: meta.finish(),
     leaves: [],
     fileCount: files.length,
-    ...(options.shard ? { extraSections: [shardSection(options.shard)] } : {}),
+    extraSections: [
+      ...(options.shard ? [shardSection(options.shard)] : []),
+      ...(options.footprints ? await skySections(options.footprints) : []),
+    ],
   };
   for (let target = LEAF_TARGET_BYTES;; target *= 2) {
     parts.leaves = await buildLeaves(sorted.map((entry) => entry.key), records, target);
@@ -122,6 +127,12 @@ export async function encodeIndex(
     if (placeDirectory(parts).leavesStart <= FIRST_READ || parts.leaves.length <= 1) break;
   }
   return assembleIndex(parts);
+}
+
+async function skySections(footprints: Iterable<FootprintRecord>): Promise<SectionPayload[]> {
+  const builder = new SkyDirectoryBuilder();
+  for (const footprint of footprints) builder.add(footprint);
+  return await builder.finish();
 }
 
 interface EncodedFile {

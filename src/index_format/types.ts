@@ -15,6 +15,7 @@ export interface GzipIndex {
   points: AccessPoint[];
 }
 import type { ShardInfo } from "./shard.ts";
+import type { FootprintRecord } from "./sky_cells.ts";
 
 /** One indexed FITS file: where it is, the validators it was indexed against, and its HDUs. */
 export interface IndexedFile {
@@ -56,6 +57,11 @@ export interface EncodeIndexOptions extends IndexSource {
   headerText?: boolean;
   /** For one shard of a sharded run: its part and source specification (an optional SHARD section). */
   shard?: ShardInfo;
+  /**
+   * Sky footprints of the HDUs with a celestial WCS (see `footprintOf`): when given, even empty, the
+   * index gets a sky directory (sections SKY and SKY_CELLS) that `findPosition` searches.
+   */
+  footprints?: Iterable<FootprintRecord>;
 }
 
 /** One BINTABLE or TABLE column, described without inflating header text. */

@@ -19,6 +19,9 @@ import { listIndexSources } from "./list_sources.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
 import { shardOfPath, type ShardPart } from "./shard.ts";
+import { fileFootprints } from "./footprints.ts";
+import { isTessCube } from "../tess_cube.ts";
+import type { FootprintRecord } from "../index_format/sky_cells.ts";
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
 export type IndexEvent =
@@ -204,6 +207,8 @@ export async function buildIndex(
   }
 
   const files: IndexedFile[] = [];
+  // Footprints go to the sky directory of the final index (checkpoints rebuild them from headers).
+  const footprints: FootprintRecord[][] = [];
   let unchanged = 0;
   let requests = 0;
   let bytes = 0;
@@ -211,6 +216,7 @@ export async function buildIndex(
   const indexOne = async (candidate: IndexCandidate): Promise<void> => {
     const old = previous.get(candidate.path);
     if (old && isUnchanged(candidate, old)) {
+      footprints.push(await reusedFootprints(old, candidate));
       files.push(old);
       if (resumable.has(old.path)) checkpoint?.add(old, true);
       unchanged++;
@@ -244,8 +250,23 @@ export async function buildIndex(
         hdus: walked.hdus,
         ...(gzip ? { gzip } : {}),
       };
+      footprints.push(await fileFootprints(candidate.path, walked.hdus, walked.source, warn, options.signal));
       files.push(record);
       checkpoint?.add(record);
+    } finally {
+      requests += counted.stats.requests;
+      bytes += counted.stats.bytes;
+      await source.close?.();
+    }
+  };
+  // From the stored headers; a TESS cube's WCS is in its frame table, not a header, so that one row is
+  // read again (one request) even for an unchanged cube.
+  const reusedFootprints = async (old: IndexedFile, candidate: IndexCandidate) => {
+    if (!isTessCube(old.hdus)) return await fileFootprints(old.path, old.hdus, undefined, warn);
+    const source = await candidate.open();
+    const counted = countingSource(source);
+    try {
+      return await fileFootprints(old.path, old.hdus, counted, warn, options.signal);
     } finally {
       requests += counted.stats.requests;
       bytes += counted.stats.bytes;
@@ -277,7 +298,7 @@ export async function buildIndex(
 
   // Every file failed: an empty index would only replace a good one.
   if (files.length === 0) throw nothingToIndex(sources, failed);
-  const encoded = await encode(files);
+  const encoded = await encodeIndex(files, { ...encodeOptions, footprints: footprints.flat() });
   try {
     await writeIndex(outputLocation, encoded, options);
   } catch (error) {

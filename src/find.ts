@@ -19,8 +19,8 @@ import {
   parseSkyPage,
   parseSkyRoot,
   type SkyChild,
-  SkySection,
   type SkyEntry,
+  SkySection,
 } from "./index_format/sky_cells.ts";
 import { distanceToOutline, pixelOf } from "./sky/footprint.ts";
 import { memorySource } from "./source/memory.ts";
@@ -155,7 +155,9 @@ function skySections(head: Uint8Array, name: string): { root: SectionPlace; cell
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const count = view.getUint32(20, true);
   const tableEnd = FIXED_HEADER_SIZE + count * SECTION_ENTRY_SIZE;
-  if (tableEnd > head.length || crc32c(head.subarray(FIXED_HEADER_SIZE, tableEnd)) !== view.getUint32(36, true)) {
+  if (
+    tableEnd > head.length || crc32c(head.subarray(FIXED_HEADER_SIZE, tableEnd)) !== view.getUint32(36, true)
+  ) {
     throw new CloudFitsError("BAD_INDEX", `Cannot read ${name}: the section table fails its CRC-32C`);
   }
   const found = new Map<number, SectionPlace>();

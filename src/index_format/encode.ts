@@ -26,8 +26,8 @@ import {
   type IndexParts,
   type LeafPayload,
   placeDirectory,
-  type SectionPayload,
   RequiredFeature,
+  type SectionPayload,
   sharedPrefix,
 } from "./_layout.ts";
 import { type StoredGzip, storeGzip, writeGzip } from "./gzip_points.ts";

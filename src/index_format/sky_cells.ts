@@ -127,7 +127,9 @@ export class SkyDirectoryBuilder {
       for (let raw = 0; end < entries.length && (end === start || raw < RAW_PAGE_TARGET); end++) {
         raw += entries[end].body.length + entries[end].path.length + 8;
       }
-      for (const page of await encodePages(entries.slice(start, end))) level.push(place(page.bytes, page.key));
+      for (const page of await encodePages(entries.slice(start, end))) {
+        level.push(place(page.bytes, page.key));
+      }
       start = end;
     }
     let depth = 0;
@@ -180,7 +182,7 @@ async function encodePages(entries: Entry[]): Promise<{ key: number; bytes: Uint
   const writer = new ByteWriter();
   writer.varint(entries.length);
   let key = 0;
-  let path = new Uint8Array(0);
+  let path: Uint8Array = new Uint8Array(0);
   for (const entry of entries) {
     writer.varint(entry.key - key);
     const shared = sharedPrefix(path, entry.path);

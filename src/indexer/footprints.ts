@@ -54,8 +54,10 @@ export async function fileFootprints(
   for (const hdu of hdus) {
     if (cube && hdu.index === 1 || !IMAGE_TYPES.has(hdu.type)) continue;
     const header = hdu.type === "COMPRESSED_IMAGE" ? uncompressedHeader(hdu) : hdu.header;
-    const axes = Array.from({ length: header.getInteger("NAXIS") ?? 0 }, (_, i) =>
-      header.getInteger(`NAXIS${i + 1}`) ?? 0);
+    const axes = Array.from(
+      { length: header.getInteger("NAXIS") ?? 0 },
+      (_, i) => header.getInteger(`NAXIS${i + 1}`) ?? 0,
+    );
     if (axes.length < 2 || !header.cards.some((card) => /^CTYPE\d+$/.test(card.keyword))) continue;
     try {
       file(hdu.index, header, axes);

@@ -171,6 +171,20 @@ Options: -o/--output CATALOG, --partial, --format text|json, cloud options (for 
 Examples:
   cloudfits merge shards/mast-0.cfidx shards/mast-1.cfidx shards/mast-2.cfidx shards/mast-3.cfidx \\
       -o mast.cfidx`,
+  find: `cloudfits find CATALOG --ra RA --dec DEC [--radius R] [--json]
+
+List the files and HDUs of a catalog (an index made by cloudfits index) whose sky footprint covers the
+position, with the 1-based FITS pixel it falls on (world to pixel with SIP distortion, rounding into
+1..NAXISn; a TESS cube: HDU 1 and its column, row). Only the catalog is read: its sky directory holds
+each image's WCS. --radius also lists footprints within R (30arcsec, 2arcmin, 0.1deg; a bare number is
+degrees) of the position, with their distance. RA and Dec as for cutout (degrees or sexagesimal). Nothing
+found: exit 3 in text, [] and exit 0 with --json.
+
+Options: --ra RA, --dec DEC, --radius R, --format text|json (--json), cloud options
+
+Examples:
+  cloudfits find tess.cfidx --ra 84.2911 --dec -80.4692 --json
+  cloudfits find s3://my-index-bucket/tess.cfidx --ra 05:37:09.9 --dec -80:28:09 --radius 2arcmin`,
   verify: `cloudfits verify --index INDEX [--datasum]
 
 Check every indexed file against its source: size and ETag (size only for locally indexed files) and

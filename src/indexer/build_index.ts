@@ -20,7 +20,6 @@ import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
 import { shardOfPath, type ShardPart } from "./shard.ts";
 import { fileFootprints } from "./footprints.ts";
-import { isTessCube } from "../tess_cube.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
@@ -216,7 +215,9 @@ export async function buildIndex(
   const indexOne = async (candidate: IndexCandidate): Promise<void> => {
     const old = previous.get(candidate.path);
     if (old && isUnchanged(candidate, old)) {
-      footprints.push(await reusedFootprints(old, candidate));
+      // From the stored headers. A TESS cube's WCS is table data, not a header: an unchanged cube keeps
+      // no footprint until it is re-read (carrying it over from the old index is still to do).
+      footprints.push(await fileFootprints(old.path, old.hdus, undefined, warn));
       files.push(old);
       if (resumable.has(old.path)) checkpoint?.add(old, true);
       unchanged++;
@@ -253,20 +254,6 @@ export async function buildIndex(
       footprints.push(await fileFootprints(candidate.path, walked.hdus, walked.source, warn, options.signal));
       files.push(record);
       checkpoint?.add(record);
-    } finally {
-      requests += counted.stats.requests;
-      bytes += counted.stats.bytes;
-      await source.close?.();
-    }
-  };
-  // From the stored headers; a TESS cube's WCS is in its frame table, not a header, so that one row is
-  // read again (one request) even for an unchanged cube.
-  const reusedFootprints = async (old: IndexedFile, candidate: IndexCandidate) => {
-    if (!isTessCube(old.hdus)) return await fileFootprints(old.path, old.hdus, undefined, warn);
-    const source = await candidate.open();
-    const counted = countingSource(source);
-    try {
-      return await fileFootprints(old.path, old.hdus, counted, warn, options.signal);
     } finally {
       requests += counted.stats.requests;
       bytes += counted.stats.bytes;

@@ -32,6 +32,7 @@ import {
 import { type StoredGzip, storeGzip, writeGzip } from "./gzip_points.ts";
 import { ByteWriter } from "./_varint.ts";
 import { shardSection } from "./shard.ts";
+import { framesSection } from "./frames.ts";
 import type { ColumnSummary, EncodeIndexOptions, IndexedFile } from "./types.ts";
 import { concatBytes } from "../_bytes.ts";
 
@@ -102,6 +103,7 @@ export async function encodeIndex(
     ),
   );
 
+  const framedFiles = files.flatMap((file) => file.frames ? [{ path: file.path, block: file.frames }] : []);
   const meta = new ByteWriter();
   meta.varint(options.dataUrl === undefined ? 0 : 1);
   if (options.dataUrl !== undefined) meta.string(options.dataUrl);
@@ -114,7 +116,10 @@ export async function encodeIndex(
     meta: meta.finish(),
     leaves: [],
     fileCount: files.length,
-    ...(options.shard ? { extraSections: [shardSection(options.shard)] } : {}),
+    extraSections: [
+      ...(options.shard ? [shardSection(options.shard)] : []),
+      ...framedFiles.length > 0 ? [framesSection(framedFiles)] : [],
+    ],
   };
   for (let target = LEAF_TARGET_BYTES;; target *= 2) {
     parts.leaves = await buildLeaves(sorted.map((entry) => entry.key), records, target);

@@ -18,6 +18,7 @@ import { isUnchanged, previousRecords } from "./incremental.ts";
 import { listIndexSources } from "./list_sources.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
+import { frameBlockOf } from "./frames.ts";
 import { shardOfPath, type ShardPart } from "./shard.ts";
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
@@ -236,6 +237,14 @@ export async function buildIndex(
         throw new CloudFitsError("BAD_RESPONSE", `Cannot learn the size of ${candidate.display}`);
       }
       const etag = candidate.etag ?? source.etag;
+      // A TESS cube's frame table, summarised once here, spares every light curve reading it.
+      let frames: Uint8Array | undefined;
+      try {
+        frames = gzip ? undefined : await frameBlockOf(counted, walked.hdus, size, options.signal);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        await warn(`${candidate.display}: no frame summary: ${(error as Error).message}`);
+      }
       const record: IndexedFile = {
         path: candidate.path,
         size,
@@ -243,6 +252,7 @@ export async function buildIndex(
         ...(candidate.lastModified !== undefined ? { lastModified: Math.round(candidate.lastModified) } : {}),
         hdus: walked.hdus,
         ...(gzip ? { gzip } : {}),
+        ...(frames ? { frames } : {}),
       };
       files.push(record);
       checkpoint?.add(record);

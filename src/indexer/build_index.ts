@@ -240,7 +240,13 @@ export async function buildIndex(
       // A TESS cube's frame table, summarised once here, spares every light curve reading it.
       let frames: Uint8Array | undefined;
       try {
-        frames = gzip ? undefined : await frameBlockOf(counted, walked.hdus, size, options.signal);
+        // The same object (size and strong ETag) as the existing record: its summary still holds.
+        const same = old?.frames && etag !== undefined && old.etag === etag && old.size === size;
+        frames = same
+          ? old.frames
+          : gzip
+          ? undefined
+          : await frameBlockOf(counted, walked.hdus, size, options.signal);
       } catch (error) {
         if (options.signal?.aborted) throw error;
         await warn(`${candidate.display}: no frame summary: ${(error as Error).message}`);

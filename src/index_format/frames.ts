@@ -74,6 +74,9 @@ const MAX_INFLATE_RATIO = 1032;
  */
 export async function encodeFrameBlock(summary: FrameSummary, fileSize: number): Promise<Uint8Array> {
   const frames = summary.tstart.length;
+  if (summary.quality.length !== frames || summary.ffiFiles.length !== frames) {
+    throw new RangeError("Every frame array needs one value per frame");
+  }
   const writer = new ByteWriter();
   writer.varint(fileSize);
   writer.varint(frames);

@@ -20,6 +20,8 @@ import { encodeIndex } from "../../src/index_format/encode.ts";
 import { decodeIndex } from "../../src/read/index.ts";
 import { encodeFrameBlock } from "../../src/index_format/frames.ts";
 import { readFrameSummary } from "../../src/tess_cube.ts";
+import { mergeShards } from "../../src/indexer/merge.ts";
+import { countingSource } from "../../src/source/counting.ts";
 import { runCli } from "../_support/cli_io.ts";
 import { startRangeServer } from "../_support/range_server.ts";
 import { EXPECTED } from "./_expected.ts";
@@ -166,4 +168,47 @@ test("cloudfits index stores the frame summary; lightcurve --index then reads on
     await rm(dir, { recursive: true, force: true });
     await server.close();
   }
+});
+
+test("merging shards keeps each cube's frame summary; a many-file index reads the table, then the block", async () => {
+  const { hdus } = await walkHdus(memorySource(cubeBytes));
+  const summary = await readFrameSummary(await openFits(memorySource(cubeBytes), { hdus }));
+  const frames = await encodeFrameBlock(summary, cubeBytes.length);
+  const shard = (index: number) => ({ index, count: 2, sources: ["cubes/"] });
+  const record = (path: string) => ({ path, size: cubeBytes.length, hdus, frames });
+  // A cube of 8,000 frames with incompressible times: its block alone outgrows the first read.
+  const random = (n: number) =>
+    Float64Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 43758.5453);
+  const big = await encodeFrameBlock({
+    ...summary,
+    tstart: random(8000),
+    tstop: random(8000).map((v) => v + 1),
+    barycorr: random(8000),
+    quality: new Int32Array(8000),
+    ffiFiles: Array.from({ length: 8000 }, (_, i) => `f${i}.fits`),
+  }, cubeBytes.length);
+  const merged = await mergeShards([
+    { name: "a.cfidx", bytes: await encodeIndex([record("a.fits"), record("b.fits")], { shard: shard(0) }) },
+    {
+      name: "b.cfidx",
+      bytes: await encodeIndex([record("c.fits"), { ...record("d.fits"), frames: big }], { shard: shard(1) }),
+    },
+  ]);
+  assert.ok(merged.bytes.length > 16384 + 64 * 1024, `${merged.bytes.length} B`);
+  const index = await decodeIndex(merged.bytes);
+  for (const path of ["a.fits", "b.fits", "c.fits"]) {
+    assert.deepEqual((await index.findFrames(path))?.ffiFiles, summary.ffiFiles, path);
+  }
+  assert.equal((await index.findFrames("d.fits"))?.tstart.length, 8000);
+
+  const counted = countingSource(memorySource(merged.bytes));
+  const remote = await decodeIndex(counted);
+  const reads = () => counted.stats.requests;
+  const opened = reads();
+  assert.equal((await remote.findFrames("b.fits"))?.wcsRow, 4);
+  assert.equal(reads() - opened, 1, "the first 64 KiB of the section: the table and the small blocks");
+  assert.equal((await remote.findFrames("a.fits"))?.wcsRow, 4);
+  assert.equal(reads() - opened, 1, "the table and those blocks are kept");
+  assert.equal((await remote.findFrames("d.fits"))?.tstart.length, 8000);
+  assert.equal(reads() - opened, 2, "one read of the large block");
 });

@@ -33,6 +33,8 @@ export interface LightCurveData {
   dec: number;
   /** Where the light curve comes from. */
   source: { name: string; telescope?: string; sector?: number; camera?: number; ccd?: number };
+  /** FITS cards stating the time system of `time` (default: TESS's BTJD, TDB). */
+  timeCards?: string[];
 }
 
 /**
@@ -146,14 +148,17 @@ export function encodeLightCurveFits(curve: LightCurveData, primary: Header): Ui
       Array.from({ length: card.raw.length / 80 }, (_, i) => card.raw.slice(80 * i, 80 * i + 80))
     );
   const timeCards = [
-    formatCard("TIMESYS", "TDB", "time system is Barycentric Dynamical Time (TDB)"),
-    formatCard("BJDREFI", 2457000, "integer part of BTJD reference date"),
-    formatCard("BJDREFF", 0.0, "fraction of the day in BTJD reference date"),
-    formatCard("TIMEUNIT", "d", "time unit for TIME"),
+    ...curve.timeCards ?? [
+      formatCard("TIMESYS", "TDB", "time system is Barycentric Dynamical Time (TDB)"),
+      formatCard("BJDREFI", 2457000, "integer part of BTJD reference date"),
+      formatCard("BJDREFF", 0.0, "fraction of the day in BTJD reference date"),
+      formatCard("TIMEUNIT", "d", "time unit for TIME"),
+    ],
     formatCard("RA_OBJ", curve.ra, "[deg] right ascension of the aperture centre"),
     formatCard("DEC_OBJ", curve.dec, "[deg] declination of the aperture centre"),
   ];
-  const copiedOnce = copied.filter((card) => !/^(TIMESYS|BJDREFI|BJDREFF|TIMEUNIT) /.test(card));
+  const stated = new Set(timeCards.map((card) => card.slice(0, 8).trimEnd()));
+  const copiedOnce = copied.filter((card) => !stated.has(card.slice(0, 8).trimEnd()));
   const primaryCards = [
     formatCard("SIMPLE", true, "conforms to FITS standard"),
     formatCard("BITPIX", 8, "array data type"),

@@ -53,13 +53,18 @@ export interface LightCurve extends LightCurveData {
 /**
  * Sum an aperture around a sky position on every cadence of a TESS FFI cube, as lightkurve sums a
  * target pixel file: NaN pixels skipped, a cadence without a finite pixel NaN. Reads the frame table
- * once and one request per row of the box (default 3 × 3 pixels, or the aperture's size).
+ * once (or takes its summary from the index the file was opened through) and one request per row of the
+ * box (default 3 × 3 pixels, or the aperture's size). An ordinary image cube works the same way, one
+ * cadence per plane: RA/Dec on FITS axes 1–2, planes on axis 3 (further axes of length 1); its time
+ * comes from axis 3's WCS when that is a linear time axis (paper VII: CTYPE3 `TIME`, `UTC`, `TDB` …,
+ * CUNIT3, MJDREF), else it is the plane number, and `timeFormat`/`timeUnit` say which; flux errors and
+ * quality are then NaN and 0.
  *
  * @param file The opened cube (every HDU walked).
- * @param options Position, size, aperture and read settings.
+ * @param options Position, size, aperture, HDU and read settings.
  * @returns The light curve.
- * @throws {CloudFitsError} `UNSUPPORTED` for a file that is not a TESS FFI cube; `NOT_FOUND` for a
- * position off the cube.
+ * @throws {CloudFitsError} `UNSUPPORTED` for an HDU that is neither (a 2-D image, celestial axes
+ * elsewhere, a tabulated or skewed time axis); `NOT_FOUND` for a position off the cube.
  *
  * @example The light curve of a pixel of the test cube
  * ```ts

@@ -113,6 +113,7 @@ export type { AngularSize, SideLength } from "./src/sky/size.ts";
 export type { SkyBox } from "./src/sky/box.ts";
 export type { LinearTan } from "./src/sky/linear_fit.ts";
 export type { TessCube } from "./src/tess_cube.ts";
+export type { FrameSummary, StoredFrameSummary } from "./src/index_format/frames.ts";
 export { type Aperture, type LightCurve, lightCurve, type LightCurveOptions } from "./src/light_curve.ts";
 export type { LightCurveData } from "./src/sky/light_curve_files.ts";
 

@@ -66,40 +66,20 @@ function expectedRanges(
   return ranges;
 }
 
-/**
- * The read of a TESS cube's frame table (HDU 2's data, whole) that indexing adds for the frame summary,
- * or none for another file.
- */
-function frameTableRanges(fixture: string): string[] {
-  if (fixture !== "tess_cube") return [];
-  const table = expected(fixture).hdus[2];
-  return [`bytes=${table.datLoc}-${table.datLoc + TESS_TABLE_BYTES - 1}`];
-}
-
-/** The fixture cube's frame table: 8 rows of 778 bytes (testdata/README.md). */
-const TESS_TABLE_BYTES = 8 * 778;
-
 const rangeServer = await startRangeServer({ root: fileURLToPath(TESTDATA) });
 after(() => rangeServer.close());
 
-test("indexing the TESS-like cube over HTTP: one read-ahead holds all three headers, one more the frame table", async () => {
+test("indexing the TESS-like cube over HTTP: one read-ahead holds all three headers", async () => {
   const want = expected("tess_cube");
   const output = join(scratch, "tess_cube.cfidx");
   rangeServer.log.length = 0;
   const run = await indexJson([`${rangeServer.url}/tess_cube.fits`, "-o", output]);
   assert.equal(run.code, 0, run.stderr);
   const log = rangeServer.log.map((e) => [e.method, e.path, e.range, e.status, e.bytes]);
-  // The frame table is read for the index's frame summary, even when the read-ahead held it: a real
-  // cube's table lies 40 GB on.
-  const [table] = frameTableRanges("tess_cube");
-  const tableBytes = TESS_TABLE_BYTES;
-  assert.deepEqual(log, [
-    ["GET", "/tess_cube.fits", "bytes=0-65535", 206, want.size],
-    ["GET", "/tess_cube.fits", table, 206, tableBytes],
-  ]);
+  assert.deepEqual(log, [["GET", "/tess_cube.fits", "bytes=0-65535", 206, want.size]]);
   assert.deepEqual(
     [run.summary.indexed, run.summary.files, run.summary.hdus, run.summary.requests, run.summary.bytes],
-    [1, 1, 3, 2, want.size + tableBytes],
+    [1, 1, 3, 1, want.size],
   );
   const index = await openLocalIndex(output);
   assert.equal(index.index.dataUrl, rangeServer.url);
@@ -383,8 +363,7 @@ async function assertSurveyIndexed(
     const seen = log.filter((e) => e.path === `/${bucket}/survey/${key}`);
     assert.deepEqual(
       seen.map((e) => [e.method, e.range, e.status]),
-      [...expectedRanges(want.size, want.hdus, true), ...frameTableRanges(fixture.replace(/\.fits$/, ""))]
-        .map((range) => ["GET", range, 206]),
+      expectedRanges(want.size, want.hdus, true).map((range) => ["GET", range, 206]),
       key,
     );
     requests += seen.length;

@@ -18,7 +18,7 @@ import { isUnchanged, previousRecords } from "./incremental.ts";
 import { listIndexSources } from "./list_sources.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
-import { frameBlockOf } from "./frames.ts";
+import { frameBlockOf, keepingFirstRead } from "./frames.ts";
 import { shardOfPath, type ShardPart } from "./shard.ts";
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
@@ -219,9 +219,10 @@ export async function buildIndex(
     }
     const source = await candidate.open();
     const counted = countingSource(source);
+    const reader = keepingFirstRead(counted);
     try {
       // Indexing reads every gzip file whole, whatever its size: that is what it is asked to do.
-      const walked = await walkFile(counted, {
+      const walked = await walkFile(reader, {
         signal: options.signal,
         spacing: options.pointSpacing,
         maxRead: 0,
@@ -246,7 +247,7 @@ export async function buildIndex(
           ? old.frames
           : gzip
           ? undefined
-          : await frameBlockOf(counted, walked.hdus, size, options.signal);
+          : await frameBlockOf(reader, walked.hdus, size, options.signal);
       } catch (error) {
         if (options.signal?.aborted) throw error;
         await warn(`${candidate.display}: no frame summary: ${(error as Error).message}`);

@@ -7,6 +7,7 @@
 import type { Hdu } from "../fits/layout.ts";
 import { encodeFrameBlock } from "../index_format/frames.ts";
 import { FitsFile } from "../open.ts";
+import { wrapSource } from "../source/_wrap.ts";
 import type { ByteSource } from "../source/types.ts";
 import { isTessCube, readFrameSummary } from "../tess_cube.ts";
 
@@ -28,4 +29,23 @@ export async function frameBlockOf(
   if (!isTessCube(hdus)) return undefined;
   const summary = await readFrameSummary(new FitsFile(source, hdus, []), { signal });
   return await encodeFrameBlock(summary, size);
+}
+
+/**
+ * A source that keeps the bytes of its first read and serves later reads that lie inside them from
+ * memory: the header walk's read-ahead often holds a small cube's whole frame table.
+ *
+ * @param source The file's source.
+ * @returns The same source, remembering its first read.
+ */
+export function keepingFirstRead(source: ByteSource): ByteSource {
+  let kept: { offset: number; bytes: Uint8Array } | undefined;
+  return wrapSource(source, async (offset, length, options) => {
+    if (kept && offset >= kept.offset && offset + length <= kept.offset + kept.bytes.length) {
+      return kept.bytes.slice(offset - kept.offset, offset - kept.offset + length);
+    }
+    const bytes = await source.read(offset, length, options);
+    kept ??= { offset, bytes };
+    return bytes;
+  });
 }

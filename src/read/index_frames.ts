@@ -45,7 +45,15 @@ export class FrameSectionReader {
     head: Uint8Array,
     fileCount: number,
   ) {
-    this.#read = read;
+    // A section that starts inside the first read is fetched only from where that read ended.
+    this.#read = async (offset, length) => {
+      if (offset >= head.length || offset + length <= head.length) return await read(offset, length);
+      const rest = await read(head.length, offset + length - head.length);
+      const out = new Uint8Array(length);
+      out.set(head.subarray(offset));
+      out.set(rest, head.length - offset);
+      return out;
+    };
     this.#name = name;
     const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
     const sections = view.getUint32(20, true);

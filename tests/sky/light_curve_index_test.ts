@@ -211,4 +211,12 @@ test("merging shards keeps each cube's frame summary; a many-file index reads th
   assert.equal(reads() - opened, 1, "the table and those blocks are kept");
   assert.equal((await remote.findFrames("d.fits"))?.tstart.length, 8000);
   assert.equal(reads() - opened, 2, "one read of the large block");
+
+  // A one-file index larger than the first read: one more read, of exactly the bytes the first missed.
+  const alone = await encodeIndex([{ ...record("d.fits"), frames: big }]);
+  assert.ok(alone.length > 16384, `${alone.length} B`);
+  const source = countingSource(memorySource(alone));
+  const single = await decodeIndex(source);
+  assert.equal((await single.findFrames("d.fits"))?.tstart.length, 8000);
+  assert.deepEqual([source.stats.requests, source.stats.bytes], [2, alone.length]);
 });

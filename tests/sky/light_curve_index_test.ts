@@ -220,3 +220,21 @@ test("merging shards keeps each cube's frame summary; a many-file index reads th
   assert.equal((await single.findFrames("d.fits"))?.tstart.length, 8000);
   assert.deepEqual([source.stats.requests, source.stats.bytes], [2, alone.length]);
 });
+
+test("a cube rewritten after indexing (same size, new ETag) fails its pixel reads as stale, with a frame summary too", async () => {
+  const server = await startRangeServer({ files: { "tess_cube.fits": cubeBytes } });
+  const dir = await mkdtemp(join(tmpdir(), "cloudfits-stale-"));
+  try {
+    const index = join(dir, "cubes.cfidx");
+    assert.equal((await runCli(["index", `${server.url}/tess_cube.fits`, "-o", index])).code, 0);
+    const rewritten = cubeBytes.slice();
+    rewritten[5760 + 100] ^= 1; // one pixel changes; the size and the frame table do not
+    server.setFile("tess_cube.fits", rewritten);
+    await using opened = await openIndex(new Uint8Array(await readFile(index)));
+    const fits = await opened.open("tess_cube.fits");
+    await assert.rejects(lightCurve(fits, { ra: box.ra, dec: box.dec }), { code: "STALE" });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await server.close();
+  }
+});

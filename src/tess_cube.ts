@@ -137,7 +137,7 @@ export async function readTessCube(fits: FitsFile, settings: ReadSettings = {}):
 
 /**
  * Read a TESS cube's frame table (HDU 2) whole, in one request, and keep what light curves and target
- * pixel files need: every frame's TSTART, TSTOP, BARYCORR, DQUALITY and FFI_FILE, and the keywords of
+ * pixel files need: every frame's TSTART, TSTOP, BARYCORR (or TIMECORR), DQUALITY and FFI_FILE, and the keywords of
  * the row whose WCS describes the cube. `cloudfits index` stores this in the index.
  *
  * @param fits The opened cube, walked to HDU 2 at least.
@@ -203,7 +203,8 @@ export async function readFrameSummary(fits: FitsFile, settings: ReadSettings = 
       wcsKeywords[name.toUpperCase()] = value.trimEnd();
     }
   }
-  const barycorr = numbers("BARYCORR");
+  // SPOC cubes carry BARYCORR; a table with a TIMECORR column instead gives that.
+  const barycorr = numbers("BARYCORR") ?? numbers("TIMECORR");
   return {
     tstart: numbers("TSTART") ?? new Float64Array(frames),
     tstop: numbers("TSTOP") ?? new Float64Array(frames),

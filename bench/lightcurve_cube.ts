@@ -58,14 +58,16 @@ with fits.open(template) as t:
     columns = table.columns
     primary = t[0].header.copy()
 t = np.arange(frames, dtype=np.float64)
-start = 1900.0 + t * (30 / 1440)
+jitter = np.random.default_rng(22)
+# Real times are derived values, noisy in their last bits: regular ones would compress unrealistically well.
+start = 1900.0 + t * (30 / 1440) + jitter.normal(0, 2e-7, frames)
 dumps = set(range(0, frames, 160)) | {frames // 2}  # momentum dumps: no WCS in those rows
 out = []
 for c in columns:
     name, fmt = c.name, c.format
     if name == "TSTART": array = start
-    elif name == "TSTOP": array = start + 29.9 / 1440
-    elif name == "BARYCORR": array = 0.0021 + 1e-6 * t
+    elif name == "TSTOP": array = start + 29.9 / 1440 + jitter.normal(0, 2e-8, frames)
+    elif name == "BARYCORR": array = 0.0021 + 1e-6 * t + jitter.normal(0, 1e-9, frames)
     elif name == "DQUALITY": array = np.array([32 if i in dumps else (128 if i % 97 == 5 else 0) for i in range(frames)], dtype=np.int32)
     elif name == "FFI_FILE":
         fmt = "60A"

@@ -5,6 +5,7 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
+import { concatBytes } from "../_bytes.ts";
 import { crc32c } from "../index_format/_crc32c.ts";
 import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE, SectionType } from "../index_format/_layout.ts";
 import {
@@ -116,7 +117,9 @@ export class FrameSectionReader {
       let bytes = await this.#read(section.offset, first);
       if (first === section.length) this.#checkSection(bytes, section);
       const end = framesTableEnd(bytes, section.length, this.#name, section.offset);
-      if (end > bytes.length) bytes = await this.#read(section.offset, end);
+      if (end > bytes.length) {
+        bytes = concatBytes([bytes, await this.#read(section.offset + bytes.length, end - bytes.length)]);
+      }
       return { bytes, table: decodeFramesTable(bytes, section.length, this.#name, section.offset) };
     })();
     this.#start.catch(() => this.#start = undefined); // A failed read may be retried.

@@ -18,7 +18,9 @@ import { cutoutSky } from "../../src/sky_cutout.ts";
 import { walkHdus } from "../../src/read/walk.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
 import { decodeIndex } from "../../src/read/index.ts";
-import { encodeFrameBlock } from "../../src/index_format/frames.ts";
+import { encodeFrameBlock, framesSection } from "../../src/index_format/frames.ts";
+import { assembleIndex } from "../../src/index_format/_layout.ts";
+import { FrameSectionReader } from "../../src/read/index_frames.ts";
 import { readFrameSummary } from "../../src/tess_cube.ts";
 import { mergeShards } from "../../src/indexer/merge.ts";
 import { countingSource } from "../../src/source/counting.ts";
@@ -237,4 +239,46 @@ test("a cube rewritten after indexing (same size, new ETag) fails its pixel read
     await rm(dir, { recursive: true, force: true });
     await server.close();
   }
+});
+
+test("a FRAMES table longer than the first 64 KiB is completed with one read of the rest", async () => {
+  const block = await encodeFrameBlock({
+    tstart: new Float64Array([7]),
+    tstop: new Float64Array([8]),
+    quality: new Int32Array(1),
+    ffiFiles: ["f.fits"],
+    wcsRow: 0,
+    wcsKeywords: {},
+  }, 2880);
+  const entries = Array.from(
+    { length: 6000 },
+    (_, i) => ({ path: `s${String(i).padStart(5, "0")}.fits`, block }),
+  );
+  const bytes = assembleIndex({
+    createdMs: 0,
+    requiredFlags: 0,
+    optionalFlags: 0,
+    meta: new Uint8Array([0, 0]),
+    leaves: [],
+    fileCount: 0,
+    extraSections: [framesSection(entries)],
+  });
+  // The open region only (the index's first read would hold more): the section lies beyond it.
+  const head = bytes.subarray(0, new DataView(bytes.buffer).getUint32(32, true));
+  const reads: [number, number][] = [];
+  const frames = new FrameSectionReader(
+    (offset, length) => {
+      reads.push([offset, length]);
+      return Promise.resolve(bytes.slice(offset, offset + length));
+    },
+    "many.cfidx",
+    head,
+    6000,
+  );
+  assert.deepEqual([...(await frames.find("s05999.fits"))!.tstart], [7]);
+  assert.equal(await frames.find("s06000.fits"), undefined);
+  const section = head.length;
+  assert.deepEqual(reads[0], [section, 65536], "the first 64 KiB of the section");
+  assert.equal(reads[1][0], section + 65536, "then the rest of the table, not the first 64 KiB again");
+  assert.equal(reads.length, 3, "then the block");
 });

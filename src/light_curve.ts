@@ -138,7 +138,7 @@ interface CurveParts {
   scales?: [number, number];
   curve: Pick<
     LightCurve,
-    "time" | "timeFormat" | "timeUnit" | "fluxUnit" | "quality" | "cadence" | "timeCards"
+    "time" | "timeFormat" | "timeUnit" | "fluxUnit" | "quality" | "cadence" | "fits"
   >;
 }
 
@@ -165,6 +165,7 @@ function tessCurve(
 
 function cubeCurve(info: Hdu, times: PlaneTimes, data: ImageArray["data"]): CurveParts {
   const planes = times.time.length;
+  const bunit = info.header.getString("BUNIT")?.trim();
   return {
     // Integer cubes without scaling come back as stored; 64-bit ones as bigints.
     flux: data instanceof BigInt64Array || data instanceof BigUint64Array
@@ -172,8 +173,11 @@ function cubeCurve(info: Hdu, times: PlaneTimes, data: ImageArray["data"]): Curv
       : data,
     fluxErr: undefined,
     curve: {
-      ...times,
-      fluxUnit: info.header.getString("BUNIT")?.trim() || "no BUNIT",
+      time: times.time,
+      timeFormat: times.timeFormat,
+      timeUnit: times.timeUnit,
+      fluxUnit: bunit || "no BUNIT",
+      fits: { timeCards: times.timeCards, timeUnit: times.fitsUnit, fluxUnit: bunit || undefined },
       quality: new Int32Array(planes),
       cadence: Int32Array.from({ length: planes }, (_, t) => t),
     },

@@ -33,8 +33,11 @@ export interface LightCurveData {
   dec: number;
   /** Where the light curve comes from. */
   source: { name: string; telescope?: string; sector?: number; camera?: number; ccd?: number };
-  /** FITS cards stating the time system of `time` (default: TESS's BTJD, TDB). */
-  timeCards?: string[];
+  /**
+   * How a FITS light curve states its time and units (default: TESS's BTJD, TDB, and `timeUnit`/`fluxUnit`
+   * as the column units): the cards of its time system, and the TIME and FLUX columns' FITS units.
+   */
+  fits?: { timeCards: string[]; timeUnit?: string; fluxUnit?: string };
 }
 
 /**
@@ -148,7 +151,7 @@ export function encodeLightCurveFits(curve: LightCurveData, primary: Header): Ui
       Array.from({ length: card.raw.length / 80 }, (_, i) => card.raw.slice(80 * i, 80 * i + 80))
     );
   const timeCards = [
-    ...curve.timeCards ?? [
+    ...curve.fits?.timeCards ?? [
       formatCard("TIMESYS", "TDB", "time system is Barycentric Dynamical Time (TDB)"),
       formatCard("BJDREFI", 2457000, "integer part of BTJD reference date"),
       formatCard("BJDREFF", 0.0, "fraction of the day in BTJD reference date"),
@@ -167,10 +170,11 @@ export function encodeLightCurveFits(curve: LightCurveData, primary: Header): Ui
     ...copiedOnce,
     ...timeCards,
   ];
+  const fluxUnit = curve.fits ? curve.fits.fluxUnit : curve.fluxUnit;
   const columns = [
-    { type: "TIME", form: "D", unit: curve.timeUnit, bytes: 8 },
-    { type: "FLUX", form: "D", unit: curve.fluxUnit, bytes: 8 },
-    { type: "FLUX_ERR", form: "D", unit: curve.fluxUnit, bytes: 8 },
+    { type: "TIME", form: "D", unit: curve.fits ? curve.fits.timeUnit : curve.timeUnit, bytes: 8 },
+    { type: "FLUX", form: "D", unit: fluxUnit, bytes: 8 },
+    { type: "FLUX_ERR", form: "D", unit: fluxUnit, bytes: 8 },
     { type: "QUALITY", form: "J", bytes: 4 },
     { type: "CADENCENO", form: "J", bytes: 4 },
   ];

@@ -37,6 +37,8 @@ export interface PlaneTimes {
   timeUnit: string;
   /** TIMESYS, MJDREF and TIMEUNIT cards for a FITS light curve (none for plane numbers). */
   timeCards: string[];
+  /** The TIME column's FITS unit (none for plane numbers). */
+  fitsUnit?: string;
 }
 
 /**
@@ -110,6 +112,7 @@ export function planeTimes(header: Header, planes: number): PlaneTimes {
     time: Float64Array.from({ length: planes }, (_, i) => crval + step * (i + 1 - crpix)),
     timeFormat: kind,
     timeUnit: `${unit}${since}`,
+    fitsUnit: unit,
     timeCards: [
       formatCard("TIMESYS", timesys, "time scale of TIME"),
       ...(mjdref !== undefined ? [formatCard("MJDREF", mjdref, "[d] MJD of the time reference")] : []),

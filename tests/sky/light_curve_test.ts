@@ -140,6 +140,8 @@ test("light curves of image cubes equal numpy's sums over the box per plane; tim
     hdu: "TIMECUBE",
   });
   const table = parseHeader(curve.toFits().subarray(2880));
+  // Column units are FITS units (astropy parses them without a warning); the reference is in MJDREF.
+  assert.deepEqual([table.get("TUNIT1"), table.get("TUNIT2")], ["s", "adu"]);
   assert.deepEqual([table.get("TIMESYS"), table.get("MJDREF"), table.get("TIMEUNIT"), table.get("BJDREFI")], [
     "UTC",
     60310,

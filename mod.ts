@@ -116,6 +116,7 @@ export type { TessCube } from "./src/tess_cube.ts";
 export { findPosition, type FindPositionOptions, type SkyMatch } from "./src/find.ts";
 export { type CompactWcs, footprintOf, type SkyFootprint } from "./src/sky/footprint.ts";
 export type { FootprintRecord } from "./src/index_format/sky_cells.ts";
+export type { FrameSummary, StoredFrameSummary } from "./src/index_format/frames.ts";
 export { type Aperture, type LightCurve, lightCurve, type LightCurveOptions } from "./src/light_curve.ts";
 export type { LightCurveData } from "./src/sky/light_curve_files.ts";
 

@@ -82,12 +82,16 @@ pixel file: NaN pixels are skipped, and a cadence without a finite pixel is NaN;
 The box is drawn as 'cutout --ra --dec --size' draws it (default 3 pixels); --aperture sums part of it:
 a box (3x3, 1arcmin), circle:R (pixel centres within R pixels of the position) or a FITS mask of the box's
 shape (non-zero pixels). Time is the cube's own: BTJD (BJD - 2457000, TDB) from TSTART and TSTOP.
+An ordinary image cube works too (TARGET[HDU] or --hdu): RA/Dec on axes 1-2, one plane per cadence on
+axis 3; time from axis 3's WCS when it is a time axis (CTYPE3 TIME, UTC, TDB ..., CUNIT3), else the plane
+number, as the output's time unit says. Through an index made by 'cloudfits index', a TESS cube's
+frame table comes from the index: only the box's pixels are read.
 -o picks the format by extension (any case; --format wins): .csv (time,flux,flux_err,quality,cadence;
 the default, and for -o -), .json, .fits (a LIGHTCURVE table) or .png (a plot; flagged cadences marked in
 red). --targets FILE.csv (name,ra,dec[,size]) makes one output per row in one run: -o 'DIR/{name}.csv' or
 -o DIR/.
 
-Options: --ra RA, --dec DEC, --size SIZE, --aperture A, --targets FILE.csv, -o/--output OUT,
+Options: --ra RA, --dec DEC, --size SIZE, --aperture A, --targets FILE.csv, --hdu HDU, -o/--output OUT,
          --format csv|json|fits|png, -f/--force, --max-read BYTES, --max-requests N, --request-cost BYTES,
          --index INDEX, cloud options
 

@@ -17,8 +17,8 @@ import {
 
 /**
  * `cloudfits lightcurve TARGET --ra RA --dec DEC [--size 3] [--aperture 3x3|circle:1.5|mask.fits]`:
- * the aperture summed per cadence of a TESS cube, as CSV, JSON, FITS or a PNG plot by `-o`'s extension
- * or `--format`.
+ * the aperture summed per cadence of a TESS cube, or per plane of an image cube (RA/Dec on axes 1-2), as
+ * CSV, JSON, FITS or a PNG plot by `-o`'s extension or `--format`.
  *
  * @param args Arguments after `lightcurve`.
  * @param io The process I/O.
@@ -46,6 +46,7 @@ export async function runLightCurve(args: string[], io: CliIo): Promise<number> 
       ra: sky.ra,
       dec: sky.dec,
       size: sky.size ?? (values.size as string | undefined),
+      hdu: opened.hdu?.info.index,
       aperture,
       cube,
       ...settings,

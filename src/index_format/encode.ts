@@ -34,6 +34,7 @@ import { type StoredGzip, storeGzip, writeGzip } from "./gzip_points.ts";
 import { ByteWriter } from "./_varint.ts";
 import { shardSection } from "./shard.ts";
 import { type FootprintRecord, SkyDirectoryBuilder } from "./sky_cells.ts";
+import { framesSection } from "./frames.ts";
 import type { ColumnSummary, EncodeIndexOptions, IndexedFile } from "./types.ts";
 import { concatBytes } from "../_bytes.ts";
 
@@ -104,6 +105,7 @@ export async function encodeIndex(
     ),
   );
 
+  const framedFiles = files.flatMap((file) => file.frames ? [{ path: file.path, block: file.frames }] : []);
   const meta = new ByteWriter();
   meta.varint(options.dataUrl === undefined ? 0 : 1);
   if (options.dataUrl !== undefined) meta.string(options.dataUrl);
@@ -119,6 +121,7 @@ export async function encodeIndex(
     extraSections: [
       ...(options.shard ? [shardSection(options.shard)] : []),
       ...(options.footprints ? await skySections(options.footprints) : []),
+      ...framedFiles.length > 0 ? [framesSection(framedFiles)] : [],
     ],
   };
   for (let target = LEAF_TARGET_BYTES;; target *= 2) {

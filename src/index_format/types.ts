@@ -39,6 +39,11 @@ export interface IndexedFile {
   hdus: Hdu[];
   /** Present when the object is whole-file gzip (`.fits.gz`): its inflated size and access points. */
   gzip?: GzipIndex;
+  /**
+   * For a TESS FFI cube: its frame summary as stored in the FRAMES section (`encodeFrameBlock`),
+   * carried as is when an index is rewritten.
+   */
+  frames?: Uint8Array;
 }
 
 /** Where an index's files live and who made it. */

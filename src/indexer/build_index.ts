@@ -18,6 +18,7 @@ import { isUnchanged, previousRecords } from "./incremental.ts";
 import { listIndexSources } from "./list_sources.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
+import { frameBlockOf, keepingFirstRead } from "./frames.ts";
 import { shardOfPath, type ShardPart } from "./shard.ts";
 import { fileFootprints } from "./footprints.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
@@ -225,9 +226,10 @@ export async function buildIndex(
     }
     const source = await candidate.open();
     const counted = countingSource(source);
+    const reader = keepingFirstRead(counted);
     try {
       // Indexing reads every gzip file whole, whatever its size: that is what it is asked to do.
-      const walked = await walkFile(counted, {
+      const walked = await walkFile(reader, {
         signal: options.signal,
         spacing: options.pointSpacing,
         maxRead: 0,
@@ -243,6 +245,20 @@ export async function buildIndex(
         throw new CloudFitsError("BAD_RESPONSE", `Cannot learn the size of ${candidate.display}`);
       }
       const etag = candidate.etag ?? source.etag;
+      // A TESS cube's frame table, summarised once here, spares every light curve reading it.
+      let frames: Uint8Array | undefined;
+      try {
+        // The same object (size and strong ETag) as the existing record: its summary still holds.
+        const same = old?.frames && etag !== undefined && old.etag === etag && old.size === size;
+        frames = same
+          ? old.frames
+          : gzip
+          ? undefined
+          : await frameBlockOf(reader, walked.hdus, size, options.signal);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        await warn(`${candidate.display}: no frame summary: ${(error as Error).message}`);
+      }
       const record: IndexedFile = {
         path: candidate.path,
         size,
@@ -250,6 +266,7 @@ export async function buildIndex(
         ...(candidate.lastModified !== undefined ? { lastModified: Math.round(candidate.lastModified) } : {}),
         hdus: walked.hdus,
         ...(gzip ? { gzip } : {}),
+        ...(frames ? { frames } : {}),
       };
       footprints.push(await fileFootprints(candidate.path, walked.hdus, walked.source, warn, options.signal));
       files.push(record);

@@ -42,13 +42,13 @@ export async function previousRecords(
       if (!options.storage || !(await options.storage.stat(location.path))) return previous;
       const index = await decodeIndex(await options.storage.readFile(location.path));
       if ((index.dataUrl ?? undefined) === dataUrl) {
-        for await (const file of index.files()) previous.set(file.path, file);
+        for await (const file of index.files({ frames: true })) previous.set(file.path, file);
       }
     } else {
       const old = await openIndex(output, { ...options, dataRoot: dataUrl ?? "." });
       try {
         if ((old.index.dataUrl ?? undefined) === dataUrl) {
-          for await (const file of old.index.files()) previous.set(file.path, file);
+          for await (const file of old.index.files({ frames: true })) previous.set(file.path, file);
         }
       } finally {
         await old.close();

@@ -130,7 +130,7 @@ export async function mergeShards(
         }): write the shards beside each other, or give every shard the same --data-url`,
       );
     }
-    for await (const file of index.files()) files.push(file);
+    for await (const file of index.files({ frames: true })) files.push(file);
   }
   const bytes = await encodeIndex(files, {
     ...(dataUrl !== undefined ? { dataUrl } : {}),

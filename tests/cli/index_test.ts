@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { walkFile as walkStored } from "../../src/walk_file.ts";
+import { frameBlockOf, keepingFirstRead } from "../../src/indexer/frames.ts";
 import { type IndexHandle, openIndex } from "../../src/open_index.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { openFileSource } from "../../src/source/file.ts";
@@ -58,9 +59,12 @@ async function walkFile(path: string): Promise<{ hdus: number; requests: number;
   const file = await openFileSource(path);
   const source = countingSource(file);
   try {
-    // As the indexer does: a gzip file is inflated to its end.
-    const { hdus, gzip } = await walkStored(source, { maxRead: 0 });
+    // As the indexer does: a gzip file is inflated to its end, a TESS cube's frame table read once
+    // (from the read-ahead when it holds the table).
+    const reader = keepingFirstRead(source);
+    const { hdus, gzip } = await walkStored(reader, { maxRead: 0 });
     await gzip?.inflateToEnd();
+    if (!gzip) await frameBlockOf(reader, hdus, file.size);
     return { hdus: hdus.length, requests: source.stats.requests, bytes: source.stats.bytes };
   } catch (error) {
     return error as Error;

@@ -9,6 +9,7 @@ import { crc32c } from "./_crc32c.ts";
 import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "./_layout.ts";
 import {
   damagedSky,
+  type FootprintRecord,
   parseSkyNode,
   parseSkyPage,
   parseSkyRoot,
@@ -122,4 +123,51 @@ export async function readSkyEntries(
     pick(children).map(async (i) => await parseSkyPage(await readChild(children[i]), name)),
   );
   return pages.flat();
+}
+
+/**
+ * Every footprint of an index's sky directory, once per file and HDU (a footprint is filed under
+ * several cells): the root, then SKY_CELLS in one read, its pages decoded from memory.
+ *
+ * @param read Reads bytes of the index.
+ * @param head The index's first bytes, through its section table.
+ * @param name The index's name, for messages.
+ * @returns The footprints, or undefined for an index without a sky directory.
+ * @throws {CloudFitsError} `BAD_INDEX` for a damaged sky directory.
+ *
+ * @example An index with one footprint
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeIndex } from "./encode.ts";
+ * import { readAllFootprints } from "./sky_read.ts";
+ *
+ * const polygon: [number, number][] = [[9.9, -0.1], [10.1, -0.1], [10.1, 0.1], [9.9, 0.1]];
+ * const footprint = { path: "a.fits", hdu: 1, keywords: "", width: 10, height: 10, ra: 10, dec: 0, radius: 0.15, polygon };
+ * const bytes = await encodeIndex([], { footprints: [footprint] });
+ * const read = (offset: number, length: number) => Promise.resolve(bytes.subarray(offset, offset + length));
+ * assert.deepEqual(await readAllFootprints(read, bytes, "a.cfidx"), [footprint]);
+ * assert.equal(await readAllFootprints(read, await encodeIndex([]), "old.cfidx"), undefined);
+ * ```
+ */
+export async function readAllFootprints(
+  read: ReadIndexBytes,
+  head: Uint8Array,
+  name: string,
+): Promise<FootprintRecord[] | undefined> {
+  const places = skyPlaces(head, name);
+  if (!places) return undefined;
+  const root = await readSkyRoot(read, places, name);
+  const cells = await read(places.cells.offset, places.cells.length);
+  const inCells = (offset: number, length: number) =>
+    Promise.resolve(cells.subarray(offset - places.cells.offset, offset - places.cells.offset + length));
+  const all = (children: readonly SkyChild[]) => children.map((_, i) => i);
+  const seen = new Set<string>();
+  const footprints: FootprintRecord[] = [];
+  for (const { key: _key, ...footprint } of await readSkyEntries(inCells, places, root, name, all)) {
+    const id = `${footprint.hdu} ${footprint.path}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    footprints.push(footprint);
+  }
+  return footprints;
 }

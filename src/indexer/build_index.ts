@@ -20,6 +20,7 @@ import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
 import { shardOfPath, type ShardPart } from "./shard.ts";
 import { fileFootprints } from "./footprints.ts";
+import { isTessCube } from "../tess_cube.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
@@ -175,7 +176,10 @@ export async function buildIndex(
 
   // Reuse unchanged records from the existing index, and from the checkpoint of an interrupted run
   // (newer, so it wins).
-  const previous = await previousRecords(output, outputLocation, dataUrl, { ...options, onWarning: warn });
+  const { records: previous, cubeFootprints } = await previousRecords(output, outputLocation, dataUrl, {
+    ...options,
+    onWarning: warn,
+  });
   const encodeOptions = {
     dataUrl,
     indexer: options.indexer ?? `cloudfits ${VERSION}`,
@@ -202,6 +206,8 @@ export async function buildIndex(
     for (const record of await loadCheckpoint(storage, checkpoint.path, dataUrl, warn)) {
       previous.set(record.path, record);
       resumable.add(record.path);
+      // The old index's footprint may be of another version of the file.
+      cubeFootprints.delete(record.path);
     }
   }
 
@@ -214,10 +220,11 @@ export async function buildIndex(
   let done = 0;
   const indexOne = async (candidate: IndexCandidate): Promise<void> => {
     const old = previous.get(candidate.path);
-    if (old && isUnchanged(candidate, old)) {
-      // From the stored headers. A TESS cube's WCS is table data, not a header: an unchanged cube keeps
-      // no footprint until it is re-read (carrying it over from the old index is still to do).
-      footprints.push(await fileFootprints(old.path, old.hdus, undefined, warn));
+    const cube = old && cubeFootprints.get(old.path);
+    // A TESS cube without a kept footprint (first indexed by an interrupted run) is read again.
+    if (old && isUnchanged(candidate, old) && (cube || !isTessCube(old.hdus))) {
+      // From the stored headers; a TESS cube's (its WCS is table data) from the old index.
+      footprints.push([...cube ?? [], ...await fileFootprints(old.path, old.hdus, undefined, warn)]);
       files.push(old);
       if (resumable.has(old.path)) checkpoint?.add(old, true);
       unchanged++;

@@ -8,7 +8,7 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
-import { readSkyEntries, readSkyRoot, skyPlaces } from "../index_format/sky_read.ts";
+import { readAllFootprints, skyPlaces } from "../index_format/sky_read.ts";
 
 /**
  * The footprints of the shards' sky directories (a footprint filed under several cells is taken
@@ -55,17 +55,9 @@ export async function shardFootprints(
   }
   const footprints: FootprintRecord[] = [];
   for (const { name, bytes } of shards) {
-    const places = skyPlaces(bytes, name)!;
     const read = (offset: number, length: number) => Promise.resolve(bytes.subarray(offset, offset + length));
-    const root = await readSkyRoot(read, places, name);
-    const seen = new Set<string>();
-    const all = (children: readonly unknown[]) => children.map((_, i) => i);
-    for (const { key: _key, ...footprint } of await readSkyEntries(read, places, root, name, all)) {
-      const id = `${footprint.hdu} ${footprint.path}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      footprints.push(footprint);
-    }
+    // One at a time: a spread of a million arguments would overflow the stack.
+    for (const footprint of (await readAllFootprints(read, bytes, name))!) footprints.push(footprint);
   }
   return footprints;
 }

@@ -7,6 +7,7 @@ import { openSource } from "../src/open_source.ts";
 import { escapeControl } from "./format.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, concurrencyOf } from "./options.ts";
+import { redactUrl } from "../src/url.ts";
 import { sourceOptions } from "./remote.ts";
 import { type SkyTarget, skyTargets } from "./sky.ts";
 
@@ -67,7 +68,7 @@ export async function forEachCoveringHdu(
   }
   const where = `RA ${target.ra}, Dec ${target.dec}`;
   if (matches.length === 0) {
-    await io.err(`No footprint in ${escapeControl(catalog)} covers ${where}\n`);
+    await io.err(`No footprint in ${escapeControl(redactUrl(catalog))} covers ${where}\n`);
     return EXIT.notFound;
   }
   const index = await openIndex(catalog, {
@@ -109,7 +110,9 @@ export async function forEachCoveringHdu(
   }
   if (done + failed === 0) {
     await io.err(
-      `None of the ${unusable} files in ${escapeControl(catalog)} covering ${where} is ${job.needs}\n`,
+      `None of the ${unusable} files in ${
+        escapeControl(redactUrl(catalog))
+      } covering ${where} is ${job.needs}\n`,
     );
     return EXIT.notFound;
   }

@@ -107,13 +107,7 @@ export async function readSkyEntries(
   name: string,
   pick: (children: readonly SkyChild[]) => number[],
 ): Promise<SkyEntry[]> {
-  const readChild = async (child: SkyChild): Promise<Uint8Array> => {
-    const offset = places.cells.offset + child.offset;
-    if (child.offset + child.length > places.cells.length) throw damagedSky(name, offset);
-    const bytes = await read(offset, child.length);
-    if (bytes.length !== child.length || crc32c(bytes) !== child.crc) throw damagedSky(name, offset);
-    return bytes;
-  };
+  const readChild = (child: SkyChild) => readSkyChild(read, places, name, child);
   let children = root.children;
   for (let level = 0; level < root.depth; level++) {
     const nodes = await Promise.all(pick(children).map((i) => readChild(children[i])));
@@ -125,13 +119,28 @@ export async function readSkyEntries(
   return pages.flat();
 }
 
+/** A node's or page's stored bytes, checked against its bounds and CRC-32C. */
+async function readSkyChild(
+  read: ReadIndexBytes,
+  places: SkyPlaces,
+  name: string,
+  child: SkyChild,
+): Promise<Uint8Array> {
+  const offset = places.cells.offset + child.offset;
+  if (child.offset + child.length > places.cells.length) throw damagedSky(name, offset);
+  const bytes = await read(offset, child.length);
+  if (bytes.length !== child.length || crc32c(bytes) !== child.crc) throw damagedSky(name, offset);
+  return bytes;
+}
+
 /**
  * Every footprint of an index's sky directory, once per file and HDU (a footprint is filed under
- * several cells): the root, then SKY_CELLS in one read, its pages decoded from memory.
+ * several cells): the root, then SKY_CELLS in one read, its pages decoded from memory one at a time.
  *
  * @param read Reads bytes of the index.
  * @param head The index's first bytes, through its section table.
  * @param name The index's name, for messages.
+ * @param keep Which footprints to return (default: all).
  * @returns The footprints, or undefined for an index without a sky directory.
  * @throws {CloudFitsError} `BAD_INDEX` for a damaged sky directory.
  *
@@ -153,6 +162,7 @@ export async function readAllFootprints(
   read: ReadIndexBytes,
   head: Uint8Array,
   name: string,
+  keep: (footprint: FootprintRecord) => boolean = () => true,
 ): Promise<FootprintRecord[] | undefined> {
   const places = skyPlaces(head, name);
   if (!places) return undefined;
@@ -160,14 +170,22 @@ export async function readAllFootprints(
   const cells = await read(places.cells.offset, places.cells.length);
   const inCells = (offset: number, length: number) =>
     Promise.resolve(cells.subarray(offset - places.cells.offset, offset - places.cells.offset + length));
-  const all = (children: readonly SkyChild[]) => children.map((_, i) => i);
+  let children = root.children;
+  for (let level = 0; level < root.depth; level++) {
+    const nodes = await Promise.all(children.map((child) => readSkyChild(inCells, places, name, child)));
+    children = nodes.flatMap((bytes) => parseSkyNode(bytes, name));
+  }
   const seen = new Set<string>();
   const footprints: FootprintRecord[] = [];
-  for (const { key: _key, ...footprint } of await readSkyEntries(inCells, places, root, name, all)) {
-    const id = `${footprint.hdu} ${footprint.path}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    footprints.push(footprint);
+  // Page by page, so that only the footprints kept are held.
+  for (const child of children) {
+    const page = await parseSkyPage(await readSkyChild(inCells, places, name, child), name);
+    for (const { key: _key, ...footprint } of page) {
+      const id = `${footprint.hdu} ${footprint.path}`;
+      if (seen.has(id) || !keep(footprint)) continue;
+      seen.add(id);
+      footprints.push(footprint);
+    }
   }
   return footprints;
 }

@@ -86,17 +86,23 @@ export interface PreviousIndex {
   cubeFootprints: Map<string, FootprintRecord[]>;
 }
 
-/** The old index's footprints of TESS cubes (its sky directory's pages, read in one read). */
+/**
+ * The old index's footprints of TESS cubes: its sky directory in one read, decoded a page at a time
+ * (nothing read when the old index holds no cube).
+ */
 async function carryCubeFootprints(
   source: ByteSource,
   records: ReadonlyMap<string, IndexedFile>,
   into: Map<string, FootprintRecord[]>,
 ): Promise<void> {
+  if (![...records.values()].some((record) => isTessCube(record.hdus))) return;
   const read = (offset: number, length: number) => source.read(offset, length);
   const head = await read(0, FIRST_READ);
-  for (const footprint of await readAllFootprints(read, head, source.name) ?? []) {
+  const isCube = (footprint: FootprintRecord) => {
     const record = records.get(footprint.path);
-    if (footprint.hdu !== 1 || !record || !isTessCube(record.hdus)) continue;
+    return footprint.hdu === 1 && record !== undefined && isTessCube(record.hdus);
+  };
+  for (const footprint of await readAllFootprints(read, head, source.name, isCube) ?? []) {
     into.set(footprint.path, [...into.get(footprint.path) ?? [], footprint]);
   }
 }

@@ -7,21 +7,10 @@
  */
 import { CloudFitsError } from "./errors.ts";
 import { parseIndexFrame } from "./index_format/decode.ts";
-import { crc32c } from "./index_format/_crc32c.ts";
-import { FIRST_READ, FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "./index_format/_layout.ts";
+import { FIRST_READ } from "./index_format/_layout.ts";
 import { separation } from "./index_format/healpix.ts";
-import {
-  childrenFor,
-  damagedSky,
-  inRanges,
-  keyRangesForCone,
-  parseSkyNode,
-  parseSkyPage,
-  parseSkyRoot,
-  type SkyChild,
-  type SkyEntry,
-  SkySection,
-} from "./index_format/sky_cells.ts";
+import { childrenFor, inRanges, keyRangesForCone, type SkyEntry } from "./index_format/sky_cells.ts";
+import { readSkyEntries, readSkyRoot, skyPlaces } from "./index_format/sky_read.ts";
 import { distanceToOutline, pixelOf } from "./sky/footprint.ts";
 import { memorySource } from "./source/memory.ts";
 import type { ByteSource } from "./source/types.ts";
@@ -101,35 +90,23 @@ export async function findPosition(
   const name = source.name;
   const head = await source.read(0, FIRST_READ, { signal });
   parseIndexFrame(head, name, source.size);
-  const sections = skySections(head, name);
+  const places = skyPlaces(head, name);
+  if (!places) {
+    throw new CloudFitsError(
+      "UNSUPPORTED",
+      `${name} has no sky directory: re-index with this version of cloudfits to record footprints`,
+    );
+  }
   // Small indexes are read whole by the first read: slice the sky sections out of it.
   const read = async (offset: number, length: number): Promise<Uint8Array> =>
     offset + length <= head.length
       ? head.subarray(offset, offset + length)
       : await source.read(offset, length, { signal });
-  const rootBytes = await read(sections.root.offset, sections.root.length);
-  if (rootBytes.length !== sections.root.length || crc32c(rootBytes) !== sections.root.crc) {
-    throw damagedSky(name, sections.root.offset);
-  }
-  const root = parseSkyRoot(rootBytes, name);
+  const root = await readSkyRoot(read, places, name);
   const ranges = keyRangesForCone(root.orders, (ra % 360 + 360) % 360, dec, radius);
-  const readChild = async (child: SkyChild): Promise<Uint8Array> => {
-    const offset = sections.cells.offset + child.offset;
-    if (child.offset + child.length > sections.cells.length) throw damagedSky(name, offset);
-    const bytes = await read(offset, child.length);
-    if (bytes.length !== child.length || crc32c(bytes) !== child.crc) throw damagedSky(name, offset);
-    return bytes;
-  };
-  let children = root.children;
-  for (let level = 0; level < root.depth; level++) {
-    const nodes = await Promise.all(childrenFor(children, ranges).map((i) => readChild(children[i])));
-    children = nodes.flatMap((bytes) => parseSkyNode(bytes, name));
-  }
-  const pages = await Promise.all(
-    childrenFor(children, ranges).map(async (i) => await parseSkyPage(await readChild(children[i]), name)),
-  );
+  const entries = await readSkyEntries(read, places, root, name, (children) => childrenFor(children, ranges));
   const candidates = new Map<string, SkyEntry>();
-  for (const entry of pages.flat()) {
+  for (const entry of entries) {
     if (inRanges(ranges, entry.key)) candidates.set(`${entry.hdu} ${entry.path}`, entry);
   }
   const matches: SkyMatch[] = [];
@@ -142,40 +119,4 @@ export async function findPosition(
     }
   }
   return matches.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : a.hdu - b.hdu);
-}
-
-interface SectionPlace {
-  offset: number;
-  length: number;
-  crc: number;
-}
-
-/** The SKY and SKY_CELLS entries of the section table (checked against its CRC-32C). */
-function skySections(head: Uint8Array, name: string): { root: SectionPlace; cells: SectionPlace } {
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const count = view.getUint32(20, true);
-  const tableEnd = FIXED_HEADER_SIZE + count * SECTION_ENTRY_SIZE;
-  if (
-    tableEnd > head.length || crc32c(head.subarray(FIXED_HEADER_SIZE, tableEnd)) !== view.getUint32(36, true)
-  ) {
-    throw new CloudFitsError("BAD_INDEX", `Cannot read ${name}: the section table fails its CRC-32C`);
-  }
-  const found = new Map<number, SectionPlace>();
-  for (let i = 0; i < count; i++) {
-    const base = FIXED_HEADER_SIZE + i * SECTION_ENTRY_SIZE;
-    found.set(view.getUint16(base, true), {
-      offset: Number(view.getBigUint64(base + 8, true)),
-      length: Number(view.getBigUint64(base + 16, true)),
-      crc: view.getUint32(base + 24, true),
-    });
-  }
-  const root = found.get(SkySection.SKY);
-  const cells = found.get(SkySection.SKY_CELLS);
-  if (!root || !cells) {
-    throw new CloudFitsError(
-      "UNSUPPORTED",
-      `${name} has no sky directory: re-index with this version of cloudfits to record footprints`,
-    );
-  }
-  return { root, cells };
 }

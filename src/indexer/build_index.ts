@@ -21,6 +21,7 @@ import { writeIndex } from "./write_index.ts";
 import { frameBlockOf, keepingFirstRead } from "./frames.ts";
 import { shardOfPath, type ShardPart } from "./shard.ts";
 import { fileFootprints } from "./footprints.ts";
+import { isTessCube } from "../tess_cube.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
@@ -176,7 +177,10 @@ export async function buildIndex(
 
   // Reuse unchanged records from the existing index, and from the checkpoint of an interrupted run
   // (newer, so it wins).
-  const previous = await previousRecords(output, outputLocation, dataUrl, { ...options, onWarning: warn });
+  const { records: previous, cubeFootprints } = await previousRecords(output, outputLocation, dataUrl, {
+    ...options,
+    onWarning: warn,
+  });
   const encodeOptions = {
     dataUrl,
     indexer: options.indexer ?? `cloudfits ${VERSION}`,
@@ -203,6 +207,8 @@ export async function buildIndex(
     for (const record of await loadCheckpoint(storage, checkpoint.path, dataUrl, warn)) {
       previous.set(record.path, record);
       resumable.add(record.path);
+      // The old index's footprint may be of another version of the file.
+      cubeFootprints.delete(record.path);
     }
   }
 
@@ -215,10 +221,15 @@ export async function buildIndex(
   let done = 0;
   const indexOne = async (candidate: IndexCandidate): Promise<void> => {
     const old = previous.get(candidate.path);
-    if (old && isUnchanged(candidate, old)) {
-      // From the stored headers. A TESS cube's WCS is table data, not a header: an unchanged cube keeps
-      // no footprint until it is re-read (carrying it over from the old index is still to do).
-      footprints.push(await fileFootprints(old.path, old.hdus, undefined, warn));
+    const cube = old && cubeFootprints.get(old.path);
+    // A TESS cube with neither a kept footprint nor a frame summary (its WCS is table data) is read again.
+    if (old && isUnchanged(candidate, old) && (cube || old.frames || !isTessCube(old.hdus))) {
+      // From the stored headers; a TESS cube's from the old index's footprint or its frame summary.
+      const stored = cube ? undefined : old.frames;
+      footprints.push([
+        ...cube ?? [],
+        ...await fileFootprints(old.path, old.hdus, undefined, warn, undefined, stored),
+      ]);
       files.push(old);
       if (resumable.has(old.path)) checkpoint?.add(old, true);
       unchanged++;
@@ -268,7 +279,9 @@ export async function buildIndex(
         ...(gzip ? { gzip } : {}),
         ...(frames ? { frames } : {}),
       };
-      footprints.push(await fileFootprints(candidate.path, walked.hdus, walked.source, warn, options.signal));
+      footprints.push(
+        await fileFootprints(candidate.path, walked.hdus, walked.source, warn, options.signal, frames),
+      );
       files.push(record);
       checkpoint?.add(record);
     } finally {

@@ -8,6 +8,7 @@
 import { isCloudFitsError } from "../errors.ts";
 import { uncompressedHeader } from "../fits/compressed_header.ts";
 import type { Hdu } from "../fits/layout.ts";
+import { decodeFrameBlock } from "../index_format/frames.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
 import { openFits } from "../open.ts";
 import { footprintOf } from "../sky/footprint.ts";
@@ -22,9 +23,10 @@ const IMAGE_TYPES = new Set(["PRIMARY", "IMAGE", "COMPRESSED_IMAGE"]);
  *
  * @param path The file's path in the index.
  * @param hdus Its HDUs (headers included).
- * @param source Its bytes, read only for a TESS cube's WCS row (one planned read of HDU 2).
+ * @param source Its bytes, read only for a TESS cube's WCS row without `frames` (one planned read of HDU 2).
  * @param warn Reports an HDU skipped because its WCS cannot be interpreted.
  * @param signal Abort the read.
+ * @param frames A TESS cube's stored frame summary: its WCS row, so that nothing is read.
  * @returns One record per HDU with a footprint.
  */
 export async function fileFootprints(
@@ -33,6 +35,7 @@ export async function fileFootprints(
   source: ByteSource | undefined,
   warn: (message: string) => void | Promise<void>,
   signal?: AbortSignal,
+  frames?: Uint8Array,
 ): Promise<FootprintRecord[]> {
   const records: FootprintRecord[] = [];
   const file = (hdu: number, keywords: KeywordSource, axes: readonly number[]) => {
@@ -43,10 +46,15 @@ export async function fileFootprints(
     await warn(`${path}: HDU ${hdu} has no footprint: ${error.message}`);
   };
   const cube = isTessCube(hdus);
-  if (cube && source) {
+  if (cube && (frames || source)) {
     try {
-      const tess = await readTessCube(await openFits(source, { hdus, signal }), { signal });
-      file(1, tess.wcsKeywords, [tess.width, tess.height]);
+      // A stored frame summary holds the WCS row astrocut takes: nothing is read. Without one, HDU 2's row is.
+      const stored = frames && (await decodeFrameBlock(frames, path)).wcsKeywords;
+      const keywords: KeywordSource = stored
+        ? { get: (keyword) => stored[keyword.toUpperCase()] }
+        : (await readTessCube(await openFits(source!, { hdus, signal }), { signal })).wcsKeywords;
+      const header = hdus[1].header;
+      file(1, keywords, [header.getInteger("NAXIS3") ?? 0, header.getInteger("NAXIS4") ?? 0]);
     } catch (error) {
       await skip(1, error);
     }

@@ -39,13 +39,15 @@ export async function frameBlockOf(
  * @returns The same source, remembering its first read.
  */
 export function keepingFirstRead(source: ByteSource): ByteSource {
-  let kept: { offset: number; bytes: Uint8Array } | undefined;
+  let kept: { offset: number; bytes: Uint8Array; atEnd: boolean } | undefined;
   return wrapSource(source, async (offset, length, options) => {
-    if (kept && offset >= kept.offset && offset + length <= kept.offset + kept.bytes.length) {
+    // A short first read ended at the object's end: later reads past it would come back as short.
+    const end = kept && (kept.atEnd ? Infinity : kept.offset + kept.bytes.length);
+    if (kept && end !== undefined && offset >= kept.offset && offset + length <= end) {
       return kept.bytes.slice(offset - kept.offset, offset - kept.offset + length);
     }
     const bytes = await source.read(offset, length, options);
-    kept ??= { offset, bytes };
+    kept ??= { offset, bytes, atEnd: bytes.length < length };
     return bytes;
   });
 }

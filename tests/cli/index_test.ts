@@ -267,6 +267,7 @@ test("re-running is incremental: nothing re-read; a touched or replaced file is 
   assert.equal(first.summary.indexed, 3);
   assert.ok(first.summary.requests >= 3);
   const before = await lsIndexJson(output);
+  const firstBytes = await readFile(output);
 
   const again = await indexJson([data, "-o", output]);
   assert.equal(again.code, 0, again.stderr);
@@ -281,6 +282,12 @@ test("re-running is incremental: nothing re-read; a touched or replaced file is 
     [0, 3, 3, 0, 0],
   );
   assert.deepEqual(await lsIndexJson(output), before);
+  // The same index apart from its creation time: the cube's footprint (its WCS is table data) is kept.
+  const againBytes = await readFile(output);
+  for (const bytes of [firstBytes, againBytes]) bytes.fill(0, 40, 48).fill(0, 60, 64);
+  assert.ok(Buffer.compare(firstBytes, againBytes) === 0, "the same bytes, sky directory included");
+  const star = ["--ra", "35.27524804", "--dec", "-36.06773067", "--json"];
+  assert.equal(JSON.parse((await runCli(["find", output, ...star])).stdout)[0].path, "tess_cube.fits");
 
   // A new mtime alone makes the file a candidate again: exactly its own walk is paid.
   const touched = join(data, "mef_images.fits");

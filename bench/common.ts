@@ -61,6 +61,8 @@ export interface Outcome {
   check: number | null;
   rssKb: number | null;
   openRequests?: number | null;
+  /** How to read this outcome (e.g. a peer stopped on purpose). */
+  note?: string;
   /** `performance.now()` when the child process was spawned (binary rows: time to first request). */
   spawnedAt?: number;
   error?: string;

@@ -237,6 +237,12 @@ async function measure(
     ...(failed ? { note: `failed: ${failed.error!.slice(0, 160)}` } : {}),
   };
   if (valuesOk === false && !failed) row.note = `checksum ${checks[0]} ≠ expected ${scenario.check}`;
+  const note = samples.find((s) => s.note)?.note;
+  if (note) row.note = row.note ? `${row.note}; ${note}` : note;
+  if (samples.length !== options.reps) {
+    row.note = (row.note ? `${row.note}; ` : "") +
+      `${samples.length} repetition${samples.length === 1 ? "" : "s"}`;
+  }
   options.log(
     `${scenario.id} ${scenario.title} — ${tool}: ${row.requests ?? "–"} requests, ${row.roundTrips ?? "–"} ` +
       `round trips, ${row.bytes ?? "–"} B, cold ${row.coldMs?.toFixed(1) ?? "–"} ms, warm ${

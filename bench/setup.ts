@@ -98,14 +98,14 @@ export function compileBinary(log: (line: string) => void): string[] | null {
   return [binary];
 }
 
-/** Scenario 6: `--version` of the CLI script and the binary, and astropy's imports, medians of 11. */
+/** Scenario 6: `--version` of the CLI script and the binary, and astropy's imports, medians of 5. */
 export function startupRows(
   options: BenchOptions,
   binaryPath: string[] | null,
   peer: boolean,
   log: (line: string) => void,
 ): ResultRow[] {
-  const loops = options.profile === "full" ? 11 : 1;
+  const loops = options.profile === "full" ? 5 : 1;
   const time = (command: string, args: string[]): number | null => {
     const samples: number[] = [];
     for (let i = 0; i < loops; i++) {

@@ -65,7 +65,7 @@ def main():
         f'cloudfits vs astropy + fsspec and cfitsio — {report["date"][:10]}, {settings["latencyMs"]} ms per request, '
         f'medians of {settings["reps"]} (lower is better)'
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
     fig.savefig(sys.argv[2], dpi=90)
 
 

@@ -73,7 +73,7 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     } else {
       const image = await handle.section(spec, settings);
       content = format === "json"
-        ? [cutoutJson(image)]
+        ? cutoutJson(image)
         : format === "png"
         ? await cutoutPng(image, spec, png)
         : cutoutRows(image, spec, format);

@@ -13,9 +13,10 @@
  *   astropy (memory-mapped and `memmap=False`) and astropy + fsspec.
  *
  * Writes `results/throughput.json` and `results/throughput.md` (or `--out DIR`). `--smoke` runs tiny
- * sizes once, for a quick check that everything runs.
+ * sizes once, for a quick check that everything runs (writing `throughput_smoke.*`); `--only
+ * decode,fits,text,table` runs some of the parts.
  *
- * Run: `./node_modules/.bin/deno run -A bench/throughput.ts [--smoke] [--reps N] [--latency MS] [--out DIR]`
+ * Run: `./node_modules/.bin/deno run -A bench/throughput.ts [--smoke] [--reps N] [--latency MS] [--out DIR] [--only …]`
  *
  * @module
  */
@@ -39,7 +40,7 @@ import { describeTable } from "../src/fits/tform.ts";
 import { selectColumns } from "../src/plan/table_rows.ts";
 import { formatRows } from "../cli/table_text.ts";
 import { cutoutJson, cutoutRows } from "../cli/cutout_output.ts";
-import { startRangeServer } from "../tests/_support/range_server.ts";
+import { startRangeServer } from "./server.ts";
 
 const PYTHON = "/usr/bin/python3";
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -53,6 +54,7 @@ const { values: flags } = parseArgs({
     latency: { type: "string", default: "20" },
     out: { type: "string", default: join(HERE, "results") },
     child: { type: "string" },
+    only: { type: "string" },
   },
   allowPositionals: true,
 });
@@ -205,13 +207,13 @@ async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
   yield* items;
 }
 
-async function makeTable(): Promise<{ path: string; bytes: Uint8Array }> {
+async function makeTable(): Promise<{ path: string }> {
   const path = join(dir, "table.fits");
   await peer("make-table", path, String(sizes.tableRows));
-  return { path, bytes: new Uint8Array(await readFile(path)) };
+  return { path };
 }
 
-let table: Promise<{ path: string; bytes: Uint8Array }> | undefined;
+let table: Promise<{ path: string }> | undefined;
 
 async function benchTextOutput() {
   table ??= makeTable();
@@ -253,9 +255,9 @@ async function benchTextOutput() {
 
 async function benchTableColumn() {
   table ??= makeTable();
-  const { path, bytes } = await table;
-  const server = await startRangeServer({ files: { "table.fits": bytes }, latency });
-  const url = `${server.url}/table.fits`;
+  const { path } = await table;
+  const server = await startRangeServer({ root: dir, latencyMs: latency });
+  const url = server.urlFor("throughput", "table.fits");
   const deno = process.execPath;
   const self = fileURLToPath(import.meta.url);
   const tools: [string, () => Promise<{ stdout: string; seconds: number }>][] = [
@@ -391,16 +393,17 @@ const results: Record<string, unknown> = {
   reps,
   method: "medians of --reps in-process repetitions; table columns: whole processes, median of 3",
 };
+const parts = flags.only?.split(",") ?? ["decode", "fits", "text", "table"];
 try {
-  results.decode = await benchDecode();
-  results.fitsOutput = await benchFitsOutput();
-  results.textOutput = await benchTextOutput();
-  results.tableColumn = await benchTableColumn();
+  if (parts.includes("decode")) results.decode = await benchDecode();
+  if (parts.includes("fits")) results.fitsOutput = await benchFitsOutput();
+  if (parts.includes("text")) results.textOutput = await benchTextOutput();
+  if (parts.includes("table")) results.tableColumn = await benchTableColumn();
   await mkdir(flags.out, { recursive: true });
   const name = smoke ? "throughput_smoke" : "throughput";
   await writeFile(join(flags.out, `${name}.json`), JSON.stringify(results, null, 2) + "\n");
-  await writeFile(join(flags.out, `${name}.md`), summary(results));
-  console.log(summary(results));
+  if (parts.length === 4) await writeFile(join(flags.out, `${name}.md`), summary(results));
+  console.log(JSON.stringify(results, null, 2));
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -46,15 +46,18 @@ export async function* formatRows(
     // Rows are keyed by columnKeys too; looking up by key keeps the requested order even for
     // names that JavaScript would sort first (integer-like keys).
     const cells = keys.map((key) => columnTexts(rows.columns[key], format));
-    let chunk = format === "json" ? (started ? ",\n" : "[\n") : "";
+    // One string per row, joined once: faster than growing a string row by row.
+    const lines = new Array<string>(rows.rowCount);
     for (let row = 0; row < rows.rowCount; row++) {
       let line = json ? "{" + quotedKeys[0] + cells[0][row] : cells[0][row];
       for (let c = 1; c < cells.length; c++) {
         line += json ? "," + quotedKeys[c] + cells[c][row] : "," + cells[c][row];
       }
-      if (json) line += "}";
-      chunk += format === "json" ? (row === 0 ? line : ",\n" + line) : line + "\n";
+      lines[row] = json ? line + "}" : line;
     }
+    const chunk = format === "json"
+      ? (started ? ",\n" : "[\n") + lines.join(",\n")
+      : lines.join("\n") + (lines.length > 0 ? "\n" : "");
     yield chunk;
     started = true;
   }

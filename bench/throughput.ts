@@ -21,14 +21,14 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { openFits } from "../src/open.ts";
-import { decodeOwnedImageData, imageInfo } from "../src/fits/image.ts";
+import { decodeOwnedImageData } from "../src/fits/image.ts";
 import { buildHeader, formatCard } from "../src/fits/write.ts";
 import { cutoutFits } from "../src/cutout_file.ts";
 import { openFileSource } from "../src/source/file.ts";
@@ -169,21 +169,32 @@ async function benchFitsOutput() {
   const path = join(dir, "image.fits");
   await writeFile(path, fitsImage(-32, [width, height], data));
   await using fits = await openFits(path, { openFile: openFileSource });
-  const handle = fits.hdu(0);
+  const fitsHandle = fits.hdu(0);
+  const handleInfo = fitsHandle.info;
   const spec = [null, null];
-  const stored = await handle.sectionBytes(spec);
+  const stored = await fitsHandle.sectionBytes(spec);
   const provenance = { source: path, date: new Date(), version: "bench" };
   const out = join(dir, "cut.fits");
+  // As astropy writes: into the file and closed, no fsync.
   const write = await timed(async () => {
-    await writeFileAtomic(out, toAsync(cutoutFits(handle.info, spec, stored, provenance)), {
+    const handle = await open(out, "w");
+    try {
+      for (const piece of cutoutFits(handleInfo, spec, stored, provenance)) {
+        await handle.write(piece);
+      }
+    } finally {
+      await handle.close();
+    }
+  });
+  // As the CLI writes: a temporary file, fsync, rename.
+  const atomic = await timed(async () => {
+    await writeFileAtomic(out, toAsync(cutoutFits(handleInfo, spec, stored, provenance)), {
       overwrite: true,
     });
   });
   const readAndWrite = await timed(async () => {
-    const again = await handle.sectionBytes(spec);
-    await writeFileAtomic(out, toAsync(cutoutFits(handle.info, spec, again, provenance)), {
-      overwrite: true,
-    });
+    const again = await fitsHandle.sectionBytes(spec);
+    await writeFileAtomic(out, toAsync(cutoutFits(handleInfo, spec, again, provenance)), { overwrite: true });
   });
   const written = new Uint8Array(await readFile(out));
   const tail = written.subarray(
@@ -195,7 +206,8 @@ async function benchFitsOutput() {
   return {
     bytes: data.length,
     writeGBps: round(gbps(data.length, write)),
-    readAndWriteGBps: round(gbps(data.length, readAndWrite)),
+    atomicWriteGBps: round(gbps(data.length, atomic)),
+    readAndAtomicWriteGBps: round(gbps(data.length, readAndWrite)),
     dataUnitUntouched: same,
     astropyWritetoGBps: round(astropy.GBps),
     ratioWriteToAstropy: round(gbps(data.length, write) / astropy.GBps),
@@ -342,9 +354,10 @@ function summary(r: Record<string, unknown>): string {
     );
   }
   lines.push(
-    `| FITS output to a file (stored bytes untouched) | ${f.writeGBps} GB/s (read + write ${f.readAndWriteGBps}) | astropy writeto ${f.astropyWritetoGBps} GB/s | ${f.ratioWriteToAstropy}× | ≥ 1 GB/s ${
+    `| FITS output to a file (stored bytes untouched; write and close, as astropy) | ${f.writeGBps} GB/s | astropy writeto ${f.astropyWritetoGBps} GB/s | ${f.ratioWriteToAstropy}× | ≥ 1 GB/s ${
       f.writeGBps >= 1 ? "met" : "missed"
     } |`,
+    `| FITS output as the CLI writes it (temporary file, fsync, rename; with the read) | ${f.atomicWriteGBps} GB/s (${f.readAndAtomicWriteGBps}) | — | — | — |`,
   );
   for (const key of Object.keys(t).filter((k) => k.endsWith("MValuesPerSecond"))) {
     lines.push(

@@ -88,6 +88,7 @@ export { type HeaderOptions, parseHeader } from "./src/fits/header.ts";
 export { buildHeader, formatCard } from "./src/fits/write.ts";
 export type { Hdu, HduType } from "./src/fits/layout.ts";
 export type { ImageArray } from "./src/fits/image.ts";
+export type { StoredSection } from "./src/read/image_section.ts";
 export type { Dtype, TypedArray } from "./src/fits/dtype.ts";
 export type { SectionEntry, SectionSpec } from "./src/plan/image_section.ts";
 export type { SectionAxis } from "./src/plan/fits_section.ts";

@@ -19,7 +19,7 @@ import {
   measurePlan,
   type PlanFigures,
 } from "./plan/cost.ts";
-import { readImageSection } from "./read/image_section.ts";
+import { readImageSection, readStoredSection, type StoredSection } from "./read/image_section.ts";
 import type { ReadRangesOptions } from "./read/read_ranges.ts";
 import type { TableCell, TableRows } from "./fits/table_values.ts";
 import { readTableCell, readTableRows, streamTableRows } from "./read/table_rows.ts";
@@ -327,6 +327,31 @@ export class HduHandle {
    */
   section(spec: SectionSpec, options: ReadSettings & { raw?: boolean } = {}): Promise<ImageArray> {
     return readImageSection(this.#source, this.info, spec, { ...this.#settings, ...options });
+  }
+
+  /**
+   * Read an image section's stored values as FITS holds them — big-endian, before BSCALE, BZERO and
+   * BLANK — for writing them to a FITS file untouched (no decode, no re-encode). Same selection as
+   * {@linkcode HduHandle.section}.
+   *
+   * @param spec One entry per axis, slowest first; missing trailing entries mean whole axes.
+   * @param options Per-read settings.
+   * @returns Shape, the stored dtype and the big-endian bytes.
+   *
+   * @example The stored int16 bytes of two pixels
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/mef_images.fits", { openFile: openFileSource });
+   * const stored = await fits.hdu("SCALED16").sectionBytes([3, [0, 2]]);
+   * assert.deepEqual([stored.shape, stored.dtype], [[2], "int16"]);
+   * assert.deepEqual([...stored.bytes], [0x17, 0x70, 0x1b, 0x58]); // 6000 and 7000, big-endian
+   * ```
+   */
+  sectionBytes(spec: SectionSpec, options: ReadSettings = {}): Promise<StoredSection> {
+    return readStoredSection(this.#source, this.info, spec, { ...this.#settings, ...options });
   }
 
   /**

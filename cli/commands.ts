@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Runner>> = {
   plan: async () => (await import("./plan.ts")).runPlan,
   table: async () => (await import("./table.ts")).runTable,
   index: async () => (await import("./index_command.ts")).runIndex,
+  find: async () => (await import("./find.ts")).runFind,
   merge: async () => (await import("./merge.ts")).runMerge,
   verify: async () => (await import("./verify.ts")).runVerify,
   serve: async () => (await import("./serve.ts")).runServe,

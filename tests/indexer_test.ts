@@ -184,11 +184,12 @@ test("S3: a re-index of unchanged objects makes no data request: one listing, on
   const again = await buildIndex(["s3://private/lib/"], options);
   assert.deepEqual([again.indexed, again.unchanged, again.requests, again.bytes], [0, 3, 0, 0]);
   assert.deepEqual(s3.log.filter((e) => data(e.path)), [], "no data request");
+  // One read of the old index from its start (the whole index when it is smaller than a first read).
   assert.deepEqual(
-    s3.log.map((e) => [e.method, e.path.replace(/\?.*$/, ""), e.range]),
+    s3.log.map((e) => [e.method, e.path.replace(/\?.*$/, ""), e.range?.replace(/-\d+$/, "-")]),
     [
       ["GET", "/private", undefined],
-      ["GET", "/private/idx/lib.cfidx", "bytes=0-16383"],
+      ["GET", "/private/idx/lib.cfidx", "bytes=0-"],
       ["PUT", "/private/idx/lib.cfidx", undefined],
     ],
   );

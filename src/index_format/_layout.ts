@@ -23,8 +23,11 @@ export const FIRST_READ = 16384;
 /** Upper bound on the section count a reader accepts. */
 export const MAX_SECTIONS = 256;
 
-/** Section types: META and DIRECTORY (v1.0, required); SHARD (v1.1, optional: `shard.ts`). */
-export const SectionType = { META: 1, DIRECTORY: 2, SHARD: 4 } as const;
+/**
+ * Section types: META and DIRECTORY (v1.0, required); SHARD (v1.1, optional: `shard.ts`); FRAMES
+ * (optional: `frames.ts`).
+ */
+export const SectionType = { META: 1, DIRECTORY: 2, SHARD: 4, FRAMES: 5 } as const;
 /** Section-entry flag: a reader that does not know the section's type must refuse the index. */
 export const SECTION_REQUIRED = 1;
 /** Section codecs. */

@@ -27,11 +27,14 @@ import {
   type LeafPayload,
   placeDirectory,
   RequiredFeature,
+  type SectionPayload,
   sharedPrefix,
 } from "./_layout.ts";
 import { type StoredGzip, storeGzip, writeGzip } from "./gzip_points.ts";
 import { ByteWriter } from "./_varint.ts";
 import { shardSection } from "./shard.ts";
+import { type FootprintRecord, SkyDirectoryBuilder } from "./sky_cells.ts";
+import { framesSection } from "./frames.ts";
 import type { ColumnSummary, EncodeIndexOptions, IndexedFile } from "./types.ts";
 import { concatBytes } from "../_bytes.ts";
 
@@ -102,6 +105,7 @@ export async function encodeIndex(
     ),
   );
 
+  const framedFiles = files.flatMap((file) => file.frames ? [{ path: file.path, block: file.frames }] : []);
   const meta = new ByteWriter();
   meta.varint(options.dataUrl === undefined ? 0 : 1);
   if (options.dataUrl !== undefined) meta.string(options.dataUrl);
@@ -114,7 +118,11 @@ export async function encodeIndex(
     meta: meta.finish(),
     leaves: [],
     fileCount: files.length,
-    ...(options.shard ? { extraSections: [shardSection(options.shard)] } : {}),
+    extraSections: [
+      ...(options.shard ? [shardSection(options.shard)] : []),
+      ...(options.footprints ? await skySections(options.footprints) : []),
+      ...framedFiles.length > 0 ? [framesSection(framedFiles)] : [],
+    ],
   };
   for (let target = LEAF_TARGET_BYTES;; target *= 2) {
     parts.leaves = await buildLeaves(sorted.map((entry) => entry.key), records, target);
@@ -122,6 +130,12 @@ export async function encodeIndex(
     if (placeDirectory(parts).leavesStart <= FIRST_READ || parts.leaves.length <= 1) break;
   }
   return assembleIndex(parts);
+}
+
+async function skySections(footprints: Iterable<FootprintRecord>): Promise<SectionPayload[]> {
+  const builder = new SkyDirectoryBuilder();
+  for (const footprint of footprints) builder.add(footprint);
+  return await builder.finish();
 }
 
 interface EncodedFile {

@@ -18,7 +18,11 @@ import { isUnchanged, previousRecords } from "./incremental.ts";
 import { listIndexSources } from "./list_sources.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
+import { frameBlockOf, keepingFirstRead } from "./frames.ts";
 import { shardOfPath, type ShardPart } from "./shard.ts";
+import { fileFootprints } from "./footprints.ts";
+import { isTessCube } from "../tess_cube.ts";
+import type { FootprintRecord } from "../index_format/sky_cells.ts";
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
 export type IndexEvent =
@@ -173,7 +177,10 @@ export async function buildIndex(
 
   // Reuse unchanged records from the existing index, and from the checkpoint of an interrupted run
   // (newer, so it wins).
-  const previous = await previousRecords(output, outputLocation, dataUrl, { ...options, onWarning: warn });
+  const { records: previous, cubeFootprints } = await previousRecords(output, outputLocation, dataUrl, {
+    ...options,
+    onWarning: warn,
+  });
   const encodeOptions = {
     dataUrl,
     indexer: options.indexer ?? `cloudfits ${VERSION}`,
@@ -200,17 +207,29 @@ export async function buildIndex(
     for (const record of await loadCheckpoint(storage, checkpoint.path, dataUrl, warn)) {
       previous.set(record.path, record);
       resumable.add(record.path);
+      // The old index's footprint may be of another version of the file.
+      cubeFootprints.delete(record.path);
     }
   }
 
   const files: IndexedFile[] = [];
+  // Footprints go to the sky directory of the final index (checkpoints rebuild them from headers).
+  const footprints: FootprintRecord[][] = [];
   let unchanged = 0;
   let requests = 0;
   let bytes = 0;
   let done = 0;
   const indexOne = async (candidate: IndexCandidate): Promise<void> => {
     const old = previous.get(candidate.path);
-    if (old && isUnchanged(candidate, old)) {
+    const cube = old && cubeFootprints.get(old.path);
+    // A TESS cube with neither a kept footprint nor a frame summary (its WCS is table data) is read again.
+    if (old && isUnchanged(candidate, old) && (cube || old.frames || !isTessCube(old.hdus))) {
+      // From the stored headers; a TESS cube's from the old index's footprint or its frame summary.
+      const stored = cube ? undefined : old.frames;
+      footprints.push([
+        ...cube ?? [],
+        ...await fileFootprints(old.path, old.hdus, undefined, warn, undefined, stored),
+      ]);
       files.push(old);
       if (resumable.has(old.path)) checkpoint?.add(old, true);
       unchanged++;
@@ -218,9 +237,10 @@ export async function buildIndex(
     }
     const source = await candidate.open();
     const counted = countingSource(source);
+    const reader = keepingFirstRead(counted);
     try {
       // Indexing reads every gzip file whole, whatever its size: that is what it is asked to do.
-      const walked = await walkFile(counted, {
+      const walked = await walkFile(reader, {
         signal: options.signal,
         spacing: options.pointSpacing,
         maxRead: 0,
@@ -236,6 +256,20 @@ export async function buildIndex(
         throw new CloudFitsError("BAD_RESPONSE", `Cannot learn the size of ${candidate.display}`);
       }
       const etag = candidate.etag ?? source.etag;
+      // A TESS cube's frame table, summarised once here, spares every light curve reading it.
+      let frames: Uint8Array | undefined;
+      try {
+        // The same object (size and strong ETag) as the existing record: its summary still holds.
+        const same = old?.frames && etag !== undefined && old.etag === etag && old.size === size;
+        frames = same
+          ? old.frames
+          : gzip
+          ? undefined
+          : await frameBlockOf(reader, walked.hdus, size, options.signal);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        await warn(`${candidate.display}: no frame summary: ${(error as Error).message}`);
+      }
       const record: IndexedFile = {
         path: candidate.path,
         size,
@@ -243,7 +277,11 @@ export async function buildIndex(
         ...(candidate.lastModified !== undefined ? { lastModified: Math.round(candidate.lastModified) } : {}),
         hdus: walked.hdus,
         ...(gzip ? { gzip } : {}),
+        ...(frames ? { frames } : {}),
       };
+      footprints.push(
+        await fileFootprints(candidate.path, walked.hdus, walked.source, warn, options.signal, frames),
+      );
       files.push(record);
       checkpoint?.add(record);
     } finally {
@@ -277,7 +315,7 @@ export async function buildIndex(
 
   // Every file failed: an empty index would only replace a good one.
   if (files.length === 0) throw nothingToIndex(sources, failed);
-  const encoded = await encode(files);
+  const encoded = await encodeIndex(files, { ...encodeOptions, footprints: footprints.flat() });
   try {
     await writeIndex(outputLocation, encoded, options);
   } catch (error) {

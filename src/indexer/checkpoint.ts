@@ -70,7 +70,7 @@ export async function loadCheckpoint(
     const index = await decodeIndex(await storage.readFile(path));
     if ((index.dataUrl ?? undefined) !== dataUrl) return [];
     const records: IndexedFile[] = [];
-    for await (const file of index.files()) records.push(file);
+    for await (const file of index.files({ frames: true })) records.push(file);
     return records;
   } catch (error) {
     await onWarning?.(`ignoring the checkpoint ${path}: ${(error as Error).message}`);

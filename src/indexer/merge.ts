@@ -10,6 +10,7 @@ import { encodeIndex } from "../index_format/encode.ts";
 import { readShardInfo, type ShardInfo } from "../index_format/shard.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import { decodeIndex } from "../read/index.ts";
+import { shardFootprints } from "./merge_sky.ts";
 
 /** One shard to merge: its name for messages, and its bytes. */
 export interface ShardInput {
@@ -130,10 +131,13 @@ export async function mergeShards(
         }): write the shards beside each other, or give every shard the same --data-url`,
       );
     }
-    for await (const file of index.files()) files.push(file);
+    for await (const file of index.files({ frames: true })) files.push(file);
   }
+  // The shards' footprints, filed again as one sky directory (as a single process would have).
+  const footprints = await shardFootprints(parts);
   const bytes = await encodeIndex(files, {
     ...(dataUrl !== undefined ? { dataUrl } : {}),
+    ...(footprints ? { footprints } : {}),
     indexer,
     ...(options.createdMs !== undefined ? { createdMs: options.createdMs } : {}),
   });

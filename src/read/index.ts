@@ -16,6 +16,8 @@ import {
 import { materialize } from "../index_format/materialize.ts";
 import { FIRST_READ } from "../index_format/_layout.ts";
 import type { FileSummary, IndexedFile } from "../index_format/types.ts";
+import type { StoredFrameSummary } from "../index_format/frames.ts";
+import { FrameSectionReader } from "./index_frames.ts";
 import { memorySource } from "../source/memory.ts";
 import type { ByteSource } from "../source/types.ts";
 
@@ -47,8 +49,17 @@ export interface CloudFitsIndex {
   findFile(path: string): Promise<IndexedFile | undefined>;
   /** One file's planning summary, without inflating header text. */
   findSummary(path: string): Promise<FileSummary | undefined>;
-  /** Every file with rebuilt headers, in path order. */
-  files(): AsyncIterable<IndexedFile>;
+  /**
+   * A TESS cube's frame summary (the FRAMES section), or undefined when the index has none for it.
+   * Costs one read of the section (its table and the cube's block), or two for a many-file index.
+   */
+  findFrames(path: string): Promise<StoredFrameSummary | undefined>;
+  /**
+   * Every file with rebuilt headers, in path order; with `frames`, each TESS cube carries its stored
+   * frame summary (the whole FRAMES section is read once), so that an index rewritten from these
+   * records keeps them.
+   */
+  files(options?: { frames?: boolean }): AsyncIterable<IndexedFile>;
   /** Every file's planning summary, in path order. */
   summaries(): AsyncIterable<FileSummary>;
 }
@@ -137,6 +148,7 @@ class DecodedIndex implements CloudFitsIndex {
   readonly #init: DecodedIndexInit;
   readonly #leaves = new Map<number, Promise<Leaf>>();
   readonly #inflated = new Map<number, Promise<Uint8Array>>();
+  readonly #frames: FrameSectionReader;
 
   constructor(init: DecodedIndexInit) {
     this.#init = init;
@@ -145,6 +157,12 @@ class DecodedIndex implements CloudFitsIndex {
     this.indexer = init.indexer;
     this.fileCount = init.fileCount;
     this.version = init.version;
+    this.#frames = new FrameSectionReader(
+      (offset, length) => this.#readSpan(offset, length),
+      init.source.name,
+      init.head,
+      init.fileCount,
+    );
   }
 
   get leafCount(): number {
@@ -166,11 +184,20 @@ class DecodedIndex implements CloudFitsIndex {
     return (await this.#findRecord(path))?.record.summary;
   }
 
-  async *files(): AsyncIterable<IndexedFile> {
+  findFrames(path: string): Promise<StoredFrameSummary | undefined> {
+    return this.#frames.find(path);
+  }
+
+  async *files(options: { frames?: boolean } = {}): AsyncIterable<IndexedFile> {
+    const frames = options.frames ? await this.#frames.blocks() : undefined;
     for (let i = 0; i < this.#init.leaves.length; i++) {
       const leaf = await this.#leafForIteration(i);
       const text = await this.#leafText(leaf);
-      for (const record of leaf.records) yield materialize(record, text, this.#init.source.name);
+      for (const record of leaf.records) {
+        const file = materialize(record, text, this.#init.source.name);
+        const block = frames?.get(file.path);
+        yield block ? { ...file, frames: block } : file;
+      }
     }
   }
 

@@ -1,0 +1,263 @@
+/**
+ * Write a cloudfits index as its files come, in path order, with memory bounded by one leaf: each
+ * file's record is encoded when added, each leaf compressed and spooled when full, and the directory
+ * (one DIRECTORY, or ROOT and PAGES for a catalog) placed around the spooled leaves at the end.
+ *
+ * @module
+ */
+
+import { crc32c } from "./_crc32c.ts";
+import { deflateRaw } from "./_deflate.ts";
+import { layoutIndex, type LeafDescriptor } from "./_assemble.ts";
+import { CATALOG_READ, compareBytes, RequiredFeature, type SectionPayload, sharedPrefix } from "./_layout.ts";
+import { ByteWriter } from "./_varint.ts";
+import { checkDataUrl, checkPath, type EncodedFile, encodeFileRecord } from "./encode_record.ts";
+import { shardSection } from "./shard.ts";
+import type { EncodeIndexOptions, IndexedFile } from "./types.ts";
+import { concatBytes } from "../_bytes.ts";
+
+/** Where finished leaves wait for the end of the run: memory, or a temporary file. */
+export interface LeafSpool {
+  /** Append a leaf's bytes. */
+  append(bytes: Uint8Array): Promise<void>;
+  /** Every byte appended so far, in order (may be called again after more appends). */
+  read(): AsyncIterable<Uint8Array>;
+  /** Free it (a temporary file is deleted). */
+  close(): Promise<void>;
+}
+
+/**
+ * Sees every file in path order and adds sections after the leaves: the place for per-file data that
+ * lives outside the file records (sky footprints, frame times).
+ */
+export interface IndexSectionSink {
+  /** One file, in path order. */
+  add(file: IndexedFile): void | Promise<void>;
+  /** The sections for the files seen so far (asked at every checkpoint and at the end). */
+  sections(): readonly SectionPayload[] | Promise<readonly SectionPayload[]>;
+}
+
+/** Options of {@linkcode IndexWriter}: those of `encodeIndex`, a spool and section sinks. */
+export interface IndexWriterOptions extends EncodeIndexOptions {
+  /** Where finished leaves wait (default: memory; the index's size, ~100–200 B per file). */
+  spool?: LeafSpool;
+  /** Sinks adding optional sections after the leaves. */
+  sinks?: readonly IndexSectionSink[];
+}
+
+/** A finished (or checkpointed) index: its size and its bytes in order. */
+export interface WrittenIndex {
+  /** Total bytes. */
+  size: number;
+  /** The bytes, in order, as chunks. */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/** Leaves are filled to about this (estimated), and split if they compress to more than one read. */
+const LEAF_TARGET_BYTES = 56 * 1024;
+/** First guess of header text's deflate ratio; each leaf then measures it. */
+const INITIAL_TEXT_RATIO = 6;
+const UTF8 = new TextEncoder();
+
+interface PendingFile extends EncodedFile {
+  key: Uint8Array;
+}
+
+/**
+ * An index being written: `add` files in strictly increasing path order (UTF-8 bytes), then `finish`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeIndex } from "../read/index.ts";
+ * import { IndexWriter } from "./writer.ts";
+ * import { concatBytes } from "../_bytes.ts";
+ *
+ * const writer = new IndexWriter({ indexer: "demo", createdMs: 0 });
+ * for (const path of ["a.fits", "b.fits"]) await writer.add({ path, size: 0, hdus: [] });
+ * await assert.rejects(writer.add({ path: "a.fits", size: 0, hdus: [] }), /path order/);
+ * const written = await writer.finish();
+ * const index = await decodeIndex(concatBytes(await Array.fromAsync(written.chunks())));
+ * assert.deepEqual(await Array.fromAsync(index.paths()), ["a.fits", "b.fits"]);
+ * ```
+ */
+export class IndexWriter {
+  readonly #options: IndexWriterOptions;
+  readonly #indexer: string;
+  readonly #createdMs: number;
+  readonly #spool: LeafSpool;
+  readonly #leaves: LeafDescriptor[] = [];
+  #pending: PendingFile[] = [];
+  #pendingBytes = 0;
+  #textRatio = INITIAL_TEXT_RATIO;
+  #previousKey: Uint8Array | undefined;
+  #fileCount = 0;
+  #gzip = false;
+
+  /**
+   * Start an empty index.
+   *
+   * @param options Data root, creation time, indexer, header text, shard, spool and sinks.
+   * @throws {TypeError} For a data URL with credentials or a query string, or a bad creation time.
+   */
+  constructor(options: IndexWriterOptions = {}) {
+    this.#options = options;
+    this.#indexer = options.indexer ?? "cloudfits";
+    this.#createdMs = options.createdMs ?? Date.now();
+    if (!Number.isSafeInteger(this.#createdMs)) {
+      throw new TypeError(`Cannot encode creation time ${this.#createdMs}`);
+    }
+    if (options.dataUrl !== undefined) checkDataUrl(options.dataUrl);
+    this.#spool = options.spool ?? memorySpool();
+  }
+
+  /** Files added so far. */
+  get fileCount(): number {
+    return this.#fileCount;
+  }
+
+  /**
+   * Add a file after every file added so far.
+   *
+   * @param file The file, with the HDUs `walkHdus` produced.
+   * @throws {TypeError} For a path out of order, a duplicate or unsafe path, or inconsistent HDUs.
+   */
+  async add(file: IndexedFile): Promise<void> {
+    checkPath(file.path);
+    const key = UTF8.encode(file.path);
+    if (this.#previousKey !== undefined) {
+      const order = compareBytes(this.#previousKey, key);
+      if (order === 0) throw new TypeError(`Cannot index '${file.path}' twice`);
+      if (order > 0) throw new TypeError(`Cannot add '${file.path}': files come in path order`);
+    }
+    const record = await encodeFileRecord(file, this.#indexer, this.#options.headerText ?? true);
+    for (const sink of this.#options.sinks ?? []) await sink.add(file);
+    this.#previousKey = key;
+    this.#fileCount++;
+    if (file.gzip) this.#gzip = true;
+    if (this.#pendingBytes >= LEAF_TARGET_BYTES) await this.#flush();
+    this.#pending.push({ ...record, key });
+    this.#pendingBytes += record.body.length + key.length + record.text.length / this.#textRatio;
+  }
+
+  /** The index of the files added so far, leaving the writer open (a checkpoint). */
+  async snapshot(): Promise<WrittenIndex> {
+    const last = this.#pending.length > 0 ? await encodeLeaves(this.#pending) : [];
+    return await this.#place(last.map((leaf) => leaf.bytes), last.map((leaf) => leaf.descriptor));
+  }
+
+  /** Flush the last leaf and place the directory: the finished index. */
+  async finish(): Promise<WrittenIndex> {
+    await this.#flush();
+    return await this.#place([], []);
+  }
+
+  /** Free the spool. */
+  async close(): Promise<void> {
+    await this.#spool.close();
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#pending.length === 0) return;
+    const leaves = await encodeLeaves(this.#pending);
+    const text = this.#pending.reduce((sum, file) => sum + file.text.length, 0);
+    const deflated = leaves.reduce((sum, leaf) => sum + leaf.deflatedText, 0);
+    if (text > 0 && deflated > 0) this.#textRatio = Math.max(1, text / deflated);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    for (const leaf of leaves) {
+      await this.#spool.append(leaf.bytes);
+      this.#leaves.push(leaf.descriptor);
+    }
+  }
+
+  async #place(extraLeaves: Uint8Array[], extraDescriptors: LeafDescriptor[]): Promise<WrittenIndex> {
+    const meta = new ByteWriter();
+    meta.varint(this.#options.dataUrl === undefined ? 0 : 1);
+    if (this.#options.dataUrl !== undefined) meta.string(this.#options.dataUrl);
+    meta.string(this.#indexer);
+    const extraSections: SectionPayload[] = this.#options.shard ? [shardSection(this.#options.shard)] : [];
+    for (const sink of this.#options.sinks ?? []) extraSections.push(...await sink.sections());
+    const layout = layoutIndex({
+      createdMs: this.#createdMs,
+      requiredFlags: this.#gzip ? RequiredFeature.GZIP : 0,
+      optionalFlags: 0,
+      meta: meta.finish(),
+      leaves: [...this.#leaves, ...extraDescriptors],
+      fileCount: this.#fileCount,
+      extraSections,
+    });
+    const spool = this.#spool;
+    return {
+      size: layout.total,
+      async *chunks() {
+        yield layout.head;
+        yield* spool.read();
+        yield* extraLeaves;
+        if (layout.tail.length > 0) yield layout.tail;
+      },
+    };
+  }
+}
+
+/** A spool in memory. */
+export function memorySpool(): LeafSpool {
+  const chunks: Uint8Array[] = [];
+  return {
+    append: (bytes) => Promise.resolve(void chunks.push(bytes)),
+    read: async function* () {
+      yield* chunks.slice();
+    },
+    close: () => Promise.resolve(void (chunks.length = 0)),
+  };
+}
+
+/**
+ * Collect a written index into one array.
+ *
+ * @param written The index.
+ * @returns Its bytes.
+ */
+export async function collectIndex(written: WrittenIndex): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of written.chunks()) chunks.push(chunk);
+  return concatBytes(chunks);
+}
+
+interface EncodedLeaf {
+  bytes: Uint8Array;
+  descriptor: LeafDescriptor;
+  deflatedText: number;
+}
+
+/** Encode files as one leaf, or as halves (recursively) when it would exceed one catalog read. */
+async function encodeLeaves(files: readonly PendingFile[]): Promise<EncodedLeaf[]> {
+  const leaf = await encodeLeaf(files);
+  if (leaf.bytes.length <= CATALOG_READ || files.length === 1) return [leaf];
+  const half = files.length >> 1;
+  return [...await encodeLeaves(files.slice(0, half)), ...await encodeLeaves(files.slice(half))];
+}
+
+/** One leaf: file count, inflated text length, file records, then one deflate-raw stream of their text. */
+async function encodeLeaf(files: readonly PendingFile[]): Promise<EncodedLeaf> {
+  const text = concatBytes(files.map((file) => file.text));
+  const writer = new ByteWriter();
+  writer.varint(files.length);
+  writer.varint(text.length);
+  for (let i = 0; i < files.length; i++) {
+    const key = files[i].key;
+    const shared = i === 0 ? 0 : sharedPrefix(files[i - 1].key, key);
+    writer.varint(shared);
+    writer.varint(key.length - shared);
+    writer.bytes(key.subarray(shared));
+    writer.bytes(files[i].body);
+  }
+  const deflated = text.length > 0 ? await deflateRaw(text) : new Uint8Array(0);
+  writer.bytes(deflated);
+  const bytes = writer.finish();
+  return {
+    bytes,
+    descriptor: { firstKey: files[0].key, fileCount: files.length, length: bytes.length, crc: crc32c(bytes) },
+    deflatedText: deflated.length,
+  };
+}

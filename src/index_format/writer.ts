@@ -20,8 +20,8 @@ import { concatBytes } from "../_bytes.ts";
 export interface LeafSpool {
   /** Append a leaf's bytes. */
   append(bytes: Uint8Array): Promise<void>;
-  /** Every byte appended so far, in order (may be called again after more appends). */
-  read(): AsyncIterable<Uint8Array>;
+  /** The first `end` bytes appended, in order (may be called again, and while more are appended). */
+  read(end: number): AsyncIterable<Uint8Array>;
   /** Free it (a temporary file is deleted). */
   close(): Promise<void>;
 }
@@ -92,7 +92,10 @@ export class IndexWriter {
   #textRatio = INITIAL_TEXT_RATIO;
   #previousKey: Uint8Array | undefined;
   #fileCount = 0;
+  #spooled = 0;
   #gzip = false;
+  /** `add`, `snapshot` and `finish` run one at a time, so a snapshot sees whole leaves only. */
+  #lock: Promise<unknown> = Promise.resolve();
 
   /**
    * Start an empty index.
@@ -122,7 +125,11 @@ export class IndexWriter {
    * @param file The file, with the HDUs `walkHdus` produced.
    * @throws {TypeError} For a path out of order, a duplicate or unsafe path, or inconsistent HDUs.
    */
-  async add(file: IndexedFile): Promise<void> {
+  add(file: IndexedFile): Promise<void> {
+    return this.#exclusive(() => this.#add(file));
+  }
+
+  async #add(file: IndexedFile): Promise<void> {
     checkPath(file.path);
     const key = UTF8.encode(file.path);
     if (this.#previousKey !== undefined) {
@@ -141,15 +148,25 @@ export class IndexWriter {
   }
 
   /** The index of the files added so far, leaving the writer open (a checkpoint). */
-  async snapshot(): Promise<WrittenIndex> {
-    const last = this.#pending.length > 0 ? await encodeLeaves(this.#pending) : [];
-    return await this.#place(last.map((leaf) => leaf.bytes), last.map((leaf) => leaf.descriptor));
+  snapshot(): Promise<WrittenIndex> {
+    return this.#exclusive(async () => {
+      const last = this.#pending.length > 0 ? await encodeLeaves(this.#pending) : [];
+      return await this.#place(last.map((leaf) => leaf.bytes), last.map((leaf) => leaf.descriptor));
+    });
   }
 
   /** Flush the last leaf and place the directory: the finished index. */
-  async finish(): Promise<WrittenIndex> {
-    await this.#flush();
-    return await this.#place([], []);
+  finish(): Promise<WrittenIndex> {
+    return this.#exclusive(async () => {
+      await this.#flush();
+      return await this.#place([], []);
+    });
+  }
+
+  #exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(job);
+    this.#lock = run.catch(() => {});
+    return run;
   }
 
   /** Free the spool. */
@@ -168,6 +185,7 @@ export class IndexWriter {
     for (const leaf of leaves) {
       await this.#spool.append(leaf.bytes);
       this.#leaves.push(leaf.descriptor);
+      this.#spooled += leaf.bytes.length;
     }
   }
 
@@ -188,11 +206,12 @@ export class IndexWriter {
       extraSections,
     });
     const spool = this.#spool;
+    const spooled = this.#spooled;
     return {
       size: layout.total,
       async *chunks() {
         yield layout.head;
-        yield* spool.read();
+        yield* spool.read(spooled);
         yield* extraLeaves;
         if (layout.tail.length > 0) yield layout.tail;
       },
@@ -205,8 +224,8 @@ export function memorySpool(): LeafSpool {
   const chunks: Uint8Array[] = [];
   return {
     append: (bytes) => Promise.resolve(void chunks.push(bytes)),
-    read: async function* () {
-      yield* chunks.slice();
+    read: async function* (end) {
+      for (let i = 0, at = 0; at < end; at += chunks[i++].length) yield chunks[i];
     },
     close: () => Promise.resolve(void (chunks.length = 0)),
   };

@@ -7,18 +7,22 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import { walkFile } from "../walk_file.ts";
-import { encodeIndex } from "../index_format/encode.ts";
+import { compareBytes } from "../index_format/_layout.ts";
+import { IndexWriter } from "../index_format/writer.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import type { SourceOptions } from "../open_source.ts";
 import { countingSource } from "../source/counting.ts";
 import { parseLocation, redactUrl } from "../url.ts";
 import { VERSION } from "../version.ts";
 import { Checkpointer, checkpointPath, loadCheckpoint } from "./checkpoint.ts";
-import { isUnchanged, previousRecords } from "./incremental.ts";
+import { runInOrder } from "./in_order.ts";
+import { isUnchanged, previousRecords, RecordCursor } from "./incremental.ts";
 import { listIndexSources } from "./list_sources.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
 import { shardOfPath, type ShardPart } from "./shard.ts";
+
+const UTF8 = new TextEncoder();
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
 export type IndexEvent =
@@ -167,14 +171,17 @@ export async function buildIndex(
   for (const warning of warnings) await warn(warning);
   if (listing.candidates.length === 0) throw nothingToIndex(sources, failed);
   const shard = options.shard;
-  const candidates = shard
-    ? listing.candidates.filter((candidate) => shardOfPath(candidate.path, shard.count) === shard.index)
-    : listing.candidates;
 
-  // Reuse unchanged records from the existing index, and from the checkpoint of an interrupted run
-  // (newer, so it wins).
+  const candidates = sortByPath(
+    shard
+      ? listing.candidates.filter((candidate) => shardOfPath(candidate.path, shard.count) === shard.index)
+      : listing.candidates,
+  );
+
+  // Reuse unchanged records from the checkpoint of an interrupted run (newer, so it wins) and from
+  // the existing index, each read in path order beside the sorted listing.
   const previous = await previousRecords(output, outputLocation, dataUrl, { ...options, onWarning: warn });
-  const encodeOptions = {
+  const writer = new IndexWriter({
     dataUrl,
     indexer: options.indexer ?? `cloudfits ${VERSION}`,
     headerText: options.headerText,
@@ -187,35 +194,22 @@ export async function buildIndex(
         },
       }
       : {}),
-  };
-  const encode = (records: IndexedFile[]) => encodeIndex(records, encodeOptions);
+  });
   const path = options.checkpoint !== undefined
     ? options.checkpoint ?? undefined
     : await checkpointPath(output, outputLocation, options.env ?? {}, options.endpoint);
   const checkpoint = storage && path !== undefined
-    ? new Checkpointer(path, storage, encode, now, warn)
+    ? new Checkpointer(path, storage, () => writer.snapshot(), now, warn)
     : undefined;
-  const resumable = new Set<string>();
-  if (checkpoint && storage) {
-    for (const record of await loadCheckpoint(storage, checkpoint.path, dataUrl, warn)) {
-      previous.set(record.path, record);
-      resumable.add(record.path);
-    }
-  }
+  const resumed = checkpoint && storage
+    ? await loadCheckpoint(storage, checkpoint.path, dataUrl, warn)
+    : new RecordCursor();
 
-  const files: IndexedFile[] = [];
   let unchanged = 0;
   let requests = 0;
   let bytes = 0;
-  let done = 0;
-  const indexOne = async (candidate: IndexCandidate): Promise<void> => {
-    const old = previous.get(candidate.path);
-    if (old && isUnchanged(candidate, old)) {
-      files.push(old);
-      if (resumable.has(old.path)) checkpoint?.add(old, true);
-      unchanged++;
-      return;
-    }
+  let hdus = 0;
+  const readOne = async (candidate: IndexCandidate): Promise<IndexedFile> => {
     const source = await candidate.open();
     const counted = countingSource(source);
     try {
@@ -236,7 +230,7 @@ export async function buildIndex(
         throw new CloudFitsError("BAD_RESPONSE", `Cannot learn the size of ${candidate.display}`);
       }
       const etag = candidate.etag ?? source.etag;
-      const record: IndexedFile = {
+      return {
         path: candidate.path,
         size,
         ...(etag ? { etag } : {}),
@@ -244,70 +238,96 @@ export async function buildIndex(
         hdus: walked.hdus,
         ...(gzip ? { gzip } : {}),
       };
-      files.push(record);
-      checkpoint?.add(record);
     } finally {
       requests += counted.stats.requests;
       bytes += counted.stats.bytes;
       await source.close?.();
     }
   };
-  const queue = [...candidates];
-  const worker = async (): Promise<void> => {
-    for (let candidate = queue.shift(); candidate; candidate = queue.shift()) {
-      try {
-        await indexOne(candidate);
-      } catch (error) {
-        failed.push({ path: candidate.path, error: (error as Error).message });
-      }
-      done++;
-      await checkpoint?.maybeSave();
-      await report({
-        type: "progress",
-        done,
-        total: candidates.length,
-        failed: failed.length,
-        requests,
-        bytes,
-      });
+  type Outcome = { file: IndexedFile; fresh: boolean } | { error: string };
+  const indexOne = async (candidate: IndexCandidate): Promise<Outcome> => {
+    // Both lookups are made before any await, so each cursor is asked in path order.
+    const fromCheckpoint = resumed.find(candidate.path);
+    const fromIndex = previous.find(candidate.path);
+    try {
+      const old = [await fromCheckpoint, await fromIndex].find((record) => isUnchanged(candidate, record));
+      return old ? { file: old, fresh: false } : { file: await readOne(candidate), fresh: true };
+    } catch (error) {
+      return { error: (error as Error).message };
     }
   };
-  const workers = Math.min(options.concurrency ?? 8, Math.max(1, candidates.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-
-  // Every file failed: an empty index would only replace a good one.
-  if (files.length === 0) throw nothingToIndex(sources, failed);
-  const encoded = await encode(files);
+  const concurrency = options.concurrency ?? 8;
   try {
-    await writeIndex(outputLocation, encoded, options);
-  } catch (error) {
-    // Best effort: keep what this run read for the next one; the write's error is what matters.
-    if (checkpoint && outputLocation.kind !== "file") {
-      await checkpoint.save().then(
-        () =>
-          report({
-            type: "note",
-            message: `the upload failed; the next run resumes from ${checkpoint.path}`,
-          }),
-        () => {},
-      );
-    }
-    throw error;
-  }
-  await checkpoint?.remove();
+    await runInOrder(
+      candidates,
+      { concurrency, window: 8 * concurrency + 64 },
+      indexOne,
+      async (outcome, i) => {
+        const candidate = candidates[i];
+        if ("file" in outcome) {
+          try {
+            await writer.add(outcome.file);
+            hdus += outcome.file.hdus.length;
+            if (outcome.fresh) checkpoint?.addFresh();
+            else unchanged++;
+          } catch (error) {
+            failed.push({ path: candidate.path, error: (error as Error).message });
+          }
+        } else failed.push({ path: candidate.path, error: outcome.error });
+        await checkpoint?.maybeSave(writer.fileCount);
+        await report({
+          type: "progress",
+          done: i + 1,
+          total: candidates.length,
+          failed: failed.length,
+          requests,
+          bytes,
+        });
+      },
+    );
 
-  return {
-    indexed: files.length - unchanged,
-    unchanged,
-    failed,
-    files: files.length,
-    hdus: files.reduce((n, f) => n + f.hdus.length, 0),
-    requests,
-    bytes,
-    seconds: Math.round((now() - started) / 10) / 100,
-    output: redactUrl(output),
-    indexBytes: encoded.length,
-  };
+    // Every file failed: an empty index would only replace a good one.
+    if (writer.fileCount === 0) throw nothingToIndex(sources, failed);
+    const written = await writer.finish();
+    try {
+      await writeIndex(outputLocation, written, options);
+    } catch (error) {
+      // Best effort: keep what this run read for the next one; the write's error is what matters.
+      if (checkpoint && outputLocation.kind !== "file") {
+        await checkpoint.save().then(
+          () =>
+            report({
+              type: "note",
+              message: `the upload failed; the next run resumes from ${checkpoint.path}`,
+            }),
+          () => {},
+        );
+      }
+      throw error;
+    }
+    await checkpoint?.remove();
+    return {
+      indexed: writer.fileCount - unchanged,
+      unchanged,
+      failed,
+      files: writer.fileCount,
+      hdus,
+      requests,
+      bytes,
+      seconds: Math.round((now() - started) / 10) / 100,
+      output: redactUrl(output),
+      indexBytes: written.size,
+    };
+  } finally {
+    await Promise.all([previous.close(), resumed.close(), writer.close()]);
+  }
+}
+
+/** Candidates in index order: by the UTF-8 bytes of their paths. */
+function sortByPath(candidates: readonly IndexCandidate[]): IndexCandidate[] {
+  return candidates.map((candidate) => ({ candidate, key: UTF8.encode(candidate.path) }))
+    .sort((a, b) => compareBytes(a.key, b.key))
+    .map((entry) => entry.candidate);
 }
 
 /** The error of a run whose sources yield no file to index: nothing is written, an existing index stays. */

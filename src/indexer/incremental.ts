@@ -1,6 +1,7 @@
 /**
- * Incremental indexing: the records of an existing index that a new run may keep, and the test that
- * decides whether a listed file is still the version a record describes.
+ * Incremental indexing: the records of an existing index (or checkpoint) that a new run may keep, read
+ * in path order beside the sorted listing, and the test that decides whether a listed file is still
+ * the version a record describes.
  *
  * @module
  */
@@ -9,8 +10,11 @@ import { decodeIndex } from "../read/index.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import { openIndex } from "../open_index.ts";
 import type { SourceOptions } from "../open_source.ts";
+import { compareBytes } from "../index_format/_layout.ts";
 import { type Location, redactUrl } from "../url.ts";
 import type { IndexCandidate, IndexStorage } from "./types.ts";
+
+const UTF8 = new TextEncoder();
 
 /** Options for {@linkcode previousRecords}. */
 export interface PreviousRecordsOptions extends SourceOptions {
@@ -21,48 +25,113 @@ export interface PreviousRecordsOptions extends SourceOptions {
 }
 
 /**
- * The records of the index at `output` when it has the same data root, by path. A missing index (or
- * one the credentials may not read) gives none; an unreadable one gives none with a warning.
+ * The records of the index at `output` when it has the same data root, as a cursor in path order. A
+ * missing index (or one the credentials may not read) gives none; an unreadable one gives none with a
+ * warning. Records are decoded as the cursor passes them, one leaf at a time.
  *
  * @param output The index's location string.
  * @param location The same, parsed.
  * @param dataUrl The data root of the new run.
  * @param options Credentials, the local file system and the warning hook.
- * @returns The reusable records.
+ * @returns The reusable records, and a `close()` for the index's source.
  */
 export async function previousRecords(
   output: string,
   location: Location,
   dataUrl: string | undefined,
   options: PreviousRecordsOptions,
-): Promise<Map<string, IndexedFile>> {
-  const previous = new Map<string, IndexedFile>();
+): Promise<RecordCursor> {
+  const warn = (error: unknown) =>
+    options.onWarning?.(`ignoring the existing index ${redactUrl(output)}: ${(error as Error).message}`);
   try {
     if (location.kind === "file") {
-      if (!options.storage || !(await options.storage.stat(location.path))) return previous;
+      if (!options.storage || !(await options.storage.stat(location.path))) return new RecordCursor();
       const index = await decodeIndex(await options.storage.readFile(location.path));
-      if ((index.dataUrl ?? undefined) === dataUrl) {
-        for await (const file of index.files()) previous.set(file.path, file);
-      }
-    } else {
-      const old = await openIndex(output, { ...options, dataRoot: dataUrl ?? "." });
-      try {
-        if ((old.index.dataUrl ?? undefined) === dataUrl) {
-          for await (const file of old.index.files()) previous.set(file.path, file);
-        }
-      } finally {
-        await old.close();
-      }
+      return new RecordCursor((index.dataUrl ?? undefined) === dataUrl ? index.files() : undefined, warn);
     }
+    const old = await openIndex(output, { ...options, dataRoot: dataUrl ?? "." });
+    if ((old.index.dataUrl ?? undefined) !== dataUrl) {
+      await old.close();
+      return new RecordCursor();
+    }
+    return new RecordCursor(old.index.files(), warn, () => old.close());
   } catch (error) {
-    previous.clear();
-    if (!isCloudFitsError(error, "NOT_FOUND") && !isCloudFitsError(error, "FORBIDDEN")) {
-      await options.onWarning?.(
-        `ignoring the existing index ${redactUrl(output)}: ${(error as Error).message}`,
-      );
+    if (!isCloudFitsError(error, "NOT_FOUND") && !isCloudFitsError(error, "FORBIDDEN")) await warn(error);
+    return new RecordCursor();
+  }
+}
+
+/**
+ * Records of an index in path order, looked up by increasing paths: a merge join against a sorted
+ * listing that keeps one record in memory. A record that fails to decode ends the cursor with a
+ * warning (the files after it are read again).
+ */
+export class RecordCursor {
+  readonly #iterator: AsyncIterator<IndexedFile> | undefined;
+  readonly #onError: ((error: unknown) => unknown) | undefined;
+  readonly #close: (() => Promise<void>) | undefined;
+  #current: { file: IndexedFile; key: Uint8Array } | undefined;
+  #started = false;
+  #ended = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * A cursor over records in path order (none when `files` is undefined).
+   *
+   * @param files The records.
+   * @param onError Told when decoding fails.
+   * @param close Releases what the records come from.
+   */
+  constructor(
+    files?: AsyncIterable<IndexedFile>,
+    onError?: (error: unknown) => unknown,
+    close?: () => Promise<void>,
+  ) {
+    this.#iterator = files?.[Symbol.asyncIterator]();
+    this.#ended = files === undefined;
+    this.#onError = onError;
+    this.#close = close;
+  }
+
+  /**
+   * The record of a path, if the index has it. Calls are answered in the order they are made, and
+   * their paths must increase.
+   *
+   * @param path The path.
+   * @returns The record, or undefined.
+   */
+  find(path: string): Promise<IndexedFile | undefined> {
+    const found = this.#queue.then(() => this.#find(UTF8.encode(path)));
+    this.#queue = found.catch(() => {});
+    return found;
+  }
+
+  async #find(key: Uint8Array): Promise<IndexedFile | undefined> {
+    if (!this.#started) {
+      this.#started = true;
+      await this.#advance();
+    }
+    while (this.#current && compareBytes(this.#current.key, key) < 0) await this.#advance();
+    return this.#current && compareBytes(this.#current.key, key) === 0 ? this.#current.file : undefined;
+  }
+
+  async #advance(): Promise<void> {
+    this.#current = undefined;
+    if (this.#ended) return;
+    try {
+      const next = await this.#iterator!.next();
+      if (next.done) this.#ended = true;
+      else this.#current = { file: next.value, key: UTF8.encode(next.value.path) };
+    } catch (error) {
+      this.#ended = true;
+      await this.#onError?.(error);
     }
   }
-  return previous;
+
+  /** Release the index's source. */
+  async close(): Promise<void> {
+    await this.#close?.();
+  }
 }
 
 /**

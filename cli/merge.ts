@@ -4,6 +4,7 @@ import { mergeShards } from "../src/indexer/merge.ts";
 import { writeIndex } from "../src/indexer/write_index.ts";
 import { parseLocation, redactUrl } from "../src/url.ts";
 import { openSource } from "../src/open_source.ts";
+import type { SpoolFile } from "../src/_bytes.ts";
 import type { ByteSource } from "../src/source/types.ts";
 import { type CliIo, indexStorage } from "./io.ts";
 import { type CommonValues, outputFormat, parseCommand } from "./options.ts";
@@ -28,6 +29,7 @@ export async function runMerge(args: string[], io: CliIo): Promise<number> {
   const format = outputFormat(values, ["json", "text"], "text");
   const options = { ...sourceOptions(values as CommonValues, io), storage: indexStorage(io) };
   const opened: ByteSource[] = [];
+  let spool: SpoolFile | undefined;
   try {
     const shards = [];
     for (const name of positionals) {
@@ -35,8 +37,14 @@ export async function runMerge(args: string[], io: CliIo): Promise<number> {
       opened.push(source);
       shards.push({ name: redactUrl(name), index: source });
     }
-    const merged = await mergeShards(shards, { partial: Boolean(values.partial) });
-    await writeIndex(parseLocation(output, io.env), merged.index, options);
+    const target = parseLocation(output, io.env);
+    // The catalog's leaves wait in a temporary file beside a local catalog, in memory for an upload.
+    spool = target.kind === "file" ? await options.storage.spool?.(target.path) : undefined;
+    const merged = await mergeShards(shards, {
+      partial: Boolean(values.partial),
+      ...(spool ? { spool } : {}),
+    });
+    await writeIndex(target, merged.index, options);
     const { index, ...summary } = merged;
     if (format === "json") await io.out(toJson({ ...summary, output, indexBytes: index.size }));
     else {
@@ -51,6 +59,6 @@ export async function runMerge(args: string[], io: CliIo): Promise<number> {
     }
     return merged.missing.length > 0 ? EXIT.partial : EXIT.ok;
   } finally {
-    await Promise.all(opened.map((source) => source.close?.()));
+    await Promise.all([...opened.map((source) => source.close?.()), spool?.close()]);
   }
 }

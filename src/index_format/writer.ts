@@ -14,17 +14,7 @@ import { ByteWriter } from "./_varint.ts";
 import { checkDataUrl, checkPath, type EncodedFile, encodeFileRecord } from "./encode_record.ts";
 import { shardSection } from "./shard.ts";
 import type { EncodeIndexOptions, IndexedFile } from "./types.ts";
-import { concatBytes } from "../_bytes.ts";
-
-/** Where finished leaves wait for the end of the run: memory, or a temporary file. */
-export interface LeafSpool {
-  /** Append a leaf's bytes. */
-  append(bytes: Uint8Array): Promise<void>;
-  /** The first `end` bytes appended, in order (may be called again, and while more are appended). */
-  read(end: number): AsyncIterable<Uint8Array>;
-  /** Free it (a temporary file is deleted). */
-  close(): Promise<void>;
-}
+import { concatBytes, memorySpool, type SpoolFile } from "../_bytes.ts";
 
 /**
  * Sees every file in path order and adds sections after the leaves: the place for per-file data that
@@ -40,7 +30,7 @@ export interface IndexSectionSink {
 /** Options of {@linkcode IndexWriter}: those of `encodeIndex`, a spool and section sinks. */
 export interface IndexWriterOptions extends EncodeIndexOptions {
   /** Where finished leaves wait (default: memory; the index's size, ~100–200 B per file). */
-  spool?: LeafSpool;
+  spool?: SpoolFile;
   /** Sinks adding optional sections after the leaves. */
   sinks?: readonly IndexSectionSink[];
 }
@@ -71,7 +61,7 @@ interface PendingFile extends EncodedFile {
  * import assert from "node:assert/strict";
  * import { decodeIndex } from "../read/index.ts";
  * import { IndexWriter } from "./writer.ts";
- * import { concatBytes } from "../_bytes.ts";
+ * import { concatBytes, memorySpool, type SpoolFile } from "../_bytes.ts";
  *
  * const writer = new IndexWriter({ indexer: "demo", createdMs: 0 });
  * for (const path of ["a.fits", "b.fits"]) await writer.add({ path, size: 0, hdus: [] });
@@ -85,7 +75,7 @@ export class IndexWriter {
   readonly #options: IndexWriterOptions;
   readonly #indexer: string;
   readonly #createdMs: number;
-  readonly #spool: LeafSpool;
+  readonly #spool: SpoolFile;
   readonly #leaves: LeafDescriptor[] = [];
   #pending: PendingFile[] = [];
   #pendingBytes = 0;
@@ -217,18 +207,6 @@ export class IndexWriter {
       },
     };
   }
-}
-
-/** A spool in memory. */
-export function memorySpool(): LeafSpool {
-  const chunks: Uint8Array[] = [];
-  return {
-    append: (bytes) => Promise.resolve(void chunks.push(bytes)),
-    read: async function* (end) {
-      for (let i = 0, at = 0; at < end; at += chunks[i++].length) yield chunks[i];
-    },
-    close: () => Promise.resolve(void (chunks.length = 0)),
-  };
 }
 
 /**

@@ -181,7 +181,11 @@ export async function buildIndex(
   // Reuse unchanged records from the checkpoint of an interrupted run (newer, so it wins) and from
   // the existing index, each read in path order beside the sorted listing.
   const previous = await previousRecords(output, outputLocation, dataUrl, { ...options, onWarning: warn });
+  // Finished leaves wait in a temporary file beside a local index (in memory for an upload, which
+  // sends the index whole).
+  const spool = outputLocation.kind === "file" ? await storage?.spool?.(outputLocation.path) : undefined;
   const writer = new IndexWriter({
+    ...(spool ? { spool } : {}),
     dataUrl,
     indexer: options.indexer ?? `cloudfits ${VERSION}`,
     headerText: options.headerText,

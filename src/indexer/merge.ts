@@ -12,6 +12,7 @@ import type { IndexedFile } from "../index_format/types.ts";
 import { IndexWriter, type WrittenIndex } from "../index_format/writer.ts";
 import { decodeIndex } from "../read/index.ts";
 import { memorySource } from "../source/memory.ts";
+import type { SpoolFile } from "../_bytes.ts";
 import type { ByteSource } from "../source/types.ts";
 
 /** One shard to merge: its name for messages, and its bytes or a source over them. */
@@ -28,6 +29,8 @@ export interface MergeShardsOptions {
   partial?: boolean;
   /** Creation time of the catalog, Unix milliseconds (default now). */
   createdMs?: number;
+  /** Where the catalog's finished leaves wait until it is written (default: memory). */
+  spool?: SpoolFile;
 }
 
 /** What {@linkcode mergeShards} made. */
@@ -140,6 +143,7 @@ export async function mergeShards(
     indexes.push(index);
   }
   const writer = new IndexWriter({
+    ...(options.spool ? { spool: options.spool } : {}),
     ...(indexes[0].dataUrl !== undefined ? { dataUrl: indexes[0].dataUrl } : {}),
     indexer: indexes[0].indexer,
     ...(options.createdMs !== undefined ? { createdMs: options.createdMs } : {}),

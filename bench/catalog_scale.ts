@@ -110,7 +110,7 @@ async function writeCatalog(path: string): Promise<void> {
   await storage.writeFileAtomic(path, written.chunks(), { overwrite: true });
   await writer.close();
   console.log(
-    JSON.stringify({ entries, bytes: written.size, seconds: (performance.now() - started) / 1000 }),
+    JSON.stringify({ entries, bytes: written.size, seconds: (performance.now() - started) / 1000, peakHeap }),
   );
 }
 

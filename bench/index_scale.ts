@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import process from "node:process";
 import { buildHeader, formatCard } from "../src/fits/write.ts";
 import { listIndexSources } from "../src/indexer/list_sources.ts";
-import { fileStorage } from "../src/source/file_storage.ts";
+import { localFileAccess } from "../src/source/file.ts";
 import { parseLocation } from "../src/url.ts";
 
 const { values } = parseArgs({
@@ -99,7 +99,7 @@ const growthPerFileKb =
 const heapBefore = process.memoryUsage().heapUsed;
 const listing = await listIndexSources([data], {
   output: parseLocation(join(dir, "listed.cfidx"), {}),
-  storage: fileStorage(),
+  ...localFileAccess(),
 });
 const listingBytesPerPath = Math.round(
   (process.memoryUsage().heapUsed - heapBefore) / listing.candidates.length,

@@ -1,7 +1,8 @@
 /**
- * Build a cloudfits index of local files or remote objects: list them, keep the records of unchanged
- * files from the existing index, walk the headers of the rest, checkpoint as it goes, and put the
- * index in place whole.
+ * Build a cloudfits index of local files or remote objects: list and sort them, keep the records of
+ * unchanged files from the existing index, walk the headers of the rest with a few workers, write the
+ * records in path order as they finish (memory bounded by a reorder window and one leaf), checkpoint
+ * as it goes, and put the index in place whole.
  *
  * @module
  */
@@ -97,9 +98,12 @@ export interface BuildIndexResult {
 /**
  * Index FITS files: directories are walked and bucket prefixes listed; each file's headers are read
  * with a few range requests (never its data). Files whose size and ETag (or mtime) match the existing
- * index at `output` keep their records without a request. Finished records are checkpointed, and an
- * interrupted run resumes from its checkpoint. The index is written whole (an atomic rename, or one
- * PUT); the checkpoint is then deleted.
+ * index at `output` keep their records without a request. Records are written in path order as files
+ * finish, so memory does not grow with the number of files: the listing (paths only), a window of
+ * records in flight, and one leaf; finished leaves wait in `storage.spool` beside a local index (in
+ * memory for an upload). The index written so far is checkpointed, and an interrupted run resumes
+ * from its checkpoint. The index is put in place whole (an atomic rename, or one PUT); the checkpoint
+ * is then deleted.
  *
  * @param sources Local files and directories, or `s3://`, `gs://`, `az://` prefixes and HTTP URLs.
  * @param options The output, data URL, local file system, credentials and hooks.

@@ -7,6 +7,7 @@
  */
 import { isCloudFitsError } from "../errors.ts";
 import { decodeIndex } from "../read/index.ts";
+import { memorySource } from "../source/memory.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import { openIndex } from "../open_index.ts";
 import type { SourceOptions } from "../open_source.ts";
@@ -15,6 +16,8 @@ import { type Location, redactUrl } from "../url.ts";
 import type { IndexCandidate, IndexStorage } from "./types.ts";
 
 const UTF8 = new TextEncoder();
+/** Leaves read at once while a cursor passes them. */
+const CURSOR_BATCH_BYTES = 1024 * 1024;
 
 /** Options for {@linkcode previousRecords}. */
 export interface PreviousRecordsOptions extends SourceOptions {
@@ -46,8 +49,18 @@ export async function previousRecords(
   try {
     if (location.kind === "file") {
       if (!options.storage || !(await options.storage.stat(location.path))) return new RecordCursor();
-      const index = await decodeIndex(await options.storage.readFile(location.path));
-      return new RecordCursor((index.dataUrl ?? undefined) === dataUrl ? index.files() : undefined, warn);
+      // Read in batches through a file source when there is one (the index may be hundreds of MB).
+      const source = options.openFile
+        ? await options.openFile(location.path)
+        : memorySource(await options.storage.readFile(location.path), location.path);
+      try {
+        const index = await decodeIndex(source, { maxBatchBytes: CURSOR_BATCH_BYTES });
+        const same = (index.dataUrl ?? undefined) === dataUrl;
+        return new RecordCursor(same ? index.files() : undefined, warn, async () => await source.close?.());
+      } catch (error) {
+        await source.close?.();
+        throw error;
+      }
     }
     const old = await openIndex(output, { ...options, dataRoot: dataUrl ?? "." });
     if ((old.index.dataUrl ?? undefined) !== dataUrl) {

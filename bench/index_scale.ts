@@ -104,6 +104,7 @@ const listing = await listIndexSources([data], {
   output: parseLocation(join(dir, "listed.cfidx"), {}),
   ...localFileAccess(),
 });
+collect();
 const listingBytesPerPath = Math.round(
   (process.memoryUsage().heapUsed - heapBefore) / listing.candidates.length,
 );

@@ -88,6 +88,7 @@ export { type HeaderOptions, parseHeader } from "./src/fits/header.ts";
 export { buildHeader, formatCard } from "./src/fits/write.ts";
 export type { Hdu, HduType } from "./src/fits/layout.ts";
 export type { ImageArray } from "./src/fits/image.ts";
+export type { StoredSection } from "./src/read/image_section.ts";
 export type { Dtype, TypedArray } from "./src/fits/dtype.ts";
 export type { SectionEntry, SectionSpec } from "./src/plan/image_section.ts";
 export type { SectionAxis } from "./src/plan/fits_section.ts";
@@ -113,6 +114,10 @@ export type { AngularSize, SideLength } from "./src/sky/size.ts";
 export type { SkyBox } from "./src/sky/box.ts";
 export type { LinearTan } from "./src/sky/linear_fit.ts";
 export type { TessCube } from "./src/tess_cube.ts";
+export { findPosition, type FindPositionOptions, type SkyMatch } from "./src/find.ts";
+export { type CompactWcs, footprintOf, type SkyFootprint } from "./src/sky/footprint.ts";
+export type { FootprintRecord } from "./src/index_format/sky_cells.ts";
+export type { FrameSummary, StoredFrameSummary } from "./src/index_format/frames.ts";
 export { type Aperture, type LightCurve, lightCurve, type LightCurveOptions } from "./src/light_curve.ts";
 export type { LightCurveData } from "./src/sky/light_curve_files.ts";
 

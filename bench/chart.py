@@ -4,7 +4,8 @@
 Usage: /usr/bin/python3 bench/chart.py RESULTS_JSON OUT_PNG
 
 Two panels, one group of bars per scenario and one bar per tool: cold wall time and bytes transferred,
-both on log scales (lower is better).
+both on log scales (lower is better). A black tick marks the physical floor of each scenario: round
+trips x latency on the time panel, the bytes needed on the bytes panel.
 """
 import json
 import sys
@@ -14,9 +15,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-TOOLS = ["cloudfits", "cloudfits with index", "cloudfits binary", "astropy", "astropy small blocks"]
-COLORS = {"cloudfits": "#1b7837", "cloudfits with index": "#00441b", "cloudfits binary": "#7fbf7b",
-          "astropy": "#762a83", "astropy small blocks": "#c2a5cf"}
+TOOLS = ["cloudfits", "cloudfits Bun", "cloudfits with index", "cloudfits binary", "astropy",
+         "astropy small blocks", "cfitsio"]
+COLORS = {"cloudfits": "#1b7837", "cloudfits Bun": "#5aae61", "cloudfits with index": "#00441b",
+          "cloudfits binary": "#a6dba0", "astropy": "#762a83", "astropy small blocks": "#c2a5cf",
+          "cfitsio": "#e08214"}
 
 
 def main():
@@ -31,8 +34,15 @@ def main():
 
     fig, axes = plt.subplots(1, 2, figsize=(16, 0.55 * len(ids) * len(TOOLS) / 2 + 2), sharey=True)
     height = 0.8 / len(TOOLS)
-    for panel, (key, label, scale) in zip(axes, [("coldMs", "cold wall time, ms (log)", 1),
-                                                  ("bytes", "bytes transferred, MB (log)", 1e-6)]):
+    for panel, (key, floor, label, scale) in zip(axes, [
+            ("coldMs", "floorMs", "cold wall time, ms (log)", 1),
+            ("bytes", "needed", "bytes transferred, MB (log)", 1e-6)]):
+        floors = [(i, next((r[floor] for r in rows if r["id"] == s and r.get(floor)), None))
+                  for i, s in enumerate(ids)]
+        floors = [(i, f) for i, f in floors if f]
+        if floors:
+            panel.scatter([f * scale for _, f in floors], [i for i, _ in floors], marker="|", s=400,
+                          color="black", zorder=3, label="physical floor")
         for t, tool in enumerate(TOOLS):
             ys, xs = [], []
             for i, scenario in enumerate(ids):
@@ -49,13 +59,13 @@ def main():
     axes[0].set_yticks(range(len(ids)))
     axes[0].set_yticklabels([titles[i][:60] for i in ids], fontsize=8)
     axes[0].invert_yaxis()
-    axes[0].legend(loc="lower right", fontsize=8)
+    axes[0].legend(loc="lower right", fontsize=7)
     settings = report["settings"]
     fig.suptitle(
-        f'cloudfits vs astropy + fsspec — {report["date"][:10]}, {settings["latencyMs"]} ms per request, '
+        f'cloudfits vs astropy + fsspec and cfitsio — {report["date"][:10]}, {settings["latencyMs"]} ms per request, '
         f'medians of {settings["reps"]} (lower is better)'
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
     fig.savefig(sys.argv[2], dpi=90)
 
 

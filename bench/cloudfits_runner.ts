@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { type FitsFile, openFits } from "../src/open.ts";
 import { openIndex } from "../src/open_index.ts";
+import { lightCurve } from "../src/light_curve.ts";
 import { httpSource, type RequestEvent } from "../src/source/http.ts";
 import { memorySource } from "../src/source/memory.ts";
 import { walkHdus } from "../src/read/walk.ts";
@@ -27,7 +28,7 @@ export type Task =
     hdu: number;
     selection: SectionSpec;
     concurrency?: number;
-    /** Open through this cloudfits index (its data root: the directory of `url`) instead of walking. */
+    /** Open through this cloudfits index (URL or local path; data root: the directory of `url`). */
     index?: string;
   }
   | {
@@ -40,6 +41,16 @@ export type Task =
     index?: string;
   }
   | { kind: "column"; url: string; hdu: number; column: string }
+  | {
+    kind: "lightcurve";
+    url: string;
+    /** Sky positions (ICRS degrees); the first is read alone, the rest together, sharing its frame table. */
+    targets: { ra: number; dec: number }[];
+    size: number;
+    index?: string;
+    /** False: no warm repeat (100 light curves by astropy take tens of seconds). */
+    warm?: boolean;
+  }
   | { kind: "walk"; urls: string[]; concurrency?: number }
   | { kind: "decode"; mb: number; loops?: number }
   | { kind: "memory-section"; mb: number; loops?: number };
@@ -101,6 +112,18 @@ export async function runTask(task: Task): Promise<Omit<TaskResult, "rssKb">> {
       await hdu.rows(0, stop, { columns: [task.column] });
       return { coldMs, warmMs: performance.now() - again, check: numericSum(rows), openRequests };
     }
+    case "lightcurve": {
+      const started = performance.now();
+      const { fits, openRequests } = await openCounted({ ...task, hdu: Infinity });
+      const check = await lightCurves(fits, task);
+      const coldMs = performance.now() - started;
+      trace(`light curves read; cold ${coldMs.toFixed(1)} ms`);
+      await markColdDone(task.url);
+      if (task.warm === false) return { coldMs, warmMs: null, check, openRequests };
+      const again = performance.now();
+      await lightCurves(fits, task);
+      return { coldMs, warmMs: performance.now() - again, check, openRequests };
+    }
     case "walk": {
       const started = performance.now();
       const counts = await mapBounded(
@@ -114,6 +137,25 @@ export async function runTask(task: Task): Promise<Omit<TaskResult, "rssKb">> {
     case "memory-section":
       return await decodeLoops(task);
   }
+}
+
+/** Every target's light curve (the first alone, to learn the frame table); the sum of all fluxes. */
+async function lightCurves(
+  fits: FitsFile,
+  task: Extract<Task, { kind: "lightcurve" }>,
+): Promise<number> {
+  const [first, ...rest] = task.targets;
+  const curve = await lightCurve(fits, { ...first, size: task.size });
+  const others = await Promise.all(
+    rest.map((target) => lightCurve(fits, { ...target, size: task.size, cube: curve.cube })),
+  );
+  return [curve, ...others].reduce((total, c) => total + nanSum(c.flux), 0);
+}
+
+function nanSum(values: Float64Array): number {
+  let total = 0;
+  for (const value of values) if (!Number.isNaN(value)) total += value;
+  return total;
 }
 
 /** Tell the benchmark server that the cold phase is over (see bench/server.ts). */
@@ -138,14 +180,17 @@ async function openCounted(
   let fits: FitsFile;
   if (task.index) {
     // The data source comes from the index: it knows the size and ETag, so it sends no extra request.
-    const index = await openIndex(task.index, {
+    // A local index (as a user keeps one next to their scripts) costs no request; a URL costs one GET.
+    const index = await openIndex(/^https?:/.test(task.index) ? task.index : readFileSync(task.index), {
       dataRoot: new URL(".", task.url).href,
       onRequest,
       concurrency,
     });
     fits = await index.open(new URL(task.url).pathname.split("/").pop()!);
   } else {
-    fits = await openFits(httpSource(task.url, { onRequest }), { concurrency, maxHdus: task.hdu + 1 });
+    // maxHdus stops the header walk at the HDU read (Infinity: walk them all).
+    const maxHdus = Number.isFinite(task.hdu) ? task.hdu + 1 : undefined;
+    fits = await openFits(httpSource(task.url, { onRequest }), { concurrency, maxHdus });
   }
   trace(`opened: ${fits.hdus.length} HDUs`);
   return { fits, openRequests: requests };

@@ -9,10 +9,16 @@ check, the number of small files and the large table's row count. The script wri
 - tess_cube.fits: a TESS FFI cube in astrocut's layout (primary header; IMAGE, BITPIX -32, NAXIS 4 =
   (2, frames, columns, rows); BINTABLE with one row per frame). The image is a hole in a sparse file
   except one block of block x block pixels at (row0, col0), every frame, whose values are
-  ((r - row0) * 32 + (c - col0)) * 2048 + t (flux) and that + 0.5 (flux error): exact in float32.
+  ((r - row0) * 32 + (c - col0)) * 2048 + t, less 400 on 8 frames of every 250 (a "transit"), (flux)
+  and that + 0.5 (flux error): exact in float32.
 - small/f0000.fits ...: small multi-extension files (primary + SCI, ERR, DQ images).
+  The table carries a TESS-like TAN-SIP WCS in every row (CTYPE1/2, CRVAL, CRPIX, CD, SIP A/B), so
+  `cloudfits lightcurve --ra --dec` works on it; targets.csv holds the light-curve positions (astropy's
+  all_pix2world of pixel centres: the first on the written block, the rest on a grid over the frame).
+- image.fits: a float32 2-D image in the primary HDU, value (r * 7 + c * 3) % 4096 at row r, column c.
 - big_table.fits: a BINTABLE with ID (K), RA (D), DEC (D), MAG (E), FLAGS (J), NAME (16A).
-- manifest.json: the config it was made from and the expected checksums of every selection.
+- manifest.json: the config it was made from, the expected checksums of every selection, the header
+  sizes and the light-curve positions.
 
 Nothing is rewritten when manifest.json already records the same config.
 """
@@ -23,6 +29,7 @@ import sys
 
 import numpy as np
 from astropy.io import fits
+from astropy.wcs import WCS
 
 BLOCK = 2880
 
@@ -40,6 +47,30 @@ def sip_names():
     return names
 
 
+# A TESS-like WCS (camera 4 near the south ecliptic pole), written into every row of the frame table.
+WCS_KEYS = {"CRVAL1": 84.29, "CRVAL2": -80.47, "CRPIX1": 1045.0, "CRPIX2": 1001.0, "CD1_1": -5.7e-3,
+            "CD1_2": 2.1e-4, "CD2_1": 2.3e-4, "CD2_2": 5.6e-3, "A_ORDER": 2.0, "B_ORDER": 2.0,
+            "A_2_0": 1.1e-6, "A_0_2": -7e-7, "A_1_1": 4e-7, "B_2_0": 6e-7, "B_0_2": 1.2e-6, "B_1_1": -3e-7}
+
+
+def cube_wcs():
+    header = fits.Header()
+    header["CTYPE1"], header["CTYPE2"] = "RA---TAN-SIP", "DEC--TAN-SIP"
+    for key, value in WCS_KEYS.items():
+        header[key] = int(value) if key.endswith("ORDER") else value
+    return WCS(header)
+
+
+def frame_quality(frames):
+    """DQUALITY: a flag (128, manual exclude) on every 97th frame."""
+    return np.where(np.arange(frames) % 97 == 0, 128, 0).astype(np.int32)
+
+
+def transit_dips(frames):
+    """400 counts less per pixel on 8 frames out of every 250: integers, so every sum stays exact."""
+    return np.where(np.arange(frames) % 250 < 8, 400.0, 0.0)
+
+
 def cube_table(frames):
     """The cube's HDU 2: one row per frame, one column per FFI header keyword, as astrocut writes it."""
     t = np.arange(frames, dtype=np.float64)
@@ -47,12 +78,14 @@ def cube_table(frames):
         fits.Column(name="TSTART", format="D", array=1000.0 + 0.25 * t),
         fits.Column(name="TSTOP", format="D", array=1000.125 + 0.25 * t),
         fits.Column(name="BARYCORR", format="D", array=0.0001 * t),
-        fits.Column(name="DQUALITY", format="J", array=(np.arange(frames) % 7).astype(np.int32)),
+        fits.Column(name="DQUALITY", format="J", array=frame_quality(frames)),
         fits.Column(
             name="FFI_FILE",
             format="38A",
             array=np.array([f"tess2020{i:09d}-s0022-4-4-0167-s_ffic.fits"[:38] for i in range(frames)]),
         ),
+        fits.Column(name="CTYPE1", format="12A", array=np.array(["RA---TAN-SIP"] * frames)),
+        fits.Column(name="CTYPE2", format="12A", array=np.array(["DEC--TAN-SIP"] * frames)),
     ]
     keywords = (
         ["CRPIX1", "CRPIX2", "CRVAL1", "CRVAL2", "CD1_1", "CD1_2", "CD2_1", "CD2_2", "A_ORDER", "B_ORDER"]
@@ -62,7 +95,8 @@ def cube_table(frames):
         + sip_names()
     )
     for i, name in enumerate(keywords):
-        cols.append(fits.Column(name=name, format="D", array=np.full(frames, i + 0.5)))
+        value = WCS_KEYS.get(name, 0.0 if name[:2] in ("A_", "B_", "AP", "BP") else i + 0.5)
+        cols.append(fits.Column(name=name, format="D", array=np.full(frames, value)))
     return fits.BinTableHDU.from_columns(cols)
 
 
@@ -107,7 +141,7 @@ def write_cube(path, cfg):
     t = np.arange(frames, dtype=np.float64)
     base = (np.arange(n)[:, None] * 32 + np.arange(n)[None, :]) * 2048.0
     block = np.empty((n, n, frames, 2), dtype=">f4")
-    block[..., 0] = base[:, :, None] + t[None, None, :]
+    block[..., 0] = base[:, :, None] + t[None, None, :] - transit_dips(frames)[None, None, :]
     block[..., 1] = base[:, :, None] + t[None, None, :] + 0.5
 
     with open(path, "wb") as out:
@@ -134,6 +168,42 @@ def check_cube(block, cfg, selection):
         else:
             keys.append(entry - origin)
     return float(block[tuple(keys)].astype(np.float64).sum())
+
+
+def light_curve_targets(cfg, count):
+    """Pixels (x, y, 0-based) of the light curves: the written block's 5 x 5 centre, then a grid."""
+    rows, cols = cfg["rows"], cfg["cols"]
+    points = [(cfg["col0"] + 12, cfg["row0"] + 12)]
+    side = int(np.ceil(np.sqrt(count)))
+    for i in range(count - 1):
+        x = 3 + (i % side) * (cols - 7) // max(1, side - 1)
+        y = 3 + (i // side) * (rows - 7) // max(1, side - 1)
+        points.append((x, y))
+    # A quarter pixel off the centre: at the centre a 5-pixel box's edges fall on .5, where the rounding
+    # of each edge flips with the last bit of the WCS arithmetic (Deno and Bun differ there).
+    world = cube_wcs().all_pix2world(np.array(points, dtype=np.float64) + 0.25, 0)
+    return [{"name": f"t{i:03d}", "x": p[0], "y": p[1], "ra": float(w[0]), "dec": float(w[1])}
+            for i, (p, w) in enumerate(zip(points, world))]
+
+
+def light_curve_sum(block, cfg, targets, size=5):
+    """Sum over every cadence and target of the 5 x 5 flux sums (the block; holes are zero)."""
+    total = 0.0
+    n = cfg["block"]
+    for target in targets:
+        r_lo, c_lo = target["y"] - size // 2 - cfg["row0"], target["x"] - size // 2 - cfg["col0"]
+        rs = slice(max(0, r_lo), max(0, min(n, r_lo + size)))
+        cs = slice(max(0, c_lo), max(0, min(n, c_lo + size)))
+        total += float(block[rs, cs, :, 0].astype(np.float64).sum())
+    return total
+
+
+def write_image(path, side):
+    r = np.arange(side, dtype=np.int64)[:, None]
+    c = np.arange(side, dtype=np.int64)[None, :]
+    image = ((r * 7 + c * 3) % 4096).astype(np.float32)
+    fits.PrimaryHDU(image).writeto(path, overwrite=True)
+    return image
 
 
 def write_small_files(directory, count):
@@ -172,6 +242,13 @@ def write_big_table(path, rows):
     return i
 
 
+def cube_table_layout(path):
+    """The frame table's header size and row width, as the bench's "bytes needed" counts them."""
+    with fits.open(path) as hdul:
+        return {"cubeTable": hdul[2]._data_offset - hdul[2]._header_offset,
+                "cubeTableRow": hdul[2].header["NAXIS1"]}
+
+
 def main():
     cfg = json.loads(sys.argv[1])
     out = cfg["dir"]
@@ -193,8 +270,18 @@ def main():
     start, stop = cfg["cubeRows"]
     checks["cubeRows"] = float(
         (1000.0 + 0.25 * t[start:stop]).sum() + (1000.125 + 0.25 * t[start:stop]).sum()
-        + (np.arange(cube["frames"])[start:stop] % 7).sum()
+        + frame_quality(cube["frames"])[start:stop].sum()
     )
+
+    targets = light_curve_targets(cube, cfg["lightCurves"])
+    checks["lightCurve"] = light_curve_sum(block, cube, targets[:1])
+    checks["lightCurves"] = light_curve_sum(block, cube, targets)
+    with open(os.path.join(out, "targets.csv"), "w") as f:
+        f.write("name,ra,dec\n" + "".join(f'{t["name"]},{t["ra"]!r},{t["dec"]!r}\n' for t in targets))
+
+    image = write_image(os.path.join(out, "image.fits"), cfg["imageSide"])
+    (r0, r1), (c0, c1) = cfg["imageSelection"]
+    checks["imageCutout"] = float(image[r0:r1, c0:c1].astype(np.float64).sum())
 
     small = write_small_files(os.path.join(out, "small"), cfg["smallFiles"])
     checks["smallHdus"] = 4 * len(small)
@@ -211,9 +298,12 @@ def main():
         "config": cfg,
         "checks": checks,
         "smallFiles": ["small/" + name for name in small],
+        "targets": targets,
+        "headerBytes": cube_table_layout(os.path.join(out, "tess_cube.fits")),
         "sizes": {
             "tess_cube.fits": os.path.getsize(os.path.join(out, "tess_cube.fits")),
             "big_table.fits": os.path.getsize(os.path.join(out, "big_table.fits")),
+            "image.fits": os.path.getsize(os.path.join(out, "image.fits")),
         },
     }
     with open(manifest_path, "w") as f:

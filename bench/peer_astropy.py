@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from astropy.io import fits
+from astropy.wcs import WCS
 
 
 def peak_rss_kb():
@@ -113,6 +114,52 @@ def run_column(task):
     return cold_ms, warm_ms, float(values.astype(np.float64).sum())
 
 
+def frame_wcs(table):
+    """The WCS astrocut takes: the middle frame's row (every row of the bench cube has one)."""
+    row = table[len(table) // 2]
+    header = fits.Header()
+    for name in table.columns.names:
+        if name.startswith(("CTYPE", "CRVAL", "CRPIX", "CD1_", "CD2_", "A_", "B_")):
+            value = row[name]
+            header[name] = value.strip() if isinstance(value, str) else (
+                int(value) if name.endswith("ORDER") else float(value))
+    return WCS(header)
+
+
+def light_curves(hdul, task):
+    """As astrocut + lightkurve would: the frame table, world -> pixel, a section per target, NaN sums."""
+    table = hdul[2].data
+    times = (np.asarray(table["TSTART"]) + np.asarray(table["TSTOP"])) / 2
+    quality = np.asarray(table["DQUALITY"])
+    wcs = frame_wcs(table)
+    size = task["size"]
+    total = 0.0
+    for target in task["targets"]:
+        x, y = wcs.all_world2pix([[target["ra"], target["dec"]]], 0)[0]
+        c0, r0 = int(np.round(x - (size - 1) / 2)), int(np.round(y - (size - 1) / 2))
+        pixels = hdul[1].section[r0:r0 + size, c0:c0 + size, :, :]
+        flux = np.nansum(pixels[..., 0].astype(np.float64), axis=(0, 1))
+        total += float(flux.sum())
+    assert len(times) == len(quality) == pixels.shape[2]
+    return total
+
+
+def run_lightcurve(task):
+    hdul = None
+
+    def cold():
+        nonlocal hdul
+        hdul = open_remote(task["url"], task)
+        return light_curves(hdul, task)
+
+    cold_ms, check = timed(cold)
+    mark_cold_done(task["url"])
+    if task.get("warm") is False:
+        return cold_ms, None, check
+    warm_ms, _ = timed(lambda: light_curves(hdul, task))
+    return cold_ms, warm_ms, check
+
+
 def walk_one(url, task):
     with open_remote(url, task) as hdul:
         count = 0
@@ -179,6 +226,7 @@ RUNNERS = {
     "section": run_section,
     "rows": run_rows,
     "column": run_column,
+    "lightcurve": run_lightcurve,
     "walk": run_walk,
     "decode": run_decode,
     "memory-section": run_memory_section,

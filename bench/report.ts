@@ -7,10 +7,12 @@
 /** The tools compared. */
 export type Tool =
   | "cloudfits"
+  | "cloudfits Bun"
   | "cloudfits with index"
   | "cloudfits binary"
   | "astropy"
-  | "astropy small blocks";
+  | "astropy small blocks"
+  | "cfitsio";
 
 /** Medians over the repetitions of one scenario run by one tool. */
 export interface ResultRow {
@@ -28,6 +30,18 @@ export interface ResultRow {
   bytes: number | null;
   /** Bytes the selection needs: its data plus the headers in front of it. */
   needed: number | null;
+  /** Sequential round trips seen by the server (see bench/server.ts). */
+  roundTrips: number | null;
+  /** The physical floor: the least round trips × latency, ms (null where not defined). */
+  floorMs: number | null;
+  /** TCP connections opened. */
+  connections: number | null;
+  /** Most requests in flight at once. */
+  maxInFlight: number | null;
+  /** Requests with a Range header. */
+  ranged: number | null;
+  /** Binary only: ms from spawning the process to the server seeing its first request. */
+  firstRequestMs: number | null;
   /** Open + read in a fresh process, ms (binary: whole process wall time). */
   coldMs: number | null;
   /** The read again on the opened file, ms. */
@@ -58,6 +72,12 @@ export interface BenchReport {
   machine: Record<string, string>;
   /** The settings used. */
   settings: Record<string, unknown>;
+  /** How the numbers are made. */
+  method: string[];
+  /** What bench/throughput.ts wrote (decode and output throughput), when it ran. */
+  throughput?: Record<string, unknown>;
+  /** Wall time of the whole run, seconds. */
+  elapsedS?: number;
   /** One row per scenario and tool. */
   rows: ResultRow[];
   /** Target checks. */
@@ -114,26 +134,34 @@ function ratio(ours: number | null, theirs: number | null): string {
 }
 
 /**
- * The comparison as one Markdown table, then the target checks and skipped scenarios. Ratios are
- * cloudfits (library) / that row's tool, so below 1 means cloudfits needed less.
+ * The comparison as one Markdown table, then the target checks and skipped scenarios. Ratios `cf/x` are
+ * cloudfits (the library under Deno) / that row's tool, so below 1 means cloudfits needed less; `×needed`
+ * and `×floor` compare each row with the physical floor (bytes needed; round trips × latency).
  *
  * @param report The run's results.
  * @returns Markdown text.
  */
 export function renderMarkdown(report: BenchReport): string {
   const lines: string[] = [];
+  const m = report.machine;
   lines.push(
-    `Run ${report.date} on ${report.machine.cpu ?? "?"} (${report.machine.cores ?? "?"} cores), ` +
-      `${report.machine.os ?? ""}; latency ${report.settings.latencyMs} ms per request, ` +
-      `${report.settings.reps} repetitions (medians), astropy small block size ${
-        formatBytes(report.settings.smallBlockSize as number)
-      }.`,
+    `Run ${report.date}${report.elapsedS ? ` (${report.elapsedS.toFixed(0)} s)` : ""} on ${m.cpu ?? "?"} ` +
+      `(${m.cores ?? "?"} cores, ${m.memory ?? "?"}, load ${m.load ?? "?"}), ${m.os ?? ""}.`,
   );
   lines.push("");
   lines.push(
-    "| # | scenario | tool | requests | bytes | needed | cold | warm | peak RSS | values | cf/x requests | cf/x bytes | cf/x cold | cf/x warm | cf/x RSS |",
+    `Versions: ${[m.runtime, m.bun, m.binary, m.peer, m.cfitsio].filter(Boolean).join("; ")}. ` +
+      `Latency ${report.settings.latencyMs} ms per request, ${report.settings.reps} repetitions (medians), ` +
+      `astropy small blocks = ${(report.settings.smallBlockSize as number) / 1024} KiB ` +
+      `(fsspec_kwargs block_size); cube ${report.settings.cube}; image ${report.settings.image}.`,
   );
-  lines.push("|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
+  lines.push("");
+  for (const line of report.method) lines.push(`- ${line}`);
+  lines.push("");
+  lines.push(
+    "| # | scenario | tool | requests | round trips | conns | bytes | ×needed | cold | floor | ×floor | warm | peak RSS | values | cf/x bytes | cf/x cold |",
+  );
+  lines.push("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
   for (const row of report.rows) {
     const ours = report.rows.find((r) => r.id === row.id && r.tool === "cloudfits");
     const isOurs = row.tool === "cloudfits";
@@ -141,41 +169,58 @@ export function renderMarkdown(report: BenchReport): string {
       ? "–"
       : row.openRequests !== null
       ? `${row.requests} (${row.openRequests} open)`
-      : String(row.requests);
+      : String(row.requests) + (row.ranged === 0 ? ", none ranged" : "");
     lines.push(
       "| " + [
         row.id,
         row.scenario,
         row.tool + (row.note ? ` (${row.note})` : ""),
         requests,
+        row.roundTrips === null ? "–" : String(row.roundTrips),
+        row.connections === null ? "–" : String(row.connections),
         formatBytes(row.bytes),
-        formatBytes(row.needed),
+        ratio(row.bytes, row.needed),
         formatMs(row.coldMs),
+        formatMs(row.floorMs),
+        ratio(row.coldMs, row.floorMs),
         formatMs(row.warmMs),
         row.rssKb === null ? "–" : `${(row.rssKb / 1024).toFixed(0)} MB`,
         row.valuesOk === null ? "–" : row.valuesOk ? "ok" : "WRONG",
-        isOurs || !ours ? "" : ratio(ours.requests, row.requests),
         isOurs || !ours ? "" : ratio(ours.bytes, row.bytes),
         isOurs || !ours ? "" : ratio(ours.coldMs, row.coldMs),
-        isOurs || !ours ? "" : ratio(ours.warmMs, row.warmMs),
-        isOurs || !ours ? "" : ratio(ours.rssKb, row.rssKb),
       ].join(" | ") + " |",
     );
   }
   for (const skip of report.skipped) {
-    lines.push(
-      `| ${skip.id} | ${skip.scenario} | skipped: ${skip.reason} |  |  |  |  |  |  |  |  |  |  |  |  |`,
-    );
+    lines.push(`| ${skip.id} | ${skip.scenario} | skipped: ${skip.reason} |${"  |".repeat(13)}`);
+  }
+  if (report.throughput) {
+    lines.push("");
+    lines.push("Throughput (bench/throughput.ts, results/throughput.json):");
+    lines.push("");
+    lines.push("| measure | value |");
+    lines.push("|---|---|");
+    for (const [key, value] of flatten(report.throughput, "")) {
+      if (!key.startsWith("targets")) lines.push(`| ${key} | ${value} |`);
+    }
   }
   lines.push("");
   lines.push("| target | measured | met |");
   lines.push("|---|---|---|");
   for (const t of report.targets) {
     lines.push(
-      `| ${t.target} | ${t.measured} | ${t.met === null ? "not measured" : t.met ? "yes" : "**MISSED**"} |`,
+      `| ${t.target} | ${t.measured} | ${t.met === null ? "–" : t.met ? "yes" : "**MISSED**"} |`,
     );
   }
   return lines.join("\n") + "\n";
+}
+
+/** Leaves of a JSON value as `a.b[2].c` → value, for folding another script's results into the table. */
+function flatten(value: unknown, prefix: string): [string, string][] {
+  if (value === null || typeof value !== "object") return [[prefix, String(value)]];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) =>
+    flatten(inner, Array.isArray(value) ? `${prefix}[${key}]` : prefix ? `${prefix}.${key}` : key)
+  );
 }
 
 /** Re-export of the formatting helpers the runner prints with. */

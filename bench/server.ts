@@ -28,6 +28,19 @@ export interface ClientTraffic {
   heads: number;
   /** Body bytes sent. */
   bytes: number;
+  /** Requests that carried a Range header. */
+  ranged: number;
+  /**
+   * Sequential round trips: the longest chain of requests each of which arrived after the response
+   * to the one before it had been sent (requests in flight together count once).
+   */
+  roundTrips: number;
+  /** TCP connections whose first request came from this client. */
+  connections: number;
+  /** Most requests of this client in flight at once (arrived, response not yet ended). */
+  maxInFlight: number;
+  /** `performance.now()` of the first request's arrival (this process's clock), or null. */
+  firstRequestAt: number | null;
 }
 
 /** Settings for {@linkcode startRangeServer}. */
@@ -76,12 +89,26 @@ export async function startRangeServer(options: RangeServerOptions): Promise<Ran
   const latencyMs = options.latencyMs ?? 20;
   const counters = new Map<string, ClientTraffic>();
   const coldMarks = new Map<string, ClientTraffic>();
+  // Per client: when each answered request's response ended (ms) and its round-trip depth.
+  const timings = new Map<string, { ended: number; depth: number }[]>();
+  const inFlight = new Map<string, number>();
+  const attributed = new WeakSet<Socket>();
   const sockets = new Set<Socket>();
 
   const count = (client: string): ClientTraffic => {
     let traffic = counters.get(client);
     if (!traffic) {
-      traffic = { requests: 0, gets: 0, heads: 0, bytes: 0 };
+      traffic = {
+        requests: 0,
+        gets: 0,
+        heads: 0,
+        bytes: 0,
+        ranged: 0,
+        roundTrips: 0,
+        connections: 0,
+        maxInFlight: 0,
+        firstRequestAt: null,
+      };
       counters.set(client, traffic);
     }
     return traffic;
@@ -100,6 +127,27 @@ export async function startRangeServer(options: RangeServerOptions): Promise<Ran
     traffic.requests++;
     if (request.method === "HEAD") traffic.heads++;
     else traffic.gets++;
+    if (request.headers.range) traffic.ranged++;
+    const arrived = performance.now();
+    traffic.firstRequestAt ??= arrived;
+    if (!attributed.has(request.socket)) {
+      attributed.add(request.socket);
+      traffic.connections++;
+    }
+    const flying = (inFlight.get(client) ?? 0) + 1;
+    inFlight.set(client, flying);
+    traffic.maxInFlight = Math.max(traffic.maxInFlight, flying);
+    const done = timings.get(client) ?? [];
+    timings.set(client, done);
+    // This request waited for every response that ended before it arrived: one round trip more than
+    // the deepest of those.
+    const depth = 1 +
+      done.reduce((deepest, t) => t.ended <= arrived ? Math.max(deepest, t.depth) : deepest, 0);
+    traffic.roundTrips = Math.max(traffic.roundTrips, depth);
+    response.on("close", () => {
+      done.push({ ended: performance.now(), depth });
+      inFlight.set(client, inFlight.get(client)! - 1);
+    });
     setTimeout(() => {
       answer(root, rest.join("/"), request, response, traffic).catch((error) => {
         if (!response.headersSent) {

@@ -12,6 +12,7 @@ import { runVerify } from "./verify.ts";
 import { runDemo } from "./demo.ts";
 import { runPlan } from "./plan.ts";
 import { runServe } from "./serve.ts";
+import { runFind } from "./find.ts";
 import { HELP } from "./help.ts";
 
 type Runner = (args: string[], io: CliIo) => Promise<number>;
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Runner> = {
   plan: runPlan,
   table: runTable,
   index: runIndex,
+  find: runFind,
   merge: runMerge,
   verify: runVerify,
   serve: runServe,

@@ -14,7 +14,7 @@ import { cutoutJson, cutoutPng, cutoutRows } from "./cutout_output.ts";
 import { openCliTarget } from "./open_target.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { joinNegativeValues, SKY_OPTIONS } from "./sky.ts";
-import { runSkyCutout } from "./sky_cutout.ts";
+import { runArchiveCutout, runSkyCutout } from "./sky_cutout.ts";
 import { progressLine, ReadProgress } from "./progress.ts";
 
 /**
@@ -38,12 +38,15 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     ...SKY_OPTIONS,
     ...COST_OPTIONS,
   });
+  const sky = values.ra !== undefined || values.dec !== undefined || values.targets !== undefined;
+  // `--index CATALOG` and a position without a TARGET: every file of the catalog that covers it.
+  if (positionals.length === 0 && sky && values.index !== undefined) {
+    return await runArchiveCutout(values, io);
+  }
   if (positionals.length !== 1) {
     throw new CloudFitsError("USAGE", "cutout takes one TARGET, e.g. 'cube.fits[1][1:10,1:10]'");
   }
-  if (values.ra !== undefined || values.dec !== undefined || values.targets !== undefined) {
-    return await runSkyCutout(positionals[0], values, io);
-  }
+  if (sky) return await runSkyCutout(positionals[0], values, io);
   const output = (values.output as string | undefined) ?? "-";
   const stream = await refuseExistingOutput(output, Boolean(values.force), io);
   const format = chooseOutputFormat("cutout", output, values, stream);
@@ -62,10 +65,11 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     const hdu = handle.info;
     const spec = opened.section ?? fitsSectionToNumpy("", hduShape(hdu));
     progress?.start(handle.plan(spec, settings).bytesToRead);
-    let content: Uint8Array | Iterable<string>;
+    let content: Uint8Array[] | Iterable<string>;
     if (format === "fits") {
-      const raw = await handle.section(spec, { raw: true, ...settings });
-      content = cutoutFits(hdu, spec, raw.data, raw.shape, {
+      // The stored bytes pass from the read to the file untouched.
+      const stored = await handle.sectionBytes(spec, settings);
+      content = cutoutFits(hdu, spec, stored, {
         source: redactUrl(opened.fits.source.name),
         date: new Date(),
         version: VERSION,
@@ -73,9 +77,9 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     } else {
       const image = await handle.section(spec, settings);
       content = format === "json"
-        ? [cutoutJson(image)]
+        ? cutoutJson(image)
         : format === "png"
-        ? await cutoutPng(image, spec, png)
+        ? [await cutoutPng(image, spec, png)]
         : cutoutRows(image, spec, format);
     }
     // The progress line is gone before the data reaches a terminal.
@@ -90,10 +94,9 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-function* encoded(content: Uint8Array | Iterable<string>): Generator<Uint8Array> {
-  if (content instanceof Uint8Array) return yield content;
+function* encoded(content: Iterable<Uint8Array | string>): Generator<Uint8Array> {
   const encoder = new TextEncoder();
-  for (const text of content) yield encoder.encode(text);
+  for (const piece of content) yield typeof piece === "string" ? encoder.encode(piece) : piece;
 }
 
 async function* toAsync(chunks: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {

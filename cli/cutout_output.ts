@@ -1,7 +1,7 @@
 import { CloudFitsError } from "../src/errors.ts";
 import type { TypedArray } from "../src/fits/dtype.ts";
 import { sectionOrigin } from "../src/cutout_file.ts";
-import { arrayToJson, numberToJson } from "../src/json.ts";
+import { numberTexts } from "../src/json.ts";
 import type { SectionAxis } from "../src/plan/fits_section.ts";
 import { encodePng, plotPng, type PngOptions } from "../src/png.ts";
 import { toJson } from "./format.ts";
@@ -18,19 +18,20 @@ export interface Cutout {
  * beside it, and the values flat in C order (NAXIS1 varying fastest).
  *
  * @param image The cutout.
- * @returns JSON text with a trailing newline.
+ * @returns JSON text with a trailing newline, in chunks of {@linkcode VALUES_PER_CHUNK} values.
  */
-export function cutoutJson(image: Cutout): string {
-  return toJson({
-    shape: [...image.shape].reverse(),
-    numpyShape: image.shape,
-    dtype: image.dtype,
-    data: arrayToJson(image.data),
-  });
+export function* cutoutJson(image: Cutout): Generator<string> {
+  const head = toJson({ shape: [...image.shape].reverse(), numpyShape: image.shape, dtype: image.dtype });
+  yield head.slice(0, -2) + ',"data":[';
+  for (let first = 0; first < image.data.length; first += VALUES_PER_CHUNK) {
+    const texts = numberTexts(image.data.subarray(first, first + VALUES_PER_CHUNK));
+    yield (first === 0 ? "" : ",") + texts.join(",");
+  }
+  yield "]}\n";
 }
 
-/** Elements per chunk of CSV or NDJSON text. */
-const ROWS_PER_CHUNK = 65536;
+/** Values per chunk of text: large enough that each write is cheap, small enough to keep memory flat. */
+const VALUES_PER_CHUNK = 65536;
 
 /**
  * A cutout in long format, one element per row: a column per FITS axis (`axis1`, `axis2`, …: 1-based
@@ -53,25 +54,24 @@ export function* cutoutRows(
   const keys = names.map((name) => `${JSON.stringify(name)}:`);
   const counter = new Array<number>(naxis).fill(0);
   if (format === "csv") yield [...names, "value"].join(",") + "\n";
-  let lines: string[] = [];
-  for (let i = 0; i < image.data.length; i++) {
-    const pixels = counter.map((c, k) => start[k] + c * step[k]);
-    const value = numberToJson(image.data[i]);
-    lines.push(
-      format === "csv"
-        ? `${pixels.join(",")},${value}`
-        : `{${pixels.map((p, k) => keys[k] + p).join(",")},"value":${
-          typeof value === "string" ? JSON.stringify(value) : Object.is(value, -0) ? "-0.0" : value
-        }}`,
-    );
-    // NAXIS1 varies fastest in C order.
-    for (let k = 0; k < naxis && ++counter[k] === lengths[k]; k++) counter[k] = 0;
-    if (lines.length === ROWS_PER_CHUNK) {
-      yield lines.join("\n") + "\n";
-      lines = [];
+  const style = format === "csv" ? { nullText: "", quote: false } : undefined;
+  for (let first = 0; first < image.data.length; first += VALUES_PER_CHUNK) {
+    const texts = numberTexts(image.data.subarray(first, first + VALUES_PER_CHUNK), null, style);
+    // One string per element, joined once: faster than growing a string element by element.
+    const lines = new Array<string>(texts.length);
+    for (let i = 0; i < texts.length; i++) {
+      let line = format === "csv" ? "" : "{";
+      for (let k = 0; k < naxis; k++) {
+        const pixel = start[k] + counter[k] * step[k];
+        line += format === "csv" ? pixel + "," : keys[k] + pixel + ",";
+      }
+      lines[i] = format === "csv" ? line + texts[i] : line + '"value":' + texts[i] + "}";
+      // NAXIS1 varies fastest in C order.
+      for (let k = 0; k < naxis && ++counter[k] === lengths[k]; k++) counter[k] = 0;
     }
+    const chunk = lines.join("\n") + "\n";
+    yield chunk;
   }
-  if (lines.length > 0) yield lines.join("\n") + "\n";
 }
 
 /**

@@ -32,6 +32,7 @@ Examples:
   cloudfits header --raw 'testdata/compressed_rice.fits[1]'`,
   cutout: `cloudfits cutout TARGET[HDU][x1:x2,y1:y2,...] -o OUT
   cloudfits cutout TARGET[HDU] --ra RA --dec DEC [--size SIZE] -o OUT
+  cloudfits cutout --index CATALOG --ra RA --dec DEC [--size SIZE] -o DIR/
 
 Cut an image section. The section is in FITS axis order (NAXIS1 first), 1-based and inclusive, as in
 cfitsio: '*' is a whole axis, ':STEP' takes every STEP-th pixel, and every axis is kept. A section that
@@ -60,6 +61,11 @@ A TESS FFI cube gives a target pixel file that lightkurve opens. A sky cutout is
 (the default for -o -) or .png (a cube's mean over its cadences). --targets FILE.csv (name,ra,dec[,size])
 cuts every row in one run: -o 'DIR/{name}.fits' or -o DIR/; targets off the image are skipped (exit 6).
 
+Across an archive: --index CATALOG with a position and no TARGET cuts every file and HDU whose footprint
+covers it (as 'cloudfits find' lists them) into DIR/<file stem>_hdu<N>.fits (or .json, .png by --format);
+files of the same stem keep their directories in the name (s1_cube_hdu1.fits). Nothing covers it: exit 3;
+a match that cannot be cut is reported and skipped (exit 6).
+
 Options: --hdu HDU, --section SECTION, --ra RA, --dec DEC, --size SIZE, --targets FILE.csv,
          -o/--output OUT, --format fits|csv|json|ndjson|png, -f/--force,
          PNG: --stretch zscale|asinh, --cmap gray|viridis|inferno, --nan-color COLOR (transparent, a
@@ -73,28 +79,36 @@ Examples:
   cloudfits cutout 'testdata/wcs_cube.fits[0][16:16,9:9,*]' -o spectrum.png
   cloudfits cutout 'testdata/tess_cube.fits[1][1:1,*,1:3,1:3]' -o - --format csv
   cloudfits cutout testdata/tess_cube.fits --ra 35.2752 --dec -36.0677 --size 3 -o tpf.fits
+  cloudfits cutout --index tess.cfidx --ra 05:37:09.9 --dec -80:28:09 --size 10 -o every-sector/
   cloudfits cutout 's3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits[1][1:1,*,1000:1009,1000:1009]' \\
       --no-sign-request -o lightcurves.fits`,
   lightcurve: `cloudfits lightcurve TARGET --ra RA --dec DEC [--size 3] [--aperture A] -o OUT
+  cloudfits lightcurve --index CATALOG --ra RA --dec DEC [--size 3] [--aperture A] -o DIR/
 
 Sum an aperture around a sky position on every cadence of a TESS FFI cube, as lightkurve sums a target
 pixel file: NaN pixels are skipped, and a cadence without a finite pixel is NaN; errors add in quadrature.
 The box is drawn as 'cutout --ra --dec --size' draws it (default 3 pixels); --aperture sums part of it:
 a box (3x3, 1arcmin), circle:R (pixel centres within R pixels of the position) or a FITS mask of the box's
 shape (non-zero pixels). Time is the cube's own: BTJD (BJD - 2457000, TDB) from TSTART and TSTOP.
+An ordinary image cube works too (TARGET[HDU] or --hdu): RA/Dec on axes 1-2, one plane per cadence on
+axis 3; time from axis 3's WCS when it is a time axis (CTYPE3 TIME, UTC, TDB ..., CUNIT3), else the plane
+number, as the output's time unit says. Through an index made by 'cloudfits index', a TESS cube's
+frame table comes from the index: only the box's pixels are read.
 -o picks the format by extension (any case; --format wins): .csv (time,flux,flux_err,quality,cadence;
 the default, and for -o -), .json, .fits (a LIGHTCURVE table) or .png (a plot; flagged cadences marked in
 red). --targets FILE.csv (name,ra,dec[,size]) makes one output per row in one run: -o 'DIR/{name}.csv' or
--o DIR/.
+-o DIR/. --index CATALOG with no TARGET makes one light curve per TESS cube of the catalog that covers the
+position ("every sector that saw this star"), as DIR/<file stem>_hdu1.csv; exit 3 when none does.
 
-Options: --ra RA, --dec DEC, --size SIZE, --aperture A, --targets FILE.csv, -o/--output OUT,
+Options: --ra RA, --dec DEC, --size SIZE, --aperture A, --targets FILE.csv, --hdu HDU, -o/--output OUT,
          --format csv|json|fits|png, -f/--force, --max-read BYTES, --max-requests N, --request-cost BYTES,
          --index INDEX, cloud options
 
 Examples:
   cloudfits lightcurve testdata/tess_cube.fits --ra 35.2752 --dec -36.0677 --aperture circle:1 -o lc.csv
   cloudfits lightcurve s3://stpubdata/tess/public/mast/tess-s0026-4-1-cube.fits --no-sign-request \\
-      --ra 05:37:09.9 --dec -80:28:09 -o lc.png`,
+      --ra 05:37:09.9 --dec -80:28:09 -o lc.png
+  cloudfits lightcurve --index tess.cfidx --ra 05:37:09.9 --dec -80:28:09 -o curves/`,
   table: `cloudfits table TARGET[HDU][col A;B] [--rows A:B] [-o OUT] [--format csv|ecsv|json|ndjson]
 
 Print table rows (1-based, inclusive, like cfitsio: --rows A:B, N, A: or :B) and columns. Arrays, TDIM
@@ -175,6 +189,20 @@ Options: -o/--output CATALOG, --partial, --format text|json, cloud options (for 
 Examples:
   cloudfits merge shards/mast-0.cfidx shards/mast-1.cfidx shards/mast-2.cfidx shards/mast-3.cfidx \\
       -o mast.cfidx`,
+  find: `cloudfits find CATALOG --ra RA --dec DEC [--radius R] [--json]
+
+List the files and HDUs of a catalog (an index made by cloudfits index) whose sky footprint covers the
+position, with the 1-based FITS pixel it falls on (world to pixel with SIP distortion, rounding into
+1..NAXISn; a TESS cube: HDU 1 and its column, row). Only the catalog is read: its sky directory holds
+each image's WCS. --radius also lists footprints within R (30arcsec, 2arcmin, 0.1deg; a bare number is
+degrees) of the position, with their distance. RA and Dec as for cutout (degrees or sexagesimal). Nothing
+found: exit 3 in text, [] and exit 0 with --json.
+
+Options: --ra RA, --dec DEC, --radius R, --format text|json (--json), cloud options
+
+Examples:
+  cloudfits find tess.cfidx --ra 84.2911 --dec -80.4692 --json
+  cloudfits find s3://my-index-bucket/tess.cfidx --ra 05:37:09.9 --dec -80:28:09 --radius 2arcmin`,
   verify: `cloudfits verify --index INDEX [--datasum]
 
 Check every indexed file against its source: size and ETag (size only for locally indexed files) and

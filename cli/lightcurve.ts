@@ -1,6 +1,8 @@
 import { CloudFitsError } from "../src/errors.ts";
-import { lightCurve } from "../src/light_curve.ts";
-import { openFits } from "../src/open.ts";
+import { type LightCurve, lightCurve } from "../src/light_curve.ts";
+import { type FitsFile, openFits } from "../src/open.ts";
+import { isTessCube, type TessCube } from "../src/tess_cube.ts";
+import { forEachCoveringHdu } from "./archive_sky.ts";
 import { type Aperture, parseAperture } from "../src/sky/aperture.ts";
 import { memorySource } from "../src/source/memory.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
@@ -12,13 +14,15 @@ import {
   outputFor,
   SKY_OPTIONS,
   skyOutputFormat,
+  type SkyTarget,
   writeOutput,
 } from "./sky.ts";
 
 /**
  * `cloudfits lightcurve TARGET --ra RA --dec DEC [--size 3] [--aperture 3x3|circle:1.5|mask.fits]`:
- * the aperture summed per cadence of a TESS cube, as CSV, JSON, FITS or a PNG plot by `-o`'s extension
- * or `--format`.
+ * the aperture summed per cadence of a TESS cube, or per plane of an image cube (RA/Dec on axes 1-2), as
+ * CSV, JSON, FITS or a PNG plot by `-o`'s extension or `--format`. With `--index CATALOG` and no TARGET:
+ * one light curve per TESS cube of the catalog that covers the position, in `-o DIR/`.
  *
  * @param args Arguments after `lightcurve`.
  * @param io The process I/O.
@@ -33,33 +37,51 @@ export async function runLightCurve(args: string[], io: CliIo): Promise<number> 
     ...SKY_OPTIONS,
     ...COST_OPTIONS,
   });
-  if (positionals.length !== 1) {
+  const archive = positionals.length === 0 && values.index !== undefined;
+  if (positionals.length !== 1 && !archive) {
     throw new CloudFitsError("USAGE", "lightcurve takes one TARGET, e.g. tess-s0001-1-1-cube.fits");
   }
   const output = (values.output as string | undefined) ?? "-";
   const format = skyOutputFormat("lightcurve", output, values, "csv");
   const aperture = await apertureOf(values.aperture as string | undefined, io);
   const settings = readSettingsOf(values);
-  return await forEachTarget(positionals[0], values, io, async (opened, sky, many, cube) => {
-    const path = outputFor(output, sky, many, format);
-    const curve = await lightCurve(opened.fits, {
+  const write = async (fits: FitsFile, sky: SkyTarget, path: string, cube?: TessCube, hdu?: number) => {
+    const curve = await lightCurve(fits, {
       ra: sky.ra,
       dec: sky.dec,
       size: sky.size ?? (values.size as string | undefined),
+      hdu,
       aperture,
       cube,
       ...settings,
     });
-    const encoded = format === "json"
-      ? curve.toJson()
-      : format === "fits"
-      ? curve.toFits()
-      : format === "png"
-      ? await curve.toPng()
-      : curve.toCsv();
-    await writeOutput(path, encoded, values, io);
+    await writeOutput(path, await encodeCurve(curve, format), values, io);
     return curve.cube;
-  });
+  };
+  if (archive) {
+    // `--index CATALOG` without a TARGET: every TESS cube of the catalog that saw the position.
+    return await forEachCoveringHdu(values, io, {
+      command: "lightcurve",
+      extension: format,
+      accepts: (fits) => isTessCube(fits.hdus),
+      needs: "a TESS FFI cube (light curves need one)",
+      run: async (fits, _match, sky, path) => void await write(fits, sky, path),
+    });
+  }
+  return await forEachTarget(
+    positionals[0],
+    values,
+    io,
+    async (opened, sky, many, cube) =>
+      await write(opened.fits, sky, outputFor(output, sky, many, format), cube, opened.hdu?.info.index),
+  );
+}
+
+async function encodeCurve(curve: LightCurve, format: string): Promise<string | Uint8Array> {
+  if (format === "json") return curve.toJson();
+  if (format === "fits") return curve.toFits();
+  if (format === "png") return await curve.toPng();
+  return curve.toCsv();
 }
 
 /** `--aperture`: a box or circle as typed, or a FITS file whose first image marks the pixels (non-zero). */

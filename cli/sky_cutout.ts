@@ -5,6 +5,7 @@ import { cutoutSky, type SkyCutout } from "../src/sky_cutout.ts";
 import { readSettingsOf } from "./cost_options.ts";
 import { toJson } from "./format.ts";
 import type { CliIo } from "./io.ts";
+import { forEachCoveringHdu } from "./archive_sky.ts";
 import { forEachTarget, outputFor, skyOutputFormat, writeOutput } from "./sky.ts";
 
 /**
@@ -45,6 +46,42 @@ export async function runSkyCutout(
       await io.err(`${sky.name}: ${cut.box.padding} pixels of the box lie off the image (padded)\n`);
     }
     return cut.cube;
+  });
+}
+
+/**
+ * `cloudfits cutout --index CATALOG --ra RA --dec DEC --size SIZE -o DIR/` (no TARGET): one cutout of
+ * every file and HDU of the catalog that covers the position, as `DIR/<file stem>_hdu<N>.fits` (a TPF
+ * for a TESS cube; `--format json|png` for the others).
+ *
+ * @param values Parsed flags.
+ * @param io The process I/O.
+ * @returns 0; 3 when nothing covers the position; 6 when a match failed (reported and skipped).
+ */
+export async function runArchiveCutout(values: Record<string, unknown>, io: CliIo): Promise<number> {
+  if (values.section !== undefined || values.hdu !== undefined) {
+    throw new CloudFitsError("USAGE", "cutout --index CATALOG without a TARGET takes no --section or --hdu");
+  }
+  const format = skyOutputFormat("cutout --ra/--dec", String(values.output ?? "-"), values, "fits");
+  const settings = readSettingsOf(values);
+  return await forEachCoveringHdu(values, io, {
+    command: "cutout",
+    extension: format,
+    run: async (fits, match, target, path) => {
+      const cut = await cutoutSky(fits, {
+        ra: target.ra,
+        dec: target.dec,
+        size: values.size as string | undefined,
+        hdu: match.hdu,
+        ...settings,
+      });
+      await writeOutput(path, await encode(cut, format), values, io);
+      if (cut.box.padding > 0) {
+        await io.err(
+          `${match.path}[${match.hdu}]: ${cut.box.padding} pixels of the box lie off the image (padded)\n`,
+        );
+      }
+    },
   });
 }
 

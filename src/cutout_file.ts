@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { concatBytes } from "./_bytes.ts";
-import type { TypedArray } from "./fits/dtype.ts";
 import type { Hdu } from "./fits/layout.ts";
 import { buildHeader, formatCard } from "./fits/write.ts";
 import type { SectionAxis } from "./plan/fits_section.ts";
@@ -82,7 +80,8 @@ export function sectionText(spec: readonly SectionAxis[], shape: readonly number
 }
 
 /**
- * Write an image section read raw (`{ raw: true }`, stored values before BSCALE/BZERO) as a FITS file.
+ * Write an image section's stored bytes (from `sectionBytes`: big-endian, before BSCALE/BZERO) as a FITS
+ * file, passing the bytes through untouched.
  * The header is the source's with NAXISn set, CRPIX shifted, the PC or CD matrix (or CDELT) scaled by a
  * step, checksums
  * dropped (the data changed), a tile-compressed image's table cards replaced by the image's own, and
@@ -90,10 +89,10 @@ export function sectionText(spec: readonly SectionAxis[], shape: readonly number
  *
  * @param hdu The source HDU.
  * @param spec The numpy-order section that was read.
- * @param raw The raw values, numpy order (every axis kept).
- * @param shape Their numpy-order shape.
+ * @param stored The section's big-endian stored bytes, numpy order (every axis kept), and its shape.
  * @param provenance Where it came from.
- * @returns The FITS file.
+ * @returns The FITS file in pieces, to write one after the other: the header, the data (the very
+ *   bytes of `stored`, not a copy) and the zero padding to the 2880-byte block.
  *
  * @example A 2×1 section of a 4×3 image, with its provenance
  * ```ts
@@ -101,6 +100,7 @@ export function sectionText(spec: readonly SectionAxis[], shape: readonly number
  * import { buildHeader, formatCard, openFits } from "../mod.ts";
  * import { memorySource } from "./source/memory.ts";
  * import { cutoutFits } from "./cutout_file.ts";
+ * import { concatBytes } from "./_bytes.ts";
  *
  * const header = ["SIMPLE", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "CRPIX1"].map((k, i) =>
  *   formatCard(k, [true, 8, 2, 4, 3, 10][i])
@@ -109,8 +109,9 @@ export function sectionText(spec: readonly SectionAxis[], shape: readonly number
  * source.set(buildHeader(header));
  * const fits = await openFits(memorySource(source));
  * const provenance = { source: "s3://b/k.fits", date: new Date(0), version: "0.1.0" };
- * const file = cutoutFits(fits.hdus[0], [[1, 2], [2, 4]], new Uint8Array([7, 8]), [1, 2], provenance);
- * const cut = await openFits(memorySource(file));
+ * const stored = { shape: [1, 2], bytes: new Uint8Array([7, 8]) };
+ * const file = cutoutFits(fits.hdus[0], [[1, 2], [2, 4]], stored, provenance);
+ * const cut = await openFits(memorySource(concatBytes(file)));
  * assert.deepEqual(cut.hdus[0].axes, [2, 1]);
  * assert.equal(cut.hdus[0].header.get("CRPIX1"), 8);
  * assert.equal(cut.hdus[0].header.get("CFSECT"), "3:4,2:2");
@@ -119,10 +120,10 @@ export function sectionText(spec: readonly SectionAxis[], shape: readonly number
 export function cutoutFits(
   hdu: Hdu,
   spec: readonly SectionAxis[],
-  raw: TypedArray,
-  shape: readonly number[],
+  stored: { shape: readonly number[]; bytes: Uint8Array },
   provenance: CutoutProvenance,
-): Uint8Array {
+): Uint8Array[] {
+  const { shape, bytes } = stored;
   // A tile-compressed HDU is written out uncompressed, with the image's own BITPIX.
   const bitpix = hdu.type === "COMPRESSED_IMAGE"
     ? hdu.header.getInteger("ZBITPIX") ?? hdu.bitpix
@@ -137,7 +138,7 @@ export function cutoutFits(
     formatCard("CFVERS", provenance.version, "cloudfits version that wrote this file"),
     formatCard("DATE", provenance.date.toISOString().slice(0, 19), "UTC date this file was written"),
   ]);
-  return concatBytes([header, encodeBigEndian(raw, bitpix)]);
+  return [header, bytes, new Uint8Array((2880 - bytes.length % 2880) % 2880)];
 }
 
 function cutoutHeader(
@@ -223,34 +224,4 @@ function longStringCards(keyword: string, value: string, comment: string, hdu: H
       return (i === 0 ? `${keyword.padEnd(8)}= ${text}` : `CONTINUE  ${text}`).padEnd(80);
     }),
   ];
-}
-
-function encodeBigEndian(data: TypedArray, bitpix: number): Uint8Array {
-  const width = Math.abs(bitpix) / 8;
-  const size = data.length * width;
-  const out = new Uint8Array(Math.ceil(size / 2880) * 2880);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < data.length; i++) {
-    const value = data[i];
-    switch (bitpix) {
-      case 8:
-        view.setUint8(i, Number(value));
-        break;
-      case 16:
-        view.setInt16(2 * i, Number(value));
-        break;
-      case 32:
-        view.setInt32(4 * i, Number(value));
-        break;
-      case 64:
-        view.setBigInt64(8 * i, BigInt(value));
-        break;
-      case -32:
-        view.setFloat32(4 * i, Number(value));
-        break;
-      default:
-        view.setFloat64(8 * i, Number(value));
-    }
-  }
-  return out;
 }

@@ -19,7 +19,7 @@ import {
   measurePlan,
   type PlanFigures,
 } from "./plan/cost.ts";
-import { readImageSection } from "./read/image_section.ts";
+import { readImageSection, readStoredSection, type StoredSection } from "./read/image_section.ts";
 import type { ReadRangesOptions } from "./read/read_ranges.ts";
 import type { TableCell, TableRows } from "./fits/table_values.ts";
 import { readTableCell, readTableRows, streamTableRows } from "./read/table_rows.ts";
@@ -27,6 +27,7 @@ import { describeTable } from "./fits/tform.ts";
 import { measureTableRead, selectColumns } from "./plan/table_rows.ts";
 import { measureTileRead } from "./plan/table_tiles.ts";
 import type { ByteSource } from "./source/types.ts";
+import type { FrameSummary } from "./index_format/frames.ts";
 import { openSource, type SourceOptions } from "./open_source.ts";
 import { walkFile } from "./walk_file.ts";
 
@@ -67,6 +68,8 @@ export interface OpenFitsOptions extends ReadSettings, SourceOptions {
    * request for the header at its far end. `hdus` then lists only the HDUs walked.
    */
   maxHdus?: number;
+  /** With `hdus` from an index: loads a TESS cube's frame summary from it (see `FitsFile.frames`). */
+  frames?: () => Promise<FrameSummary | undefined>;
 }
 
 /**
@@ -95,6 +98,11 @@ export class FitsFile {
   readonly hdus: readonly Hdu[];
   /** Irregularities tolerated while reading the structure. */
   readonly warnings: readonly string[];
+  /**
+   * Opened through an index: loads the frame summary the index holds for a TESS cube (undefined when
+   * it holds none), so that light curves and target pixel files need not read the frame table.
+   */
+  readonly frames: (() => Promise<FrameSummary | undefined>) | undefined;
   readonly #settings: ReadSettings;
 
   /**
@@ -104,16 +112,19 @@ export class FitsFile {
    * @param hdus The HDU records.
    * @param warnings Tolerated irregularities.
    * @param settings Defaults for every read.
+   * @param frames Loads a TESS cube's frame summary from an index.
    */
   constructor(
     source: ByteSource,
     hdus: readonly Hdu[],
     warnings: readonly string[],
     settings: ReadSettings = {},
+    frames?: () => Promise<FrameSummary | undefined>,
   ) {
     this.source = source;
     this.hdus = hdus;
     this.warnings = warnings;
+    this.frames = frames;
     this.#settings = settings;
   }
 
@@ -319,6 +330,31 @@ export class HduHandle {
   }
 
   /**
+   * Read an image section's stored values as FITS holds them — big-endian, before BSCALE, BZERO and
+   * BLANK — for writing them to a FITS file untouched (no decode, no re-encode). Same selection as
+   * {@linkcode HduHandle.section}.
+   *
+   * @param spec One entry per axis, slowest first; missing trailing entries mean whole axes.
+   * @param options Per-read settings.
+   * @returns Shape, the stored dtype and the big-endian bytes.
+   *
+   * @example The stored int16 bytes of two pixels
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openFits } from "@cloudfits/core";
+   * import { openFileSource } from "@cloudfits/core/file";
+   *
+   * await using fits = await openFits("testdata/mef_images.fits", { openFile: openFileSource });
+   * const stored = await fits.hdu("SCALED16").sectionBytes([3, [0, 2]]);
+   * assert.deepEqual([stored.shape, stored.dtype], [[2], "int16"]);
+   * assert.deepEqual([...stored.bytes], [0x17, 0x70, 0x1b, 0x58]); // 6000 and 7000, big-endian
+   * ```
+   */
+  sectionBytes(spec: SectionSpec, options: ReadSettings = {}): Promise<StoredSection> {
+    return readStoredSection(this.#source, this.info, spec, { ...this.#settings, ...options });
+  }
+
+  /**
    * Plan a read of table rows `[start, stop)` without fetching anything: the requests and bytes that
    * {@linkcode HduHandle.rows} (or {@linkcode HduHandle.rowBatches}) would fetch, and what they cost.
    *
@@ -480,7 +516,7 @@ export async function openFits(
   const { hdus, maxHdus, signal, concurrency, maxGap, maxSpan, window, limits } = options;
   const settings: ReadSettings = { signal, concurrency, maxGap, maxSpan, window, limits };
   const source = typeof target === "string" ? await openSource(target, options) : target;
-  if (hdus) return new FitsFile(source, hdus, [], settings);
+  if (hdus) return new FitsFile(source, hdus, [], settings, options.frames);
   try {
     // A file cut short in its last data unit still opens: its headers are whole, and reading the missing
     // bytes fails on its own.

@@ -7,6 +7,7 @@
 import { CloudFitsError } from "./errors.ts";
 import { type CloudFitsIndex, decodeIndex } from "./read/index.ts";
 import type { FileSummary, IndexedFile } from "./index_format/types.ts";
+import type { FrameSummary } from "./index_format/frames.ts";
 import { type FitsFile, openFits, type OpenFitsOptions } from "./open.ts";
 import { openSource } from "./open_source.ts";
 import { gzipSource } from "./source/gzip.ts";
@@ -198,7 +199,19 @@ export class IndexHandle {
     }
     // A gzip file is read through its access points: a read inflates from the nearest one.
     const readable = file.gzip ? gzipSource(data, { size: file.gzip.size, points: file.gzip.points }) : data;
-    return openFits(readable, { ...this.#options, hdus: file.hdus });
+    return openFits(readable, { ...this.#options, hdus: file.hdus, frames: () => this.#frames(file) });
+  }
+
+  /** A TESS cube's frame summary, checked to describe the file as its record does. */
+  async #frames(file: IndexedFile): Promise<FrameSummary | undefined> {
+    const frames = await this.index.findFrames(file.path);
+    if (frames && frames.fileSize !== file.size) {
+      throw new CloudFitsError(
+        "BAD_INDEX",
+        `The frame summary of '${file.path}' describes a ${frames.fileSize}-byte file, its record ${file.size} bytes`,
+      );
+    }
+    return frames;
   }
 
   /** Map a full data URL back to its path in the index; other strings are taken as paths. */

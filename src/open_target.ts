@@ -132,14 +132,18 @@ export async function openTarget(text: string, options: OpenTargetOptions = {}):
   applyOverrides(target, options);
   let fits: FitsFile;
   let name: string;
+  let ownIndex: IndexHandle | undefined;
   if (options.index !== undefined) {
     // Structure from the index; bytes from the data location it records, checked against its size and ETag.
     name = withoutSelection(text);
     const index = typeof options.index === "string" ? await openIndex(options.index, options) : options.index;
+    // An index opened here stays open with the target: a TESS cube's frame summary is read from it later.
+    if (index !== options.index) ownIndex = index;
     try {
       fits = await index.open(name);
-    } finally {
-      if (index !== options.index) await index.close();
+    } catch (error) {
+      await ownIndex?.close();
+      throw error;
     }
   } else {
     const source = await openSource(target.location, options);
@@ -153,7 +157,10 @@ export async function openTarget(text: string, options: OpenTargetOptions = {}):
       throw error;
     }
   }
-  const close = () => closeSource(fits.source);
+  const close = async () => {
+    await closeSource(fits.source);
+    await ownIndex?.close();
+  };
   try {
     return resolveSelection(target, name, fits, options, close);
   } catch (error) {

@@ -109,7 +109,15 @@ export async function cutoutSky(file: FitsFile, options: SkyCutoutOptions): Prom
   return await cutImage(handle, ra, dec, size, settings);
 }
 
-function selectImage(file: FitsFile, key: number | string | undefined): HduHandle {
+/**
+ * The HDU a sky cutout cuts: the one named, else a TESS cube's HDU 1, else the first image with data.
+ *
+ * @param file The opened file.
+ * @param key The HDU's number or EXTNAME, when named.
+ * @returns Its handle.
+ * @throws {CloudFitsError} `NOT_FOUND` when the file has no image with data.
+ */
+export function selectImage(file: FitsFile, key: number | string | undefined): HduHandle {
   if (key !== undefined) return file.hdu(key);
   if (isTessCube(file.hdus)) return file.hdu(1);
   const image = file.hdus.find((hdu) =>

@@ -1,16 +1,16 @@
 /**
  * TESS FFI cubes (astrocut's `CubeFactory` layout, as MAST serves them): HDU 1 holds flux and error
  * as (rows, columns, frames, 2) in numpy order; HDU 2 has one row per FFI with its header keywords,
- * WCS included. This module recognises the layout and reads HDU 2 once: every row's times and quality,
- * and the WCS astrocut would pick.
+ * WCS included. This module recognises the layout and reads HDU 2 once (or takes the frame summary an
+ * index holds): every row's times and quality, and the WCS astrocut would pick.
  *
  * @module
  */
 import { CloudFitsError } from "./errors.ts";
-import type { HeaderValue } from "./fits/card.ts";
 import type { Hdu } from "./fits/layout.ts";
 import type { TableColumnData } from "./fits/table_values.ts";
 import type { FitsFile, HduHandle, ReadSettings } from "./open.ts";
+import type { FrameSummary } from "./index_format/frames.ts";
 import type { KeywordSource } from "./wcs/mod.ts";
 
 /** A TESS cube's frames: times, corrections, quality, file names, and the WCS astrocut uses. */
@@ -79,15 +79,16 @@ function columnNames(table: Hdu): string[] {
 }
 
 /**
- * Read a TESS cube's frame table (HDU 2) in one planned read and pick the row whose WCS describes the
- * cube as astrocut does: the middle row (`frames // 2`), stepping forward and wrapping round to the
- * first row whose CTYPE2 is `DEC--TAN-SIP` (frames taken during momentum dumps have no WCS).
+ * A TESS cube's frames and the WCS that describes it: from the frame summary of the index the file was
+ * opened through, or else from the frame table (HDU 2) in one planned read, picking the row whose WCS
+ * describes the cube as astrocut does — the middle row (`frames // 2`), stepping forward and wrapping
+ * round to the first row whose CTYPE2 is `DEC--TAN-SIP` (frames taken during momentum dumps have no WCS).
  *
  * @param fits The opened cube, walked to HDU 2 at least.
  * @param settings Read settings.
  * @returns The cube's frames and WCS keywords.
  * @throws {CloudFitsError} `UNSUPPORTED` when the file is not a TESS cube; `BAD_HEADER` when no row has
- * a WCS.
+ * a WCS; `BAD_INDEX` when the index's summary does not fit the cube.
  *
  * @example The fixture's times, quality, and the row astrocut takes its WCS from
  * ```ts
@@ -110,13 +111,66 @@ export async function readTessCube(fits: FitsFile, settings: ReadSettings = {}):
   }
   const cube = fits.hdu(1);
   const [, frames, width, height] = cube.info.axes;
+  const summary = await fits.frames?.() ?? await readFrameSummary(fits, settings);
+  if (summary.tstart.length !== frames) {
+    throw new CloudFitsError(
+      "BAD_INDEX",
+      `The index's frame summary of ${fits.source.name} has ${summary.tstart.length} frames, the cube ${frames}`,
+    );
+  }
+  const keywords = summary.wcsKeywords;
+  return {
+    cube,
+    frames,
+    width,
+    height,
+    primary: fits.hdus[0],
+    tstart: summary.tstart,
+    tstop: summary.tstop,
+    barycorr: summary.barycorr ?? new Float64Array(frames),
+    quality: summary.quality,
+    ffiFiles: summary.ffiFiles,
+    wcsRow: summary.wcsRow,
+    wcsKeywords: { get: (keyword: string) => keywords[keyword.toUpperCase()] },
+  };
+}
+
+/**
+ * Read a TESS cube's frame table (HDU 2) whole, in one request, and keep what light curves and target
+ * pixel files need: every frame's TSTART, TSTOP, BARYCORR (or TIMECORR), DQUALITY and FFI_FILE, and the keywords of
+ * the row whose WCS describes the cube. `cloudfits index` stores this in the index.
+ *
+ * @param fits The opened cube, walked to HDU 2 at least.
+ * @param settings Read settings.
+ * @returns The frame summary.
+ * @throws {CloudFitsError} `UNSUPPORTED` when the file is not a TESS cube; `BAD_HEADER` when no row has
+ * a WCS or a column has an unexpected type.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openFits } from "./open.ts";
+ * import { openFileSource } from "./source/file.ts";
+ * import { readFrameSummary } from "./tess_cube.ts";
+ *
+ * await using fits = await openFits("testdata/tess_cube.fits", { openFile: openFileSource });
+ * const summary = await readFrameSummary(fits);
+ * assert.equal(summary.wcsRow, 4);
+ * assert.equal(summary.wcsKeywords.CTYPE2, "DEC--TAN-SIP");
+ * ```
+ */
+export async function readFrameSummary(fits: FitsFile, settings: ReadSettings = {}): Promise<FrameSummary> {
+  if (!isTessCube(fits.hdus)) {
+    throw new CloudFitsError("UNSUPPORTED", `${fits.source.name} is not a TESS FFI cube`);
+  }
+  const frames = fits.hdus[1].axes[1];
   // The whole table in one request: its columns are spread over every row, so reading only some of
   // them would fetch nearly the same bytes in many more requests.
   const rows = await fits.hdu(2).rows(0, frames, settings);
   const column = (name: string): TableColumnData | undefined => rows.columns[name];
-  const numbers = (name: string): Float64Array => {
+  const numbers = (name: string): Float64Array | undefined => {
     const data = column(name);
-    if (!data) return new Float64Array(frames);
+    if (!data) return undefined;
     if (data.kind !== "number") throw badColumn(name);
     return Float64Array.from(data.values as ArrayLike<number>, Number);
   };
@@ -141,25 +195,21 @@ export async function readTessCube(fits: FitsFile, settings: ReadSettings = {}):
       `No frame of ${fits.source.name} has a WCS (CTYPE2 'DEC--TAN-SIP')`,
     );
   }
-  const wcsKeywords: KeywordSource = {
-    get(keyword: string): HeaderValue | undefined {
-      const data = column(keyword.toUpperCase());
-      if (!data) return undefined;
-      if (data.kind === "number") return Number(data.values[wcsRow]);
-      if (data.kind === "string") return data.values[wcsRow]?.trimEnd() ?? null;
-      return undefined;
-    },
-  };
+  const wcsKeywords: Record<string, number | string> = {};
+  for (const [name, data] of Object.entries(rows.columns)) {
+    const value = data.values[wcsRow];
+    if (data.kind === "number") wcsKeywords[name.toUpperCase()] = Number(value);
+    else if (data.kind === "string" && typeof value === "string") {
+      wcsKeywords[name.toUpperCase()] = value.trimEnd();
+    }
+  }
+  // SPOC cubes carry BARYCORR; a table with a TIMECORR column instead gives that.
+  const barycorr = numbers("BARYCORR") ?? numbers("TIMECORR");
   return {
-    cube,
-    frames,
-    width,
-    height,
-    primary: fits.hdus[0],
-    tstart: numbers("TSTART"),
-    tstop: numbers("TSTOP"),
-    barycorr: numbers("BARYCORR"),
-    quality: Int32Array.from(numbers("DQUALITY")),
+    tstart: numbers("TSTART") ?? new Float64Array(frames),
+    tstop: numbers("TSTOP") ?? new Float64Array(frames),
+    ...(barycorr ? { barycorr } : {}),
+    quality: Int32Array.from(numbers("DQUALITY") ?? new Float64Array(frames)),
     ffiFiles: strings("FFI_FILE"),
     wcsRow,
     wcsKeywords,

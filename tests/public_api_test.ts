@@ -18,6 +18,8 @@ const EXPECTED = [
   "encodeIndex",
   "encodePng",
   "estimateCost",
+  "findPosition",
+  "footprintOf",
   "formatCard",
   "gcsSource",
   "httpSource",

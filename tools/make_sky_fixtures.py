@@ -79,6 +79,41 @@ def cube_hdu():
     return fits.ImageHDU(data, h)
 
 
+def time_cube_hdu():
+    """A cube whose third axis is time (FITS WCS paper VII): TIME in seconds from MJDREF, NaN pixels, and a
+    plane with no finite pixel near the source."""
+    nz, ny, nx = 6, 10, 12
+    t = np.arange(nz)[:, None, None]
+    y, x = np.mgrid[0:ny, 0:nx]
+    star = 400 * np.exp(-((x - 5.6) ** 2 + (y - 4.3) ** 2) / 3.0)
+    data = (star[None] * (1 - 0.1 * (t == 3)) + 10 + 0.5 * t).astype(np.float32)
+    data[2, 4, 5] = np.nan
+    data[4, 3:6, 4:8] = np.nan  # plane 4: the 3 × 3 box around the source is all NaN
+    h = fits.Header()
+    h["EXTNAME"] = "TIMECUBE"
+    h["BUNIT"] = "adu"
+    for k, v in [("CTYPE1", "RA---TAN"), ("CTYPE2", "DEC--TAN"), ("CTYPE3", "TIME"), ("CRVAL1", 83.82),
+                 ("CRVAL2", -5.39), ("CRVAL3", 120.0), ("CRPIX1", 6.5), ("CRPIX2", 5.5), ("CRPIX3", 1.0),
+                 ("CDELT1", -2e-4), ("CDELT2", 2e-4), ("CDELT3", 30.0), ("CUNIT1", "deg"), ("CUNIT2", "deg"),
+                 ("CUNIT3", "s"), ("MJDREF", 60310.0), ("TIMESYS", "UTC"), ("RADESYS", "ICRS")]:
+        h[k] = v
+    return fits.ImageHDU(data, h)
+
+
+def light_curve_of(w, data, lo, hi):
+    """numpy's sum over the box per plane, NaN skipped (a plane without a finite pixel NaN), and the
+    planes' times: the third axis's world coordinate when it is time (wcslib gives seconds), else the
+    plane number."""
+    ny, nx = data.shape[-2:]
+    box = data[:, max(lo[1], 0):min(hi[1], ny), max(lo[0], 0):min(hi[0], nx)]
+    finite = np.isfinite(box).any(axis=(1, 2))
+    flux = np.where(finite, np.nansum(box, axis=(1, 2)), np.nan)
+    planes = np.arange(data.shape[0], dtype=float)
+    is_time = w.wcs.ctype[2].startswith("TIME")
+    time = w.sub([3]).all_pix2world(planes, 0)[0] if is_time else planes
+    return {"time": [float(v) for v in time], "flux": nan_list(flux), "time_axis": bool(is_time)}
+
+
 def round_half_even(v):
     return int(np.round(v))
 
@@ -165,6 +200,8 @@ def image_cases(hdu_index, hdu, header, data, cases):
                        for cx, cy in [(0, 0), (hi[0] - lo[0] - 1, hi[1] - lo[1] - 1)]}
             case.update({"lo": lo, "hi": hi, "padding": (hi[0] - lo[0]) * (hi[1] - lo[1]) - inside,
                          "shape": list(values.shape), "values": nan_list(values), "corners": corners})
+            if data.ndim == 3:
+                case["lightcurve"] = light_curve_of(w, data, lo, hi)
         out.append(case)
     return {"hdu": hdu_index, "name": header.get("EXTNAME", hdu.name), "scales": scales, "cases": out}
 
@@ -269,7 +306,7 @@ def tess_expected():
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    hdus = [fits.PrimaryHDU(), tan_sip_hdu(), galactic_hdu(), rice_hdu(), cube_hdu()]
+    hdus = [fits.PrimaryHDU(), tan_sip_hdu(), galactic_hdu(), rice_hdu(), cube_hdu(), time_cube_hdu()]
     path = OUT / "images.fits"
     fits.HDUList(hdus).writeto(path, overwrite=True, checksum=False)
     images = []
@@ -280,6 +317,7 @@ def main():
             2: [(17.6, 11.3, "5"), (34.8, 0.7, "4x6"), (10.2, 20.4, "0.3deg"), (60.0, 60.0, "3")],
             3: [(24.4, 19.8, "9"), (2.3, 38.2, "5x8"), (30.1, 10.6, "3arcsec")],
             4: [(9.7, 7.4, "5"), (0.3, 15.2, "4"), (18.6, 3.4, "2arcmin")],
+            5: [(5.6, 4.3, "3"), (0.4, 8.8, "3")],
         }
         for index, cases in plan.items():
             hdu = hdul[index]

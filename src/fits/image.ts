@@ -5,6 +5,7 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
+import { toHostOrder } from "./byte_order.ts";
 import {
   BITPIX_DTYPE,
   conventionDtype,
@@ -237,73 +238,6 @@ function finishDecode(bytes: Uint8Array, info: ImageInfo, dtype: Dtype, flipSign
   const stored = viewArray(bytes, flipSign ? dtype : info.storedDtype);
   if (flipSign || dtype === info.storedDtype) return stored;
   return scale(stored, info, dtype);
-}
-
-/**
- * Write big-endian elements of `from` into `to` in host order, optionally flipping each sign bit.
- * `to` is aligned to the element size (to 4 for 8-byte elements) and is either `from` itself or a
- * same-length array that does not overlap it; `from` may have any alignment.
- */
-function toHostOrder(from: Uint8Array, to: Uint8Array, size: number, flipSign: boolean): void {
-  if (size === 1 || !LITTLE_ENDIAN_HOST) {
-    if (from !== to) to.set(from);
-    if (flipSign) { for (let i = 0; i < to.length; i += size) to[i] ^= 0x80; }
-    return;
-  }
-  if (size === 2) {
-    if (from !== to) to.set(from);
-    swap16InPlace(to, flipSign);
-    return;
-  }
-  // DataView's big-endian reads compile to a load and one byte-swap instruction in V8 and
-  // JavaScriptCore: measured 1.5-2× faster than shifts and masks over a Uint32Array. Chunks keep the
-  // byte offsets (i << 2) within 32 bits.
-  const flip = flipSign ? 0x80000000 | 0 : 0;
-  const total = to.length >>> 2;
-  for (let first = 0; first < total; first += CHUNK_WORDS) {
-    const count = Math.min(CHUNK_WORDS, total - first);
-    const source = new DataView(from.buffer, from.byteOffset + 4 * first, 4 * count);
-    const words = new Int32Array(to.buffer, to.byteOffset + 4 * first, count);
-    if (size === 4) swap32(source, words, flip);
-    else swap64(source, words, flip);
-  }
-}
-
-const CHUNK_WORDS = 2 ** 28;
-
-function swap32(source: DataView, words: Int32Array, flip: number): void {
-  const n = words.length;
-  if (flip === 0) { for (let i = 0; i < n; i++) words[i] = source.getInt32(i << 2); }
-  else for (let i = 0; i < n; i++) words[i] = source.getInt32(i << 2) ^ flip;
-}
-
-/** 8-byte elements: swap each 4-byte half, and the halves (read both first: `words` may overlay `source`). */
-function swap64(source: DataView, words: Int32Array, flip: number): void {
-  const n = words.length;
-  for (let i = 0; i < n; i += 2) {
-    const high = source.getInt32(i << 2);
-    words[i] = source.getInt32((i << 2) + 4);
-    words[i + 1] = high ^ flip;
-  }
-}
-
-/** Swap the bytes of each 16-bit element in place, two elements per 32-bit word (little-endian host). */
-function swap16InPlace(bytes: Uint8Array, flipSign: boolean): void {
-  const words = bytes.length >>> 2;
-  const aligned = bytes.byteOffset % 4 === 0;
-  const flip = flipSign ? 0x80008000 | 0 : 0;
-  if (aligned) {
-    const u32 = new Int32Array(bytes.buffer, bytes.byteOffset, words);
-    for (let i = 0; i < words; i++) {
-      const x = u32[i];
-      u32[i] = (((x & 0x00ff00ff) << 8) | ((x >>> 8) & 0x00ff00ff)) ^ flip;
-    }
-  }
-  for (let at = aligned ? 4 * words : 0; at < bytes.length; at += 2) {
-    const high = bytes[at];
-    bytes[at] = bytes[at + 1];
-    bytes[at + 1] = flipSign ? high ^ 0x80 : high;
-  }
 }
 
 /**

@@ -6,7 +6,7 @@
 
 import { compareBytes } from "./_layout.ts";
 import type { EncodeIndexOptions, IndexedFile } from "./types.ts";
-import { collectIndex, IndexWriter } from "./writer.ts";
+import { collectIndex, IndexWriter, SkySink } from "./writer.ts";
 
 const UTF8 = new TextEncoder();
 
@@ -56,7 +56,8 @@ export async function encodeIndex(
   const sorted = files.map((file) => ({ file, key: UTF8.encode(file.path) })).sort((a, b) =>
     compareBytes(a.key, b.key)
   );
-  const writer = new IndexWriter(options);
+  const { footprints, ...rest } = options;
+  const writer = new IndexWriter({ ...rest, ...(footprints ? { sinks: [new SkySink(footprints)] } : {}) });
   try {
     for (const { file } of sorted) await writer.add(file);
     return await collectIndex(await writer.finish());

@@ -15,6 +15,7 @@ export interface GzipIndex {
   points: AccessPoint[];
 }
 import type { ShardInfo } from "./shard.ts";
+import type { FootprintRecord } from "./sky_cells.ts";
 
 /** One indexed FITS file: where it is, the validators it was indexed against, and its HDUs. */
 export interface IndexedFile {
@@ -38,6 +39,11 @@ export interface IndexedFile {
   hdus: Hdu[];
   /** Present when the object is whole-file gzip (`.fits.gz`): its inflated size and access points. */
   gzip?: GzipIndex;
+  /**
+   * For a TESS FFI cube: its frame summary as stored in the FRAMES section (`encodeFrameBlock`),
+   * carried as is when an index is rewritten.
+   */
+  frames?: Uint8Array;
 }
 
 /** Where an index's files live and who made it. */
@@ -56,6 +62,11 @@ export interface EncodeIndexOptions extends IndexSource {
   headerText?: boolean;
   /** For one shard of a sharded run: its part and source specification (an optional SHARD section). */
   shard?: ShardInfo;
+  /**
+   * Sky footprints of the HDUs with a celestial WCS (see `footprintOf`): when given, even empty, the
+   * index gets a sky directory (sections SKY and SKY_CELLS) that `findPosition` searches.
+   */
+  footprints?: Iterable<FootprintRecord>;
 }
 
 /** One BINTABLE or TABLE column, described without inflating header text. */

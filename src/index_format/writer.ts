@@ -12,7 +12,9 @@ import { layoutIndex, type LeafDescriptor } from "./_assemble.ts";
 import { CATALOG_READ, compareBytes, RequiredFeature, type SectionPayload, sharedPrefix } from "./_layout.ts";
 import { ByteWriter } from "./_varint.ts";
 import { checkDataUrl, checkPath, type EncodedFile, encodeFileRecord } from "./encode_record.ts";
+import { type FrameBlockEntry, framesSection } from "./frames.ts";
 import { shardSection } from "./shard.ts";
+import { type FootprintRecord, SkyDirectoryBuilder } from "./sky_cells.ts";
 import type { EncodeIndexOptions, IndexedFile } from "./types.ts";
 import { concatBytes, memorySpool, type SpoolFile } from "../_bytes.ts";
 
@@ -23,15 +25,72 @@ import { concatBytes, memorySpool, type SpoolFile } from "../_bytes.ts";
 export interface IndexSectionSink {
   /** One file, in path order. */
   add(file: IndexedFile): void | Promise<void>;
-  /** The sections for the files seen so far (asked at every checkpoint and at the end). */
-  sections(): readonly SectionPayload[] | Promise<readonly SectionPayload[]>;
+  /**
+   * The sections for the files seen so far, asked at every checkpoint (`final` false) and at the end
+   * (`final` true).
+   */
+  sections(final: boolean): readonly SectionPayload[] | Promise<readonly SectionPayload[]>;
 }
 
-/** Options of {@linkcode IndexWriter}: those of `encodeIndex`, a spool and section sinks. */
-export interface IndexWriterOptions extends EncodeIndexOptions {
+/**
+ * The FRAMES section: each TESS cube's stored frame summary (`IndexedFile.frames`), in every index
+ * and checkpoint. Holds the blocks until the end (≈15 B per frame, ≈55 KB per TESS cube).
+ */
+class FramesSink implements IndexSectionSink {
+  readonly #blocks: FrameBlockEntry[] = [];
+
+  add(file: IndexedFile): void {
+    if (file.frames) this.#blocks.push({ path: file.path, block: file.frames });
+  }
+
+  sections(): SectionPayload[] {
+    return this.#blocks.length > 0 ? [framesSection(this.#blocks)] : [];
+  }
+}
+
+/**
+ * The sky directory (sections SKY and SKY_CELLS) of the footprints given to it, written in the
+ * finished index only (a checkpoint's records give their footprints again from their headers). It
+ * holds every footprint until the end: the cells are sorted only then.
+ */
+export class SkySink implements IndexSectionSink {
+  readonly #builder = new SkyDirectoryBuilder();
+
+  /**
+   * Start with some footprints.
+   *
+   * @param footprints Footprints known from the start (a merge's, or `encodeIndex`'s).
+   */
+  constructor(footprints: Iterable<FootprintRecord> = []) {
+    this.footprints(footprints);
+  }
+
+  /** Nothing: footprints come through {@linkcode SkySink.footprints}. */
+  add(): void {}
+
+  /**
+   * File footprints, in any order (the directory's order follows from them alone).
+   *
+   * @param records One footprint per HDU.
+   */
+  footprints(records: Iterable<FootprintRecord>): void {
+    for (const record of records) this.#builder.add(record);
+  }
+
+  /** SKY and SKY_CELLS at the end, nothing at a checkpoint. */
+  async sections(final: boolean): Promise<SectionPayload[]> {
+    return final ? await this.#builder.finish() : [];
+  }
+}
+
+/**
+ * Options of {@linkcode IndexWriter}: those of `encodeIndex` (but footprints: pass a
+ * {@linkcode SkySink}), a spool and section sinks.
+ */
+export interface IndexWriterOptions extends Omit<EncodeIndexOptions, "footprints"> {
   /** Where finished leaves wait (default: memory; the index's size, ~100–200 B per file). */
   spool?: SpoolFile;
-  /** Sinks adding optional sections after the leaves. */
+  /** Sinks adding optional sections after the leaves (and the SHARD section, before FRAMES). */
   sinks?: readonly IndexSectionSink[];
 }
 
@@ -76,6 +135,7 @@ export class IndexWriter {
   readonly #indexer: string;
   readonly #createdMs: number;
   readonly #spool: SpoolFile;
+  readonly #sinks: readonly IndexSectionSink[];
   readonly #leaves: LeafDescriptor[] = [];
   #pending: PendingFile[] = [];
   #pendingBytes = 0;
@@ -102,6 +162,7 @@ export class IndexWriter {
     }
     if (options.dataUrl !== undefined) checkDataUrl(options.dataUrl);
     this.#spool = options.spool ?? memorySpool();
+    this.#sinks = [...options.sinks ?? [], new FramesSink()];
   }
 
   /** Files added so far. */
@@ -128,7 +189,7 @@ export class IndexWriter {
       if (order > 0) throw new TypeError(`Cannot add '${file.path}': files come in path order`);
     }
     const record = await encodeFileRecord(file, this.#indexer, this.#options.headerText ?? true);
-    for (const sink of this.#options.sinks ?? []) await sink.add(file);
+    for (const sink of this.#sinks) await sink.add(file);
     this.#previousKey = key;
     this.#fileCount++;
     if (file.gzip) this.#gzip = true;
@@ -141,7 +202,7 @@ export class IndexWriter {
   snapshot(): Promise<WrittenIndex> {
     return this.#exclusive(async () => {
       const last = this.#pending.length > 0 ? await encodeLeaves(this.#pending) : [];
-      return await this.#place(last.map((leaf) => leaf.bytes), last.map((leaf) => leaf.descriptor));
+      return await this.#place(last.map((leaf) => leaf.bytes), last.map((leaf) => leaf.descriptor), false);
     });
   }
 
@@ -149,7 +210,7 @@ export class IndexWriter {
   finish(): Promise<WrittenIndex> {
     return this.#exclusive(async () => {
       await this.#flush();
-      return await this.#place([], []);
+      return await this.#place([], [], true);
     });
   }
 
@@ -179,13 +240,17 @@ export class IndexWriter {
     }
   }
 
-  async #place(extraLeaves: Uint8Array[], extraDescriptors: LeafDescriptor[]): Promise<WrittenIndex> {
+  async #place(
+    extraLeaves: Uint8Array[],
+    extraDescriptors: LeafDescriptor[],
+    final: boolean,
+  ): Promise<WrittenIndex> {
     const meta = new ByteWriter();
     meta.varint(this.#options.dataUrl === undefined ? 0 : 1);
     if (this.#options.dataUrl !== undefined) meta.string(this.#options.dataUrl);
     meta.string(this.#indexer);
     const extraSections: SectionPayload[] = this.#options.shard ? [shardSection(this.#options.shard)] : [];
-    for (const sink of this.#options.sinks ?? []) extraSections.push(...await sink.sections());
+    for (const sink of this.#sinks) extraSections.push(...await sink.sections(final));
     const layout = layoutIndex({
       createdMs: this.#createdMs,
       requiredFlags: this.#gzip ? RequiredFeature.GZIP : 0,

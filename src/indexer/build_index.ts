@@ -9,7 +9,7 @@
 import { CloudFitsError } from "../errors.ts";
 import { walkFile } from "../walk_file.ts";
 import { compareBytes } from "../index_format/_layout.ts";
-import { IndexWriter } from "../index_format/writer.ts";
+import { IndexWriter, SkySink } from "../index_format/writer.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import type { SourceOptions } from "../open_source.ts";
 import { countingSource } from "../source/counting.ts";
@@ -21,7 +21,11 @@ import { isUnchanged, previousRecords, RecordCursor } from "./incremental.ts";
 import { listIndexSources } from "./list_sources.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
+import { frameBlockOf, keepingFirstRead } from "./frames.ts";
 import { shardOfPath, type ShardPart } from "./shard.ts";
+import { fileFootprints } from "./footprints.ts";
+import { isTessCube } from "../tess_cube.ts";
+import type { FootprintRecord } from "../index_format/sky_cells.ts";
 
 const UTF8 = new TextEncoder();
 
@@ -188,8 +192,11 @@ export async function buildIndex(
   // Finished leaves wait in a temporary file beside a local index (in memory for an upload, which
   // sends the index whole).
   const spool = outputLocation.kind === "file" ? await storage?.spool?.(outputLocation.path) : undefined;
+  // Footprints go to the sky directory of the final index (checkpoints give them again from headers).
+  const sky = new SkySink();
   const writer = new IndexWriter({
     ...(spool ? { spool } : {}),
+    sinks: [sky],
     dataUrl,
     indexer: options.indexer ?? `cloudfits ${VERSION}`,
     headerText: options.headerText,
@@ -217,12 +224,13 @@ export async function buildIndex(
   let requests = 0;
   let bytes = 0;
   let hdus = 0;
-  const readOne = async (candidate: IndexCandidate): Promise<IndexedFile> => {
+  const readOne = async (candidate: IndexCandidate, old: IndexedFile | undefined): Promise<Indexed> => {
     const source = await candidate.open();
     const counted = countingSource(source);
+    const reader = keepingFirstRead(counted);
     try {
       // Indexing reads every gzip file whole, whatever its size: that is what it is asked to do.
-      const walked = await walkFile(counted, {
+      const walked = await walkFile(reader, {
         signal: options.signal,
         spacing: options.pointSpacing,
         maxRead: 0,
@@ -238,28 +246,65 @@ export async function buildIndex(
         throw new CloudFitsError("BAD_RESPONSE", `Cannot learn the size of ${candidate.display}`);
       }
       const etag = candidate.etag ?? source.etag;
-      return {
+      // A TESS cube's frame table, summarised once here, spares every light curve reading it.
+      let frames: Uint8Array | undefined;
+      try {
+        // The same object (size and strong ETag) as the existing record: its summary still holds.
+        const same = old?.frames && etag !== undefined && old.etag === etag && old.size === size;
+        frames = same
+          ? old.frames
+          : gzip
+          ? undefined
+          : await frameBlockOf(reader, walked.hdus, size, options.signal);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        await warn(`${candidate.display}: no frame summary: ${(error as Error).message}`);
+      }
+      const file: IndexedFile = {
         path: candidate.path,
         size,
         ...(etag ? { etag } : {}),
         ...(candidate.lastModified !== undefined ? { lastModified: Math.round(candidate.lastModified) } : {}),
         hdus: walked.hdus,
         ...(gzip ? { gzip } : {}),
+        ...(frames ? { frames } : {}),
       };
+      const footprints = await fileFootprints(
+        candidate.path,
+        walked.hdus,
+        walked.source,
+        warn,
+        options.signal,
+        frames,
+      );
+      return { file, footprints };
     } finally {
       requests += counted.stats.requests;
       bytes += counted.stats.bytes;
       await source.close?.();
     }
   };
-  type Outcome = { file: IndexedFile; fresh: boolean } | { error: string };
+  // Unchanged TESS cubes without a frame summary whose footprints the old index's sky directory keeps
+  // (a cube's WCS is table data, not a header): filed from there at the end.
+  const keptCubes = new Set<string>();
+  type Outcome = (Indexed & { fresh: boolean; skyCube?: boolean }) | { error: string };
   const indexOne = async (candidate: IndexCandidate): Promise<Outcome> => {
     // Both lookups are made before any await, so each cursor is asked in path order.
     const fromCheckpoint = resumed.find(candidate.path);
-    const fromIndex = previous.find(candidate.path);
+    const fromIndex = previous.records.find(candidate.path);
     try {
-      const old = [await fromCheckpoint, await fromIndex].find((record) => isUnchanged(candidate, record));
-      return old ? { file: old, fresh: false } : { file: await readOne(candidate), fresh: true };
+      const [checkpointed, indexed] = [await fromCheckpoint, await fromIndex];
+      const old = [checkpointed, indexed].find((record) => isUnchanged(candidate, record));
+      // A cube from an interrupted run's checkpoint may differ from the old index's version.
+      const keptCube = old !== undefined && old === indexed && previous.keepsCubeFootprints;
+      // A TESS cube with neither a kept footprint nor a frame summary (its WCS is table data) is read again.
+      if (old && (old.frames || !isTessCube(old.hdus) || keptCube)) {
+        // From the stored headers; a TESS cube's from its frame summary or the old sky directory.
+        const footprints = await fileFootprints(old.path, old.hdus, undefined, warn, undefined, old.frames);
+        const skyCube = !old.frames && isTessCube(old.hdus);
+        return { file: old, footprints, fresh: false, ...(skyCube ? { skyCube } : {}) };
+      }
+      return { ...await readOne(candidate, checkpointed ?? indexed), fresh: true };
     } catch (error) {
       return { error: (error as Error).message };
     }
@@ -275,6 +320,8 @@ export async function buildIndex(
         if ("file" in outcome) {
           try {
             await writer.add(outcome.file);
+            sky.footprints(outcome.footprints);
+            if ("skyCube" in outcome) keptCubes.add(outcome.file.path);
             hdus += outcome.file.hdus.length;
             if (outcome.fresh) checkpoint?.addFresh();
             else unchanged++;
@@ -296,6 +343,7 @@ export async function buildIndex(
 
     // Every file failed: an empty index would only replace a good one.
     if (writer.fileCount === 0) throw nothingToIndex(sources, failed);
+    if (keptCubes.size > 0) sky.footprints(await previous.cubeFootprints(keptCubes));
     const written = await writer.finish();
     try {
       await writeIndex(outputLocation, written, options);
@@ -327,8 +375,14 @@ export async function buildIndex(
       indexBytes: written.size,
     };
   } finally {
-    await Promise.all([previous.close(), resumed.close(), writer.close()]);
+    await Promise.all([previous.records.close(), resumed.close(), writer.close()]);
   }
+}
+
+/** A file's record and the footprints of its HDUs. */
+interface Indexed {
+  file: IndexedFile;
+  footprints: FootprintRecord[];
 }
 
 /** Candidates in index order: by the UTF-8 bytes of their paths. */

@@ -71,7 +71,8 @@ export async function loadCheckpoint(
   if (!(await storage.stat(path))) return new RecordCursor();
   try {
     const index = await decodeIndex(await storage.readFile(path));
-    return new RecordCursor((index.dataUrl ?? undefined) === dataUrl ? index.files() : undefined, warn);
+    const same = (index.dataUrl ?? undefined) === dataUrl;
+    return new RecordCursor(same ? index.files({ frames: true }) : undefined, warn);
   } catch (error) {
     await warn(error);
     return new RecordCursor();

@@ -9,9 +9,12 @@ import { isCloudFitsError } from "../errors.ts";
 import { decodeIndex } from "../read/index.ts";
 import { memorySource } from "../source/memory.ts";
 import type { IndexedFile } from "../index_format/types.ts";
-import { openIndex } from "../open_index.ts";
-import type { SourceOptions } from "../open_source.ts";
-import { compareBytes } from "../index_format/_layout.ts";
+import { compareBytes, FIRST_READ } from "../index_format/_layout.ts";
+import type { FootprintRecord } from "../index_format/sky_cells.ts";
+import { readAllFootprints, skyPlaces } from "../index_format/sky_read.ts";
+import { openSource, type SourceOptions } from "../open_source.ts";
+import type { ByteSource } from "../source/types.ts";
+import { keepingFirstRead } from "./frames.ts";
 import { type Location, redactUrl } from "../url.ts";
 import type { IndexCandidate, IndexStorage } from "./types.ts";
 
@@ -27,50 +30,80 @@ export interface PreviousRecordsOptions extends SourceOptions {
   onWarning?: (message: string) => void | Promise<void>;
 }
 
+/** What a new run may keep of the existing index. */
+export interface PreviousIndex {
+  /** Its file records (TESS cubes with their frame summaries), in path order; `close()` releases it. */
+  records: RecordCursor;
+  /**
+   * Whether it has a sky directory: an unchanged TESS cube without a frame summary then keeps its
+   * footprint from there (a cube's WCS is table data, not a header) instead of being read again.
+   */
+  keepsCubeFootprints: boolean;
+  /**
+   * The footprints of these TESS cubes (HDU 1) in its sky directory, decoded a page at a time.
+   *
+   * @param paths The cubes' paths.
+   */
+  cubeFootprints(paths: ReadonlySet<string>): Promise<FootprintRecord[]>;
+}
+
 /**
- * The records of the index at `output` when it has the same data root, as a cursor in path order. A
- * missing index (or one the credentials may not read) gives none; an unreadable one gives none with a
- * warning. Records are decoded as the cursor passes them, one leaf at a time.
+ * The records of the index at `output` when it has the same data root, as a cursor in path order, and
+ * its TESS cubes' footprints. A missing index (or one the credentials may not read) gives none; an
+ * unreadable one gives none with a warning. Records are decoded as the cursor passes them, one leaf at
+ * a time.
  *
  * @param output The index's location string.
  * @param location The same, parsed.
  * @param dataUrl The data root of the new run.
  * @param options Credentials, the local file system and the warning hook.
- * @returns The reusable records, and a `close()` for the index's source.
+ * @returns The reusable records and cube footprints.
  */
 export async function previousRecords(
   output: string,
   location: Location,
   dataUrl: string | undefined,
   options: PreviousRecordsOptions,
-): Promise<RecordCursor> {
+): Promise<PreviousIndex> {
   const warn = (error: unknown) =>
     options.onWarning?.(`ignoring the existing index ${redactUrl(output)}: ${(error as Error).message}`);
+  const none: PreviousIndex = {
+    records: new RecordCursor(),
+    keepsCubeFootprints: false,
+    cubeFootprints: () => Promise.resolve([]),
+  };
+  let source: ByteSource | undefined;
   try {
     if (location.kind === "file") {
-      if (!options.storage || !(await options.storage.stat(location.path))) return new RecordCursor();
+      if (!options.storage || !(await options.storage.stat(location.path))) return none;
       // Read in batches through a file source when there is one (the index may be hundreds of MB).
-      const source = options.openFile
+      source = options.openFile
         ? await options.openFile(location.path)
         : memorySource(await options.storage.readFile(location.path), location.path);
-      try {
-        const index = await decodeIndex(source, { maxBatchBytes: CURSOR_BATCH_BYTES });
-        const same = (index.dataUrl ?? undefined) === dataUrl;
-        return new RecordCursor(same ? index.files() : undefined, warn, async () => await source.close?.());
-      } catch (error) {
-        await source.close?.();
-        throw error;
-      }
+    } else {
+      // A small index arrives whole in its first read: its FRAMES and sky sections are served from it.
+      source = keepingFirstRead(await openSource(output, options));
     }
-    const old = await openIndex(output, { ...options, dataRoot: dataUrl ?? "." });
-    if ((old.index.dataUrl ?? undefined) !== dataUrl) {
-      await old.close();
-      return new RecordCursor();
+    const index = await decodeIndex(source, { maxBatchBytes: CURSOR_BATCH_BYTES });
+    if ((index.dataUrl ?? undefined) !== dataUrl) {
+      await source.close?.();
+      return none;
     }
-    return new RecordCursor(old.index.files(), warn, () => old.close());
+    const opened = source;
+    const read = (offset: number, length: number) => opened.read(offset, length);
+    const head = await read(0, FIRST_READ);
+    return {
+      records: new RecordCursor(index.files({ frames: true }), warn, async () => await opened.close?.()),
+      keepsCubeFootprints: skyPlaces(head, opened.name) !== undefined,
+      cubeFootprints: async (paths) => {
+        const isCube = (footprint: FootprintRecord) => footprint.hdu === 1 && paths.has(footprint.path);
+        return await readAllFootprints(read, head, opened.name, isCube) ?? [];
+      },
+    };
   } catch (error) {
+    await source?.close?.();
     if (!isCloudFitsError(error, "NOT_FOUND") && !isCloudFitsError(error, "FORBIDDEN")) await warn(error);
-    return new RecordCursor();
+    return none;
   }
 }
 

@@ -9,11 +9,12 @@ import { CloudFitsError } from "../errors.ts";
 import { compareBytes, FIRST_READ } from "../index_format/_layout.ts";
 import { decodeShardSection, findShardSection, type ShardInfo } from "../index_format/shard.ts";
 import type { IndexedFile } from "../index_format/types.ts";
-import { IndexWriter, type WrittenIndex } from "../index_format/writer.ts";
+import { IndexWriter, SkySink, type WrittenIndex } from "../index_format/writer.ts";
 import { decodeIndex } from "../read/index.ts";
 import { memorySource } from "../source/memory.ts";
 import type { SpoolFile } from "../_bytes.ts";
 import type { ByteSource } from "../source/types.ts";
+import { shardFootprints } from "./merge_sky.ts";
 
 /** One shard to merge: its name for messages, and its bytes or a source over them. */
 export interface ShardInput {
@@ -94,7 +95,7 @@ export async function mergeShards(
       ? head.subarray(entry.offset, entry.offset + entry.length)
       : await source.read(entry.offset, entry.length);
     const info = decodeShardSection(payload, entry, shard.name);
-    return { name: shard.name, info, source: withHead(source, head) };
+    return { name: shard.name, info, head, source: withHead(source, head) };
   }));
   const first = parts[0];
   const byIndex = new Map<number, string>();
@@ -142,15 +143,18 @@ export async function mergeShards(
     }
     indexes.push(index);
   }
+  // The shards' footprints, filed again as one sky directory (as a single process would have).
+  const footprints = await shardFootprints(parts);
   const writer = new IndexWriter({
     ...(options.spool ? { spool: options.spool } : {}),
     ...(indexes[0].dataUrl !== undefined ? { dataUrl: indexes[0].dataUrl } : {}),
+    ...(footprints ? { sinks: [new SkySink(footprints)] } : {}),
     indexer: indexes[0].indexer,
     ...(options.createdMs !== undefined ? { createdMs: options.createdMs } : {}),
   });
   // A k-way merge: each shard is in path order, and a path is in one shard only (a duplicate is refused).
   const heads = await Promise.all(indexes.map(async (index) => {
-    const files = index.files()[Symbol.asyncIterator]();
+    const files = index.files({ frames: true })[Symbol.asyncIterator]();
     return { files, next: await files.next() };
   }));
   for (;;) {

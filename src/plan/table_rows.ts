@@ -43,6 +43,12 @@ export interface TableRowAccess {
    * @returns The range index and the offset of the cell inside it.
    */
   locate(row: number, column: Column): CellLocation;
+  /**
+   * Set when every planned row lies in range 0, one after another `rowStride` bytes apart: the cell of
+   * row `start + i` is then at `locate(start, column).offset + i * rowStride`, which lets a decoder run
+   * down a column without locating each cell.
+   */
+  readonly rowStride?: number;
 }
 
 /**
@@ -206,6 +212,7 @@ export function planTableRowAccess(
     return {
       ranges: [{ offset: hdu.dataOffset + start * rowBytes + first, length }],
       locate: (row, column) => ({ range: 0, offset: (row - start) * rowBytes + column.offset - first }),
+      rowStride: rowBytes,
     };
   }
   const ranges: ByteRange[] = [];

@@ -23,6 +23,8 @@ import {
 import { materialize } from "../index_format/materialize.ts";
 import { FIRST_READ } from "../index_format/_layout.ts";
 import type { FileSummary, IndexedFile } from "../index_format/types.ts";
+import type { StoredFrameSummary } from "../index_format/frames.ts";
+import { FrameSectionReader } from "./index_frames.ts";
 import { memorySource } from "../source/memory.ts";
 import type { ByteSource } from "../source/types.ts";
 
@@ -59,8 +61,17 @@ export interface CloudFitsIndex {
   findFile(path: string): Promise<IndexedFile | undefined>;
   /** One file's planning summary, without inflating header text. */
   findSummary(path: string): Promise<FileSummary | undefined>;
-  /** Every file with rebuilt headers, in path order. */
-  files(): AsyncIterable<IndexedFile>;
+  /**
+   * A TESS cube's frame summary (the FRAMES section), or undefined when the index has none for it.
+   * Costs one read of the section (its table and the cube's block), or two for a many-file index.
+   */
+  findFrames(path: string): Promise<StoredFrameSummary | undefined>;
+  /**
+   * Every file with rebuilt headers, in path order; with `frames`, each TESS cube carries its stored
+   * frame summary (the whole FRAMES section is read once), so that an index rewritten from these
+   * records keeps them.
+   */
+  files(options?: { frames?: boolean }): AsyncIterable<IndexedFile>;
   /** Every file's planning summary, in path order. */
   summaries(): AsyncIterable<FileSummary>;
 }
@@ -163,6 +174,7 @@ class DecodedIndex implements CloudFitsIndex {
   readonly #leaves = new Map<number, Promise<Leaf>>();
   readonly #pages = new Map<number, Promise<LeafEntry[]>>();
   readonly #inflated = new Map<number, Promise<Uint8Array>>();
+  readonly #frames: FrameSectionReader;
 
   constructor(init: DecodedIndexInit) {
     this.#init = init;
@@ -172,6 +184,12 @@ class DecodedIndex implements CloudFitsIndex {
     this.fileCount = init.fileCount;
     this.version = init.version;
     this.levels = init.pages ? 2 : 1;
+    this.#frames = new FrameSectionReader(
+      (offset, length) => this.#readSpan(offset, length),
+      init.source.name,
+      init.head,
+      init.fileCount,
+    );
   }
 
   get leafCount(): number {
@@ -191,10 +209,19 @@ class DecodedIndex implements CloudFitsIndex {
     return (await this.#findRecord(path))?.record.summary;
   }
 
-  async *files(): AsyncIterable<IndexedFile> {
+  findFrames(path: string): Promise<StoredFrameSummary | undefined> {
+    return this.#frames.find(path);
+  }
+
+  async *files(options: { frames?: boolean } = {}): AsyncIterable<IndexedFile> {
+    const frames = options.frames ? await this.#frames.blocks() : undefined;
     for await (const leaf of this.#allLeaves()) {
       const text = await this.#leafText(leaf);
-      for (const record of leaf.records) yield materialize(record, text, this.#init.source.name);
+      for (const record of leaf.records) {
+        const file = materialize(record, text, this.#init.source.name);
+        const block = frames?.get(file.path);
+        yield block ? { ...file, frames: block } : file;
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import {
   type CellBytes,
   cellBytes,
   decodeFixedColumn,
+  decodeStridedColumn,
   decodeVlaColumn,
   type HeapCell,
   readVlaDescriptor,
@@ -40,6 +41,7 @@ import {
 import type { ByteSource } from "../source/types.ts";
 import { DEFAULT_CONCURRENCY, DEFAULT_WINDOW, readRanges, type ReadRangesOptions } from "./read_ranges.ts";
 import { readTileRows } from "./table_tiles.ts";
+import { readStridedColumns } from "./table_columns.ts";
 import { measureTileRead } from "../plan/table_tiles.ts";
 
 /** Options for {@linkcode readTableRows}. */
@@ -134,8 +136,14 @@ export async function readTableRows(
   const access = planTableRowAccess(table, hdu, start, stop, withSummands(table, columns), {
     maxGap: options.maxGap,
   });
-  const rows = rowCells(access, await readRanges(source, access.ranges, readOptions));
   const rowCount = stop - start;
+  // Narrow rows read as one block: whole columns in chunks, without a buffer the size of the block.
+  if (table.kind === "BINTABLE" && !columns.some((column) => table.summands?.has(column))) {
+    const strided = await readStridedColumns(source, access, columns, start, rowCount, readOptions);
+    if (strided !== undefined) return tableRows(start, stop, strided);
+  }
+  const pieces = await readRanges(source, access.ranges, readOptions);
+  const rows = rowCells(access, pieces);
   const vlaColumns = columns.filter((c) => c.elementType !== null && c.width > 0);
   const heap = vlaColumns.length > 0
     ? await readHeap(
@@ -154,7 +162,8 @@ export async function readTableRows(
     const cell = (i: number): CellBytes => rows(start + i, column);
     if (table.kind === "TABLE") return decodeAsciiColumn(column, rowCount, cell, start);
     if (column.elementType !== null && column.width > 0) return decodeVlaColumn(column, heap!.get(column)!);
-    const data = decodeFixedColumn(column, rowCount, cell);
+    const data = stridedColumn(access, pieces, column, start, rowCount) ??
+      decodeFixedColumn(column, rowCount, cell);
     // Random-groups parameters that share a name: their sum (the values are doubles).
     for (const summand of table.summands?.get(column) ?? []) {
       const added = decodeFixedColumn(summand, rowCount, (i) => rows(start + i, summand));
@@ -211,6 +220,19 @@ export async function readTableCell(
 
 /** Where each planned cell's bytes lie in the fetched pieces. */
 type RowCells = (row: number, column: Column) => CellBytes;
+
+/** A whole column in one loop, when the plan put every row in one range at a fixed stride. */
+function stridedColumn(
+  access: TableRowAccess,
+  pieces: Uint8Array[],
+  column: Column,
+  start: number,
+  rowCount: number,
+): TableColumnData | undefined {
+  if (access.rowStride === undefined || rowCount === 0) return undefined;
+  const { offset } = access.locate(start, column);
+  return decodeStridedColumn(column, rowCount, pieces[0], offset, access.rowStride);
+}
 
 function rowCells(access: TableRowAccess, pieces: Uint8Array[]): RowCells {
   const cells = pieces.map((piece) => cellBytes(piece));

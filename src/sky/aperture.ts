@@ -130,7 +130,7 @@ export function apertureMask(aperture: Aperture, box: SkyBox, scales: readonly [
  * with no finite pixel is NaN; errors add in quadrature.
  *
  * @param flux Flux per cadence and pixel (cadence slowest).
- * @param fluxErr Errors, likewise.
+ * @param fluxErr Errors, likewise; without them every error is NaN.
  * @param mask 1 for the pixels summed.
  * @returns Flux and error per cadence.
  *
@@ -145,8 +145,8 @@ export function apertureMask(aperture: Aperture, box: SkyBox, scales: readonly [
  * ```
  */
 export function sumAperture(
-  flux: Float32Array,
-  fluxErr: Float32Array,
+  flux: ArrayLike<number>,
+  fluxErr: ArrayLike<number> | undefined,
   mask: Uint8Array,
 ): { flux: Float64Array; fluxErr: Float64Array } {
   const pixels = mask.length;
@@ -160,7 +160,7 @@ export function sumAperture(
     for (let p = 0; p < pixels; p++) {
       if (!mask[p]) continue;
       const value = flux[t * pixels + p];
-      const error = fluxErr[t * pixels + p];
+      const error = fluxErr ? fluxErr[t * pixels + p] : NaN;
       if (Number.isFinite(value)) {
         total += value;
         finite = true;
@@ -168,7 +168,7 @@ export function sumAperture(
       if (Number.isFinite(error)) squares += error * error;
     }
     sum[t] = finite ? total : NaN;
-    err[t] = finite ? Math.sqrt(squares) : NaN;
+    err[t] = finite && fluxErr ? Math.sqrt(squares) : NaN;
   }
   return { flux: sum, fluxErr: err };
 }

@@ -33,6 +33,11 @@ export interface LightCurveData {
   dec: number;
   /** Where the light curve comes from. */
   source: { name: string; telescope?: string; sector?: number; camera?: number; ccd?: number };
+  /**
+   * How a FITS light curve states its time and units (default: TESS's BTJD, TDB, and `timeUnit`/`fluxUnit`
+   * as the column units): the cards of its time system, and the TIME and FLUX columns' FITS units.
+   */
+  fits?: { timeCards: string[]; timeUnit?: string; fluxUnit?: string };
 }
 
 /**
@@ -146,14 +151,17 @@ export function encodeLightCurveFits(curve: LightCurveData, primary: Header): Ui
       Array.from({ length: card.raw.length / 80 }, (_, i) => card.raw.slice(80 * i, 80 * i + 80))
     );
   const timeCards = [
-    formatCard("TIMESYS", "TDB", "time system is Barycentric Dynamical Time (TDB)"),
-    formatCard("BJDREFI", 2457000, "integer part of BTJD reference date"),
-    formatCard("BJDREFF", 0.0, "fraction of the day in BTJD reference date"),
-    formatCard("TIMEUNIT", "d", "time unit for TIME"),
+    ...curve.fits?.timeCards ?? [
+      formatCard("TIMESYS", "TDB", "time system is Barycentric Dynamical Time (TDB)"),
+      formatCard("BJDREFI", 2457000, "integer part of BTJD reference date"),
+      formatCard("BJDREFF", 0.0, "fraction of the day in BTJD reference date"),
+      formatCard("TIMEUNIT", "d", "time unit for TIME"),
+    ],
     formatCard("RA_OBJ", curve.ra, "[deg] right ascension of the aperture centre"),
     formatCard("DEC_OBJ", curve.dec, "[deg] declination of the aperture centre"),
   ];
-  const copiedOnce = copied.filter((card) => !/^(TIMESYS|BJDREFI|BJDREFF|TIMEUNIT) /.test(card));
+  const stated = new Set(timeCards.map((card) => card.slice(0, 8).trimEnd()));
+  const copiedOnce = copied.filter((card) => !stated.has(card.slice(0, 8).trimEnd()));
   const primaryCards = [
     formatCard("SIMPLE", true, "conforms to FITS standard"),
     formatCard("BITPIX", 8, "array data type"),
@@ -162,10 +170,11 @@ export function encodeLightCurveFits(curve: LightCurveData, primary: Header): Ui
     ...copiedOnce,
     ...timeCards,
   ];
+  const fluxUnit = curve.fits ? curve.fits.fluxUnit : curve.fluxUnit;
   const columns = [
-    { type: "TIME", form: "D", unit: curve.timeUnit, bytes: 8 },
-    { type: "FLUX", form: "D", unit: curve.fluxUnit, bytes: 8 },
-    { type: "FLUX_ERR", form: "D", unit: curve.fluxUnit, bytes: 8 },
+    { type: "TIME", form: "D", unit: curve.fits ? curve.fits.timeUnit : curve.timeUnit, bytes: 8 },
+    { type: "FLUX", form: "D", unit: fluxUnit, bytes: 8 },
+    { type: "FLUX_ERR", form: "D", unit: fluxUnit, bytes: 8 },
     { type: "QUALITY", form: "J", bytes: 4 },
     { type: "CADENCENO", form: "J", bytes: 4 },
   ];

@@ -109,7 +109,10 @@ export async function plotLightCurve(curve: LightCurveData): Promise<Uint8Array>
     drawLine(canvas, [x - 4, y + 4], [x + 4, y - 4], FLAG);
   }
 
-  const xLabel = `TIME (${curve.timeFormat}: ${curve.timeUnit})`;
+  // Plane numbers are not times: the axis says so, briefly (the CSV and FITS outputs say why).
+  const xLabel = curve.timeFormat === "plane"
+    ? "PLANE (0-BASED)"
+    : `TIME (${curve.timeFormat}: ${curve.timeUnit})`;
   drawText(canvas, (LEFT + plotRight) / 2, HEIGHT - 28, xLabel, BLACK, SCALE, "center");
   const yLabel = `FLUX (${curve.fluxUnit})`;
   drawText(canvas, 8, TOP - 24, yLabel, BLACK, SCALE);
@@ -117,6 +120,8 @@ export async function plotLightCurve(curve: LightCurveData): Promise<Uint8Array>
     curve.dec.toFixed(5)
   }`;
   drawText(canvas, plotRight, TOP - 24, title, BLACK, SCALE, "right");
-  drawText(canvas, plotRight, HEIGHT - 28, "X = QUALITY FLAG", FLAG, SCALE, "right");
+  if (curve.quality.some((flag) => flag !== 0)) {
+    drawText(canvas, plotRight, HEIGHT - 28, "X = QUALITY FLAG", FLAG, SCALE, "right");
+  }
   return await canvasToPng(canvas);
 }

@@ -56,6 +56,17 @@ test("four shards split the files by path hash, and merge into the one-process i
   assert.equal(merged.code, 0, merged.stderr);
   assert.match(merged.stdout, new RegExp(`Merged 4 of 4 shards, ${all.length} files`));
   await assertSameCatalog(catalog, whole, all);
+  // The merged sky directory answers find: the fixture cube's pixel (2.3, 1.7), 0-based.
+  const [find, expected] = await Promise.all(
+    [catalog, whole].map((index) =>
+      runCli(["find", index, "--ra", "35.27524804", "--dec", "-36.06773067", "--json"])
+    ),
+  );
+  assert.equal(find.code, 0, find.stderr);
+  assert.deepEqual(JSON.parse(find.stdout).map((m: { path: string }) => m.path.split("/").pop()), [
+    "tess_cube.fits",
+  ]);
+  assert.equal(find.stdout, expected.stdout);
 });
 
 test("merge reads shards from object storage: one request each when a shard fits in 16 KiB", async () => {

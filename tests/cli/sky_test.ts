@@ -263,3 +263,24 @@ test("sky cutouts and light curves choose formats as cutout does: any case, --fo
     assert.deepEqual(await readdir(out), ["star_a.png"], "-o DIR/ names files by the asked format");
   });
 });
+
+test("lightcurve of an image cube: TARGET[HDU] picks it; time from its TIME axis; a 2-D image is refused", async () => {
+  const timed = EXPECTED.images.find((image) => image.name === "TIMECUBE")!;
+  const want = timed.cases[0];
+  const run = await runCli([
+    "lightcurve",
+    `${skyPath("images.fits")}[TIMECUBE]`,
+    ...at(want, "3"),
+    "-o",
+    "-",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.trim().split("\n");
+  assert.match(lines[0], /^# time: TIME \(s since MJD 60310\); flux, flux_err: adu;/);
+  const rows = lines.slice(2).map((line) => line.split(","));
+  assert.deepEqual(rows.map((row) => Number(row[0])), want.lightcurve!.time);
+  assert.deepEqual(rows.map((row) => (row[1] === "" ? null : Number(row[1]))), want.lightcurve!.flux);
+  const plain = await runCli(["lightcurve", skyPath("images.fits"), "--hdu", "1", ...at(want, "3")]);
+  assert.equal(plain.code, 1, plain.stderr);
+  assert.match(plain.stderr, /image cube with RA\/Dec on axes 1-2/);
+});

@@ -143,3 +143,75 @@ function assertEntryReads(): void {
     JSON.stringify(reads.map((entry) => [entry.range, entry.bytes])),
   );
 }
+
+test("a catalog with a sky directory and frame summaries: find and frames read a few ≤ 64 KiB ranges, merge keeps them byte for byte", async () => {
+  const { encodeFrameBlock } = await import("../../src/index_format/frames.ts");
+  const { findPosition } = await import("../../src/find.ts");
+  const { mergeShards } = await import("../../src/indexer/merge.ts");
+  const { collectIndex } = await import("../../src/index_format/writer.ts");
+  const { shardOfPath } = await import("../../src/indexer/shard.ts");
+  const { footprintOf } = await import("../../src/sky/footprint.ts");
+  // A 0.02° TAN image per file, along the equator.
+  const footprintAt = (path: string, i: number) => {
+    const cards = new Map<string, string | number>([
+      ["CTYPE1", "RA---TAN"],
+      ["CTYPE2", "DEC--TAN"],
+      ["CRPIX1", 10.5],
+      ["CRPIX2", 10.5],
+      ["CRVAL1", (i * 0.04) % 360],
+      ["CRVAL2", 0],
+      ["CDELT1", -0.001],
+      ["CDELT2", 0.001],
+    ]);
+    return { path, hdu: 1, ...footprintOf({ get: (k) => cards.get(k) }, [20, 20]) };
+  };
+  const block = await encodeFrameBlock({
+    tstart: new Float64Array([1, 2]),
+    tstop: new Float64Array([2, 3]),
+    quality: new Int32Array([0, 0]),
+    ffiFiles: ["a.fits", "b.fits"],
+    wcsRow: 0,
+    wcsKeywords: {},
+  }, mef.size);
+  const framed = new Set([17, 4321]);
+  const records = files.map((file, i) => framed.has(i) ? { ...file, frames: block } : file);
+  const footprints = files.map((file, i) => footprintAt(file.path, i));
+  const bytes = await encodeIndex(records, { createdMs: 0, dataUrl: ".", footprints });
+
+  const source = countedIndex(bytes);
+  const index = await decodeIndex(source);
+  assert.equal(index.levels, 2);
+  for (const i of [17, 4321]) {
+    source.stats.ranges.length = 0;
+    assert.deepEqual((await index.findFrames(pathOf(i)))?.ffiFiles, ["a.fits", "b.fits"]);
+    assert.ok(source.stats.ranges.length <= 1, `${source.stats.ranges.length} reads`);
+  }
+  assert.equal(await index.findFrames(pathOf(18)), undefined);
+  let carried = 0;
+  for await (const file of index.files({ frames: true })) if (file.frames) carried++;
+  assert.equal(carried, 2);
+
+  for (const i of [0, 4321, FILES - 1]) {
+    const lookup = countedIndex(bytes);
+    const found = await findPosition(lookup, { ra: footprints[i].ra, dec: 0 });
+    assert.ok(found.some((match) => match.path === pathOf(i)), pathOf(i));
+    assert.ok(lookup.stats.ranges.length <= 4, `${lookup.stats.ranges.length} reads`);
+    for (const range of lookup.stats.ranges) assert.ok(range.length <= 64 * KIB, `${range.length} B`);
+  }
+
+  // Two shards, merged: the same bytes as the one-process catalog.
+  const shard = (k: number) => {
+    const mine = (_: unknown, i: number) => shardOfPath(pathOf(i), 2) === k;
+    return encodeIndex(records.filter(mine), {
+      createdMs: 0,
+      dataUrl: ".",
+      footprints: footprints.filter(mine),
+      shard: { index: k, count: 2, sources: ["data/"] },
+    });
+  };
+  const merged = await mergeShards([
+    { name: "0.cfidx", index: await shard(0) },
+    { name: "1.cfidx", index: await shard(1) },
+  ], { createdMs: 0 });
+  assert.deepEqual(await collectIndex(merged.index), bytes);
+});

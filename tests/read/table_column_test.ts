@@ -99,3 +99,35 @@ test("ending a stream early stops the batches fetched ahead", async () => {
   await server.idle();
   assert.ok(object.requests().length <= 17, "the first batch and at most 16 fetched ahead");
 });
+
+test("rows() of narrow rows decodes request by request: the planned requests, cells cut at their ends", async () => {
+  // 12-byte rows: TIME (D) then ID (J); 7,000-byte requests cut cells of both columns mid-way.
+  const rows = 5_000;
+  const header = buildHeader(binTableCards(12, rows, [["TIME", "D"], ["ID", "J"]]));
+  const file = new Uint8Array(header.length + Math.ceil((rows * 12) / 2880) * 2880);
+  file.set(header);
+  const view = new DataView(file.buffer, header.length);
+  for (let row = 0; row < rows; row++) {
+    view.setFloat64(row * 12, row + 0.25);
+    view.setInt32(row * 12 + 8, -row);
+  }
+  const source = countingSource(memorySource(file));
+  const handle = new HduHandle(source, describeHdu(parseHeader(header), 1, 0));
+  for (const [start, stop] of [[0, rows], [17, 4_321]]) {
+    source.stats.requests = 0;
+    source.stats.bytes = 0;
+    source.stats.ranges.length = 0;
+    const read = await handle.rows(start, stop, { columns: ["ID", "TIME"], maxSpan: 7_000 });
+    const ids = read.columns.ID.values as Int32Array;
+    const times = read.columns.TIME.values as Float64Array;
+    assert.deepEqual([ids.length, times.length], [stop - start, stop - start]);
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] !== -(start + i) || times[i] !== start + i + 0.25) assert.fail(`row ${start + i}`);
+    }
+    // Exactly the block, in requests of maxSpan bytes.
+    const length = (stop - start) * 12;
+    assert.equal(source.stats.bytes, length);
+    assert.equal(source.stats.requests, Math.ceil(length / 7_000));
+    assert.ok(source.stats.ranges.every((range) => range.length <= 7_000));
+  }
+});

@@ -16,10 +16,12 @@ export interface ImageCase {
   values?: (number | null)[];
   /** ICRS RA/Dec of cutout pixels "x,y" (0-based), from the original image's WCS. */
   corners?: Record<string, [number, number]>;
+  /** On a 3-D cube: numpy's sum over the box per plane (NaN skipped), and the planes' times. */
+  lightcurve?: { time: number[]; flux: (number | null)[]; time_axis: boolean };
 }
 
 /** One position on the TESS fixture cube. */
-export interface CubeCase extends ImageCase {
+export interface CubeCase extends Omit<ImageCase, "lightcurve"> {
   aperture: string | null;
   flux?: (number | null)[];
   flux_err?: (number | null)[];

@@ -6,6 +6,9 @@ import { memorySource } from "../../src/source/memory.ts";
 import { lightCurve } from "../../src/light_curve.ts";
 import { parseAperture } from "../../src/sky/aperture.ts";
 import { startRangeServer } from "../_support/range_server.ts";
+import { parseHeader } from "../../src/fits/header.ts";
+import { buildHeader, formatCard } from "../../src/fits/write.ts";
+import { concatBytes } from "../../src/_bytes.ts";
 import { EXPECTED, nulls, skyPath } from "./_expected.ts";
 
 const cubeBytes = new Uint8Array(readFileSync(new URL("../../testdata/tess_cube.fits", import.meta.url)));
@@ -96,11 +99,97 @@ test("lightcurve over HTTP reads the frame table once and one request per row of
   }
 });
 
-test("a light curve of an image that is not a TESS cube is refused, naming the layout", async () => {
+test("light curves of image cubes equal numpy's sums over the box per plane; time from a TIME axis, else the plane", async () => {
+  const fits = await openFits(memorySource(new Uint8Array(readFileSync(skyPath("images.fits")))));
+  let checked = 0;
+  for (const image of EXPECTED.images) {
+    for (const want of image.cases) {
+      if (!want.lightcurve) continue;
+      const label = `${image.name} ${want.size} at ${want.lo}`;
+      const curve = await lightCurve(fits, { ra: want.ra, dec: want.dec, size: want.size, hdu: image.hdu });
+      assert.deepEqual([curve.box.lo, curve.box.hi], [want.lo, want.hi], label);
+      close(nulls(curve.flux), want.lightcurve.flux, label);
+      assert.ok(nulls(curve.fluxErr).every((v) => v === null), `${label}: an image cube has no errors`);
+      assert.deepEqual([...curve.time], want.lightcurve.time, label);
+      assert.deepEqual([...curve.quality], want.lightcurve.time.map(() => 0));
+      assert.equal(curve.cube, undefined);
+      if (want.lightcurve.time_axis) {
+        assert.deepEqual([curve.timeFormat, curve.timeUnit, curve.fluxUnit], [
+          "TIME",
+          "s since MJD 60310",
+          "adu",
+        ]);
+      } else {
+        assert.equal(curve.timeFormat, "plane");
+        assert.match(
+          curve.toCsv(),
+          /^# time: plane \(plane number, 0-based: CTYPE3 'FREQ' is not a time axis\)/,
+        );
+      }
+      checked++;
+    }
+  }
+  assert.equal(checked, 5, "3 on the FREQ cube, 2 on the TIME cube");
+
+  // The FITS light curve states the cube's time system, not TESS's.
+  const timed = EXPECTED.images.find((image) => image.name === "TIMECUBE")!;
+  const curve = await lightCurve(fits, {
+    ra: timed.cases[0].ra,
+    dec: timed.cases[0].dec,
+    size: 3,
+    hdu: "TIMECUBE",
+  });
+  const table = parseHeader(curve.toFits().subarray(2880));
+  // Column units are FITS units (astropy parses them without a warning); the reference is in MJDREF.
+  assert.deepEqual([table.get("TUNIT1"), table.get("TUNIT2")], ["s", "adu"]);
+  assert.deepEqual([table.get("TIMESYS"), table.get("MJDREF"), table.get("TIMEUNIT"), table.get("BJDREFI")], [
+    "UTC",
+    60310,
+    "s",
+    undefined,
+  ]);
+});
+
+test("a light curve of an image it cannot interpret as a cube is refused, naming the layout", async () => {
   const fits = await openFits(memorySource(new Uint8Array(readFileSync(skyPath("images.fits")))));
   const want = EXPECTED.images[0].cases[0];
   await assert.rejects(lightCurve(fits, { ra: want.ra, dec: want.dec, hdu: 1 }), {
     code: "UNSUPPORTED",
-    message: /TESS FFI cube/,
+    message:
+      /TESS FFI cube, or an image cube with RA\/Dec on axes 1-2 and planes \(time\) on axis 3; this image has 2 axes/,
+  });
+  // A cube whose time axis is tabulated, or whose celestial axes are 2 and 3.
+  const cube = (cards: [string, string | number][]) =>
+    openFits(memorySource(concatBytes([
+      buildHeader([
+        formatCard("SIMPLE", true),
+        formatCard("BITPIX", -32),
+        formatCard("NAXIS", 3),
+        ...[4, 4, 4].map((n, i) => formatCard(`NAXIS${i + 1}`, n)),
+        ...cards.map(([key, value]) => formatCard(key, value)),
+      ]),
+      new Uint8Array(2880),
+    ])));
+  const tab = await cube([["CTYPE1", "RA---TAN"], ["CTYPE2", "DEC--TAN"], ["CTYPE3", "TIME-TAB"], [
+    "CDELT1",
+    -1e-3,
+  ], [
+    "CDELT2",
+    1e-3,
+  ]]);
+  await assert.rejects(lightCurve(tab, { ra: 0, dec: 0, size: 1 }), {
+    code: "UNSUPPORTED",
+    message: /TIME-TAB/,
+  });
+  const swapped = await cube([["CTYPE1", "FREQ"], ["CTYPE2", "RA---TAN"], ["CTYPE3", "DEC--TAN"], [
+    "CDELT2",
+    -1e-3,
+  ], [
+    "CDELT3",
+    1e-3,
+  ]]);
+  await assert.rejects(lightCurve(swapped, { ra: 0, dec: 0, size: 1 }), {
+    code: "UNSUPPORTED",
+    message: /celestial axes are 2 and 3/,
   });
 });

@@ -1,0 +1,161 @@
+/**
+ * `deno task bench:find`: `find` on a catalog of a million footprints (issue 14, item 5). Builds a
+ * synthetic sky directory — `--footprints N` (default 1,000,000) TAN footprints spread uniformly over
+ * the sky: 1 % the size of a TESS camera's CCD (2048² pixels of 21″, 12°) and the rest small images
+ * (2000² pixels of 0.1″–0.9″, 0.06°–0.5°), their outlines from the WCS engine — encodes it as a
+ * catalog, serves it from the bench's loopback server (no latency), and reports the catalog's bytes,
+ * the sky sections' bytes per footprint, and the requests and bytes of `findPosition` at `--positions`
+ * places: the centres of some footprints of each kind and random points. Target: ≤ 4 requests of
+ * ≤ 64 KiB each.
+ *
+ * Usage: `deno run -A bench/find_scale.ts [--footprints N] [--positions P] [--dir DIR]`; writes
+ * bench/results/find_scale.json.
+ *
+ * @module
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { findPosition } from "../src/find.ts";
+import { encodeIndex } from "../src/index_format/encode.ts";
+import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "../src/index_format/_layout.ts";
+import type { FootprintRecord } from "../src/index_format/sky_cells.ts";
+import { parseSkyRoot, SkySection } from "../src/index_format/sky_cells.ts";
+import { skyPlaces } from "../src/index_format/sky_read.ts";
+import { footprintOf } from "../src/sky/footprint.ts";
+import { httpSource } from "../src/source/http.ts";
+import { wrapSource } from "../src/source/_wrap.ts";
+import { startRangeServer } from "./server.ts";
+import { seededRandom } from "../tests/_support/range_server.ts";
+
+const { values } = parseArgs({
+  options: {
+    footprints: { type: "string", default: "1000000" },
+    positions: { type: "string", default: "12" },
+    dir: { type: "string", default: "/tmp/cloudfits-find-scale" },
+  },
+});
+const total = Number(values.footprints);
+const positions = Number(values.positions);
+const dir = values.dir!;
+
+// Deterministic, so that every run builds the same catalog.
+const next = seededRandom(16);
+/** One footprint: a TESS-CCD-sized image for every 100th, a small image otherwise. */
+function footprint(i: number): FootprintRecord {
+  const large = i % 100 === 0;
+  const side = large ? 2048 : 2000;
+  const scale = large ? 21 / 3600 : (0.1 + next() * 0.8) / 3600;
+  const ra = next() * 360;
+  const dec = Math.asin(next() * 2 - 1) * 180 / Math.PI;
+  const cards = new Map<string, string | number>([
+    ["NAXIS", 2],
+    ["NAXIS1", side],
+    ["NAXIS2", side],
+    ["CTYPE1", "RA---TAN"],
+    ["CTYPE2", "DEC--TAN"],
+    ["CRPIX1", side / 2 + 0.5],
+    ["CRPIX2", side / 2 + 0.5],
+    ["CRVAL1", ra],
+    ["CRVAL2", dec],
+    ["CDELT1", -scale],
+    ["CDELT2", scale],
+  ]);
+  const path = large
+    ? `tess/s${String(i % 70).padStart(4, "0")}/cube_${String(i).padStart(7, "0")}.fits`
+    : `images/${String(i % 1000).padStart(3, "0")}/image_${String(i).padStart(7, "0")}.fits`;
+  return { path, hdu: 1, ...footprintOf({ get: (k) => cards.get(k) }, [side, side]) };
+}
+
+let started = performance.now();
+const footprints = Array.from({ length: total }, (_, i) => footprint(i));
+const generateSeconds = (performance.now() - started) / 1000;
+started = performance.now();
+const catalog = await encodeIndex([], { footprints });
+const encodeSeconds = (performance.now() - started) / 1000;
+
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, "catalog.cfidx"), catalog);
+const places = skyPlaces(catalog, "catalog")!;
+const root = parseSkyRoot(
+  catalog.subarray(places.root.offset, places.root.offset + places.root.length),
+  "catalog",
+);
+const view = new DataView(catalog.buffer, catalog.byteOffset);
+const sections = Array.from({ length: view.getUint32(20, true) }, (_, i) => {
+  const base = FIXED_HEADER_SIZE + i * SECTION_ENTRY_SIZE;
+  return { type: view.getUint16(base, true), length: Number(view.getBigUint64(base + 16, true)) };
+});
+const skyBytes = sections
+  .filter((s) => s.type === SkySection.SKY || s.type === SkySection.SKY_CELLS)
+  .reduce((sum, s) => sum + s.length, 0);
+
+const server = await startRangeServer({ root: dir, latencyMs: 0 });
+const lookups = [];
+try {
+  const targets = [
+    ...footprints.filter((_, i) => i % 100 === 0).slice(0, positions / 3).map((f) => ({
+      kind: "large",
+      ...f,
+    })),
+    ...footprints.filter((_, i) => i % 100 !== 0).slice(0, positions / 3).map((f) => ({
+      kind: "small",
+      ...f,
+    })),
+    ...Array.from({ length: positions / 3 }, () => ({
+      kind: "random",
+      path: "",
+      ra: next() * 360,
+      dec: Math.asin(next() * 2 - 1) * 180 / Math.PI,
+    })),
+  ];
+  for (const [n, target] of targets.entries()) {
+    const client = `find-${n}`;
+    const source = httpSource(server.urlFor(client, "catalog.cfidx"));
+    const sizes: number[] = [];
+    const counted = wrapSource(source, async (offset, length, options) => {
+      const bytes = await source.read(offset, length, options);
+      sizes.push(bytes.length);
+      return bytes;
+    });
+    const matches = await findPosition(counted, { ra: target.ra, dec: target.dec });
+    if (target.path && !matches.some((m) => m.path === target.path)) {
+      throw new Error(`find missed ${target.path} at its own centre`);
+    }
+    const traffic = server.traffic(client);
+    lookups.push({
+      kind: target.kind,
+      ra: Math.round(target.ra * 1e4) / 1e4,
+      dec: Math.round(target.dec * 1e4) / 1e4,
+      matches: matches.length,
+      requests: traffic.requests,
+      bytes: traffic.bytes,
+      largestRequest: Math.max(...sizes),
+    });
+  }
+} finally {
+  await server.close();
+}
+
+const result = {
+  footprints: total,
+  large: Math.ceil(total / 100),
+  catalogBytes: catalog.length,
+  skyBytes,
+  skyBytesPerFootprint: Math.round(skyBytes / total),
+  orders: root.orders,
+  depth: root.depth,
+  rootChildren: root.children.length,
+  generateSeconds: Math.round(generateSeconds * 10) / 10,
+  encodeSeconds: Math.round(encodeSeconds * 10) / 10,
+  maxRequests: Math.max(...lookups.map((l) => l.requests)),
+  maxRequestBytes: Math.max(...lookups.map((l) => l.largestRequest)),
+  maxLookupBytes: Math.max(...lookups.map((l) => l.bytes)),
+  lookups,
+};
+const out = join(import.meta.dirname!, "results", "find_scale.json");
+writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
+console.log(JSON.stringify({ ...result, lookups: undefined }, null, 2));
+console.table(lookups);
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,469 @@
+/**
+ * The benchmark's scenarios: what each tool runs, the bytes and round trips each needs at the least, and
+ * the expected checksums (from make_data.py's manifest).
+ *
+ * @module
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { walkHdus } from "../src/read/walk.ts";
+import { encodeIndex } from "../src/index_format/encode.ts";
+import { openFileSource } from "../src/source/file.ts";
+import type { RangeServer } from "./server.ts";
+import type { Tool } from "./report.ts";
+import { type BenchOptions, BUN, type Outcome } from "./common.ts";
+import {
+  csvFluxSum,
+  float32FitsSum,
+  lsCount,
+  pngCheck,
+  rowsSum,
+  runBinary,
+  runCloudfits,
+  runPython,
+} from "./children.ts";
+
+/** Light-curve box, pixels (issue 13's "5×5 light curve"). */
+export const LIGHT_CURVE_SIZE = 5;
+
+/** Sizes per profile. */
+export const PROFILES = {
+  full: {
+    cube: { rows: 2078, cols: 2136, frames: 1239, row0: 1000, col0: 1000, block: 30 },
+    smallFiles: 500,
+    tableRows: 1_000_000,
+    decodeMb: 200,
+    lightCurves: 100,
+    imageSide: 4096,
+    imageSelection: [[2000, 2100], [1500, 1600]],
+  },
+  smoke: {
+    cube: { rows: 64, cols: 48, frames: 20, row0: 10, col0: 8, block: 30 },
+    smallFiles: 12,
+    tableRows: 2000,
+    decodeMb: 2,
+    lightCurves: 4,
+    imageSide: 256,
+    imageSelection: [[100, 200], [50, 150]],
+  },
+} as const;
+
+/** One scenario: its figures at the floor, its expected values and how each tool runs it. */
+export interface Scenario {
+  id: string;
+  title: string;
+  /** Data bytes needed plus the headers in front of them; null for local scenarios. */
+  needed: number | null;
+  /** Expected checksum from the manifest. */
+  check: number | null;
+  /** Relative tolerance of the checksum comparison. */
+  tolerance: number;
+  /** Round trips a reader needs at the least: cold without an index, and with one. */
+  floorRoundTrips?: { cold: number; indexed: number };
+  /** Repetitions for some tools, where the scenario's default would blow the time budget. */
+  reps?: Partial<Record<Tool, number>>;
+  /** Run by one tool with one client id; null when the tool does not take part. */
+  run: Partial<Record<Tool, (client: string) => Promise<Outcome>>>;
+}
+
+/** What make_data.py recorded. */
+export interface Manifest {
+  checks: Record<string, number>;
+  smallFiles: string[];
+  sizes: Record<string, number>;
+  targets: { name: string; ra: number; dec: number }[];
+  headerBytes: { cubeTable: number; cubeTableRow: number };
+}
+
+/** What the scenarios are built from. */
+export interface ScenarioContext {
+  server: RangeServer;
+  options: BenchOptions;
+  manifest: Manifest;
+  selections: Record<string, (number | number[] | null)[]>;
+  tableSlice: number[];
+  binaryPath: string[] | null;
+  peer: boolean;
+  cfitsio: boolean;
+}
+
+/**
+ * Every remote scenario of a run.
+ *
+ * @param context The server, settings, manifest and tools of the run.
+ * @returns The scenarios, in the order they run.
+ */
+export function defineScenarios(context: ScenarioContext): Scenario[] {
+  const { server, options, manifest, selections, tableSlice, binaryPath, peer } = context;
+  const sizes = PROFILES[options.profile];
+  const frames = sizes.cube.frames;
+  const cubeHeaders = 2 * 2880;
+  const tableHeader = manifest.headerBytes.cubeTable;
+  const url = (client: string, file: string) => server.urlFor(client, file);
+  const scenarios: Scenario[] = [];
+  const index = join(options.dataDir, INDEX);
+
+  /** The library under Deno and Bun, astropy with both block sizes; `indexed` adds the index run. */
+  const withPeer = (
+    cloudfits: Record<string, unknown>,
+    python: Record<string, unknown>,
+    file: string | null,
+    indexed = false,
+  ): Scenario["run"] => {
+    const run: Scenario["run"] = {
+      cloudfits: (client) => runCloudfits(withUrl(cloudfits, client, file), options),
+    };
+    if (options.bun) {
+      run["cloudfits Bun"] = (client) => runCloudfits(withUrl(cloudfits, client, file), options, BUN);
+    }
+    if (indexed) {
+      run["cloudfits with index"] = (client) =>
+        runCloudfits({ ...withUrl(cloudfits, client, file), index }, options);
+    }
+    if (peer) {
+      run.astropy = (client) => runPython("peer_astropy.py", withUrl(python, client, file), options);
+      if (!options.peerSmallBlocks) return run;
+      run["astropy small blocks"] = (client) =>
+        runPython(
+          "peer_astropy.py",
+          { ...withUrl(python, client, file), blockSize: options.smallBlockSize },
+          options,
+        );
+    }
+    return run;
+  };
+  const withUrl = <T extends Record<string, unknown>>(task: T, client: string, file: string | null): T =>
+    file === null
+      ? task
+      : "urls" in task
+      ? { ...task, urls: (task.urls as string[]).map((f) => url(client, f)) }
+      : { ...task, url: url(client, file) };
+  const binary = (
+    run: Scenario["run"],
+    args: (client: string) => string[],
+    check: (stdout: string, bytes: Uint8Array) => number | null,
+  ) => {
+    if (binaryPath) run["cloudfits binary"] = (client) => runBinary(binaryPath, args(client), check, options);
+  };
+  const cfitsioRun = (
+    run: Scenario["run"],
+    task: Record<string, unknown>,
+    file: string,
+  ) => {
+    if (!context.cfitsio) return;
+    run.cfitsio = (client) =>
+      runPython("peer_cfitsio.py", {
+        ...task,
+        url: url(client, file),
+        out: join(options.dataDir, `cfitsio-${client}.fits`),
+      }, options);
+  };
+  // cfitsio copies a whole http:// file before it filters it (measured: two full GETs, no Range header);
+  // on the cube that is 2 × 44 GB, so it runs once with a cap to show what it fetches.
+  const cappedCfitsio = (run: Scenario["run"], filter: string) =>
+    cfitsioRun(run, { tool: "imcopy", filter, kind: "image", capSeconds: CFITSIO_CAP_S }, "tess_cube.fits");
+
+  // L: issue 13's light curve, the 5×5 box around a sky position on every cadence of the 44 GB cube.
+  const [first] = manifest.targets;
+  const lightCurveBytes = LIGHT_CURVE_SIZE * LIGHT_CURVE_SIZE * frames * 8;
+  // What a light curve needs besides pixels: TSTART, TSTOP, DQUALITY of every frame (8 + 8 + 4 B), one
+  // frame row for the WCS, and the three headers.
+  const frameBytes = frames * 20 + tableHeader + manifest.headerBytes.cubeTableRow;
+  {
+    const task = { kind: "lightcurve", targets: [first], size: LIGHT_CURVE_SIZE } as const;
+    const run = withPeer(task, task, "tess_cube.fits", true);
+    const png = join(
+      options.resultsDir,
+      options.profile === "full" ? "lightcurve.png" : "lightcurve-smoke.png",
+    );
+    binary(run, (client) => [
+      "lightcurve",
+      url(client, "tess_cube.fits"),
+      "--ra",
+      String(first.ra),
+      `--dec=${first.dec}`,
+      "--size",
+      String(LIGHT_CURVE_SIZE),
+      "-o",
+      png,
+      "--force",
+    ], () => pngCheck(png));
+    scenarios.push({
+      id: "L1",
+      title: `light curve ${LIGHT_CURVE_SIZE}×${LIGHT_CURVE_SIZE} px × all frames (sky position; CLI: PNG)`,
+      needed: lightCurveBytes + cubeHeaders + frameBytes,
+      floorRoundTrips: { cold: 2, indexed: 1 },
+      check: manifest.checks.lightCurve,
+      tolerance: 1e-9,
+      run,
+    });
+  }
+  {
+    const targets = manifest.targets;
+    const task = { kind: "lightcurve", targets, size: LIGHT_CURVE_SIZE, warm: false } as const;
+    const run = withPeer(task, task, "tess_cube.fits", true);
+    delete run.astropy;
+    const dir = join(options.dataDir, "curves");
+    binary(run, (client) => {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      return [
+        "lightcurve",
+        url(client, "tess_cube.fits"),
+        "--targets",
+        join(options.dataDir, "targets.csv"),
+        "--size",
+        String(LIGHT_CURVE_SIZE),
+        "-o",
+        `${dir}/`,
+      ];
+    }, () => csvFluxSum(dir));
+    scenarios.push({
+      id: "L100",
+      title: `${targets.length} light curves ${LIGHT_CURVE_SIZE}×${LIGHT_CURVE_SIZE} px (one process)`,
+      needed: targets.length * lightCurveBytes + cubeHeaders + frameBytes,
+      floorRoundTrips: { cold: 2, indexed: 1 },
+      check: manifest.checks.lightCurves,
+      tolerance: 1e-9,
+      // astropy with 64 KiB blocks, once, no warm repeat (~15 s). With fsspec's default 5 MiB blocks it
+      // fetches 2.7 GB in ~40–55 s: left out to keep the run under 10 minutes (L1 shows that peer).
+      reps: { "astropy small blocks": 1 },
+      run,
+    });
+  }
+  {
+    const [[r0, r1], [c0, c1]] = sizes.imageSelection;
+    const selection = [[r0, r1], [c0, c1]];
+    const task = { kind: "section", hdu: 0, selection } as const;
+    const run = withPeer(task, task, "image.fits", true);
+    binary(
+      run,
+      (client) => [
+        "cutout",
+        `${url(client, "image.fits")}[0][${fitsSection(selection)}]`,
+        "-o",
+        "-",
+        "--format",
+        "fits",
+      ],
+      (_, bytes) => float32FitsSum(bytes),
+    );
+    cfitsioRun(
+      run,
+      { tool: "imcopy", filter: `[0][${fitsSection(selection)}]`, kind: "image" },
+      "image.fits",
+    );
+    scenarios.push({
+      id: "I1",
+      title: `image cutout ${r1 - r0}×${c1 - c0} px of ${sizes.imageSide}×${sizes.imageSide} float32`,
+      needed: (r1 - r0) * (c1 - c0) * 4 + 2880,
+      floorRoundTrips: { cold: 2, indexed: 1 },
+      check: manifest.checks.imageCutout,
+      tolerance: 0,
+      run,
+    });
+  }
+
+  const cutouts: [string, string, keyof typeof selections, number][] = [
+    ["1a", "TESS cube cutout 5×5 px × all frames (pixel indices)", "cut5", 5 * 5 * frames * 8],
+    ["1b", "TESS cube cutout 30×30 px × all frames", "cut30", 30 * 30 * frames * 8],
+    ["1c", "TESS cube cutout 10×10 px × 1 frame", "cut10x1", 10 * 10 * 4],
+  ];
+  for (const [id, title, key, dataBytes] of cutouts) {
+    const selection = selections[key];
+    const task = { kind: "section", hdu: 1, selection } as const;
+    const run = withPeer(task, task, "tess_cube.fits", true);
+    binary(run, (client) => [
+      "cutout",
+      `${url(client, "tess_cube.fits")}[1][${fitsSection(selection)}]`,
+      "-o",
+      "-",
+      "--format",
+      "fits",
+    ], (_, bytes) => float32FitsSum(bytes));
+    if (id === "1a") cappedCfitsio(run, `[1][${fitsSection(selection)}]`);
+    scenarios.push({
+      id,
+      title,
+      needed: dataBytes + cubeHeaders,
+      floorRoundTrips: { cold: 2, indexed: 1 },
+      check: manifest.checks[key],
+      tolerance: 0,
+      // cfitsio once (its cube run is stopped after 10 s); astropy once where it takes seconds (1b, 1c).
+      reps: id === "1a" ? { cfitsio: 1 } : { astropy: 1, "astropy small blocks": 1 },
+      run,
+    });
+  }
+
+  const cubeColumns = ["TSTART", "TSTOP", "DQUALITY", "FFI_FILE"];
+  {
+    const task = { kind: "rows", hdu: 2, start: 0, stop: 10, columns: cubeColumns } as const;
+    const run = withPeer(task, task, "tess_cube.fits", true);
+    binary(run, (client) => [
+      "table",
+      `${url(client, "tess_cube.fits")}[2][col ${cubeColumns.join(";")}]`,
+      "--rows",
+      "1:10",
+      "--json",
+    ], (out) => rowsSum(JSON.parse(out)));
+    scenarios.push({
+      id: "1d",
+      title: "TESS cube HDU 2 rows 1–10 × 4 columns",
+      needed: 10 * (8 + 8 + 4 + 38) + cubeHeaders + tableHeader,
+      floorRoundTrips: { cold: 2, indexed: 1 },
+      check: manifest.checks.cubeRows,
+      tolerance: 1e-12,
+      run,
+    });
+  }
+
+  {
+    const task = { kind: "walk", urls: ["tess_cube.fits"] } as const;
+    const run = withPeer(task, task, "");
+    binary(run, (client) => ["ls", url(client, "tess_cube.fits"), "--json"], lsCount);
+    scenarios.push({
+      id: "2a",
+      title: "remote index of one TESS cube (all headers)",
+      needed: cubeHeaders + tableHeader,
+      check: manifest.checks.cubeHdus,
+      tolerance: 0,
+      run,
+    });
+  }
+  {
+    const files = manifest.smallFiles;
+    const task = { kind: "walk", urls: files } as const;
+    const run = withPeer(task, task, "");
+    // Every file is smaller than both block sizes: the small-block run would repeat the default one.
+    delete run["astropy small blocks"];
+    // The library walks 32 files at a time here; the CLI's default is 8.
+    binary(
+      run,
+      (
+        client,
+      ) => ["ls", ...files.map((f) => url(client, f)), "--json", "--concurrency", String(WALK_CONCURRENCY)],
+      lsCount,
+    );
+    scenarios.push({
+      id: "2b",
+      title: `remote index of ${files.length} small MEF files (headers only)`,
+      needed: files.length * 4 * 2880,
+      check: manifest.checks.smallHdus,
+      tolerance: 0,
+      // astropy opens 500 files one after another (~25 s): one repetition.
+      reps: { astropy: 1 },
+      run,
+    });
+  }
+
+  {
+    const [start, stop] = tableSlice;
+    const task = { kind: "rows", hdu: 1, start, stop, columns: ["ID", "RA", "MAG"] } as const;
+    const run = withPeer(task, task, "big_table.fits");
+    binary(run, (client) => [
+      "table",
+      `${url(client, "big_table.fits")}[1][col ID;RA;MAG]`,
+      "--rows",
+      `${start + 1}:${stop}`,
+      "--json",
+    ], (out) => rowsSum(JSON.parse(out)));
+    scenarios.push({
+      id: "3a",
+      title: `${sizes.tableRows.toLocaleString("en")}-row table: 10 rows × 3 columns`,
+      needed: 10 * (8 + 8 + 4) + 2 * 2880,
+      floorRoundTrips: { cold: 2, indexed: 1 },
+      check: manifest.checks.tableSlice,
+      tolerance: 1e-12,
+      run,
+    });
+  }
+  {
+    const task = { kind: "column", hdu: 1, column: "RA" } as const;
+    const run = withPeer(task, task, "big_table.fits");
+    cfitsioRun(
+      run,
+      { tool: "fitscopy", filter: "[1][col RA]", kind: "column", column: "RA" },
+      "big_table.fits",
+    );
+    scenarios.push({
+      id: "3b",
+      title: `${sizes.tableRows.toLocaleString("en")}-row table: one whole column (RA, float64)`,
+      needed: sizes.tableRows * 8 + 2 * 2880,
+      floorRoundTrips: { cold: 2, indexed: 1 },
+      check: manifest.checks.tableColumn,
+      tolerance: 1e-9,
+      run,
+    });
+  }
+  return scenarios;
+}
+
+/** Decode micro-benchmarks, run only when bench/throughput.ts is missing (it measures them better). */
+export function decodeScenarios(options: BenchOptions, peer: boolean): Scenario[] {
+  const sizes = PROFILES[options.profile];
+  const decodeCheck = localCheck();
+  const local = (kind: "decode" | "memory-section"): Scenario["run"] => {
+    const task = { kind, mb: sizes.decodeMb } as const;
+    const run: Scenario["run"] = { cloudfits: () => runCloudfits(task, options) };
+    if (peer) run.astropy = () => runPython("peer_astropy.py", task, options);
+    return run;
+  };
+  return [{
+    id: "4a",
+    reps: { cloudfits: 1, astropy: 1 }, // each run is already the median of 5 loops
+    title: `decode ${sizes.decodeMb} MiB float32 big-endian → host (numpy: byteswap in place)`,
+    needed: null,
+    check: decodeCheck,
+    tolerance: 0,
+    run: local("decode"),
+  }, {
+    id: "4b",
+    reps: { cloudfits: 1, astropy: 1 },
+    title:
+      `${sizes.decodeMb} MiB float32 image section from memory, host order (astropy: .section[:].astype)`,
+    needed: null,
+    check: decodeCheck,
+    tolerance: 0,
+    run: local("memory-section"),
+  }];
+}
+
+/** Seconds cfitsio may spend on the 44 GB cube before it is stopped. */
+const CFITSIO_CAP_S = 10;
+
+/** The cloudfits index of the cube and the image, made once per run, read locally by the "with index" runs. */
+const INDEX = "bench.cfidx";
+/** Files walked at once by both cloudfits rows of 2b (the runner's default). */
+const WALK_CONCURRENCY = 32;
+
+/** Index the cube and the image (as `cloudfits index` would), for the "with index" runs. */
+export async function writeIndex(dataDir: string): Promise<void> {
+  const files = [];
+  for (const path of ["tess_cube.fits", "image.fits"]) {
+    const source = await openFileSource(join(dataDir, path));
+    try {
+      files.push({ path, size: source.size!, hdus: (await walkHdus(source)).hdus });
+    } finally {
+      await source.close();
+    }
+  }
+  writeFileSync(join(dataDir, INDEX), await encodeIndex(files, { indexer: "cloudfits bench" }));
+}
+
+/** Sum of the first 1024 values of the decode pattern, (i % 65536) × 0.5. */
+function localCheck(): number {
+  let total = 0;
+  for (let i = 0; i < 1024; i++) total += i * 0.5;
+  return total;
+}
+
+/** A numpy-order selection as a cfitsio section: FITS axis order, 1-based, inclusive. */
+export function fitsSection(selection: readonly (number | readonly number[] | null)[]): string {
+  return selection.map((entry) =>
+    entry === null
+      ? "*"
+      : typeof entry === "number"
+      ? `${entry + 1}:${entry + 1}`
+      : `${entry[0] + 1}:${entry[1]}`
+  ).toReversed().join(",");
+}

@@ -1,0 +1,191 @@
+/**
+ * Reading an index's sky directory (sections SKY and SKY_CELLS): where the sections lie, the root, and
+ * the pages under the children a caller picks (a lookup: the cells of a position; a merge: all).
+ *
+ * @module
+ */
+import { CloudFitsError } from "../errors.ts";
+import { crc32c } from "./_crc32c.ts";
+import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "./_layout.ts";
+import {
+  damagedSky,
+  type FootprintRecord,
+  parseSkyNode,
+  parseSkyPage,
+  parseSkyRoot,
+  type SkyChild,
+  type SkyEntry,
+  type SkyRoot,
+  SkySection,
+} from "./sky_cells.ts";
+
+/** Where a section lies in the index, and its CRC-32C. */
+export interface SectionPlace {
+  /** Offset from the start of the index. */
+  offset: number;
+  /** Length in bytes. */
+  length: number;
+  /** CRC-32C of its bytes. */
+  crc: number;
+}
+
+/** The places of SKY and SKY_CELLS. */
+export interface SkyPlaces {
+  /** The SKY root. */
+  root: SectionPlace;
+  /** The SKY_CELLS nodes and pages. */
+  cells: SectionPlace;
+}
+
+/** Reads `length` bytes at `offset` of the index. */
+export type ReadIndexBytes = (offset: number, length: number) => Promise<Uint8Array>;
+
+/**
+ * The SKY and SKY_CELLS entries of the section table (checked against its CRC-32C).
+ *
+ * @param head The index's first bytes, through its section table.
+ * @param name The index's name, for messages.
+ * @returns Their places, or undefined for an index without a sky directory.
+ * @throws {CloudFitsError} `BAD_INDEX` when the section table fails its CRC-32C.
+ */
+export function skyPlaces(head: Uint8Array, name: string): SkyPlaces | undefined {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const count = view.getUint32(20, true);
+  const tableEnd = FIXED_HEADER_SIZE + count * SECTION_ENTRY_SIZE;
+  if (
+    tableEnd > head.length || crc32c(head.subarray(FIXED_HEADER_SIZE, tableEnd)) !== view.getUint32(36, true)
+  ) {
+    throw new CloudFitsError("BAD_INDEX", `Cannot read ${name}: the section table fails its CRC-32C`);
+  }
+  const found = new Map<number, SectionPlace>();
+  for (let i = 0; i < count; i++) {
+    const base = FIXED_HEADER_SIZE + i * SECTION_ENTRY_SIZE;
+    found.set(view.getUint16(base, true), {
+      offset: Number(view.getBigUint64(base + 8, true)),
+      length: Number(view.getBigUint64(base + 16, true)),
+      crc: view.getUint32(base + 24, true),
+    });
+  }
+  const root = found.get(SkySection.SKY);
+  const cells = found.get(SkySection.SKY_CELLS);
+  return root && cells ? { root, cells } : undefined;
+}
+
+/**
+ * Read and check the SKY root.
+ *
+ * @param read Reads bytes of the index.
+ * @param places Where the sections lie.
+ * @param name The index's name, for messages.
+ * @returns The root.
+ * @throws {CloudFitsError} `BAD_INDEX` for a damaged root.
+ */
+export async function readSkyRoot(read: ReadIndexBytes, places: SkyPlaces, name: string): Promise<SkyRoot> {
+  const bytes = await read(places.root.offset, places.root.length);
+  if (bytes.length !== places.root.length || crc32c(bytes) !== places.root.crc) {
+    throw damagedSky(name, places.root.offset);
+  }
+  return parseSkyRoot(bytes, name);
+}
+
+/**
+ * The entries of the pages under the children `pick` chooses at every level (nodes, then pages),
+ * each node and page read once and checked against its CRC-32C; reads of one level go out together.
+ *
+ * @param read Reads bytes of the index.
+ * @param places Where the sections lie.
+ * @param root The root.
+ * @param name The index's name, for messages.
+ * @param pick The indices of the children to follow.
+ * @returns The entries of the pages read, in key order.
+ * @throws {CloudFitsError} `BAD_INDEX` for a damaged node or page.
+ */
+export async function readSkyEntries(
+  read: ReadIndexBytes,
+  places: SkyPlaces,
+  root: SkyRoot,
+  name: string,
+  pick: (children: readonly SkyChild[]) => number[],
+): Promise<SkyEntry[]> {
+  const readChild = (child: SkyChild) => readSkyChild(read, places, name, child);
+  let children = root.children;
+  for (let level = 0; level < root.depth; level++) {
+    const nodes = await Promise.all(pick(children).map((i) => readChild(children[i])));
+    children = nodes.flatMap((bytes) => parseSkyNode(bytes, name));
+  }
+  const pages = await Promise.all(
+    pick(children).map(async (i) => await parseSkyPage(await readChild(children[i]), name)),
+  );
+  return pages.flat();
+}
+
+/** A node's or page's stored bytes, checked against its bounds and CRC-32C. */
+async function readSkyChild(
+  read: ReadIndexBytes,
+  places: SkyPlaces,
+  name: string,
+  child: SkyChild,
+): Promise<Uint8Array> {
+  const offset = places.cells.offset + child.offset;
+  if (child.offset + child.length > places.cells.length) throw damagedSky(name, offset);
+  const bytes = await read(offset, child.length);
+  if (bytes.length !== child.length || crc32c(bytes) !== child.crc) throw damagedSky(name, offset);
+  return bytes;
+}
+
+/**
+ * Every footprint of an index's sky directory, once per file and HDU (a footprint is filed under
+ * several cells): the root, then SKY_CELLS in one read, its pages decoded from memory one at a time.
+ *
+ * @param read Reads bytes of the index.
+ * @param head The index's first bytes, through its section table.
+ * @param name The index's name, for messages.
+ * @param keep Which footprints to return (default: all).
+ * @returns The footprints, or undefined for an index without a sky directory.
+ * @throws {CloudFitsError} `BAD_INDEX` for a damaged sky directory.
+ *
+ * @example An index with one footprint
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeIndex } from "./encode.ts";
+ * import { readAllFootprints } from "./sky_read.ts";
+ *
+ * const polygon: [number, number][] = [[9.9, -0.1], [10.1, -0.1], [10.1, 0.1], [9.9, 0.1]];
+ * const footprint = { path: "a.fits", hdu: 1, keywords: "", width: 10, height: 10, ra: 10, dec: 0, radius: 0.15, polygon };
+ * const bytes = await encodeIndex([], { footprints: [footprint] });
+ * const read = (offset: number, length: number) => Promise.resolve(bytes.subarray(offset, offset + length));
+ * assert.deepEqual(await readAllFootprints(read, bytes, "a.cfidx"), [footprint]);
+ * assert.equal(await readAllFootprints(read, await encodeIndex([]), "old.cfidx"), undefined);
+ * ```
+ */
+export async function readAllFootprints(
+  read: ReadIndexBytes,
+  head: Uint8Array,
+  name: string,
+  keep: (footprint: FootprintRecord) => boolean = () => true,
+): Promise<FootprintRecord[] | undefined> {
+  const places = skyPlaces(head, name);
+  if (!places) return undefined;
+  const root = await readSkyRoot(read, places, name);
+  const cells = await read(places.cells.offset, places.cells.length);
+  const inCells = (offset: number, length: number) =>
+    Promise.resolve(cells.subarray(offset - places.cells.offset, offset - places.cells.offset + length));
+  let children = root.children;
+  for (let level = 0; level < root.depth; level++) {
+    const nodes = await Promise.all(children.map((child) => readSkyChild(inCells, places, name, child)));
+    children = nodes.flatMap((bytes) => parseSkyNode(bytes, name));
+  }
+  const seen = new Set<string>();
+  const footprints: FootprintRecord[] = [];
+  // Page by page, so that only the footprints kept are held.
+  for (const child of children) {
+    const page = await parseSkyPage(await readSkyChild(inCells, places, name, child), name);
+    for (const { key: _key, ...footprint } of page) {
+      const id = `${footprint.hdu} ${footprint.path}`;
+      if (seen.has(id) || !keep(footprint)) continue;
+      seen.add(id);
+      footprints.push(footprint);
+    }
+  }
+  return footprints;
+}

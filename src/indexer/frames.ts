@@ -1,0 +1,53 @@
+/**
+ * The indexer's hook for TESS FFI cubes: read the frame table once and keep the summary light curves
+ * and target pixel files need, so that readers through the index read only pixels.
+ *
+ * @module
+ */
+import type { Hdu } from "../fits/layout.ts";
+import { encodeFrameBlock } from "../index_format/frames.ts";
+import { FitsFile } from "../open.ts";
+import { wrapSource } from "../source/_wrap.ts";
+import type { ByteSource } from "../source/types.ts";
+import { isTessCube, readFrameSummary } from "../tess_cube.ts";
+
+/**
+ * The stored frame summary of a TESS cube (one read of its frame table), or undefined for any other file.
+ *
+ * @param source The file, as the indexer reads it.
+ * @param hdus Its HDUs, as walked.
+ * @param size Its size in bytes.
+ * @param signal Aborts the read.
+ * @returns The block for `IndexedFile.frames`, or undefined.
+ */
+export async function frameBlockOf(
+  source: ByteSource,
+  hdus: readonly Hdu[],
+  size: number,
+  signal?: AbortSignal,
+): Promise<Uint8Array | undefined> {
+  if (!isTessCube(hdus)) return undefined;
+  const summary = await readFrameSummary(new FitsFile(source, hdus, []), { signal });
+  return await encodeFrameBlock(summary, size);
+}
+
+/**
+ * A source that keeps the bytes of its first read and serves later reads that lie inside them from
+ * memory: the header walk's read-ahead often holds a small cube's whole frame table.
+ *
+ * @param source The file's source.
+ * @returns The same source, remembering its first read.
+ */
+export function keepingFirstRead(source: ByteSource): ByteSource {
+  let kept: { offset: number; bytes: Uint8Array; atEnd: boolean } | undefined;
+  return wrapSource(source, async (offset, length, options) => {
+    // A short first read ended at the object's end: later reads past it would come back as short.
+    const end = kept && (kept.atEnd ? Infinity : kept.offset + kept.bytes.length);
+    if (kept && end !== undefined && offset >= kept.offset && offset + length <= end) {
+      return kept.bytes.slice(offset - kept.offset, offset - kept.offset + length);
+    }
+    const bytes = await source.read(offset, length, options);
+    kept ??= { offset, bytes, atEnd: bytes.length < length };
+    return bytes;
+  });
+}

@@ -145,7 +145,7 @@ export {
   type BuildIndexResult,
   type IndexEvent,
 } from "./src/indexer/build_index.ts";
-export type { IndexFailure, IndexStorage, LocalFileInfo } from "./src/indexer/types.ts";
+export type { IndexFailure, IndexStorage, LocalFileInfo, SpoolFile } from "./src/indexer/types.ts";
 export type { ShardPart } from "./src/indexer/shard.ts";
 export type { ShardInfo } from "./src/index_format/shard.ts";
 export {

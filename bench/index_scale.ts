@@ -3,7 +3,8 @@
  * 1). Writes N synthetic FITS files (a primary header of `--cards` cards and a 10 × 10 int16 image, 2
  * blocks on disk each) under `--dir`, then runs `cloudfits index DIR -o OUT --json` in a fresh process
  * under /usr/bin/time at N/4 and at N files, and reports peak RSS, files/s and RSS growth per file
- * (the slope between the two sizes). Also times `merge` of 4 shards of the N files.
+ * (the slope between the two sizes), and the heap the listing holds per path (listed in this process).
+ * Also times `merge` of 4 shards of the N files.
  *
  * Usage: `deno run -A bench/index_scale.ts [--files N] [--cards C] [--dir DIR]`; writes
  * bench/results/index_scale.json.
@@ -16,10 +17,13 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { buildHeader, formatCard } from "../src/fits/write.ts";
+import { listIndexSources } from "../src/indexer/list_sources.ts";
+import { localFileAccess } from "../src/source/file.ts";
+import { parseLocation } from "../src/url.ts";
 
 const { values } = parseArgs({
   options: {
-    files: { type: "string", default: "20000" },
+    files: { type: "string", default: "100000" },
     cards: { type: "string", default: "44" },
     dir: { type: "string", default: "/tmp/cloudfits-index-scale" },
   },
@@ -91,6 +95,20 @@ const growthPerFileKb =
   Math.round(((large.peakRssMb - small.peakRssMb) * 1024 / (large.files - small.files)) * 100) /
   100;
 
+// What the listing costs per path: the heap it holds (candidates with their paths and openers), after
+// a collection when the task exposes one (`--v8-flags=--expose-gc`; without, garbage counts too).
+const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
+collect();
+const heapBefore = process.memoryUsage().heapUsed;
+const listing = await listIndexSources([data], {
+  output: parseLocation(join(dir, "listed.cfidx"), {}),
+  ...localFileAccess(),
+});
+collect();
+const listingBytesPerPath = Math.round(
+  (process.memoryUsage().heapUsed - heapBefore) / listing.candidates.length,
+);
+
 const shards = [0, 1, 2, 3].map((k) => join(dir, `shard-${k}.cfidx`));
 const shardRuns = shards.map((shard, k) => run(["index", data, "-o", shard, "--shard", `${k}/4`]));
 const merge = run(["merge", ...shards, "-o", join(dir, "merged.cfidx")]);
@@ -98,6 +116,7 @@ const result = {
   cards: cardCount,
   rows,
   growthPerFileKb,
+  listingBytesPerPath,
   shards: shardRuns.map(({ rssMb, seconds }) => ({
     peakRssMb: rssMb,
     seconds: Math.round(seconds * 10) / 10,

@@ -157,8 +157,11 @@ checked) and the index keeps an access point every --point-spacing bytes of outp
 reads inflate only from the nearest one. --data-url records where locally indexed files
 live remotely (the Python cloud-fits' --data-bucket-path). Unchanged files (same size and ETag or mtime) are taken from
 the existing INDEX without re-reading them, and an interrupted run resumes from its checkpoint
-(INDEX.partial). -o writes atomically, or uploads one object to a bucket URL. Progress (files, bytes,
-rate, ETA) is shown on a terminal (--progress, --quiet).
+(INDEX.partial). -o writes atomically, or uploads one object to a bucket URL. Memory does not grow with
+the number of files: records are written in path order as files finish, and finished leaves wait in a
+temporary file beside a local INDEX. An index too large for one 16 KiB directory is a catalog: any file is
+three range requests of at most 64 KiB away. Progress (files, bytes, rate, ETA, failures) is shown on a
+terminal (--progress, --quiet).
 
 --shard K/N (0 ≤ K < N) indexes only the files whose path hashes to shard K (FNV-1a mod N: with N fixed,
 new files never move existing ones); merge the N shards with cloudfits merge. --shard auto takes K and N
@@ -178,7 +181,8 @@ Examples:
 
 Merge the shard indexes of one index --shard run into a catalog equal to a one-process index of the same
 sources. Refuses shards of different sources, --data-url or shard counts, a shard given twice, and a
-missing shard unless --partial (which merges without it, names it, and exits 6).
+missing shard unless --partial (which merges without it, names it, and exits 6). The shards are read
+side by side in path order, in batches, so merging takes memory independent of their size.
 
 Options: -o/--output CATALOG, --partial, --format text|json, cloud options (for a bucket -o)
 

@@ -30,3 +30,40 @@ export function humanBytes(bytes: number): string {
   }
   return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
+
+/** Bytes appended and read back in order: a temporary file (`IndexStorage.spool`), or memory. */
+export interface SpoolFile {
+  /** Append bytes. */
+  append(bytes: Uint8Array): Promise<void>;
+  /** The first `end` bytes appended, in order (may be called again, and while more are appended). */
+  read(end: number): AsyncIterable<Uint8Array>;
+  /** Free it (a temporary file is deleted). */
+  close(): Promise<void>;
+}
+
+/**
+ * A spool in memory.
+ *
+ * @returns An empty spool.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { memorySpool } from "./_bytes.ts";
+ *
+ * const spool = memorySpool();
+ * await spool.append(new Uint8Array([1, 2]));
+ * await spool.append(new Uint8Array([3]));
+ * assert.deepEqual(await Array.fromAsync(spool.read(2)), [new Uint8Array([1, 2])]);
+ * ```
+ */
+export function memorySpool(): SpoolFile {
+  const chunks: Uint8Array[] = [];
+  return {
+    append: (bytes) => Promise.resolve(void chunks.push(bytes)),
+    read: async function* (end) {
+      for (let i = 0, at = 0; at < end; at += chunks[i++].length) yield chunks[i];
+    },
+    close: () => Promise.resolve(void (chunks.length = 0)),
+  };
+}

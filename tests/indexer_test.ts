@@ -8,6 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { decodeIndex } from "../src/read/index.ts";
+import { encodeIndex } from "../src/index_format/encode.ts";
+import { readAllFootprints } from "../src/index_format/sky_read.ts";
 import type { IndexedFile } from "../src/index_format/types.ts";
 import { commonDirectory, dirname, relative } from "../src/indexer/_path.ts";
 import { buildIndex, type BuildIndexOptions, type IndexEvent } from "../src/indexer/build_index.ts";
@@ -39,7 +41,17 @@ test("local: a re-run reads nothing; a touched file alone is re-read; the data r
     `/work/data/${i === 2 ? "sub/" : ""}${name}`,
     testdataFile(name),
   ])));
-  const options = { output: "/work/index/data.cfidx", storage, openFile: storage.openFile };
+  // Reads of the old index (through a file source) are counted apart from the data's.
+  let indexReads = 0;
+  const openFile = async (path: string) => {
+    const source = await storage.openFile(path);
+    if (path !== "/work/index/data.cfidx") return source;
+    return {
+      ...source,
+      read: (offset: number, length: number) => (indexReads++, source.read(offset, length)),
+    };
+  };
+  const options = { output: "/work/index/data.cfidx", storage, openFile };
   const first = await buildIndex(["/work/data"], options);
   assert.deepEqual([first.indexed, first.unchanged, first.files, first.failed], [3, 0, 3, []]);
   assert.deepEqual([first.requests, first.bytes], [storage.traffic.requests, storage.traffic.bytes]);
@@ -56,20 +68,48 @@ test("local: a re-run reads nothing; a touched file alone is re-read; the data r
   storage.opened.length = 0;
   const again = await buildIndex(["/work/data"], options);
   assert.deepEqual([again.indexed, again.unchanged, again.requests, again.bytes], [0, 3, 0, 0]);
-  assert.deepEqual(storage.opened, [], "no file opened");
+  // The old index is read through a file source (in batches), not whole; no data file is opened.
+  const dataOpened = () => storage.opened.filter((path) => path !== options.output);
+  assert.deepEqual(storage.opened, [options.output], "no data file opened");
 
   // A new mtime makes the file a candidate again: exactly its own walk is paid.
   storage.files.get("/work/data/mef_images.fits")!.mtimeMs += 60_000;
-  const before = storage.traffic.requests;
+  const [before, indexBefore] = [storage.traffic.requests, indexReads];
   const touched = await buildIndex(["/work/data"], options);
   assert.deepEqual([touched.indexed, touched.unchanged], [1, 2]);
-  assert.deepEqual(storage.opened, ["/work/data/mef_images.fits"]);
-  assert.equal(touched.requests, storage.traffic.requests - before);
+  assert.deepEqual(dataOpened(), ["/work/data/mef_images.fits"]);
+  assert.ok(indexReads > indexBefore, "the old index is read");
+  assert.equal(touched.requests, storage.traffic.requests - before - (indexReads - indexBefore));
 
   // A different data URL makes a different index: everything is read again.
   const moved = await buildIndex(["/work/data"], { ...options, dataUrl: "s3://bucket/data/" });
   assert.deepEqual([moved.indexed, moved.unchanged], [3, 0]);
   assert.equal((await openIndex(storage.files.get(options.output)!.bytes)).index.dataUrl, "s3://bucket/data");
+});
+
+test("an unchanged TESS cube without a frame summary keeps its footprint from the old sky directory, unread", async () => {
+  const storage = memoryStorage({ "/w/data/tess_cube.fits": testdataFile("tess_cube.fits") });
+  const output = "/w/cubes.cfidx";
+  const options = { output, storage, openFile: storage.openFile, checkpoint: null };
+  await buildIndex(["/w/data"], options);
+  const footprintsOf = (bytes: Uint8Array) =>
+    readAllFootprints((o, l) => Promise.resolve(bytes.subarray(o, o + l)), bytes, output);
+  // The same index without the cube's frame summary, as written before FRAMES existed.
+  const made = storage.files.get(output)!;
+  const old = await decodeIndex(made.bytes);
+  const footprints = (await footprintsOf(made.bytes))!;
+  assert.deepEqual(footprints.map((f) => [f.path, f.hdu]), [["tess_cube.fits", 1]]);
+  made.bytes = await encodeIndex(await Array.fromAsync(old.files()), {
+    ...(old.dataUrl !== undefined ? { dataUrl: old.dataUrl } : {}),
+    footprints,
+  });
+  assert.equal((await decodeIndex(made.bytes)).fileCount, 1);
+
+  storage.opened.length = 0;
+  const again = await buildIndex(["/w/data"], options);
+  assert.deepEqual([again.indexed, again.unchanged, again.requests], [0, 1, 0]);
+  assert.deepEqual(storage.opened, [output], "the cube is not opened");
+  assert.deepEqual(await footprintsOf(storage.files.get(output)!.bytes), footprints);
 });
 
 test("checkpoints: saved every 32 new files; an interrupted run resumes from them; a damaged one is ignored", async () => {

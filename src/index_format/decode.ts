@@ -18,6 +18,7 @@ import {
   MAGIC,
   MAJOR_VERSION,
   MAX_SECTIONS,
+  RequiredFeature,
   SECTION_ENTRY_SIZE,
   SECTION_REQUIRED,
   SectionType,
@@ -33,7 +34,7 @@ export interface IndexFrame {
   openLength: number;
 }
 
-/** The hot part of an index, decoded: metadata and the directory of leaves. */
+/** The hot part of an index, decoded: metadata and the directory of leaves (or of pages, for a catalog). */
 export interface IndexHead {
   /** Data root the paths are relative to, when recorded. */
   dataUrl: string | undefined;
@@ -45,8 +46,10 @@ export interface IndexHead {
   version: string;
   /** Number of files. */
   fileCount: number;
-  /** Where each leaf of file records lies. */
+  /** Where each leaf of file records lies (empty for a catalog: see `pages`). */
   leaves: LeafEntry[];
+  /** A catalog's ROOT: where each directory page lies (each page is a directory of leaves). */
+  pages?: LeafEntry[];
 }
 
 /**
@@ -139,7 +142,10 @@ export function decodeIndexHead(head: Uint8Array, frame: IndexFrame, name: strin
     throw fail("the section table fails its CRC-32C", FIXED_HEADER_SIZE);
   }
 
+  const catalog = (view.getUint32(12, true) & RequiredFeature.CATALOG) !== 0;
+  const directoryType = catalog ? SectionType.ROOT : SectionType.DIRECTORY;
   const payloads = new Map<number, Uint8Array>();
+  let pagesSpan: { offset: number; end: number } | undefined;
   for (let i = 0; i < sectionCount; i++) {
     const base = FIXED_HEADER_SIZE + i * SECTION_ENTRY_SIZE;
     const type = headView.getUint16(base, true);
@@ -151,7 +157,13 @@ export function decodeIndexHead(head: Uint8Array, frame: IndexFrame, name: strin
     if (offset === undefined || stored === undefined || offset + stored > total || offset < tableEnd) {
       throw fail(`the ${label} section lies outside the index`, base);
     }
-    const known = type === SectionType.META || type === SectionType.DIRECTORY;
+    if (catalog && type === SectionType.PAGES) {
+      if (pagesSpan) throw fail("the PAGES section appears twice", base);
+      if (codec !== Codec.NONE) throw fail(`the PAGES section has unknown codec ${codec}`, base + 2);
+      pagesSpan = { offset, end: offset + stored }; // Each page is checked by its own CRC when read.
+      continue;
+    }
+    const known = type === SectionType.META || type === directoryType;
     if (!known) {
       if (flags & SECTION_REQUIRED) throw fail(`unknown required section type ${type}`, base);
       continue; // Optional sections of later minor versions are skipped unread.
@@ -166,8 +178,11 @@ export function decodeIndexHead(head: Uint8Array, frame: IndexFrame, name: strin
     payloads.set(type, payload);
   }
   const metaBytes = payloads.get(SectionType.META);
-  const directoryBytes = payloads.get(SectionType.DIRECTORY);
-  if (!metaBytes || !directoryBytes) throw fail("the META or DIRECTORY section is missing");
+  const directoryBytes = payloads.get(directoryType);
+  if (!metaBytes || !directoryBytes) {
+    throw fail(`the META or ${sectionLabel(directoryType)} section is missing`);
+  }
+  if (catalog && !pagesSpan) throw fail("the PAGES section of the catalog is missing");
   const metaOffset = metaBytes.byteOffset - head.byteOffset;
   const directoryOffset = directoryBytes.byteOffset - head.byteOffset;
 
@@ -177,17 +192,20 @@ export function decodeIndexHead(head: Uint8Array, frame: IndexFrame, name: strin
   const dataUrl = metaFlags & 1 ? meta.string() : undefined;
   const indexer = meta.string();
 
-  const directory = decodeDirectory(
-    new ByteReader(directoryBytes, `the DIRECTORY section of ${name}`, directoryOffset),
-    total,
+  const reader = new ByteReader(
+    directoryBytes,
+    `the ${sectionLabel(directoryType)} section of ${name}`,
+    directoryOffset,
   );
-  return {
+  const common = {
     dataUrl,
     indexer,
     createdMs: safeNumber(headView.getBigInt64(40, true)) ?? 0,
     version: `${major}.${minor}`,
-    ...directory,
   };
+  if (!pagesSpan) return { ...common, ...decodeDirectory(reader, { offset: 0, end: total }, "leaf") };
+  const root = decodeDirectory(reader, pagesSpan, "page");
+  return { ...common, fileCount: root.fileCount, leaves: [], pages: root.leaves };
 }
 
 function failure(name: string): (message: string, offset?: number) => CloudFitsError {
@@ -208,7 +226,45 @@ export interface LeafEntry {
 /** Smallest possible directory entry, to bound the leaf count by the bytes present. */
 const MIN_LEAF_ENTRY = 8;
 
-function decodeDirectory(reader: ByteReader, total: number): { fileCount: number; leaves: LeafEntry[] } {
+/**
+ * Decode a catalog's directory page: the leaves of the files from its first path (its ROOT entry's) up
+ * to the next page's first path.
+ *
+ * @param bytes The page's bytes.
+ * @param page Its ROOT entry.
+ * @param nextKey The next page's first path, if any.
+ * @param total The index's total length.
+ * @param name The index's name, for messages.
+ * @returns The page's leaves.
+ * @throws {CloudFitsError} `BAD_INDEX` for a damaged page.
+ */
+export function decodePage(
+  bytes: Uint8Array,
+  page: LeafEntry,
+  nextKey: Uint8Array | undefined,
+  total: number,
+  name: string,
+): LeafEntry[] {
+  const reader = new ByteReader(bytes, `the directory page at ${page.offset} of ${name}`, page.offset);
+  if (crc32c(bytes) !== page.crc) throw reader.fail("fails its CRC-32C");
+  const { fileCount, leaves } = decodeDirectory(reader, { offset: 0, end: total }, "leaf");
+  if (fileCount !== page.fileCount) {
+    throw reader.fail(`holds ${fileCount} files, the ROOT says ${page.fileCount}`);
+  }
+  if (leaves.length === 0 || compareBytes(leaves[0].firstKey, page.firstKey) !== 0) {
+    throw reader.fail("does not start at the path the ROOT gives it");
+  }
+  if (nextKey && compareBytes(leaves[leaves.length - 1].firstKey, nextKey) >= 0) {
+    throw reader.fail("reaches into the next page");
+  }
+  return leaves;
+}
+
+function decodeDirectory(
+  reader: ByteReader,
+  span: { offset: number; end: number },
+  what: string,
+): { fileCount: number; leaves: LeafEntry[] } {
   const fileCount = reader.varint();
   const leafCount = reader.count("leaf count", Math.floor(reader.remaining / MIN_LEAF_ENTRY));
   const leaves: LeafEntry[] = [];
@@ -216,14 +272,18 @@ function decodeDirectory(reader: ByteReader, total: number): { fileCount: number
   let files = 0;
   for (let i = 0; i < leafCount; i++) {
     const key = readPathKey(reader, previous);
-    if (i > 0 && compareBytes(previous, key) >= 0) throw reader.fail(`leaf ${i} is out of path order`);
+    if (i > 0 && compareBytes(previous, key) >= 0) throw reader.fail(`${what} ${i} is out of path order`);
     const leafFiles = reader.varint();
     const offset = reader.varint();
     const length = reader.varint();
     const crc = reader.u32();
-    if (leafFiles === 0) throw reader.fail(`leaf ${i} holds no files`);
-    if (offset + length > total) {
-      throw reader.fail(`leaf ${i} at ${offset} (+${length}) lies outside the index`);
+    if (leafFiles === 0) throw reader.fail(`${what} ${i} holds no files`);
+    if (offset < span.offset || offset + length > span.end) {
+      throw reader.fail(
+        `${what} ${i} at ${offset} (+${length}) lies outside the ${
+          what === "leaf" ? "index" : "PAGES section"
+        }`,
+      );
     }
     leaves.push({
       firstPath: pathOfKey(key, reader),
@@ -236,7 +296,7 @@ function decodeDirectory(reader: ByteReader, total: number): { fileCount: number
     files += leafFiles;
     previous = key;
   }
-  if (files !== fileCount) throw reader.fail(`leaves hold ${files} files, the directory says ${fileCount}`);
+  if (files !== fileCount) throw reader.fail(`${what}s hold ${files} files, the directory says ${fileCount}`);
   if (reader.remaining !== 0) throw reader.fail(`${reader.remaining} unexpected trailing bytes`);
   return { fileCount, leaves };
 }
@@ -277,5 +337,11 @@ function safeNumber(value: bigint): number | undefined {
 }
 
 function sectionLabel(type: number): string {
-  return type === SectionType.META ? "META" : type === SectionType.DIRECTORY ? "DIRECTORY" : `type-${type}`;
+  const names: Record<number, string> = {
+    [SectionType.META]: "META",
+    [SectionType.DIRECTORY]: "DIRECTORY",
+    [SectionType.ROOT]: "ROOT",
+    [SectionType.PAGES]: "PAGES",
+  };
+  return names[type] ?? `type-${type}`;
 }

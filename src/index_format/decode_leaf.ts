@@ -39,7 +39,10 @@ export interface FileRecord {
 
 /** A decoded leaf: its file records and its compressed header text. */
 export interface Leaf {
+  /** Its number in path order, for messages. */
   index: number;
+  /** Its offset in the index. */
+  offset: number;
   records: FileRecord[];
   /** The leaf's deflate-raw header text and its inflated length. */
   text: Uint8Array;
@@ -50,8 +53,9 @@ export interface Leaf {
  * Check a leaf's CRC-32C and decode its file records.
  *
  * @param bytes The leaf's bytes.
- * @param i The leaf's number.
- * @param leaves The directory.
+ * @param i The leaf's number, for messages.
+ * @param entry Its directory entry.
+ * @param nextKey The next leaf's first path, if any.
  * @param indexer The index's default indexer name.
  * @param name The index's name, for messages.
  * @returns The leaf.
@@ -61,17 +65,17 @@ export interface Leaf {
  * ```ts ignore
  * import { parseLeaf } from "./decode_leaf.ts";
  *
- * const leaf = parseLeaf(bytes, 0, head.leaves, head.indexer, "cubes.fci");
+ * const leaf = parseLeaf(bytes, 0, head.leaves[0], head.leaves[1]?.firstKey, head.indexer, "cubes.fci");
  * ```
  */
 export function parseLeaf(
   bytes: Uint8Array,
   i: number,
-  leaves: readonly LeafEntry[],
+  entry: LeafEntry,
+  nextKey: Uint8Array | undefined,
   indexer: string,
   name: string,
 ): Leaf {
-  const entry = leaves[i];
   if (crc32c(bytes) !== entry.crc) {
     throw new CloudFitsError(
       "BAD_INDEX",
@@ -83,7 +87,7 @@ export function parseLeaf(
     new ByteReader(bytes, `leaf ${i} of ${name}`, entry.offset),
     i,
     entry,
-    leaves[i + 1]?.firstKey,
+    nextKey,
     indexer,
   );
 }
@@ -101,7 +105,7 @@ export function parseLeaf(
  * ```ts ignore
  * import { inflateLeafText } from "./decode_leaf.ts";
  *
- * const text = await inflateLeafText(leaf, "cubes.fci", head.leaves[0].offset);
+ * const text = await inflateLeafText(leaf, "cubes.fci", leaf.offset);
  * ```
  */
 export async function inflateLeafText(leaf: Leaf, name: string, offset: number): Promise<Uint8Array> {
@@ -145,7 +149,7 @@ function decodeLeaf(
   if (textLength === 0 && reader.remaining !== 0) {
     throw reader.fail(`${reader.remaining} unexpected trailing bytes`);
   }
-  return { index, records, text: reader.bytes(reader.remaining), textLength };
+  return { index, offset: entry.offset, records, text: reader.bytes(reader.remaining), textLength };
 }
 
 function decodeFileRecord(

@@ -65,25 +65,60 @@ export function shardSection(shard: ShardInfo): SectionPayload {
  * ```
  */
 export function readShardInfo(bytes: Uint8Array, name: string): ShardInfo | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const entry = findShardSection(bytes);
+  return entry && decodeShardSection(bytes.subarray(entry.offset, entry.offset + entry.length), entry, name);
+}
+
+/** Where a SHARD section lies, as the section table says. */
+export interface ShardSectionEntry {
+  /** Offset from the start of the index. */
+  offset: number;
+  /** Stored length. */
+  length: number;
+  /** CRC-32C of the stored bytes. */
+  crc: number;
+}
+
+/**
+ * Find the SHARD section in the section table (the first read of an index holds the whole table).
+ *
+ * @param head The first bytes of the index, through its section table.
+ * @returns Where the section lies, or undefined when there is none.
+ */
+export function findShardSection(head: Uint8Array): ShardSectionEntry | undefined {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const sections = view.getUint32(20, true);
-  for (let i = 0; i < sections; i++) {
+  for (let i = 0; i < sections && FIXED_HEADER_SIZE + (i + 1) * SECTION_ENTRY_SIZE <= head.length; i++) {
     const base = FIXED_HEADER_SIZE + i * SECTION_ENTRY_SIZE;
     if (view.getUint16(base, true) !== SectionType.SHARD) continue;
-    const offset = Number(view.getBigUint64(base + 8, true));
-    const length = Number(view.getBigUint64(base + 16, true));
-    const payload = bytes.subarray(offset, offset + length);
-    if (payload.length !== length || crc32c(payload) !== view.getUint32(base + 24, true)) {
-      throw new CloudFitsError("BAD_INDEX", `Cannot read ${name}: its SHARD section fails its CRC-32C`);
-    }
-    const reader = new ByteReader(payload, `the SHARD section of ${name}`, offset);
-    const version = reader.varint();
-    if (version !== SHARD_VERSION) throw reader.fail(`unknown SHARD version ${version}`);
-    const index = reader.varint();
-    const count = reader.varint();
-    const sources = Array.from({ length: reader.count("sources", payload.length) }, () => reader.string());
-    const dataUrl = reader.varint() === 1 ? reader.string() : undefined;
-    return { index, count, sources, ...(dataUrl !== undefined ? { dataUrl } : {}) };
+    return {
+      offset: Number(view.getBigUint64(base + 8, true)),
+      length: Number(view.getBigUint64(base + 16, true)),
+      crc: view.getUint32(base + 24, true),
+    };
   }
   return undefined;
+}
+
+/**
+ * Decode a SHARD section's payload, checking its CRC-32C and version.
+ *
+ * @param payload The section's bytes.
+ * @param entry Where it lies and its CRC.
+ * @param name The index's name, for messages.
+ * @returns The shard's part and sources.
+ * @throws {CloudFitsError} `BAD_INDEX` for a damaged or unknown-version section.
+ */
+export function decodeShardSection(payload: Uint8Array, entry: ShardSectionEntry, name: string): ShardInfo {
+  if (payload.length !== entry.length || crc32c(payload) !== entry.crc) {
+    throw new CloudFitsError("BAD_INDEX", `Cannot read ${name}: its SHARD section fails its CRC-32C`);
+  }
+  const reader = new ByteReader(payload, `the SHARD section of ${name}`, entry.offset);
+  const version = reader.varint();
+  if (version !== SHARD_VERSION) throw reader.fail(`unknown SHARD version ${version}`);
+  const index = reader.varint();
+  const count = reader.varint();
+  const sources = Array.from({ length: reader.count("sources", payload.length) }, () => reader.string());
+  const dataUrl = reader.varint() === 1 ? reader.string() : undefined;
+  return { index, count, sources, ...(dataUrl !== undefined ? { dataUrl } : {}) };
 }

@@ -1,20 +1,23 @@
 /**
- * Build a cloudfits index of local files or remote objects: list them, keep the records of unchanged
- * files from the existing index, walk the headers of the rest, checkpoint as it goes, and put the
- * index in place whole.
+ * Build a cloudfits index of local files or remote objects: list and sort them, keep the records of
+ * unchanged files from the existing index, walk the headers of the rest with a few workers, write the
+ * records in path order as they finish (memory bounded by a reorder window and one leaf), checkpoint
+ * as it goes, and put the index in place whole.
  *
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
 import { walkFile } from "../walk_file.ts";
-import { encodeIndex } from "../index_format/encode.ts";
+import { compareBytes } from "../index_format/_layout.ts";
+import { IndexWriter, SkySink } from "../index_format/writer.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import type { SourceOptions } from "../open_source.ts";
 import { countingSource } from "../source/counting.ts";
 import { parseLocation, redactUrl } from "../url.ts";
 import { VERSION } from "../version.ts";
 import { Checkpointer, checkpointPath, loadCheckpoint } from "./checkpoint.ts";
-import { isUnchanged, previousRecords } from "./incremental.ts";
+import { runInOrder } from "./in_order.ts";
+import { isUnchanged, previousRecords, RecordCursor } from "./incremental.ts";
 import { listIndexSources } from "./list_sources.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
@@ -23,6 +26,8 @@ import { shardOfPath, type ShardPart } from "./shard.ts";
 import { fileFootprints } from "./footprints.ts";
 import { isTessCube } from "../tess_cube.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
+
+const UTF8 = new TextEncoder();
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
 export type IndexEvent =
@@ -97,9 +102,12 @@ export interface BuildIndexResult {
 /**
  * Index FITS files: directories are walked and bucket prefixes listed; each file's headers are read
  * with a few range requests (never its data). Files whose size and ETag (or mtime) match the existing
- * index at `output` keep their records without a request. Finished records are checkpointed, and an
- * interrupted run resumes from its checkpoint. The index is written whole (an atomic rename, or one
- * PUT); the checkpoint is then deleted.
+ * index at `output` keep their records without a request. Records are written in path order as files
+ * finish, so memory does not grow with the number of files: the listing (paths only), a window of
+ * records in flight, and one leaf; finished leaves wait in `storage.spool` beside a local index (in
+ * memory for an upload). The index written so far is checkpointed, and an interrupted run resumes
+ * from its checkpoint. The index is put in place whole (an atomic rename, or one PUT); the checkpoint
+ * is then deleted.
  *
  * @param sources Local files and directories, or `s3://`, `gs://`, `az://` prefixes and HTTP URLs.
  * @param options The output, data URL, local file system, credentials and hooks.
@@ -171,17 +179,24 @@ export async function buildIndex(
   for (const warning of warnings) await warn(warning);
   if (listing.candidates.length === 0) throw nothingToIndex(sources, failed);
   const shard = options.shard;
-  const candidates = shard
-    ? listing.candidates.filter((candidate) => shardOfPath(candidate.path, shard.count) === shard.index)
-    : listing.candidates;
 
-  // Reuse unchanged records from the existing index, and from the checkpoint of an interrupted run
-  // (newer, so it wins).
-  const { records: previous, cubeFootprints } = await previousRecords(output, outputLocation, dataUrl, {
-    ...options,
-    onWarning: warn,
-  });
-  const encodeOptions = {
+  const candidates = sortByPath(
+    shard
+      ? listing.candidates.filter((candidate) => shardOfPath(candidate.path, shard.count) === shard.index)
+      : listing.candidates,
+  );
+
+  // Reuse unchanged records from the checkpoint of an interrupted run (newer, so it wins) and from
+  // the existing index, each read in path order beside the sorted listing.
+  const previous = await previousRecords(output, outputLocation, dataUrl, { ...options, onWarning: warn });
+  // Finished leaves wait in a temporary file beside a local index (in memory for an upload, which
+  // sends the index whole).
+  const spool = outputLocation.kind === "file" ? await storage?.spool?.(outputLocation.path) : undefined;
+  // Footprints go to the sky directory of the final index (checkpoints give them again from headers).
+  const sky = new SkySink();
+  const writer = new IndexWriter({
+    ...(spool ? { spool } : {}),
+    sinks: [sky],
     dataUrl,
     indexer: options.indexer ?? `cloudfits ${VERSION}`,
     headerText: options.headerText,
@@ -194,47 +209,22 @@ export async function buildIndex(
         },
       }
       : {}),
-  };
-  const encode = (records: IndexedFile[]) => encodeIndex(records, encodeOptions);
+  });
   const path = options.checkpoint !== undefined
     ? options.checkpoint ?? undefined
     : await checkpointPath(output, outputLocation, options.env ?? {}, options.endpoint);
   const checkpoint = storage && path !== undefined
-    ? new Checkpointer(path, storage, encode, now, warn)
+    ? new Checkpointer(path, storage, () => writer.snapshot(), now, warn)
     : undefined;
-  const resumable = new Set<string>();
-  if (checkpoint && storage) {
-    for (const record of await loadCheckpoint(storage, checkpoint.path, dataUrl, warn)) {
-      previous.set(record.path, record);
-      resumable.add(record.path);
-      // The old index's footprint may be of another version of the file.
-      cubeFootprints.delete(record.path);
-    }
-  }
+  const resumed = checkpoint && storage
+    ? await loadCheckpoint(storage, checkpoint.path, dataUrl, warn)
+    : new RecordCursor();
 
-  const files: IndexedFile[] = [];
-  // Footprints go to the sky directory of the final index (checkpoints rebuild them from headers).
-  const footprints: FootprintRecord[][] = [];
   let unchanged = 0;
   let requests = 0;
   let bytes = 0;
-  let done = 0;
-  const indexOne = async (candidate: IndexCandidate): Promise<void> => {
-    const old = previous.get(candidate.path);
-    const cube = old && cubeFootprints.get(old.path);
-    // A TESS cube with neither a kept footprint nor a frame summary (its WCS is table data) is read again.
-    if (old && isUnchanged(candidate, old) && (cube || old.frames || !isTessCube(old.hdus))) {
-      // From the stored headers; a TESS cube's from the old index's footprint or its frame summary.
-      const stored = cube ? undefined : old.frames;
-      footprints.push([
-        ...cube ?? [],
-        ...await fileFootprints(old.path, old.hdus, undefined, warn, undefined, stored),
-      ]);
-      files.push(old);
-      if (resumable.has(old.path)) checkpoint?.add(old, true);
-      unchanged++;
-      return;
-    }
+  let hdus = 0;
+  const readOne = async (candidate: IndexCandidate, old: IndexedFile | undefined): Promise<Indexed> => {
     const source = await candidate.open();
     const counted = countingSource(source);
     const reader = keepingFirstRead(counted);
@@ -270,7 +260,7 @@ export async function buildIndex(
         if (options.signal?.aborted) throw error;
         await warn(`${candidate.display}: no frame summary: ${(error as Error).message}`);
       }
-      const record: IndexedFile = {
+      const file: IndexedFile = {
         path: candidate.path,
         size,
         ...(etag ? { etag } : {}),
@@ -279,73 +269,127 @@ export async function buildIndex(
         ...(gzip ? { gzip } : {}),
         ...(frames ? { frames } : {}),
       };
-      footprints.push(
-        await fileFootprints(candidate.path, walked.hdus, walked.source, warn, options.signal, frames),
+      const footprints = await fileFootprints(
+        candidate.path,
+        walked.hdus,
+        walked.source,
+        warn,
+        options.signal,
+        frames,
       );
-      files.push(record);
-      checkpoint?.add(record);
+      return { file, footprints };
     } finally {
       requests += counted.stats.requests;
       bytes += counted.stats.bytes;
       await source.close?.();
     }
   };
-  const queue = [...candidates];
-  const worker = async (): Promise<void> => {
-    for (let candidate = queue.shift(); candidate; candidate = queue.shift()) {
-      try {
-        await indexOne(candidate);
-      } catch (error) {
-        failed.push({ path: candidate.path, error: (error as Error).message });
+  // Unchanged TESS cubes without a frame summary whose footprints the old index's sky directory keeps
+  // (a cube's WCS is table data, not a header): filed from there at the end.
+  const keptCubes = new Set<string>();
+  type Outcome = (Indexed & { fresh: boolean; skyCube?: boolean }) | { error: string };
+  const indexOne = async (candidate: IndexCandidate): Promise<Outcome> => {
+    // Both lookups are made before any await, so each cursor is asked in path order.
+    const fromCheckpoint = resumed.find(candidate.path);
+    const fromIndex = previous.records.find(candidate.path);
+    try {
+      const [checkpointed, indexed] = [await fromCheckpoint, await fromIndex];
+      const old = [checkpointed, indexed].find((record) => isUnchanged(candidate, record));
+      // A cube from an interrupted run's checkpoint may differ from the old index's version.
+      const keptCube = old !== undefined && old === indexed && previous.keepsCubeFootprints;
+      // A TESS cube with neither a kept footprint nor a frame summary (its WCS is table data) is read again.
+      if (old && (old.frames || !isTessCube(old.hdus) || keptCube)) {
+        // From the stored headers; a TESS cube's from its frame summary or the old sky directory.
+        const footprints = await fileFootprints(old.path, old.hdus, undefined, warn, undefined, old.frames);
+        const skyCube = !old.frames && isTessCube(old.hdus);
+        return { file: old, footprints, fresh: false, ...(skyCube ? { skyCube } : {}) };
       }
-      done++;
-      await checkpoint?.maybeSave();
-      await report({
-        type: "progress",
-        done,
-        total: candidates.length,
-        failed: failed.length,
-        requests,
-        bytes,
-      });
+      return { ...await readOne(candidate, checkpointed ?? indexed), fresh: true };
+    } catch (error) {
+      return { error: (error as Error).message };
     }
   };
-  const workers = Math.min(options.concurrency ?? 8, Math.max(1, candidates.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-
-  // Every file failed: an empty index would only replace a good one.
-  if (files.length === 0) throw nothingToIndex(sources, failed);
-  const encoded = await encodeIndex(files, { ...encodeOptions, footprints: footprints.flat() });
+  const concurrency = options.concurrency ?? 8;
   try {
-    await writeIndex(outputLocation, encoded, options);
-  } catch (error) {
-    // Best effort: keep what this run read for the next one; the write's error is what matters.
-    if (checkpoint && outputLocation.kind !== "file") {
-      await checkpoint.save().then(
-        () =>
-          report({
-            type: "note",
-            message: `the upload failed; the next run resumes from ${checkpoint.path}`,
-          }),
-        () => {},
-      );
-    }
-    throw error;
-  }
-  await checkpoint?.remove();
+    await runInOrder(
+      candidates,
+      { concurrency, window: 8 * concurrency + 64 },
+      indexOne,
+      async (outcome, i) => {
+        const candidate = candidates[i];
+        if ("file" in outcome) {
+          try {
+            await writer.add(outcome.file);
+            sky.footprints(outcome.footprints);
+            if ("skyCube" in outcome) keptCubes.add(outcome.file.path);
+            hdus += outcome.file.hdus.length;
+            if (outcome.fresh) checkpoint?.addFresh();
+            else unchanged++;
+          } catch (error) {
+            failed.push({ path: candidate.path, error: (error as Error).message });
+          }
+        } else failed.push({ path: candidate.path, error: outcome.error });
+        await checkpoint?.maybeSave(writer.fileCount);
+        await report({
+          type: "progress",
+          done: i + 1,
+          total: candidates.length,
+          failed: failed.length,
+          requests,
+          bytes,
+        });
+      },
+    );
 
-  return {
-    indexed: files.length - unchanged,
-    unchanged,
-    failed,
-    files: files.length,
-    hdus: files.reduce((n, f) => n + f.hdus.length, 0),
-    requests,
-    bytes,
-    seconds: Math.round((now() - started) / 10) / 100,
-    output: redactUrl(output),
-    indexBytes: encoded.length,
-  };
+    // Every file failed: an empty index would only replace a good one.
+    if (writer.fileCount === 0) throw nothingToIndex(sources, failed);
+    if (keptCubes.size > 0) sky.footprints(await previous.cubeFootprints(keptCubes));
+    const written = await writer.finish();
+    try {
+      await writeIndex(outputLocation, written, options);
+    } catch (error) {
+      // Best effort: keep what this run read for the next one; the write's error is what matters.
+      if (checkpoint && outputLocation.kind !== "file") {
+        await checkpoint.save().then(
+          () =>
+            report({
+              type: "note",
+              message: `the upload failed; the next run resumes from ${checkpoint.path}`,
+            }),
+          () => {},
+        );
+      }
+      throw error;
+    }
+    await checkpoint?.remove();
+    return {
+      indexed: writer.fileCount - unchanged,
+      unchanged,
+      failed,
+      files: writer.fileCount,
+      hdus,
+      requests,
+      bytes,
+      seconds: Math.round((now() - started) / 10) / 100,
+      output: redactUrl(output),
+      indexBytes: written.size,
+    };
+  } finally {
+    await Promise.all([previous.records.close(), resumed.close(), writer.close()]);
+  }
+}
+
+/** A file's record and the footprints of its HDUs. */
+interface Indexed {
+  file: IndexedFile;
+  footprints: FootprintRecord[];
+}
+
+/** Candidates in index order: by the UTF-8 bytes of their paths. */
+function sortByPath(candidates: readonly IndexCandidate[]): IndexCandidate[] {
+  return candidates.map((candidate) => ({ candidate, key: UTF8.encode(candidate.path) }))
+    .sort((a, b) => compareBytes(a.key, b.key))
+    .map((entry) => entry.candidate);
 }
 
 /** The error of a run whose sources yield no file to index: nothing is written, an existing index stays. */

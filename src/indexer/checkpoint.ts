@@ -1,18 +1,19 @@
 /**
- * Checkpoints of an index run: its finished records, saved every few seconds as a valid index in a
- * sidecar file, so that an interrupted run resumes without reading finished files again.
+ * Checkpoints of an index run: the index written so far, saved every few seconds as a valid index in
+ * a sidecar file, so that an interrupted run resumes without reading finished files again.
  *
  * @module
  */
-import type { IndexedFile } from "../index_format/types.ts";
+import type { WrittenIndex } from "../index_format/writer.ts";
 import { decodeIndex } from "../read/index.ts";
+import { RecordCursor } from "./incremental.ts";
 import { type Location, redactUrl } from "../url.ts";
 import { join } from "./_path.ts";
 import type { IndexStorage } from "./types.ts";
 
 /**
  * Checkpoint after this many newly indexed files, or after this long, whichever comes first. Each
- * checkpoint re-encodes every pending record, so both thresholds grow with its cost (the count doubles,
+ * checkpoint writes the whole index so far, so both thresholds grow with its cost (the count doubles,
  * the interval stays ≥ 10× the last encoding time) to keep the overhead a small fraction of the run.
  */
 const CHECKPOINT_FILES = 32;
@@ -50,8 +51,8 @@ export async function checkpointPath(
 }
 
 /**
- * Read the records of a checkpoint with the same data root. A missing checkpoint gives none; a damaged
- * one gives none with a warning, and is never trusted.
+ * The records of a checkpoint with the same data root, as a cursor in path order. A missing checkpoint
+ * gives none; a damaged one gives none with a warning, and is never trusted.
  *
  * @param storage The local file system.
  * @param path The checkpoint.
@@ -64,33 +65,32 @@ export async function loadCheckpoint(
   path: string,
   dataUrl: string | undefined,
   onWarning?: (message: string) => void | Promise<void>,
-): Promise<IndexedFile[]> {
-  if (!(await storage.stat(path))) return [];
+): Promise<RecordCursor> {
+  const warn = (error: unknown) =>
+    onWarning?.(`ignoring the checkpoint ${path}: ${(error as Error).message}`);
+  if (!(await storage.stat(path))) return new RecordCursor();
   try {
     const index = await decodeIndex(await storage.readFile(path));
-    if ((index.dataUrl ?? undefined) !== dataUrl) return [];
-    const records: IndexedFile[] = [];
-    for await (const file of index.files({ frames: true })) records.push(file);
-    return records;
+    const same = (index.dataUrl ?? undefined) === dataUrl;
+    return new RecordCursor(same ? index.files({ frames: true }) : undefined, warn);
   } catch (error) {
-    await onWarning?.(`ignoring the checkpoint ${path}: ${(error as Error).message}`);
-    return [];
+    await warn(error);
+    return new RecordCursor();
   }
 }
 
 /**
- * The checkpoint writer of one run: it holds the records to keep (read in this run, or resumed from
- * the last checkpoint) and saves them when enough new ones have come, one save at a time.
+ * The checkpoint writer of one run: it saves the index written so far (every file added, in path
+ * order) when enough new files have been read, or enough time has passed, one save at a time.
  */
 export class Checkpointer {
   /** The checkpoint's path. */
   readonly path: string;
   readonly #storage: IndexStorage;
-  readonly #encode: (records: IndexedFile[]) => Promise<Uint8Array>;
+  readonly #snapshot: () => Promise<WrittenIndex>;
   readonly #now: () => number;
   readonly #onWarning: ((message: string) => void | Promise<void>) | undefined;
-  readonly #pending: IndexedFile[] = [];
-  #resumed = 0;
+  #fresh = 0;
   #saved = { fresh: 0, records: 0, at: 0, costMs: 0 };
   #saving = false;
 
@@ -99,39 +99,37 @@ export class Checkpointer {
    *
    * @param path The checkpoint's path.
    * @param storage The local file system.
-   * @param encode Encodes records as an index.
+   * @param snapshot The index written so far.
    * @param now The clock, in milliseconds.
    * @param onWarning Told when a save fails (the run goes on).
    */
   constructor(
     path: string,
     storage: IndexStorage,
-    encode: (records: IndexedFile[]) => Promise<Uint8Array>,
+    snapshot: () => Promise<WrittenIndex>,
     now: () => number,
     onWarning?: (message: string) => void | Promise<void>,
   ) {
     this.path = path;
     this.#storage = storage;
-    this.#encode = encode;
+    this.#snapshot = snapshot;
     this.#now = now;
     this.#onWarning = onWarning;
     this.#saved.at = now();
   }
 
-  /**
-   * Keep a record in the next checkpoint.
-   *
-   * @param record The record.
-   * @param resumed True when it came from the previous checkpoint (it does not count as new).
-   */
-  add(record: IndexedFile, resumed = false): void {
-    this.#pending.push(record);
-    if (resumed) this.#resumed++;
+  /** Count a file read in this run (records kept from before do not make a checkpoint due). */
+  addFresh(): void {
+    this.#fresh++;
   }
 
-  /** Save when enough new records have come since the last save, or enough time has passed. */
-  async maybeSave(): Promise<void> {
-    const fresh = this.#pending.length - this.#resumed;
+  /**
+   * Save when enough new records have come since the last save, or enough time has passed.
+   *
+   * @param records Records written so far (what a save costs).
+   */
+  async maybeSave(records: number): Promise<void> {
+    const fresh = this.#fresh;
     const now = this.#now();
     const saved = this.#saved;
     const due = fresh - saved.fresh >= Math.max(CHECKPOINT_FILES, saved.records) ||
@@ -139,25 +137,21 @@ export class Checkpointer {
     // One checkpoint at a time; the other workers go on meanwhile.
     if (!due || this.#saving) return;
     this.#saving = true;
-    const records = [...this.#pending];
     try {
-      await this.save(records);
+      await this.save();
     } catch (error) {
       await this.#onWarning?.(`cannot write the checkpoint ${this.path}: ${(error as Error).message}`);
     } finally {
       const end = this.#now();
-      this.#saved = { fresh, records: records.length, at: end, costMs: end - now };
+      this.#saved = { fresh, records, at: end, costMs: end - now };
       this.#saving = false;
     }
   }
 
-  /**
-   * Save records now.
-   *
-   * @param records The records (default: every record kept so far).
-   */
-  async save(records: IndexedFile[] = [...this.#pending]): Promise<void> {
-    await this.#storage.writeFileAtomic(this.path, await this.#encode(records), { overwrite: true });
+  /** Save the index written so far now. */
+  async save(): Promise<void> {
+    const written = await this.#snapshot();
+    await this.#storage.writeFileAtomic(this.path, written.chunks(), { overwrite: true });
   }
 
   /** Delete the checkpoint (and the temporaries of killed saves): the index it served is written. */

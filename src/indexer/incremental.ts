@@ -1,22 +1,26 @@
 /**
- * Incremental indexing: the records of an existing index that a new run may keep, and the test that
- * decides whether a listed file is still the version a record describes.
+ * Incremental indexing: the records of an existing index (or checkpoint) that a new run may keep, read
+ * in path order beside the sorted listing, and the test that decides whether a listed file is still
+ * the version a record describes.
  *
  * @module
  */
 import { isCloudFitsError } from "../errors.ts";
 import { decodeIndex } from "../read/index.ts";
-import type { IndexedFile } from "../index_format/types.ts";
-import { FIRST_READ } from "../index_format/_layout.ts";
-import type { FootprintRecord } from "../index_format/sky_cells.ts";
-import { readAllFootprints } from "../index_format/sky_read.ts";
-import { openSource, type SourceOptions } from "../open_source.ts";
 import { memorySource } from "../source/memory.ts";
+import type { IndexedFile } from "../index_format/types.ts";
+import { compareBytes, FIRST_READ } from "../index_format/_layout.ts";
+import type { FootprintRecord } from "../index_format/sky_cells.ts";
+import { readAllFootprints, skyPlaces } from "../index_format/sky_read.ts";
+import { openSource, type SourceOptions } from "../open_source.ts";
 import type { ByteSource } from "../source/types.ts";
-import { isTessCube } from "../tess_cube.ts";
 import { keepingFirstRead } from "./frames.ts";
 import { type Location, redactUrl } from "../url.ts";
 import type { IndexCandidate, IndexStorage } from "./types.ts";
+
+const UTF8 = new TextEncoder();
+/** Leaves read at once while a cursor passes them. */
+const CURSOR_BATCH_BYTES = 1024 * 1024;
 
 /** Options for {@linkcode previousRecords}. */
 export interface PreviousRecordsOptions extends SourceOptions {
@@ -26,10 +30,28 @@ export interface PreviousRecordsOptions extends SourceOptions {
   onWarning?: (message: string) => void | Promise<void>;
 }
 
+/** What a new run may keep of the existing index. */
+export interface PreviousIndex {
+  /** Its file records (TESS cubes with their frame summaries), in path order; `close()` releases it. */
+  records: RecordCursor;
+  /**
+   * Whether it has a sky directory: an unchanged TESS cube without a frame summary then keeps its
+   * footprint from there (a cube's WCS is table data, not a header) instead of being read again.
+   */
+  keepsCubeFootprints: boolean;
+  /**
+   * The footprints of these TESS cubes (HDU 1) in its sky directory, decoded a page at a time.
+   *
+   * @param paths The cubes' paths.
+   */
+  cubeFootprints(paths: ReadonlySet<string>): Promise<FootprintRecord[]>;
+}
+
 /**
- * The records of the index at `output` when it has the same data root, by path, and its TESS cubes'
- * footprints. A missing index (or one the credentials may not read) gives none; an unreadable one
- * gives none with a warning.
+ * The records of the index at `output` when it has the same data root, as a cursor in path order, and
+ * its TESS cubes' footprints. A missing index (or one the credentials may not read) gives none; an
+ * unreadable one gives none with a warning. Records are decoded as the cursor passes them, one leaf at
+ * a time.
  *
  * @param output The index's location string.
  * @param location The same, parsed.
@@ -43,69 +65,118 @@ export async function previousRecords(
   dataUrl: string | undefined,
   options: PreviousRecordsOptions,
 ): Promise<PreviousIndex> {
-  const previous = new Map<string, IndexedFile>();
-  const cubeFootprints = new Map<string, FootprintRecord[]>();
+  const warn = (error: unknown) =>
+    options.onWarning?.(`ignoring the existing index ${redactUrl(output)}: ${(error as Error).message}`);
+  const none: PreviousIndex = {
+    records: new RecordCursor(),
+    keepsCubeFootprints: false,
+    cubeFootprints: () => Promise.resolve([]),
+  };
+  let source: ByteSource | undefined;
   try {
-    let source: ByteSource;
     if (location.kind === "file") {
-      if (!options.storage || !(await options.storage.stat(location.path))) {
-        return { records: previous, cubeFootprints };
-      }
-      source = memorySource(await options.storage.readFile(location.path), output);
+      if (!options.storage || !(await options.storage.stat(location.path))) return none;
+      // Read in batches through a file source when there is one (the index may be hundreds of MB).
+      source = options.openFile
+        ? await options.openFile(location.path)
+        : memorySource(await options.storage.readFile(location.path), location.path);
     } else {
       // A small index arrives whole in its first read: its FRAMES and sky sections are served from it.
       source = keepingFirstRead(await openSource(output, options));
     }
-    try {
-      const index = await decodeIndex(source);
-      if ((index.dataUrl ?? undefined) === dataUrl) {
-        for await (const file of index.files({ frames: true })) previous.set(file.path, file);
-        await carryCubeFootprints(source, previous, cubeFootprints);
-      }
-    } finally {
+    const index = await decodeIndex(source, { maxBatchBytes: CURSOR_BATCH_BYTES });
+    if ((index.dataUrl ?? undefined) !== dataUrl) {
       await source.close?.();
+      return none;
     }
+    const opened = source;
+    const read = (offset: number, length: number) => opened.read(offset, length);
+    const head = await read(0, FIRST_READ);
+    return {
+      records: new RecordCursor(index.files({ frames: true }), warn, async () => await opened.close?.()),
+      keepsCubeFootprints: skyPlaces(head, opened.name) !== undefined,
+      cubeFootprints: async (paths) => {
+        const isCube = (footprint: FootprintRecord) => footprint.hdu === 1 && paths.has(footprint.path);
+        return await readAllFootprints(read, head, opened.name, isCube) ?? [];
+      },
+    };
   } catch (error) {
-    previous.clear();
-    cubeFootprints.clear();
-    if (!isCloudFitsError(error, "NOT_FOUND") && !isCloudFitsError(error, "FORBIDDEN")) {
-      await options.onWarning?.(
-        `ignoring the existing index ${redactUrl(output)}: ${(error as Error).message}`,
-      );
-    }
+    await source?.close?.();
+    if (!isCloudFitsError(error, "NOT_FOUND") && !isCloudFitsError(error, "FORBIDDEN")) await warn(error);
+    return none;
   }
-  return { records: previous, cubeFootprints };
-}
-
-/** What a new run may keep of the existing index. */
-export interface PreviousIndex {
-  /** Its file records, by path. */
-  records: Map<string, IndexedFile>;
-  /**
-   * The footprints of its TESS cubes, by path: a cube's WCS is table data, not a header, so an
-   * unchanged cube keeps its footprint from here instead of reading its WCS row again.
-   */
-  cubeFootprints: Map<string, FootprintRecord[]>;
 }
 
 /**
- * The old index's footprints of TESS cubes: its sky directory in one read, decoded a page at a time
- * (nothing read when the old index holds no cube).
+ * Records of an index in path order, looked up by increasing paths: a merge join against a sorted
+ * listing that keeps one record in memory. A record that fails to decode ends the cursor with a
+ * warning (the files after it are read again).
  */
-async function carryCubeFootprints(
-  source: ByteSource,
-  records: ReadonlyMap<string, IndexedFile>,
-  into: Map<string, FootprintRecord[]>,
-): Promise<void> {
-  if (![...records.values()].some((record) => isTessCube(record.hdus))) return;
-  const read = (offset: number, length: number) => source.read(offset, length);
-  const head = await read(0, FIRST_READ);
-  const isCube = (footprint: FootprintRecord) => {
-    const record = records.get(footprint.path);
-    return footprint.hdu === 1 && record !== undefined && isTessCube(record.hdus);
-  };
-  for (const footprint of await readAllFootprints(read, head, source.name, isCube) ?? []) {
-    into.set(footprint.path, [...into.get(footprint.path) ?? [], footprint]);
+export class RecordCursor {
+  readonly #iterator: AsyncIterator<IndexedFile> | undefined;
+  readonly #onError: ((error: unknown) => unknown) | undefined;
+  readonly #close: (() => Promise<void>) | undefined;
+  #current: { file: IndexedFile; key: Uint8Array } | undefined;
+  #started = false;
+  #ended = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * A cursor over records in path order (none when `files` is undefined).
+   *
+   * @param files The records.
+   * @param onError Told when decoding fails.
+   * @param close Releases what the records come from.
+   */
+  constructor(
+    files?: AsyncIterable<IndexedFile>,
+    onError?: (error: unknown) => unknown,
+    close?: () => Promise<void>,
+  ) {
+    this.#iterator = files?.[Symbol.asyncIterator]();
+    this.#ended = files === undefined;
+    this.#onError = onError;
+    this.#close = close;
+  }
+
+  /**
+   * The record of a path, if the index has it. Calls are answered in the order they are made, and
+   * their paths must increase.
+   *
+   * @param path The path.
+   * @returns The record, or undefined.
+   */
+  find(path: string): Promise<IndexedFile | undefined> {
+    const found = this.#queue.then(() => this.#find(UTF8.encode(path)));
+    this.#queue = found.catch(() => {});
+    return found;
+  }
+
+  async #find(key: Uint8Array): Promise<IndexedFile | undefined> {
+    if (!this.#started) {
+      this.#started = true;
+      await this.#advance();
+    }
+    while (this.#current && compareBytes(this.#current.key, key) < 0) await this.#advance();
+    return this.#current && compareBytes(this.#current.key, key) === 0 ? this.#current.file : undefined;
+  }
+
+  async #advance(): Promise<void> {
+    this.#current = undefined;
+    if (this.#ended) return;
+    try {
+      const next = await this.#iterator!.next();
+      if (next.done) this.#ended = true;
+      else this.#current = { file: next.value, key: UTF8.encode(next.value.path) };
+    } catch (error) {
+      this.#ended = true;
+      await this.#onError?.(error);
+    }
+  }
+
+  /** Release the index's source. */
+  async close(): Promise<void> {
+    await this.#close?.();
   }
 }
 

@@ -9,6 +9,7 @@ import { openSource, type SourceOptions } from "../open_source.ts";
 import { listObjects } from "../remote_objects.ts";
 import { type Location, parseLocation, redactUrl } from "../url.ts";
 import { commonDirectory, dirname, relative } from "./_path.ts";
+import type { ByteSource } from "../source/types.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 
 /** Options for {@linkcode listIndexSources}. */
@@ -124,14 +125,36 @@ async function listLocal(paths: string[], options: ListIndexSourcesOptions): Pro
     // Relative to the index file, so that the index and its data can move together (a git repository).
     dataUrl = relative(dirname(storage.resolve(options.output.path)), root) || ".";
   }
-  const candidates = found.map((f): IndexCandidate => ({
-    path: relative(root, f.absolute),
-    display: f.absolute,
-    size: f.size,
-    lastModified: f.mtimeMs,
-    open: () => openFile(f.absolute),
-  }));
+  const candidates = found.map((f) => new LocalCandidate(relative(root, f.absolute), f, openFile));
   return { candidates, failed, dataUrl, warnings };
+}
+
+/**
+ * A local file to index. A listing holds one per file for the whole run, so it keeps only the path,
+ * the absolute path (its display), size and mtime, and shares its opener (~190 bytes per file).
+ */
+class LocalCandidate implements IndexCandidate {
+  readonly path: string;
+  readonly display: string;
+  readonly size: number;
+  readonly lastModified: number;
+  readonly #openFile: (path: string) => Promise<ByteSource>;
+
+  constructor(
+    path: string,
+    file: { absolute: string; size: number; mtimeMs: number },
+    openFile: (path: string) => Promise<ByteSource>,
+  ) {
+    this.path = path;
+    this.display = file.absolute;
+    this.size = file.size;
+    this.lastModified = file.mtimeMs;
+    this.#openFile = openFile;
+  }
+
+  open(): Promise<ByteSource> {
+    return this.#openFile(this.display);
+  }
 }
 
 /** Objects under each prefix (and HTTP URLs as they are); the data root is the sources' common prefix. */

@@ -6,18 +6,22 @@
  */
 
 import { CloudFitsError } from "../errors.ts";
-import { encodeIndex } from "../index_format/encode.ts";
-import { readShardInfo, type ShardInfo } from "../index_format/shard.ts";
+import { compareBytes, FIRST_READ } from "../index_format/_layout.ts";
+import { decodeShardSection, findShardSection, type ShardInfo } from "../index_format/shard.ts";
 import type { IndexedFile } from "../index_format/types.ts";
+import { IndexWriter, SkySink, type WrittenIndex } from "../index_format/writer.ts";
 import { decodeIndex } from "../read/index.ts";
+import { memorySource } from "../source/memory.ts";
+import type { SpoolFile } from "../_bytes.ts";
+import type { ByteSource } from "../source/types.ts";
 import { shardFootprints } from "./merge_sky.ts";
 
-/** One shard to merge: its name for messages, and its bytes. */
+/** One shard to merge: its name for messages, and its bytes or a source over them. */
 export interface ShardInput {
   /** Where it came from (a path or URL). */
   name: string;
-  /** The whole shard index. */
-  bytes: Uint8Array;
+  /** The shard index: its bytes, or a source read in parts (leaf batches of at most 1 MiB). */
+  index: Uint8Array | ByteSource;
 }
 
 /** Options of {@linkcode mergeShards}. */
@@ -26,12 +30,14 @@ export interface MergeShardsOptions {
   partial?: boolean;
   /** Creation time of the catalog, Unix milliseconds (default now). */
   createdMs?: number;
+  /** Where the catalog's finished leaves wait until it is written (default: memory). */
+  spool?: SpoolFile;
 }
 
 /** What {@linkcode mergeShards} made. */
 export interface MergedCatalog {
-  /** The catalog's bytes. */
-  bytes: Uint8Array;
+  /** The catalog, ready to write (`collectIndex` gives its bytes). */
+  index: WrittenIndex;
   /** Files in it. */
   files: number;
   /** Shard numbers absent from the input (only with `partial`). */
@@ -43,10 +49,10 @@ export interface MergedCatalog {
 /**
  * Check that shard indexes belong to one run (same sources as given, same `--data-url`, same data
  * root, same shard count; no shard twice; none missing unless `partial`) and merge their files into
- * one catalog without a SHARD section. Records are copied, not re-read: headers are rebuilt from the
- * shards and re-encoded, so the catalog equals a one-process index of the same sources apart from its
- * creation time. Holds every file record of the run in memory while encoding (about the size of the
- * uncompressed records: ~1–5 KB per file with full header text).
+ * one catalog without a SHARD section. Records are copied, not re-read: the shards are read in path
+ * order side by side (a k-way merge of their leaves) and re-encoded by one `IndexWriter`, so the
+ * catalog equals a one-process index of the same sources apart from its creation time. Memory: one
+ * leaf batch per shard, one leaf being written, and the catalog's leaves in the writer's spool.
  *
  * @param shards The shard indexes.
  * @param options `partial` and the creation time.
@@ -61,8 +67,8 @@ export interface MergedCatalog {
  * import { mergeShards } from "./merge.ts";
  *
  * const shard = (index: number) => ({ index, count: 2, sources: ["data/"] });
- * const a = { name: "a.cfidx", bytes: await encodeIndex([], { shard: shard(0) }) };
- * const b = { name: "b.cfidx", bytes: await encodeIndex([], { shard: shard(1) }) };
+ * const a = { name: "a.cfidx", index: await encodeIndex([], { shard: shard(0) }) };
+ * const b = { name: "b.cfidx", index: await encodeIndex([], { shard: shard(1) }) };
  * assert.equal((await mergeShards([a, b])).files, 0);
  * await assert.rejects(mergeShards([a]), /shard 1 of 2 is missing/);
  * assert.deepEqual((await mergeShards([a], { partial: true })).missing, [1]);
@@ -74,16 +80,23 @@ export async function mergeShards(
   options: MergeShardsOptions = {},
 ): Promise<MergedCatalog> {
   if (shards.length === 0) throw new CloudFitsError("USAGE", "Nothing to merge: give the shard indexes");
-  const parts = shards.map((shard) => {
-    const info = readShardInfo(shard.bytes, shard.name);
-    if (!info) {
+  const parts = await Promise.all(shards.map(async (shard) => {
+    const source = shard.index instanceof Uint8Array ? memorySource(shard.index, shard.name) : shard.index;
+    // The first read serves both the SHARD check and the index's opening.
+    const head = await source.read(0, FIRST_READ);
+    const entry = findShardSection(head);
+    if (!entry) {
       throw new CloudFitsError(
         "USAGE",
         `${shard.name} is not a shard (it has no SHARD section): make shards with cloudfits index --shard K/N`,
       );
     }
-    return { ...shard, info };
-  });
+    const payload = entry.offset + entry.length <= head.length
+      ? head.subarray(entry.offset, entry.offset + entry.length)
+      : await source.read(entry.offset, entry.length);
+    const info = decodeShardSection(payload, entry, shard.name);
+    return { name: shard.name, info, head, source: withHead(source, head) };
+  }));
   const first = parts[0];
   const byIndex = new Map<number, string>();
   for (const part of parts) {
@@ -115,33 +128,72 @@ export async function mergeShards(
     );
   }
 
-  const files: IndexedFile[] = [];
-  let dataUrl: string | undefined;
-  let indexer = "";
+  const indexes = [];
   for (const [i, part] of parts.entries()) {
-    const index = await decodeIndex(part.bytes);
-    if (i === 0) [dataUrl, indexer] = [index.dataUrl, index.indexer];
-    else if (index.dataUrl !== dataUrl) {
+    const index = await decodeIndex(part.source, { maxBatchBytes: SHARD_BATCH_BYTES });
+    if (index.dataUrl !== indexes[0]?.dataUrl && i > 0) {
       throw new CloudFitsError(
         "USAGE",
         `${part.name} and ${first.name} locate their files differently (data URL ${
           index.dataUrl ?? "none"
         } vs ${
-          dataUrl ?? "none"
+          indexes[0].dataUrl ?? "none"
         }): write the shards beside each other, or give every shard the same --data-url`,
       );
     }
-    for await (const file of index.files({ frames: true })) files.push(file);
+    indexes.push(index);
   }
   // The shards' footprints, filed again as one sky directory (as a single process would have).
   const footprints = await shardFootprints(parts);
-  const bytes = await encodeIndex(files, {
-    ...(dataUrl !== undefined ? { dataUrl } : {}),
-    ...(footprints ? { footprints } : {}),
-    indexer,
+  const writer = new IndexWriter({
+    ...(options.spool ? { spool: options.spool } : {}),
+    ...(indexes[0].dataUrl !== undefined ? { dataUrl: indexes[0].dataUrl } : {}),
+    ...(footprints ? { sinks: [new SkySink(footprints)] } : {}),
+    indexer: indexes[0].indexer,
     ...(options.createdMs !== undefined ? { createdMs: options.createdMs } : {}),
   });
-  return { bytes, files: files.length, missing, shards: count };
+  // A k-way merge: each shard is in path order, and a path is in one shard only (a duplicate is refused).
+  const heads = await Promise.all(indexes.map(async (index) => {
+    const files = index.files({ frames: true })[Symbol.asyncIterator]();
+    return { files, next: await files.next() };
+  }));
+  for (;;) {
+    let least: (typeof heads)[number] | undefined;
+    for (const head of heads) {
+      if (head.next.done) continue;
+      if (!least || compareBytes(keyOf(head.next.value), keyOf(least.next.value!)) < 0) least = head;
+    }
+    if (!least) break;
+    await writer.add(least.next.value!);
+    least.next = await least.files.next();
+  }
+  return { index: await writer.finish(), files: writer.fileCount, missing, shards: count };
+}
+
+/** Leaf batches read from each shard at once. */
+const SHARD_BATCH_BYTES = 1024 * 1024;
+const UTF8 = new TextEncoder();
+
+function keyOf(file: IndexedFile): Uint8Array {
+  return UTF8.encode(file.path);
+}
+
+/** A source that answers reads within its first bytes (all of it, when they were short) from them. */
+function withHead(source: ByteSource, head: Uint8Array): ByteSource {
+  const whole = head.length < FIRST_READ;
+  return {
+    name: source.name,
+    get size() {
+      return source.size;
+    },
+    get etag() {
+      return source.etag;
+    },
+    read: (offset, length, options) =>
+      offset + length <= head.length || whole
+        ? Promise.resolve(head.subarray(offset, offset + length))
+        : source.read(offset, length, options),
+  };
 }
 
 function runDifference(a: ShardInfo, b: ShardInfo): string | undefined {

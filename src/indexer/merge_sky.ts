@@ -9,12 +9,14 @@
 import { CloudFitsError } from "../errors.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
 import { readAllFootprints, skyPlaces } from "../index_format/sky_read.ts";
+import type { ByteSource } from "../source/types.ts";
 
 /**
  * The footprints of the shards' sky directories (a footprint filed under several cells is taken
  * once).
  *
- * @param shards The whole shard indexes, with names for messages.
+ * @param shards The shard indexes: names for messages, sources, and each one's first read (at least
+ * its section table).
  * @returns The footprints to pass to `encodeIndex`, or undefined when no shard has a sky directory
  * (all made before footprints were indexed).
  * @throws {CloudFitsError} `USAGE` when some shards have a sky directory and others not;
@@ -24,25 +26,28 @@ import { readAllFootprints, skyPlaces } from "../index_format/sky_read.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { encodeIndex } from "../index_format/encode.ts";
+ * import { memorySource } from "../source/memory.ts";
  * import { shardFootprints } from "./merge_sky.ts";
+ *
+ * const shard = (name: string, bytes: Uint8Array) => ({ name, head: bytes, source: memorySource(bytes, name) });
  *
  * const footprint = (path: string, ra: number) => ({
  *   path, hdu: 1, keywords: "", width: 10, height: 10, ra, dec: 0, radius: 0.1,
  *   polygon: [[ra - 0.1, -0.1], [ra + 0.1, -0.1], [ra + 0.1, 0.1], [ra - 0.1, 0.1]] as [number, number][],
  * });
- * const a = { name: "a.cfidx", bytes: await encodeIndex([], { footprints: [footprint("a.fits", 10)] }) };
- * const b = { name: "b.cfidx", bytes: await encodeIndex([], { footprints: [footprint("b.fits", 20)] }) };
+ * const a = shard("a.cfidx", await encodeIndex([], { footprints: [footprint("a.fits", 10)] }));
+ * const b = shard("b.cfidx", await encodeIndex([], { footprints: [footprint("b.fits", 20)] }));
  * const merged = await shardFootprints([a, b]);
  * assert.deepEqual(merged?.map((f) => f.path), ["a.fits", "b.fits"]);
- * const old = { name: "old.cfidx", bytes: await encodeIndex([]) };
+ * const old = shard("old.cfidx", await encodeIndex([]));
  * assert.equal(await shardFootprints([old]), undefined);
  * await assert.rejects(shardFootprints([a, old]), /old\.cfidx has no sky directory but a\.cfidx has/);
  * ```
  */
 export async function shardFootprints(
-  shards: readonly { name: string; bytes: Uint8Array }[],
+  shards: readonly { name: string; head: Uint8Array; source: ByteSource }[],
 ): Promise<FootprintRecord[] | undefined> {
-  const withSky = shards.filter((shard) => skyPlaces(shard.bytes, shard.name) !== undefined);
+  const withSky = shards.filter((shard) => skyPlaces(shard.head, shard.name) !== undefined);
   if (withSky.length === 0) return undefined;
   if (withSky.length < shards.length) {
     const without = shards.find((shard) => !withSky.includes(shard))!;
@@ -54,10 +59,10 @@ export async function shardFootprints(
     );
   }
   const footprints: FootprintRecord[] = [];
-  for (const { name, bytes } of shards) {
-    const read = (offset: number, length: number) => Promise.resolve(bytes.subarray(offset, offset + length));
+  for (const { name, head, source } of shards) {
+    const read = (offset: number, length: number) => source.read(offset, length);
     // One at a time: a spread of a million arguments would overflow the stack.
-    for (const footprint of (await readAllFootprints(read, bytes, name))!) footprints.push(footprint);
+    for (const footprint of (await readAllFootprints(read, head, name))!) footprints.push(footprint);
   }
   return footprints;
 }

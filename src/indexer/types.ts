@@ -7,6 +7,7 @@
 import type { ByteSource } from "../source/types.ts";
 
 export type { IndexStorage, LocalFileInfo } from "../source/storage.ts";
+export type { SpoolFile } from "../_bytes.ts";
 
 /** One file to index: its path in the index, what the listing knew of it, and how to open it. */
 export interface IndexCandidate {

@@ -9,23 +9,25 @@ import type { SourceOptions } from "../open_source.ts";
 import { putObject } from "../remote_objects.ts";
 import type { Location } from "../url.ts";
 import type { IndexStorage } from "./types.ts";
+import { collectIndex, type WrittenIndex } from "../index_format/writer.ts";
 
 /**
  * Write index bytes to their location, replacing what is there.
  *
  * @param location A local path (through `storage`) or an `s3://`, `gs://` or `az://` object.
- * @param bytes The encoded index.
+ * @param index The encoded index: bytes, or the chunks of an `IndexWriter` (streamed to a local file;
+ * collected for an upload).
  * @param options Credentials for a bucket; the local file system for a path.
  * @returns When the index is in place.
  * @throws {CloudFitsError} `UNSUPPORTED` for a local path without storage; the upload's error.
  */
 export async function writeIndex(
   location: Location,
-  bytes: Uint8Array,
+  index: Uint8Array | WrittenIndex,
   options: SourceOptions & { storage?: IndexStorage },
 ): Promise<void> {
   if (location.kind !== "file") {
-    await putObject(location, bytes, options);
+    await putObject(location, index instanceof Uint8Array ? index : await collectIndex(index), options);
     return;
   }
   if (!options.storage) {
@@ -34,5 +36,9 @@ export async function writeIndex(
       `Cannot write ${location.path}: pass storage (localFileAccess() from @cloudfits/core/file) to write local files`,
     );
   }
-  await options.storage.writeFileAtomic(location.path, bytes, { overwrite: true });
+  await options.storage.writeFileAtomic(
+    location.path,
+    index instanceof Uint8Array ? index : index.chunks(),
+    { overwrite: true },
+  );
 }

@@ -5,7 +5,14 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import { decodeIndexHead, type IndexHead, leafFor, parseIndexFrame } from "../index_format/decode.ts";
+import {
+  decodeIndexHead,
+  decodePage,
+  type IndexHead,
+  type LeafEntry,
+  leafFor,
+  parseIndexFrame,
+} from "../index_format/decode.ts";
 import {
   type FileRecord,
   inflateLeafText,
@@ -39,13 +46,18 @@ export interface CloudFitsIndex {
   readonly indexer: string;
   /** Number of files. */
   readonly fileCount: number;
-  /** Number of leaves (blocks of file records). */
+  /** Directory levels: 1 (a DIRECTORY of leaves), or 2 for a catalog (a ROOT of pages of leaves). */
+  readonly levels: 1 | 2;
+  /** Entries of the directory read on opening: leaves (blocks of file records), or a catalog's pages. */
   readonly leafCount: number;
   /** Format version as `major.minor`. */
   readonly version: string;
   /** Every path, in UTF-8 byte order (loads leaves as it goes). */
   paths(): AsyncIterable<string>;
-  /** One file with rebuilt headers, or undefined when absent. Costs at most one read (its leaf). */
+  /**
+   * One file with rebuilt headers, or undefined when absent. Costs at most one read (its leaf), two in
+   * a catalog (its directory page, then its leaf); recent leaves and pages are kept.
+   */
   findFile(path: string): Promise<IndexedFile | undefined>;
   /** One file's planning summary, without inflating header text. */
   findSummary(path: string): Promise<FileSummary | undefined>;
@@ -123,6 +135,7 @@ export async function decodeIndex(
   return new DecodedIndex({
     source,
     head,
+    total: frame.total,
     signal,
     maxBatchBytes: options.maxBatchBytes ?? 8 * 1024 * 1024,
     ...decodeIndexHead(head, frame, source.name),
@@ -131,12 +144,23 @@ export async function decodeIndex(
 
 /** Inflated leaf texts kept at once (findFile in the same leaf inflates once). */
 const INFLATED_LEAVES_KEPT = 4;
+/** Decoded leaves and directory pages kept for lookups; iteration streams past them. */
+const LEAVES_KEPT = 64;
+const PAGES_KEPT = 16;
 
 interface DecodedIndexInit extends IndexHead {
   source: ByteSource;
   head: Uint8Array;
+  total: number;
   signal: AbortSignal | undefined;
   maxBatchBytes: number;
+}
+
+/** A leaf's place: its directory entry, its number for messages and the next leaf's first path. */
+interface LeafPlace {
+  entry: LeafEntry;
+  number: number;
+  nextKey: Uint8Array | undefined;
 }
 
 class DecodedIndex implements CloudFitsIndex {
@@ -145,8 +169,10 @@ class DecodedIndex implements CloudFitsIndex {
   readonly indexer: string;
   readonly fileCount: number;
   readonly version: string;
+  readonly levels: 1 | 2;
   readonly #init: DecodedIndexInit;
   readonly #leaves = new Map<number, Promise<Leaf>>();
+  readonly #pages = new Map<number, Promise<LeafEntry[]>>();
   readonly #inflated = new Map<number, Promise<Uint8Array>>();
   readonly #frames: FrameSectionReader;
 
@@ -157,6 +183,7 @@ class DecodedIndex implements CloudFitsIndex {
     this.indexer = init.indexer;
     this.fileCount = init.fileCount;
     this.version = init.version;
+    this.levels = init.pages ? 2 : 1;
     this.#frames = new FrameSectionReader(
       (offset, length) => this.#readSpan(offset, length),
       init.source.name,
@@ -166,13 +193,11 @@ class DecodedIndex implements CloudFitsIndex {
   }
 
   get leafCount(): number {
-    return this.#init.leaves.length;
+    return (this.#init.pages ?? this.#init.leaves).length;
   }
 
   async *paths(): AsyncIterable<string> {
-    for (let i = 0; i < this.#init.leaves.length; i++) {
-      for (const record of (await this.#leafForIteration(i)).records) yield record.summary.path;
-    }
+    for await (const leaf of this.#allLeaves()) for (const record of leaf.records) yield record.summary.path;
   }
 
   async findFile(path: string): Promise<IndexedFile | undefined> {
@@ -190,8 +215,7 @@ class DecodedIndex implements CloudFitsIndex {
 
   async *files(options: { frames?: boolean } = {}): AsyncIterable<IndexedFile> {
     const frames = options.frames ? await this.#frames.blocks() : undefined;
-    for (let i = 0; i < this.#init.leaves.length; i++) {
-      const leaf = await this.#leafForIteration(i);
+    for await (const leaf of this.#allLeaves()) {
       const text = await this.#leafText(leaf);
       for (const record of leaf.records) {
         const file = materialize(record, text, this.#init.source.name);
@@ -202,66 +226,89 @@ class DecodedIndex implements CloudFitsIndex {
   }
 
   async *summaries(): AsyncIterable<FileSummary> {
-    for (let i = 0; i < this.#init.leaves.length; i++) {
-      for (const record of (await this.#leafForIteration(i)).records) yield record.summary;
-    }
+    for await (const leaf of this.#allLeaves()) for (const record of leaf.records) yield record.summary;
   }
 
   /** A leaf's inflated header text; the last few are kept. */
   #leafText(leaf: Leaf): Promise<Uint8Array> {
-    let text = this.#inflated.get(leaf.index);
-    if (!text) {
-      text = inflateLeafText(leaf, this.#init.source.name, this.#init.leaves[leaf.index].offset);
-      this.#inflated.set(leaf.index, text);
-      if (this.#inflated.size > INFLATED_LEAVES_KEPT) {
-        this.#inflated.delete(this.#inflated.keys().next().value!);
-      }
-    }
-    return text;
+    return cached(
+      this.#inflated,
+      leaf.offset,
+      INFLATED_LEAVES_KEPT,
+      () => inflateLeafText(leaf, this.#init.source.name, leaf.offset),
+    );
   }
 
   async #findRecord(path: string): Promise<{ leaf: Leaf; record: FileRecord } | undefined> {
-    const found = leafFor(this.#init.leaves, path);
-    if (found < 0) return undefined;
-    const leaf = await this.#leaf(found);
+    const place = await this.#placeOf(path);
+    if (!place) return undefined;
+    const leaf = await cached(
+      this.#leaves,
+      place.entry.offset,
+      LEAVES_KEPT,
+      async () => this.#parseLeaf(place, await this.#readSpan(place.entry.offset, place.entry.length)),
+    );
     const record = recordFor(leaf, path);
     return record && { leaf, record };
   }
 
-  #leaf(i: number): Promise<Leaf> {
-    let leaf = this.#leaves.get(i);
-    if (!leaf) {
-      const entry = this.#init.leaves[i];
-      leaf = this.#readSpan(entry.offset, entry.length).then((bytes) => this.#parseLeaf(i, bytes));
-      this.#leaves.set(i, leaf);
-      leaf.catch(() => this.#leaves.delete(i)); // A failed read may be retried.
-    }
-    return leaf;
+  /** The leaf that would hold a path: from the DIRECTORY, or from a catalog's ROOT and one page. */
+  async #placeOf(path: string): Promise<LeafPlace | undefined> {
+    const pages = this.#init.pages;
+    if (!pages) return placeIn(this.#init.leaves, leafFor(this.#init.leaves, path), undefined, 0);
+    const p = leafFor(pages, path);
+    if (p < 0) return undefined;
+    const leaves = await this.#page(p);
+    return placeIn(leaves, leafFor(leaves, path), pages[p + 1]?.firstKey, 0);
   }
 
-  /** Load leaf `i`, fetching it together with the uncached leaves that follow it (one read per batch). */
-  #leafForIteration(i: number): Promise<Leaf> {
-    const cached = this.#leaves.get(i);
-    if (cached) return cached;
-    const leaves = this.#init.leaves;
-    let end = i + 1;
-    while (
-      end < leaves.length && !this.#leaves.has(end) &&
-      leaves[end].offset === leaves[end - 1].offset + leaves[end - 1].length &&
-      leaves[end].offset + leaves[end].length - leaves[i].offset <= this.#init.maxBatchBytes
-    ) end++;
-    if (end === i + 1) return this.#leaf(i);
-    const start = leaves[i].offset;
-    const span = this.#readSpan(start, leaves[end - 1].offset + leaves[end - 1].length - start);
-    for (let j = i; j < end; j++) {
-      const entry = leaves[j];
-      const leaf = span.then((bytes) =>
-        this.#parseLeaf(j, bytes.subarray(entry.offset - start, entry.offset - start + entry.length))
-      );
-      this.#leaves.set(j, leaf);
-      leaf.catch(() => this.#leaves.delete(j));
+  #page(p: number): Promise<LeafEntry[]> {
+    const pages = this.#init.pages!;
+    const entry = pages[p];
+    return cached(this.#pages, entry.offset, PAGES_KEPT, async () => {
+      const bytes = await this.#readSpan(entry.offset, entry.length);
+      return decodePage(bytes, entry, pages[p + 1]?.firstKey, this.#init.total, this.#init.source.name);
+    });
+  }
+
+  /** Every leaf in path order, adjacent ones fetched together (one read per batch), none kept. */
+  async *#allLeaves(): AsyncIterable<Leaf> {
+    const pages = this.#init.pages;
+    if (!pages) {
+      yield* this.#leavesOf(this.#init.leaves, undefined, 0);
+      return;
     }
-    return this.#leaves.get(i)!;
+    let number = 0;
+    for (let p = 0; p < pages.length; p++) {
+      const leaves = await this.#page(p);
+      yield* this.#leavesOf(leaves, pages[p + 1]?.firstKey, number);
+      number += leaves.length;
+    }
+  }
+
+  async *#leavesOf(
+    leaves: readonly LeafEntry[],
+    nextKey: Uint8Array | undefined,
+    firstNumber: number,
+  ): AsyncIterable<Leaf> {
+    for (let i = 0; i < leaves.length;) {
+      let end = i + 1;
+      while (
+        end < leaves.length &&
+        leaves[end].offset === leaves[end - 1].offset + leaves[end - 1].length &&
+        leaves[end].offset + leaves[end].length - leaves[i].offset <= this.#init.maxBatchBytes
+      ) end++;
+      const start = leaves[i].offset;
+      const span = await this.#readSpan(start, leaves[end - 1].offset + leaves[end - 1].length - start);
+      for (let j = i; j < end; j++) {
+        const place = placeIn(leaves, j, nextKey, firstNumber)!;
+        yield this.#parseLeaf(
+          place,
+          span.subarray(leaves[j].offset - start, leaves[j].offset - start + leaves[j].length),
+        );
+      }
+      i = end;
+    }
   }
 
   async #readSpan(offset: number, length: number): Promise<Uint8Array> {
@@ -278,7 +325,41 @@ class DecodedIndex implements CloudFitsIndex {
     return bytes;
   }
 
-  #parseLeaf(i: number, bytes: Uint8Array): Leaf {
-    return parseLeaf(bytes, i, this.#init.leaves, this.#init.indexer, this.#init.source.name);
+  #parseLeaf(place: LeafPlace, bytes: Uint8Array): Leaf {
+    return parseLeaf(
+      bytes,
+      place.number,
+      place.entry,
+      place.nextKey,
+      this.#init.indexer,
+      this.#init.source.name,
+    );
   }
+}
+
+function placeIn(
+  leaves: readonly LeafEntry[],
+  i: number,
+  nextKey: Uint8Array | undefined,
+  firstNumber: number,
+): LeafPlace | undefined {
+  if (i < 0) return undefined;
+  return { entry: leaves[i], number: firstNumber + i, nextKey: leaves[i + 1]?.firstKey ?? nextKey };
+}
+
+/** A value from a small cache, computed when absent; the oldest goes beyond `kept`, failures are not kept. */
+function cached<T>(
+  cache: Map<number, Promise<T>>,
+  key: number,
+  kept: number,
+  make: () => Promise<T>,
+): Promise<T> {
+  let value = cache.get(key);
+  if (!value) {
+    value = make();
+    cache.set(key, value);
+    value.catch(() => cache.delete(key)); // A failed read may be retried.
+    if (cache.size > kept) cache.delete(cache.keys().next().value!);
+  }
+  return value;
 }

@@ -10,6 +10,7 @@ import { link, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { CloudFitsError } from "../errors.ts";
 import type { IndexStorage, LocalFileInfo } from "./storage.ts";
+import type { SpoolFile } from "../_bytes.ts";
 
 /**
  * The local file system as the indexer needs it: `resolve` against the working directory, `stat`,
@@ -39,6 +40,37 @@ export function fileStorage(): IndexStorage {
     removeFile: async (path) => {
       await rm(path, { force: true });
       await removeStaleTemporaries(path);
+    },
+    spool,
+  };
+}
+
+/** Read a spool back in pieces of this size. */
+const SPOOL_READ_BYTES = 1024 * 1024;
+
+/** A temporary file named like an atomic write's, so a killed run's is removed by the next write. */
+async function spool(path: string): Promise<SpoolFile> {
+  const name = temporaryName(path);
+  const handle = await open(name, "wx+");
+  let size = 0;
+  return {
+    append: async (bytes) => {
+      const at = size;
+      size += bytes.length;
+      await handle.write(bytes, 0, bytes.length, at);
+    },
+    read: async function* (end) {
+      for (let at = 0; at < end;) {
+        const buffer = new Uint8Array(Math.min(end - at, SPOOL_READ_BYTES));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
+        if (bytesRead === 0) throw new Error(`The spool ${name} ends at ${at} of ${end} bytes`);
+        yield buffer.subarray(0, bytesRead);
+        at += bytesRead;
+      }
+    },
+    close: async () => {
+      await handle.close();
+      await rm(name, { force: true });
     },
   };
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { SpoolFile } from "../_bytes.ts";
+
 /** Size, modification time and kind of a local path. */
 export interface LocalFileInfo {
   /** Size in bytes. */
@@ -50,4 +52,9 @@ export interface IndexStorage {
   ): Promise<void>;
   /** Delete a file if it exists, with any temporary files its interrupted atomic writes left behind. */
   removeFile(path: string): Promise<void>;
+  /**
+   * A temporary file beside `path` for data too large to keep in memory (an index's finished leaves):
+   * deleted on close, and after a kill by the next atomic write of `path`. Absent: memory is used.
+   */
+  spool?(path: string): Promise<SpoolFile>;
 }

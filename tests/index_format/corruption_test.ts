@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { crc32c } from "../../src/index_format/_crc32c.ts";
-import { assembleIndex, SECTION_REQUIRED } from "../../src/index_format/_layout.ts";
+import { SECTION_REQUIRED } from "../../src/index_format/_layout.ts";
+import { type IndexParts, layoutIndex } from "../../src/index_format/_assemble.ts";
+import { concatBytes } from "../../src/_bytes.ts";
 import { ByteWriter } from "../../src/index_format/_varint.ts";
 import { decodeIndex } from "../../src/read/index.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
@@ -273,4 +275,20 @@ function findU32(bytes: Uint8Array, value: number): number {
   const v = new DataView(bytes.buffer);
   for (let i = 0; i + 4 <= bytes.length; i++) if (v.getUint32(i, true) === value) return i;
   throw new Error("CRC not found");
+}
+
+/** Place leaves given whole, as the writer places spooled ones. */
+function assembleIndex(
+  parts: Omit<IndexParts, "leaves"> & {
+    leaves: readonly { firstPath: string; fileCount: number; bytes: Uint8Array }[];
+  },
+): Uint8Array {
+  const leaves = parts.leaves.map((leaf) => ({
+    firstKey: new TextEncoder().encode(leaf.firstPath),
+    fileCount: leaf.fileCount,
+    length: leaf.bytes.length,
+    crc: crc32c(leaf.bytes),
+  }));
+  const { head, tail } = layoutIndex({ ...parts, leaves });
+  return concatBytes([head, ...parts.leaves.map((leaf) => leaf.bytes), tail]);
 }

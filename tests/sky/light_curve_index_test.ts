@@ -19,7 +19,7 @@ import { walkHdus } from "../../src/read/walk.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
 import { decodeIndex } from "../../src/read/index.ts";
 import { encodeFrameBlock, framesSection } from "../../src/index_format/frames.ts";
-import { assembleIndex } from "../../src/index_format/_layout.ts";
+import { collectIndex, IndexWriter } from "../../src/index_format/writer.ts";
 import { FrameSectionReader } from "../../src/read/index_frames.ts";
 import { readFrameSummary } from "../../src/tess_cube.ts";
 import { mergeShards } from "../../src/indexer/merge.ts";
@@ -190,12 +190,12 @@ test("merging shards keeps each cube's frame summary; a many-file index reads th
     ffiFiles: Array.from({ length: 8000 }, (_, i) => `f${i}.fits`),
   }, cubeBytes.length);
   const merged = await mergeShards([
-    { name: "a.cfidx", bytes: await encodeIndex([record("a.fits"), record("b.fits")], { shard: shard(0) }) },
+    { name: "a.cfidx", index: await encodeIndex([record("a.fits"), record("b.fits")], { shard: shard(0) }) },
     {
       name: "b.cfidx",
-      bytes: await encodeIndex([record("c.fits"), { ...record("d.fits"), frames: big }], { shard: shard(1) }),
+      index: await encodeIndex([record("c.fits"), { ...record("d.fits"), frames: big }], { shard: shard(1) }),
     },
-  ]);
+  ]).then(async (merged) => ({ ...merged, bytes: await collectIndex(merged.index) }));
   assert.ok(merged.bytes.length > 16384 + 64 * 1024, `${merged.bytes.length} B`);
   const index = await decodeIndex(merged.bytes);
   for (const path of ["a.fits", "b.fits", "c.fits"]) {
@@ -254,15 +254,9 @@ test("a FRAMES table longer than the first 64 KiB is completed with one read of 
     { length: 6000 },
     (_, i) => ({ path: `s${String(i).padStart(5, "0")}.fits`, block }),
   );
-  const bytes = assembleIndex({
-    createdMs: 0,
-    requiredFlags: 0,
-    optionalFlags: 0,
-    meta: new Uint8Array([0, 0]),
-    leaves: [],
-    fileCount: 0,
-    extraSections: [framesSection(entries)],
-  });
+  // An index of no file with this FRAMES section alone, placed by the writer as any section after the leaves.
+  const sink = { add() {}, sections: () => [framesSection(entries)] };
+  const bytes = await collectIndex(await new IndexWriter({ createdMs: 0, sinks: [sink] }).finish());
   // The open region only (the index's first read would hold more): the section lies beyond it.
   const head = bytes.subarray(0, new DataView(bytes.buffer).getUint32(32, true));
   const reads: [number, number][] = [];

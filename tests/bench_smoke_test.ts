@@ -145,11 +145,13 @@ test("the benchmark runs every scenario at tiny sizes", smokeOptions, async (t) 
     assert.deepEqual(bun.map((row) => [row.id, row.requests]), remote.map((row) => [row.id, row.requests]));
     for (const row of bun) assert.equal(row.valuesOk, true, `Bun ${row.id}: ${row.note ?? "wrong values"}`);
   }
-  assert.deepEqual(
-    cli.map((row) => row.requests),
-    ours.filter((row) => cli.some((c) => c.id === row.id)).map((row) => row.requests),
-    "the CLI sends the same requests as the library",
-  );
+  // The CLI sends no more requests than the library: its light curves read the frame table with the
+  // cube's header (tailRead), so they may send fewer.
+  for (const row of cli) {
+    const library = ours.find((r) => r.id === row.id)!;
+    assert.ok(row.requests! <= library.requests!, `CLI ${row.id}: ${row.requests} > ${library.requests}`);
+    if (!row.id.startsWith("L")) assert.equal(row.requests, library.requests, `CLI ${row.id}`);
+  }
 
   const peers = report.rows.filter((row) => row.tool === "astropy" && row.id !== "6");
   if (spawnSync(PYTHON, ["-c", "import astropy, fsspec, aiohttp"]).status === 0) {

@@ -43,7 +43,8 @@ export interface CountingSource extends ByteSource {
  * source.stats.ranges.length = 0;
  * const row = await fits.hdu("INT16").section([1, [1, 4]]);
  * assert.equal(row.data.length, 3);
- * assert.deepEqual(source.stats.ranges, [{ offset: 20172, length: 6 }], "three int16 values, one read");
+ * // The walk's reads already hold these bytes: nothing more is fetched.
+ * assert.deepEqual(source.stats.ranges, [], "served from the header walk's bytes");
  * ```
  */
 export function countingSource<S extends ByteSource>(source: S): CountingSource & WrappedSource<S> {

@@ -10,7 +10,7 @@ import { CloudFitsError } from "./errors.ts";
 import { parseIndexFrame } from "./index_format/decode.ts";
 import { FIRST_READ } from "./index_format/_layout.ts";
 import { separation } from "./index_format/healpix.ts";
-import type { SkyEntry } from "./index_format/sky_cells.ts";
+import type { SkyEntry } from "./index_format/sky_decode.ts";
 import { inRanges, keyRangesForCone } from "./index_format/sky_keys.ts";
 import { readSkyEntries, readSkyRoot, skyPlaces } from "./index_format/sky_read.ts";
 import { distanceToOutline, pixelOf } from "./sky/footprint.ts";

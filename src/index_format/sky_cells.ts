@@ -2,18 +2,18 @@
  * The sky directory of an index (sections SKY 6 and SKY_CELLS 7, optional): for every HDU with a
  * celestial WCS, its footprint filed under the HEALPix cells its bounding cone touches, with the WCS
  * itself, so that "which files cover RA/Dec, at which pixel" is answered from the index alone. SKY is
- * the root (a few KiB); SKY_CELLS holds deflated pages of entries in cell order and, for large
- * catalogs, one level of nodes between root and pages. A lookup reads the root, at most one node and
- * one page per cell asked for. See docs/index-format.md.
+ * the root (≤ 768 blocks, ≈ 10 KiB); SKY_CELLS holds, per block (an order-3 cell), deflated pages
+ * of entries in key order and the block's node: the footprints filed at the block's own cell and the
+ * list of its pages. A point lookup reads the root, one node and one page per finer filing class.
+ * Decoding: `sky_decode.ts`. See docs/index-format.md.
  *
  * @module
  */
 
-import { CloudFitsError } from "../errors.ts";
 import { crc32c } from "./_crc32c.ts";
-import { deflateRaw, inflateRaw } from "./_deflate.ts";
+import { deflateRaw } from "./_deflate.ts";
 import { compareBytes, type SectionPayload, sharedPrefix } from "./_layout.ts";
-import { ByteReader, ByteWriter } from "./_varint.ts";
+import { ByteWriter } from "./_varint.ts";
 import { cellsInCone, MAX_ORDER, orderForRadius } from "./healpix.ts";
 
 /** Section types of the sky directory (reserved in docs/index-format.md). */
@@ -45,13 +45,13 @@ export interface FootprintRecord {
 export const SKY_VERSION = 2;
 /** Raw bytes of entries gathered before a page is deflated; a page stays under `PAGE_LIMIT` stored. */
 const RAW_PAGE_TARGET = 192 * 1024;
-const PAGE_LIMIT = 60 * 1024;
+/** Stored bytes a page stays under. */
+export const PAGE_LIMIT = 60 * 1024;
 /** A block's own entries are kept in its node when they deflate to at most this (else: pages). */
 const INLINE_LIMIT = 48 * 1024;
 /** Filing classes: orders below this are kept; from it on, every fourth order (3, 7, 11). */
 export const BLOCK_ORDER = 3;
 const UTF8 = new TextEncoder();
-const TEXT = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * The order a footprint is filed at: the finest order whose cells are as large as its cone, rounded
@@ -310,120 +310,4 @@ function encodeNode(children: readonly SkyChild[]): Uint8Array {
     key = child.firstKey;
   }
   return writer.finish();
-}
-
-function readNode(reader: ByteReader, max: number): SkyChild[] {
-  const count = reader.count("children", max);
-  const children: SkyChild[] = [];
-  let key = 0;
-  for (let i = 0; i < count; i++) {
-    key += reader.varint();
-    const offset = reader.varint();
-    const length = reader.varint();
-    children.push({ firstKey: key, offset, length, crc: reader.u32() });
-  }
-  return children;
-}
-
-/**
- * Decode the SKY root.
- *
- * @param bytes The section's bytes (its CRC already checked).
- * @param name The index's name, for messages.
- * @returns The root.
- * @throws {CloudFitsError} `BAD_INDEX` for an unknown version or damaged bytes.
- */
-export function parseSkyRoot(bytes: Uint8Array, name: string): SkyRoot {
-  const reader = new ByteReader(bytes, `the SKY section of ${name}`, 0);
-  const version = reader.varint();
-  if (version !== 1 && version !== SKY_VERSION) {
-    throw reader.fail(`unknown SKY version ${version}: a later cloudfits wrote it`);
-  }
-  const records = reader.varint();
-  const mask = reader.varint();
-  const orders = Array.from({ length: MAX_ORDER + 1 }, (_, i) => i).filter((order) => mask & (1 << order));
-  const depth = version === 1 ? reader.varint() : 1;
-  if (depth > 4) throw reader.fail(`depth ${depth} is not plausible`);
-  const blockOrder = version === 1 ? 0 : reader.varint();
-  if (blockOrder > BLOCK_ORDER) throw reader.fail(`block order ${blockOrder} is not plausible`);
-  return { version, records, orders, blockOrder, depth, children: readNode(reader, bytes.length) };
-}
-
-/**
- * Decode a block's node (version 2).
- *
- * @param bytes The node's bytes (CRC checked).
- * @param name The index's name, for messages.
- * @returns The block's own entries' page and its pages.
- */
-export function parseSkyBlock(bytes: Uint8Array, name: string): SkyBlock {
-  const reader = new ByteReader(bytes, `a SKY_CELLS node of ${name}`, 0);
-  const inline = reader.bytes(reader.count("inline bytes", bytes.length));
-  return { inline, pages: readNode(reader, bytes.length) };
-}
-
-/**
- * Decode a node of SKY_CELLS.
- *
- * @param bytes The node's bytes (CRC checked).
- * @param name The index's name, for messages.
- * @returns Its children.
- */
-export function parseSkyNode(bytes: Uint8Array, name: string): SkyChild[] {
-  return readNode(new ByteReader(bytes, `a SKY_CELLS node of ${name}`, 0), bytes.length);
-}
-
-/** One entry of a page: a footprint under one cell key. */
-export interface SkyEntry extends FootprintRecord {
-  /** The cell key it is filed under. */
-  key: number;
-}
-
-/**
- * Inflate and decode a page of SKY_CELLS.
- *
- * @param bytes The page's stored bytes (CRC checked).
- * @param name The index's name, for messages.
- * @returns Its entries, in (cell, path, HDU) order.
- */
-export async function parseSkyPage(bytes: Uint8Array, name: string): Promise<SkyEntry[]> {
-  const head = new ByteReader(bytes, `a SKY_CELLS page of ${name}`, 0);
-  const rawLength = head.varint();
-  if (rawLength > 64 * PAGE_LIMIT) throw head.fail(`page of ${rawLength} bytes is not plausible`);
-  const raw = await inflateRaw(bytes.subarray(head.position), rawLength);
-  if (typeof raw === "string") throw head.fail(raw);
-  const reader = new ByteReader(raw, `a SKY_CELLS page of ${name}`, 0);
-  const count = reader.count("entries", raw.length);
-  const entries: SkyEntry[] = [];
-  let key = 0;
-  let path = new Uint8Array(0);
-  for (let i = 0; i < count; i++) {
-    key += reader.varint();
-    const shared = reader.varint();
-    if (shared > path.length) throw reader.fail("shared path prefix longer than the previous path");
-    const suffix = reader.bytes(reader.varint());
-    const next = new Uint8Array(shared + suffix.length);
-    next.set(path.subarray(0, shared));
-    next.set(suffix, shared);
-    path = next;
-    const hdu = reader.varint();
-    const width = reader.varint();
-    const height = reader.varint();
-    const [ra, dec, radius] = [reader.f64(), reader.f64(), reader.f64()];
-    const polygon = Array.from(
-      { length: reader.count("outline points", raw.length) },
-      (): [number, number] => [reader.f64(), reader.f64()],
-    );
-    const keywords = reader.string();
-    entries.push({ key, path: TEXT.decode(path), hdu, width, height, ra, dec, radius, polygon, keywords });
-  }
-  return entries;
-}
-
-/** The refusal for a node or page whose bytes fail their CRC. */
-export function damagedSky(name: string, offset: number): CloudFitsError {
-  return new CloudFitsError(
-    "BAD_INDEX",
-    `Cannot read ${name}: its sky directory fails its CRC-32C at byte ${offset}`,
-  );
 }

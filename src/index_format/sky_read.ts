@@ -7,18 +7,15 @@
 import { CloudFitsError } from "../errors.ts";
 import { crc32c } from "./_crc32c.ts";
 import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "./_layout.ts";
+import { type FootprintRecord, type SkyChild, type SkyRoot, SkySection } from "./sky_cells.ts";
 import {
   damagedSky,
-  type FootprintRecord,
   parseSkyBlock,
   parseSkyNode,
   parseSkyPage,
   parseSkyRoot,
-  type SkyChild,
   type SkyEntry,
-  type SkyRoot,
-  SkySection,
-} from "./sky_cells.ts";
+} from "./sky_decode.ts";
 import { blocksFor, pagesFor } from "./sky_keys.ts";
 
 /** Where a section lies in the index, and its CRC-32C. */
@@ -119,7 +116,9 @@ export async function readSkyEntries(
   const pages = await Promise.all([
     ...blocks.map((block) => block.inline.length > 0 ? parseSkyPage(block.inline, name) : []),
     ...blocks.flatMap((block) =>
-      pagesFor(block.pages, ranges).map(async (i) => await parseSkyPage(await readChild(block.pages[i]), name))
+      pagesFor(block.pages, ranges).map(async (i) =>
+        await parseSkyPage(await readChild(block.pages[i]), name)
+      )
     ),
   ]);
   return pages.flat();
@@ -184,9 +183,9 @@ export async function readAllFootprints(
       children = nodes.flatMap((bytes) => parseSkyNode(bytes, name));
     }
   } else {
-    const blocks = await Promise.all(children.map(async (child) =>
-      parseSkyBlock(await readSkyChild(inCells, places, name, child), name)
-    ));
+    const blocks = await Promise.all(
+      children.map(async (child) => parseSkyBlock(await readSkyChild(inCells, places, name, child), name)),
+    );
     pages.push(...blocks.flatMap((block) => block.inline.length > 0 ? [block.inline] : []));
     children = blocks.flatMap((block) => block.pages);
   }

@@ -11,7 +11,8 @@ import { buildIndex } from "../../src/indexer/build_index.ts";
 import { encodeIndex } from "../../src/index_format/encode.ts";
 import { cellCentre, cellOf, cellRadius, separation } from "../../src/index_format/healpix.ts";
 import { assembleIndex } from "../../src/index_format/_layout.ts";
-import { type FootprintRecord, parseSkyBlock, SkySection } from "../../src/index_format/sky_cells.ts";
+import { type FootprintRecord, SkySection } from "../../src/index_format/sky_cells.ts";
+import { parseSkyBlock } from "../../src/index_format/sky_decode.ts";
 import { readAllFootprints, readSkyRoot, skyPlaces } from "../../src/index_format/sky_read.ts";
 import type { CloudFitsError } from "../../src/errors.ts";
 import { findPosition } from "../../src/find.ts";
@@ -126,7 +127,13 @@ test("cloudfits find: text, --json, and nothing found", async () => {
 });
 
 /** A synthetic TAN image of `side`² pixels of `scale` degrees centred at (ra, dec) (outline from the WCS engine). */
-function syntheticFootprint(path: string, ra: number, dec: number, side: number, scale: number): FootprintRecord {
+function syntheticFootprint(
+  path: string,
+  ra: number,
+  dec: number,
+  side: number,
+  scale: number,
+): FootprintRecord {
   const cards = new Map<string, string | number>([
     ["NAXIS", 2],
     ["NAXIS1", side],
@@ -161,9 +168,11 @@ test("a lookup in a dense catalog of mixed sizes takes at most 4 range requests 
   const places = skyPlaces(index, "mixed")!;
   const root = await readSkyRoot(read, places, "mixed");
   assert.deepEqual([root.version, root.orders, root.blockOrder], [2, [3, 7], 3]);
-  const blocks = await Promise.all(root.children.map(async (child) =>
-    parseSkyBlock(await read(places.cells.offset + child.offset, child.length), "mixed")
-  ));
+  const blocks = await Promise.all(
+    root.children.map(async (child) =>
+      parseSkyBlock(await read(places.cells.offset + child.offset, child.length), "mixed")
+    ),
+  );
   assert.ok(blocks.some((block) => block.inline.length > 0 && block.pages.length >= 3), "a node with pages");
   const points = Array.from({ length: 4 }, () => ({ ra: 42 + random() * 16, dec: 12 + random() * 16 }));
   const [requests, largest] = await assertLookups(index, [

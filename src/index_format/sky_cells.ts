@@ -226,13 +226,16 @@ async function pageEntries(entries: Entry[]): Promise<{ key: number; bytes: Uint
   const pages: { key: number; bytes: Uint8Array }[] = [];
   for (let start = 0; start < entries.length;) {
     let end = start;
+    const seen = new Set<Uint8Array>();
     for (
       let raw = 0;
       end < entries.length &&
       (end === start || raw < RAW_PAGE_TARGET || entries[end].key === entries[end - 1].key);
       end++
     ) {
-      raw += entries[end].body.length + entries[end].path.length + 8;
+      const body = entries[end].body;
+      raw += seen.has(body) ? 4 : body.length + entries[end].path.length + 8;
+      seen.add(body);
     }
     pages.push(...await encodePages(entries.slice(start, end)));
     start = end;
@@ -273,15 +276,22 @@ async function encodePages(entries: Entry[]): Promise<{ key: number; bytes: Uint
   writer.varint(entries.length);
   let key = 0;
   let path: Uint8Array = new Uint8Array(0);
+  // A footprint filed under several cells of the page is written once, then referred to.
+  const written = new Map<Uint8Array, number>();
   for (const entry of entries) {
     writer.varint(entry.key - key);
+    key = entry.key;
+    const ref = written.get(entry.body);
+    writer.varint(ref ?? 0);
+    if (ref !== undefined) continue;
+    written.set(entry.body, written.size + 1);
     const shared = sharedPrefix(path, entry.path);
     writer.varint(shared);
     writer.varint(entry.path.length - shared);
     writer.bytes(entry.path.subarray(shared));
     writer.varint(entry.hdu);
     writer.bytes(entry.body);
-    [key, path] = [entry.key, entry.path];
+    path = entry.path;
   }
   const raw = writer.finish();
   const bytes = await deflateRaw(raw);

@@ -105,8 +105,15 @@ export async function parseSkyPage(bytes: Uint8Array, name: string): Promise<Sky
   const entries: SkyEntry[] = [];
   let key = 0;
   let path = new Uint8Array(0);
+  const footprints: FootprintRecord[] = [];
   for (let i = 0; i < count; i++) {
     key += reader.varint();
+    const ref = reader.varint();
+    if (ref > 0) {
+      if (ref > footprints.length) throw reader.fail(`footprint ${ref} of the page is not yet written`);
+      entries.push({ ...footprints[ref - 1], key });
+      continue;
+    }
     const shared = reader.varint();
     if (shared > path.length) throw reader.fail("shared path prefix longer than the previous path");
     const suffix = reader.bytes(reader.varint());
@@ -123,7 +130,9 @@ export async function parseSkyPage(bytes: Uint8Array, name: string): Promise<Sky
       (): [number, number] => [reader.f64(), reader.f64()],
     );
     const keywords = reader.string();
-    entries.push({ key, path: TEXT.decode(path), hdu, width, height, ra, dec, radius, polygon, keywords });
+    const footprint = { path: TEXT.decode(path), hdu, width, height, ra, dec, radius, polygon, keywords };
+    footprints.push(footprint);
+    entries.push({ ...footprint, key });
   }
   return entries;
 }

@@ -20,7 +20,8 @@ import { findPosition } from "../src/find.ts";
 import { encodeIndex } from "../src/index_format/encode.ts";
 import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "../src/index_format/_layout.ts";
 import type { FootprintRecord } from "../src/index_format/sky_cells.ts";
-import { parseSkyRoot, SkySection } from "../src/index_format/sky_cells.ts";
+import { SkySection } from "../src/index_format/sky_cells.ts";
+import { parseSkyRoot } from "../src/index_format/sky_decode.ts";
 import { skyPlaces } from "../src/index_format/sky_read.ts";
 import { footprintOf } from "../src/sky/footprint.ts";
 import { httpSource } from "../src/source/http.ts";
@@ -145,8 +146,8 @@ const result = {
   skyBytes,
   skyBytesPerFootprint: Math.round(skyBytes / total),
   orders: root.orders,
-  depth: root.depth,
-  rootChildren: root.children.length,
+  blockOrder: root.blockOrder,
+  blocks: root.children.length,
   generateSeconds: Math.round(generateSeconds * 10) / 10,
   encodeSeconds: Math.round(encodeSeconds * 10) / 10,
   maxRequests: Math.max(...lookups.map((l) => l.requests)),

@@ -1,7 +1,8 @@
 /**
  * "Which files cover this position?": a lookup in an index's sky directory (sections SKY and
  * SKY_CELLS), answered with each HDU's pixel from the WCS kept in the index, without reading any FITS
- * header. One read opens the index, one reads the root, then at most one node and one page per cell.
+ * header. One read opens the index, one reads the root, then the node of the block holding the
+ * position (with the footprints filed at the block's own cell) and one page per finer filing order.
  *
  * @module
  */
@@ -9,7 +10,8 @@ import { CloudFitsError } from "./errors.ts";
 import { parseIndexFrame } from "./index_format/decode.ts";
 import { FIRST_READ } from "./index_format/_layout.ts";
 import { separation } from "./index_format/healpix.ts";
-import { childrenFor, inRanges, keyRangesForCone, type SkyEntry } from "./index_format/sky_cells.ts";
+import type { SkyEntry } from "./index_format/sky_decode.ts";
+import { inRanges, keyRangesForCone } from "./index_format/sky_keys.ts";
 import { readSkyEntries, readSkyRoot, skyPlaces } from "./index_format/sky_read.ts";
 import { distanceToOutline, pixelOf } from "./sky/footprint.ts";
 import { memorySource } from "./source/memory.ts";
@@ -47,15 +49,16 @@ export interface SkyMatch {
 
 /**
  * Find the files and HDUs of an index whose footprint covers a sky position (or comes within
- * `radius`), with the pixel the position falls on. Reads the index's first 16 KiB, the sky root, and
- * a node and a page per cell asked for: three or four reads for a point on a catalog of a million
- * files.
+ * `radius`), with the pixel the position falls on. Reads the index's first 16 KiB, the sky root, the
+ * node of the position's block and a page per finer filing order: four reads for a point on a
+ * million-file catalog whose footprints fall in two size classes (e.g. TESS CCDs and small images).
  *
  * @param input The index bytes, or a source over the index object.
  * @param options Position, radius and abort signal.
  * @returns The matches, by path then HDU.
  * @throws {CloudFitsError} `USAGE` for a bad position or radius; `UNSUPPORTED` for an index without a
- * sky directory (made before footprints were indexed); `BAD_INDEX` for a damaged one.
+ * sky directory (made before footprints were indexed) or one of the older layout; `BAD_INDEX` for a
+ * damaged one.
  *
  * @example The TESS cube fixture: the position of pixel (2.3, 1.7) falls on HDU 1, and nothing at the pole
  * ```ts
@@ -103,8 +106,14 @@ export async function findPosition(
       ? head.subarray(offset, offset + length)
       : await source.read(offset, length, { signal });
   const root = await readSkyRoot(read, places, name);
-  const ranges = keyRangesForCone(root.orders, (ra % 360 + 360) % 360, dec, radius);
-  const entries = await readSkyEntries(read, places, root, name, (children) => childrenFor(children, ranges));
+  if (root.version === 1) {
+    throw new CloudFitsError(
+      "UNSUPPORTED",
+      `${name} has a sky directory of an older layout: re-index (or merge) it with this version of cloudfits`,
+    );
+  }
+  const ranges = keyRangesForCone(root.orders, root.blockOrder, (ra % 360 + 360) % 360, dec, radius);
+  const entries = await readSkyEntries(read, places, root, name, ranges);
   const candidates = new Map<string, SkyEntry>();
   for (const entry of entries) {
     if (inRanges(ranges, entry.key)) candidates.set(`${entry.hdu} ${entry.path}`, entry);

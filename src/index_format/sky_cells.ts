@@ -2,19 +2,19 @@
  * The sky directory of an index (sections SKY 6 and SKY_CELLS 7, optional): for every HDU with a
  * celestial WCS, its footprint filed under the HEALPix cells its bounding cone touches, with the WCS
  * itself, so that "which files cover RA/Dec, at which pixel" is answered from the index alone. SKY is
- * the root (a few KiB); SKY_CELLS holds deflated pages of entries in cell order and, for large
- * catalogs, one level of nodes between root and pages. A lookup reads the root, at most one node and
- * one page per cell asked for. See docs/index-format.md.
+ * the root (≤ 768 blocks, ≈ 10 KiB); SKY_CELLS holds, per block (an order-3 cell), deflated pages
+ * of entries in key order and the block's node: the footprints filed at the block's own cell and the
+ * list of its pages. A point lookup reads the root, one node and one page per finer filing class.
+ * Decoding: `sky_decode.ts`. See docs/index-format.md.
  *
  * @module
  */
 
-import { CloudFitsError } from "../errors.ts";
 import { crc32c } from "./_crc32c.ts";
-import { deflateRaw, inflateRaw } from "./_deflate.ts";
+import { deflateRaw } from "./_deflate.ts";
 import { compareBytes, type SectionPayload, sharedPrefix } from "./_layout.ts";
-import { ByteReader, ByteWriter } from "./_varint.ts";
-import { cellOf, cellsInCone, MAX_ORDER, orderForRadius } from "./healpix.ts";
+import { ByteWriter } from "./_varint.ts";
+import { cellsInCone, MAX_ORDER, orderForRadius } from "./healpix.ts";
 
 /** Section types of the sky directory (reserved in docs/index-format.md). */
 export const SkySection = { SKY: 6, SKY_CELLS: 7 } as const;
@@ -41,18 +41,49 @@ export interface FootprintRecord {
   radius: number;
 }
 
-const SKY_VERSION = 1;
+/** Version 2 files by blocks (see the module doc); version 1 (one key range per order) is read for merges only. */
+export const SKY_VERSION = 2;
 /** Raw bytes of entries gathered before a page is deflated; a page stays under `PAGE_LIMIT` stored. */
 const RAW_PAGE_TARGET = 192 * 1024;
-const PAGE_LIMIT = 60 * 1024;
-/** Children per node: 17 bytes at most each, so a node stays under 64 KiB. */
-const NODE_FANOUT = 3000;
+/** Stored bytes a page stays under. */
+export const PAGE_LIMIT = 60 * 1024;
+/** A block's own entries are kept in its node when they deflate to at most this (else: pages). */
+const INLINE_LIMIT = 48 * 1024;
+/** Filing classes: orders below this are kept; from it on, every fourth order (3, 7, 11). */
+export const BLOCK_ORDER = 3;
 const UTF8 = new TextEncoder();
-const TEXT = new TextDecoder("utf-8", { fatal: true });
 
-/** A cell key: HEALPix's NUNIQ numbering, 4 × 4^order + cell, so that every order has its own range. */
-export function cellKey(order: number, cell: number): number {
-  return 4 * 4 ** order + cell;
+/**
+ * The order a footprint is filed at: the finest order whose cells are as large as its cone, rounded
+ * down to a class (orders 0, 1, 2, then 3, 7, 11), so that a mix of sizes files at few orders.
+ *
+ * @param radius The footprint's bounding cone radius, degrees.
+ * @returns The filing order.
+ */
+export function fileOrder(radius: number): number {
+  const order = orderForRadius(radius);
+  return order < BLOCK_ORDER ? order : order - (order - BLOCK_ORDER) % 4;
+}
+
+/**
+ * A cell's key: its block (the cell of `blockOrder` holding it) first, then a NUNIQ-like number
+ * within the block (4^(order − blockOrder) + the cell's index inside the block), so that every order's
+ * entries of a block lie together and the block's own cell comes first.
+ *
+ * @param blockOrder The directory's block order.
+ * @param order The cell's order (≥ blockOrder).
+ * @param cell The cell, nested numbering.
+ * @returns The key (below 12 × 4^14).
+ */
+export function cellKey(blockOrder: number, order: number, cell: number): number {
+  const scale = 4 ** (order - blockOrder);
+  const block = Math.floor(cell / scale);
+  return block * blockSpan(blockOrder) + scale + (cell - block * scale);
+}
+
+/** Keys per block: the block's keys are [block × span, (block + 1) × span). */
+export function blockSpan(blockOrder: number): number {
+  return 4 ** (MAX_ORDER + 1 - blockOrder);
 }
 
 interface Entry {
@@ -64,7 +95,7 @@ interface Entry {
 
 /** A child of a node: the first key under it and where it lies in SKY_CELLS. */
 export interface SkyChild {
-  /** First cell key of the page (or of the node's first page). */
+  /** First cell key of the page (for the root's children: the block). */
   firstKey: number;
   /** Offset from the start of SKY_CELLS. */
   offset: number;
@@ -76,43 +107,72 @@ export interface SkyChild {
 
 /** The decoded SKY root. */
 export interface SkyRoot {
+  /** 2; 1 for a directory written before blocks (readable whole, not searchable). */
+  version: number;
   /** HDU footprints filed. */
   records: number;
   /** Orders some footprint is filed at, ascending. */
   orders: number[];
-  /** Node levels between the root and the pages (0: the root's children are pages). */
+  /** Version 2: the order of the blocks. */
+  blockOrder: number;
+  /** Version 1: node levels between the root and the pages. */
   depth: number;
-  /** The root's children. */
+  /** Version 2: the blocks' nodes, by block number; version 1: the root's children. */
   children: SkyChild[];
+}
+
+/** A block's node: its own cell's entries (a page, maybe empty) and the pages of its finer cells. */
+export interface SkyBlock {
+  /** The stored page of the block's own cell's entries (empty when none, or when they are in pages). */
+  inline: Uint8Array;
+  /** The block's pages, by first key. */
+  pages: SkyChild[];
+}
+
+interface Pending {
+  order: number;
+  cell: number;
+  path: Uint8Array;
+  hdu: number;
+  body: Uint8Array;
 }
 
 /**
  * Collects footprints one HDU at a time (as the indexer streams them) and encodes the two sections at
- * the end: each footprint is filed at the order {@linkcode orderForRadius} picks, under every cell of
- * that order its cone may touch; entries are sorted by (cell, path, HDU) only in `finish`.
+ * the end: each footprint is filed at the order {@linkcode fileOrder} picks, under every cell of that
+ * order its cone may touch; entries are keyed and sorted by (block, cell, path, HDU) only in `finish`.
  */
 export class SkyDirectoryBuilder {
-  readonly #entries: Entry[] = [];
+  readonly #pending: Pending[] = [];
   #records = 0;
   #orders = 0;
 
   /** File one HDU's footprint. */
   add(record: FootprintRecord): void {
-    const order = orderForRadius(record.radius);
+    const order = fileOrder(record.radius);
     this.#orders |= 1 << order;
     this.#records++;
     const path = UTF8.encode(record.path);
     const body = encodeBody(record);
     for (const cell of cellsInCone(order, record.ra, record.dec, record.radius)) {
-      this.#entries.push({ key: cellKey(order, cell), path, hdu: record.hdu, body });
+      this.#pending.push({ order, cell, path, hdu: record.hdu, body });
     }
   }
 
   /** The SKY and SKY_CELLS sections (always written, so an index without footprints says so). */
   async finish(): Promise<SectionPayload[]> {
-    const entries = this.#entries.sort((a, b) =>
-      a.key - b.key || compareBytes(a.path, b.path) || a.hdu - b.hdu
-    );
+    // Blocks no finer than the coarsest order filed, so that every entry lies in one block.
+    const lowest = this.#orders === 0 ? BLOCK_ORDER : Math.log2(this.#orders & -this.#orders);
+    const blockOrder = Math.min(BLOCK_ORDER, lowest);
+    const span = blockSpan(blockOrder);
+    const entries: Entry[] = this.#pending.map(({ order, cell, path, hdu, body }) => ({
+      key: cellKey(blockOrder, order, cell),
+      path,
+      hdu,
+      body,
+    }));
+    this.#pending.length = 0;
+    entries.sort((a, b) => a.key - b.key || compareBytes(a.path, b.path) || a.hdu - b.hdu);
     const stored: Uint8Array[] = [];
     let at = 0;
     const place = (bytes: Uint8Array, firstKey: number): SkyChild => {
@@ -121,33 +181,33 @@ export class SkyDirectoryBuilder {
       at += bytes.length;
       return child;
     };
-    let level: SkyChild[] = [];
+    const blocks: SkyChild[] = [];
     for (let start = 0; start < entries.length;) {
+      const block = Math.floor(entries[start].key / span);
       let end = start;
-      for (let raw = 0; end < entries.length && (end === start || raw < RAW_PAGE_TARGET); end++) {
-        raw += entries[end].body.length + entries[end].path.length + 8;
+      while (end < entries.length && entries[end].key < (block + 1) * span) end++;
+      let own = start;
+      while (own < end && entries[own].key === block * span + 1) own++;
+      let inline: Uint8Array = new Uint8Array(0);
+      let rest = start;
+      if (own > start) {
+        const [page, ...more] = await encodePages(entries.slice(start, own));
+        if (more.length === 0 && page.bytes.length <= INLINE_LIMIT) [inline, rest] = [page.bytes, own];
       }
-      for (const page of await encodePages(entries.slice(start, end))) {
-        level.push(place(page.bytes, page.key));
-      }
+      const pages = (await pageEntries(entries.slice(rest, end))).map((page) => place(page.bytes, page.key));
+      const node = new ByteWriter();
+      node.varint(inline.length);
+      node.bytes(inline);
+      node.bytes(encodeNode(pages));
+      blocks.push(place(node.finish(), block));
       start = end;
-    }
-    let depth = 0;
-    while (level.length > NODE_FANOUT) {
-      const next: SkyChild[] = [];
-      for (let i = 0; i < level.length; i += NODE_FANOUT) {
-        const children = level.slice(i, i + NODE_FANOUT);
-        next.push(place(encodeNode(children), children[0].firstKey));
-      }
-      level = next;
-      depth++;
     }
     const root = new ByteWriter();
     root.varint(SKY_VERSION);
     root.varint(this.#records);
     root.varint(this.#orders);
-    root.varint(depth);
-    root.bytes(encodeNode(level));
+    root.varint(blockOrder);
+    root.bytes(encodeNode(blocks));
     const cells = new Uint8Array(at);
     let offset = 0;
     for (const bytes of stored) {
@@ -159,6 +219,39 @@ export class SkyDirectoryBuilder {
       { type: SkySection.SKY_CELLS, flags: 0, bytes: cells },
     ];
   }
+}
+
+/** Cut a block's entries into pages of about `RAW_PAGE_TARGET` raw bytes, never inside a key. */
+async function pageEntries(entries: Entry[]): Promise<{ key: number; bytes: Uint8Array }[]> {
+  const pages: { key: number; bytes: Uint8Array }[] = [];
+  for (let start = 0; start < entries.length;) {
+    let end = start;
+    const seen = new Set<Uint8Array>();
+    for (
+      let raw = 0;
+      end < entries.length &&
+      (end === start || raw < RAW_PAGE_TARGET || entries[end].key === entries[end - 1].key);
+      end++
+    ) {
+      const body = entries[end].body;
+      raw += seen.has(body) ? 4 : body.length + entries[end].path.length + 8;
+      seen.add(body);
+    }
+    pages.push(...await encodePages(entries.slice(start, end)));
+    start = end;
+  }
+  return pages;
+}
+
+/** Where to halve entries: the key boundary nearest the middle (the middle when all share a key). */
+function splitPoint(entries: readonly Entry[]): number {
+  const half = entries.length >> 1;
+  const boundary = (i: number) => i > 0 && i < entries.length && entries[i].key !== entries[i - 1].key;
+  for (let d = 0; d < half; d++) {
+    if (boundary(half - d)) return half - d;
+    if (boundary(half + d)) return half + d;
+  }
+  return half;
 }
 
 function encodeBody(record: FootprintRecord): Uint8Array {
@@ -177,21 +270,28 @@ function encodeBody(record: FootprintRecord): Uint8Array {
   return writer.finish();
 }
 
-/** Deflate entries as one page, halving until each page is under the limit. */
+/** Deflate entries as one page, halving (at key boundaries) until each page is under the limit. */
 async function encodePages(entries: Entry[]): Promise<{ key: number; bytes: Uint8Array }[]> {
   const writer = new ByteWriter();
   writer.varint(entries.length);
   let key = 0;
   let path: Uint8Array = new Uint8Array(0);
+  // A footprint filed under several cells of the page is written once, then referred to.
+  const written = new Map<Uint8Array, number>();
   for (const entry of entries) {
     writer.varint(entry.key - key);
+    key = entry.key;
+    const ref = written.get(entry.body);
+    writer.varint(ref ?? 0);
+    if (ref !== undefined) continue;
+    written.set(entry.body, written.size + 1);
     const shared = sharedPrefix(path, entry.path);
     writer.varint(shared);
     writer.varint(entry.path.length - shared);
     writer.bytes(entry.path.subarray(shared));
     writer.varint(entry.hdu);
     writer.bytes(entry.body);
-    [key, path] = [entry.key, entry.path];
+    path = entry.path;
   }
   const raw = writer.finish();
   const bytes = await deflateRaw(raw);
@@ -204,7 +304,7 @@ async function encodePages(entries: Entry[]): Promise<{ key: number; bytes: Uint
     out.set(bytes, page.length);
     return [{ key: entries[0].key, bytes: out }];
   }
-  const half = entries.length >> 1;
+  const half = splitPoint(entries);
   return [...await encodePages(entries.slice(0, half)), ...await encodePages(entries.slice(half))];
 }
 
@@ -220,176 +320,4 @@ function encodeNode(children: readonly SkyChild[]): Uint8Array {
     key = child.firstKey;
   }
   return writer.finish();
-}
-
-function readNode(reader: ByteReader, max: number): SkyChild[] {
-  const count = reader.count("children", max);
-  const children: SkyChild[] = [];
-  let key = 0;
-  for (let i = 0; i < count; i++) {
-    key += reader.varint();
-    const offset = reader.varint();
-    const length = reader.varint();
-    children.push({ firstKey: key, offset, length, crc: reader.u32() });
-  }
-  return children;
-}
-
-/**
- * Decode the SKY root.
- *
- * @param bytes The section's bytes (its CRC already checked).
- * @param name The index's name, for messages.
- * @returns The root.
- * @throws {CloudFitsError} `BAD_INDEX` for an unknown version or damaged bytes.
- */
-export function parseSkyRoot(bytes: Uint8Array, name: string): SkyRoot {
-  const reader = new ByteReader(bytes, `the SKY section of ${name}`, 0);
-  const version = reader.varint();
-  if (version !== SKY_VERSION) throw reader.fail(`unknown SKY version ${version}`);
-  const records = reader.varint();
-  const mask = reader.varint();
-  const orders = Array.from({ length: MAX_ORDER + 1 }, (_, i) => i).filter((order) => mask & (1 << order));
-  const depth = reader.varint();
-  if (depth > 4) throw reader.fail(`depth ${depth} is not plausible`);
-  return { records, orders, depth, children: readNode(reader, bytes.length) };
-}
-
-/**
- * Decode a node of SKY_CELLS.
- *
- * @param bytes The node's bytes (CRC checked).
- * @param name The index's name, for messages.
- * @returns Its children.
- */
-export function parseSkyNode(bytes: Uint8Array, name: string): SkyChild[] {
-  return readNode(new ByteReader(bytes, `a SKY_CELLS node of ${name}`, 0), bytes.length);
-}
-
-/** One entry of a page: a footprint under one cell key. */
-export interface SkyEntry extends FootprintRecord {
-  /** The cell key it is filed under. */
-  key: number;
-}
-
-/**
- * Inflate and decode a page of SKY_CELLS.
- *
- * @param bytes The page's stored bytes (CRC checked).
- * @param name The index's name, for messages.
- * @returns Its entries, in (cell, path, HDU) order.
- */
-export async function parseSkyPage(bytes: Uint8Array, name: string): Promise<SkyEntry[]> {
-  const head = new ByteReader(bytes, `a SKY_CELLS page of ${name}`, 0);
-  const rawLength = head.varint();
-  if (rawLength > 64 * PAGE_LIMIT) throw head.fail(`page of ${rawLength} bytes is not plausible`);
-  const raw = await inflateRaw(bytes.subarray(head.position), rawLength);
-  if (typeof raw === "string") throw head.fail(raw);
-  const reader = new ByteReader(raw, `a SKY_CELLS page of ${name}`, 0);
-  const count = reader.count("entries", raw.length);
-  const entries: SkyEntry[] = [];
-  let key = 0;
-  let path = new Uint8Array(0);
-  for (let i = 0; i < count; i++) {
-    key += reader.varint();
-    const shared = reader.varint();
-    if (shared > path.length) throw reader.fail("shared path prefix longer than the previous path");
-    const suffix = reader.bytes(reader.varint());
-    const next = new Uint8Array(shared + suffix.length);
-    next.set(path.subarray(0, shared));
-    next.set(suffix, shared);
-    path = next;
-    const hdu = reader.varint();
-    const width = reader.varint();
-    const height = reader.varint();
-    const [ra, dec, radius] = [reader.f64(), reader.f64(), reader.f64()];
-    const polygon = Array.from(
-      { length: reader.count("outline points", raw.length) },
-      (): [number, number] => [reader.f64(), reader.f64()],
-    );
-    const keywords = reader.string();
-    entries.push({ key, path: TEXT.decode(path), hdu, width, height, ra, dec, radius, polygon, keywords });
-  }
-  return entries;
-}
-
-/**
- * The ranges of cell keys a cone asks for: for each order some footprint is filed at, the cells the
- * cone may touch, found at an order no finer than the cone needs (a point: its one cell), each as the
- * range of keys its descendants take at the filed order.
- *
- * @param orders The orders present.
- * @param ra Cone centre RA, degrees.
- * @param dec Cone centre Dec, degrees.
- * @param radius Cone radius, degrees.
- * @returns Half-open [first, end) key ranges, ascending.
- */
-export function keyRangesForCone(
-  orders: readonly number[],
-  ra: number,
-  dec: number,
-  radius: number,
-): [number, number][] {
-  return orders.flatMap((order) => {
-    if (radius === 0) {
-      const key = cellKey(order, cellOf(order, ra, dec));
-      return [[key, key + 1] as [number, number]];
-    }
-    const coarse = Math.min(order, orderForRadius(radius) + 1);
-    const scale = 4 ** (order - coarse);
-    return cellsInCone(coarse, ra, dec, radius).map((cell): [number, number] => [
-      cellKey(order, cell * scale),
-      cellKey(order, (cell + 1) * scale),
-    ]);
-  });
-}
-
-/**
- * Whether a key lies in one of the ranges.
- *
- * @param ranges Half-open ranges, ascending and disjoint.
- * @param key The key.
- * @returns True when some range holds it.
- */
-export function inRanges(ranges: readonly [number, number][], key: number): boolean {
-  let lo = 0, hi = ranges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ranges[mid][1] <= key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < ranges.length && ranges[lo][0] <= key;
-}
-
-/**
- * Which children may hold keys of the ranges: a child holds keys from its first key through the next
- * child's first key (a cell's entries may run across pages).
- *
- * @param children A node's children, by first key.
- * @param ranges Half-open key ranges, ascending.
- * @returns Indices of the children to read, ascending.
- */
-export function childrenFor(children: readonly SkyChild[], ranges: readonly [number, number][]): number[] {
-  const before = (key: number): number => {
-    let lo = 0, hi = children.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (children[mid].firstKey < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  const wanted = new Set<number>();
-  for (const [first, end] of ranges) {
-    for (let i = Math.max(0, before(first) - 1); i < before(end); i++) wanted.add(i);
-  }
-  return [...wanted].sort((a, b) => a - b);
-}
-
-/** The refusal for a node or page whose bytes fail their CRC. */
-export function damagedSky(name: string, offset: number): CloudFitsError {
-  return new CloudFitsError(
-    "BAD_INDEX",
-    `Cannot read ${name}: its sky directory fails its CRC-32C at byte ${offset}`,
-  );
 }

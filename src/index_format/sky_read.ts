@@ -7,17 +7,16 @@
 import { CloudFitsError } from "../errors.ts";
 import { crc32c } from "./_crc32c.ts";
 import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "./_layout.ts";
+import { type FootprintRecord, type SkyChild, type SkyRoot, SkySection } from "./sky_cells.ts";
 import {
   damagedSky,
-  type FootprintRecord,
+  parseSkyBlock,
   parseSkyNode,
   parseSkyPage,
   parseSkyRoot,
-  type SkyChild,
   type SkyEntry,
-  type SkyRoot,
-  SkySection,
-} from "./sky_cells.ts";
+} from "./sky_decode.ts";
+import { blocksFor, pagesFor } from "./sky_keys.ts";
 
 /** Where a section lies in the index, and its CRC-32C. */
 export interface SectionPlace {
@@ -89,15 +88,16 @@ export async function readSkyRoot(read: ReadIndexBytes, places: SkyPlaces, name:
 }
 
 /**
- * The entries of the pages under the children `pick` chooses at every level (nodes, then pages),
- * each node and page read once and checked against its CRC-32C; reads of one level go out together.
+ * The entries a version-2 lookup may need: for every block the ranges reach, its node (with the
+ * block's own cell's entries) and the pages of its finer cells the ranges ask for; each node and page
+ * read once and checked against its CRC-32C, the nodes together, then the pages together.
  *
  * @param read Reads bytes of the index.
  * @param places Where the sections lie.
  * @param root The root.
  * @param name The index's name, for messages.
- * @param pick The indices of the children to follow.
- * @returns The entries of the pages read, in key order.
+ * @param ranges The key ranges asked for (see `keyRangesForCone`).
+ * @returns The entries of the nodes and pages read.
  * @throws {CloudFitsError} `BAD_INDEX` for a damaged node or page.
  */
 export async function readSkyEntries(
@@ -105,17 +105,22 @@ export async function readSkyEntries(
   places: SkyPlaces,
   root: SkyRoot,
   name: string,
-  pick: (children: readonly SkyChild[]) => number[],
+  ranges: readonly [number, number][],
 ): Promise<SkyEntry[]> {
   const readChild = (child: SkyChild) => readSkyChild(read, places, name, child);
-  let children = root.children;
-  for (let level = 0; level < root.depth; level++) {
-    const nodes = await Promise.all(pick(children).map((i) => readChild(children[i])));
-    children = nodes.flatMap((bytes) => parseSkyNode(bytes, name));
-  }
-  const pages = await Promise.all(
-    pick(children).map(async (i) => await parseSkyPage(await readChild(children[i]), name)),
+  const blocks = await Promise.all(
+    blocksFor(root.children, root.blockOrder, ranges).map(async (i) =>
+      parseSkyBlock(await readChild(root.children[i]), name)
+    ),
   );
+  const pages = await Promise.all([
+    ...blocks.map((block) => block.inline.length > 0 ? parseSkyPage(block.inline, name) : []),
+    ...blocks.flatMap((block) =>
+      pagesFor(block.pages, ranges).map(async (i) =>
+        await parseSkyPage(await readChild(block.pages[i]), name)
+      )
+    ),
+  ]);
   return pages.flat();
 }
 
@@ -170,16 +175,26 @@ export async function readAllFootprints(
   const cells = await read(places.cells.offset, places.cells.length);
   const inCells = (offset: number, length: number) =>
     Promise.resolve(cells.subarray(offset - places.cells.offset, offset - places.cells.offset + length));
+  const pages: Uint8Array[] = [];
   let children = root.children;
-  for (let level = 0; level < root.depth; level++) {
-    const nodes = await Promise.all(children.map((child) => readSkyChild(inCells, places, name, child)));
-    children = nodes.flatMap((bytes) => parseSkyNode(bytes, name));
+  if (root.version === 1) {
+    for (let level = 0; level < root.depth; level++) {
+      const nodes = await Promise.all(children.map((child) => readSkyChild(inCells, places, name, child)));
+      children = nodes.flatMap((bytes) => parseSkyNode(bytes, name));
+    }
+  } else {
+    const blocks = await Promise.all(
+      children.map(async (child) => parseSkyBlock(await readSkyChild(inCells, places, name, child), name)),
+    );
+    pages.push(...blocks.flatMap((block) => block.inline.length > 0 ? [block.inline] : []));
+    children = blocks.flatMap((block) => block.pages);
   }
+  for (const child of children) pages.push(await readSkyChild(inCells, places, name, child));
   const seen = new Set<string>();
   const footprints: FootprintRecord[] = [];
   // Page by page, so that only the footprints kept are held.
-  for (const child of children) {
-    const page = await parseSkyPage(await readSkyChild(inCells, places, name, child), name);
+  for (const bytes of pages) {
+    const page = await parseSkyPage(bytes, name);
     for (const { key: _key, ...footprint } of page) {
       const id = `${footprint.hdu} ${footprint.path}`;
       if (seen.has(id) || !keep(footprint)) continue;

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { SectionType } from "../src/index_format/_layout.ts";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,14 +21,13 @@ import { findPosition } from "../src/find.ts";
 import { encodeIndex } from "../src/index_format/encode.ts";
 import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "../src/index_format/_layout.ts";
 import type { FootprintRecord } from "../src/index_format/sky_cells.ts";
-import { SkySection } from "../src/index_format/sky_cells.ts";
 import { parseSkyRoot } from "../src/index_format/sky_decode.ts";
 import { skyPlaces } from "../src/index_format/sky_read.ts";
-import { footprintOf } from "../src/sky/footprint.ts";
 import { httpSource } from "../src/source/http.ts";
 import { wrapSource } from "../src/source/_wrap.ts";
 import { startRangeServer } from "./server.ts";
 import { seededRandom } from "../tests/_support/range_server.ts";
+import { syntheticFootprint } from "../tests/_support/footprints.ts";
 
 const { values } = parseArgs({
   options: {
@@ -49,23 +49,10 @@ function footprint(i: number): FootprintRecord {
   const scale = large ? 21 / 3600 : (0.1 + next() * 0.8) / 3600;
   const ra = next() * 360;
   const dec = Math.asin(next() * 2 - 1) * 180 / Math.PI;
-  const cards = new Map<string, string | number>([
-    ["NAXIS", 2],
-    ["NAXIS1", side],
-    ["NAXIS2", side],
-    ["CTYPE1", "RA---TAN"],
-    ["CTYPE2", "DEC--TAN"],
-    ["CRPIX1", side / 2 + 0.5],
-    ["CRPIX2", side / 2 + 0.5],
-    ["CRVAL1", ra],
-    ["CRVAL2", dec],
-    ["CDELT1", -scale],
-    ["CDELT2", scale],
-  ]);
   const path = large
     ? `tess/s${String(i % 70).padStart(4, "0")}/cube_${String(i).padStart(7, "0")}.fits`
     : `images/${String(i % 1000).padStart(3, "0")}/image_${String(i).padStart(7, "0")}.fits`;
-  return { path, hdu: 1, ...footprintOf({ get: (k) => cards.get(k) }, [side, side]) };
+  return syntheticFootprint(path, ra, dec, side, scale);
 }
 
 let started = performance.now();
@@ -89,7 +76,7 @@ const sections = Array.from({ length: view.getUint32(20, true) }, (_, i) => {
   return { type: view.getUint16(base, true), length: Number(view.getBigUint64(base + 16, true)) };
 });
 const skyBytes = sections
-  .filter((s) => s.type === SkySection.SKY || s.type === SkySection.SKY_CELLS)
+  .filter((s) => s.type === SectionType.SKY || s.type === SectionType.SKY_CELLS)
   .reduce((sum, s) => sum + s.length, 0);
 
 const server = await startRangeServer({ root: dir, latencyMs: 0 });

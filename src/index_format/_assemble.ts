@@ -25,6 +25,7 @@ import {
   sharedPrefix,
 } from "./_layout.ts";
 import { ByteWriter } from "./_varint.ts";
+import { writePathKey } from "./_path_keys.ts";
 import { concatBytes } from "../_bytes.ts";
 
 /** What the directory says about a leaf: its first path, file count, length and CRC-32C. */
@@ -217,10 +218,7 @@ function encodeDirectory(fileCount: number, entries: readonly DirectoryEntry[]):
   writer.varint(entries.length);
   let previous: Uint8Array = new Uint8Array(0);
   for (const entry of entries) {
-    const shared = sharedPrefix(previous, entry.key);
-    writer.varint(shared);
-    writer.varint(entry.key.length - shared);
-    writer.bytes(entry.key.subarray(shared));
+    writePathKey(writer, previous, entry.key);
     writer.varint(entry.fileCount);
     writer.varint(entry.offset);
     writer.varint(entry.length);

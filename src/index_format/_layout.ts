@@ -24,9 +24,18 @@ export const MAX_SECTIONS = 256;
 /**
  * Section types: META and DIRECTORY (v1.0, required); SHARD (optional: `shard.ts`); FRAMES (optional:
  * `frames.ts`); ROOT and PAGES (required, instead of DIRECTORY, in a catalog: required feature CATALOG).
- * SKY and SKY_CELLS (optional) are numbered in `sky_cells.ts`.
+ * SKY and SKY_CELLS (optional: `sky_cells.ts`).
  */
-export const SectionType = { META: 1, DIRECTORY: 2, SHARD: 4, FRAMES: 5, ROOT: 8, PAGES: 9 } as const;
+export const SectionType = {
+  META: 1,
+  DIRECTORY: 2,
+  SHARD: 4,
+  FRAMES: 5,
+  SKY: 6,
+  SKY_CELLS: 7,
+  ROOT: 8,
+  PAGES: 9,
+} as const;
 /** Upper bound of a leaf and of a directory page in a catalog: each is one read of at most this. */
 export const CATALOG_READ = 65536;
 /** Section-entry flag: a reader that does not know the section's type must refuse the index. */

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { ByteReader } from "./_varint.ts";
+import { sharedPrefix } from "./_layout.ts";
+import type { ByteReader, ByteWriter } from "./_varint.ts";
 
 const UTF8 = new TextEncoder();
 const UTF8_DECODER = new TextDecoder("utf-8", { fatal: true });
@@ -35,6 +36,32 @@ export function readPathKey(reader: ByteReader, previous: Uint8Array): Uint8Arra
   key.set(previous.subarray(0, shared));
   key.set(suffix, shared);
   return key;
+}
+
+/**
+ * Write one prefix-compressed key, as {@linkcode readPathKey} reads it.
+ *
+ * @param writer The writer.
+ * @param previous The previous key (empty for the first).
+ * @param key The key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readPathKey, writePathKey } from "./_path_keys.ts";
+ * import { ByteReader, ByteWriter } from "./_varint.ts";
+ *
+ * const [previous, key] = ["a/1.fits", "a/2.fits"].map((path) => new TextEncoder().encode(path));
+ * const writer = new ByteWriter();
+ * writePathKey(writer, previous, key);
+ * assert.deepEqual(readPathKey(new ByteReader(writer.finish(), "a leaf", 0), previous), key);
+ * ```
+ */
+export function writePathKey(writer: ByteWriter, previous: Uint8Array, key: Uint8Array): void {
+  const shared = sharedPrefix(previous, key);
+  writer.varint(shared);
+  writer.varint(key.length - shared);
+  writer.bytes(key.subarray(shared));
 }
 
 /**

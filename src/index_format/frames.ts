@@ -11,8 +11,8 @@
 import { CloudFitsError } from "../errors.ts";
 import { crc32c } from "./_crc32c.ts";
 import { deflateRaw, inflateRaw } from "./_deflate.ts";
-import { compareBytes, type SectionPayload, SectionType, sharedPrefix } from "./_layout.ts";
-import { keyOfPath, pathOfKey, readPathKey } from "./_path_keys.ts";
+import { compareBytes, type SectionPayload, SectionType } from "./_layout.ts";
+import { keyOfPath, pathOfKey, readPathKey, writePathKey } from "./_path_keys.ts";
 import { ByteReader, ByteWriter } from "./_varint.ts";
 
 /** What light curves and target pixel files need of a TESS cube's frame table, one entry per frame. */
@@ -89,10 +89,7 @@ export async function encodeFrameBlock(summary: FrameSummary, fileSize: number):
   let previous: Uint8Array = new Uint8Array(0);
   for (const name of summary.ffiFiles) {
     const key = keyOfPath(name);
-    const shared = sharedPrefix(previous, key);
-    writer.varint(shared);
-    writer.varint(key.length - shared);
-    writer.bytes(key.subarray(shared));
+    writePathKey(writer, previous, key);
     previous = key;
   }
   writer.varint(summary.wcsRow);
@@ -224,10 +221,7 @@ export function framesSection(entries: readonly FrameBlockEntry[]): SectionPaylo
     let previous: Uint8Array = new Uint8Array(0);
     let at = 4 + tableLength + 4; // the length, the table, its CRC-32C
     for (const entry of sorted) {
-      const shared = sharedPrefix(previous, entry.key);
-      table.varint(shared);
-      table.varint(entry.key.length - shared);
-      table.bytes(entry.key.subarray(shared));
+      writePathKey(table, previous, entry.key);
       table.varint(at);
       table.varint(entry.block.length);
       table.u32(crc32c(entry.block));

@@ -12,12 +12,10 @@
 
 import { crc32c } from "./_crc32c.ts";
 import { deflateRaw } from "./_deflate.ts";
-import { compareBytes, type SectionPayload, sharedPrefix } from "./_layout.ts";
+import { compareBytes, type SectionPayload, SectionType } from "./_layout.ts";
+import { writePathKey } from "./_path_keys.ts";
 import { ByteWriter } from "./_varint.ts";
 import { cellsInCone, MAX_ORDER, orderForRadius } from "./healpix.ts";
-
-/** Section types of the sky directory (reserved in docs/index-format.md). */
-export const SkySection = { SKY: 6, SKY_CELLS: 7 } as const;
 
 /** One HDU's footprint as the sky directory keeps it. */
 export interface FootprintRecord {
@@ -215,8 +213,8 @@ export class SkyDirectoryBuilder {
       offset += bytes.length;
     }
     return [
-      { type: SkySection.SKY, flags: 0, bytes: root.finish() },
-      { type: SkySection.SKY_CELLS, flags: 0, bytes: cells },
+      { type: SectionType.SKY, flags: 0, bytes: root.finish() },
+      { type: SectionType.SKY_CELLS, flags: 0, bytes: cells },
     ];
   }
 }
@@ -285,10 +283,7 @@ async function encodePages(entries: Entry[]): Promise<{ key: number; bytes: Uint
     writer.varint(ref ?? 0);
     if (ref !== undefined) continue;
     written.set(entry.body, written.size + 1);
-    const shared = sharedPrefix(path, entry.path);
-    writer.varint(shared);
-    writer.varint(entry.path.length - shared);
-    writer.bytes(entry.path.subarray(shared));
+    writePathKey(writer, path, entry.path);
     writer.varint(entry.hdu);
     writer.bytes(entry.body);
     path = entry.path;

@@ -4,10 +4,11 @@
  *
  * @module
  */
+import { SectionType } from "./_layout.ts";
 import { CloudFitsError } from "../errors.ts";
 import { crc32c } from "./_crc32c.ts";
 import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "./_layout.ts";
-import { type FootprintRecord, type SkyChild, type SkyRoot, SkySection } from "./sky_cells.ts";
+import { type FootprintRecord, type SkyChild, type SkyRoot } from "./sky_cells.ts";
 import {
   damagedSky,
   parseSkyBlock,
@@ -65,8 +66,8 @@ export function skyPlaces(head: Uint8Array, name: string): SkyPlaces | undefined
       crc: view.getUint32(base + 24, true),
     });
   }
-  const root = found.get(SkySection.SKY);
-  const cells = found.get(SkySection.SKY_CELLS);
+  const root = found.get(SectionType.SKY);
+  const cells = found.get(SectionType.SKY_CELLS);
   return root && cells ? { root, cells } : undefined;
 }
 

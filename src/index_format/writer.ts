@@ -9,7 +9,8 @@
 import { crc32c } from "./_crc32c.ts";
 import { deflateRaw } from "./_deflate.ts";
 import { layoutIndex, type LeafDescriptor } from "./_assemble.ts";
-import { CATALOG_READ, compareBytes, RequiredFeature, type SectionPayload, sharedPrefix } from "./_layout.ts";
+import { CATALOG_READ, compareBytes, RequiredFeature, type SectionPayload } from "./_layout.ts";
+import { writePathKey } from "./_path_keys.ts";
 import { ByteWriter } from "./_varint.ts";
 import { checkDataUrl, checkPath, type EncodedFile, encodeFileRecord } from "./encode_record.ts";
 import { type FrameBlockEntry, framesSection } from "./frames.ts";
@@ -307,11 +308,7 @@ async function encodeLeaf(files: readonly PendingFile[]): Promise<EncodedLeaf> {
   writer.varint(files.length);
   writer.varint(text.length);
   for (let i = 0; i < files.length; i++) {
-    const key = files[i].key;
-    const shared = i === 0 ? 0 : sharedPrefix(files[i - 1].key, key);
-    writer.varint(shared);
-    writer.varint(key.length - shared);
-    writer.bytes(key.subarray(shared));
+    writePathKey(writer, i === 0 ? new Uint8Array(0) : files[i - 1].key, files[i].key);
     writer.bytes(files[i].body);
   }
   const deflated = text.length > 0 ? await deflateRaw(text) : new Uint8Array(0);

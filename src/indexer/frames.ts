@@ -7,7 +7,6 @@
 import type { Hdu } from "../fits/layout.ts";
 import { encodeFrameBlock } from "../index_format/frames.ts";
 import { FitsFile } from "../open.ts";
-import { wrapSource } from "../source/_wrap.ts";
 import type { ByteSource } from "../source/types.ts";
 import { isTessCube, readFrameSummary } from "../tess_cube.ts";
 
@@ -29,25 +28,4 @@ export async function frameBlockOf(
   if (!isTessCube(hdus)) return undefined;
   const summary = await readFrameSummary(new FitsFile(source, hdus, []), { signal });
   return await encodeFrameBlock(summary, size);
-}
-
-/**
- * A source that keeps the bytes of its first read and serves later reads that lie inside them from
- * memory: the header walk's read-ahead often holds a small cube's whole frame table.
- *
- * @param source The file's source.
- * @returns The same source, remembering its first read.
- */
-export function keepingFirstRead(source: ByteSource): ByteSource {
-  let kept: { offset: number; bytes: Uint8Array; atEnd: boolean } | undefined;
-  return wrapSource(source, async (offset, length, options) => {
-    // A short first read ended at the object's end: later reads past it would come back as short.
-    const end = kept && (kept.atEnd ? Infinity : kept.offset + kept.bytes.length);
-    if (kept && end !== undefined && offset >= kept.offset && offset + length <= end) {
-      return kept.bytes.slice(offset - kept.offset, offset - kept.offset + length);
-    }
-    const bytes = await source.read(offset, length, options);
-    kept ??= { offset, bytes, atEnd: bytes.length < length };
-    return bytes;
-  });
 }

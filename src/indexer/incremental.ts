@@ -14,7 +14,7 @@ import type { FootprintRecord } from "../index_format/sky_cells.ts";
 import { readAllFootprints, skyPlaces } from "../index_format/sky_read.ts";
 import { openSource, type SourceOptions } from "../open_source.ts";
 import type { ByteSource } from "../source/types.ts";
-import { keepingFirstRead } from "./frames.ts";
+import { keepingFirstRead } from "../source/held_bytes.ts";
 import { type Location, redactUrl } from "../url.ts";
 import type { IndexCandidate, IndexStorage } from "./types.ts";
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { withHeldBytes } from "../source/held_bytes.ts";
 import { CloudFitsError } from "../errors.ts";
 import { compareBytes, FIRST_READ } from "../index_format/_layout.ts";
 import { decodeShardSection, findShardSection, type ShardInfo } from "../index_format/shard.ts";
@@ -95,7 +96,12 @@ export async function mergeShards(
       ? head.subarray(entry.offset, entry.offset + entry.length)
       : await source.read(entry.offset, entry.length);
     const info = decodeShardSection(payload, entry, shard.name);
-    return { name: shard.name, info, head, source: withHead(source, head) };
+    return {
+      name: shard.name,
+      info,
+      head,
+      source: withHeldBytes(source, () => [{ offset: 0, bytes: head }]),
+    };
   }));
   const first = parts[0];
   const byIndex = new Map<number, string>();
@@ -176,24 +182,6 @@ const UTF8 = new TextEncoder();
 
 function keyOf(file: IndexedFile): Uint8Array {
   return UTF8.encode(file.path);
-}
-
-/** A source that answers reads within its first bytes (all of it, when they were short) from them. */
-function withHead(source: ByteSource, head: Uint8Array): ByteSource {
-  const whole = head.length < FIRST_READ;
-  return {
-    name: source.name,
-    get size() {
-      return source.size;
-    },
-    get etag() {
-      return source.etag;
-    },
-    read: (offset, length, options) =>
-      offset + length <= head.length || whole
-        ? Promise.resolve(head.subarray(offset, offset + length))
-        : source.read(offset, length, options),
-  };
 }
 
 function runDifference(a: ShardInfo, b: ShardInfo): string | undefined {

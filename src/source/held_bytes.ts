@@ -67,3 +67,35 @@ export function withHeldBytes(
   const transferOf = source.transferOf?.bind(source);
   return transferOf === undefined ? wrapped : Object.assign(wrapped, { transferOf });
 }
+
+/**
+ * A source that keeps the bytes of its first read and answers later reads inside them (or past the
+ * object's end, when that read reached it) from memory: the header walk's read-ahead often holds a small
+ * cube's whole frame table, or a small index whole.
+ *
+ * @param source The source.
+ * @returns The same source, remembering its first read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countingSource } from "./counting.ts";
+ * import { memorySource } from "./memory.ts";
+ * import { keepingFirstRead } from "./held_bytes.ts";
+ *
+ * const source = countingSource(memorySource(new Uint8Array([1, 2, 3, 4, 5, 6])));
+ * const reader = keepingFirstRead(source);
+ * await reader.read(0, 4);
+ * assert.deepEqual([...await reader.read(2, 2)], [3, 4]);
+ * assert.equal(source.stats.requests, 1, "served from the first read");
+ * ```
+ */
+export function keepingFirstRead(source: ByteSource): ByteSource {
+  let first: HeldBytes | undefined;
+  const held = withHeldBytes(source, () => [first]);
+  return wrapSource(held, async (offset, length, options) => {
+    const bytes = await held.read(offset, length, options);
+    first ??= { offset, bytes };
+    return bytes;
+  });
+}

@@ -2,6 +2,7 @@
  * `find`: HEALPix cells against astropy_healpix, matches against astropy's all_world2pix on the WCS
  * fixtures (tools/make_find_fixtures.py), and the reads a lookup costs on a catalog served over HTTP.
  */
+import { SectionType } from "../../src/index_format/_layout.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -12,16 +13,16 @@ import { encodeIndex } from "../../src/index_format/encode.ts";
 import { cellCentre, cellOf, cellRadius, separation } from "../../src/index_format/healpix.ts";
 import { layoutIndex } from "../../src/index_format/_assemble.ts";
 import { concatBytes } from "../../src/_bytes.ts";
-import { type FootprintRecord, SkySection } from "../../src/index_format/sky_cells.ts";
+import { type FootprintRecord } from "../../src/index_format/sky_cells.ts";
 import { parseSkyBlock } from "../../src/index_format/sky_decode.ts";
 import { readAllFootprints, readSkyRoot, skyPlaces } from "../../src/index_format/sky_read.ts";
 import type { CloudFitsError } from "../../src/errors.ts";
 import { findPosition } from "../../src/find.ts";
-import { footprintOf } from "../../src/sky/footprint.ts";
 import { httpSource } from "../../src/source/http.ts";
 import { localFileAccess } from "../../src/source/file.ts";
 import { seededRandom, serveObject, startRangeServer } from "../_support/range_server.ts";
 import { runCli } from "../_support/cli_io.ts";
+import { syntheticFootprint } from "../_support/footprints.ts";
 
 const SKY = join(import.meta.dirname!, "..", "..", "testdata", "sky");
 const TESTDATA = join(SKY, "..");
@@ -127,30 +128,6 @@ test("cloudfits find: text, --json, and nothing found", async () => {
   }
 });
 
-/** A synthetic TAN image of `side`² pixels of `scale` degrees centred at (ra, dec) (outline from the WCS engine). */
-function syntheticFootprint(
-  path: string,
-  ra: number,
-  dec: number,
-  side: number,
-  scale: number,
-): FootprintRecord {
-  const cards = new Map<string, string | number>([
-    ["NAXIS", 2],
-    ["NAXIS1", side],
-    ["NAXIS2", side],
-    ["CTYPE1", "RA---TAN"],
-    ["CTYPE2", "DEC--TAN"],
-    ["CRPIX1", side / 2 + 0.5],
-    ["CRPIX2", side / 2 + 0.5],
-    ["CRVAL1", ra],
-    ["CRVAL2", dec],
-    ["CDELT1", -scale],
-    ["CDELT2", scale],
-  ]);
-  return { path, hdu: 1, ...footprintOf({ get: (k) => cards.get(k) }, [side, side]) };
-}
-
 test("a lookup in a dense catalog of mixed sizes takes at most 4 range requests of at most 64 KiB", async () => {
   // The bench's mix (bench/find_scale.ts) packed into a 20° square: every 100th footprint a TESS CCD
   // (12°, filed at order 3), the rest 0.06°–0.5° images (orders 7–10, filed at 7), dense enough that
@@ -230,8 +207,8 @@ test("an index of the older sky layout is read whole but refused by find, with a
     leaves: [],
     fileCount: 0,
     extraSections: [
-      { type: SkySection.SKY, flags: 0, bytes: new Uint8Array([1, 0, 0, 0, 0]) },
-      { type: SkySection.SKY_CELLS, flags: 0, bytes: new Uint8Array(0) },
+      { type: SectionType.SKY, flags: 0, bytes: new Uint8Array([1, 0, 0, 0, 0]) },
+      { type: SectionType.SKY_CELLS, flags: 0, bytes: new Uint8Array(0) },
     ],
   });
   const index = concatBytes([head, tail]);

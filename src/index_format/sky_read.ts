@@ -8,7 +8,7 @@ import { SectionType } from "./_layout.ts";
 import { CloudFitsError } from "../errors.ts";
 import { crc32c } from "./_crc32c.ts";
 import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "./_layout.ts";
-import { type FootprintRecord, type SkyChild, type SkyRoot } from "./sky_cells.ts";
+import type { FootprintRecord, SkyChild, SkyRoot } from "./sky_cells.ts";
 import {
   damagedSky,
   parseSkyBlock,

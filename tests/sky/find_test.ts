@@ -13,7 +13,7 @@ import { encodeIndex } from "../../src/index_format/encode.ts";
 import { cellCentre, cellOf, cellRadius, separation } from "../../src/index_format/healpix.ts";
 import { layoutIndex } from "../../src/index_format/_assemble.ts";
 import { concatBytes } from "../../src/_bytes.ts";
-import { type FootprintRecord } from "../../src/index_format/sky_cells.ts";
+import type { FootprintRecord } from "../../src/index_format/sky_cells.ts";
 import { parseSkyBlock } from "../../src/index_format/sky_decode.ts";
 import { readAllFootprints, readSkyRoot, skyPlaces } from "../../src/index_format/sky_read.ts";
 import type { CloudFitsError } from "../../src/errors.ts";

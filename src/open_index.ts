@@ -222,7 +222,7 @@ export class IndexHandle {
 }
 
 /**
- * Open a cloudfits index from a location, bytes or a source: one read of its first 16 KiB.
+ * Open a cloudfits index from a location, bytes or a source: one read of its first 64 KiB.
  *
  * The data root is, in order: `options.dataRoot`; the index's recorded data URL when absolute
  * (`s3://…`, `https://…`); or that URL resolved against the index's own location when relative.

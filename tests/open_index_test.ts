@@ -1,7 +1,7 @@
 /**
  * openIndex → IndexHandle over every fixture: the round trip through the binary index reproduces
  * walkHdus' records (header bytes byte-exact, offsets equal to astropy's `fileinfo()`), opening from a
- * URL costs one 16 KiB read, data reads go straight to the data ranges, and a changed data file is
+ * URL costs one 64 KiB read, data reads go straight to the data ranges, and a changed data file is
  * STALE, never wrong data.
  */
 import { after, test } from "node:test";
@@ -119,20 +119,20 @@ const indexBytes = await encodeIndex(walked, { createdMs: 0, dataUrl: "." });
 server.setFile("all.cfidx", indexBytes);
 const rangesOf = (log: RequestLogEntry[]) => log.map((e) => [e.method, e.path, e.range]);
 
-test("opening an index from a URL costs one read of its first 16 KiB; file() needs the leaf only beyond it", async () => {
+test("opening an index from a URL costs one read of its first 64 KiB; file() needs the leaf only beyond it", async () => {
   server.log.length = 0;
   const index = await openIndex(`${server.url}/all.cfidx`, { retries: 0 });
-  assert.deepEqual(rangesOf(server.log), [["GET", "/all.cfidx", "bytes=0-16383"]]);
-  assert.equal(server.log[0].bytes, Math.min(16384, indexBytes.length));
+  assert.deepEqual(rangesOf(server.log), [["GET", "/all.cfidx", "bytes=0-65535"]]);
+  assert.equal(server.log[0].bytes, Math.min(65536, indexBytes.length));
   assert.equal(index.dataRoot, server.url);
   assert.equal(index.locationOf("mef_images.fits"), `${server.url}/mef_images.fits`);
 
   const file = await index.file("tess_cube.fits");
   assert.equal(file.hdus.length, 3);
-  // Everything past the first 16 KiB comes in at most one more read (the leaf), and never from data.
+  // Everything past the first 64 KiB comes in at most one more read (the leaf), and never from data.
   assert.ok(server.log.length <= 2, JSON.stringify(rangesOf(server.log)));
   assert.ok(server.log.every((e) => e.path === "/all.cfidx"));
-  if (indexBytes.length <= 16384) assert.equal(server.log.length, 1);
+  if (indexBytes.length <= 65536) assert.equal(server.log.length, 1);
 });
 
 test("open(path) reads sections from the data file with no header requests", async () => {

@@ -252,12 +252,12 @@ function assertAuthorised(requests: S3LogEntry[], access: Pick<Access, "auth" | 
   }
 }
 
-/** The one GET of an index's first 16 KiB that opening it costs. */
+/** The one GET of an index's first 64 KiB that opening it costs. */
 function assertIndexOpened(request: S3LogEntry | undefined, indexKey: string): void {
   assert.ok(request, "the index was not read");
   assert.equal(request.method, "GET");
   assert.equal(request.path, `/${indexKey}`);
-  assert.equal(request.range, "bytes=0-16383");
+  assert.equal(request.range, "bytes=0-65535");
   assert.equal(request.status, 206);
 }
 
@@ -340,7 +340,7 @@ async function indexDirectory(runner: Runner, access: Access, indexKey: string):
   // Local files are read from disk: the bucket sees a look for an earlier index, then the upload.
   assert.deepEqual(
     result.requests.map((r) => [r.method, r.path, r.range, r.status]),
-    [["GET", `/${indexKey}`, "bytes=0-16383", 404], ["PUT", `/${indexKey}`, undefined, 200]],
+    [["GET", `/${indexKey}`, "bytes=0-65535", 404], ["PUT", `/${indexKey}`, undefined, 200]],
     listRequests(result.requests),
   );
   assertAuthorised(result.requests, { auth: "header", payer: access.payer });

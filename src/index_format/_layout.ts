@@ -16,8 +16,14 @@ export const CATALOG_MINOR_VERSION = 1;
 export const FIXED_HEADER_SIZE = 64;
 /** Size of one section-table entry. */
 export const SECTION_ENTRY_SIZE = 32;
-/** Bytes a reader fetches first, and the budget the encoder keeps the open region within. */
+/** The budget the encoder keeps the open region within, and the least a reader must fetch first. */
 export const FIRST_READ = 16384;
+/**
+ * Bytes cloudfits fetches first when it opens an index: 64 KiB, so that a small index (one TESS cube with
+ * its frame summary and sky directory, 23-33 KB) arrives whole in one read, and a catalog still opens in
+ * at most three reads of at most 64 KiB (`CATALOG_READ`).
+ */
+export const OPEN_READ = 65536;
 /** Upper bound on the section count a reader accepts. */
 export const MAX_SECTIONS = 256;
 

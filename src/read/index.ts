@@ -1,5 +1,5 @@
 /**
- * Open a cloudfits index over a byte source: one read for its open region (the first 16 KiB, or more
+ * Open a cloudfits index over a byte source: one read for its open region (the first 64 KiB, or more
  * when the writer let it grow), then one read per leaf of file records, on demand and cached.
  *
  * @module
@@ -21,7 +21,7 @@ import {
   recordFor,
 } from "../index_format/decode_leaf.ts";
 import { materialize } from "../index_format/materialize.ts";
-import { FIRST_READ } from "../index_format/_layout.ts";
+import { OPEN_READ } from "../index_format/_layout.ts";
 import type { FileSummary, IndexedFile } from "../index_format/types.ts";
 import type { StoredFrameSummary } from "../index_format/frames.ts";
 import { FrameSectionReader } from "./index_frames.ts";
@@ -116,7 +116,7 @@ export async function decodeIndex(
 ): Promise<CloudFitsIndex> {
   const source = input instanceof Uint8Array ? memorySource(input, "index bytes") : input;
   const signal = options.signal;
-  let head = await source.read(0, FIRST_READ, { signal });
+  let head = await source.read(0, OPEN_READ, { signal });
   const frame = parseIndexFrame(head, source.name, source.size);
   if (frame.openLength > head.length) {
     const rest = await source.read(head.length, frame.openLength - head.length, { signal });

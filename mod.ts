@@ -168,7 +168,13 @@ export type {
 export type { AccessPoint } from "./src/gzip/inflate.ts";
 
 // Byte sources and wrappers.
-export type { ByteSource, ClosableSource, ReadOptions, WrappedSource } from "./src/source/types.ts";
+export type {
+  ByteSource,
+  ClosableSource,
+  ReadOptions,
+  SuffixBytes,
+  WrappedSource,
+} from "./src/source/types.ts";
 export { memorySource } from "./src/source/memory.ts";
 export {
   type FetchLike,

@@ -161,7 +161,7 @@ export function skyOutputFormat<C extends "cutout --ra/--dec" | "lightcurve">(
  * @param values Parsed flags.
  * @param io The process I/O.
  * @param job What to do for one target; it gets the frame table of a TESS cube read by an earlier one.
- * @param open How to open the file: `tailRead` for a command that reads the last HDU whole.
+ * @param open How to open the file: `tailRead` and `suffixRead` for a command that reads the last HDU whole.
  * @returns The exit code.
  */
 export async function forEachTarget(
@@ -174,7 +174,7 @@ export async function forEachTarget(
     many: boolean,
     cube: TessCube | undefined,
   ) => Promise<TessCube | undefined>,
-  open: Pick<OpenTargetOptions, "tailRead"> = {},
+  open: Pick<OpenTargetOptions, "tailRead" | "suffixRead"> = {},
 ): Promise<number> {
   const targets = await skyTargets(values, io);
   const many = values.targets !== undefined;

@@ -15,7 +15,9 @@ import {
 import type { Hdu } from "./fits/layout.ts";
 import { type GzipSource, gzipSource } from "./source/gzip.ts";
 import { DEFAULT_MAX_READ } from "./plan/cost.ts";
-import type { ByteSource } from "./source/types.ts";
+import type { ByteSource, SuffixBytes } from "./source/types.ts";
+import { withHeldBytes } from "./source/held_bytes.ts";
+import { CloudFitsError } from "./errors.ts";
 
 /** What {@linkcode walkFile} found, and the source to read the HDUs through. */
 export interface WalkedFile extends WalkResult {
@@ -37,6 +39,8 @@ export interface PendingWalk {
   readonly head: Uint8Array;
   /** The bytes of the latest read when it reached the object's end (see `tailRead`). */
   readonly tail: { offset: number; bytes: Uint8Array } | undefined;
+  /** The object's last bytes, read together with the first read (see `suffixRead`), when the source answered. */
+  readonly suffix?: SuffixBytes;
   /** Walk one more HDU (reading only when needed); undefined when there is none. */
   next(): Promise<Hdu | undefined>;
 }
@@ -51,6 +55,23 @@ export interface StartedWalk {
   gzip?: GzipSource;
 }
 
+/** Settings of {@linkcode startWalk}. */
+export interface StartWalkOptions extends WalkOptions {
+  /** Spacing of the access points recorded while inflating a gzip file. */
+  spacing?: number;
+  /** The most compressed bytes a step of the walk of a gzip file may read (default 1 GiB, 0 for no limit). */
+  maxRead?: number;
+  /**
+   * Also read the object's last `suffixRead` bytes, sent together with the first read (a suffix range,
+   * {@linkcode ByteSource.readSuffix}), so that the last HDU's header and data arrive in the first round
+   * trip when they fit: for a caller that will read the last HDU, such as a TESS cube's light curve,
+   * whose frame table ends the file. A walk step that needs bytes there reads only what the suffix lacks.
+   * Sources without `readSuffix` (local files, whose reads cost no round trip; Azure Blob) skip it, and
+   * so do gzip files (the suffix is compressed bytes). Bounded by the caller, never by a header.
+   */
+  suffixRead?: number;
+}
+
 /**
  * Start a walk of an object's headers, inflating it when it is gzip-compressed: the first read (64 KiB)
  * both recognises the format and holds the first headers, so a plain file costs one read to start.
@@ -58,10 +79,12 @@ export interface StartedWalk {
  *
  * @param source The stored object.
  * @param options Walk settings; the spacing of access points recorded while inflating; the most compressed
- *   bytes a step of the walk of a gzip file may read (default 1 GiB, 0 for no limit: `COST_LIMIT` beyond it).
+ *   bytes a step of the walk of a gzip file may read (default 1 GiB, 0 for no limit: `COST_LIMIT` beyond it);
+ *   the suffix to read with the first read.
  * @returns The walk and the source to read the HDUs through.
  * @throws {CloudFitsError} `UNSUPPORTED` for bzip2, Unix compress, xz and zstd files; `NOT_FITS` when the
- *   object does not start with SIMPLE.
+ *   object does not start with SIMPLE; `STALE` when the object changed between the first read and the
+ *   suffix.
  *
  * @example Walking one HDU of a local file
  * ```ts
@@ -75,17 +98,29 @@ export interface StartedWalk {
  * assert.deepEqual([walk.hdus.length, walk.done, walk.head.length], [1, false, 65536]);
  * ```
  */
-export async function startWalk(
-  source: ByteSource,
-  options: WalkOptions & { spacing?: number; maxRead?: number } = {},
-): Promise<StartedWalk> {
+export async function startWalk(source: ByteSource, options: StartWalkOptions = {}): Promise<StartedWalk> {
   const readAhead = options.readAhead ?? DEFAULT_READ_AHEAD;
   const length = source.size === undefined ? readAhead : Math.min(readAhead, source.size);
-  const head = options.head ?? await source.read(0, length, { signal: options.signal });
+  const { signal, suffixRead } = options;
+  const pending = options.head === undefined && suffixRead !== undefined && suffixRead > 0
+    ? source.readSuffix?.(suffixRead, { signal })
+    : undefined;
+  let head: Uint8Array;
+  try {
+    head = options.head ?? await source.read(0, length, { signal });
+  } catch (error) {
+    pending?.catch(() => {}); // the first read's failure is the one to report
+    throw error;
+  }
   const compression = compressionOf(head);
   if (compression === undefined) {
-    return { walk: await HeaderWalk.start(source, { ...options, head }), source };
+    const suffix = checkedSuffix(await pending, source);
+    if (suffix === undefined) return { walk: await HeaderWalk.start(source, { ...options, head }), source };
+    // The walk's reads of the object's end come from the suffix.
+    const walk = await HeaderWalk.start(withHeldBytes(source, () => [suffix]), { ...options, head });
+    return { walk: withSuffix(walk, suffix), source };
   }
+  pending?.catch(() => {}); // compressed bytes: no use for them
   if (compression !== "gzip") throw unsupportedCompression(source.name, compression);
   const gzip = gzipSource(source, { head, spacing: options.spacing });
   const walk = await HeaderWalk.start(gzip, { ...options, head: undefined });
@@ -111,6 +146,40 @@ export async function startWalk(
     },
   };
   return { walk: limited, source: gzip, gzip };
+}
+
+/**
+ * The suffix, checked against the size the first read pinned: bytes that do not end where the object
+ * does were read from another version of it (a source that has no size to check against gives none).
+ */
+function checkedSuffix(suffix: SuffixBytes | undefined, source: ByteSource): SuffixBytes | undefined {
+  if (suffix === undefined || source.size === undefined) return undefined;
+  const end = suffix.offset + suffix.bytes.length;
+  if (end !== source.size) {
+    throw new CloudFitsError(
+      "STALE",
+      `Cannot read ${source.name}: the object changed while reading: its last bytes end at ${end}, but it is ${source.size} bytes`,
+      { url: source.name, offset: suffix.offset },
+    );
+  }
+  return suffix;
+}
+
+/** A walk that also offers the suffix read with its first read, for the file's reads to be served from. */
+function withSuffix(walk: HeaderWalk, suffix: SuffixBytes): PendingWalk {
+  return {
+    hdus: walk.hdus,
+    warnings: walk.warnings,
+    get done() {
+      return walk.done;
+    },
+    head: walk.head,
+    get tail() {
+      return walk.tail;
+    },
+    suffix,
+    next: () => walk.next(),
+  };
 }
 
 /**

@@ -2,32 +2,37 @@
  * Sequential round trips of cold reads, counted as waves of requests on a loopback server that waits
  * before answering: a TESS-like cube's light curve and a cutout of an image, each followed by another
  * HDU, opened eagerly, lazily and from an index, through the library and the CLI; and a small file,
- * which the first read holds whole, read in one request.
+ * which the first read holds whole, read in one request. A light curve by sky position reads the
+ * cube's end (its frame table) with the first read: two round trips, with fallbacks where the suffix
+ * does not hold the table or the server does not answer it.
  */
 import { after, test } from "node:test";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { openFits, type OpenFitsOptions } from "../src/open.ts";
+import { lightCurve } from "../src/light_curve.ts";
 import { httpSource } from "../src/source/http.ts";
 import { memorySource } from "../src/source/memory.ts";
 import { walkHdus } from "../src/read/walk.ts";
 import { buildHeader, formatCard } from "../src/fits/write.ts";
 import { concatBytes } from "../src/_bytes.ts";
 import type { SectionSpec } from "../src/plan/image_section.ts";
-import { roundTrips, serveObject, startRangeServer } from "./_support/range_server.ts";
+import { type Fault, roundTrips, serveObject, startRangeServer } from "./_support/range_server.ts";
 import { testdataFile } from "./_support/fixtures.ts";
 import { runCli } from "./_support/cli_io.ts";
 
 const server = await startRangeServer({ latency: 40 });
 after(() => server.close());
 
-const FRAMES = 4000;
+const FRAMES = 2600;
 
 /**
- * testdata/tess_cube.fits with 4000 frames instead of 8 (the frame table's rows repeated): its table's
- * header then starts 960 KB in, beyond the first read, as in a real cube. Value i of the cube's data is i.
+ * testdata/tess_cube.fits with 2600 frames instead of 8 (the frame table's rows repeated): its table's
+ * header then starts 624 KB in, beyond the first read, as in a real cube, and the table (2.0 MB) is a
+ * little larger than a 30-minute-cadence sector's, but with its header within the last 2 MiB of the file
+ * (2.7 MB). Value i of the cube's data is i.
  */
 function tessLikeCube(): Uint8Array {
   const fixture = testdataFile("tess_cube.fits");
@@ -297,14 +302,14 @@ test("cloudfits lightcurve of a TESS-like cube: the frame table (it holds the WC
     url,
     ...["--ra", "35.27524804", "--dec", "-36.06773067", "--size", "5", "--format", "csv", "-o", "-"],
   ];
-  // The first read; the table's header with the table, the rest of the file; the pixels the WCS picks.
+  // The first read and the file's last 2 MiB (the table's header and the table); the pixels the WCS picks.
   const cold = await cliRead(cube, args);
   assert.equal(
     cold.stdout.trim().split("\n").length,
     2 + FRAMES,
     "a line of units, the column names, the frames",
   );
-  assert.deepEqual([cold.waves, cold.requests], [3, 3]);
+  assert.deepEqual([cold.waves, cold.requests], [2, 3]);
 
   const object = serveObject(server, cube);
   const index = join(scratch, "cube.cfidx");
@@ -338,4 +343,96 @@ test("tailRead: a later header read together with the rest of the object serves 
   ]);
   const ranges = object.requests().map((entry) => entry.range);
   assert.deepEqual(ranges, ["bytes=0-65535", `bytes=${table.info.headerOffset}-${cube.length - 1}`]);
+});
+
+/** Where the light curves below look: pixel (2.3, 1.7) of the cube, a 5 × 5 box. */
+const POSITION = { ra: 35.27524804, dec: -36.06773067, size: 5 };
+/** The suffix `cloudfits lightcurve` reads with the first read. */
+const SUFFIX = 2 * 2 ** 20;
+const expectedFlux = (await lightCurve(await openFits(memorySource(cases[0].bytes)), POSITION)).flux;
+
+/** A cold light curve of the TESS-like cube: its server log, checked against the curve read from memory. */
+async function coldLightCurve(options: OpenFitsOptions, fault?: Fault) {
+  const object = serveObject(server, cases[0].bytes, { fault });
+  await using fits = await openFits(httpSource(object.url), options);
+  await fits.allHdus(); // a lazy open walks on (a light curve needs every HDU)
+  const curve = await lightCurve(fits, POSITION);
+  assert.deepEqual(curve.flux, expectedFlux);
+  await server.idle();
+  const log = object.requests();
+  return { log, waves: roundTrips(log), ranges: log.map((entry) => entry.range) };
+}
+
+const size = cases[0].bytes.length;
+const tableHeader = (await walkHdus(memorySource(cases[0].bytes))).hdus[2].headerOffset;
+
+test("a light curve by sky position with suffixRead: two round trips, the frame table from the file's end", async () => {
+  for (const lazy of [false, true]) {
+    const { log, waves, ranges } = await coldLightCurve({ suffixRead: SUFFIX, lazy });
+    assert.equal(waves, 2, `lazy: ${lazy}`);
+    // Round 1: the first read and the last 2 MiB, which hold HDU 2's header and table; round 2: the box.
+    assert.deepEqual(ranges.slice(0, 2).sort(), ["bytes=-2097152", "bytes=0-65535"]);
+    assert.equal(ranges.length, 3, "one request for the box's rows");
+    assert.ok(size - SUFFIX < tableHeader, "the suffix holds the table's header");
+    const pixels = log[2].bytes;
+    assert.equal(log.reduce((sum, entry) => sum + entry.bytes, 0), 65536 + SUFFIX + pixels);
+    assert.ok(pixels < 5 * 6 * FRAMES * 2 * 4, `${pixels} B of pixels`);
+  }
+  // Without it, the table's header and the table are a round trip of their own.
+  assert.equal((await coldLightCurve({ lazy: true, tailRead: 16 * 2 ** 20 })).waves, 3);
+});
+
+test("a suffix that does not reach the table's header: the usual read, of only the bytes in front of it", async () => {
+  const suffix = 1024 * 1024;
+  const { log, waves, ranges } = await coldLightCurve({ suffixRead: suffix, tailRead: 16 * 2 ** 20 });
+  assert.equal(waves, 3);
+  assert.deepEqual(ranges.slice(0, 2).sort(), [`bytes=-${suffix}`, "bytes=0-65535"]);
+  assert.equal(ranges[2], `bytes=${tableHeader}-${size - suffix - 1}`, "no byte of the suffix read again");
+  assert.equal(log.length, 4);
+  assert.equal(log.reduce((sum, entry) => sum + entry.bytes, 0), 65536 + (size - tableHeader) + log[3].bytes);
+});
+
+test("a server that answers a suffix range with 200 or 416: the light curve reads as without it", async () => {
+  for (const answer of ["ignore", "416"] as const) {
+    const { log, waves, ranges } = await coldLightCurve(
+      { suffixRead: SUFFIX, tailRead: 16 * 2 ** 20 },
+      { kind: "suffix-range", answer },
+    );
+    assert.equal(waves, 3, answer);
+    const refused = log.find((entry) => entry.range === `bytes=-${SUFFIX}`)!;
+    assert.equal(refused.status, answer === "ignore" ? 200 : 416);
+    assert.equal(ranges[2], `bytes=${tableHeader}-${size - 1}`, answer);
+    assert.equal(log.length, 4, answer);
+  }
+});
+
+test("an object that changed between the first read and the suffix is STALE, never mixed bytes", async () => {
+  for (const answer of ["new-etag", "grown"] as const) {
+    await assert.rejects(
+      coldLightCurve({ suffixRead: SUFFIX }, { kind: "suffix-range", answer }),
+      { code: "STALE", message: /changed while reading/ },
+      answer,
+    );
+  }
+});
+
+test("cloudfits lightcurve --index with the index served remotely: the index in one request, then the rows", async () => {
+  const object = serveObject(server, cases[0].bytes);
+  const local = join(scratch, "remote.cfidx");
+  assert.equal((await runCli(["index", object.url, "-o", local])).code, 0);
+  const indexBytes = new Uint8Array(await readFile(local));
+  const index = serveObject(server, indexBytes);
+  await server.idle();
+  const indexing = object.requests().length;
+  const run = await runCli([
+    "lightcurve",
+    object.url,
+    ...["--ra", String(POSITION.ra), "--dec", String(POSITION.dec), "--size", "5", "-o", "-"],
+    ...["--index", index.url],
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  await server.idle();
+  assert.deepEqual(index.requests().map((entry) => entry.range), ["bytes=0-65535"]);
+  const cube = object.requests().slice(indexing);
+  assert.deepEqual([roundTrips(cube), cube.length], [1, 1], "the box's rows, in one request");
 });

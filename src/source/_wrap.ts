@@ -1,13 +1,15 @@
-import type { ByteSource, ReadOptions } from "./types.ts";
+import type { ByteSource, ReadOptions, SuffixBytes } from "./types.ts";
 
 /**
- * A source that forwards `name`, `size`, `etag` and `close` to another one and reads through `read`:
- * the shape every wrapper (retry, cache, counting) shares. A wrapped source that can be closed makes
- * the wrapper closable too, `await using` included.
+ * A source that forwards `name`, `size`, `etag`, `readSuffix` and `close` to another one and reads through
+ * `read`: the shape every wrapper (retry, cache, counting) shares. A wrapped source that can be closed
+ * makes the wrapper closable too, `await using` included.
  *
  * @param source The wrapped source.
  * @param read The wrapper's read.
  * @param close The wrapper's close (default: the wrapped source's, when it has one).
+ * @param readSuffix The wrapper's suffix read (default: the wrapped source's, when it has one; a
+ *   speculative read is neither retried nor cached).
  * @returns The wrapping source.
  */
 export function wrapSource(
@@ -16,6 +18,8 @@ export function wrapSource(
   close: (() => Promise<void>) | undefined = source.close === undefined
     ? undefined
     : () => source.close?.() ?? Promise.resolve(),
+  readSuffix: ((length: number, options?: ReadOptions) => Promise<SuffixBytes | undefined>) | undefined =
+    source.readSuffix?.bind(source),
 ): ByteSource {
   const wrapped: ByteSource = {
     get name(): string {
@@ -28,6 +32,7 @@ export function wrapSource(
       return source.etag;
     },
     read,
+    ...(readSuffix === undefined ? {} : { readSuffix }),
   };
   return close === undefined ? wrapped : withClose(wrapped, close);
 }

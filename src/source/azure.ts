@@ -221,6 +221,9 @@ export function azureSource(options: AzureSourceOptions): HttpSource {
     name,
     onRequest,
     explainError: options.explainError ?? explainAzureError,
+    // Blob storage takes `bytes=a-b` and `bytes=a-` only ("Specifying the range header for Blob service
+    // operations"): a suffix range would be ignored, so reads of an object's end wait for its size.
+    suffixRanges: false,
   });
 }
 

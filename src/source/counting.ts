@@ -12,7 +12,10 @@ export interface TrafficStats {
   requests: number;
   /** Bytes returned by completed reads. */
   bytes: number;
-  /** Every range asked for, in call order. */
+  /**
+   * Every range asked for, in call order. A suffix read (`readSuffix`) counts as one request; its offset
+   * is where its bytes start, once they arrive (−1 before, or when the source did not answer it).
+   */
   ranges: { offset: number; length: number }[];
 }
 
@@ -49,12 +52,28 @@ export interface CountingSource extends ByteSource {
  */
 export function countingSource<S extends ByteSource>(source: S): CountingSource & WrappedSource<S> {
   const stats: TrafficStats = { requests: 0, bytes: 0, ranges: [] };
-  const counted = wrapSource(source, async (offset, length, options) => {
-    stats.requests++;
-    stats.ranges.push({ offset, length });
-    const bytes = await source.read(offset, length, options);
-    stats.bytes += bytes.length;
-    return bytes;
-  });
+  const readSuffix = source.readSuffix?.bind(source);
+  const counted = wrapSource(
+    source,
+    async (offset, length, options) => {
+      stats.requests++;
+      stats.ranges.push({ offset, length });
+      const bytes = await source.read(offset, length, options);
+      stats.bytes += bytes.length;
+      return bytes;
+    },
+    undefined,
+    readSuffix && (async (length, options) => {
+      stats.requests++;
+      const range = { offset: -1, length };
+      stats.ranges.push(range);
+      const suffix = await readSuffix(length, options);
+      if (suffix !== undefined) {
+        range.offset = suffix.offset;
+        stats.bytes += suffix.bytes.length;
+      }
+      return suffix;
+    }),
+  );
   return Object.assign(counted, { stats }) as CountingSource & WrappedSource<S>;
 }

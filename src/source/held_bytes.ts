@@ -16,9 +16,10 @@ export interface HeldBytes {
 }
 
 /**
- * Wrap a source so that a read lying wholly inside bytes already held is answered from memory; every
- * other read goes to the source unchanged. Nothing is added to what is held: the memory is what the
- * reads that produced `held` returned, until `close()` lets it go.
+ * Wrap a source so that a read lying wholly inside bytes already held is answered from memory, and a read
+ * whose end lies inside held bytes that start after it fetches only its front; every other read goes to
+ * the source unchanged. Nothing is added to what is held: the memory is what the reads that produced
+ * `held` returned, until `close()` lets it go.
  *
  * @param source The source the held bytes were read from.
  * @param held The bytes held now (asked at each read, so that a walk can add the bytes it reads later).
@@ -49,10 +50,19 @@ export function withHeldBytes(
     if (closed || options?.signal?.aborted) return source.read(offset, length, options);
     // Bytes that reach the object's end answer a read that asks past it, as the source would.
     const end = source.size === undefined ? offset + length : Math.min(offset + length, source.size);
-    const window = held().find((w) =>
+    const windows = held();
+    const window = windows.find((w) =>
       w !== undefined && offset >= w.offset && end <= w.offset + w.bytes.length
     );
-    if (window === undefined || end < offset) return source.read(offset, length, options);
+    if (end < offset) return source.read(offset, length, options);
+    if (window === undefined) {
+      const behind = windows.find((w) =>
+        w !== undefined && w.offset > offset && w.offset < end && end <= w.offset + w.bytes.length
+      );
+      return behind === undefined
+        ? source.read(offset, length, options)
+        : readFront(source, offset, behind.bytes.subarray(0, end - behind.offset), behind.offset, options);
+    }
     const bytes = window.bytes.subarray(offset - window.offset, end - window.offset);
     const into = options?.into;
     if (into === undefined || into.length < bytes.length) return Promise.resolve(bytes);
@@ -66,6 +76,27 @@ export function withHeldBytes(
   });
   const transferOf = source.transferOf?.bind(source);
   return transferOf === undefined ? wrapped : Object.assign(wrapped, { transferOf });
+}
+
+/** Read `[offset, at)` from the source and join the bytes held from `at` on behind it. */
+async function readFront(
+  source: ByteSource,
+  offset: number,
+  rest: Uint8Array,
+  at: number,
+  options: ReadOptions | undefined,
+): Promise<Uint8Array> {
+  const front = await source.read(offset, at - offset, { signal: options?.signal });
+  // Short only at the object's end, which the held bytes lie beyond: then the source's answer stands.
+  if (front.length < at - offset) return front;
+  const length = front.length + rest.length;
+  const into = options?.into;
+  const joined = into !== undefined && into.length >= length
+    ? into.subarray(0, length)
+    : new Uint8Array(length);
+  joined.set(front);
+  joined.set(rest, front.length);
+  return joined;
 }
 
 /**

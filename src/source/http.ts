@@ -6,7 +6,7 @@
  */
 import { CloudFitsError, isCloudFitsError } from "../errors.ts";
 import type { RetryReadOptions } from "./retry.ts";
-import type { ByteSource } from "./types.ts";
+import type { ByteSource, SuffixBytes } from "./types.ts";
 import { redactUrl } from "../url.ts";
 import { ERROR_BODY_BYTES, type ErrorExplainer, statusError } from "./status.ts";
 import { type RequestPool, sharedRequestPool } from "./request_pool.ts";
@@ -26,10 +26,15 @@ export interface RequestEvent {
   method: "GET";
   /** The URL without query string or userinfo. */
   url: string;
-  /** First byte of the `Range` header sent. */
+  /**
+   * First byte of the `Range` header sent; for a suffix range, where the answer placed its bytes (−1 when
+   * no valid answer did).
+   */
   offset: number;
   /** Bytes the `Range` header sent asked for (cut to the object's size once that is known). */
   length: number;
+  /** True for a suffix range (`Range: bytes=-length`, see {@linkcode HttpSource.readSuffix}). */
+  suffix?: boolean;
   /** Response status, or 0 when no response arrived (network failure, timeout, abort). */
   status: number;
   /**
@@ -66,12 +71,28 @@ export interface HttpSourceOptions {
   explainError?: ErrorExplainer;
   /** The limit on requests in flight per host that this source shares (default: one pool for the process). */
   requestPool?: RequestPool;
+  /**
+   * Whether `readSuffix` may send a suffix range (`Range: bytes=-N`) before the size is known. Default:
+   * yes, except in a page reading another origin, where a suffix range is not a CORS-safelisted header
+   * and would cost a preflight round trip. Azure Blob has no suffix ranges: `azureSource` turns it off.
+   */
+  suffixRanges?: boolean;
 }
 
 /** A {@linkcode ByteSource} over an HTTP(S) URL. */
 export interface HttpSource extends ByteSource {
   /** The strong ETag pinned from the index or the first response, without quotes, once known. */
   readonly etag: string | undefined;
+  /**
+   * The object's last `length` bytes: one `Range: bytes=-length` GET while the size is unknown (an
+   * ordinary range read once it is known). The answer must be a 206 whose `Content-Range` ends at the
+   * object's end and starts `length` bytes before it (or at 0), and it pins or is checked against the
+   * size and ETag like any response: an object that changed since another read is `STALE`. Any other
+   * answer — 200 (a small one is kept as the whole object; a large body is cancelled at once), 416, a
+   * wrong `Content-Range`, an error status, a network failure or timeout, or `suffixRanges: false` —
+   * resolves to undefined, and the caller reads as usual.
+   */
+  readSuffix(length: number, options?: RetryReadOptions): Promise<SuffixBytes | undefined>;
 }
 
 /** A 200 answer to a ranged request is accepted as the whole object up to this size. */
@@ -81,8 +102,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /**
  * Read an object over HTTP(S) with one `Range: bytes=a-b` GET per read.
  *
- * Every request sends `Range: bytes=a-b` (never a suffix range; the end is clamped to the size once
- * known) and `Accept-Encoding: identity` (Bun asks for gzip otherwise). There are no HEAD requests:
+ * Every read sends `Range: bytes=a-b` (the end clamped to the size once known; a suffix range only from
+ * `readSuffix`, which a caller asks for when it needs the object's end) and `Accept-Encoding: identity`
+ * (Bun asks for gzip otherwise). There are no HEAD requests:
  * the size comes from `Content-Range`. Retries are not done here; wrap the source in `withRetry`.
  *
  * | response | result |
@@ -151,6 +173,8 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     throw new RangeError(`Cannot use size ${options.size}: it must be a non-negative integer`);
   }
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const page = pageLocation();
+  const suffixRanges = options.suffixRanges ?? (page === undefined || page.origin === target.origin);
   const name = options.name ?? safeUrl;
   const href = target.href;
 
@@ -203,10 +227,12 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
   const read = (offset: number, length: number, readOptions: RetryReadOptions = {}): Promise<Uint8Array> =>
     pool.run(target.host, () => readOnce(offset, length, readOptions));
 
+  /** One GET: of `length` bytes at `offset`, or with `suffix` of the object's last `length` bytes. */
   const readOnce = async (
     offset: number,
     length: number,
     readOptions: RetryReadOptions,
+    suffix = false,
   ): Promise<Uint8Array> => {
     checkRange(offset, length);
     const signal = readOptions.signal;
@@ -219,13 +245,15 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
         signal.reason,
       );
     }
-    if (whole !== undefined) return slice(whole, offset, length);
+    if (whole !== undefined) {
+      return suffix ? whole.subarray(Math.max(0, whole.length - length)) : slice(whole, offset, length);
+    }
     if (length === 0 || (size !== undefined && offset >= size)) return new Uint8Array(0);
 
-    const last = Math.min(offset + length, size ?? Infinity) - 1;
-    const what = `bytes ${offset}-${last} of ${name}`;
+    const last = suffix ? -1 : Math.min(offset + length, size ?? Infinity) - 1;
+    const what = suffix ? `the last ${length} bytes of ${name}` : `bytes ${offset}-${last} of ${name}`;
     const headers = new Headers(options.headers);
-    headers.set("range", `bytes=${offset}-${last}`);
+    headers.set("range", suffix ? `bytes=-${length}` : `bytes=${offset}-${last}`);
     headers.set("accept-encoding", "identity");
 
     // A timer we clear ourselves (rather than AbortSignal.timeout) so that no timer outlives the read.
@@ -247,6 +275,8 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     const started = performance.now();
     let status = 0;
     let received = 0;
+    /** Where the answer's bytes start: known before sending, except for a suffix range. */
+    let placed = suffix ? -1 : offset;
 
     /** Read a body into one buffer of `capacity` bytes; `undefined` when more arrived (then cancelled). */
     const collect = async (
@@ -311,7 +341,9 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
       if (status === 206) {
         const raw = response.headers.get("content-range");
         const range = parseContentRange(raw);
-        if (range === undefined || range.start === undefined || range.start !== offset) {
+        // A suffix range's answer starts `length` bytes before the end, or at 0 for a smaller object.
+        const start = !suffix ? offset : range?.total === undefined ? -1 : Math.max(0, range.total - length);
+        if (range === undefined || range.start === undefined || range.start !== start) {
           discard(response);
           throw fail(
             "BAD_RESPONSE",
@@ -321,17 +353,22 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
           );
         }
         pin(what, offset, status, range.total, response.headers.get("etag"));
-        const end = range.total === undefined ? last : Math.min(last, range.total - 1);
+        const end = suffix
+          ? range.total! - 1
+          : range.total === undefined
+          ? last
+          : Math.min(last, range.total - 1);
         if (range.end !== end) {
           discard(response);
           throw fail(
             "BAD_RESPONSE",
-            `Cannot read ${what}: the server answered with Content-Range '${raw}', expected bytes ${offset}-${end}`,
+            `Cannot read ${what}: the server answered with Content-Range '${raw}', expected bytes ${start}-${end}`,
             offset,
             status,
           );
         }
-        const expected = end - offset + 1;
+        placed = start;
+        const expected = end - start + 1;
         const declared = contentLength(response);
         if (declared !== undefined && declared !== expected) {
           discard(response);
@@ -400,10 +437,21 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
         }
         pin(what, offset, status, body.length, response.headers.get("etag"));
         whole = body;
-        return slice(body, offset, length);
+        if (!suffix) return slice(body, offset, length);
+        placed = Math.max(0, body.length - length);
+        return body.subarray(placed);
       }
       if (status === 416) {
         discard(response);
+        if (suffix) {
+          // Unsatisfiable for an empty object, or a server without suffix ranges: either way, no tail.
+          throw fail(
+            "BAD_RESPONSE",
+            `Cannot read ${what}: the server refused the suffix range`,
+            offset,
+            status,
+          );
+        }
         const range = parseContentRange(response.headers.get("content-range"));
         if (range?.total !== undefined) pin(what, offset, status, range.total, null);
         // RFC 9110: a single range is unsatisfiable only when it starts at or after the end.
@@ -469,8 +517,9 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
       options.onRequest?.({
         method: "GET",
         url: safeUrl,
-        offset,
-        length: last - offset + 1,
+        offset: placed,
+        length: suffix ? length : last - offset + 1,
+        ...(suffix ? { suffix } : {}),
         status,
         bytes: received,
         ms: performance.now() - started,
@@ -483,6 +532,29 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     }
   };
 
+  const readSuffix = async (
+    length: number,
+    readOptions: RetryReadOptions = {},
+  ): Promise<SuffixBytes | undefined> => {
+    if (!Number.isSafeInteger(length) || length <= 0) {
+      throw new RangeError(`Cannot read the last ${length} bytes: the length must be a positive integer`);
+    }
+    const known = size ?? whole?.length;
+    if (known !== undefined) {
+      const start = Math.max(0, known - length);
+      return { offset: start, bytes: await read(start, known - start, readOptions) };
+    }
+    if (!suffixRanges) return undefined;
+    try {
+      const bytes = await pool.run(target.host, () => readOnce(0, length, readOptions, true));
+      return { offset: size! - bytes.length, bytes };
+    } catch (error) {
+      // Speculative: only a changed object and the caller's abort are errors; the caller reads as usual.
+      if (isCloudFitsError(error) && (error.code === "STALE" || error.code === "ABORTED")) throw error;
+      return undefined;
+    }
+  };
+
   return {
     name,
     get size(): number | undefined {
@@ -492,6 +564,7 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
       return etag;
     },
     read,
+    readSuffix,
   };
 }
 

@@ -334,13 +334,15 @@ export function s3Fetch(options: S3FetchOptions): FetchLike {
         headers: response.headers,
       });
     }
-    const range = /^bytes=(\d+)-(\d+)$/.exec(new Headers(init?.headers).get("range") ?? "");
+    const range = /^bytes=(\d*)-(\d+)$/.exec(new Headers(init?.headers).get("range") ?? "");
     if (range !== null && (init?.method ?? "GET") === "GET") {
+      const suffix = range[1] === "";
       options.onWrongRegion?.({
         method: "GET",
         url: redactUrl(url),
-        offset: Number(range[1]),
-        length: Number(range[2]) - Number(range[1]) + 1,
+        offset: suffix ? -1 : Number(range[1]),
+        length: suffix ? Number(range[2]) : Number(range[2]) - Number(range[1]) + 1,
+        ...(suffix ? { suffix } : {}),
         status: response.status,
         bytes: body.length,
         ms: performance.now() - started,

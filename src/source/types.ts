@@ -75,6 +75,15 @@ export interface ByteSource {
   readonly etag?: string;
   /** Read `length` bytes at `offset` (fewer only at the end of the object). */
   read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array>;
+  /**
+   * Read the object's last `length` bytes (all of it when it is smaller) in one request, before its size
+   * is known: an HTTP suffix range (`Range: bytes=-length`), sent together with a first read by a caller
+   * that will need the object's end (a TESS cube's frame table). Resolves to the bytes and where they
+   * start, or to undefined when the server does not answer suffix ranges (Azure Blob, a server that
+   * ignores or refuses them): the caller then reads as usual. Only an object that changed since an
+   * earlier read (`STALE`) or an abort is an error. Sources that know their size need not have it.
+   */
+  readSuffix?(length: number, options?: ReadOptions): Promise<SuffixBytes | undefined>;
   /** Release what the source holds (present only on sources that hold something). */
   close?(): Promise<void>;
   /**
@@ -82,6 +91,14 @@ export interface ByteSource {
    * from another object's (whole-file gzip): plans and cost limits count these requests and bytes.
    */
   transferOf?(start: number, end: number): { requests: number; bytes: number };
+}
+
+/** The last bytes of an object, as {@linkcode ByteSource.readSuffix} read them. */
+export interface SuffixBytes {
+  /** Where they start in the object: its size minus their length. */
+  offset: number;
+  /** The bytes, up to the object's end. */
+  bytes: Uint8Array;
 }
 
 /** A source that holds a resource: `close()` releases it, and so does the end of an `await using` block. */

@@ -66,6 +66,13 @@ export type Fault =
     | { kind: "stall"; bytes?: number }
     /** Answer 206 with this `Content-Range` (default: the right one shifted by one byte). */
     | { kind: "wrong-content-range"; contentRange?: string }
+    /**
+     * Misanswer suffix ranges (`bytes=-n`) only; other requests are answered as usual and do not count
+     * towards `times`. `ignore`: 200 and the whole object; `416`: 416; `new-etag`: the right bytes under
+     * another strong ETag; `grown`: as if the object had grown by one block since (a total one block
+     * larger, zeros, another ETag).
+     */
+    | { kind: "suffix-range"; answer: "ignore" | "416" | "new-etag" | "grown" }
     /** Answer 403 with an S3-style XML error body (`code` default `AccessDenied`). */
     | { kind: "forbidden"; code?: string }
     /** Answer 404 with an S3-style `NoSuchKey` XML body. */
@@ -218,10 +225,11 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
     }
   };
 
-  const takeFault = (path: string): Fault | undefined => {
+  const takeFault = (path: string, range: string | undefined): Fault | undefined => {
     for (const key of [path, undefined]) {
       const active = faults.get(key);
       if (active === undefined) continue;
+      if (active.fault.kind === "suffix-range" && !/^bytes=-\d+$/.test(range?.trim() ?? "")) return undefined;
       active.remaining--;
       if (active.remaining <= 0) faults.delete(key);
       return active.random === undefined ? active.fault : drawFault(active.fault, active.random);
@@ -256,7 +264,7 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
         return;
       }
     }
-    const fault = takeFault(path);
+    const fault = takeFault(path, entry.range);
     entry.fault = fault?.kind;
     if (fault?.kind !== "stall") {
       const done = new Promise<void>((settled) => {
@@ -347,12 +355,25 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
       "accept-ranges": "bytes",
       "content-type": "application/octet-stream",
     };
-    const tag = fault?.kind === "change-etag" ? fault.etag ?? `changed-${object.etag}` : object.etag;
+    const suffix = fault?.kind === "suffix-range" ? fault.answer : undefined;
+    const tag = fault?.kind === "change-etag"
+      ? fault.etag ?? `changed-${object.etag}`
+      : suffix === "new-etag" || suffix === "grown"
+      ? `changed-${object.etag}`
+      : object.etag;
     if (etags === "strong") headers.etag = `"${tag}"`;
     if (etags === "weak") headers.etag = `W/"${tag}"`;
 
-    const range = fault?.kind === "ignore-range" ? undefined : parseRange(rangeHeader, object.size);
-    if (fault?.kind === "always-416" || range === "unsatisfiable") {
+    const range = fault?.kind === "ignore-range" || suffix === "ignore"
+      ? undefined
+      : parseRange(rangeHeader, object.size);
+    if (suffix === "grown" && range !== undefined && range !== "unsatisfiable") {
+      const total = object.size + 2880;
+      const start = Math.max(0, total - Number(rangeHeader!.trim().slice("bytes=-".length)));
+      headers["content-range"] = `bytes ${start}-${total - 1}/${total}`;
+      return send(entry, response, 206, headers, new Uint8Array(total - start));
+    }
+    if (fault?.kind === "always-416" || suffix === "416" || range === "unsatisfiable") {
       return send(entry, response, 416, { "content-range": `bytes */${object.size}`, ...headers });
     }
     if (range === undefined) {

@@ -102,8 +102,12 @@ export async function startWalk(source: ByteSource, options: StartWalkOptions = 
   const readAhead = options.readAhead ?? DEFAULT_READ_AHEAD;
   const length = source.size === undefined ? readAhead : Math.min(readAhead, source.size);
   const { signal, suffixRead } = options;
+  // Dropped (and its body cancelled) when the object turns out to be gzip: compressed bytes are no use.
+  const drop = new AbortController();
   const pending = options.head === undefined && suffixRead !== undefined && suffixRead > 0
-    ? source.readSuffix?.(suffixRead, { signal })
+    ? source.readSuffix?.(suffixRead, {
+      signal: signal === undefined ? drop.signal : AbortSignal.any([signal, drop.signal]),
+    })
     : undefined;
   let head: Uint8Array;
   try {
@@ -120,7 +124,8 @@ export async function startWalk(source: ByteSource, options: StartWalkOptions = 
     const walk = await HeaderWalk.start(withHeldBytes(source, () => [suffix]), { ...options, head });
     return { walk: withSuffix(walk, suffix), source };
   }
-  pending?.catch(() => {}); // compressed bytes: no use for them
+  pending?.catch(() => {});
+  drop.abort();
   if (compression !== "gzip") throw unsupportedCompression(source.name, compression);
   const gzip = gzipSource(source, { head, spacing: options.spacing });
   const walk = await HeaderWalk.start(gzip, { ...options, head: undefined });

@@ -220,13 +220,18 @@ test("a damaged later header fails the reads that reach it, not a lazy read befo
   assert.equal(fits.complete, false);
 });
 
-test("a gzip file and a truncated last HDU open lazily as they open eagerly", async () => {
-  const gzip = new Uint8Array(
+/** testdata/mef_images.fits compressed whole with gzip. */
+async function gzippedMef(): Promise<Uint8Array> {
+  return new Uint8Array(
     await new Response(
       new Blob([testdataFile("mef_images.fits") as Uint8Array<ArrayBuffer>]).stream()
         .pipeThrough(new CompressionStream("gzip")),
     ).arrayBuffer(),
   );
+}
+
+test("a gzip file and a truncated last HDU open lazily as they open eagerly", async () => {
+  const gzip = await gzippedMef();
   await using zipped = await openFits(memorySource(gzip, "mef.fits.gz"), { lazy: true });
   assert.equal(zipped.hdus.length, 1);
   await using eager = await openFits(memorySource(gzip, "mef.fits.gz"));
@@ -435,4 +440,11 @@ test("cloudfits lightcurve --index with the index served remotely: the index in 
   assert.deepEqual(index.requests().map((entry) => entry.range), ["bytes=0-65535"]);
   const cube = object.requests().slice(indexing);
   assert.deepEqual([roundTrips(cube), cube.length], [1, 1], "the box's rows, in one request");
+});
+
+test("a gzip file drops the suffix read (its bytes are compressed) and opens as without it", async () => {
+  const object = serveObject(server, await gzippedMef());
+  await using fits = await openFits(httpSource(object.url), { suffixRead: SUFFIX });
+  assert.equal(fits.hdus.length, 16);
+  assert.deepEqual(object.requests().map((entry) => entry.range).sort(), ["bytes=-2097152", "bytes=0-65535"]);
 });

@@ -39,6 +39,12 @@ export interface HeldBytes {
  * assert.equal(source.stats.requests, 1, "served from the first read");
  * assert.deepEqual([...await reader.read(2, 4)], [3, 4, 5, 6]);
  * assert.equal(source.stats.requests, 2, "a read past it goes to the source");
+ *
+ * // Bytes held at the object's end: a read that ends in them fetches only its front.
+ * const end = { offset: 4, bytes: await source.read(4, 2) };
+ * const joined = withHeldBytes(source, () => [end]);
+ * assert.deepEqual([...await joined.read(1, 5)], [2, 3, 4, 5, 6]);
+ * assert.deepEqual(source.stats.ranges.at(-1), { offset: 1, length: 3 }, "only the bytes in front");
  * ```
  */
 export function withHeldBytes(

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { type ClientTraffic, type RangeServer, startRangeServer } from "./server.ts";
 import { checkTargets } from "./targets.ts";
-import { type BenchReport, median, renderMarkdown, type ResultRow, type Tool } from "./report.ts";
+import { type BenchReport, isIndexed, median, renderMarkdown, type ResultRow, type Tool } from "./report.ts";
 import {
   decodeScenarios,
   defineScenarios,
@@ -116,7 +116,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   if (made.status !== 0) throw new Error(`Cannot make benchmark data: ${made.stderr || made.error}`);
   const manifest = JSON.parse(readFileSync(join(options.dataDir, "manifest.json"), "utf8")) as Manifest;
 
-  await writeIndex(options.dataDir);
+  const index = await writeIndex(options.dataDir);
 
   if (options.binary === true && options.install && !existsSync(TIME)) aptInstall(["time"], log);
   const binaryPath = options.binary === "script"
@@ -127,7 +127,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const throughput = options.throughput ? runThroughput(options) : null;
   const server = await startRangeServer({ root: options.dataDir, latencyMs: options.latencyMs });
   try {
-    const context = { server, options, manifest, selections, tableSlice, binaryPath, peer, cfitsio };
+    const context = { server, options, manifest, selections, tableSlice, binaryPath, peer, cfitsio, index };
     const scenarios = defineScenarios(context);
     if (!throughput) scenarios.push(...decodeScenarios(options, peer));
     const rows: ResultRow[] = [];
@@ -204,7 +204,7 @@ async function measure(
     ? (failed ? false : null)
     : checks.every((c) => close(c!, scenario.check!, scenario.tolerance));
   const traffic = (key: keyof ClientTraffic) => median(samples.map((s) => s.traffic?.[key] ?? null));
-  const indexed = tool === "cloudfits with index";
+  const indexed = isIndexed(tool);
   const floorRoundTrips = scenario.floorRoundTrips
     ? scenario.floorRoundTrips[indexed ? "indexed" : "cold"]
     : null;
@@ -213,11 +213,11 @@ async function measure(
     scenario: scenario.title,
     tool,
     requests: traffic("requests"),
-    openRequests: tool.startsWith("cloudfits") && tool !== "cloudfits binary"
+    openRequests: tool.startsWith("cloudfits") && !tool.startsWith("cloudfits binary")
       ? median(samples.map((s) => s.openRequests ?? null))
       : null,
     bytes: traffic("bytes"),
-    needed: scenario.needed,
+    needed: indexed ? scenario.indexedNeeded ?? scenario.needed : scenario.needed,
     roundTrips: traffic("roundTrips"),
     floorMs: floorRoundTrips === null ? null : floorRoundTrips * options.latencyMs,
     connections: traffic("connections"),

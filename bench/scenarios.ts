@@ -4,16 +4,16 @@
  *
  * @module
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { walkHdus } from "../src/read/walk.ts";
-import { encodeIndex } from "../src/index_format/encode.ts";
-import { openFileSource } from "../src/source/file.ts";
+import { buildIndex } from "../src/indexer/build_index.ts";
+import { localFileAccess } from "../src/source/file.ts";
 import type { RangeServer } from "./server.ts";
 import type { Tool } from "./report.ts";
 import { type BenchOptions, BUN, type Outcome } from "./common.ts";
 import {
   csvFluxSum,
+  csvTextFluxSum,
   float32FitsSum,
   lsCount,
   pngCheck,
@@ -54,6 +54,8 @@ export interface Scenario {
   title: string;
   /** Data bytes needed plus the headers in front of them; null for local scenarios. */
   needed: number | null;
+  /** Bytes needed when an index holds the headers (and a cube's frame summary): the data alone. */
+  indexedNeeded?: number;
   /** Expected checksum from the manifest. */
   check: number | null;
   /** Relative tolerance of the checksum comparison. */
@@ -85,6 +87,8 @@ export interface ScenarioContext {
   binaryPath: string[] | null;
   peer: boolean;
   cfitsio: boolean;
+  /** The local cloudfits index of the cube and the image (see {@linkcode writeIndex}). */
+  index: string;
 }
 
 /**
@@ -94,14 +98,13 @@ export interface ScenarioContext {
  * @returns The scenarios, in the order they run.
  */
 export function defineScenarios(context: ScenarioContext): Scenario[] {
-  const { server, options, manifest, selections, tableSlice, binaryPath, peer } = context;
+  const { server, options, manifest, selections, tableSlice, binaryPath, peer, index } = context;
   const sizes = PROFILES[options.profile];
   const frames = sizes.cube.frames;
   const cubeHeaders = 2 * 2880;
   const tableHeader = manifest.headerBytes.cubeTable;
   const url = (client: string, file: string) => server.urlFor(client, file);
   const scenarios: Scenario[] = [];
-  const index = join(options.dataDir, INDEX);
 
   /** The library under Deno and Bun, astropy with both block sizes; `indexed` adds the index run. */
   const withPeer = (
@@ -145,6 +148,16 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
   ) => {
     if (binaryPath) run["cloudfits binary"] = (client) => runBinary(binaryPath, args(client), check, options);
   };
+  /** The CLI through the local index, its data files under this client's URL (`--data-root`). */
+  const binaryWithIndex = (
+    run: Scenario["run"],
+    args: string[],
+    check: (stdout: string, bytes: Uint8Array) => number | null,
+  ) => {
+    if (!binaryPath) return;
+    run["cloudfits binary with index"] = (client) =>
+      runBinary(binaryPath, [...args, "--index", index, "--data-root", url(client, "")], check, options);
+  };
   const cfitsioRun = (
     run: Scenario["run"],
     task: Record<string, unknown>,
@@ -166,6 +179,7 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
   // L: issue 13's light curve, the 5×5 box around a sky position on every cadence of the 44 GB cube.
   const [first] = manifest.targets;
   const lightCurveBytes = LIGHT_CURVE_SIZE * LIGHT_CURVE_SIZE * frames * 8;
+  const position = ["--ra", String(first.ra), `--dec=${first.dec}`, "--size", String(LIGHT_CURVE_SIZE)];
   // What a light curve needs besides pixels: TSTART, TSTOP, DQUALITY of every frame (8 + 8 + 4 B), one
   // frame row for the WCS, and the three headers.
   const frameBytes = frames * 20 + tableHeader + manifest.headerBytes.cubeTableRow;
@@ -176,22 +190,23 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       options.resultsDir,
       options.profile === "full" ? "lightcurve.png" : "lightcurve-smoke.png",
     );
-    binary(run, (client) => [
-      "lightcurve",
-      url(client, "tess_cube.fits"),
-      "--ra",
-      String(first.ra),
-      `--dec=${first.dec}`,
-      "--size",
-      String(LIGHT_CURVE_SIZE),
-      "-o",
-      png,
-      "--force",
-    ], () => pngCheck(png));
+    binary(
+      run,
+      (client) => ["lightcurve", url(client, "tess_cube.fits"), ...position, "-o", png, "--force"],
+      () => pngCheck(png),
+    );
+    // Issue 13's path: `cloudfits index`, then `lightcurve --index` (frame summary and WCS from the index).
+    binaryWithIndex(
+      run,
+      ["lightcurve", "tess_cube.fits", ...position, "-o", "-", "--format", "csv"],
+      (out) => csvTextFluxSum(out),
+    );
     scenarios.push({
       id: "L1",
-      title: `light curve ${LIGHT_CURVE_SIZE}×${LIGHT_CURVE_SIZE} px × all frames (sky position; CLI: PNG)`,
+      title:
+        `light curve ${LIGHT_CURVE_SIZE}×${LIGHT_CURVE_SIZE} px × all frames (sky position; CLI: PNG, with index: CSV)`,
       needed: lightCurveBytes + cubeHeaders + frameBytes,
+      indexedNeeded: lightCurveBytes,
       floorRoundTrips: { cold: 2, indexed: 1 },
       check: manifest.checks.lightCurve,
       tolerance: 1e-9,
@@ -222,6 +237,7 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       id: "L100",
       title: `${targets.length} light curves ${LIGHT_CURVE_SIZE}×${LIGHT_CURVE_SIZE} px (one process)`,
       needed: targets.length * lightCurveBytes + cubeHeaders + frameBytes,
+      indexedNeeded: targets.length * lightCurveBytes,
       floorRoundTrips: { cold: 2, indexed: 1 },
       check: manifest.checks.lightCurves,
       tolerance: 1e-9,
@@ -248,6 +264,11 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       ],
       (_, bytes) => float32FitsSum(bytes),
     );
+    binaryWithIndex(
+      run,
+      ["cutout", `image.fits[0][${fitsSection(selection)}]`, "-o", "-", "--format", "fits"],
+      (_, bytes) => float32FitsSum(bytes),
+    );
     cfitsioRun(
       run,
       { tool: "imcopy", filter: `[0][${fitsSection(selection)}]`, kind: "image" },
@@ -257,6 +278,7 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       id: "I1",
       title: `image cutout ${r1 - r0}×${c1 - c0} px of ${sizes.imageSide}×${sizes.imageSide} float32`,
       needed: (r1 - r0) * (c1 - c0) * 4 + 2880,
+      indexedNeeded: (r1 - r0) * (c1 - c0) * 4,
       floorRoundTrips: { cold: 2, indexed: 1 },
       check: manifest.checks.imageCutout,
       tolerance: 0,
@@ -286,6 +308,7 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       id,
       title,
       needed: dataBytes + cubeHeaders,
+      indexedNeeded: dataBytes,
       floorRoundTrips: { cold: 2, indexed: 1 },
       check: manifest.checks[key],
       tolerance: 0,
@@ -310,6 +333,7 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       id: "1d",
       title: "TESS cube HDU 2 rows 1–10 × 4 columns",
       needed: 10 * (8 + 8 + 4 + 38) + cubeHeaders + tableHeader,
+      indexedNeeded: 10 * (8 + 8 + 4 + 38),
       floorRoundTrips: { cold: 2, indexed: 1 },
       check: manifest.checks.cubeRows,
       tolerance: 1e-12,
@@ -436,18 +460,32 @@ const INDEX = "bench.cfidx";
 /** Files walked at once by both cloudfits rows of 2b (the runner's default). */
 const WALK_CONCURRENCY = 32;
 
-/** Index the cube and the image (as `cloudfits index` would), for the "with index" runs. */
-export async function writeIndex(dataDir: string): Promise<void> {
-  const files = [];
-  for (const path of ["tess_cube.fits", "image.fits"]) {
-    const source = await openFileSource(join(dataDir, path));
-    try {
-      files.push({ path, size: source.size!, hdus: (await walkHdus(source)).hdus });
-    } finally {
-      await source.close();
-    }
+/**
+ * Index the cube and the image with the indexer `cloudfits index` runs, so the "with index" runs read
+ * what a user's index holds: headers, the cube's frame summary (FRAMES) and footprints. A stale index
+ * is removed first: the indexer would keep the records of unchanged files from it.
+ *
+ * @param dataDir The data set's directory; the index is written there.
+ * @returns The index's path.
+ */
+export async function writeIndex(dataDir: string): Promise<string> {
+  const output = join(dataDir, INDEX);
+  rmSync(output, { force: true });
+  const warnings: string[] = [];
+  const result = await buildIndex(["tess_cube.fits", "image.fits"].map((file) => join(dataDir, file)), {
+    ...localFileAccess(),
+    output,
+    checkpoint: null,
+    onEvent: (event) => void (event.type === "warning" && warnings.push(event.message)),
+  });
+  if (result.failed.length || warnings.length) {
+    throw new Error(
+      `Cannot index the bench data: ${
+        [...result.failed.map((f) => `${f.path}: ${f.error}`), ...warnings].join("; ")
+      }`,
+    );
   }
-  writeFileSync(join(dataDir, INDEX), await encodeIndex(files, { indexer: "cloudfits bench" }));
+  return output;
 }
 
 /** Sum of the first 1024 values of the decode pattern, (i % 65536) × 0.5. */

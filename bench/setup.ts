@@ -12,6 +12,7 @@ import process from "node:process";
 import { scriptCommand } from "./children.ts";
 import { BENCH_DIR, type BenchOptions, BUN, PYTHON, REPO_DIR } from "./common.ts";
 import { median, type ResultRow } from "./report.ts";
+import type { ThroughputResults } from "./throughput_report.ts";
 
 const PEER_PACKAGES = ["python3-astropy", "python3-fsspec", "python3-aiohttp"];
 
@@ -50,7 +51,7 @@ export function ensureCfitsio(options: BenchOptions): boolean {
  * bench/throughput.ts (decode and output throughput, written by its own script) when it exists: run it
  * (with `--smoke` in smoke runs) and return what it wrote to results/throughput.json.
  */
-export function runThroughput(options: BenchOptions): Record<string, unknown> | null {
+export function runThroughput(options: BenchOptions): ThroughputResults | null {
   const script = join(BENCH_DIR, "throughput.ts");
   if (!existsSync(script)) {
     options.log("bench/throughput.ts not found: decode measured by scenarios 4a/4b, output not measured");
@@ -201,7 +202,7 @@ export function machineInfo(peer: boolean, cfitsio: boolean, options: BenchOptio
 export const METHOD = [
   "Every run is a fresh process against a loopback HTTP range server that waits the latency before each response; the server counts requests, bytes, Range headers, TCP connections, requests in flight and round trips per run (a request arriving after another's response ended is one round trip deeper).",
   "cold: open + read in the process (imports excluded) for the library and the peers; whole-process wall time for the binary and cfitsio. warm: the same read again on the opened file. Requests, bytes and round trips are the cold phase's.",
-  "needed: the selection's data bytes plus the headers in front of it (light curves: the pixels, TSTART/TSTOP/DQUALITY of every frame, one frame-table row for the WCS and the three headers). floor: the round trips a reader needs at the least (2 cold, 1 with an index, issue 16) × latency.",
-  "cloudfits with index: the same task opened through a cloudfits index of the cube and the image read from local disk (no request for the index).",
+  "needed: the selection's data bytes plus the headers in front of it (light curves: the pixels, TSTART/TSTOP/DQUALITY of every frame, one frame-table row for the WCS and the three headers); with an index, the data alone (the index holds the headers and the cube's frame summary). floor: the round trips a reader needs at the least (2 cold, 1 with an index, issue 16) × latency.",
+  "with index: the same task through a cloudfits index of the cube and the image, built by the indexer `cloudfits index` runs (buildIndex: headers, the cube's frame summary, footprints) and read from local disk (no request for the index); the library opens it with openIndex, the binary takes `--index FILE --data-root URL`.",
   "Values are checked against astropy-made checksums; a light curve's PNG is checked for a valid header and looked at.",
 ];

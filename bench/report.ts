@@ -94,8 +94,6 @@ export interface BenchReport {
   rows: ResultRow[];
   /** Target checks. */
   targets: TargetCheck[];
-  /** Scenarios not run, and why. */
-  skipped: { id: string; scenario: string; reason: string }[];
 }
 
 /**
@@ -146,7 +144,7 @@ function ratio(ours: number | null, theirs: number | null): string {
 }
 
 /**
- * The comparison as one Markdown table, then the target checks and skipped scenarios. Ratios `cf/x` are
+ * The comparison as one Markdown table, then the throughput measures and the target checks. Ratios `cf/x` are
  * cloudfits (the library under Deno) / that row's tool, so below 1 means cloudfits needed less; `×needed`
  * and `×floor` compare each row with the physical floor (bytes needed; round trips × latency).
  *
@@ -165,7 +163,8 @@ export function renderMarkdown(report: BenchReport): string {
     `Versions: ${[m.runtime, m.bun, m.binary, m.peer, m.cfitsio].filter(Boolean).join("; ")}. ` +
       `Latency ${report.settings.latencyMs} ms per request, ${report.settings.reps} repetitions (medians), ` +
       `astropy small blocks = ${(report.settings.smallBlockSize as number) / 1024} KiB ` +
-      `(fsspec_kwargs block_size); cube ${report.settings.cube}; image ${report.settings.image}.`,
+      `(fsspec_kwargs block_size); cube ${report.settings.cube}; image ${report.settings.image}` +
+      (report.settings.compressed ? `; compressed image ${report.settings.compressed}.` : "."),
   );
   lines.push("");
   for (const line of report.method) lines.push(`- ${line}`);
@@ -202,9 +201,6 @@ export function renderMarkdown(report: BenchReport): string {
         isOurs || !ours ? "" : ratio(ours.coldMs, row.coldMs),
       ].join(" | ") + " |",
     );
-  }
-  for (const skip of report.skipped) {
-    lines.push(`| ${skip.id} | ${skip.scenario} | skipped: ${skip.reason} |${"  |".repeat(13)}`);
   }
   if (report.throughput) {
     lines.push("");

@@ -36,6 +36,8 @@ export const PROFILES = {
     lightCurves: 100,
     imageSide: 4096,
     imageSelection: [[2000, 2100], [1500, 1600]],
+    compressedSide: 2048,
+    compressedSelection: [[1000, 1100], [700, 800]],
   },
   smoke: {
     cube: { rows: 64, cols: 48, frames: 20, row0: 10, col0: 8, block: 30 },
@@ -45,6 +47,8 @@ export const PROFILES = {
     lightCurves: 4,
     imageSide: 256,
     imageSelection: [[100, 200], [50, 150]],
+    compressedSide: 256,
+    compressedSelection: [[100, 200], [50, 150]],
   },
 } as const;
 
@@ -75,6 +79,8 @@ export interface Manifest {
   sizes: Record<string, number>;
   targets: { name: string; ra: number; dec: number }[];
   headerBytes: { cubeTable: number; cubeTableRow: number };
+  /** compressed.fits: its headers, and the tile-table rows plus compressed bytes of the section's tiles. */
+  compressedBytes: { headers: number; tiles: number };
 }
 
 /** What the scenarios are built from. */
@@ -286,6 +292,41 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
     });
   }
 
+  // 5: a section of a tile-compressed image (RICE_1, row tiles, dithered float32, as fpack writes).
+  {
+    const selection = sizes.compressedSelection.map(([lo, hi]) => [lo, hi]);
+    const task = { kind: "section", hdu: 1, selection } as const;
+    const run = withPeer(task, task, "compressed.fits", true);
+    const cutoutArgs = (target: string) => [
+      "cutout",
+      `${target}[1][${fitsSection(selection)}]`,
+      "-o",
+      "-",
+      "--format",
+      "fits",
+    ];
+    binary(run, (client) => cutoutArgs(url(client, "compressed.fits")), (_, bytes) => float32FitsSum(bytes));
+    cfitsioRun(
+      run,
+      { tool: "imcopy", filter: `[1][${fitsSection(selection)}]`, kind: "image" },
+      "compressed.fits",
+    );
+    const side = sizes.compressedSide;
+    const { headers, tiles } = manifest.compressedBytes;
+    scenarios.push({
+      id: "5",
+      title: `compressed image section 100×100 px of ${side}×${side} float32 (RICE_1, row tiles)`,
+      needed: tiles + headers,
+      indexedNeeded: tiles,
+      floorRoundTrips: { cold: 2, indexed: 1 },
+      check: manifest.checks.compressedCutout,
+      tolerance: 1e-12,
+      // astropy 5.2 decompresses the whole image (no section on compressed HDUs): 64 KiB blocks once.
+      reps: { "astropy small blocks": 1 },
+      run,
+    });
+  }
+
   const cutouts: [string, string, keyof typeof selections, number][] = [
     ["1a", "TESS cube cutout 5×5 px × all frames (pixel indices)", "cut5", 5 * 5 * frames * 8],
     ["1b", "TESS cube cutout 30×30 px × all frames", "cut30", 30 * 30 * frames * 8],
@@ -455,13 +496,13 @@ export function decodeScenarios(options: BenchOptions, peer: boolean): Scenario[
 /** Seconds cfitsio may spend on the 44 GB cube before it is stopped. */
 const CFITSIO_CAP_S = 10;
 
-/** The cloudfits index of the cube and the image, made once per run, read locally by the "with index" runs. */
+/** The cloudfits index of the cube and the images, made once per run, read locally by the "with index" runs. */
 const INDEX = "bench.cfidx";
 /** Files walked at once by both cloudfits rows of 2b (the runner's default). */
 const WALK_CONCURRENCY = 32;
 
 /**
- * Index the cube and the image with the indexer `cloudfits index` runs, so the "with index" runs read
+ * Index the cube and the images with the indexer `cloudfits index` runs, so the "with index" runs read
  * what a user's index holds: headers, the cube's frame summary (FRAMES) and footprints. A stale index
  * is removed first: the indexer would keep the records of unchanged files from it.
  *
@@ -472,7 +513,8 @@ export async function writeIndex(dataDir: string): Promise<string> {
   const output = join(dataDir, INDEX);
   rmSync(output, { force: true });
   const warnings: string[] = [];
-  const result = await buildIndex(["tess_cube.fits", "image.fits"].map((file) => join(dataDir, file)), {
+  const files = ["tess_cube.fits", "image.fits", "compressed.fits"];
+  const result = await buildIndex(files.map((file) => join(dataDir, file)), {
     ...localFileAccess(),
     output,
     checkpoint: null,

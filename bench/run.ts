@@ -23,7 +23,6 @@ import {
   type Manifest,
   PROFILES,
   type Scenario,
-  writeIndex,
 } from "./scenarios.ts";
 import { BENCH_DIR, type BenchOptions, BUN, type Outcome, PYTHON, REPO_DIR } from "./common.ts";
 import { closedPipe, scriptCommand, TIME } from "./children.ts";
@@ -39,6 +38,7 @@ import {
   peerAvailable,
   runThroughput,
   startupRows,
+  writeIndex,
 } from "./setup.ts";
 
 export type { BenchOptions };

@@ -6,11 +6,7 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { buildIndex } from "../src/indexer/build_index.ts";
-import { localFileAccess } from "../src/source/file.ts";
-import type { RangeServer } from "./server.ts";
-import type { Tool } from "./report.ts";
-import { type BenchOptions, BUN, type Outcome } from "./common.ts";
+import type { BenchOptions } from "./common.ts";
 import {
   csvFluxSum,
   csvTextFluxSum,
@@ -18,10 +14,12 @@ import {
   lsCount,
   pngCheck,
   rowsSum,
-  runBinary,
   runCloudfits,
   runPython,
 } from "./children.ts";
+import { type Scenario, type ScenarioContext, scenarioTools } from "./scenario_tools.ts";
+
+export type { Manifest, Scenario, ScenarioContext } from "./scenario_tools.ts";
 
 /** Light-curve box, pixels (issue 13's "5×5 light curve"). */
 export const LIGHT_CURVE_SIZE = 5;
@@ -52,51 +50,6 @@ export const PROFILES = {
   },
 } as const;
 
-/** One scenario: its figures at the floor, its expected values and how each tool runs it. */
-export interface Scenario {
-  id: string;
-  title: string;
-  /** Data bytes needed plus the headers in front of them; null for local scenarios. */
-  needed: number | null;
-  /** Bytes needed when an index holds the headers (and a cube's frame summary): the data alone. */
-  indexedNeeded?: number;
-  /** Expected checksum from the manifest. */
-  check: number | null;
-  /** Relative tolerance of the checksum comparison. */
-  tolerance: number;
-  /** Round trips a reader needs at the least: cold without an index, and with one. */
-  floorRoundTrips?: { cold: number; indexed: number };
-  /** Repetitions for some tools, where the scenario's default would blow the time budget. */
-  reps?: Partial<Record<Tool, number>>;
-  /** Run by one tool with one client id; null when the tool does not take part. */
-  run: Partial<Record<Tool, (client: string) => Promise<Outcome>>>;
-}
-
-/** What make_data.py recorded. */
-export interface Manifest {
-  checks: Record<string, number>;
-  smallFiles: string[];
-  sizes: Record<string, number>;
-  targets: { name: string; ra: number; dec: number }[];
-  headerBytes: { cubeTable: number; cubeTableRow: number };
-  /** compressed.fits: its headers, and the tile-table rows plus compressed bytes of the section's tiles. */
-  compressedBytes: { headers: number; tiles: number };
-}
-
-/** What the scenarios are built from. */
-export interface ScenarioContext {
-  server: RangeServer;
-  options: BenchOptions;
-  manifest: Manifest;
-  selections: Record<string, (number | number[] | null)[]>;
-  tableSlice: number[];
-  binaryPath: string[] | null;
-  peer: boolean;
-  cfitsio: boolean;
-  /** The local cloudfits index of the cube and the image (see {@linkcode writeIndex}). */
-  index: string;
-}
-
 /**
  * Every remote scenario of a run.
  *
@@ -104,83 +57,14 @@ export interface ScenarioContext {
  * @returns The scenarios, in the order they run.
  */
 export function defineScenarios(context: ScenarioContext): Scenario[] {
-  const { server, options, manifest, selections, tableSlice, binaryPath, peer, index } = context;
+  const { options, manifest, selections, tableSlice } = context;
   const sizes = PROFILES[options.profile];
   const frames = sizes.cube.frames;
   const cubeHeaders = 2 * 2880;
   const tableHeader = manifest.headerBytes.cubeTable;
-  const url = (client: string, file: string) => server.urlFor(client, file);
   const scenarios: Scenario[] = [];
 
-  /** The library under Deno and Bun, astropy with both block sizes; `indexed` adds the index run. */
-  const withPeer = (
-    cloudfits: Record<string, unknown>,
-    python: Record<string, unknown>,
-    file: string | null,
-    indexed = false,
-  ): Scenario["run"] => {
-    const run: Scenario["run"] = {
-      cloudfits: (client) => runCloudfits(withUrl(cloudfits, client, file), options),
-    };
-    if (options.bun) {
-      run["cloudfits Bun"] = (client) => runCloudfits(withUrl(cloudfits, client, file), options, BUN);
-    }
-    if (indexed) {
-      run["cloudfits with index"] = (client) =>
-        runCloudfits({ ...withUrl(cloudfits, client, file), index }, options);
-    }
-    if (peer) {
-      run.astropy = (client) => runPython("peer_astropy.py", withUrl(python, client, file), options);
-      if (!options.peerSmallBlocks) return run;
-      run["astropy small blocks"] = (client) =>
-        runPython(
-          "peer_astropy.py",
-          { ...withUrl(python, client, file), blockSize: options.smallBlockSize },
-          options,
-        );
-    }
-    return run;
-  };
-  const withUrl = <T extends Record<string, unknown>>(task: T, client: string, file: string | null): T =>
-    file === null
-      ? task
-      : "urls" in task
-      ? { ...task, urls: (task.urls as string[]).map((f) => url(client, f)) }
-      : { ...task, url: url(client, file) };
-  const binary = (
-    run: Scenario["run"],
-    args: (client: string) => string[],
-    check: (stdout: string, bytes: Uint8Array) => number | null,
-  ) => {
-    if (binaryPath) run["cloudfits binary"] = (client) => runBinary(binaryPath, args(client), check, options);
-  };
-  /** The CLI through the local index, its data files under this client's URL (`--data-root`). */
-  const binaryWithIndex = (
-    run: Scenario["run"],
-    args: string[],
-    check: (stdout: string, bytes: Uint8Array) => number | null,
-  ) => {
-    if (!binaryPath) return;
-    run["cloudfits binary with index"] = (client) =>
-      runBinary(binaryPath, [...args, "--index", index, "--data-root", url(client, "")], check, options);
-  };
-  const cfitsioRun = (
-    run: Scenario["run"],
-    task: Record<string, unknown>,
-    file: string,
-  ) => {
-    if (!context.cfitsio) return;
-    run.cfitsio = (client) =>
-      runPython("peer_cfitsio.py", {
-        ...task,
-        url: url(client, file),
-        out: join(options.dataDir, `cfitsio-${client}.fits`),
-      }, options);
-  };
-  // cfitsio copies a whole http:// file before it filters it (measured: two full GETs, no Range header);
-  // on the cube that is 2 × 44 GB, so it runs once with a cap to show what it fetches.
-  const cappedCfitsio = (run: Scenario["run"], filter: string) =>
-    cfitsioRun(run, { tool: "imcopy", filter, kind: "image", capSeconds: CFITSIO_CAP_S }, "tess_cube.fits");
+  const { url, withPeer, binary, binaryWithIndex, cfitsioRun, cappedCfitsio } = scenarioTools(context);
 
   // L: issue 13's light curve, the 5×5 box around a sky position on every cadence of the 44 GB cube.
   const [first] = manifest.targets;
@@ -493,42 +377,8 @@ export function decodeScenarios(options: BenchOptions, peer: boolean): Scenario[
   }];
 }
 
-/** Seconds cfitsio may spend on the 44 GB cube before it is stopped. */
-const CFITSIO_CAP_S = 10;
-
-/** The cloudfits index of the cube and the images, made once per run, read locally by the "with index" runs. */
-const INDEX = "bench.cfidx";
 /** Files walked at once by both cloudfits rows of 2b (the runner's default). */
 const WALK_CONCURRENCY = 32;
-
-/**
- * Index the cube and the images with the indexer `cloudfits index` runs, so the "with index" runs read
- * what a user's index holds: headers, the cube's frame summary (FRAMES) and footprints. A stale index
- * is removed first: the indexer would keep the records of unchanged files from it.
- *
- * @param dataDir The data set's directory; the index is written there.
- * @returns The index's path.
- */
-export async function writeIndex(dataDir: string): Promise<string> {
-  const output = join(dataDir, INDEX);
-  rmSync(output, { force: true });
-  const warnings: string[] = [];
-  const files = ["tess_cube.fits", "image.fits", "compressed.fits"];
-  const result = await buildIndex(files.map((file) => join(dataDir, file)), {
-    ...localFileAccess(),
-    output,
-    checkpoint: null,
-    onEvent: (event) => void (event.type === "warning" && warnings.push(event.message)),
-  });
-  if (result.failed.length || warnings.length) {
-    throw new Error(
-      `Cannot index the bench data: ${
-        [...result.failed.map((f) => `${f.path}: ${f.error}`), ...warnings].join("; ")
-      }`,
-    );
-  }
-  return output;
-}
 
 /** Sum of the first 1024 values of the decode pattern, (i % 65536) × 0.5. */
 function localCheck(): number {

@@ -1,14 +1,16 @@
 /**
- * The benchmark's setup and surroundings: Debian packages, the binary, bench/throughput.ts, start-up
+ * The benchmark's setup and surroundings: Debian packages, the binary, the index, bench/throughput.ts, start-up
  * times, the machine and versions, and the method text of the report.
  *
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { buildIndex } from "../src/indexer/build_index.ts";
+import { localFileAccess } from "../src/source/file.ts";
 import { scriptCommand } from "./children.ts";
 import { BENCH_DIR, type BenchOptions, BUN, PYTHON, REPO_DIR } from "./common.ts";
 import { median, type ResultRow } from "./report.ts";
@@ -73,6 +75,38 @@ export function runThroughput(options: BenchOptions): ThroughputResults | null {
     );
   }
   return JSON.parse(readFileSync(file, "utf8"));
+}
+
+/** The cloudfits index of the cube and the images, made once per run, read locally by the "with index" runs. */
+const INDEX = "bench.cfidx";
+
+/**
+ * Index the cube and the images with the indexer `cloudfits index` runs, so the "with index" runs read
+ * what a user's index holds: headers, the cube's frame summary (FRAMES) and footprints. A stale index
+ * is removed first: the indexer would keep the records of unchanged files from it.
+ *
+ * @param dataDir The data set's directory; the index is written there.
+ * @returns The index's path.
+ */
+export async function writeIndex(dataDir: string): Promise<string> {
+  const output = join(dataDir, INDEX);
+  rmSync(output, { force: true });
+  const warnings: string[] = [];
+  const files = ["tess_cube.fits", "image.fits", "compressed.fits"];
+  const result = await buildIndex(files.map((file) => join(dataDir, file)), {
+    ...localFileAccess(),
+    output,
+    checkpoint: null,
+    onEvent: (event) => void (event.type === "warning" && warnings.push(event.message)),
+  });
+  if (result.failed.length || warnings.length) {
+    throw new Error(
+      `Cannot index the bench data: ${
+        [...result.failed.map((f) => `${f.path}: ${f.error}`), ...warnings].join("; ")
+      }`,
+    );
+  }
+  return output;
 }
 
 /** The astropy peer, installed when missing and allowed. */

@@ -63,16 +63,19 @@ export function runThroughput(options: BenchOptions): ThroughputResults | null {
   // Always under Deno: the script measures one runtime against numpy and astropy, and Bun fails to run it.
   const deno = "Deno" in globalThis ? process.execPath : join(REPO_DIR, "node_modules", ".bin", "deno");
   const smoke = options.profile === "smoke";
+  // It runs many child processes of its own (numpy, astropy, whole-process column reads): twice a child's limit.
+  const timeout = 2 * options.timeoutMs;
   const result = spawnSync(deno, ["run", "-A", script, ...(smoke ? ["--smoke"] : [])], {
     cwd: REPO_DIR,
     encoding: "utf8",
-    timeout: options.timeoutMs,
+    timeout,
   });
   const file = join(BENCH_DIR, "results", smoke ? "throughput_smoke.json" : "throughput.json");
   if (result.status !== 0 || !existsSync(file)) {
-    throw new Error(
-      `bench/throughput.ts failed: ${(result.stderr ?? String(result.error)).trim().split("\n").pop()}`,
-    );
+    const why = result.signal
+      ? `stopped by ${result.signal}${result.error ? ` after ${timeout / 1000} s` : ""}`
+      : (result.stderr || String(result.error ?? `exit ${result.status}`)).trim().split("\n").pop();
+    throw new Error(`bench/throughput.ts failed: ${why}`);
   }
   return JSON.parse(readFileSync(file, "utf8"));
 }

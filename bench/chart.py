@@ -15,10 +15,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-TOOLS = ["cloudfits", "cloudfits Bun", "cloudfits with index", "cloudfits binary", "astropy",
-         "astropy small blocks", "cfitsio"]
+TOOLS = ["cloudfits", "cloudfits Bun", "cloudfits with index", "cloudfits binary", "cloudfits binary with index",
+         "astropy", "astropy small blocks", "cfitsio"]
 COLORS = {"cloudfits": "#1b7837", "cloudfits Bun": "#5aae61", "cloudfits with index": "#00441b",
-          "cloudfits binary": "#a6dba0", "astropy": "#762a83", "astropy small blocks": "#c2a5cf",
+          "cloudfits binary": "#a6dba0", "cloudfits binary with index": "#d9f0d3", "astropy": "#762a83", "astropy small blocks": "#c2a5cf",
           "cfitsio": "#e08214"}
 
 

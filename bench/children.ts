@@ -155,14 +155,18 @@ export function pngCheck(path: string): null {
 
 /** Sum of the flux column of every light-curve CSV in a directory (NaN cadences skipped). */
 export function csvFluxSum(dir: string): number {
+  return readdirSync(dir).filter((n) => n.endsWith(".csv"))
+    .reduce((total, name) => total + csvTextFluxSum(readFileSync(join(dir, name), "utf8")), 0);
+}
+
+/** Sum of the flux column of one light curve's CSV text (NaN cadences skipped). */
+export function csvTextFluxSum(text: string): number {
+  const lines = text.split("\n").filter((l) => l && !l.startsWith("#"));
+  const flux = lines.shift()!.split(",").indexOf("flux");
   let total = 0;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith(".csv"))) {
-    const lines = readFileSync(join(dir, name), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
-    const flux = lines.shift()!.split(",").indexOf("flux");
-    for (const line of lines) {
-      const value = Number(line.split(",")[flux]);
-      if (!Number.isNaN(value)) total += value;
-    }
+  for (const line of lines) {
+    const value = Number(line.split(",")[flux]);
+    if (!Number.isNaN(value)) total += value;
   }
   return total;
 }

@@ -16,6 +16,9 @@ check, the number of small files and the large table's row count. The script wri
   `cloudfits lightcurve --ra --dec` works on it; targets.csv holds the light-curve positions (astropy's
   all_pix2world of pixel centres: the first on the written block, the rest on a grid over the frame).
 - image.fits: a float32 2-D image in the primary HDU, value (r * 7 + c * 3) % 4096 at row r, column c.
+- compressed.fits: a float32 sky-like image (a gradient, seeded noise, stars) tile-compressed in HDU 1 as
+  fpack writes by default: RICE_1, one tile per row, quantized (q = 4) with SUBTRACTIVE_DITHER_1 (seed 1);
+  the expected section sum is astropy's decompression of that file.
 - big_table.fits: a BINTABLE with ID (K), RA (D), DEC (D), MAG (E), FLAGS (J), NAME (16A).
 - manifest.json: the config it was made from, the expected checksums of every selection, the header
   sizes and the light-curve positions.
@@ -206,6 +209,39 @@ def write_image(path, side):
     return image
 
 
+def write_compressed(path, side):
+    """A tile-compressed float32 image (RICE_1, row tiles, dithered quantization) of a sky-like field."""
+    rng = np.random.default_rng(5)
+    r = np.arange(side, dtype=np.float64)[:, None]
+    c = np.arange(side, dtype=np.float64)[None, :]
+    image = 1000.0 + 0.05 * r + 0.03 * c + rng.normal(0.0, 10.0, (side, side))
+    stamp = np.arange(-8, 9, dtype=np.float64)
+    for y, x, flux in zip(rng.integers(8, side - 8, 60), rng.integers(8, side - 8, 60), rng.uniform(500, 50000, 60)):
+        image[y - 8:y + 9, x - 8:x + 9] += flux * np.exp(-(stamp[:, None] ** 2 + stamp[None, :] ** 2) / 4.5)
+    hdu = fits.CompImageHDU(image.astype(np.float32), compression_type="RICE_1", quantize_level=4.0,
+                            quantize_method=1, dither_seed=1)
+    fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(path, overwrite=True)
+
+
+def compressed_section(path, selection):
+    """The section's sum as astropy decompresses it, and the bytes a reader needs for it: the headers,
+    the tile table's rows of the tiles it covers and those tiles' compressed bytes in the heap."""
+    (r0, r1), (c0, c1) = selection
+    with fits.open(path) as hdul:
+        check = float(hdul[1].data[r0:r1, c0:c1].astype(np.float64).sum())
+    with fits.open(path, disable_image_compression=True) as hdul:
+        table = hdul[1]
+        width, height = table.header["ZTILE1"], table.header["ZTILE2"]
+        assert width == table.header["ZNAXIS1"], "row tiles expected"
+        tiles = range(r0 // height, (r1 - 1) // height + 1)
+        heap = 0
+        for name in ("COMPRESSED_DATA", "GZIP_COMPRESSED_DATA"):
+            if name in table.columns.names:
+                heap += sum(len(table.data[name][i]) for i in tiles)
+        rows = len(tiles) * table.header["NAXIS1"]
+        return {"check": check, "headers": table._data_offset, "tiles": rows + heap}
+
+
 def write_small_files(directory, count):
     os.makedirs(directory, exist_ok=True)
     names = []
@@ -283,6 +319,10 @@ def main():
     (r0, r1), (c0, c1) = cfg["imageSelection"]
     checks["imageCutout"] = float(image[r0:r1, c0:c1].astype(np.float64).sum())
 
+    write_compressed(os.path.join(out, "compressed.fits"), cfg["compressedSide"])
+    compressed = compressed_section(os.path.join(out, "compressed.fits"), cfg["compressedSelection"])
+    checks["compressedCutout"] = compressed.pop("check")
+
     small = write_small_files(os.path.join(out, "small"), cfg["smallFiles"])
     checks["smallHdus"] = 4 * len(small)
     checks["cubeHdus"] = 3
@@ -300,10 +340,12 @@ def main():
         "smallFiles": ["small/" + name for name in small],
         "targets": targets,
         "headerBytes": cube_table_layout(os.path.join(out, "tess_cube.fits")),
+        "compressedBytes": compressed,
         "sizes": {
             "tess_cube.fits": os.path.getsize(os.path.join(out, "tess_cube.fits")),
             "big_table.fits": os.path.getsize(os.path.join(out, "big_table.fits")),
             "image.fits": os.path.getsize(os.path.join(out, "image.fits")),
+            "compressed.fits": os.path.getsize(os.path.join(out, "compressed.fits")),
         },
     }
     with open(manifest_path, "w") as f:

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type ThroughputResults, throughputTable } from "./throughput_report.ts";
 
 /** The tools compared. */
 export type Tool =
@@ -10,9 +11,20 @@ export type Tool =
   | "cloudfits Bun"
   | "cloudfits with index"
   | "cloudfits binary"
+  | "cloudfits binary with index"
   | "astropy"
   | "astropy small blocks"
   | "cfitsio";
+
+/**
+ * Whether a tool reads through the bench's cloudfits index (its floor: 1 round trip, the data alone).
+ *
+ * @param tool The tool.
+ * @returns True for the library and the binary with an index.
+ */
+export function isIndexed(tool: Tool): boolean {
+  return tool.endsWith("with index");
+}
 
 /** Medians over the repetitions of one scenario run by one tool. */
 export interface ResultRow {
@@ -28,7 +40,7 @@ export interface ResultRow {
   openRequests: number | null;
   /** Body bytes sent by the server. */
   bytes: number | null;
-  /** Bytes the selection needs: its data plus the headers in front of it. */
+  /** Bytes the selection needs: its data plus the headers in front of it (with an index: the data alone). */
   needed: number | null;
   /** Sequential round trips seen by the server (see bench/server.ts). */
   roundTrips: number | null;
@@ -75,15 +87,13 @@ export interface BenchReport {
   /** How the numbers are made. */
   method: string[];
   /** What bench/throughput.ts wrote (decode and output throughput), when it ran. */
-  throughput?: Record<string, unknown>;
+  throughput?: ThroughputResults;
   /** Wall time of the whole run, seconds. */
   elapsedS?: number;
   /** One row per scenario and tool. */
   rows: ResultRow[];
   /** Target checks. */
   targets: TargetCheck[];
-  /** Scenarios not run, and why. */
-  skipped: { id: string; scenario: string; reason: string }[];
 }
 
 /**
@@ -134,7 +144,7 @@ function ratio(ours: number | null, theirs: number | null): string {
 }
 
 /**
- * The comparison as one Markdown table, then the target checks and skipped scenarios. Ratios `cf/x` are
+ * The comparison as one Markdown table, then the throughput measures and the target checks. Ratios `cf/x` are
  * cloudfits (the library under Deno) / that row's tool, so below 1 means cloudfits needed less; `×needed`
  * and `×floor` compare each row with the physical floor (bytes needed; round trips × latency).
  *
@@ -153,7 +163,8 @@ export function renderMarkdown(report: BenchReport): string {
     `Versions: ${[m.runtime, m.bun, m.binary, m.peer, m.cfitsio].filter(Boolean).join("; ")}. ` +
       `Latency ${report.settings.latencyMs} ms per request, ${report.settings.reps} repetitions (medians), ` +
       `astropy small blocks = ${(report.settings.smallBlockSize as number) / 1024} KiB ` +
-      `(fsspec_kwargs block_size); cube ${report.settings.cube}; image ${report.settings.image}.`,
+      `(fsspec_kwargs block_size); cube ${report.settings.cube}; image ${report.settings.image}` +
+      (report.settings.compressed ? `; compressed image ${report.settings.compressed}.` : "."),
   );
   lines.push("");
   for (const line of report.method) lines.push(`- ${line}`);
@@ -191,36 +202,34 @@ export function renderMarkdown(report: BenchReport): string {
       ].join(" | ") + " |",
     );
   }
-  for (const skip of report.skipped) {
-    lines.push(`| ${skip.id} | ${skip.scenario} | skipped: ${skip.reason} |${"  |".repeat(13)}`);
-  }
   if (report.throughput) {
     lines.push("");
-    lines.push("Throughput (bench/throughput.ts, results/throughput.json):");
+    const t = report.throughput;
+    lines.push(
+      `Throughput (bench/throughput.ts, results/throughput.json; ${t.runtime}, ${t.method}; its targets are in the table below):`,
+    );
     lines.push("");
-    lines.push("| measure | value |");
-    lines.push("|---|---|");
-    for (const [key, value] of flatten(report.throughput, "")) {
-      if (!key.startsWith("targets")) lines.push(`| ${key} | ${value} |`);
-    }
+    lines.push(...throughputTable(t));
   }
   lines.push("");
-  lines.push("| target | measured | met |");
-  lines.push("|---|---|---|");
-  for (const t of report.targets) {
-    lines.push(
-      `| ${t.target} | ${t.measured} | ${t.met === null ? "–" : t.met ? "yes" : "**MISSED**"} |`,
-    );
-  }
+  lines.push(...targetTable(report.targets));
   return lines.join("\n") + "\n";
 }
 
-/** Leaves of a JSON value as `a.b[2].c` → value, for folding another script's results into the table. */
-function flatten(value: unknown, prefix: string): [string, string][] {
-  if (value === null || typeof value !== "object") return [[prefix, String(value)]];
-  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) =>
-    flatten(inner, Array.isArray(value) ? `${prefix}[${key}]` : prefix ? `${prefix}.${key}` : key)
-  );
+/**
+ * Target checks as a Markdown table.
+ *
+ * @param targets The checks.
+ * @returns Markdown lines: target, what was measured, met (yes, **MISSED**, or – when not measured).
+ */
+export function targetTable(targets: readonly TargetCheck[]): string[] {
+  return [
+    "| target | measured | met |",
+    "|---|---|---|",
+    ...targets.map((t) =>
+      `| ${t.target} | ${t.measured} | ${t.met === null ? "–" : t.met ? "yes" : "**MISSED**"} |`
+    ),
+  ];
 }
 
 /** Re-export of the formatting helpers the runner prints with. */

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { type ClientTraffic, type RangeServer, startRangeServer } from "./server.ts";
 import { checkTargets } from "./targets.ts";
-import { type BenchReport, median, renderMarkdown, type ResultRow, type Tool } from "./report.ts";
+import { type BenchReport, isIndexed, median, renderMarkdown, type ResultRow, type Tool } from "./report.ts";
 import {
   decodeScenarios,
   defineScenarios,
@@ -23,7 +23,6 @@ import {
   type Manifest,
   PROFILES,
   type Scenario,
-  writeIndex,
 } from "./scenarios.ts";
 import { BENCH_DIR, type BenchOptions, BUN, type Outcome, PYTHON, REPO_DIR } from "./common.ts";
 import { closedPipe, scriptCommand, TIME } from "./children.ts";
@@ -39,6 +38,7 @@ import {
   peerAvailable,
   runThroughput,
   startupRows,
+  writeIndex,
 } from "./setup.ts";
 
 export type { BenchOptions };
@@ -108,6 +108,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     lightCurves: sizes.lightCurves,
     imageSide: sizes.imageSide,
     imageSelection: sizes.imageSelection,
+    compressedSide: sizes.compressedSide,
+    compressedSelection: sizes.compressedSelection,
   };
   const made = spawnSync(PYTHON, [join(BENCH_DIR, "make_data.py"), JSON.stringify(config)], {
     encoding: "utf8",
@@ -116,7 +118,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   if (made.status !== 0) throw new Error(`Cannot make benchmark data: ${made.stderr || made.error}`);
   const manifest = JSON.parse(readFileSync(join(options.dataDir, "manifest.json"), "utf8")) as Manifest;
 
-  await writeIndex(options.dataDir);
+  const index = await writeIndex(options.dataDir);
 
   if (options.binary === true && options.install && !existsSync(TIME)) aptInstall(["time"], log);
   const binaryPath = options.binary === "script"
@@ -127,7 +129,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const throughput = options.throughput ? runThroughput(options) : null;
   const server = await startRangeServer({ root: options.dataDir, latencyMs: options.latencyMs });
   try {
-    const context = { server, options, manifest, selections, tableSlice, binaryPath, peer, cfitsio };
+    const context = { server, options, manifest, selections, tableSlice, binaryPath, peer, cfitsio, index };
     const scenarios = defineScenarios(context);
     if (!throughput) scenarios.push(...decodeScenarios(options, peer));
     const rows: ResultRow[] = [];
@@ -155,6 +157,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           manifest.sizes["tess_cube.fits"]
         } B)`,
         image: `${sizes.imageSide} × ${sizes.imageSide} float32 (${manifest.sizes["image.fits"]} B)`,
+        compressed: `${sizes.compressedSide} × ${sizes.compressedSide} float32, RICE_1 (${
+          manifest.sizes["compressed.fits"]
+        } B)`,
         smallFiles: sizes.smallFiles,
         tableRows: sizes.tableRows,
         lightCurves: sizes.lightCurves,
@@ -164,12 +169,6 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       rows,
       throughput: throughput ?? undefined,
       targets: [],
-      skipped: [{
-        id: "5",
-        scenario: "compressed image section",
-        reason:
-          "no compressed data set or astropy runner in the harness yet (cloudfits decodes tile-compressed sections; tests/fits/compressed_test.ts checks them against funpack)",
-      }],
     };
     report.elapsedS = (performance.now() - started) / 1000;
     report.targets = checkTargets(report, {
@@ -204,7 +203,7 @@ async function measure(
     ? (failed ? false : null)
     : checks.every((c) => close(c!, scenario.check!, scenario.tolerance));
   const traffic = (key: keyof ClientTraffic) => median(samples.map((s) => s.traffic?.[key] ?? null));
-  const indexed = tool === "cloudfits with index";
+  const indexed = isIndexed(tool);
   const floorRoundTrips = scenario.floorRoundTrips
     ? scenario.floorRoundTrips[indexed ? "indexed" : "cold"]
     : null;
@@ -213,11 +212,11 @@ async function measure(
     scenario: scenario.title,
     tool,
     requests: traffic("requests"),
-    openRequests: tool.startsWith("cloudfits") && tool !== "cloudfits binary"
+    openRequests: tool.startsWith("cloudfits") && !tool.startsWith("cloudfits binary")
       ? median(samples.map((s) => s.openRequests ?? null))
       : null,
     bytes: traffic("bytes"),
-    needed: scenario.needed,
+    needed: indexed ? scenario.indexedNeeded ?? scenario.needed : scenario.needed,
     roundTrips: traffic("roundTrips"),
     floorMs: floorRoundTrips === null ? null : floorRoundTrips * options.latencyMs,
     connections: traffic("connections"),

@@ -4,24 +4,22 @@
  *
  * @module
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { walkHdus } from "../src/read/walk.ts";
-import { encodeIndex } from "../src/index_format/encode.ts";
-import { openFileSource } from "../src/source/file.ts";
-import type { RangeServer } from "./server.ts";
-import type { Tool } from "./report.ts";
-import { type BenchOptions, BUN, type Outcome } from "./common.ts";
+import type { BenchOptions } from "./common.ts";
 import {
   csvFluxSum,
+  csvTextFluxSum,
   float32FitsSum,
   lsCount,
   pngCheck,
   rowsSum,
-  runBinary,
   runCloudfits,
   runPython,
 } from "./children.ts";
+import { type Scenario, type ScenarioContext, scenarioTools } from "./scenario_tools.ts";
+
+export type { Manifest, Scenario, ScenarioContext } from "./scenario_tools.ts";
 
 /** Light-curve box, pixels (issue 13's "5×5 light curve"). */
 export const LIGHT_CURVE_SIZE = 5;
@@ -36,6 +34,8 @@ export const PROFILES = {
     lightCurves: 100,
     imageSide: 4096,
     imageSelection: [[2000, 2100], [1500, 1600]],
+    compressedSide: 2048,
+    compressedSelection: [[1000, 1100], [700, 800]],
   },
   smoke: {
     cube: { rows: 64, cols: 48, frames: 20, row0: 10, col0: 8, block: 30 },
@@ -45,47 +45,10 @@ export const PROFILES = {
     lightCurves: 4,
     imageSide: 256,
     imageSelection: [[100, 200], [50, 150]],
+    compressedSide: 256,
+    compressedSelection: [[100, 200], [50, 150]],
   },
 } as const;
-
-/** One scenario: its figures at the floor, its expected values and how each tool runs it. */
-export interface Scenario {
-  id: string;
-  title: string;
-  /** Data bytes needed plus the headers in front of them; null for local scenarios. */
-  needed: number | null;
-  /** Expected checksum from the manifest. */
-  check: number | null;
-  /** Relative tolerance of the checksum comparison. */
-  tolerance: number;
-  /** Round trips a reader needs at the least: cold without an index, and with one. */
-  floorRoundTrips?: { cold: number; indexed: number };
-  /** Repetitions for some tools, where the scenario's default would blow the time budget. */
-  reps?: Partial<Record<Tool, number>>;
-  /** Run by one tool with one client id; null when the tool does not take part. */
-  run: Partial<Record<Tool, (client: string) => Promise<Outcome>>>;
-}
-
-/** What make_data.py recorded. */
-export interface Manifest {
-  checks: Record<string, number>;
-  smallFiles: string[];
-  sizes: Record<string, number>;
-  targets: { name: string; ra: number; dec: number }[];
-  headerBytes: { cubeTable: number; cubeTableRow: number };
-}
-
-/** What the scenarios are built from. */
-export interface ScenarioContext {
-  server: RangeServer;
-  options: BenchOptions;
-  manifest: Manifest;
-  selections: Record<string, (number | number[] | null)[]>;
-  tableSlice: number[];
-  binaryPath: string[] | null;
-  peer: boolean;
-  cfitsio: boolean;
-}
 
 /**
  * Every remote scenario of a run.
@@ -94,78 +57,19 @@ export interface ScenarioContext {
  * @returns The scenarios, in the order they run.
  */
 export function defineScenarios(context: ScenarioContext): Scenario[] {
-  const { server, options, manifest, selections, tableSlice, binaryPath, peer } = context;
+  const { options, manifest, selections, tableSlice } = context;
   const sizes = PROFILES[options.profile];
   const frames = sizes.cube.frames;
   const cubeHeaders = 2 * 2880;
   const tableHeader = manifest.headerBytes.cubeTable;
-  const url = (client: string, file: string) => server.urlFor(client, file);
   const scenarios: Scenario[] = [];
-  const index = join(options.dataDir, INDEX);
 
-  /** The library under Deno and Bun, astropy with both block sizes; `indexed` adds the index run. */
-  const withPeer = (
-    cloudfits: Record<string, unknown>,
-    python: Record<string, unknown>,
-    file: string | null,
-    indexed = false,
-  ): Scenario["run"] => {
-    const run: Scenario["run"] = {
-      cloudfits: (client) => runCloudfits(withUrl(cloudfits, client, file), options),
-    };
-    if (options.bun) {
-      run["cloudfits Bun"] = (client) => runCloudfits(withUrl(cloudfits, client, file), options, BUN);
-    }
-    if (indexed) {
-      run["cloudfits with index"] = (client) =>
-        runCloudfits({ ...withUrl(cloudfits, client, file), index }, options);
-    }
-    if (peer) {
-      run.astropy = (client) => runPython("peer_astropy.py", withUrl(python, client, file), options);
-      if (!options.peerSmallBlocks) return run;
-      run["astropy small blocks"] = (client) =>
-        runPython(
-          "peer_astropy.py",
-          { ...withUrl(python, client, file), blockSize: options.smallBlockSize },
-          options,
-        );
-    }
-    return run;
-  };
-  const withUrl = <T extends Record<string, unknown>>(task: T, client: string, file: string | null): T =>
-    file === null
-      ? task
-      : "urls" in task
-      ? { ...task, urls: (task.urls as string[]).map((f) => url(client, f)) }
-      : { ...task, url: url(client, file) };
-  const binary = (
-    run: Scenario["run"],
-    args: (client: string) => string[],
-    check: (stdout: string, bytes: Uint8Array) => number | null,
-  ) => {
-    if (binaryPath) run["cloudfits binary"] = (client) => runBinary(binaryPath, args(client), check, options);
-  };
-  const cfitsioRun = (
-    run: Scenario["run"],
-    task: Record<string, unknown>,
-    file: string,
-  ) => {
-    if (!context.cfitsio) return;
-    run.cfitsio = (client) =>
-      runPython("peer_cfitsio.py", {
-        ...task,
-        url: url(client, file),
-        out: join(options.dataDir, `cfitsio-${client}.fits`),
-      }, options);
-  };
-  // cfitsio copies a whole http:// file before it filters it (measured: two full GETs, no Range header);
-  // on the cube that is 2 × 44 GB, so it runs once with a cap to show what it fetches.
-  const cappedCfitsio = (run: Scenario["run"], filter: string) =>
-    cfitsioRun(run, { tool: "imcopy", filter, kind: "image", capSeconds: CFITSIO_CAP_S }, "tess_cube.fits");
+  const { url, withPeer, binary, binaryWithIndex, cfitsioRun, cappedCfitsio } = scenarioTools(context);
 
   // L: issue 13's light curve, the 5×5 box around a sky position on every cadence of the 44 GB cube.
   const [first] = manifest.targets;
   const lightCurveBytes = LIGHT_CURVE_SIZE * LIGHT_CURVE_SIZE * frames * 8;
+  const position = ["--ra", String(first.ra), `--dec=${first.dec}`, "--size", String(LIGHT_CURVE_SIZE)];
   // What a light curve needs besides pixels: TSTART, TSTOP, DQUALITY of every frame (8 + 8 + 4 B), one
   // frame row for the WCS, and the three headers.
   const frameBytes = frames * 20 + tableHeader + manifest.headerBytes.cubeTableRow;
@@ -176,22 +80,23 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       options.resultsDir,
       options.profile === "full" ? "lightcurve.png" : "lightcurve-smoke.png",
     );
-    binary(run, (client) => [
-      "lightcurve",
-      url(client, "tess_cube.fits"),
-      "--ra",
-      String(first.ra),
-      `--dec=${first.dec}`,
-      "--size",
-      String(LIGHT_CURVE_SIZE),
-      "-o",
-      png,
-      "--force",
-    ], () => pngCheck(png));
+    binary(
+      run,
+      (client) => ["lightcurve", url(client, "tess_cube.fits"), ...position, "-o", png, "--force"],
+      () => pngCheck(png),
+    );
+    // Issue 13's path: `cloudfits index`, then `lightcurve --index` (frame summary and WCS from the index).
+    binaryWithIndex(
+      run,
+      ["lightcurve", "tess_cube.fits", ...position, "-o", "-", "--format", "csv"],
+      (out) => csvTextFluxSum(out),
+    );
     scenarios.push({
       id: "L1",
-      title: `light curve ${LIGHT_CURVE_SIZE}×${LIGHT_CURVE_SIZE} px × all frames (sky position; CLI: PNG)`,
+      title:
+        `light curve ${LIGHT_CURVE_SIZE}×${LIGHT_CURVE_SIZE} px × all frames (sky position; CLI: PNG, with index: CSV)`,
       needed: lightCurveBytes + cubeHeaders + frameBytes,
+      indexedNeeded: lightCurveBytes,
       floorRoundTrips: { cold: 2, indexed: 1 },
       check: manifest.checks.lightCurve,
       tolerance: 1e-9,
@@ -222,6 +127,7 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       id: "L100",
       title: `${targets.length} light curves ${LIGHT_CURVE_SIZE}×${LIGHT_CURVE_SIZE} px (one process)`,
       needed: targets.length * lightCurveBytes + cubeHeaders + frameBytes,
+      indexedNeeded: targets.length * lightCurveBytes,
       floorRoundTrips: { cold: 2, indexed: 1 },
       check: manifest.checks.lightCurves,
       tolerance: 1e-9,
@@ -248,6 +154,11 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       ],
       (_, bytes) => float32FitsSum(bytes),
     );
+    binaryWithIndex(
+      run,
+      ["cutout", `image.fits[0][${fitsSection(selection)}]`, "-o", "-", "--format", "fits"],
+      (_, bytes) => float32FitsSum(bytes),
+    );
     cfitsioRun(
       run,
       { tool: "imcopy", filter: `[0][${fitsSection(selection)}]`, kind: "image" },
@@ -257,9 +168,45 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       id: "I1",
       title: `image cutout ${r1 - r0}×${c1 - c0} px of ${sizes.imageSide}×${sizes.imageSide} float32`,
       needed: (r1 - r0) * (c1 - c0) * 4 + 2880,
+      indexedNeeded: (r1 - r0) * (c1 - c0) * 4,
       floorRoundTrips: { cold: 2, indexed: 1 },
       check: manifest.checks.imageCutout,
       tolerance: 0,
+      run,
+    });
+  }
+
+  // 5: a section of a tile-compressed image (RICE_1, row tiles, dithered float32, as fpack writes).
+  {
+    const selection = sizes.compressedSelection.map(([lo, hi]) => [lo, hi]);
+    const task = { kind: "section", hdu: 1, selection } as const;
+    const run = withPeer(task, task, "compressed.fits", true);
+    const cutoutArgs = (target: string) => [
+      "cutout",
+      `${target}[1][${fitsSection(selection)}]`,
+      "-o",
+      "-",
+      "--format",
+      "fits",
+    ];
+    binary(run, (client) => cutoutArgs(url(client, "compressed.fits")), (_, bytes) => float32FitsSum(bytes));
+    cfitsioRun(
+      run,
+      { tool: "imcopy", filter: `[1][${fitsSection(selection)}]`, kind: "image" },
+      "compressed.fits",
+    );
+    const side = sizes.compressedSide;
+    const { headers, tiles } = manifest.compressedBytes;
+    scenarios.push({
+      id: "5",
+      title: `compressed image section 100×100 px of ${side}×${side} float32 (RICE_1, row tiles)`,
+      needed: tiles + headers,
+      indexedNeeded: tiles,
+      floorRoundTrips: { cold: 2, indexed: 1 },
+      check: manifest.checks.compressedCutout,
+      tolerance: 1e-12,
+      // astropy 5.2 decompresses the whole image (no section on compressed HDUs): 64 KiB blocks once.
+      reps: { "astropy small blocks": 1 },
       run,
     });
   }
@@ -286,6 +233,7 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       id,
       title,
       needed: dataBytes + cubeHeaders,
+      indexedNeeded: dataBytes,
       floorRoundTrips: { cold: 2, indexed: 1 },
       check: manifest.checks[key],
       tolerance: 0,
@@ -310,6 +258,7 @@ export function defineScenarios(context: ScenarioContext): Scenario[] {
       id: "1d",
       title: "TESS cube HDU 2 rows 1–10 × 4 columns",
       needed: 10 * (8 + 8 + 4 + 38) + cubeHeaders + tableHeader,
+      indexedNeeded: 10 * (8 + 8 + 4 + 38),
       floorRoundTrips: { cold: 2, indexed: 1 },
       check: manifest.checks.cubeRows,
       tolerance: 1e-12,
@@ -428,27 +377,8 @@ export function decodeScenarios(options: BenchOptions, peer: boolean): Scenario[
   }];
 }
 
-/** Seconds cfitsio may spend on the 44 GB cube before it is stopped. */
-const CFITSIO_CAP_S = 10;
-
-/** The cloudfits index of the cube and the image, made once per run, read locally by the "with index" runs. */
-const INDEX = "bench.cfidx";
 /** Files walked at once by both cloudfits rows of 2b (the runner's default). */
 const WALK_CONCURRENCY = 32;
-
-/** Index the cube and the image (as `cloudfits index` would), for the "with index" runs. */
-export async function writeIndex(dataDir: string): Promise<void> {
-  const files = [];
-  for (const path of ["tess_cube.fits", "image.fits"]) {
-    const source = await openFileSource(join(dataDir, path));
-    try {
-      files.push({ path, size: source.size!, hdus: (await walkHdus(source)).hdus });
-    } finally {
-      await source.close();
-    }
-  }
-  writeFileSync(join(dataDir, INDEX), await encodeIndex(files, { indexer: "cloudfits bench" }));
-}
 
 /** Sum of the first 1024 values of the decode pattern, (i % 65536) × 0.5. */
 function localCheck(): number {

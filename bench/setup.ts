@@ -1,17 +1,20 @@
 /**
- * The benchmark's setup and surroundings: Debian packages, the binary, bench/throughput.ts, start-up
+ * The benchmark's setup and surroundings: Debian packages, the binary, the index, bench/throughput.ts, start-up
  * times, the machine and versions, and the method text of the report.
  *
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { buildIndex } from "../src/indexer/build_index.ts";
+import { localFileAccess } from "../src/source/file.ts";
 import { scriptCommand } from "./children.ts";
 import { BENCH_DIR, type BenchOptions, BUN, PYTHON, REPO_DIR } from "./common.ts";
 import { median, type ResultRow } from "./report.ts";
+import type { ThroughputResults } from "./throughput_report.ts";
 
 const PEER_PACKAGES = ["python3-astropy", "python3-fsspec", "python3-aiohttp"];
 
@@ -50,7 +53,7 @@ export function ensureCfitsio(options: BenchOptions): boolean {
  * bench/throughput.ts (decode and output throughput, written by its own script) when it exists: run it
  * (with `--smoke` in smoke runs) and return what it wrote to results/throughput.json.
  */
-export function runThroughput(options: BenchOptions): Record<string, unknown> | null {
+export function runThroughput(options: BenchOptions): ThroughputResults | null {
   const script = join(BENCH_DIR, "throughput.ts");
   if (!existsSync(script)) {
     options.log("bench/throughput.ts not found: decode measured by scenarios 4a/4b, output not measured");
@@ -60,18 +63,53 @@ export function runThroughput(options: BenchOptions): Record<string, unknown> | 
   // Always under Deno: the script measures one runtime against numpy and astropy, and Bun fails to run it.
   const deno = "Deno" in globalThis ? process.execPath : join(REPO_DIR, "node_modules", ".bin", "deno");
   const smoke = options.profile === "smoke";
+  // It runs many child processes of its own (numpy, astropy, whole-process column reads): twice a child's limit.
+  const timeout = 2 * options.timeoutMs;
   const result = spawnSync(deno, ["run", "-A", script, ...(smoke ? ["--smoke"] : [])], {
     cwd: REPO_DIR,
     encoding: "utf8",
-    timeout: options.timeoutMs,
+    timeout,
   });
   const file = join(BENCH_DIR, "results", smoke ? "throughput_smoke.json" : "throughput.json");
   if (result.status !== 0 || !existsSync(file)) {
-    throw new Error(
-      `bench/throughput.ts failed: ${(result.stderr ?? String(result.error)).trim().split("\n").pop()}`,
-    );
+    const why = result.signal
+      ? `stopped by ${result.signal}${result.error ? ` after ${timeout / 1000} s` : ""}`
+      : (result.stderr || String(result.error ?? `exit ${result.status}`)).trim().split("\n").pop();
+    throw new Error(`bench/throughput.ts failed: ${why}`);
   }
   return JSON.parse(readFileSync(file, "utf8"));
+}
+
+/** The cloudfits index of the cube and the images, made once per run, read locally by the "with index" runs. */
+const INDEX = "bench.cfidx";
+
+/**
+ * Index the cube and the images with the indexer `cloudfits index` runs, so the "with index" runs read
+ * what a user's index holds: headers, the cube's frame summary (FRAMES) and footprints. A stale index
+ * is removed first: the indexer would keep the records of unchanged files from it.
+ *
+ * @param dataDir The data set's directory; the index is written there.
+ * @returns The index's path.
+ */
+export async function writeIndex(dataDir: string): Promise<string> {
+  const output = join(dataDir, INDEX);
+  rmSync(output, { force: true });
+  const warnings: string[] = [];
+  const files = ["tess_cube.fits", "image.fits", "compressed.fits"];
+  const result = await buildIndex(files.map((file) => join(dataDir, file)), {
+    ...localFileAccess(),
+    output,
+    checkpoint: null,
+    onEvent: (event) => void (event.type === "warning" && warnings.push(event.message)),
+  });
+  if (result.failed.length || warnings.length) {
+    throw new Error(
+      `Cannot index the bench data: ${
+        [...result.failed.map((f) => `${f.path}: ${f.error}`), ...warnings].join("; ")
+      }`,
+    );
+  }
+  return output;
 }
 
 /** The astropy peer, installed when missing and allowed. */
@@ -201,7 +239,7 @@ export function machineInfo(peer: boolean, cfitsio: boolean, options: BenchOptio
 export const METHOD = [
   "Every run is a fresh process against a loopback HTTP range server that waits the latency before each response; the server counts requests, bytes, Range headers, TCP connections, requests in flight and round trips per run (a request arriving after another's response ended is one round trip deeper).",
   "cold: open + read in the process (imports excluded) for the library and the peers; whole-process wall time for the binary and cfitsio. warm: the same read again on the opened file. Requests, bytes and round trips are the cold phase's.",
-  "needed: the selection's data bytes plus the headers in front of it (light curves: the pixels, TSTART/TSTOP/DQUALITY of every frame, one frame-table row for the WCS and the three headers). floor: the round trips a reader needs at the least (2 cold, 1 with an index, issue 16) × latency.",
-  "cloudfits with index: the same task opened through a cloudfits index of the cube and the image read from local disk (no request for the index).",
+  "needed: the selection's data bytes plus the headers in front of it (light curves: the pixels, TSTART/TSTOP/DQUALITY of every frame, one frame-table row for the WCS and the three headers); with an index, the data alone (the index holds the headers and the cube's frame summary). floor: the round trips a reader needs at the least (2 cold, 1 with an index, issue 16) × latency.",
+  "with index: the same task through a cloudfits index of the cube and the image, built by the indexer `cloudfits index` runs (buildIndex: headers, the cube's frame summary, footprints) and read from local disk (no request for the index); the library opens it with openIndex, the binary takes `--index FILE --data-root URL`.",
   "Values are checked against astropy-made checksums; a light curve's PNG is checked for a valid header and looked at.",
 ];

@@ -41,6 +41,18 @@ import { selectColumns } from "../src/plan/table_rows.ts";
 import { formatRows } from "../cli/table_text.ts";
 import { cutoutJson, cutoutRows } from "../cli/cutout_output.ts";
 import { startRangeServer } from "./server.ts";
+import { throughputTargets } from "./targets.ts";
+import { targetTable } from "./report.ts";
+import {
+  COLUMN_TOOLS,
+  type DecodeResult,
+  type FitsOutputResult,
+  type ProcessSeconds,
+  type TableColumnResult,
+  type TextOutputResult,
+  type ThroughputResults,
+  throughputTable,
+} from "./throughput_report.ts";
 
 const PYTHON = "/usr/bin/python3";
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -129,12 +141,12 @@ let dir = ""; // the scratch directory of a run
 const gbps = (bytes: number, seconds: number) => bytes / seconds / 1e9;
 const round = (value: number, digits = 3) => Number(value.toPrecision(digits));
 
-async function benchDecode() {
+async function benchDecode(): Promise<NonNullable<ThroughputResults["decode"]>> {
   const count = sizes.decodeValues;
   const raw = randomBytes(count * 4);
   const rawPath = join(dir, "decode.bin");
   await writeFile(rawPath, raw);
-  const out: Record<string, unknown> = {};
+  const ours: Record<string, Pick<DecodeResult, "bytes" | "inPlaceGBps" | "sectionFromMemoryGBps">> = {};
   for (const [dtype, bitpix] of [["float32", -32], ["int16", 16]] as const) {
     const info = { shape: [0], dtype, storedDtype: dtype, bscale: 1, bzero: 0, blank: null };
     const inPlace = await timed((bytes) => decodeOwnedImageData(bytes, info), () => raw.slice());
@@ -142,7 +154,7 @@ async function benchDecode() {
     const file = fitsImage(bitpix, [count * size], raw);
     const fits = await openFits(memorySource(file));
     const section = await timed(() => fits.hdu(0).section([null]));
-    out[dtype] = {
+    ours[dtype] = {
       bytes: raw.length,
       inPlaceGBps: round(gbps(raw.length, inPlace)),
       sectionFromMemoryGBps: round(gbps(raw.length, section)),
@@ -150,23 +162,26 @@ async function benchDecode() {
   }
   // The floor of anything that returns new memory here: allocating it and touching every page.
   const fresh = await timed(() => new Uint8Array(raw.length).fill(1));
-  out.freshMemoryGBps = round(gbps(raw.length, fresh));
   const numpy = await peer("decode", rawPath, String(count), String(reps));
-  for (const dtype of ["float32", "int16"]) {
-    const ours = out[dtype] as Record<string, number>;
+  const withNumpy = (dtype: "float32" | "int16"): DecodeResult => {
     const theirs = numpy[dtype];
     const best = Math.max(theirs.byteswapGBps, theirs.astypeGBps);
-    Object.assign(ours, {
+    return {
+      ...ours[dtype],
       numpyByteswapGBps: round(theirs.byteswapGBps),
       numpyAstypeGBps: round(theirs.astypeGBps),
-      ratioInPlaceToBestNumpy: round(ours.inPlaceGBps / best),
-      ratioSectionToBestNumpy: round(ours.sectionFromMemoryGBps / best),
-    });
-  }
-  return out;
+      ratioInPlaceToBestNumpy: round(ours[dtype].inPlaceGBps / best),
+      ratioSectionToBestNumpy: round(ours[dtype].sectionFromMemoryGBps / best),
+    };
+  };
+  return {
+    float32: withNumpy("float32"),
+    int16: withNumpy("int16"),
+    freshMemoryGBps: round(gbps(raw.length, fresh)),
+  };
 }
 
-async function benchFitsOutput() {
+async function benchFitsOutput(): Promise<FitsOutputResult> {
   const [width, height] = sizes.image;
   const data = randomBytes(width * height * 4);
   const path = join(dir, "image.fits");
@@ -230,7 +245,7 @@ async function makeTable(): Promise<{ path: string }> {
 
 let table: Promise<{ path: string }> | undefined;
 
-async function benchTextOutput() {
+async function benchTextOutput(): Promise<TextOutputResult> {
   table ??= makeTable();
   const { path } = await table;
   await using fits = await openFits(path, { openFile: openFileSource });
@@ -241,7 +256,7 @@ async function benchTextOutput() {
   const columns = selectColumns(describeTable(handle.info), names);
   const valueCount = sizes.tableRows * names.length;
   const encoder = new TextEncoder();
-  const out: Record<string, unknown> = { tableValues: valueCount, columns: "FLUX E, TIME D, QUALITY J" };
+  const perSecond: Record<string, number> = {};
   for (const format of ["csv", "json", "ndjson"] as const) {
     const seconds = await timed(async () => {
       let bytes = 0;
@@ -250,7 +265,7 @@ async function benchTextOutput() {
       }
       return bytes;
     });
-    out[`table${format.toUpperCase()}MValuesPerSecond`] = round(valueCount / seconds / 1e6);
+    perSecond[format] = round(valueCount / seconds / 1e6);
   }
   // A float32 cutout, NAXIS1 × NAXIS2, as JSON (values only) and CSV (pixel numbers and value).
   const side = Math.round(Math.sqrt(sizes.cutoutValues));
@@ -262,35 +277,37 @@ async function benchTextOutput() {
   const cutoutCsvSeconds = await timed(() => {
     for (const text of cutoutRows(image, [null, null], "csv")) encoder.encode(text);
   });
-  out.cutoutValues = side * side;
-  out.cutoutJSONMValuesPerSecond = round(side * side / cutoutJsonSeconds / 1e6);
-  out.cutoutCSVMValuesPerSecond = round(side * side / cutoutCsvSeconds / 1e6);
-  return out;
+  return {
+    tableValues: valueCount,
+    columns: "FLUX E, TIME D, QUALITY J",
+    tableCSVMValuesPerSecond: perSecond.csv,
+    tableJSONMValuesPerSecond: perSecond.json,
+    tableNDJSONMValuesPerSecond: perSecond.ndjson,
+    cutoutValues: side * side,
+    cutoutJSONMValuesPerSecond: round(side * side / cutoutJsonSeconds / 1e6),
+    cutoutCSVMValuesPerSecond: round(side * side / cutoutCsvSeconds / 1e6),
+  };
 }
 
-async function benchTableColumn() {
+async function benchTableColumn(): Promise<TableColumnResult> {
   table ??= makeTable();
   const { path } = await table;
   const server = await startRangeServer({ root: dir, latencyMs: latency });
   const url = server.urlFor("throughput", "table.fits");
   const deno = process.execPath;
   const self = fileURLToPath(import.meta.url);
-  const tools: [string, () => Promise<{ stdout: string; seconds: number }>][] = [
-    ["cloudfits local", () => run(deno, ["run", "-A", self, "--child", "FLUX", path])],
-    ["astropy memmap", () => run(PYTHON, [PEER, "column", path, "FLUX", "memmap"])],
-    ["astropy memmap=False", () => run(PYTHON, [PEER, "column", path, "FLUX", "nomemmap"])],
-    ["cloudfits http", () => run(deno, ["run", "-A", self, "--child", "FLUX", url])],
-    ["astropy+fsspec http", () => run(PYTHON, [PEER, "column", url, "FLUX", "fsspec"])],
-  ];
-  const out: Record<string, unknown> = {
-    rows: sizes.tableRows,
-    rowBytes: 48,
-    column: "FLUX (E)",
-    latencyMs: latency,
+  const tools: Record<typeof COLUMN_TOOLS[number], () => Promise<{ stdout: string; seconds: number }>> = {
+    "cloudfits local": () => run(deno, ["run", "-A", self, "--child", "FLUX", path]),
+    "astropy memmap": () => run(PYTHON, [PEER, "column", path, "FLUX", "memmap"]),
+    "astropy memmap=False": () => run(PYTHON, [PEER, "column", path, "FLUX", "nomemmap"]),
+    "cloudfits http": () => run(deno, ["run", "-A", self, "--child", "FLUX", url]),
+    "astropy+fsspec http": () => run(PYTHON, [PEER, "column", url, "FLUX", "fsspec"]),
   };
+  const times = {} as Record<typeof COLUMN_TOOLS[number], ProcessSeconds>;
   const sums = new Set<number>();
   try {
-    for (const [name, tool] of tools) {
+    for (const name of COLUMN_TOOLS) {
+      const tool = tools[name];
       const wall: number[] = [];
       const inside: number[] = [];
       for (let rep = 0; rep < processReps; rep++) {
@@ -300,21 +317,24 @@ async function benchTableColumn() {
         inside.push(result.seconds);
         sums.add(Math.round(result.sum));
       }
-      out[name] = { processSeconds: round(median(wall)), inProcessSeconds: round(median(inside)) };
+      times[name] = { processSeconds: round(median(wall)), inProcessSeconds: round(median(inside)) };
     }
   } finally {
     await server.close();
   }
-  const ratio = (ours: string, theirs: string) =>
-    round(
-      (out[theirs] as { processSeconds: number }).processSeconds /
-        (out[ours] as { processSeconds: number }).processSeconds,
-    );
-  out.sameSums = sums.size === 1;
-  out.speedupLocalVsAstropyMemmap = ratio("cloudfits local", "astropy memmap");
-  out.speedupLocalVsAstropyNoMemmap = ratio("cloudfits local", "astropy memmap=False");
-  out.speedupHttpVsAstropyFsspec = ratio("cloudfits http", "astropy+fsspec http");
-  return out;
+  const ratio = (ours: typeof COLUMN_TOOLS[number], theirs: typeof COLUMN_TOOLS[number]) =>
+    round(times[theirs].processSeconds / times[ours].processSeconds);
+  return {
+    rows: sizes.tableRows,
+    rowBytes: 48,
+    column: "FLUX (E)",
+    latencyMs: latency,
+    ...times,
+    sameSums: sums.size === 1,
+    speedupLocalVsAstropyMemmap: ratio("cloudfits local", "astropy memmap"),
+    speedupLocalVsAstropyNoMemmap: ratio("cloudfits local", "astropy memmap=False"),
+    speedupHttpVsAstropyFsspec: ratio("cloudfits http", "astropy+fsspec http"),
+  };
 }
 
 /** The cloudfits side of a table-column run, in its own process: read the column whole, print its sum. */
@@ -333,69 +353,18 @@ async function childColumn(name: string, target: string): Promise<void> {
   );
 }
 
-function summary(r: Record<string, unknown>): string {
-  const d = r.decode as Record<string, Record<string, number>> & { freshMemoryGBps: number };
-  const f = r.fitsOutput as Record<string, number>;
-  const t = r.textOutput as Record<string, number>;
-  const c = r.tableColumn as Record<string, Record<string, number> & number>;
-  const lines = [
+/** results/throughput.md: the measures, then the targets (defined in bench/targets.ts). */
+function summary(r: ThroughputResults): string {
+  return [
     `# Throughput (${r.smoke ? "smoke sizes" : "full sizes"})`,
     "",
     `${r.date}, ${r.runtime}, ${r.machine}; ${r.method}.`,
     "",
-    "| measure | cloudfits | peer | ratio | target |",
-    "|---|---|---|---|---|",
-  ];
-  for (const dtype of ["float32", "int16"]) {
-    const x = d[dtype];
-    const best = Math.max(x.numpyByteswapGBps, x.numpyAstypeGBps);
-    lines.push(
-      `| decode ${dtype}, in place (as section() does) | ${x.inPlaceGBps} GB/s | numpy byteswap ${x.numpyByteswapGBps}, astype ${x.numpyAstypeGBps} GB/s | ${x.ratioInPlaceToBestNumpy}× | ≥ 1× ${
-        x.ratioInPlaceToBestNumpy >= 1 ? "met" : "missed"
-      } |`,
-      `| decode ${dtype}, section() from memory (copy + decode) | ${x.sectionFromMemoryGBps} GB/s | best numpy ${best} GB/s | ${x.ratioSectionToBestNumpy}× | — |`,
-    );
-  }
-  lines.push(
-    `| for scale: a new buffer of the same size, allocated and filled | ${d.freshMemoryGBps} GB/s | — | — | — |`,
-  );
-  lines.push(
-    `| FITS output to a file (stored bytes untouched; write and close, as astropy) | ${f.writeGBps} GB/s | astropy writeto ${f.astropyWritetoGBps} GB/s | ${f.ratioWriteToAstropy}× | ≥ 1 GB/s ${
-      f.writeGBps >= 1 ? "met" : "missed"
-    } |`,
-    `| FITS output as the CLI writes it (temporary file, fsync, rename; with the read) | ${f.atomicWriteGBps} GB/s (${f.readAndAtomicWriteGBps}) | — | — | — |`,
-  );
-  for (const key of Object.keys(t).filter((k) => k.endsWith("MValuesPerSecond"))) {
-    lines.push(
-      `| ${key.replace("MValuesPerSecond", "")} | ${t[key]} M values/s | — | — | ≥ 5 M/s ${
-        t[key] >= 5 ? "met" : "missed"
-      } |`,
-    );
-  }
-  const p = (name: string) => c[name] as unknown as Record<string, number>;
-  lines.push(
-    `| table column, local, whole process | ${p("cloudfits local").processSeconds} s | astropy memmap ${
-      p("astropy memmap").processSeconds
-    } s, memmap=False ${
-      p("astropy memmap=False").processSeconds
-    } s | ${c.speedupLocalVsAstropyMemmap}×, ${c.speedupLocalVsAstropyNoMemmap}× | ≥ 1× ${
-      c.speedupLocalVsAstropyMemmap >= 1 ? "met" : "missed"
-    } |`,
-    `| table column, HTTP (${c.latencyMs} ms latency), whole process | ${
-      p("cloudfits http").processSeconds
-    } s | astropy+fsspec ${
-      p("astropy+fsspec http").processSeconds
-    } s | ${c.speedupHttpVsAstropyFsspec}× | ≥ 1.5× ${
-      c.speedupHttpVsAstropyFsspec >= 1.5 ? "met" : "missed"
-    } |`,
+    ...throughputTable(r),
     "",
-    `In-process table-column seconds: ${
-      ["cloudfits local", "astropy memmap", "astropy memmap=False", "cloudfits http", "astropy+fsspec http"]
-        .map((n) => `${n} ${p(n).inProcessSeconds}`).join(", ")
-    }. Every tool's column sum agrees: ${c.sameSums}. FITS data unit equals the source bytes: ${f.dataUnitUntouched}.`,
+    ...targetTable(throughputTargets(r)),
     "",
-  );
-  return lines.join("\n");
+  ].join("\n");
 }
 
 // Last, once every helper above is defined.
@@ -404,7 +373,7 @@ if (flags.child !== undefined) {
   process.exit(0);
 }
 dir = await mkdtemp(join(tmpdir(), "cloudfits-throughput-"));
-const results: Record<string, unknown> = {
+const results: ThroughputResults = {
   date: new Date().toISOString(),
   runtime: navigator.userAgent,
   machine: `${process.platform} ${process.arch}, ${(await import("node:os")).cpus().length} cores`,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { defaultOptions, fitsSection, runBench } from "../bench/run.ts";
 import { type ClientTraffic, startRangeServer } from "../bench/server.ts";
 import { median, renderMarkdown } from "../bench/report.ts";
+import { throughputTargets } from "../bench/targets.ts";
 
 const PYTHON = "/usr/bin/python3";
 const hasAstropy = spawnSync(PYTHON, ["-c", "import astropy, numpy"]).status === 0;
@@ -110,7 +111,7 @@ test("the benchmark runs every scenario at tiny sizes", smokeOptions, async (t) 
   const decode = report.throughput ? [] : ["4a", "4b"];
   assert.deepEqual(
     ours.map((row) => row.id),
-    ["L1", "L100", "I1", "1a", "1b", "1c", "1d", "2a", "2b", "3a", "3b", ...decode, "6"],
+    ["L1", "L100", "I1", "5", "1a", "1b", "1c", "1d", "2a", "2b", "3a", "3b", ...decode, "6"],
   );
   for (const row of ours.filter((r) => r.id !== "6")) {
     assert.equal(row.valuesOk, true, `${row.id} ${row.scenario}: ${row.note ?? "wrong values"}`);
@@ -131,13 +132,44 @@ test("the benchmark runs every scenario at tiny sizes", smokeOptions, async (t) 
 
   // The CLI (run as a script in smoke runs) reads the same values through its own argument syntax.
   const cli = report.rows.filter((row) => row.tool === "cloudfits binary");
-  assert.deepEqual(cli.map((row) => row.id), ["L1", "L100", "I1", "1a", "1b", "1c", "1d", "2a", "2b", "3a"]);
+  assert.deepEqual(cli.map((row) => row.id), [
+    "L1",
+    "L100",
+    "I1",
+    "5",
+    "1a",
+    "1b",
+    "1c",
+    "1d",
+    "2a",
+    "2b",
+    "3a",
+  ]);
   for (const row of cli.filter((r) => r.id !== "L1")) {
     assert.equal(row.valuesOk, true, `CLI ${row.id}: ${row.note ?? "wrong values"}`);
   }
   // The CLI's light curve is a PNG: checked to be one, no values to compare.
   assert.equal(cli[0].valuesOk, null);
   assert.equal(cli[0].note, undefined);
+  // Through the bench's index (built by the indexer, with the cube's frame summary), the light curve and
+  // the image cutout are one round trip, library and CLI alike, and no header or frame table is fetched:
+  // every request reads pixels (the box's rows, merged where they lie close at this size).
+  const indexed = report.rows.filter((row) => row.tool.endsWith("with index"));
+  for (const id of ["L1", "I1"]) {
+    const library = indexed.find((r) => r.id === id && r.tool === "cloudfits with index")!;
+    const cli = indexed.find((r) => r.id === id && r.tool === "cloudfits binary with index")!;
+    for (const row of [library, cli]) {
+      assert.equal(row.valuesOk, true, `${row.tool} ${id}: ${row.note ?? "wrong values"}`);
+      assert.equal(row.roundTrips, 1, `${row.tool} ${id}: one round trip`);
+    }
+    assert.deepEqual([cli.requests, cli.bytes], [library.requests, library.bytes], `${id}: CLI = library`);
+    const cold = ours.find((r) => r.id === id)!;
+    assert.ok(library.needed! < cold.needed!, `${id}: with an index the data alone is needed`);
+  }
+  const curve = indexed.find((r) => r.id === "L1" && r.tool === "cloudfits with index")!;
+  const coldCurve = ours.find((r) => r.id === "L1")!;
+  assert.equal(curve.openRequests, 0);
+  assert.ok(curve.bytes! >= curve.needed! && curve.bytes! < coldCurve.bytes!, "no frame table read");
   // The library under Bun sends what it sends under Deno.
   const bun = report.rows.filter((row) => row.tool === "cloudfits Bun");
   if (options.bun) {
@@ -166,10 +198,25 @@ test("the benchmark runs every scenario at tiny sizes", smokeOptions, async (t) 
   }
 
   assert.ok(report.targets.length >= 10);
-  assert.ok(report.skipped.some((s) => s.id === "5"));
+  // bench/throughput.ts's targets are folded into the target table, each measured.
+  assert.ok(report.throughput, "bench/throughput.ts ran");
+  const folded = throughputTargets(report.throughput);
+  assert.equal(folded.length, 14);
+  for (const target of folded) {
+    const line = report.targets.find((t) => t.target === target.target);
+    assert.ok(line, `${target.target} is in the target table`);
+    assert.ok(line.met !== null && !line.measured.startsWith("not measured"), `${target.target} measured`);
+  }
+  // Issue 13's light-curve targets are checked on the path it sets them for: through an index.
+  const lightCurveTargets = report.targets.filter((t) => t.target.startsWith("#13 `cloudfits lightcurve`"));
+  assert.equal(lightCurveTargets.length, 2);
+  for (const t of lightCurveTargets) assert.match(t.target, /with an index/);
+  assert.equal(lightCurveTargets[0].met, true, lightCurveTargets[0].measured);
   const markdown = readFileSync(join(out, "latest.md"), "utf8");
   assert.equal(markdown, renderMarkdown(report));
   assert.match(markdown, /\| 1a \| TESS cube cutout 5×5 px × all frames \(pixel indices\) \| cloudfits \|/);
+  assert.match(markdown, /\| #16\.3 FITS output ≥ 1 GB\/s to a file[^|]*\| \d/);
+  assert.match(markdown, /\| decode float32, section\(\) as a whole from memory/);
   assert.deepEqual(
     JSON.parse(readFileSync(join(out, "latest.json"), "utf8")),
     JSON.parse(JSON.stringify(report)),

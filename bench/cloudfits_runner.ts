@@ -10,7 +10,8 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { type FitsFile, openFits } from "../src/open.ts";
+import { type FitsFile, openFits, type OpenFitsOptions } from "../src/open.ts";
+import { LIGHT_CURVE_READS } from "../cli/lightcurve.ts";
 import { openIndex } from "../src/open_index.ts";
 import { lightCurve } from "../src/light_curve.ts";
 import { httpSource, type RequestEvent } from "../src/source/http.ts";
@@ -114,7 +115,12 @@ export async function runTask(task: Task): Promise<Omit<TaskResult, "rssKb">> {
     }
     case "lightcurve": {
       const started = performance.now();
-      const { fits, openRequests } = await openCounted({ ...task, hdu: Infinity });
+      // As `cloudfits lightcurve` opens a cube: its end (the frame table) fetched with the first read.
+      const { fits, openRequests } = await openCounted(
+        { ...task, hdu: Infinity },
+        undefined,
+        LIGHT_CURVE_READS,
+      );
       const check = await lightCurves(fits, task);
       const coldMs = performance.now() - started;
       trace(`light curves read; cold ${coldMs.toFixed(1)} ms`);
@@ -171,6 +177,7 @@ async function markColdDone(url: string): Promise<void> {
 async function openCounted(
   task: { url: string; hdu: number; index?: string },
   concurrency?: number,
+  reads: Pick<OpenFitsOptions, "tailRead" | "suffixRead"> = {},
 ): Promise<{ fits: FitsFile; openRequests: number }> {
   let requests = 0;
   const onRequest = (event: RequestEvent) => {
@@ -190,7 +197,7 @@ async function openCounted(
   } else {
     // maxHdus stops the header walk at the HDU read (Infinity: walk them all).
     const maxHdus = Number.isFinite(task.hdu) ? task.hdu + 1 : undefined;
-    fits = await openFits(httpSource(task.url, { onRequest }), { concurrency, maxHdus });
+    fits = await openFits(httpSource(task.url, { onRequest }), { concurrency, maxHdus, ...reads });
   }
   trace(`opened: ${fits.hdus.length} HDUs`);
   return { fits, openRequests: requests };

@@ -74,7 +74,7 @@ export async function runLightCurve(args: string[], io: CliIo): Promise<number> 
     io,
     async (opened, sky, many, cube) =>
       await write(opened.fits, sky, outputFor(output, sky, many, format), cube, opened.hdu?.info.index),
-    { tailRead: FRAME_TABLE_READ, suffixRead: FRAME_TABLE_SUFFIX },
+    LIGHT_CURVE_READS,
   );
 }
 
@@ -99,6 +99,23 @@ const FRAME_TABLE_READ = 16 * 2 ** 20;
  * larger suffix would read megabytes of pixels for every early-sector cube.
  */
 const FRAME_TABLE_SUFFIX = 2 * 2 ** 20;
+
+/**
+ * How `lightcurve` opens a file without an index: the frame table read whole with its header
+ * (`tailRead`) and the object's end fetched with the first read (`suffixRead`). The bench opens cubes
+ * the same way for its library rows.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { LIGHT_CURVE_READS } from "./lightcurve.ts";
+ * strictEqual(LIGHT_CURVE_READS.suffixRead, 2 * 2 ** 20);
+ * ```
+ */
+export const LIGHT_CURVE_READS: { tailRead: number; suffixRead: number } = {
+  tailRead: FRAME_TABLE_READ,
+  suffixRead: FRAME_TABLE_SUFFIX,
+};
 
 /** `--aperture`: a box or circle as typed, or a FITS file whose first image marks the pixels (non-zero). */
 async function apertureOf(text: string | undefined, io: CliIo): Promise<Aperture | undefined> {

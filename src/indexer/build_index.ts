@@ -8,7 +8,6 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import { walkFile } from "../walk_file.ts";
-import { compareBytes } from "../index_format/_layout.ts";
 import { IndexWriter, SkySink } from "../index_format/writer.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import type { SourceOptions } from "../open_source.ts";
@@ -27,8 +26,6 @@ import { shardOfPath, type ShardPart } from "./shard.ts";
 import { fileFootprints } from "./footprints.ts";
 import { isTessCube } from "../tess_cube.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
-
-const UTF8 = new TextEncoder();
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
 export type IndexEvent =
@@ -181,10 +178,10 @@ export async function buildIndex(
   if (listing.candidates.length === 0) throw nothingToIndex(sources, failed);
   const shard = options.shard;
 
-  const candidates = sortByPath(
-    shard
-      ? listing.candidates.filter((candidate) => shardOfPath(candidate.path, shard.count) === shard.index)
-      : listing.candidates,
+  // Kept compactly for the whole run: each file's candidate is made only while it is read.
+  const candidates = listing.candidates.sorted(
+    listing.origins,
+    shard && ((path) => shardOfPath(path, shard.count) === shard.index),
   );
 
   // Reuse unchanged records from the checkpoint of an interrupted run (newer, so it wins) and from
@@ -289,7 +286,8 @@ export async function buildIndex(
   // (a cube's WCS is table data, not a header): filed from there at the end.
   const keptCubes = new Set<string>();
   type Outcome = (Indexed & { fresh: boolean; skyCube?: boolean }) | { error: string };
-  const indexOne = async (candidate: IndexCandidate): Promise<Outcome> => {
+  const indexOne = async (i: number): Promise<Outcome> => {
+    const candidate = candidates.at(i);
     // Both lookups are made before any await, so each cursor is asked in path order.
     const fromCheckpoint = resumed.find(candidate.path);
     const fromIndex = previous.records.find(candidate.path);
@@ -313,11 +311,10 @@ export async function buildIndex(
   const concurrency = options.concurrency ?? 8;
   try {
     await runInOrder(
-      candidates,
+      candidates.length,
       { concurrency, window: 8 * concurrency + 64 },
       indexOne,
       async (outcome, i) => {
-        const candidate = candidates[i];
         if ("file" in outcome) {
           try {
             await writer.add(outcome.file);
@@ -327,9 +324,9 @@ export async function buildIndex(
             if (outcome.fresh) checkpoint?.addFresh();
             else unchanged++;
           } catch (error) {
-            failed.push({ path: candidate.path, error: (error as Error).message });
+            failed.push({ path: candidates.path(i), error: (error as Error).message });
           }
-        } else failed.push({ path: candidate.path, error: outcome.error });
+        } else failed.push({ path: candidates.path(i), error: outcome.error });
         await checkpoint?.maybeSave(writer.fileCount);
         await report({
           type: "progress",
@@ -384,13 +381,6 @@ export async function buildIndex(
 interface Indexed {
   file: IndexedFile;
   footprints: FootprintRecord[];
-}
-
-/** Candidates in index order: by the UTF-8 bytes of their paths. */
-function sortByPath(candidates: readonly IndexCandidate[]): IndexCandidate[] {
-  return candidates.map((candidate) => ({ candidate, key: UTF8.encode(candidate.path) }))
-    .sort((a, b) => compareBytes(a.key, b.key))
-    .map((entry) => entry.candidate);
 }
 
 /** The error of a run whose sources yield no file to index: nothing is written, an existing index stays. */

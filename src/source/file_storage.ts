@@ -8,6 +8,7 @@ import process from "node:process";
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
+import { tmpdir } from "node:os";
 import { CloudFitsError } from "../errors.ts";
 import type { IndexStorage, LocalFileInfo } from "./storage.ts";
 import type { SpoolFile } from "../_bytes.ts";
@@ -50,7 +51,11 @@ const SPOOL_READ_BYTES = 1024 * 1024;
 
 /** A temporary file named like an atomic write's, so a killed run's is removed by the next write. */
 async function spool(path: string): Promise<SpoolFile> {
-  const name = temporaryName(path);
+  // Beside the index (its directory is made as the index's write would), or in the temporary
+  // directory when the index goes to a device or FIFO (`-o /dev/stdout`).
+  const stream = (await statPath(path))?.isFile === false;
+  const name = temporaryName(stream ? join(tmpdir(), "cloudfits-spool") : path);
+  await mkdir(dirname(name), { recursive: true });
   const handle = await open(name, "wx+");
   let size = 0;
   return {
@@ -95,7 +100,8 @@ async function statPath(path: string): Promise<LocalFileInfo | undefined> {
 async function listFiles(dir: string, warn: (message: string) => void = () => {}): Promise<string[]> {
   const found: string[] = [];
   const seenFiles = new Map<string, string>();
-  const walk = async (sub: string, ancestors: ReadonlySet<string>): Promise<void> => {
+  // `real` is the directory's real path: a plain entry's real path follows from it without a system call.
+  const walk = async (sub: string, real: string, ancestors: ReadonlySet<string>): Promise<void> => {
     const entries = (await readdir(join(dir, sub), { withFileTypes: true }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
@@ -103,7 +109,8 @@ async function listFiles(dir: string, warn: (message: string) => void = () => {}
       const full = join(dir, rel);
       let isDirectory = entry.isDirectory();
       let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
+      const linked = entry.isSymbolicLink();
+      if (linked) {
         const target = await stat(full).catch(() => undefined);
         if (target === undefined) {
           warn(`${full}: a symbolic link to nothing; skipped`);
@@ -112,25 +119,26 @@ async function listFiles(dir: string, warn: (message: string) => void = () => {}
         isDirectory = target.isDirectory();
         isFile = target.isFile();
       }
-      const real = await realpath(full);
+      const realEntry = linked ? await realpath(full) : join(real, entry.name);
       if (isDirectory) {
-        if (ancestors.has(real)) {
-          warn(`${full}: a symbolic link that loops back to ${real}; not followed`);
+        if (ancestors.has(realEntry)) {
+          warn(`${full}: a symbolic link that loops back to ${realEntry}; not followed`);
           continue;
         }
-        await walk(rel, new Set([...ancestors, real]));
+        await walk(rel, realEntry, new Set([...ancestors, realEntry]));
       } else if (isFile) {
-        const first = seenFiles.get(real);
+        const first = seenFiles.get(realEntry);
         if (first !== undefined) {
           warn(`${full}: the same file as ${join(dir, first)}; listed once`);
           continue;
         }
-        seenFiles.set(real, rel);
+        seenFiles.set(realEntry, rel);
         found.push(rel);
       }
     }
   };
-  await walk("", new Set([await realpath(dir)]));
+  const real = await realpath(dir);
+  await walk("", real, new Set([real]));
   return found.sort();
 }
 

@@ -98,48 +98,69 @@ async function statPath(path: string): Promise<LocalFileInfo | undefined> {
  * a dangling link is skipped, each with a warning.
  */
 async function listFiles(dir: string, warn: (message: string) => void = () => {}): Promise<string[]> {
+  const real = await realpath(dir);
+  // Without symbolic links no file is reached twice: the real paths of 10⁵ files need not be kept.
+  const plain = await walkFiles(dir, real, undefined);
+  return (plain.linked ? (await walkFiles(dir, real, { warn, seen: new Map() })).found : plain.found).sort();
+}
+
+/**
+ * The walk of {@linkcode listFiles}: every file under `dir`, and whether a symbolic link was met. With
+ * `links`, links are followed (each file once, loops cut, with warnings); without, links are skipped
+ * and only noted, for the caller to walk again with `links`.
+ */
+async function walkFiles(
+  dir: string,
+  realDir: string,
+  links: { warn: (message: string) => void; seen: Map<string, string> } | undefined,
+): Promise<{ found: string[]; linked: boolean }> {
   const found: string[] = [];
-  const seenFiles = new Map<string, string>();
+  let linked = false;
   // `real` is the directory's real path: a plain entry's real path follows from it without a system call.
   const walk = async (sub: string, real: string, ancestors: ReadonlySet<string>): Promise<void> => {
     const entries = (await readdir(join(dir, sub), { withFileTypes: true }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const rel = sub ? `${sub}/${entry.name}` : entry.name;
-      const full = join(dir, rel);
+      if (!links) {
+        linked ||= entry.isSymbolicLink();
+        if (entry.isDirectory()) await walk(rel, real, ancestors);
+        else if (entry.isFile()) found.push(rel);
+        continue;
+      }
       let isDirectory = entry.isDirectory();
       let isFile = entry.isFile();
-      const linked = entry.isSymbolicLink();
-      if (linked) {
+      const full = join(dir, rel);
+      const link = entry.isSymbolicLink();
+      if (link) {
         const target = await stat(full).catch(() => undefined);
         if (target === undefined) {
-          warn(`${full}: a symbolic link to nothing; skipped`);
+          links.warn(`${full}: a symbolic link to nothing; skipped`);
           continue;
         }
         isDirectory = target.isDirectory();
         isFile = target.isFile();
       }
-      const realEntry = linked ? await realpath(full) : join(real, entry.name);
+      const realEntry = link ? await realpath(full) : join(real, entry.name);
       if (isDirectory) {
         if (ancestors.has(realEntry)) {
-          warn(`${full}: a symbolic link that loops back to ${realEntry}; not followed`);
+          links.warn(`${full}: a symbolic link that loops back to ${realEntry}; not followed`);
           continue;
         }
         await walk(rel, realEntry, new Set([...ancestors, realEntry]));
       } else if (isFile) {
-        const first = seenFiles.get(realEntry);
+        const first = links.seen.get(realEntry);
         if (first !== undefined) {
-          warn(`${full}: the same file as ${join(dir, first)}; listed once`);
+          links.warn(`${full}: the same file as ${join(dir, first)}; listed once`);
           continue;
         }
-        seenFiles.set(realEntry, rel);
+        links.seen.set(realEntry, rel);
         found.push(rel);
       }
     }
   };
-  const real = await realpath(dir);
-  await walk("", real, new Set([real]));
-  return found.sort();
+  await walk("", realDir, new Set([realDir]));
+  return { found, linked };
 }
 
 /**

@@ -17,7 +17,8 @@ import { VERSION } from "../version.ts";
 import { Checkpointer, checkpointPath, loadCheckpoint } from "./checkpoint.ts";
 import { runInOrder } from "./in_order.ts";
 import { isUnchanged, previousRecords, RecordCursor } from "./incremental.ts";
-import { listIndexSources } from "./list_sources.ts";
+import { type ListedIndexSources, listIndexSources } from "./list_sources.ts";
+import type { CandidateTable } from "./candidate_table.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
 import { frameBlockOf } from "./frames.ts";
@@ -101,9 +102,9 @@ export interface BuildIndexResult {
  * Index FITS files: directories are walked and bucket prefixes listed; each file's headers are read
  * with a few range requests (never its data). Files whose size and ETag (or mtime) match the existing
  * index at `output` keep their records without a request. Records are written in path order as files
- * finish, so memory does not grow with the number of files: the listing (paths only), a window of
- * records in flight, and one leaf; finished leaves wait in `storage.spool` beside a local index (in
- * memory for an upload). The index written so far is checkpointed, and an interrupted run resumes
+ * finish, so memory does not grow with the number of files: the listing (packed: the paths' bytes and
+ * ~30 B per file), a window of records in flight, and one leaf; finished leaves wait in
+ * `storage.spool` beside a local index (in memory for an upload). The index written so far is checkpointed, and an interrupted run resumes
  * from its checkpoint. The index is put in place whole (an atomic rename, or one PUT); the checkpoint
  * is then deleted.
  *
@@ -172,17 +173,13 @@ export async function buildIndex(
     );
   }
   const outputLocation = parseLocation(output, options.env ?? {});
-  const listing = await listIndexSources(sources, { ...options, output: outputLocation });
-  const { failed, dataUrl, warnings } = listing;
-  for (const warning of warnings) await warn(warning);
-  if (listing.candidates.length === 0) throw nothingToIndex(sources, failed);
   const shard = options.shard;
-
-  // Kept compactly for the whole run: each file's candidate is made only while it is read.
-  const candidates = listing.candidates.sorted(
-    listing.origins,
-    shard && ((path) => shardOfPath(path, shard.count) === shard.index),
+  const { candidates, failed, dataUrl, warnings } = sortedListing(
+    await listIndexSources(sources, { ...options, output: outputLocation }),
+    shard,
   );
+  for (const warning of warnings) await warn(warning);
+  if (candidates === undefined) throw nothingToIndex(sources, failed);
 
   // Reuse unchanged records from the checkpoint of an interrupted run (newer, so it wins) and from
   // the existing index, each read in path order beside the sorted listing.
@@ -381,6 +378,21 @@ export async function buildIndex(
 interface Indexed {
   file: IndexedFile;
   footprints: FootprintRecord[];
+}
+
+/**
+ * The listing in index order (only the shard's files with `shard`), kept compactly for the whole run:
+ * each file's candidate is made only while it is read, and the unsorted listing is let go. No
+ * candidates when nothing was listed.
+ */
+function sortedListing(
+  listing: ListedIndexSources,
+  shard: ShardPart | undefined,
+): Omit<ListedIndexSources, "candidates" | "origins"> & { candidates?: CandidateTable } {
+  const { candidates, origins, ...rest } = listing;
+  if (candidates.length === 0) return rest;
+  const keep = shard && ((path: string) => shardOfPath(path, shard.count) === shard.index);
+  return { ...rest, candidates: candidates.sorted(origins, keep) };
 }
 
 /** The error of a run whose sources yield no file to index: nothing is written, an existing index stays. */

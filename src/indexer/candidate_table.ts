@@ -37,9 +37,15 @@ const TEXT = new TextDecoder();
 
 /** A growable byte buffer of strings, each at `starts[i]..starts[i + 1]`. */
 class PackedStrings {
-  bytes = new Uint8Array(1024);
-  starts = new Uint32Array(64);
+  bytes: Uint8Array;
+  starts: Uint32Array;
   length = 0;
+
+  /** Room for `count` strings of `bytes` UTF-8 bytes in all (it grows beyond). */
+  constructor(count = 64, bytes = 1024) {
+    this.starts = new Uint32Array(count + 1);
+    this.bytes = new Uint8Array(bytes);
+  }
 
   push(text: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
@@ -149,7 +155,12 @@ export class CandidateTableBuilder {
     const kept: number[] = [];
     for (let i = 0; i < paths.length; i++) if (keep(paths.get(i))) kept.push(i);
     const order = Uint32Array.from(kept).sort((a, b) => compareViews(paths.view(a), paths.view(b)) || a - b);
-    const table = new PackedCandidates(origins, order.length);
+    const bytesOf = (strings: PackedStrings) => order.reduce((sum, i) => sum + strings.view(i).length, 0);
+    const table = new PackedCandidates(
+      origins,
+      new PackedStrings(order.length, bytesOf(paths)),
+      new PackedStrings(order.length, bytesOf(this.#etags)),
+    );
     for (const [n, i] of order.entries()) {
       if (n > 0 && compareViews(paths.view(order[n - 1]), paths.view(i)) === 0) {
         const path = paths.get(i);
@@ -218,14 +229,18 @@ export interface CandidateTable {
 /** The table in typed arrays: one buffer of paths, one of ETags, and numbers. */
 class PackedCandidates implements CandidateTable {
   readonly #origins: readonly CandidateOrigin[];
-  readonly #paths = new PackedStrings();
-  readonly #etags = new PackedStrings();
+  readonly #paths: PackedStrings;
+  readonly #etags: PackedStrings;
   readonly #sizes: Float64Array;
   readonly #times: Float64Array;
   readonly #originOf: Uint32Array;
 
-  constructor(origins: readonly CandidateOrigin[], length: number) {
+  /** Empty, with exactly the room its files need (filled in order by `copy`). */
+  constructor(origins: readonly CandidateOrigin[], paths: PackedStrings, etags: PackedStrings) {
+    const length = paths.starts.length - 1;
     this.#origins = origins;
+    this.#paths = paths;
+    this.#etags = etags;
     this.#sizes = new Float64Array(length);
     this.#times = new Float64Array(length);
     this.#originOf = new Uint32Array(length);

@@ -100,9 +100,16 @@ const growthPerFileKb =
 // are outside V8's heap: `external` counts them), after a collection when the task exposes one
 // (`--v8-flags=--expose-gc`; without, garbage counts too).
 const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
-const held = () => process.memoryUsage().heapUsed + process.memoryUsage().external;
-collect();
-const heldBefore = held();
+// Array buffers' memory is returned as the collector finalizes them (the files written above leave
+// many): a few rounds let it settle, before and after.
+const settled = async () => {
+  for (let round = 0; round < 3; round++) {
+    collect();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return process.memoryUsage().heapUsed + process.memoryUsage().external;
+};
+const heldBefore = await settled();
 const sortedListing = async () => {
   const listed = await listIndexSources([data], {
     output: parseLocation(join(dir, "listed.cfidx"), {}),
@@ -111,12 +118,7 @@ const sortedListing = async () => {
   return listed.candidates.sorted(listed.origins);
 };
 const listing = await sortedListing();
-// Array buffers' memory is returned as the collector finalizes them: a few rounds let it settle.
-for (let round = 0; round < 3; round++) {
-  collect();
-  await new Promise((resolve) => setTimeout(resolve, 100));
-}
-const listingBytesPerPath = Math.round((held() - heldBefore) / listing.length);
+const listingBytesPerPath = Math.round((await settled() - heldBefore) / listing.length);
 
 const shards = [0, 1, 2, 3].map((k) => join(dir, `shard-${k}.cfidx`));
 const shardRuns = shards.map((shard, k) => run(["index", data, "-o", shard, "--shard", `${k}/4`]));

@@ -146,15 +146,16 @@ export class CandidateTableBuilder {
    * The files whose paths `keep` accepts, sorted by the UTF-8 bytes of their paths (index order).
    *
    * @param origins Where the files come from, by number.
-   * @param keep Which paths to keep (default all).
+   * @param keep Which paths to keep (default: all).
    * @returns The table.
    * @throws {CloudFitsError} `USAGE` when two files have the same path.
    */
-  sorted(origins: readonly CandidateOrigin[], keep: (path: string) => boolean = () => true): CandidateTable {
+  sorted(origins: readonly CandidateOrigin[], keep?: (path: string) => boolean): CandidateTable {
     const paths = this.#paths;
-    const kept: number[] = [];
-    for (let i = 0; i < paths.length; i++) if (keep(paths.get(i))) kept.push(i);
-    const order = Uint32Array.from(kept).sort((a, b) => compareViews(paths.view(a), paths.view(b)) || a - b);
+    const kept = new Uint32Array(paths.length);
+    let count = 0;
+    for (let i = 0; i < paths.length; i++) if (!keep || keep(paths.get(i))) kept[count++] = i;
+    const order = kept.subarray(0, count).sort((a, b) => compareViews(paths.view(a), paths.view(b)) || a - b);
     const bytesOf = (strings: PackedStrings) => order.reduce((sum, i) => sum + strings.view(i).length, 0);
     const table = new PackedCandidates(
       origins,

@@ -3,7 +3,8 @@
  * 1). Writes N synthetic FITS files (a primary header of `--cards` cards and a 10 × 10 int16 image, 2
  * blocks on disk each) under `--dir`, then runs `cloudfits index DIR -o OUT --json` in a fresh process
  * under /usr/bin/time at N/4 and at N files, and reports peak RSS, files/s and RSS growth per file
- * (the slope between the two sizes), and the heap the listing holds per path (listed in this process).
+ * (the slope between the two sizes), and the memory the sorted listing holds per path (listed in this
+ * process).
  * Also times `merge` of 4 shards of the N files.
  *
  * Usage: `deno run -A bench/index_scale.ts [--files N] [--cards C] [--dir DIR]`; writes
@@ -95,19 +96,29 @@ const growthPerFileKb =
   Math.round(((large.peakRssMb - small.peakRssMb) * 1024 / (large.files - small.files)) * 100) /
   100;
 
-// What the listing costs per path: the heap it holds (candidates with their paths and openers), after
-// a collection when the task exposes one (`--v8-flags=--expose-gc`; without, garbage counts too).
+// What the listing costs per path: what the sorted, packed listing a run keeps holds (its buffers
+// are outside V8's heap: `external` counts them), after a collection when the task exposes one
+// (`--v8-flags=--expose-gc`; without, garbage counts too).
 const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
-collect();
-const heapBefore = process.memoryUsage().heapUsed;
-const listing = await listIndexSources([data], {
-  output: parseLocation(join(dir, "listed.cfidx"), {}),
-  ...localFileAccess(),
-});
-collect();
-const listingBytesPerPath = Math.round(
-  (process.memoryUsage().heapUsed - heapBefore) / listing.candidates.length,
-);
+// Array buffers' memory is returned as the collector finalizes them (the files written above leave
+// many): a few rounds let it settle, before and after.
+const settled = async () => {
+  for (let round = 0; round < 3; round++) {
+    collect();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return process.memoryUsage().heapUsed + process.memoryUsage().external;
+};
+const heldBefore = await settled();
+const sortedListing = async () => {
+  const listed = await listIndexSources([data], {
+    output: parseLocation(join(dir, "listed.cfidx"), {}),
+    ...localFileAccess(),
+  });
+  return listed.candidates.sorted(listed.origins);
+};
+const listing = await sortedListing();
+const listingBytesPerPath = Math.round((await settled() - heldBefore) / listing.length);
 
 const shards = [0, 1, 2, 3].map((k) => join(dir, `shard-${k}.cfidx`));
 const shardRuns = shards.map((shard, k) => run(["index", data, "-o", shard, "--shard", `${k}/4`]));

@@ -72,8 +72,11 @@ export function isBrokenPipe(error: unknown): boolean {
  * @returns The storage for `buildIndex`.
  */
 export function indexStorage(io: CliIo): IndexStorage {
+  const files = fileStorage();
   return {
-    resolve: fileStorage().resolve,
+    resolve: files.resolve,
+    // Finished leaves wait in a temporary file beside the index, not in memory.
+    spool: files.spool,
     stat: io.stat,
     listFiles: io.listFiles,
     readFile: io.readFile,

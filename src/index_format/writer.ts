@@ -172,6 +172,14 @@ export class IndexWriter {
   }
 
   /**
+   * Files whose records the writer holds (those of the leaf being filled); the others are spooled,
+   * so this stays under one leaf's worth however many files are added.
+   */
+  get heldFiles(): number {
+    return this.#pending.length;
+  }
+
+  /**
    * Add a file after every file added so far.
    *
    * @param file The file, with the HDUs `walkHdus` produced.

@@ -8,7 +8,6 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import { walkFile } from "../walk_file.ts";
-import { compareBytes } from "../index_format/_layout.ts";
 import { IndexWriter, SkySink } from "../index_format/writer.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import type { SourceOptions } from "../open_source.ts";
@@ -18,7 +17,8 @@ import { VERSION } from "../version.ts";
 import { Checkpointer, checkpointPath, loadCheckpoint } from "./checkpoint.ts";
 import { runInOrder } from "./in_order.ts";
 import { isUnchanged, previousRecords, RecordCursor } from "./incremental.ts";
-import { listIndexSources } from "./list_sources.ts";
+import { type ListedIndexSources, listIndexSources } from "./list_sources.ts";
+import type { CandidateTable } from "./candidate_table.ts";
 import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
 import { writeIndex } from "./write_index.ts";
 import { frameBlockOf } from "./frames.ts";
@@ -27,8 +27,6 @@ import { shardOfPath, type ShardPart } from "./shard.ts";
 import { fileFootprints } from "./footprints.ts";
 import { isTessCube } from "../tess_cube.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
-
-const UTF8 = new TextEncoder();
 
 /** Something a run reports while it goes: a warning, a note, or progress after each file. */
 export type IndexEvent =
@@ -104,9 +102,9 @@ export interface BuildIndexResult {
  * Index FITS files: directories are walked and bucket prefixes listed; each file's headers are read
  * with a few range requests (never its data). Files whose size and ETag (or mtime) match the existing
  * index at `output` keep their records without a request. Records are written in path order as files
- * finish, so memory does not grow with the number of files: the listing (paths only), a window of
- * records in flight, and one leaf; finished leaves wait in `storage.spool` beside a local index (in
- * memory for an upload). The index written so far is checkpointed, and an interrupted run resumes
+ * finish, so memory does not grow with the number of files: the listing (packed: the paths' bytes and
+ * ~30 B per file), a window of records in flight, and one leaf; finished leaves wait in
+ * `storage.spool` beside a local index (in memory for an upload). The index written so far is checkpointed, and an interrupted run resumes
  * from its checkpoint. The index is put in place whole (an atomic rename, or one PUT); the checkpoint
  * is then deleted.
  *
@@ -175,17 +173,13 @@ export async function buildIndex(
     );
   }
   const outputLocation = parseLocation(output, options.env ?? {});
-  const listing = await listIndexSources(sources, { ...options, output: outputLocation });
-  const { failed, dataUrl, warnings } = listing;
-  for (const warning of warnings) await warn(warning);
-  if (listing.candidates.length === 0) throw nothingToIndex(sources, failed);
   const shard = options.shard;
-
-  const candidates = sortByPath(
-    shard
-      ? listing.candidates.filter((candidate) => shardOfPath(candidate.path, shard.count) === shard.index)
-      : listing.candidates,
+  const { candidates, failed, dataUrl, warnings } = sortedListing(
+    await listIndexSources(sources, { ...options, output: outputLocation }),
+    shard,
   );
+  for (const warning of warnings) await warn(warning);
+  if (candidates === undefined) throw nothingToIndex(sources, failed);
 
   // Reuse unchanged records from the checkpoint of an interrupted run (newer, so it wins) and from
   // the existing index, each read in path order beside the sorted listing.
@@ -289,7 +283,8 @@ export async function buildIndex(
   // (a cube's WCS is table data, not a header): filed from there at the end.
   const keptCubes = new Set<string>();
   type Outcome = (Indexed & { fresh: boolean; skyCube?: boolean }) | { error: string };
-  const indexOne = async (candidate: IndexCandidate): Promise<Outcome> => {
+  const indexOne = async (i: number): Promise<Outcome> => {
+    const candidate = candidates.at(i);
     // Both lookups are made before any await, so each cursor is asked in path order.
     const fromCheckpoint = resumed.find(candidate.path);
     const fromIndex = previous.records.find(candidate.path);
@@ -313,11 +308,10 @@ export async function buildIndex(
   const concurrency = options.concurrency ?? 8;
   try {
     await runInOrder(
-      candidates,
+      candidates.length,
       { concurrency, window: 8 * concurrency + 64 },
       indexOne,
       async (outcome, i) => {
-        const candidate = candidates[i];
         if ("file" in outcome) {
           try {
             await writer.add(outcome.file);
@@ -327,9 +321,9 @@ export async function buildIndex(
             if (outcome.fresh) checkpoint?.addFresh();
             else unchanged++;
           } catch (error) {
-            failed.push({ path: candidate.path, error: (error as Error).message });
+            failed.push({ path: candidates.path(i), error: (error as Error).message });
           }
-        } else failed.push({ path: candidate.path, error: outcome.error });
+        } else failed.push({ path: candidates.path(i), error: outcome.error });
         await checkpoint?.maybeSave(writer.fileCount);
         await report({
           type: "progress",
@@ -386,11 +380,19 @@ interface Indexed {
   footprints: FootprintRecord[];
 }
 
-/** Candidates in index order: by the UTF-8 bytes of their paths. */
-function sortByPath(candidates: readonly IndexCandidate[]): IndexCandidate[] {
-  return candidates.map((candidate) => ({ candidate, key: UTF8.encode(candidate.path) }))
-    .sort((a, b) => compareBytes(a.key, b.key))
-    .map((entry) => entry.candidate);
+/**
+ * The listing in index order (only the shard's files with `shard`), kept compactly for the whole run:
+ * each file's candidate is made only while it is read, and the unsorted listing is let go. No
+ * candidates when nothing was listed.
+ */
+function sortedListing(
+  listing: ListedIndexSources,
+  shard: ShardPart | undefined,
+): Omit<ListedIndexSources, "candidates" | "origins"> & { candidates?: CandidateTable } {
+  const { candidates, origins, ...rest } = listing;
+  if (candidates.length === 0) return rest;
+  const keep = shard && ((path: string) => shardOfPath(path, shard.count) === shard.index);
+  return { ...rest, candidates: candidates.sorted(origins, keep) };
 }
 
 /** The error of a run whose sources yield no file to index: nothing is written, an existing index stays. */

@@ -15,11 +15,12 @@ export interface InOrderOptions {
 }
 
 /**
- * Run `work` over `items` with `concurrency` workers and pass each result to `emit` in item order.
+ * Run `work` over items `0 … count − 1` with `concurrency` workers and pass each result to `emit` in
+ * item order.
  * An item is started only while fewer than `window` items wait to be handed on. An error from `emit`
  * stops the run and is thrown; `work` should report its own failures through its result.
  *
- * @param items The items, in the order results are wanted.
+ * @param count How many items: the caller keeps them (compactly) and `work` is given each one's number.
  * @param options Workers and window.
  * @param work Produces an item's result.
  * @param emit Receives results in order, one at a time.
@@ -32,17 +33,18 @@ export interface InOrderOptions {
  *
  * const seen: number[] = [];
  * const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
- * await runInOrder([30, 0, 10, 0], { concurrency: 3, window: 3 }, async (ms) => {
- *   await delay(ms);
- *   return ms;
+ * const delays = [30, 0, 10, 0];
+ * await runInOrder(delays.length, { concurrency: 3, window: 3 }, async (i) => {
+ *   await delay(delays[i]);
+ *   return delays[i];
  * }, (ms) => Promise.resolve(void seen.push(ms)));
  * assert.deepEqual(seen, [30, 0, 10, 0]);
  * ```
  */
-export async function runInOrder<T, R>(
-  items: readonly T[],
+export async function runInOrder<R>(
+  count: number,
   options: InOrderOptions,
-  work: (item: T, i: number) => Promise<R>,
+  work: (i: number) => Promise<R>,
   emit: (result: R, i: number) => Promise<void>,
 ): Promise<void> {
   const window = Math.max(options.window, options.concurrency);
@@ -67,20 +69,20 @@ export async function runInOrder<T, R>(
     }
   };
   const worker = async () => {
-    while (next < items.length && failure === undefined) {
+    while (next < count && failure === undefined) {
       if (next - emitted >= window) {
         await new Promise<void>((resolve) => waiting.push(resolve));
         continue;
       }
       const i = next++;
-      finished.set(i, await work(items[i], i));
+      finished.set(i, await work(i));
       emitting = emitting.then(drain).catch((error) => {
         failure ??= { error };
         wakeAll();
       });
     }
   };
-  const workers = Math.max(1, Math.min(options.concurrency, items.length));
+  const workers = Math.max(1, Math.min(options.concurrency, count));
   await Promise.all(Array.from({ length: workers }, worker));
   await emitting;
   if (failure) throw failure.error;

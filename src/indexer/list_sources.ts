@@ -9,8 +9,8 @@ import { openSource, type SourceOptions } from "../open_source.ts";
 import { listObjects } from "../remote_objects.ts";
 import { type Location, parseLocation, redactUrl } from "../url.ts";
 import { commonDirectory, dirname, relative } from "./_path.ts";
-import type { ByteSource } from "../source/types.ts";
-import type { IndexCandidate, IndexFailure, IndexStorage } from "./types.ts";
+import { type CandidateOrigin, CandidateTableBuilder } from "./candidate_table.ts";
+import type { IndexFailure, IndexStorage, LocalFileInfo } from "./types.ts";
 
 /** Options for {@linkcode listIndexSources}. */
 export interface ListIndexSourcesOptions extends SourceOptions {
@@ -24,8 +24,10 @@ export interface ListIndexSourcesOptions extends SourceOptions {
 
 /** The files to index, the sources refused up front, and the data root of their paths. */
 export interface ListedIndexSources {
-  /** Files to index, in listing order, with unique paths. */
-  candidates: IndexCandidate[];
+  /** Files to index, in listing order (`sorted()` gives them in index order and refuses equal paths). */
+  candidates: CandidateTableBuilder;
+  /** Where the candidates come from (their origin numbers index this). */
+  origins: CandidateOrigin[];
   /** Sources refused without reading them (whole-file gzip). */
   failed: IndexFailure[];
   /** The data root: a URL prefix, or for local files a path relative to the index's directory. */
@@ -62,22 +64,13 @@ export async function listIndexSources(
       "Index local files and remote objects in separate runs: they have different data roots",
     );
   }
-  const listed = local.length > 0
+  return local.length > 0
     ? await listLocal(local.map((l) => l.path), options)
     : await listRemote(sources, locations, options);
-  const seen = new Map<string, string>();
-  for (const candidate of listed.candidates) {
-    const other = seen.get(candidate.path);
-    if (other !== undefined) {
-      throw new CloudFitsError(
-        "USAGE",
-        `Two sources give the same path '${candidate.path}': ${other} and ${candidate.display}; index them separately or with distinct roots`,
-      );
-    }
-    seen.set(candidate.path, candidate.display);
-  }
-  return listed;
 }
+
+/** Files stat'ed at once while listing a directory. */
+const STAT_BATCH = 64;
 
 async function listLocal(paths: string[], options: ListIndexSourcesOptions): Promise<ListedIndexSources> {
   const { storage, openFile } = options;
@@ -89,31 +82,18 @@ async function listLocal(paths: string[], options: ListIndexSourcesOptions): Pro
       }: pass storage and openFile (localFileAccess() from @cloudfits/core/file)`,
     );
   }
-  const failed: IndexFailure[] = [];
   const warnings: string[] = [];
-  const found: { absolute: string; size: number; mtimeMs: number }[] = [];
-  const roots: string[] = [];
+  const sources: { path: string; absolute: string; stat: LocalFileInfo }[] = [];
   for (const path of paths) {
     const stat = await storage.stat(path);
     if (!stat) {
       throw new CloudFitsError("NOT_FOUND", `Cannot index ${path}: no such file or directory`, { url: path });
     }
-    const absolute = storage.resolve(path);
-    if (stat.isDirectory) {
-      roots.push(absolute);
-      for (const rel of await storage.listFiles(path, (message) => warnings.push(message))) {
-        if (FITS_NAME.test(rel)) {
-          const file = `${absolute.replace(/\/+$/, "")}/${rel}`;
-          const s = await storage.stat(file);
-          if (s) found.push({ absolute: file, size: s.size, mtimeMs: s.mtimeMs });
-        }
-      }
-    } else {
-      roots.push(dirname(absolute));
-      found.push({ absolute, size: stat.size, mtimeMs: stat.mtimeMs });
-    }
+    sources.push({ path, absolute: storage.resolve(path), stat });
   }
-  const root = commonDirectory(roots);
+  const root = commonDirectory(
+    sources.map(({ absolute, stat }) => stat.isDirectory ? absolute : dirname(absolute)),
+  );
   let dataUrl = options.dataUrl?.replace(/\/+$/, "");
   if (dataUrl === undefined) {
     if (options.output.kind !== "file") {
@@ -125,36 +105,37 @@ async function listLocal(paths: string[], options: ListIndexSourcesOptions): Pro
     // Relative to the index file, so that the index and its data can move together (a git repository).
     dataUrl = relative(dirname(storage.resolve(options.output.path)), root) || ".";
   }
-  const candidates = found.map((f) => new LocalCandidate(relative(root, f.absolute), f, openFile));
-  return { candidates, failed, dataUrl, warnings };
-}
-
-/**
- * A local file to index. A listing holds one per file for the whole run, so it keeps only the path,
- * the absolute path (its display), size and mtime, and shares its opener (~190 bytes per file).
- */
-class LocalCandidate implements IndexCandidate {
-  readonly path: string;
-  readonly display: string;
-  readonly size: number;
-  readonly lastModified: number;
-  readonly #openFile: (path: string) => Promise<ByteSource>;
-
-  constructor(
-    path: string,
-    file: { absolute: string; size: number; mtimeMs: number },
-    openFile: (path: string) => Promise<ByteSource>,
-  ) {
-    this.path = path;
-    this.display = file.absolute;
-    this.size = file.size;
-    this.lastModified = file.mtimeMs;
-    this.#openFile = openFile;
+  const candidates = new CandidateTableBuilder();
+  // Every local file is under the root: its absolute path is the root and its path.
+  const absoluteOf = (path: string) => `${root.replace(/\/+$/, "")}/${path}`;
+  const origin = 0;
+  for (const { path, absolute, stat } of sources) {
+    if (!stat.isDirectory) {
+      candidates.add(origin, { path: relative(root, absolute), size: stat.size, lastModified: stat.mtimeMs });
+      continue;
+    }
+    const base = relative(root, absolute);
+    const names = (await storage.listFiles(path, (message) => warnings.push(message)))
+      .filter((name) => FITS_NAME.test(name));
+    for (let i = 0; i < names.length; i += STAT_BATCH) {
+      const batch = names.slice(i, i + STAT_BATCH);
+      const stats = await Promise.all(
+        batch.map((name) => storage.stat(`${absolute.replace(/\/+$/, "")}/${name}`)),
+      );
+      for (const [k, name] of batch.entries()) {
+        const s = stats[k];
+        if (s) {
+          candidates.add(origin, {
+            path: base ? `${base}/${name}` : name,
+            size: s.size,
+            lastModified: s.mtimeMs,
+          });
+        }
+      }
+    }
   }
-
-  open(): Promise<ByteSource> {
-    return this.#openFile(this.display);
-  }
+  const origins = [{ display: absoluteOf, open: (path: string) => openFile(absoluteOf(path)) }];
+  return { candidates, origins, failed: [], dataUrl, warnings };
 }
 
 /** Objects under each prefix (and HTTP URLs as they are); the data root is the sources' common prefix. */
@@ -163,48 +144,54 @@ async function listRemote(
   locations: Location[],
   options: ListIndexSourcesOptions,
 ): Promise<ListedIndexSources> {
-  const failed: IndexFailure[] = [];
-  const candidates: IndexCandidate[] = [];
+  // Listed under their full locations first (origin: the source's number): the data root is known
+  // only when every prefix is listed.
+  const listed = new CandidateTableBuilder();
   const roots: string[] = [];
   for (const [i, location] of locations.entries()) {
     if (location.kind === "http") {
       // The query (a presigned signature) and userinfo are for fetching only: never in a path or root.
       const url = redactUrl(sources[i]);
       roots.push(url.slice(0, url.lastIndexOf("/") + 1));
-      candidates.push({ path: url, display: url, open: () => openSource(location, options) });
+      listed.add(i, { path: url });
       continue;
     }
     roots.push(rootOf(location));
     for await (const object of listObjects(location, options)) {
       if (!FITS_NAME.test(object.path)) continue;
-      candidates.push({
-        path: object.location,
-        display: redactUrl(object.location),
-        size: object.size,
-        etag: object.etag,
-        lastModified: object.lastModified,
-        open: () =>
-          openSource(withAccessOf(location, parseLocation(object.location, options.env ?? {})), {
-            ...options,
-            expected: { size: object.size, etag: object.etag },
-          }),
-      });
+      const { size, etag, lastModified } = object;
+      listed.add(i, { path: object.location, size, etag, lastModified });
     }
   }
   const commonRoot = options.dataUrl?.replace(/\/+$/, "") ?? commonPrefix(roots).replace(/\/+$/, "");
-  for (const candidate of candidates) {
-    const full = candidate.path;
-    if (!full.startsWith(`${commonRoot}/`)) {
+  // Object keys are opaque (`a%2Fb.fits`, `100%.fits`): only an http(s) URL's path is percent-encoded.
+  const decode = /^https?:\/\//i.test(commonRoot) ? decodeURIComponent : (path: string) => path;
+  const candidates = new CandidateTableBuilder();
+  for (const { origin, file } of listed.entries()) {
+    if (!file.path.startsWith(`${commonRoot}/`)) {
       throw new CloudFitsError(
         "USAGE",
-        `Cannot place ${candidate.display} under the data root ${commonRoot}`,
+        `Cannot place ${redactUrl(file.path)} under the data root ${commonRoot}`,
       );
     }
-    // Object keys are opaque (`a%2Fb.fits`, `100%.fits`): only an http(s) URL's path is percent-encoded.
-    const relativePath = full.slice(commonRoot.length + 1);
-    candidate.path = /^https?:\/\//i.test(commonRoot) ? decodeURIComponent(relativePath) : relativePath;
+    candidates.add(origin, { ...file, path: decode(file.path.slice(commonRoot.length + 1)) });
   }
-  return { candidates, failed, dataUrl: commonRoot, warnings: [] };
+  const origins = locations.map((location, i): CandidateOrigin => {
+    if (location.kind === "http") {
+      const url = redactUrl(sources[i]);
+      return { display: () => url, open: () => openSource(location, options) };
+    }
+    const full = (path: string) => `${commonRoot}/${path}`;
+    return {
+      display: (path) => redactUrl(full(path)),
+      open: (path, size, etag) =>
+        openSource(withAccessOf(location, parseLocation(full(path), options.env ?? {})), {
+          ...options,
+          expected: { size, etag },
+        }),
+    };
+  });
+  return { candidates, origins, failed: [], dataUrl: commonRoot, warnings: [] };
 }
 
 /** A listed object's location with the account, SAS and region of the prefix it was listed under. */

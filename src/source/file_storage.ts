@@ -8,6 +8,7 @@ import process from "node:process";
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
+import { tmpdir } from "node:os";
 import { CloudFitsError } from "../errors.ts";
 import type { IndexStorage, LocalFileInfo } from "./storage.ts";
 import type { SpoolFile } from "../_bytes.ts";
@@ -50,7 +51,11 @@ const SPOOL_READ_BYTES = 1024 * 1024;
 
 /** A temporary file named like an atomic write's, so a killed run's is removed by the next write. */
 async function spool(path: string): Promise<SpoolFile> {
-  const name = temporaryName(path);
+  // Beside the index (its directory is made as the index's write would), or in the temporary
+  // directory when the index goes to a device or FIFO (`-o /dev/stdout`).
+  const stream = (await statPath(path))?.isFile === false;
+  const name = temporaryName(stream ? join(tmpdir(), "cloudfits-spool") : path);
+  await mkdir(dirname(name), { recursive: true });
   const handle = await open(name, "wx+");
   let size = 0;
   return {
@@ -93,45 +98,69 @@ async function statPath(path: string): Promise<LocalFileInfo | undefined> {
  * a dangling link is skipped, each with a warning.
  */
 async function listFiles(dir: string, warn: (message: string) => void = () => {}): Promise<string[]> {
+  const real = await realpath(dir);
+  // Without symbolic links no file is reached twice: the real paths of 10⁵ files need not be kept.
+  const plain = await walkFiles(dir, real, undefined);
+  return (plain.linked ? (await walkFiles(dir, real, { warn, seen: new Map() })).found : plain.found).sort();
+}
+
+/**
+ * The walk of {@linkcode listFiles}: every file under `dir`, and whether a symbolic link was met. With
+ * `links`, links are followed (each file once, loops cut, with warnings); without, links are skipped
+ * and only noted, for the caller to walk again with `links`.
+ */
+async function walkFiles(
+  dir: string,
+  realDir: string,
+  links: { warn: (message: string) => void; seen: Map<string, string> } | undefined,
+): Promise<{ found: string[]; linked: boolean }> {
   const found: string[] = [];
-  const seenFiles = new Map<string, string>();
-  const walk = async (sub: string, ancestors: ReadonlySet<string>): Promise<void> => {
+  let linked = false;
+  // `real` is the directory's real path: a plain entry's real path follows from it without a system call.
+  const walk = async (sub: string, real: string, ancestors: ReadonlySet<string>): Promise<void> => {
     const entries = (await readdir(join(dir, sub), { withFileTypes: true }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const rel = sub ? `${sub}/${entry.name}` : entry.name;
-      const full = join(dir, rel);
+      if (!links) {
+        linked ||= entry.isSymbolicLink();
+        if (entry.isDirectory()) await walk(rel, real, ancestors);
+        else if (entry.isFile()) found.push(rel);
+        continue;
+      }
       let isDirectory = entry.isDirectory();
       let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
+      const full = join(dir, rel);
+      const link = entry.isSymbolicLink();
+      if (link) {
         const target = await stat(full).catch(() => undefined);
         if (target === undefined) {
-          warn(`${full}: a symbolic link to nothing; skipped`);
+          links.warn(`${full}: a symbolic link to nothing; skipped`);
           continue;
         }
         isDirectory = target.isDirectory();
         isFile = target.isFile();
       }
-      const real = await realpath(full);
+      const realEntry = link ? await realpath(full) : join(real, entry.name);
       if (isDirectory) {
-        if (ancestors.has(real)) {
-          warn(`${full}: a symbolic link that loops back to ${real}; not followed`);
+        if (ancestors.has(realEntry)) {
+          links.warn(`${full}: a symbolic link that loops back to ${realEntry}; not followed`);
           continue;
         }
-        await walk(rel, new Set([...ancestors, real]));
+        await walk(rel, realEntry, new Set([...ancestors, realEntry]));
       } else if (isFile) {
-        const first = seenFiles.get(real);
+        const first = links.seen.get(realEntry);
         if (first !== undefined) {
-          warn(`${full}: the same file as ${join(dir, first)}; listed once`);
+          links.warn(`${full}: the same file as ${join(dir, first)}; listed once`);
           continue;
         }
-        seenFiles.set(real, rel);
+        links.seen.set(realEntry, rel);
         found.push(rel);
       }
     }
   };
-  await walk("", new Set([await realpath(dir)]));
-  return found.sort();
+  await walk("", realDir, new Set([realDir]));
+  return { found, linked };
 }
 
 /**

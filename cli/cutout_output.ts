@@ -34,7 +34,7 @@ export function* cutoutJson(image: Cutout): Generator<Uint8Array> {
   yield out.take();
 }
 
-/** Bytes per chunk of text: large enough that each write is cheap, small enough to stay in cache. */
+/** Bytes per chunk of text: large enough that each write is cheap, small enough to reuse warm memory. */
 const CHUNK_BYTES = 1 << 16;
 
 const COMMA = 44;
@@ -67,23 +67,25 @@ export function* cutoutRows(
   // NAXIS1 varies fastest in C order: its pixel number is written for each value, the text of the
   // slower axes (and what precedes the value) only when they change.
   const counter = new Array<number>(naxis).fill(0);
+  const encoder = new TextEncoder();
   const slowerText = () => {
     let text = "";
     for (let k = 1; k < naxis; k++) text += before[k] + (start[k] + counter[k] * step[k]);
-    return text + beforeValue;
+    return encoder.encode(text + beforeValue);
   };
   let slower = slowerText();
   const fastestLength = naxis === 0 ? 1 : lengths[0];
+  const first = encoder.encode(before[0]);
   const out = new TextBytes();
   if (csv) out.text([...names, "value"].join(",") + "\n");
   const write = numberWriter(out, image.data, null, csv ? CSV_NUMBER_STYLE : JSON_NUMBER_STYLE);
   let fastest = 0;
   for (let i = 0; i < image.data.length; i++) {
     if (naxis > 0) {
-      out.text(before[0]);
+      out.bytes(first);
       out.integer(start[0] + fastest * step[0]);
     }
-    out.text(slower);
+    out.bytes(slower);
     write(i);
     if (!csv) out.byte(CLOSE_BRACE);
     out.byte(NEWLINE);

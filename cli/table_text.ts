@@ -1,5 +1,5 @@
 /**
- * Table rows as CSV, ECSV, JSON or NDJSON text, one chunk of UTF-8 per batch. Numeric cells are written
+ * Table rows as CSV, ECSV, JSON or NDJSON text, in chunks of UTF-8 of whole rows of one batch. Numeric cells are written
  * as bytes straight from their typed arrays (float32 in its shortest round-trip form), by a writer
  * chosen once per column, so output runs at millions of values a second.
  *
@@ -21,7 +21,7 @@ export type TableFormat = "csv" | "ecsv" | "json" | "ndjson";
  * @param batches The rows, in order.
  * @param columns The columns read, in the order asked for.
  * @param empty Whether no rows were asked for (JSON then writes `[]`).
- * @returns UTF-8 text, a chunk per batch (more for large batches), plus a head and a tail.
+ * @returns UTF-8 text: the heading, then chunks of whole rows of one batch (about 64 KiB), then the tail.
  */
 export async function* formatRows(
   format: TableFormat,
@@ -32,9 +32,11 @@ export async function* formatRows(
   const keys = columnKeys(columns);
   const json = format === "json" || format === "ndjson";
   // What comes before each cell of a row.
-  const before = json
-    ? keys.map((key, c) => (c === 0 ? "{" : ",") + JSON.stringify(key) + ":")
-    : keys.map((_, c) => (c === 0 ? "" : ","));
+  const encoder = new TextEncoder();
+  const before =
+    (json
+      ? keys.map((key, c) => (c === 0 ? "{" : ",") + JSON.stringify(key) + ":")
+      : keys.map((_, c) => (c === 0 ? "" : ","))).map((text) => encoder.encode(text));
   const out = new TextBytes();
   // The first batch is awaited before anything is written: a read over the limits fails with no output.
   const iterator = batches[Symbol.asyncIterator]();
@@ -53,9 +55,9 @@ export async function* formatRows(
     const cells = keys.map((key) => cellWriter(out, rows.columns[key], format));
     for (let row = 0; row < rows.rowCount; row++) {
       // JSON rows are separated, not ended, by a comma: it is written before every row but the first.
-      if (format === "json" && started) out.text(",\n");
+      if (format === "json" && started) out.bytes(ROW_SEPARATOR);
       for (let c = 0; c < cells.length; c++) {
-        out.text(before[c]);
+        out.bytes(before[c]);
         cells[c](row);
       }
       if (json) out.byte(CLOSE_BRACE);
@@ -69,10 +71,12 @@ export async function* formatRows(
   if (out.length > 0) yield out.take();
 }
 
-/** A chunk is handed out once it holds this many bytes: a batch of wide rows does not become one huge chunk. */
-const CHUNK_BYTES = 1 << 20;
+/** A chunk is handed out once it holds this many bytes: small chunks reuse warm memory, large ones cost page faults. */
+const CHUNK_BYTES = 1 << 16;
 
 const NEWLINE = 10;
+/** Between the rows of a JSON array. */
+const ROW_SEPARATOR = new TextEncoder().encode(",\n");
 const CLOSE_BRACE = 125;
 
 /** A writer of a column's cells by row: numbers straight from their typed array, other kinds as text. */

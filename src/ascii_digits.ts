@@ -12,11 +12,11 @@ const MINUS = 45;
 const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i % 2 === 0 ? (i / 20) | 0 : (i >> 1) % 10));
 
 /**
- * Write the last `count` decimal digits of a non-negative integer below 2^31, leading zeros kept.
+ * Write a non-negative integer as exactly `count` decimal digits, leading zeros kept.
  *
  * @param bytes The output, with `count` bytes free from `at`.
  * @param at Where the digits start.
- * @param value A non-negative integer below 2^31.
+ * @param value A non-negative integer below 2^31 and below 10^count.
  * @param count How many digits to write.
  * @returns Where the digits end.
  *
@@ -40,7 +40,8 @@ export function writeDigits(bytes: Uint8Array, at: number, value: number, count:
     bytes[--i] = PAIRS[pair];
     value = quotient;
   }
-  if (i > at) bytes[at] = ZERO + value % 10;
+  // What is left is one digit (value < 10^count).
+  if (i > at) bytes[at] = ZERO + value;
   return end;
 }
 
@@ -95,6 +96,19 @@ export function writeInteger(bytes: Uint8Array, at: number, value: number): numb
 
 /** 10^0 … 10^6, exact. */
 const TENS = [1, 10, 100, 1000, 10000, 100000, 1000000];
+
+/**
+ * 10^n for n from 0 to 9, as int32 (integer division and remainder stay in integer arithmetic).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INT_TENS } from "./ascii_digits.ts";
+ *
+ * assert.equal(INT_TENS[9], 1e9);
+ * ```
+ */
+export const INT_TENS: Int32Array = Int32Array.from({ length: 10 }, (_, n) => 10 ** n);
 
 /**
  * Write a float64 as `String` prints it when it has at most six decimals and fewer than 16 digits

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { digitCount, writeDigits } from "./ascii_digits.ts";
+import { digitCount, INT_TENS, writeDigits } from "./ascii_digits.ts";
 
 const bits = new Uint32Array(1);
 const single = new Float32Array(bits.buffer);
@@ -14,12 +14,24 @@ const single = new Float32Array(bits.buffer);
 /** 10^−64 … 10^64 as the float64 nearest each (exact up to 10^22). */
 const POWERS = Float64Array.from({ length: 129 }, (_, i) => Number(`1e${i - 64}`));
 
+/** For each biased float32 exponent, the decimal exponent of 2^(exponent − 127): floor(log10(2^e)). */
+const DECADES = Int32Array.from({ length: 256 }, (_, biased) => {
+  // Counted against the same float64 powers of ten the search compares with.
+  const power = 2 ** (biased - 127);
+  let exponent = Math.floor((biased - 127) * Math.LOG10E * Math.LN2);
+  while (power >= tenTo(exponent + 1)) exponent++;
+  while (power < tenTo(exponent)) exponent--;
+  return exponent;
+});
+
 /** 2^−149 … 2^104, the gaps between neighbouring float32 values. */
 const GAPS = Float64Array.from({ length: 254 }, (_, i) => 2 ** (i - 149));
 
-/** The shortest decimal found, as `digits × 10^power` with no trailing zero in `digits`. */
-let foundDigits = 0;
-let foundPower = 0;
+/**
+ * The shortest decimal found, as `digits × 10^power` with no trailing zero in `digits`: [digits, power]
+ * (an int32 array, not two variables, so that storing them allocates nothing).
+ */
+const shortest = new Int32Array(2);
 
 /**
  * The shortest text that parses back (as float32) to the same float32, printed as JavaScript prints
@@ -71,7 +83,7 @@ export function writeFloat32(bytes: Uint8Array, at: number, value: number): numb
     value = -value;
   }
   if (!shortestFast(value)) shortestExact(value);
-  return writeDecimal(bytes, at, foundDigits, foundPower);
+  return writeDecimal(bytes, at, shortest[0], shortest[1]);
 }
 
 const MINUS = 45;
@@ -81,7 +93,7 @@ const LETTER_E = 101;
 const PLUS = 43;
 
 /**
- * Find the shortest candidate in float64 arithmetic, into foundDigits and foundPower; false when a
+ * Find the shortest candidate in float64 arithmetic, into `shortest`; false when a
  * candidate lies so close to an edge of the value's rounding interval (or halfway between two
  * candidates) that float64 error could decide it, or on an edge (whether an edge reads back depends on
  * ties-to-even): the exact search decides.
@@ -100,13 +112,10 @@ function shortestFast(value: number): boolean {
   const gap = twoTo(biased === 0 ? -149 : biased - 150);
   const lowEdge = value - ((pattern & 0x7fffff) === 0 && biased > 1 ? gap / 4 : gap / 2);
   const highEdge = value + gap / 2;
-  // log10(2) × the binary exponent is within one of the decimal exponent (subnormals excepted).
-  let exponent = biased === 0
-    ? Math.floor(Math.log10(value))
-    : Math.floor((biased - 127) * 0.3010299956639812);
-  // Comparing a float32 with the float64 nearest a power of ten orders it as the power itself would.
-  while (value >= tenTo(exponent + 1)) exponent++;
-  while (value < tenTo(exponent)) exponent--;
+  // [2^e, 2^(e+1)) holds at most one power of ten. Comparing a float32 with the float64 nearest a
+  // power of ten orders it as the power itself would.
+  let exponent = biased === 0 ? subnormalDecade(value) : DECADES[biased];
+  if (value >= tenTo(exponent + 1)) exponent++;
   const shift = 8 - exponent;
   const scale = tenTo(shift < 0 ? -shift : shift);
   const scaled = shift >= 0 ? value * scale : value / scale;
@@ -114,12 +123,10 @@ function shortestFast(value: number): boolean {
   const high = shift >= 0 ? highEdge * scale : highEdge / scale;
   const width = high - low;
   const margin = width * 1e-6;
-  let step = 1;
-  let stepPower = 0;
-  while (step * 10 <= width) {
-    step *= 10;
-    stepPower++;
-  }
+  // Normal values are 4.5 to 120 units wide; subnormals up to 10^8.
+  let stepPower = width < 10 ? 0 : width < 100 ? 1 : 2;
+  while (width >= tenTo(stepPower + 1)) stepPower++;
+  const step = tenTo(stepPower);
   // A multiple of 10^(j+1): at most one fits.
   const coarse = step * 10;
   const count = Math.ceil(low / coarse);
@@ -147,9 +154,17 @@ function found(digits: number, power: number): true {
     digits = tenth;
     power++;
   }
-  foundDigits = digits;
-  foundPower = power;
+  shortest[0] = digits;
+  shortest[1] = power;
   return true;
+}
+
+/** The decimal exponent of a subnormal float32. */
+function subnormalDecade(value: number): number {
+  let exponent = Math.floor(Math.log10(value));
+  while (value >= tenTo(exponent + 1)) exponent++;
+  while (value < tenTo(exponent)) exponent--;
+  return exponent;
 }
 
 /** 2^n, for the gaps of float32 values (n from −149 to 104). */
@@ -163,7 +178,7 @@ function tenTo(n: number): number {
 }
 
 /**
- * The exact search, in integers, into foundDigits and foundPower: the value and its rounding interval
+ * The exact search, in integers, into `shortest`: the value and its rounding interval
  * as multiples of a power of two, each candidate c × 10^n scaled to the same unit. Decides what float64
  * arithmetic cannot: edges (included when the value's last bit is 0, as ties-to-even reads them back)
  * and ties between two candidates (the even one, as numpy).
@@ -220,10 +235,11 @@ function writeDecimal(bytes: Uint8Array, at: number, digits: number, power: numb
   }
   if (0 < n && n <= 21) {
     // digits with a point after the first n.
-    const tail = tenTo(k - n);
-    at = writeDigits(bytes, at, (digits / tail) | 0, n);
+    const tail = INT_TENS[k - n];
+    const whole = (digits / tail) | 0;
+    at = writeDigits(bytes, at, whole, n);
     bytes[at++] = POINT;
-    return writeDigits(bytes, at, digits % tail, k - n);
+    return writeDigits(bytes, at, digits - whole * tail, k - n);
   }
   if (-6 < n && n <= 0) {
     bytes[at++] = ZERO;
@@ -231,11 +247,12 @@ function writeDecimal(bytes: Uint8Array, at: number, digits: number, power: numb
     for (let i = n; i < 0; i++) bytes[at++] = ZERO;
     return writeDigits(bytes, at, digits, k);
   }
-  const lead = tenTo(k - 1);
-  bytes[at++] = ZERO + ((digits / lead) | 0);
+  const lead = INT_TENS[k - 1];
+  const first = (digits / lead) | 0;
+  bytes[at++] = ZERO + first;
   if (k > 1) {
     bytes[at++] = POINT;
-    at = writeDigits(bytes, at, digits % lead, k - 1);
+    at = writeDigits(bytes, at, digits - first * lead, k - 1);
   }
   bytes[at++] = LETTER_E;
   const exponent = n - 1;

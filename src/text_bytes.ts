@@ -74,6 +74,21 @@ export class TextBytes {
     this.#end = start + n;
   }
 
+  /**
+   * Append bytes, typically text encoded once and written on every row (a key, a separator): faster
+   * than {@linkcode TextBytes.text} for short pieces.
+   *
+   * @param piece UTF-8 bytes.
+   */
+  bytes(piece: Uint8Array): void {
+    const n = piece.length;
+    this.#room(n);
+    const bytes = this.#bytes;
+    const start = this.#end;
+    for (let i = 0; i < n; i++) bytes[start + i] = piece[i];
+    this.#end = start + n;
+  }
+
   /** Append one ASCII byte. @param code Its code (`,` is 44, `\n` 10). */
   byte(code: number): void {
     this.#room(1);

@@ -89,13 +89,16 @@ test("float32Text prints the tricky values as numpy does, in JavaScript's number
   for (const [value, text] of cases) assert.equal(float32Text(Math.fround(value)), text, String(value));
 });
 
-test("float32Text reads back as the same float32 and no shorter decimal does, on 200,000 values", () => {
+test("float32Text reads back as the same float32 and no shorter decimal does, spelled as JavaScript spells numbers, on 200,000 values", () => {
   let checked = 0;
   for (const pattern of [...edgePatterns(), ...samplePatterns(200_000)]) {
     const value = fromBits(pattern);
     if (!Number.isFinite(value) || value === 0) continue;
     const text = float32Text(value);
     assert.equal(Math.fround(Number(text)), value, `bits 0x${pattern.toString(16)}: ${text}`);
+    // Spelled as JavaScript spells numbers: a decimal of nine digits or fewer reads back to a float64
+    // that String prints with the same digits.
+    assert.equal(String(Number(text)), text, `bits 0x${pattern.toString(16)}`);
     const digits = significantDigits(text);
     assert.ok(
       digits === 1 || !fitsIn(value, digits - 1),

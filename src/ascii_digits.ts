@@ -113,8 +113,9 @@ export const INT_TENS: Int32Array = Int32Array.from({ length: 10 }, (_, n) => 10
 /**
  * Write a float64 as `String` prints it when it has at most six decimals and fewer than 16 digits
  * (`1000.02`, `0.5`, `-3`): the fewest decimals d for which round(value × 10^d) / 10^d gives the value
- * back — then no decimal with fewer digits reads back as the value, and of those with d decimals the
- * nearest does. Other values are left to `String`: returns −1.
+ * back. Below 10^9 a float64 is nearer its neighbours than 1.2 × 10^−7, far less than the 10^−6 between
+ * decimals of six decimals, so at each d only the decimal nearest the value can read back as it: none
+ * with fewer decimals (or digits) does. Other values are left to `String`: returns −1.
  *
  * @param bytes The output, with 24 bytes free from `at`.
  * @param at Where the text starts.
@@ -137,10 +138,7 @@ export function writeShortFloat64(bytes: Uint8Array, at: number, value: number):
   if (!(magnitude >= 1e-6 && magnitude < 1e9)) return -1;
   for (let decimals = 0; decimals < TENS.length; decimals++) {
     const scale = TENS[decimals];
-    const scaled = magnitude * scale;
-    const count = Math.round(scaled);
-    // Near a half the product's rounding could pick the farther decimal: String decides.
-    if (Math.abs(Math.abs(scaled - count) - 0.5) < 1e-6) return -1;
+    const count = Math.round(magnitude * scale);
     if (count / scale !== magnitude) continue;
     if (value < 0) bytes[at++] = MINUS;
     const whole = Math.floor(count / scale);

@@ -1,7 +1,7 @@
 /**
- * Table rows as CSV, ECSV, JSON or NDJSON text, in chunks of UTF-8 of whole rows of one batch. Numeric cells are written
- * as bytes straight from their typed arrays (float32 in its shortest round-trip form), by a writer
- * chosen once per column, so output runs at millions of values a second.
+ * Table rows as CSV, ECSV, JSON or NDJSON text, in UTF-8 chunks of whole rows of one batch. Numeric
+ * cells are written as bytes straight from their typed arrays (float32 in its shortest round-trip form),
+ * by a writer chosen once per column, so output runs at millions of values a second.
  *
  * @module
  */
@@ -71,7 +71,7 @@ export async function* formatRows(
   if (out.length > 0) yield out.take();
 }
 
-/** A chunk is handed out once it holds this many bytes: small chunks reuse warm memory, large ones cost page faults. */
+/** A chunk is handed out at this many bytes: small chunks reuse warm memory, larger ones cost page faults. */
 const CHUNK_BYTES = 1 << 16;
 
 const NEWLINE = 10;

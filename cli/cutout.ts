@@ -65,7 +65,7 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     const hdu = handle.info;
     const spec = opened.section ?? fitsSectionToNumpy("", hduShape(hdu));
     progress?.start(handle.plan(spec, settings).bytesToRead);
-    let content: Uint8Array[] | Iterable<string>;
+    let content: Iterable<Uint8Array>;
     if (format === "fits") {
       // The stored bytes pass from the read to the file untouched.
       const stored = await handle.sectionBytes(spec, settings);
@@ -84,19 +84,13 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     }
     // The progress line is gone before the data reaches a terminal.
     await progress?.finish();
-    const chunks = encoded(content);
-    if (output === "-") { for (const chunk of chunks) await io.out(chunk); }
-    else await io.writeFileAtomic(output, toAsync(chunks), { overwrite: Boolean(values.force) });
+    if (output === "-") { for (const chunk of content) await io.out(chunk); }
+    else await io.writeFileAtomic(output, toAsync(content), { overwrite: Boolean(values.force) });
   } finally {
     await progress?.end();
     await opened.close();
   }
   return EXIT.ok;
-}
-
-function* encoded(content: Iterable<Uint8Array | string>): Generator<Uint8Array> {
-  const encoder = new TextEncoder();
-  for (const piece of content) yield typeof piece === "string" ? encoder.encode(piece) : piece;
 }
 
 async function* toAsync(chunks: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {

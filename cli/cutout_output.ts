@@ -1,8 +1,8 @@
 import { CloudFitsError } from "../src/errors.ts";
 import type { TypedArray } from "../src/fits/dtype.ts";
 import { sectionOrigin } from "../src/cutout_file.ts";
-import { numberTexts } from "../src/json.ts";
 import type { SectionAxis } from "../src/plan/fits_section.ts";
+import { CSV_NUMBER_STYLE, JSON_NUMBER_STYLE, numberWriter, TextBytes } from "../src/text_bytes.ts";
 import { encodePng, plotPng, type PngOptions } from "../src/png.ts";
 import { toJson } from "./format.ts";
 
@@ -18,20 +18,27 @@ export interface Cutout {
  * beside it, and the values flat in C order (NAXIS1 varying fastest).
  *
  * @param image The cutout.
- * @returns JSON text with a trailing newline, in chunks of {@linkcode VALUES_PER_CHUNK} values.
+ * @returns UTF-8 JSON text with a trailing newline, in chunks of about {@linkcode CHUNK_BYTES} bytes.
  */
-export function* cutoutJson(image: Cutout): Generator<string> {
+export function* cutoutJson(image: Cutout): Generator<Uint8Array> {
+  const out = new TextBytes();
   const head = toJson({ shape: [...image.shape].reverse(), numpyShape: image.shape, dtype: image.dtype });
-  yield head.slice(0, -2) + ',"data":[';
-  for (let first = 0; first < image.data.length; first += VALUES_PER_CHUNK) {
-    const texts = numberTexts(image.data.subarray(first, first + VALUES_PER_CHUNK));
-    yield (first === 0 ? "" : ",") + texts.join(",");
+  out.text(head.slice(0, -2) + ',"data":[');
+  const write = numberWriter(out, image.data);
+  for (let i = 0; i < image.data.length; i++) {
+    if (i > 0) out.byte(COMMA);
+    write(i);
+    if (out.length >= CHUNK_BYTES) yield out.take();
   }
-  yield "]}\n";
+  out.text("]}\n");
+  yield out.take();
 }
 
-/** Values per chunk of text: large enough that each write is cheap, small enough to keep memory flat. */
-const VALUES_PER_CHUNK = 65536;
+/** Bytes per chunk of text: large enough that each write is cheap, small enough to reuse warm memory. */
+const CHUNK_BYTES = 1 << 16;
+
+const COMMA = 44;
+const NEWLINE = 10;
 
 /**
  * A cutout in long format, one element per row: a column per FITS axis (`axis1`, `axis2`, …: 1-based
@@ -40,39 +47,59 @@ const VALUES_PER_CHUNK = 65536;
  * @param image The cutout.
  * @param spec The numpy-order section it was read with (for the source's pixel numbers).
  * @param format `csv` or `ndjson`.
- * @returns The text, in chunks.
+ * @returns UTF-8 text, in chunks.
  */
 export function* cutoutRows(
   image: Cutout,
   spec: readonly SectionAxis[],
   format: "csv" | "ndjson",
-): Generator<string> {
+): Generator<Uint8Array> {
   const naxis = image.shape.length;
   const { start, step } = sectionOrigin(spec);
   const lengths = [...image.shape].reverse();
   const names = Array.from({ length: naxis }, (_, k) => `axis${k + 1}`);
-  const keys = names.map((name) => `${JSON.stringify(name)}:`);
+  const csv = format === "csv";
+  // What comes before each pixel number and before the value.
+  const before = csv
+    ? names.map((_, k) => (k ? "," : ""))
+    : names.map((name, k) => `${k ? "," : "{"}"${name}":`);
+  const beforeValue = (naxis === 0 ? (csv ? "" : "{") : ",") + (csv ? "" : '"value":');
+  // NAXIS1 varies fastest in C order: its pixel number is written for each value, the text of the
+  // slower axes (and what precedes the value) only when they change.
   const counter = new Array<number>(naxis).fill(0);
-  if (format === "csv") yield [...names, "value"].join(",") + "\n";
-  const style = format === "csv" ? { nullText: "", quote: false } : undefined;
-  for (let first = 0; first < image.data.length; first += VALUES_PER_CHUNK) {
-    const texts = numberTexts(image.data.subarray(first, first + VALUES_PER_CHUNK), null, style);
-    // One string per element, joined once: faster than growing a string element by element.
-    const lines = new Array<string>(texts.length);
-    for (let i = 0; i < texts.length; i++) {
-      let line = format === "csv" ? "" : "{";
-      for (let k = 0; k < naxis; k++) {
-        const pixel = start[k] + counter[k] * step[k];
-        line += format === "csv" ? pixel + "," : keys[k] + pixel + ",";
-      }
-      lines[i] = format === "csv" ? line + texts[i] : line + '"value":' + texts[i] + "}";
-      // NAXIS1 varies fastest in C order.
-      for (let k = 0; k < naxis && ++counter[k] === lengths[k]; k++) counter[k] = 0;
+  const encoder = new TextEncoder();
+  const slowerText = () => {
+    let text = "";
+    for (let k = 1; k < naxis; k++) text += before[k] + (start[k] + counter[k] * step[k]);
+    return encoder.encode(text + beforeValue);
+  };
+  let slower = slowerText();
+  const fastestLength = naxis === 0 ? 1 : lengths[0];
+  const first = encoder.encode(before[0]);
+  const out = new TextBytes();
+  if (csv) out.text([...names, "value"].join(",") + "\n");
+  const write = numberWriter(out, image.data, null, csv ? CSV_NUMBER_STYLE : JSON_NUMBER_STYLE);
+  let fastest = 0;
+  for (let i = 0; i < image.data.length; i++) {
+    if (naxis > 0) {
+      out.bytes(first);
+      out.integer(start[0] + fastest * step[0]);
     }
-    const chunk = lines.join("\n") + "\n";
-    yield chunk;
+    out.bytes(slower);
+    write(i);
+    if (!csv) out.byte(CLOSE_BRACE);
+    out.byte(NEWLINE);
+    if (++fastest === fastestLength) {
+      fastest = 0;
+      for (let k = 1; k < naxis && ++counter[k] === lengths[k]; k++) counter[k] = 0;
+      slower = slowerText();
+    }
+    if (out.length >= CHUNK_BYTES) yield out.take();
   }
+  if (out.length > 0) yield out.take();
 }
+
+const CLOSE_BRACE = 125;
 
 /**
  * A cutout as a PNG: an image when two axes are longer than 1, a line plot (a pixel's time series)

@@ -63,16 +63,11 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
     // Written as the batches arrive, to stdout or to a file that appears whole at the end.
     const text = formatRows(format, batches, columns, start === stop);
     if (output === "-") { for await (const chunk of text) await io.out(chunk); }
-    else await io.writeFileAtomic(output, encoded(text), { overwrite: force });
+    else await io.writeFileAtomic(output, text, { overwrite: force });
     await progress?.finish();
   } finally {
     await progress?.end();
     await opened.close();
   }
   return EXIT.ok;
-}
-
-async function* encoded(texts: AsyncIterable<string>): AsyncGenerator<Uint8Array> {
-  const encoder = new TextEncoder();
-  for await (const text of texts) yield encoder.encode(text);
 }

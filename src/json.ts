@@ -11,7 +11,6 @@ import type { Header, JsonCard } from "./fits/header.ts";
 export { headerValueToJson, type JsonCard, type JsonHeaderValue } from "./fits/header.ts";
 import type { Hdu } from "./fits/layout.ts";
 import type { TypedArray } from "./fits/dtype.ts";
-import { float32Text } from "./float32_text.ts";
 
 /** One HDU as `cloudfits ls --format json` prints it (there with `shape` in FITS order). */
 export interface JsonHduSummary {
@@ -155,73 +154,4 @@ export function arrayToJson(data: TypedArray): (number | string)[] {
   const out: (number | string)[] = new Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = numberToJson(data[i]);
   return out;
-}
-
-/** How {@linkcode numberTexts} spells what JSON numbers cannot hold. */
-export interface NumberTextStyle {
-  /** Text of a null cell (a BLANK or TNULL value): `null` in JSON, empty in CSV. */
-  nullText: string;
-  /** Whether NaN, ±Infinity and integers beyond 2^53 are quoted (JSON) or left bare (CSV). */
-  quote: boolean;
-}
-
-/** The JSON spelling of values; CSV's is `{ nullText: "", quote: false }`. */
-export const JSON_NUMBER_STYLE: NumberTextStyle = { nullText: "null", quote: true };
-
-/**
- * The text of each value as cloudfits writes numbers: what {@linkcode numberToJson} gives, printed as
- * `JSON.stringify` prints it, except that float32 values print in their shortest round-trip form
- * (`0.1`, as numpy prints `np.float32(0.1)`) and −0 as `-0.0` (which JavaScript and Python both read
- * back as −0). One loop per array type, with no intermediate values, for output at millions of values
- * a second.
- *
- * @param values Decoded values.
- * @param nulls Optional null flags (nonzero = null), one per value.
- * @param style JSON's spelling by default; CSV passes `{ nullText: "", quote: false }`.
- * @returns One text per value.
- *
- * @example float32 in its shortest form, NaN and null
- * ```ts
- * import assert from "node:assert/strict";
- * import { numberTexts } from "./json.ts";
- *
- * const values = new Float32Array([0.1, NaN, -0, 7]);
- * assert.deepEqual(numberTexts(values, new Uint8Array([0, 0, 0, 1])), ["0.1", '"NaN"', "-0.0", "null"]);
- * assert.deepEqual(numberTexts(values, null, { nullText: "", quote: false }), ["0.1", "NaN", "-0.0", "7"]);
- * ```
- */
-export function numberTexts(
-  values: TypedArray,
-  nulls: Uint8Array | null = null,
-  style: NumberTextStyle = JSON_NUMBER_STYLE,
-): string[] {
-  const n = values.length;
-  const out = new Array<string>(n);
-  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-    for (let i = 0; i < n; i++) {
-      const value = numberToJson(values[i]);
-      out[i] = typeof value === "number" ? String(value) : style.quote ? `"${value}"` : value;
-    }
-  } else if (values instanceof Float32Array) {
-    for (let i = 0; i < n; i++) {
-      const value = values[i];
-      out[i] = value - value === 0 && value !== 0 ? float32Text(value) : specialText(value, style);
-    }
-  } else if (values instanceof Float64Array) {
-    for (let i = 0; i < n; i++) {
-      const value = values[i];
-      out[i] = value - value === 0 && value !== 0 ? String(value) : specialText(value, style);
-    }
-  } else {
-    for (let i = 0; i < n; i++) out[i] = String(values[i]);
-  }
-  if (nulls !== null) { for (let i = 0; i < n; i++) if (nulls[i]) out[i] = style.nullText; }
-  return out;
-}
-
-/** Zeros, NaN and the infinities. */
-function specialText(value: number, style: NumberTextStyle): string {
-  if (value === 0) return Object.is(value, -0) ? "-0.0" : "0";
-  const text = Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
-  return style.quote ? `"${text}"` : text;
 }

@@ -381,26 +381,36 @@ test("table streams a 1,000,000-row table in batches of 10,000 rows", async () =
   await writeCountingTable(path, 1_000_000);
   const result = await run([path]);
   assert.equal(result.code, 0, result.stderr);
-  // One write for the heading, then one per batch: the rows go out as they are read.
-  assert.equal(result.outs.length, 1 + 100);
+  // One write for the heading, then whole lines of one batch per write (64 KiB at most, so a few per
+  // batch): the rows go out as they are read.
   assert.equal(result.outs[0], "ROW\n");
-  for (const [batch, text] of result.outs.slice(1).entries()) {
-    const lines = text.trimEnd().split("\n");
-    assert.equal(lines.length, 10_000);
-    assert.equal(lines[0], String(batch * 10_000 + 1));
-    assert.equal(lines[9_999], String(batch * 10_000 + 10_000));
+  const bodies = result.outs.slice(1);
+  assert.ok(bodies.length >= 100 && bodies.length <= 300, `${bodies.length} writes`);
+  let next = 1;
+  for (const text of bodies) {
+    assert.ok(text.endsWith("\n"));
+    const rows = text.trimEnd().split("\n").map(Number);
+    assert.equal(rows[0], next);
+    assert.equal(rows.at(-1), next + rows.length - 1);
+    assert.equal(
+      Math.floor((rows[0] - 1) / 10_000),
+      Math.floor((rows.at(-1)! - 1) / 10_000),
+      "one batch per write",
+    );
+    next += rows.length;
   }
+  assert.equal(next, 1_000_001);
 
   const json = await run([path, "--rows", "995001:1000000", "--json"]);
   assert.equal(json.code, 0, json.stderr);
-  assert.equal(json.outs.length, 1 + 1);
+  assert.ok(json.outs.length >= 2, "rows, then the closing bracket");
   const parsed = JSON.parse(json.stdout);
   assert.equal(parsed.length, 5_000);
   assert.deepEqual(parsed[0], { ROW: 995_001 });
   assert.deepEqual(parsed[4_999], { ROW: 1_000_000 });
 
   const partial = await run([path, "--rows", "9999:20001", "--json"]);
-  assert.equal(partial.outs.length, 1 + 2);
+  assert.ok(partial.outs.length >= 1 + 2, "a write per batch at least");
   assert.deepEqual(JSON.parse(partial.stdout).map((row: { ROW: number }) => row.ROW), range(9_999, 20_001));
 });
 

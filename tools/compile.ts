@@ -85,6 +85,10 @@ export function bunBuildArgs(target: Target | undefined, outfile: string): strin
     "--compile",
     "--minify",
     "--bytecode",
+    // ES modules split into chunks: a command's code is read and evaluated only when it runs (one
+    // CommonJS file, the default with --bytecode, holds every module's functions at its top level).
+    "--format=esm",
+    "--splitting",
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",
     ...(target ? [`--target=bun-${target}`] : []),

@@ -128,7 +128,17 @@ async function floorBinary(): Promise<{ path: string; remove: () => Promise<void
       `.then((response) => response.arrayBuffer());\n`,
   );
   const path = join(dir, "fetch");
-  const build = spawn(bun, ["build", "--compile", "--minify", "--bytecode", script, "--outfile", path]);
+  const build = spawn(bun, [
+    "build",
+    "--compile",
+    "--minify",
+    "--bytecode",
+    "--format=esm",
+    "--splitting",
+    script,
+    "--outfile",
+    path,
+  ]);
   const code = await new Promise((exited) => build.on("exit", exited));
   if (code !== 0) throw new Error(`bun build of the floor binary exited ${code}`);
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };

@@ -26,6 +26,7 @@ const { values } = parseArgs({
   },
 });
 const runs = Number(values.runs);
+const loadAtStart = loadavg();
 const latency = Number(values.latency);
 
 const file = await readFile(join(ROOT, "testdata", "tess_cube.fits"));
@@ -93,11 +94,18 @@ const tools: { tool: string; command: string; args: string[] }[] = [
   { tool: "bun cli.ts", command: bun, args: [join(ROOT, "cli.ts"), ...args] },
 ];
 
+// Warm the page cache and the runtimes' caches, then take the tools in turn, run after run: a change in
+// the machine's load (shared machines) then weighs on every tool alike, the floor included.
+for (const { command, args: commandArgs } of tools) await once(command, commandArgs);
+const samplesOf: Sample[][] = tools.map(() => []);
+for (let i = 0; i < runs; i++) {
+  for (const [t, { command, args: commandArgs }] of tools.entries()) {
+    samplesOf[t].push(await once(command, commandArgs));
+  }
+}
 const results = [];
-for (const { tool, command, args: commandArgs } of tools) {
-  await once(command, commandArgs); // warm the page cache and the runtimes' caches
-  const samples: Sample[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await once(command, commandArgs));
+for (const [t, { tool }] of tools.entries()) {
+  const samples = samplesOf[t];
   const row = {
     tool,
     runs,
@@ -128,7 +136,17 @@ async function floorBinary(): Promise<{ path: string; remove: () => Promise<void
       `.then((response) => response.arrayBuffer());\n`,
   );
   const path = join(dir, "fetch");
-  const build = spawn(bun, ["build", "--compile", "--minify", "--bytecode", script, "--outfile", path]);
+  const build = spawn(bun, [
+    "build",
+    "--compile",
+    "--minify",
+    "--bytecode",
+    "--format=esm",
+    "--splitting",
+    script,
+    "--outfile",
+    path,
+  ]);
   const code = await new Promise((exited) => build.on("exit", exited));
   if (code !== 0) throw new Error(`bun build of the floor binary exited ${code}`);
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
@@ -141,12 +159,13 @@ function round(ms: number): number {
 const report = {
   date: new Date().toISOString(),
   method:
-    `median of ${runs} runs after one warm-up; spawn → the loopback server's first request, and → exit, of ` +
+    `median of ${runs} runs after one warm-up, the tools taken in turn; spawn → the loopback server's first request, and → exit, of ` +
     `'cloudfits ${args.join(" ").replace(target, "URL[1][1:1,*,1:5,1:5]")}' (server latency ${latency} ms)`,
   machine: {
     cpu: cpus()[0]?.model,
     cores: cpus().length,
     os: `${platform()} ${release()}`,
+    loadAverageAtStart: loadAtStart.map((load) => Math.round(load * 100) / 100),
     loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
   },
   runtimes: { deno: process.versions.deno, bun: await versionOf(bun) },

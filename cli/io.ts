@@ -34,14 +34,19 @@ export function nodeIo(): CliIo {
   const write = (stream: NodeJS.WriteStream, data: string | Uint8Array): Promise<void> =>
     new Promise((resolve, reject) => stream.write(data, (error) => (error ? reject(error) : resolve())));
   const files = fileStorage();
-  // A closed pipe is reported to the write that failed (see isBrokenPipe); without a listener the
-  // stream's own error event would end the process with a stack trace.
-  if (process.stdout.listenerCount("error") === 0) process.stdout.on("error", () => {});
+  // process.stdout and process.stderr are made at their first write, not here: making them loads the
+  // runtime's stream code, which would delay the first request (bench/startup.ts).
+  const out = (): NodeJS.WriteStream => {
+    // A closed pipe is reported to the write that failed (see isBrokenPipe); without a listener the
+    // stream's own error event would end the process with a stack trace.
+    if (process.stdout.listenerCount("error") === 0) process.stdout.on("error", () => {});
+    return process.stdout;
+  };
   return {
-    out: (text) => write(process.stdout, text),
+    out: (text) => write(out(), text),
     err: (text) => write(process.stderr, text),
-    isTTY: Boolean(process.stdout.isTTY),
-    errIsTTY: Boolean(process.stderr.isTTY),
+    isTTY: isTerminal(1),
+    errIsTTY: isTerminal(2),
     env: process.env,
     readFile: files.readFile,
     writeFileAtomic: files.writeFileAtomic,
@@ -49,6 +54,32 @@ export function nodeIo(): CliIo {
     stat: files.stat,
     listFiles: files.listFiles,
   };
+}
+
+/** Bun's native `isatty`, which answers without making `process.stdout` (see {@linkcode isTerminal}). */
+type TtyBinding = { isTTY(fd: number): boolean };
+type ProcessBinding = { binding(name: "tty_wrap"): TtyBinding };
+
+/**
+ * Whether standard output (1) or standard error (2) is a terminal, as `process.stdout.isTTY` says, but
+ * without making the stream where the runtime can answer otherwise: Deno's `isTerminal()`, Bun's
+ * `tty_wrap` binding (making `process.stdout` in a Bun binary loads its stream code: ~5 ms on the way
+ * to the first request).
+ *
+ * @param fd 1 or 2.
+ * @returns True for a terminal.
+ */
+function isTerminal(fd: 1 | 2): boolean {
+  const deno = (globalThis as { Deno?: Record<"stdout" | "stderr", { isTerminal(): boolean }> }).Deno;
+  if (deno) return (fd === 1 ? deno.stdout : deno.stderr).isTerminal();
+  if (process.versions.bun) {
+    try {
+      return (process as unknown as ProcessBinding).binding("tty_wrap").isTTY(fd);
+    } catch {
+      // A Bun without the binding: ask the stream.
+    }
+  }
+  return Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
 }
 
 /**

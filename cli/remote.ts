@@ -1,5 +1,3 @@
-import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { CloudFitsError } from "../src/errors.ts";
 import type { SourceOptions } from "../src/open_source.ts";
 import { openFileSource } from "../src/source/file.ts";
@@ -39,16 +37,19 @@ export function sourceOptions(
   }
   return {
     env: io.env,
-    readTextFile: (path) => readFile(path, "utf8"),
-    runProcess: (command) =>
-      new Promise((resolve, reject) =>
+    // Imported when used: a plain https URL needs neither, and each delays the first request.
+    readTextFile: async (path) => (await import("node:fs/promises")).readFile(path, "utf8"),
+    runProcess: async (command) => {
+      const { execFile } = await import("node:child_process");
+      return await new Promise((resolve, reject) =>
         execFile(
           "/bin/sh",
           ["-c", command],
           { timeout: 60_000 },
           (error, stdout) => error ? reject(error) : resolve(stdout),
         )
-      ),
+      );
+    },
     openFile: onBytes === undefined ? openFileSource : async (path) => {
       const source = await openFileSource(path);
       return wrapSource(source, async (offset, length, options) => {

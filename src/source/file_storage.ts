@@ -5,7 +5,6 @@
  * @module
  */
 import process from "node:process";
-import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { tmpdir } from "node:os";
@@ -168,7 +167,12 @@ async function walkFiles(
  * unique per process and call, and recognisable by {@linkcode removeStaleTemporaries}.
  */
 function temporaryName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
+  // Web crypto, not node:crypto: loading node:crypto at start-up delays the CLI's first request.
+  const random = Array.from(
+    crypto.getRandomValues(new Uint8Array(6)),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  );
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${random.join("")}.tmp`);
 }
 
 /**

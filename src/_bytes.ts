@@ -68,7 +68,9 @@ export function memorySpool(): SpoolFile {
     read: async function* (end, start = 0) {
       for (let i = 0, at = 0; at < end; at += chunks[i++].length) {
         const chunk = chunks[i];
-        if (at + chunk.length > start) yield chunk.subarray(Math.max(0, start - at), Math.min(chunk.length, end - at));
+        if (at + chunk.length > start) {
+          yield chunk.subarray(Math.max(0, start - at), Math.min(chunk.length, end - at));
+        }
       }
     },
     close: () => Promise.resolve(void (chunks.length = 0)),

@@ -259,7 +259,13 @@ function finish(
       tailEnd = at += section.bytes.length;
     } else {
       streamed.push(section);
-      sections.push({ type: section.type, flags: section.flags, offset: at, length: section.length, crc: section.crc });
+      sections.push({
+        type: section.type,
+        flags: section.flags,
+        offset: at,
+        length: section.length,
+        crc: section.crc,
+      });
       at += section.length;
     }
   }

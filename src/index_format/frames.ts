@@ -227,7 +227,9 @@ export async function framesSection(
     let previous: Uint8Array = new Uint8Array(0);
     let at = 4 + tableLength + 4; // the length, the table, its CRC-32C
     for (const [i, row] of rows.entries()) {
-      if (i > 0 && compareBytes(previous, keys[i]) >= 0) throw new RangeError("FRAMES rows come in path order");
+      if (i > 0 && compareBytes(previous, keys[i]) >= 0) {
+        throw new RangeError("FRAMES rows come in path order");
+      }
       writePathKey(table, previous, keys[i]);
       table.varint(at);
       table.varint(row.length);
@@ -342,6 +344,35 @@ export function decodeFramesTable(
 }
 
 /**
+ * Check a block against its table entry (length and CRC-32C).
+ *
+ * @param block The stored block.
+ * @param entry Its table entry.
+ * @param name The index's name, for messages.
+ * @param offset The block's offset in the index.
+ * @returns The block.
+ * @throws {CloudFitsError} `BAD_INDEX` for a damaged block.
+ */
+export function checkFrameBlock(
+  block: Uint8Array,
+  entry: FrameTableEntry,
+  name: string,
+  offset: number,
+): Uint8Array {
+  if (block.length !== entry.length || crc32c(block) !== entry.crc) {
+    throw new CloudFitsError(
+      "BAD_INDEX",
+      `Cannot decode the FRAMES section of ${name}: a block fails its CRC-32C`,
+      {
+        url: name,
+        offset,
+      },
+    );
+  }
+  return block;
+}
+
+/**
  * Check a block's CRC-32C and decode it.
  *
  * @param block The stored block.
@@ -357,15 +388,5 @@ export async function checkedFrameBlock(
   name: string,
   offset: number,
 ): Promise<StoredFrameSummary> {
-  if (block.length !== entry.length || crc32c(block) !== entry.crc) {
-    throw new CloudFitsError(
-      "BAD_INDEX",
-      `Cannot decode the FRAMES section of ${name}: a block fails its CRC-32C`,
-      {
-        url: name,
-        offset,
-      },
-    );
-  }
-  return await decodeFrameBlock(block, name, offset);
+  return await decodeFrameBlock(checkFrameBlock(block, entry, name, offset), name, offset);
 }

@@ -327,7 +327,9 @@ class BlockWriter {
   }
 
   async #cut(): Promise<void> {
-    for (const page of await encodePages(this.#page)) this.#pages.push(await this.#place(page.bytes, page.key));
+    for (const page of await encodePages(this.#page)) {
+      this.#pages.push(await this.#place(page.bytes, page.key));
+    }
     this.#page = [];
     this.#raw = 0;
     this.#seen = new Set();

@@ -257,7 +257,10 @@ test("a FRAMES table longer than the first 64 KiB is completed with one read of 
   );
   // An index of no file with this FRAMES section alone, placed by the writer as any section after the leaves.
   const rows = entries.map(({ path }) => ({ path, length: block.length, crc: crc32c(block) }));
-  const sink = { add() {}, sections: async () => [await framesSection(rows, () => entries.map((e) => e.block))] };
+  const sink = {
+    add() {},
+    sections: async () => [await framesSection(rows, () => entries.map((e) => e.block))],
+  };
   const bytes = await collectIndex(await new IndexWriter({ createdMs: 0, sinks: [sink] }).finish());
   // The open region only (the index's first read would hold more): the section lies beyond it.
   const head = bytes.subarray(0, new DataView(bytes.buffer).getUint32(32, true));

@@ -151,12 +151,12 @@ export class SortedRuns<T> {
 
   /**
    * Every record added, in order: the runs and the held records merged. Runs sorted in another order
-   * are read back and written again first (each holds at most the budget).
+   * are read back and written again first (each holds at most the budget), before this returns.
    *
    * @param order The order.
    * @returns The records.
    */
-  async *sorted(order: Order<T>): AsyncGenerator<T> {
+  async sorted(order: Order<T>): Promise<AsyncIterable<T>> {
     for (const [i, run] of this.#runs.entries()) {
       if (run.order === order) continue;
       const records = await Array.fromAsync(this.#read(run));
@@ -164,7 +164,7 @@ export class SortedRuns<T> {
       this.#runs[i] = this.#runs.pop()!;
     }
     this.#held.sort(order);
-    yield* mergeSorted([...this.#runs.map((run) => this.#read(run)), this.#held], order);
+    return mergeSorted([...this.#runs.map((run) => this.#read(run)), this.#held], order);
   }
 
   async *#read(run: Run<T>): AsyncGenerator<T> {

@@ -229,6 +229,8 @@ export class SkyDirectoryBuilder {
   async finish(): Promise<[SectionPayload, StreamedSection]> {
     const blockOrder = this.#blockOrder();
     const span = blockSpan(blockOrder);
+    const entries = await this.#runs.sorted(this.#ordering(blockOrder));
+    // After any run sorted again: the cells follow everything spilled.
     const cellsStart = this.#runs.spooled;
     let crc = 0;
     const place = async (bytes: Uint8Array, firstKey: number): Promise<SkyChild> => {
@@ -238,7 +240,7 @@ export class SkyDirectoryBuilder {
     };
     const blocks: SkyChild[] = [];
     let block: BlockWriter | undefined;
-    for await (const { order, cell, path, hdu, id, body } of this.#runs.sorted(this.#ordering(blockOrder))) {
+    for await (const { order, cell, path, hdu, id, body } of entries) {
       const key = cellKey(blockOrder, order, cell);
       const number = Math.floor(key / span);
       if (block?.number !== number) {

@@ -79,6 +79,7 @@ export class SortedRuns<T> {
   readonly #runs: Run<T>[] = [];
   #spool: SpoolFile | undefined;
   #size = 0;
+  #spills = 0;
 
   /**
    * @param codec How a record is written and read.
@@ -91,9 +92,9 @@ export class SortedRuns<T> {
     this.#open = open ?? (() => Promise.resolve(memorySpool()));
   }
 
-  /** Runs written so far. */
+  /** Runs spilled so far by `add` (the bytes held passed the budget). */
   get runs(): number {
-    return this.#runs.length;
+    return this.#spills;
   }
 
   /** The spool the runs went to, opened at the first spill (for more data written beside them). */
@@ -123,14 +124,25 @@ export class SortedRuns<T> {
   async add(record: T, order: Order<T>): Promise<void> {
     this.#held.push(record);
     this.#heldBytes += this.#codec.size(record);
-    if (this.#heldBytes >= this.#budget) await this.#spill(this.#held, order);
+    if (this.#heldBytes < this.#budget) return;
+    this.#spills++;
+    await this.#spill(this.#held, order);
   }
 
   async #spill(records: T[], order: Order<T>): Promise<void> {
     records.sort(order);
+    await this.#write(records, order);
+    if (records === this.#held) {
+      this.#held = [];
+      this.#heldBytes = 0;
+    }
+  }
+
+  /** Write records, already in order, as a run. */
+  async #write(records: Iterable<T> | AsyncIterable<T>, order: Order<T>): Promise<void> {
     const start = this.#size;
     let writer = new ByteWriter();
-    for (const record of records) {
+    for await (const record of records) {
       const one = new ByteWriter();
       this.#codec.write(one, record);
       const bytes = one.finish();
@@ -143,15 +155,13 @@ export class SortedRuns<T> {
     }
     if (writer.length > 0) await this.append(writer.finish());
     this.#runs.push({ start, end: this.#size, order });
-    if (records === this.#held) {
-      this.#held = [];
-      this.#heldBytes = 0;
-    }
   }
 
   /**
-   * Every record added, in order: the runs and the held records merged. Runs sorted in another order
-   * are read back and written again first (each holds at most the budget), before this returns.
+   * Every record added, in order: the runs and the held records merged. Before this returns, runs
+   * sorted in another order are read back and written again (each holds at most the budget), and
+   * runs beyond `MAX_FAN_IN` are merged into longer ones, so that the final merge reads a bounded
+   * number of runs side by side.
    *
    * @param order The order.
    * @returns The records.
@@ -163,6 +173,10 @@ export class SortedRuns<T> {
       await this.#spill(records, order);
       this.#runs[i] = this.#runs.pop()!;
     }
+    while (this.#runs.length > MAX_FAN_IN) {
+      const merged = this.#runs.splice(0, MAX_FAN_IN);
+      await this.#write(mergeSorted(merged.map((run) => this.#read(run)), order), order);
+    }
     this.#held.sort(order);
     return mergeSorted([...this.#runs.map((run) => this.#read(run)), this.#held], order);
   }
@@ -170,16 +184,19 @@ export class SortedRuns<T> {
   async *#read(run: Run<T>): AsyncGenerator<T> {
     const spool = await this.spool();
     let buffer: Uint8Array = new Uint8Array(0);
-    for await (const chunk of spool.read(run.end, run.start)) {
-      buffer = buffer.length === 0 ? chunk : concat(buffer, chunk);
-      let at = 0;
-      for (;;) {
-        const record = nextRecord(buffer, at);
-        if (!record) break;
-        yield this.#codec.read(new ByteReader(record.bytes, "a spilled run", 0));
-        at = record.end;
+    // Small reads, and records copied out of them: runs read side by side hold little each.
+    for (let from = run.start; from < run.end; from += RUN_READ) {
+      for await (const chunk of spool.read(Math.min(run.end, from + RUN_READ), from)) {
+        buffer = buffer.length === 0 ? chunk : concat(buffer, chunk);
+        let at = 0;
+        for (;;) {
+          const record = nextRecord(buffer, at);
+          if (!record) break;
+          yield this.#codec.read(new ByteReader(record.bytes.slice(), "a spilled run", 0));
+          at = record.end;
+        }
+        buffer = buffer.subarray(at);
       }
-      buffer = buffer.slice(at);
     }
     if (buffer.length > 0) throw new Error("A spilled run ends inside a record");
   }
@@ -192,6 +209,10 @@ export class SortedRuns<T> {
 
 /** Runs are appended in pieces of about this. */
 const SPILL_CHUNK = 1024 * 1024;
+/** Bytes of each run read at a time while runs are merged. */
+const RUN_READ = 64 * 1024;
+/** Runs merged side by side at most (more are first merged in groups of this many). */
+const MAX_FAN_IN = 32;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);

@@ -78,7 +78,8 @@ test("a sky directory sorted in spilled runs is byte for byte the one sorted in 
   assert.equal(held.runs, 0, "the default budget holds 60 footprints");
   const spill = countingSpools();
   const spilled = await skyIndex(records, spill);
-  assert.ok(spilled.runs >= 5, `${spilled.runs} runs`);
+  // More runs than are merged side by side: some are merged into longer runs first.
+  assert.ok(spilled.runs > 32, `${spilled.runs} runs`);
   assert.equal(spill.written.spools, 1, "runs and cells share one temporary file");
   assert.ok(spill.written.bytes > held.bytes.length / 2, "runs and cells went to the spool");
   sameBytes(spilled.bytes, held.bytes);

@@ -212,7 +212,7 @@ const SPILL_CHUNK = 1024 * 1024;
 /** Bytes of each run read at a time while runs are merged. */
 const RUN_READ = 64 * 1024;
 /** Runs merged side by side at most (more are first merged in groups of this many). */
-const MAX_FAN_IN = 32;
+const MAX_FAN_IN = 128;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);

@@ -3,22 +3,29 @@
  * synthetic sky directory — `--footprints N` (default 1,000,000) TAN footprints spread uniformly over
  * the sky: 1 % the size of a TESS camera's CCD (2048² pixels of 21″, 12°) and the rest small images
  * (2000² pixels of 0.1″–0.9″, 0.06°–0.5°), their outlines from the WCS engine — encodes it as a
- * catalog, serves it from the bench's loopback server (no latency), and reports the catalog's bytes,
+ * catalog in a child process under /usr/bin/time — footprints made one at a time and filed by the
+ * streaming writer, whose sorted runs and cells wait in temporary files beside the catalog — serves it
+ * from the bench's loopback server (no latency), and reports the build's peak RSS, the catalog's bytes,
  * the sky sections' bytes per footprint, and the requests and bytes of `findPosition` at `--positions`
  * places: the centres of some footprints of each kind and random points. Target: ≤ 4 requests of
  * ≤ 64 KiB each.
  *
  * Usage: `deno run -A bench/find_scale.ts [--footprints N] [--positions P] [--dir DIR]`; writes
- * bench/results/find_scale.json.
+ * bench/results/find_scale.json. (`--build PATH` is the child: it writes the catalog and prints the
+ * footprints to look up.)
  *
  * @module
  */
 import { SectionType } from "../src/index_format/_layout.ts";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { findPosition } from "../src/find.ts";
-import { encodeIndex } from "../src/index_format/encode.ts";
+import { IndexWriter, SkySink } from "../src/index_format/writer.ts";
+import { fileStorage } from "../src/source/file_storage.ts";
 import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE } from "../src/index_format/_layout.ts";
 import type { FootprintRecord } from "../src/index_format/sky_cells.ts";
 import { parseSkyRoot } from "../src/index_format/sky_decode.ts";
@@ -34,6 +41,7 @@ const { values } = parseArgs({
     footprints: { type: "string", default: "1000000" },
     positions: { type: "string", default: "12" },
     dir: { type: "string", default: "/tmp/cloudfits-find-scale" },
+    build: { type: "string" },
   },
 });
 const total = Number(values.footprints);
@@ -55,22 +63,82 @@ function footprint(i: number): FootprintRecord {
   return syntheticFootprint(path, ra, dec, side, scale);
 }
 
-let started = performance.now();
-const footprints = Array.from({ length: total }, (_, i) => footprint(i));
-const generateSeconds = (performance.now() - started) / 1000;
-started = performance.now();
-const catalog = await encodeIndex([], { footprints });
-const encodeSeconds = (performance.now() - started) / 1000;
+interface Target {
+  kind: string;
+  path: string;
+  ra: number;
+  dec: number;
+}
+
+if (values.build) {
+  // The child: file the footprints as they are made, write the catalog, print the targets.
+  const path = values.build;
+  const storage = fileStorage();
+  const spools = () => storage.spool!(path);
+  const sky = new SkySink({ spool: spools });
+  const writer = new IndexWriter({ spool: await spools(), spools, sinks: [sky] });
+  const targets: Target[] = [];
+  let peakHeap = 0;
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    const made = footprint(i);
+    const kind = i % 100 === 0 ? "large" : "small";
+    if (targets.filter((t) => t.kind === kind).length < positions / 3) {
+      targets.push({ kind, path: made.path, ra: made.ra, dec: made.dec });
+    }
+    await sky.footprints([made]);
+    if (i % 50_000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  }
+  await storage.writeFileAtomic(path, (await writer.finish()).chunks(), { overwrite: true });
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  await writer.close();
+  const seconds = (performance.now() - started) / 1000;
+  console.log(JSON.stringify({ targets, seconds, peakHeap, spilledRuns: sky.spilledRuns }));
+  process.exit(0);
+}
 
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "catalog.cfidx"), catalog);
-const places = skyPlaces(catalog, "catalog")!;
-const root = parseSkyRoot(
-  catalog.subarray(places.root.offset, places.root.offset + places.root.length),
-  "catalog",
-);
-const view = new DataView(catalog.buffer, catalog.byteOffset);
+const catalogPath = join(dir, "catalog.cfidx");
+const child = spawnSync("/usr/bin/time", [
+  "-f",
+  "%M",
+  process.execPath,
+  "run",
+  "-A",
+  import.meta.filename!,
+  "--footprints",
+  String(total),
+  "--positions",
+  String(positions),
+  "--build",
+  catalogPath,
+], { encoding: "utf8", maxBuffer: 1 << 26 });
+if (child.status !== 0) throw new Error(`building the catalog failed: ${child.stderr}`);
+const built = JSON.parse(child.stdout) as {
+  targets: Target[];
+  seconds: number;
+  peakHeap: number;
+  spilledRuns: number;
+};
+const peakRssKb = Number(child.stderr.trim().split("\n").at(-1));
+
+/** Bytes of the catalog file, read where they lie. */
+function readCatalog(offset: number, length: number): Uint8Array {
+  const fd = openSync(catalogPath, "r");
+  try {
+    const bytes = new Uint8Array(length);
+    readSync(fd, bytes, 0, length, offset);
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+const catalogBytes = statSync(catalogPath).size;
+const head = readCatalog(0, 16384);
+const places = skyPlaces(head, "catalog")!;
+const root = parseSkyRoot(readCatalog(places.root.offset, places.root.length), "catalog");
+const view = new DataView(head.buffer, head.byteOffset);
 const sections = Array.from({ length: view.getUint32(20, true) }, (_, i) => {
   const base = FIXED_HEADER_SIZE + i * SECTION_ENTRY_SIZE;
   return { type: view.getUint16(base, true), length: Number(view.getBigUint64(base + 16, true)) };
@@ -79,23 +147,24 @@ const skyBytes = sections
   .filter((s) => s.type === SectionType.SKY || s.type === SectionType.SKY_CELLS)
   .reduce((sum, s) => sum + s.length, 0);
 
+// Random positions where the footprints' stream (the child's) ends: the places earlier runs looked up.
+const nextRandom = seededRandom(16);
+for (let i = 0; i < total; i++) {
+  if (i % 100 !== 0) nextRandom(); // a small image's scale
+  nextRandom();
+  nextRandom();
+}
 const server = await startRangeServer({ root: dir, latencyMs: 0 });
 const lookups = [];
 try {
   const targets = [
-    ...footprints.filter((_, i) => i % 100 === 0).slice(0, positions / 3).map((f) => ({
-      kind: "large",
-      ...f,
-    })),
-    ...footprints.filter((_, i) => i % 100 !== 0).slice(0, positions / 3).map((f) => ({
-      kind: "small",
-      ...f,
-    })),
+    ...built.targets.filter((target) => target.kind === "large"),
+    ...built.targets.filter((target) => target.kind === "small"),
     ...Array.from({ length: positions / 3 }, () => ({
       kind: "random",
       path: "",
-      ra: next() * 360,
-      dec: Math.asin(next() * 2 - 1) * 180 / Math.PI,
+      ra: nextRandom() * 360,
+      dec: Math.asin(nextRandom() * 2 - 1) * 180 / Math.PI,
     })),
   ];
   for (const [n, target] of targets.entries()) {
@@ -129,14 +198,17 @@ try {
 const result = {
   footprints: total,
   large: Math.ceil(total / 100),
-  catalogBytes: catalog.length,
+  catalogBytes,
   skyBytes,
   skyBytesPerFootprint: Math.round(skyBytes / total),
   orders: root.orders,
   blockOrder: root.blockOrder,
   blocks: root.children.length,
-  generateSeconds: Math.round(generateSeconds * 10) / 10,
-  encodeSeconds: Math.round(encodeSeconds * 10) / 10,
+  buildSeconds: Math.round(built.seconds * 10) / 10,
+  buildPeakRssMb: Math.round(peakRssKb / 102.4) / 10,
+  buildPeakHeapMb: Math.round(built.peakHeap / 1e5) / 10,
+  spilledRuns: built.spilledRuns,
+  loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
   maxRequests: Math.max(...lookups.map((l) => l.requests)),
   maxRequestBytes: Math.max(...lookups.map((l) => l.largestRequest)),
   maxLookupBytes: Math.max(...lookups.map((l) => l.bytes)),

@@ -30,6 +30,7 @@ export async function runMerge(args: string[], io: CliIo): Promise<number> {
   const options = { ...sourceOptions(values as CommonValues, io), storage: indexStorage(io) };
   const opened: ByteSource[] = [];
   let spool: SpoolFile | undefined;
+  const temporaries: SpoolFile[] = [];
   try {
     const shards = [];
     for (const name of positionals) {
@@ -40,9 +41,19 @@ export async function runMerge(args: string[], io: CliIo): Promise<number> {
     const target = parseLocation(output, io.env);
     // The catalog's leaves wait in a temporary file beside a local catalog, in memory for an upload.
     spool = target.kind === "file" ? await options.storage.spool?.(target.path) : undefined;
+    // The sky directory's sorted runs and the cubes' frame summaries wait beside it too.
+    const storage = options.storage;
+    const spools = target.kind === "file" && storage.spool
+      ? async () => {
+        const opened = await storage.spool!(target.path);
+        temporaries.push(opened);
+        return opened;
+      }
+      : undefined;
     const merged = await mergeShards(shards, {
       partial: Boolean(values.partial),
       ...(spool ? { spool } : {}),
+      ...(spools ? { spools } : {}),
     });
     await writeIndex(target, merged.index, options);
     const { index, ...summary } = merged;
@@ -59,6 +70,10 @@ export async function runMerge(args: string[], io: CliIo): Promise<number> {
     }
     return merged.missing.length > 0 ? EXIT.partial : EXIT.ok;
   } finally {
-    await Promise.all([...opened.map((source) => source.close?.()), spool?.close()]);
+    await Promise.all([
+      ...opened.map((source) => source.close?.()),
+      spool?.close(),
+      ...temporaries.map((temporary) => temporary.close()),
+    ]);
   }
 }

@@ -35,8 +35,11 @@ export function humanBytes(bytes: number): string {
 export interface SpoolFile {
   /** Append bytes. */
   append(bytes: Uint8Array): Promise<void>;
-  /** The first `end` bytes appended, in order (may be called again, and while more are appended). */
-  read(end: number): AsyncIterable<Uint8Array>;
+  /**
+   * The bytes appended from `start` (default 0) to `end`, in order (may be called again, and while more
+   * are appended).
+   */
+  read(end: number, start?: number): AsyncIterable<Uint8Array>;
   /** Free it (a temporary file is deleted). */
   close(): Promise<void>;
 }
@@ -55,14 +58,20 @@ export interface SpoolFile {
  * await spool.append(new Uint8Array([1, 2]));
  * await spool.append(new Uint8Array([3]));
  * assert.deepEqual(await Array.fromAsync(spool.read(2)), [new Uint8Array([1, 2])]);
+ * assert.deepEqual(await Array.fromAsync(spool.read(3, 1)), [new Uint8Array([2]), new Uint8Array([3])]);
  * ```
  */
 export function memorySpool(): SpoolFile {
   const chunks: Uint8Array[] = [];
   return {
     append: (bytes) => Promise.resolve(void chunks.push(bytes)),
-    read: async function* (end) {
-      for (let i = 0, at = 0; at < end; at += chunks[i++].length) yield chunks[i];
+    read: async function* (end, start = 0) {
+      for (let i = 0, at = 0; at < end; at += chunks[i++].length) {
+        const chunk = chunks[i];
+        if (at + chunk.length > start) {
+          yield chunk.subarray(Math.max(0, start - at), Math.min(chunk.length, end - at));
+        }
+      }
     },
     close: () => Promise.resolve(void (chunks.length = 0)),
   };

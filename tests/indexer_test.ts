@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { decodeIndex } from "../src/read/index.ts";
 import { encodeIndex } from "../src/index_format/encode.ts";
-import { readAllFootprints } from "../src/index_format/sky_read.ts";
+import { eachFootprint } from "../src/index_format/sky_read.ts";
 import type { IndexedFile } from "../src/index_format/types.ts";
 import { commonDirectory, dirname, relative } from "../src/indexer/_path.ts";
 import { buildIndex, type BuildIndexOptions, type IndexEvent } from "../src/indexer/build_index.ts";
@@ -92,8 +92,10 @@ test("an unchanged TESS cube without a frame summary keeps its footprint from th
   const output = "/w/cubes.cfidx";
   const options = { output, storage, openFile: storage.openFile, checkpoint: null };
   await buildIndex(["/w/data"], options);
-  const footprintsOf = (bytes: Uint8Array) =>
-    readAllFootprints((o, l) => Promise.resolve(bytes.subarray(o, o + l)), bytes, output);
+  const footprintsOf = async (bytes: Uint8Array) =>
+    await Array.fromAsync(
+      (await eachFootprint((o, l) => Promise.resolve(bytes.subarray(o, o + l)), bytes, output))!,
+    );
   // The same index without the cube's frame summary, as written before FRAMES existed.
   const made = storage.files.get(output)!;
   const old = await decodeIndex(made.bytes);

@@ -23,6 +23,7 @@ import {
   type SectionPayload,
   SectionType,
   sharedPrefix,
+  type StreamedSection,
 } from "./_layout.ts";
 import { ByteWriter } from "./_varint.ts";
 import { writePathKey } from "./_path_keys.ts";
@@ -43,8 +44,11 @@ export interface IndexParts {
   optionalFlags: number;
   meta: Uint8Array;
   leaves: readonly LeafDescriptor[];
-  /** Optional sections placed after the leaves (a shard's SHARD section; tests model later versions). */
-  extraSections?: readonly SectionPayload[];
+  /**
+   * Optional sections placed after the leaves (a shard's SHARD section; tests model later versions);
+   * streamed ones after every held one.
+   */
+  extraSections?: readonly (SectionPayload | StreamedSection)[];
   fileCount: number;
   majorVersion?: number;
 }
@@ -53,9 +57,11 @@ export interface IndexParts {
 export interface IndexLayout {
   /** Fixed header, section table, META and DIRECTORY (or ROOT): the open region. */
   head: Uint8Array;
-  /** Directory pages (a catalog) and the extra sections. */
+  /** Directory pages (a catalog) and the extra sections held in memory. */
   tail: Uint8Array;
-  /** Total length: head, leaves, tail. */
+  /** The streamed extra sections, whose bytes follow the tail in this order. */
+  streamed: readonly StreamedSection[];
+  /** Total length: head, leaves, tail, streamed sections. */
   total: number;
 }
 
@@ -71,7 +77,14 @@ interface PlacedSection {
   type: number;
   flags: number;
   offset: number;
-  bytes: Uint8Array;
+  /** The bytes of a held section; a streamed one's are written after the tail. */
+  bytes?: Uint8Array;
+  length: number;
+  crc: number;
+}
+
+function held(type: number, flags: number, offset: number, bytes: Uint8Array): PlacedSection {
+  return { type, flags, offset, bytes, length: bytes.length, crc: crc32c(bytes) };
 }
 
 /**
@@ -86,21 +99,16 @@ export function layoutIndex(parts: IndexParts): IndexLayout {
   const flat = placeFlat(parts, extra.length);
   if (flat.leavesStart <= FIRST_READ || parts.leaves.length <= 1) {
     const sections = [
-      { type: SectionType.META, flags: SECTION_REQUIRED, offset: flat.metaOffset, bytes: parts.meta },
-      { type: SectionType.DIRECTORY, flags: SECTION_REQUIRED, offset: flat.metaEnd, bytes: flat.directory },
+      held(SectionType.META, SECTION_REQUIRED, flat.metaOffset, parts.meta),
+      held(SectionType.DIRECTORY, SECTION_REQUIRED, flat.metaEnd, flat.directory),
     ];
     return finish(parts, sections, flat.leavesStart, leavesLength, extra, MINOR_VERSION);
   }
   const catalog = placeCatalog(parts, extra.length, leavesLength);
   const sections = [
-    { type: SectionType.META, flags: SECTION_REQUIRED, offset: catalog.metaOffset, bytes: parts.meta },
-    { type: SectionType.ROOT, flags: SECTION_REQUIRED, offset: catalog.metaEnd, bytes: catalog.root },
-    {
-      type: SectionType.PAGES,
-      flags: SECTION_REQUIRED,
-      offset: catalog.leavesStart + leavesLength,
-      bytes: catalog.pages,
-    },
+    held(SectionType.META, SECTION_REQUIRED, catalog.metaOffset, parts.meta),
+    held(SectionType.ROOT, SECTION_REQUIRED, catalog.metaEnd, catalog.root),
+    held(SectionType.PAGES, SECTION_REQUIRED, catalog.leavesStart + leavesLength, catalog.pages),
   ];
   return finish(
     { ...parts, requiredFlags: parts.requiredFlags | RequiredFeature.CATALOG },
@@ -234,31 +242,47 @@ function finish(
   sections: PlacedSection[],
   leavesStart: number,
   leavesLength: number,
-  extra: readonly SectionPayload[],
+  extra: readonly (SectionPayload | StreamedSection)[],
   minorVersion: number,
 ): IndexLayout {
   const afterLeaves = leavesStart + leavesLength;
   let at = sections.reduce(
-    (end, section) => section.offset >= leavesStart ? section.offset + section.bytes.length : end,
+    (end, section) => section.offset >= leavesStart ? section.offset + section.length : end,
     afterLeaves,
   );
+  const streamed: StreamedSection[] = [];
+  let tailEnd = at;
   for (const section of extra) {
-    sections.push({ ...section, offset: at });
-    at += section.bytes.length;
+    if ("bytes" in section) {
+      if (streamed.length > 0) throw new Error("Cannot place a held section after a streamed one");
+      sections.push(held(section.type, section.flags, at, section.bytes));
+      tailEnd = at += section.bytes.length;
+    } else {
+      streamed.push(section);
+      sections.push({
+        type: section.type,
+        flags: section.flags,
+        offset: at,
+        length: section.length,
+        crc: section.crc,
+      });
+      at += section.length;
+    }
   }
   const total = at;
   const head = new Uint8Array(leavesStart);
-  const tail = new Uint8Array(total - afterLeaves);
+  const tail = new Uint8Array(tailEnd - afterLeaves);
   const view = new DataView(head.buffer);
   sections.forEach((section, i) => {
     const base = FIXED_HEADER_SIZE + i * SECTION_ENTRY_SIZE;
     view.setUint16(base, section.type, true);
     view.setUint8(base + 2, Codec.NONE);
     view.setUint8(base + 3, section.flags);
-    view.setUint32(base + 4, section.bytes.length, true);
+    view.setUint32(base + 4, section.length, true);
     view.setBigUint64(base + 8, BigInt(section.offset), true);
-    view.setBigUint64(base + 16, BigInt(section.bytes.length), true);
-    view.setUint32(base + 24, crc32c(section.bytes), true);
+    view.setBigUint64(base + 16, BigInt(section.length), true);
+    view.setUint32(base + 24, section.crc, true);
+    if (!section.bytes) return;
     if (section.offset < leavesStart) head.set(section.bytes, section.offset);
     else tail.set(section.bytes, section.offset - afterLeaves);
   });
@@ -274,5 +298,5 @@ function finish(
   view.setUint32(36, crc32c(head.subarray(FIXED_HEADER_SIZE, tableEnd)), true);
   view.setBigInt64(40, BigInt(parts.createdMs), true);
   view.setUint32(60, crc32c(head.subarray(0, 60)), true);
-  return { head, tail, total };
+  return { head, tail, streamed, total };
 }

@@ -19,6 +19,7 @@ const TABLE: Uint32Array = (() => {
  * Compute the CRC-32C of some bytes.
  *
  * @param bytes The bytes to check.
+ * @param previous The CRC of the bytes before these, to check a stream piece by piece.
  * @returns The CRC as an unsigned 32-bit number.
  *
  * @example Check value
@@ -26,8 +27,8 @@ const TABLE: Uint32Array = (() => {
  * crc32c(new TextEncoder().encode("123456789")); // 0xE3069283
  * ```
  */
-export function crc32c(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
+export function crc32c(bytes: Uint8Array, previous = 0): number {
+  let crc = (previous ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) crc = TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }

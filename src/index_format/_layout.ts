@@ -101,6 +101,19 @@ export interface SectionPayload {
   bytes: Uint8Array;
 }
 
+/**
+ * A section too large to hold in memory (a sky directory's cells, the frame summaries of many cubes):
+ * its length and CRC-32C are known, its bytes come from temporary storage when the index is written.
+ */
+export interface StreamedSection {
+  type: number;
+  flags: number;
+  length: number;
+  crc: number;
+  /** The bytes, in order (may be asked for more than once: at every checkpoint, then at the end). */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
 /** Length of the common prefix of two byte strings. */
 export function sharedPrefix(a: Uint8Array, b: Uint8Array): number {
   const limit = Math.min(a.length, b.length);

@@ -57,8 +57,10 @@ export async function encodeIndex(
     compareBytes(a.key, b.key)
   );
   const { footprints, ...rest } = options;
-  const writer = new IndexWriter({ ...rest, ...(footprints ? { sinks: [new SkySink(footprints)] } : {}) });
+  const sky = footprints ? new SkySink() : undefined;
+  const writer = new IndexWriter({ ...rest, ...(sky ? { sinks: [sky] } : {}) });
   try {
+    if (footprints) await sky!.footprints(footprints);
     for (const { file } of sorted) await writer.add(file);
     return await collectIndex(await writer.finish());
   } finally {

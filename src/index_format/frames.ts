@@ -11,7 +11,7 @@
 import { CloudFitsError } from "../errors.ts";
 import { crc32c } from "./_crc32c.ts";
 import { deflateRaw, inflateRaw } from "./_deflate.ts";
-import { compareBytes, type SectionPayload, SectionType } from "./_layout.ts";
+import { compareBytes, SectionType, type StreamedSection } from "./_layout.ts";
 import { keyOfPath, pathOfKey, readPathKey, writePathKey } from "./_path_keys.ts";
 import { ByteReader, ByteWriter } from "./_varint.ts";
 
@@ -195,50 +195,70 @@ function unshuffle(bytes: Uint8Array, count: number): Float64Array {
   return out;
 }
 
-/** One cube's block, by the path of its file. */
-export interface FrameBlockEntry {
+/** One cube's block as the FRAMES table lists it. */
+export interface FrameTableRow {
   /** The file's path in the index. */
   path: string;
-  /** The stored block. */
-  block: Uint8Array;
+  /** The stored block's length. */
+  length: number;
+  /** Its CRC-32C. */
+  crc: number;
 }
 
 /**
  * Encode the FRAMES section: a table (its length as u32 first) of paths and where each block lies in
- * the section, with its own CRC-32C so that a reader may read the table alone, then the blocks.
+ * the section, with its own CRC-32C so that a reader may read the table alone, then the blocks. The
+ * blocks are streamed (read once here for the section's CRC-32C, again when the index is written).
  *
- * @param entries One block per cube.
- * @returns The section, optional, for `encodeIndex` to place after the leaves.
+ * @param rows One row per cube, in path order.
+ * @param blocks The stored blocks, back to back in the rows' order.
+ * @returns The section, optional, for the writer to place after the leaves.
  */
-export function framesSection(entries: readonly FrameBlockEntry[]): SectionPayload {
-  const sorted = entries.map((entry) => ({ ...entry, key: keyOfPath(entry.path) }))
-    .sort((a, b) => compareBytes(a.key, b.key));
+export async function framesSection(
+  rows: readonly FrameTableRow[],
+  blocks: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<StreamedSection> {
+  const keys = rows.map((row) => keyOfPath(row.path));
   // Block offsets are relative to the section and follow the table, whose length depends on them.
   for (let tableLength = 0;;) {
     const table = new ByteWriter();
     table.varint(FRAMES_VERSION);
-    table.varint(sorted.length);
+    table.varint(rows.length);
     let previous: Uint8Array = new Uint8Array(0);
     let at = 4 + tableLength + 4; // the length, the table, its CRC-32C
-    for (const entry of sorted) {
-      writePathKey(table, previous, entry.key);
+    for (const [i, row] of rows.entries()) {
+      if (i > 0 && compareBytes(previous, keys[i]) >= 0) {
+        throw new RangeError("FRAMES rows come in path order");
+      }
+      writePathKey(table, previous, keys[i]);
       table.varint(at);
-      table.varint(entry.block.length);
-      table.u32(crc32c(entry.block));
-      at += entry.block.length;
-      previous = entry.key;
+      table.varint(row.length);
+      table.u32(row.crc);
+      at += row.length;
+      previous = keys[i];
     }
     const body = table.finish();
     if (body.length !== tableLength) {
       tableLength = body.length;
       continue;
     }
-    const out = new ByteWriter();
-    out.u32(tableLength);
-    out.bytes(body);
-    out.u32(crc32c(body));
-    for (const entry of sorted) out.bytes(entry.block);
-    return { type: SectionType.FRAMES, flags: 0, bytes: out.finish() };
+    const head = new ByteWriter();
+    head.u32(tableLength);
+    head.bytes(body);
+    head.u32(crc32c(body));
+    const prefix = head.finish();
+    let crc = crc32c(prefix);
+    for await (const chunk of blocks()) crc = crc32c(chunk, crc);
+    return {
+      type: SectionType.FRAMES,
+      flags: 0,
+      length: at,
+      crc,
+      chunks: async function* () {
+        yield prefix;
+        yield* blocks();
+      },
+    };
   }
 }
 
@@ -324,6 +344,35 @@ export function decodeFramesTable(
 }
 
 /**
+ * Check a block against its table entry (length and CRC-32C).
+ *
+ * @param block The stored block.
+ * @param entry Its table entry.
+ * @param name The index's name, for messages.
+ * @param offset The block's offset in the index.
+ * @returns The block.
+ * @throws {CloudFitsError} `BAD_INDEX` for a damaged block.
+ */
+export function checkFrameBlock(
+  block: Uint8Array,
+  entry: FrameTableEntry,
+  name: string,
+  offset: number,
+): Uint8Array {
+  if (block.length !== entry.length || crc32c(block) !== entry.crc) {
+    throw new CloudFitsError(
+      "BAD_INDEX",
+      `Cannot decode the FRAMES section of ${name}: a block fails its CRC-32C`,
+      {
+        url: name,
+        offset,
+      },
+    );
+  }
+  return block;
+}
+
+/**
  * Check a block's CRC-32C and decode it.
  *
  * @param block The stored block.
@@ -339,15 +388,5 @@ export async function checkedFrameBlock(
   name: string,
   offset: number,
 ): Promise<StoredFrameSummary> {
-  if (block.length !== entry.length || crc32c(block) !== entry.crc) {
-    throw new CloudFitsError(
-      "BAD_INDEX",
-      `Cannot decode the FRAMES section of ${name}: a block fails its CRC-32C`,
-      {
-        url: name,
-        offset,
-      },
-    );
-  }
-  return await decodeFrameBlock(block, name, offset);
+  return await decodeFrameBlock(checkFrameBlock(block, entry, name, offset), name, offset);
 }

@@ -12,7 +12,9 @@
 
 import { crc32c } from "./_crc32c.ts";
 import { deflateRaw } from "./_deflate.ts";
-import { compareBytes, type SectionPayload, SectionType } from "./_layout.ts";
+import { compareBytes, type SectionPayload, SectionType, type StreamedSection } from "./_layout.ts";
+import { type RunCodec, SortedRuns } from "./_sorted_runs.ts";
+import type { SpoolFile } from "../_bytes.ts";
 import { writePathKey } from "./_path_keys.ts";
 import { ByteWriter } from "./_varint.ts";
 import { cellsInCone, MAX_ORDER, orderForRadius } from "./healpix.ts";
@@ -88,6 +90,8 @@ interface Entry {
   key: number;
   path: Uint8Array;
   hdu: number;
+  /** The footprint's number in the directory: a page writes a footprint filed under several of its cells once. */
+  id: number;
   body: Uint8Array;
 }
 
@@ -132,113 +136,217 @@ interface Pending {
   cell: number;
   path: Uint8Array;
   hdu: number;
+  id: number;
   body: Uint8Array;
 }
+
+/** Pending entries spilled to a run: order, cell, HDU, footprint number, path, body. */
+const PENDING_CODEC: RunCodec<Pending> = {
+  write(writer, entry) {
+    writer.varint(entry.order);
+    writer.varint(entry.cell);
+    writer.varint(entry.hdu);
+    writer.varint(entry.id);
+    writer.varint(entry.path.length);
+    writer.bytes(entry.path);
+    writer.bytes(entry.body);
+  },
+  read(reader) {
+    const [order, cell, hdu, id] = [reader.varint(), reader.varint(), reader.varint(), reader.varint()];
+    const path = reader.bytes(reader.varint());
+    return { order, cell, hdu, id, path, body: reader.bytes(reader.remaining) };
+  },
+  // A body filed under several cells is held once but spilled with each.
+  size: (entry) => entry.path.length + entry.body.length + 64,
+};
+
+/** Options of {@linkcode SkyDirectoryBuilder}. */
+export interface SkyDirectoryOptions {
+  /** Opens temporary storage for the spilled entries and the cells (default: memory). */
+  spool?: () => Promise<SpoolFile>;
+  /** Bytes of entries held before they are sorted and spilled as a run (default 32 MiB). */
+  spillBytes?: number;
+}
+
+/** Entries held before a spill. */
+const SPILL_BYTES = 32 * 1024 * 1024;
 
 /**
  * Collects footprints one HDU at a time (as the indexer streams them) and encodes the two sections at
  * the end: each footprint is filed at the order {@linkcode fileOrder} picks, under every cell of that
- * order its cone may touch; entries are keyed and sorted by (block, cell, path, HDU) only in `finish`.
+ * order its cone may touch; entries are sorted by (block, cell, path, HDU) in runs of a bounded size
+ * spilled to temporary storage, and merged in `finish`, which writes SKY_CELLS to that storage a page
+ * at a time. Memory: the held entries, one page's entries (more only when one cell holds more), the
+ * root and one block's list of pages.
  */
 export class SkyDirectoryBuilder {
-  readonly #pending: Pending[] = [];
+  readonly #runs: SortedRuns<Pending>;
+  readonly #orderings = new Map<number, (a: Pending, b: Pending) => number>();
   #records = 0;
   #orders = 0;
 
+  /** @param options Temporary storage and the spill budget. */
+  constructor(options: SkyDirectoryOptions = {}) {
+    this.#runs = new SortedRuns(PENDING_CODEC, options.spillBytes ?? SPILL_BYTES, options.spool);
+  }
+
+  /** Runs spilled so far. */
+  get spilledRuns(): number {
+    return this.#runs.runs;
+  }
+
   /** File one HDU's footprint. */
-  add(record: FootprintRecord): void {
+  async add(record: FootprintRecord): Promise<void> {
     const order = fileOrder(record.radius);
     this.#orders |= 1 << order;
-    this.#records++;
+    const id = this.#records++;
     const path = UTF8.encode(record.path);
     const body = encodeBody(record);
+    // Sorted for the block order known so far; `finish` sorts again a run sorted for another.
+    const ordering = this.#ordering(this.#blockOrder());
     for (const cell of cellsInCone(order, record.ra, record.dec, record.radius)) {
-      this.#pending.push({ order, cell, path, hdu: record.hdu, body });
+      await this.#runs.add({ order, cell, path, hdu: record.hdu, id, body }, ordering);
     }
   }
 
-  /** The SKY and SKY_CELLS sections (always written, so an index without footprints says so). */
-  async finish(): Promise<SectionPayload[]> {
-    // Blocks no finer than the coarsest order filed, so that every entry lies in one block.
+  /** Blocks no finer than the coarsest order filed, so that every entry lies in one block. */
+  #blockOrder(): number {
     const lowest = this.#orders === 0 ? BLOCK_ORDER : Math.log2(this.#orders & -this.#orders);
-    const blockOrder = Math.min(BLOCK_ORDER, lowest);
+    return Math.min(BLOCK_ORDER, lowest);
+  }
+
+  #ordering(blockOrder: number): (a: Pending, b: Pending) => number {
+    let ordering = this.#orderings.get(blockOrder);
+    if (!ordering) {
+      const key = (entry: Pending) => cellKey(blockOrder, entry.order, entry.cell);
+      ordering = (a, b) => key(a) - key(b) || compareBytes(a.path, b.path) || a.hdu - b.hdu;
+      this.#orderings.set(blockOrder, ordering);
+    }
+    return ordering;
+  }
+
+  /** The SKY and SKY_CELLS sections (always written, so an index without footprints says so). */
+  async finish(): Promise<[SectionPayload, StreamedSection]> {
+    const blockOrder = this.#blockOrder();
     const span = blockSpan(blockOrder);
-    const entries: Entry[] = this.#pending.map(({ order, cell, path, hdu, body }) => ({
-      key: cellKey(blockOrder, order, cell),
-      path,
-      hdu,
-      body,
-    }));
-    this.#pending.length = 0;
-    entries.sort((a, b) => a.key - b.key || compareBytes(a.path, b.path) || a.hdu - b.hdu);
-    const stored: Uint8Array[] = [];
-    let at = 0;
-    const place = (bytes: Uint8Array, firstKey: number): SkyChild => {
-      stored.push(bytes);
-      const child = { firstKey, offset: at, length: bytes.length, crc: crc32c(bytes) };
-      at += bytes.length;
-      return child;
+    const entries = await this.#runs.sorted(this.#ordering(blockOrder));
+    // After any run sorted again: the cells follow everything spilled.
+    const cellsStart = this.#runs.spooled;
+    let crc = 0;
+    const place = async (bytes: Uint8Array, firstKey: number): Promise<SkyChild> => {
+      const offset = await this.#runs.append(bytes) - cellsStart;
+      crc = crc32c(bytes, crc);
+      return { firstKey, offset, length: bytes.length, crc: crc32c(bytes) };
     };
     const blocks: SkyChild[] = [];
-    for (let start = 0; start < entries.length;) {
-      const block = Math.floor(entries[start].key / span);
-      let end = start;
-      while (end < entries.length && entries[end].key < (block + 1) * span) end++;
-      let own = start;
-      while (own < end && entries[own].key === block * span + 1) own++;
-      let inline: Uint8Array = new Uint8Array(0);
-      let rest = start;
-      if (own > start) {
-        const [page, ...more] = await encodePages(entries.slice(start, own));
-        if (more.length === 0 && page.bytes.length <= INLINE_LIMIT) [inline, rest] = [page.bytes, own];
+    let block: BlockWriter | undefined;
+    for await (const { order, cell, path, hdu, id, body } of entries) {
+      const key = cellKey(blockOrder, order, cell);
+      const number = Math.floor(key / span);
+      if (block?.number !== number) {
+        if (block) blocks.push(await block.finish());
+        block = new BlockWriter(number, span, place);
       }
-      const pages = (await pageEntries(entries.slice(rest, end))).map((page) => place(page.bytes, page.key));
-      const node = new ByteWriter();
-      node.varint(inline.length);
-      node.bytes(inline);
-      node.bytes(encodeNode(pages));
-      blocks.push(place(node.finish(), block));
-      start = end;
+      await block.add({ key, path, hdu, id, body });
     }
+    if (block) blocks.push(await block.finish());
     const root = new ByteWriter();
     root.varint(SKY_VERSION);
     root.varint(this.#records);
     root.varint(this.#orders);
     root.varint(blockOrder);
     root.bytes(encodeNode(blocks));
-    const cells = new Uint8Array(at);
-    let offset = 0;
-    for (const bytes of stored) {
-      cells.set(bytes, offset);
-      offset += bytes.length;
-    }
+    const cellsEnd = this.#runs.spooled;
+    const spool = await this.#runs.spool();
     return [
       { type: SectionType.SKY, flags: 0, bytes: root.finish() },
-      { type: SectionType.SKY_CELLS, flags: 0, bytes: cells },
+      {
+        type: SectionType.SKY_CELLS,
+        flags: 0,
+        length: cellsEnd - cellsStart,
+        crc,
+        chunks: () => spool.read(cellsEnd, cellsStart),
+      },
     ];
+  }
+
+  /** Free the temporary storage (after the index is written). */
+  async close(): Promise<void> {
+    await this.#runs.close();
   }
 }
 
-/** Cut a block's entries into pages of about `RAW_PAGE_TARGET` raw bytes, never inside a key. */
-async function pageEntries(entries: Entry[]): Promise<{ key: number; bytes: Uint8Array }[]> {
-  const pages: { key: number; bytes: Uint8Array }[] = [];
-  for (let start = 0; start < entries.length;) {
-    let end = start;
-    const seen = new Set<Uint8Array>();
-    for (
-      let raw = 0;
-      end < entries.length &&
-      (end === start || raw < RAW_PAGE_TARGET || entries[end].key === entries[end - 1].key);
-      end++
-    ) {
-      const body = entries[end].body;
-      raw += seen.has(body) ? 4 : body.length + entries[end].path.length + 8;
-      seen.add(body);
-    }
-    pages.push(...await encodePages(entries.slice(start, end)));
-    start = end;
+/**
+ * One block's entries, in key order: the block's own cell's entries are kept in its node when they
+ * make one small page, and every other entry goes to pages cut at about `RAW_PAGE_TARGET` raw bytes,
+ * never inside a key; the pages, then the node, are placed as they are done.
+ */
+class BlockWriter {
+  readonly number: number;
+  readonly #ownKey: number;
+  readonly #place: (bytes: Uint8Array, firstKey: number) => Promise<SkyChild>;
+  #own: Entry[] | undefined = [];
+  #inline: Uint8Array = new Uint8Array(0);
+  readonly #pages: SkyChild[] = [];
+  #page: Entry[] = [];
+  #raw = 0;
+  #seen = new Set<number>();
+
+  constructor(
+    number: number,
+    span: number,
+    place: (bytes: Uint8Array, firstKey: number) => Promise<SkyChild>,
+  ) {
+    this.number = number;
+    this.#ownKey = number * span + 1;
+    this.#place = place;
   }
-  return pages;
+
+  async add(entry: Entry): Promise<void> {
+    if (this.#own && entry.key === this.#ownKey) return void this.#own.push(entry);
+    await this.#settleOwn();
+    await this.#paged(entry);
+  }
+
+  /** Once the block's own entries are all in: inline them, or page them with the rest. */
+  async #settleOwn(): Promise<void> {
+    const own = this.#own;
+    if (!own) return;
+    this.#own = undefined;
+    if (own.length > 0) {
+      const [page, ...more] = await encodePages(own);
+      if (more.length === 0 && page.bytes.length <= INLINE_LIMIT) return void (this.#inline = page.bytes);
+    }
+    for (const entry of own) await this.#paged(entry);
+  }
+
+  async #paged(entry: Entry): Promise<void> {
+    const last = this.#page.at(-1);
+    if (last && this.#raw >= RAW_PAGE_TARGET && entry.key !== last.key) await this.#cut();
+    this.#raw += this.#seen.has(entry.id) ? 4 : entry.body.length + entry.path.length + 8;
+    this.#seen.add(entry.id);
+    this.#page.push(entry);
+  }
+
+  async #cut(): Promise<void> {
+    for (const page of await encodePages(this.#page)) {
+      this.#pages.push(await this.#place(page.bytes, page.key));
+    }
+    this.#page = [];
+    this.#raw = 0;
+    this.#seen = new Set();
+  }
+
+  /** Place the last page and the node; the root's child for the block. */
+  async finish(): Promise<SkyChild> {
+    await this.#settleOwn();
+    if (this.#page.length > 0) await this.#cut();
+    const node = new ByteWriter();
+    node.varint(this.#inline.length);
+    node.bytes(this.#inline);
+    node.bytes(encodeNode(this.#pages));
+    return await this.#place(node.finish(), this.number);
+  }
 }
 
 /** Where to halve entries: the key boundary nearest the middle (the middle when all share a key). */
@@ -275,14 +383,14 @@ async function encodePages(entries: Entry[]): Promise<{ key: number; bytes: Uint
   let key = 0;
   let path: Uint8Array = new Uint8Array(0);
   // A footprint filed under several cells of the page is written once, then referred to.
-  const written = new Map<Uint8Array, number>();
+  const written = new Map<number, number>();
   for (const entry of entries) {
     writer.varint(entry.key - key);
     key = entry.key;
-    const ref = written.get(entry.body);
+    const ref = written.get(entry.id);
     writer.varint(ref ?? 0);
     if (ref !== undefined) continue;
-    written.set(entry.body, written.size + 1);
+    written.set(entry.id, written.size + 1);
     writePathKey(writer, path, entry.path);
     writer.varint(entry.hdu);
     writer.bytes(entry.body);

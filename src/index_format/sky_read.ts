@@ -18,6 +18,8 @@ import {
   type SkyEntry,
 } from "./sky_decode.ts";
 import { blocksFor, pagesFor } from "./sky_keys.ts";
+import { cellKey, fileOrder } from "./sky_cells.ts";
+import { cellsInCone } from "./healpix.ts";
 
 /** Where a section lies in the index, and its CRC-32C. */
 export interface SectionPlace {
@@ -141,12 +143,12 @@ async function readSkyChild(
 
 /**
  * Every footprint of an index's sky directory, once per file and HDU (a footprint is filed under
- * several cells): the root, then SKY_CELLS in one read, its pages decoded from memory one at a time.
+ * several cells: it is taken at the first of them), block by block: each block's node, then its
+ * pages, through forward reads of about 1 MiB, so that only one read and one page are held.
  *
  * @param read Reads bytes of the index.
  * @param head The index's first bytes, through its section table.
  * @param name The index's name, for messages.
- * @param keep Which footprints to return (default: all).
  * @returns The footprints, or undefined for an index without a sky directory.
  * @throws {CloudFitsError} `BAD_INDEX` for a damaged sky directory.
  *
@@ -154,54 +156,115 @@ async function readSkyChild(
  * ```ts
  * import assert from "node:assert/strict";
  * import { encodeIndex } from "./encode.ts";
- * import { readAllFootprints } from "./sky_read.ts";
+ * import { eachFootprint } from "./sky_read.ts";
  *
  * const polygon: [number, number][] = [[9.9, -0.1], [10.1, -0.1], [10.1, 0.1], [9.9, 0.1]];
  * const footprint = { path: "a.fits", hdu: 1, keywords: "", width: 10, height: 10, ra: 10, dec: 0, radius: 0.15, polygon };
  * const bytes = await encodeIndex([], { footprints: [footprint] });
  * const read = (offset: number, length: number) => Promise.resolve(bytes.subarray(offset, offset + length));
- * assert.deepEqual(await readAllFootprints(read, bytes, "a.cfidx"), [footprint]);
- * assert.equal(await readAllFootprints(read, await encodeIndex([]), "old.cfidx"), undefined);
+ * assert.deepEqual(await Array.fromAsync((await eachFootprint(read, bytes, "a.cfidx"))!), [footprint]);
+ * assert.equal(await eachFootprint(read, await encodeIndex([]), "old.cfidx"), undefined);
  * ```
  */
-export async function readAllFootprints(
+export async function eachFootprint(
   read: ReadIndexBytes,
   head: Uint8Array,
   name: string,
-  keep: (footprint: FootprintRecord) => boolean = () => true,
-): Promise<FootprintRecord[] | undefined> {
+): Promise<AsyncIterable<FootprintRecord> | undefined> {
   const places = skyPlaces(head, name);
   if (!places) return undefined;
   const root = await readSkyRoot(read, places, name);
+  if (root.version === 1) return footprintsOfVersion1(read, places, root, name);
+  return (async function* () {
+    const ahead = new ReadAhead(read, places.cells.offset + places.cells.length);
+    let regionStart = places.cells.offset;
+    for (const child of root.children) {
+      // A block's pages lie before its node: read forward from where the previous node ended.
+      ahead.from(regionStart);
+      const block = parseSkyBlock(await readSkyChild(ahead.read, places, name, child), name);
+      regionStart = places.cells.offset + child.offset + child.length;
+      const pages = block.inline.length > 0 ? [block.inline] : [];
+      for (const bytes of [...pages, ...block.pages]) {
+        const page = bytes instanceof Uint8Array
+          ? bytes
+          : await readSkyChild(ahead.read, places, name, bytes);
+        for (const { key, ...footprint } of await parseSkyPage(page, name)) {
+          if (key === firstKey(footprint, root.blockOrder)) yield footprint;
+        }
+      }
+    }
+  })();
+}
+
+/** The key of the first cell a footprint is filed under. */
+function firstKey(footprint: FootprintRecord, blockOrder: number): number {
+  const order = fileOrder(footprint.radius);
+  const cells = cellsInCone(order, footprint.ra, footprint.dec, footprint.radius);
+  return cellKey(blockOrder, order, Math.min(...cells));
+}
+
+/** Reads of at least `READ_AHEAD` bytes, each served from the last one when it holds them. */
+class ReadAhead {
+  readonly #read: ReadIndexBytes;
+  readonly #end: number;
+  #start = 0;
+  #bytes: Uint8Array = new Uint8Array(0);
+  #hint = 0;
+
+  constructor(read: ReadIndexBytes, end: number) {
+    this.#read = read;
+    this.#end = end;
+  }
+
+  /** Where the next reads begin, when they fit in one read from there. */
+  from(offset: number): void {
+    this.#hint = offset;
+  }
+
+  read = async (offset: number, length: number): Promise<Uint8Array> => {
+    const at = offset - this.#start;
+    if (at < 0 || at + length > this.#bytes.length) {
+      const start = this.#hint <= offset && offset + length - this.#hint <= READ_AHEAD ? this.#hint : offset;
+      this.#start = start;
+      this.#bytes = await this.#read(
+        start,
+        Math.min(this.#end, Math.max(offset + length, start + READ_AHEAD)) - start,
+      );
+    }
+    return this.#bytes.subarray(offset - this.#start, offset - this.#start + length);
+  };
+}
+
+/** Bytes of SKY_CELLS read at once when walking it whole. */
+const READ_AHEAD = 1024 * 1024;
+
+/** A directory written before blocks: SKY_CELLS read whole, footprints taken once by (path, HDU). */
+async function* footprintsOfVersion1(
+  read: ReadIndexBytes,
+  places: SkyPlaces,
+  root: SkyRoot,
+  name: string,
+): AsyncGenerator<FootprintRecord> {
   const cells = await read(places.cells.offset, places.cells.length);
   const inCells = (offset: number, length: number) =>
     Promise.resolve(cells.subarray(offset - places.cells.offset, offset - places.cells.offset + length));
-  const pages: Uint8Array[] = [];
   let children = root.children;
-  if (root.version === 1) {
-    for (let level = 0; level < root.depth; level++) {
-      const nodes = await Promise.all(children.map((child) => readSkyChild(inCells, places, name, child)));
-      children = nodes.flatMap((bytes) => parseSkyNode(bytes, name));
-    }
-  } else {
-    const blocks = await Promise.all(
-      children.map(async (child) => parseSkyBlock(await readSkyChild(inCells, places, name, child), name)),
-    );
-    pages.push(...blocks.flatMap((block) => block.inline.length > 0 ? [block.inline] : []));
-    children = blocks.flatMap((block) => block.pages);
+  for (let level = 0; level < root.depth; level++) {
+    const nodes = await Promise.all(children.map((child) => readSkyChild(inCells, places, name, child)));
+    children = nodes.flatMap((bytes) => parseSkyNode(bytes, name));
   }
-  for (const child of children) pages.push(await readSkyChild(inCells, places, name, child));
   const seen = new Set<string>();
-  const footprints: FootprintRecord[] = [];
-  // Page by page, so that only the footprints kept are held.
-  for (const bytes of pages) {
-    const page = await parseSkyPage(bytes, name);
-    for (const { key: _key, ...footprint } of page) {
+  for (const child of children) {
+    for (
+      const { key: _key, ...footprint } of await parseSkyPage(
+        await readSkyChild(inCells, places, name, child),
+        name,
+      )
+    ) {
       const id = `${footprint.hdu} ${footprint.path}`;
-      if (seen.has(id) || !keep(footprint)) continue;
+      if (seen.has(id)) continue;
       seen.add(id);
-      footprints.push(footprint);
+      yield footprint;
     }
   }
-  return footprints;
 }

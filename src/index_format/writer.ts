@@ -9,13 +9,19 @@
 import { crc32c } from "./_crc32c.ts";
 import { deflateRaw } from "./_deflate.ts";
 import { layoutIndex, type LeafDescriptor } from "./_assemble.ts";
-import { CATALOG_READ, compareBytes, RequiredFeature, type SectionPayload } from "./_layout.ts";
+import {
+  CATALOG_READ,
+  compareBytes,
+  RequiredFeature,
+  type SectionPayload,
+  type StreamedSection,
+} from "./_layout.ts";
 import { writePathKey } from "./_path_keys.ts";
 import { ByteWriter } from "./_varint.ts";
 import { checkDataUrl, checkPath, type EncodedFile, encodeFileRecord } from "./encode_record.ts";
-import { type FrameBlockEntry, framesSection } from "./frames.ts";
+import { framesSection, type FrameTableRow } from "./frames.ts";
 import { shardSection } from "./shard.ts";
-import { type FootprintRecord, SkyDirectoryBuilder } from "./sky_cells.ts";
+import { type FootprintRecord, SkyDirectoryBuilder, type SkyDirectoryOptions } from "./sky_cells.ts";
 import type { EncodeIndexOptions, IndexedFile } from "./types.ts";
 import { concatBytes, memorySpool, type SpoolFile } from "../_bytes.ts";
 
@@ -28,42 +34,68 @@ export interface IndexSectionSink {
   add(file: IndexedFile): void | Promise<void>;
   /**
    * The sections for the files seen so far, asked at every checkpoint (`final` false) and at the end
-   * (`final` true).
+   * (`final` true). Streamed sections come after every held one.
    */
-  sections(final: boolean): readonly SectionPayload[] | Promise<readonly SectionPayload[]>;
+  sections(
+    final: boolean,
+  ): readonly (SectionPayload | StreamedSection)[] | Promise<readonly (SectionPayload | StreamedSection)[]>;
+  /** Free temporary storage (after the index is written). */
+  close?(): Promise<void>;
 }
 
 /**
  * The FRAMES section: each TESS cube's stored frame summary (`IndexedFile.frames`), in every index
- * and checkpoint. Holds the blocks until the end (≈15 B per frame, ≈55 KB per TESS cube).
+ * and checkpoint. The blocks (≈15 B per frame, ≈55 KB per TESS cube) go to temporary storage as
+ * they come, in path order, which is the section's order; only the table (path, length, CRC-32C per
+ * cube) is held.
  */
 class FramesSink implements IndexSectionSink {
-  readonly #blocks: FrameBlockEntry[] = [];
+  readonly #open: () => Promise<SpoolFile>;
+  readonly #table: FrameTableRow[] = [];
+  #spool: SpoolFile | undefined;
+  #spooled = 0;
 
-  add(file: IndexedFile): void {
-    if (file.frames) this.#blocks.push({ path: file.path, block: file.frames });
+  constructor(open: () => Promise<SpoolFile>) {
+    this.#open = open;
   }
 
-  sections(): SectionPayload[] {
-    return this.#blocks.length > 0 ? [framesSection(this.#blocks)] : [];
+  async add(file: IndexedFile): Promise<void> {
+    if (!file.frames) return;
+    this.#spool ??= await this.#open();
+    await this.#spool.append(file.frames);
+    this.#spooled += file.frames.length;
+    this.#table.push({ path: file.path, length: file.frames.length, crc: crc32c(file.frames) });
+  }
+
+  async sections(): Promise<StreamedSection[]> {
+    const spool = this.#spool;
+    if (!spool) return [];
+    // A checkpoint's section ends where the blocks end now, whatever is appended while it is written.
+    const end = this.#spooled;
+    return [await framesSection([...this.#table], () => spool.read(end))];
+  }
+
+  async close(): Promise<void> {
+    await this.#spool?.close();
   }
 }
 
 /**
  * The sky directory (sections SKY and SKY_CELLS) of the footprints given to it, written in the
- * finished index only (a checkpoint's records give their footprints again from their headers). It
- * holds every footprint until the end: the cells are sorted only then.
+ * finished index only (a checkpoint's records give their footprints again from their headers). The
+ * footprints are sorted in bounded runs spilled to temporary storage (see `SkyDirectoryBuilder`).
  */
 export class SkySink implements IndexSectionSink {
-  readonly #builder = new SkyDirectoryBuilder();
+  readonly #builder: SkyDirectoryBuilder;
 
-  /**
-   * Start with some footprints.
-   *
-   * @param footprints Footprints known from the start (a merge's, or `encodeIndex`'s).
-   */
-  constructor(footprints: Iterable<FootprintRecord> = []) {
-    this.footprints(footprints);
+  /** @param options Temporary storage and the spill budget. */
+  constructor(options: SkyDirectoryOptions = {}) {
+    this.#builder = new SkyDirectoryBuilder(options);
+  }
+
+  /** Runs spilled so far. */
+  get spilledRuns(): number {
+    return this.#builder.spilledRuns;
   }
 
   /** Nothing: footprints come through {@linkcode SkySink.footprints}. */
@@ -74,13 +106,18 @@ export class SkySink implements IndexSectionSink {
    *
    * @param records One footprint per HDU.
    */
-  footprints(records: Iterable<FootprintRecord>): void {
-    for (const record of records) this.#builder.add(record);
+  async footprints(records: Iterable<FootprintRecord> | AsyncIterable<FootprintRecord>): Promise<void> {
+    for await (const record of records) await this.#builder.add(record);
   }
 
   /** SKY and SKY_CELLS at the end, nothing at a checkpoint. */
-  async sections(final: boolean): Promise<SectionPayload[]> {
+  async sections(final: boolean): Promise<(SectionPayload | StreamedSection)[]> {
     return final ? await this.#builder.finish() : [];
+  }
+
+  /** Free the temporary storage. */
+  async close(): Promise<void> {
+    await this.#builder.close();
   }
 }
 
@@ -91,6 +128,8 @@ export class SkySink implements IndexSectionSink {
 export interface IndexWriterOptions extends Omit<EncodeIndexOptions, "footprints"> {
   /** Where finished leaves wait (default: memory; the index's size, ~100–200 B per file). */
   spool?: SpoolFile;
+  /** Opens temporary storage for the TESS cubes' frame summaries (default: memory). */
+  spools?: () => Promise<SpoolFile>;
   /** Sinks adding optional sections after the leaves (and the SHARD section, before FRAMES). */
   sinks?: readonly IndexSectionSink[];
 }
@@ -163,7 +202,10 @@ export class IndexWriter {
     }
     if (options.dataUrl !== undefined) checkDataUrl(options.dataUrl);
     this.#spool = options.spool ?? memorySpool();
-    this.#sinks = [...options.sinks ?? [], new FramesSink()];
+    this.#sinks = [
+      ...options.sinks ?? [],
+      new FramesSink(options.spools ?? (() => Promise.resolve(memorySpool()))),
+    ];
   }
 
   /** Files added so far. */
@@ -229,9 +271,9 @@ export class IndexWriter {
     return run;
   }
 
-  /** Free the spool. */
+  /** Free the spool and the sinks' temporary storage. */
   async close(): Promise<void> {
-    await this.#spool.close();
+    await Promise.all([this.#spool.close(), ...this.#sinks.map((sink) => sink.close?.())]);
   }
 
   async #flush(): Promise<void> {
@@ -258,7 +300,9 @@ export class IndexWriter {
     meta.varint(this.#options.dataUrl === undefined ? 0 : 1);
     if (this.#options.dataUrl !== undefined) meta.string(this.#options.dataUrl);
     meta.string(this.#indexer);
-    const extraSections: SectionPayload[] = this.#options.shard ? [shardSection(this.#options.shard)] : [];
+    const extraSections: (SectionPayload | StreamedSection)[] = this.#options.shard
+      ? [shardSection(this.#options.shard)]
+      : [];
     for (const sink of this.#sinks) extraSections.push(...await sink.sections(final));
     const layout = layoutIndex({
       createdMs: this.#createdMs,
@@ -278,6 +322,7 @@ export class IndexWriter {
         yield* spool.read(spooled);
         yield* extraLeaves;
         if (layout.tail.length > 0) yield layout.tail;
+        for (const section of layout.streamed) yield* section.chunks();
       },
     };
   }

@@ -188,9 +188,12 @@ export async function buildIndex(
   // sends the index whole).
   const spool = outputLocation.kind === "file" ? await storage?.spool?.(outputLocation.path) : undefined;
   // Footprints go to the sky directory of the final index (checkpoints give them again from headers).
-  const sky = new SkySink();
+  const spoolPath = outputLocation.kind === "file" ? outputLocation.path : undefined;
+  const spools = spoolPath !== undefined && storage?.spool ? () => storage.spool!(spoolPath) : undefined;
+  const sky = new SkySink(spools ? { spool: spools } : {});
   const writer = new IndexWriter({
     ...(spool ? { spool } : {}),
+    ...(spools ? { spools } : {}),
     sinks: [sky],
     dataUrl,
     indexer: options.indexer ?? `cloudfits ${VERSION}`,
@@ -315,7 +318,7 @@ export async function buildIndex(
         if ("file" in outcome) {
           try {
             await writer.add(outcome.file);
-            sky.footprints(outcome.footprints);
+            await sky.footprints(outcome.footprints);
             if ("skyCube" in outcome) keptCubes.add(outcome.file.path);
             hdus += outcome.file.hdus.length;
             if (outcome.fresh) checkpoint?.addFresh();
@@ -338,7 +341,7 @@ export async function buildIndex(
 
     // Every file failed: an empty index would only replace a good one.
     if (writer.fileCount === 0) throw nothingToIndex(sources, failed);
-    if (keptCubes.size > 0) sky.footprints(await previous.cubeFootprints(keptCubes));
+    if (keptCubes.size > 0) await sky.footprints(await previous.cubeFootprints(keptCubes));
     const written = await writer.finish();
     try {
       await writeIndex(outputLocation, written, options);

@@ -11,7 +11,7 @@ import { memorySource } from "../source/memory.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import { compareBytes, FIRST_READ } from "../index_format/_layout.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
-import { readAllFootprints, skyPlaces } from "../index_format/sky_read.ts";
+import { eachFootprint, skyPlaces } from "../index_format/sky_read.ts";
 import { openSource, type SourceOptions } from "../open_source.ts";
 import type { ByteSource } from "../source/types.ts";
 import { keepingFirstRead } from "../source/held_bytes.ts";
@@ -96,8 +96,11 @@ export async function previousRecords(
       records: new RecordCursor(index.files({ frames: true }), warn, async () => await opened.close?.()),
       keepsCubeFootprints: skyPlaces(head, opened.name) !== undefined,
       cubeFootprints: async (paths) => {
-        const isCube = (footprint: FootprintRecord) => footprint.hdu === 1 && paths.has(footprint.path);
-        return await readAllFootprints(read, head, opened.name, isCube) ?? [];
+        const cubes: FootprintRecord[] = [];
+        for await (const footprint of await eachFootprint(read, head, opened.name) ?? []) {
+          if (footprint.hdu === 1 && paths.has(footprint.path)) cubes.push(footprint);
+        }
+        return cubes;
       },
     };
   } catch (error) {

@@ -16,6 +16,7 @@ import { memorySource } from "../source/memory.ts";
 import type { SpoolFile } from "../_bytes.ts";
 import type { ByteSource } from "../source/types.ts";
 import { shardFootprints } from "./merge_sky.ts";
+import { mergeSorted } from "../index_format/_sorted_runs.ts";
 
 /** One shard to merge: its name for messages, and its bytes or a source over them. */
 export interface ShardInput {
@@ -33,6 +34,13 @@ export interface MergeShardsOptions {
   createdMs?: number;
   /** Where the catalog's finished leaves wait until it is written (default: memory). */
   spool?: SpoolFile;
+  /**
+   * Opens temporary storage for the sky directory's sorted runs and the cubes' frame summaries
+   * (default: memory); the caller closes what it opened once the catalog is written.
+   */
+  spools?: () => Promise<SpoolFile>;
+  /** Bytes of footprints held before a sorted run is spilled (tests force spilling with a few). */
+  spillBytes?: number;
 }
 
 /** What {@linkcode mergeShards} made. */
@@ -150,29 +158,27 @@ export async function mergeShards(
     indexes.push(index);
   }
   // The shards' footprints, filed again as one sky directory (as a single process would have).
-  const footprints = await shardFootprints(parts);
+  const footprints = shardFootprints(parts);
+  const temporary = {
+    ...(options.spools ? { spool: options.spools } : {}),
+    ...(options.spillBytes !== undefined ? { spillBytes: options.spillBytes } : {}),
+  };
+  const sky = footprints ? new SkySink(temporary) : undefined;
+  if (footprints) await sky!.footprints(footprints);
   const writer = new IndexWriter({
     ...(options.spool ? { spool: options.spool } : {}),
+    ...(options.spools ? { spools: options.spools } : {}),
     ...(indexes[0].dataUrl !== undefined ? { dataUrl: indexes[0].dataUrl } : {}),
-    ...(footprints ? { sinks: [new SkySink(footprints)] } : {}),
+    ...(sky ? { sinks: [sky] } : {}),
     indexer: indexes[0].indexer,
     ...(options.createdMs !== undefined ? { createdMs: options.createdMs } : {}),
   });
   // A k-way merge: each shard is in path order, and a path is in one shard only (a duplicate is refused).
-  const heads = await Promise.all(indexes.map(async (index) => {
-    const files = index.files({ frames: true })[Symbol.asyncIterator]();
-    return { files, next: await files.next() };
-  }));
-  for (;;) {
-    let least: (typeof heads)[number] | undefined;
-    for (const head of heads) {
-      if (head.next.done) continue;
-      if (!least || compareBytes(keyOf(head.next.value), keyOf(least.next.value!)) < 0) least = head;
-    }
-    if (!least) break;
-    await writer.add(least.next.value!);
-    least.next = await least.files.next();
-  }
+  const files = mergeSorted(
+    indexes.map((index) => index.files({ frames: true })),
+    (a, b) => compareBytes(keyOf(a), keyOf(b)),
+  );
+  for await (const file of files) await writer.add(file);
   return { index: await writer.finish(), files: writer.fileCount, missing, shards: count };
 }
 

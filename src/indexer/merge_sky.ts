@@ -8,16 +8,16 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import type { FootprintRecord } from "../index_format/sky_cells.ts";
-import { readAllFootprints, skyPlaces } from "../index_format/sky_read.ts";
+import { eachFootprint, skyPlaces } from "../index_format/sky_read.ts";
 import type { ByteSource } from "../source/types.ts";
 
 /**
- * The footprints of the shards' sky directories (a footprint filed under several cells is taken
- * once).
+ * The footprints of the shards' sky directories, read shard by shard as they are asked for (a
+ * footprint filed under several cells is taken once).
  *
  * @param shards The shard indexes: names for messages, sources, and each one's first read (at least
  * its section table).
- * @returns The footprints to pass to `encodeIndex`, or undefined when no shard has a sky directory
+ * @returns The footprints to file again, or undefined when no shard has a sky directory
  * (all made before footprints were indexed).
  * @throws {CloudFitsError} `USAGE` when some shards have a sky directory and others not;
  * `BAD_INDEX` for a damaged one.
@@ -37,16 +37,16 @@ import type { ByteSource } from "../source/types.ts";
  * });
  * const a = shard("a.cfidx", await encodeIndex([], { footprints: [footprint("a.fits", 10)] }));
  * const b = shard("b.cfidx", await encodeIndex([], { footprints: [footprint("b.fits", 20)] }));
- * const merged = await shardFootprints([a, b]);
- * assert.deepEqual(merged?.map((f) => f.path), ["a.fits", "b.fits"]);
+ * const merged = await Array.fromAsync(shardFootprints([a, b])!);
+ * assert.deepEqual(merged.map((f) => f.path), ["a.fits", "b.fits"]);
  * const old = shard("old.cfidx", await encodeIndex([]));
- * assert.equal(await shardFootprints([old]), undefined);
- * await assert.rejects(shardFootprints([a, old]), /old\.cfidx has no sky directory but a\.cfidx has/);
+ * assert.equal(shardFootprints([old]), undefined);
+ * assert.throws(() => shardFootprints([a, old]), /old\.cfidx has no sky directory but a\.cfidx has/);
  * ```
  */
-export async function shardFootprints(
+export function shardFootprints(
   shards: readonly { name: string; head: Uint8Array; source: ByteSource }[],
-): Promise<FootprintRecord[] | undefined> {
+): AsyncIterable<FootprintRecord> | undefined {
   const withSky = shards.filter((shard) => skyPlaces(shard.head, shard.name) !== undefined);
   if (withSky.length === 0) return undefined;
   if (withSky.length < shards.length) {
@@ -58,11 +58,9 @@ export async function shardFootprints(
       } has: re-index ${without.name} with this version of cloudfits`,
     );
   }
-  const footprints: FootprintRecord[] = [];
-  for (const { name, head, source } of shards) {
-    const read = (offset: number, length: number) => source.read(offset, length);
-    // One at a time: a spread of a million arguments would overflow the stack.
-    for (const footprint of (await readAllFootprints(read, head, name))!) footprints.push(footprint);
-  }
-  return footprints;
+  return (async function* () {
+    for (const { name, head, source } of shards) {
+      yield* (await eachFootprint((offset, length) => source.read(offset, length), head, name))!;
+    }
+  })();
 }

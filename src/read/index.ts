@@ -214,12 +214,12 @@ class DecodedIndex implements CloudFitsIndex {
   }
 
   async *files(options: { frames?: boolean } = {}): AsyncIterable<IndexedFile> {
-    const frames = options.frames ? await this.#frames.blocks() : undefined;
+    const frames = options.frames ? this.#frames.blocksInOrder() : undefined;
     for await (const leaf of this.#allLeaves()) {
       const text = await this.#leafText(leaf);
       for (const record of leaf.records) {
         const file = materialize(record, text, this.#init.source.name);
-        const block = frames?.get(file.path);
+        const block = await frames?.(file.path);
         yield block ? { ...file, frames: block } : file;
       }
     }

@@ -10,6 +10,7 @@ import { crc32c } from "../index_format/_crc32c.ts";
 import { FIXED_HEADER_SIZE, SECTION_ENTRY_SIZE, SectionType } from "../index_format/_layout.ts";
 import {
   checkedFrameBlock,
+  checkFrameBlock,
   decodeFramesTable,
   framesTableEnd,
   type FrameTableEntry,
@@ -18,6 +19,8 @@ import {
 
 /** The first read of a FRAMES section of a many-file index: the table usually fits. */
 const TABLE_READ = 64 * 1024;
+/** Blocks read at once when every cube's block is asked for in order. */
+const BLOCKS_READ = 1024 * 1024;
 
 /** Where the section lies, from the section table. */
 interface SectionEntry {
@@ -94,21 +97,30 @@ export class FrameSectionReader {
   }
 
   /**
-   * The stored block of every cube, by path, for rewriting the index (merges, incremental runs).
+   * The stored blocks of the cubes, asked for in path order, for rewriting the index (merges,
+   * incremental runs): read forward about 1 MiB at a time, so that one read is held, and each checked
+   * against its CRC-32C (not decoded).
    *
-   * @returns Blocks by path (CRC-checked, not decoded).
+   * @returns A lookup to call with ascending paths: a cube's block, or undefined for another file.
    */
-  async blocks(): Promise<Map<string, Uint8Array>> {
-    const out = new Map<string, Uint8Array>();
-    const section = this.#section;
-    if (!section) return out;
-    const whole = await this.#read(section.offset, section.length);
-    this.#checkSection(whole, section);
-    const table = decodeFramesTable(whole, section.length, this.#name, section.offset);
-    for (const [path, entry] of table) {
-      out.set(path, whole.subarray(entry.offset, entry.offset + entry.length));
-    }
-    return out;
+  blocksInOrder(): (path: string) => Promise<Uint8Array | undefined> {
+    let window: { start: number; bytes: Uint8Array } = { start: 0, bytes: new Uint8Array(0) };
+    return async (path) => {
+      const section = this.#section;
+      if (!section) return undefined;
+      const { bytes, table } = await this.#table(section);
+      const entry = table.get(path);
+      if (!entry) return undefined;
+      const end = entry.offset + entry.length;
+      if (end > bytes.length && (entry.offset < window.start || end > window.start + window.bytes.length)) {
+        const length = Math.min(section.length - entry.offset, Math.max(entry.length, BLOCKS_READ));
+        window = { start: entry.offset, bytes: await this.#read(section.offset + entry.offset, length) };
+      }
+      const block = end <= bytes.length
+        ? bytes.subarray(entry.offset, end)
+        : window.bytes.subarray(entry.offset - window.start, end - window.start);
+      return checkFrameBlock(block, entry, this.#name, section.offset + entry.offset);
+    };
   }
 
   #table(section: SectionEntry) {

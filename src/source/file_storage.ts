@@ -63,8 +63,8 @@ async function spool(path: string): Promise<SpoolFile> {
       size += bytes.length;
       await handle.write(bytes, 0, bytes.length, at);
     },
-    read: async function* (end) {
-      for (let at = 0; at < end;) {
+    read: async function* (end, start = 0) {
+      for (let at = start; at < end;) {
         const buffer = new Uint8Array(Math.min(end - at, SPOOL_READ_BYTES));
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
         if (bytesRead === 0) throw new Error(`The spool ${name} ends at ${at} of ${end} bytes`);

@@ -53,7 +53,8 @@ export interface IndexStorage {
   /** Delete a file if it exists, with any temporary files its interrupted atomic writes left behind. */
   removeFile(path: string): Promise<void>;
   /**
-   * A temporary file beside `path` for data too large to keep in memory (an index's finished leaves):
+   * A temporary file beside `path` for data too large to keep in memory (an index's finished leaves,
+   * its sky directory's sorted runs and cells, its cubes' frame summaries; a new file per call):
    * deleted on close, and after a kill by the next atomic write of `path`. Absent: memory is used.
    */
   spool?(path: string): Promise<SpoolFile>;

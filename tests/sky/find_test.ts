@@ -15,7 +15,7 @@ import { layoutIndex } from "../../src/index_format/_assemble.ts";
 import { concatBytes } from "../../src/_bytes.ts";
 import type { FootprintRecord } from "../../src/index_format/sky_cells.ts";
 import { parseSkyBlock } from "../../src/index_format/sky_decode.ts";
-import { readAllFootprints, readSkyRoot, skyPlaces } from "../../src/index_format/sky_read.ts";
+import { eachFootprint, readSkyRoot, skyPlaces } from "../../src/index_format/sky_read.ts";
 import type { CloudFitsError } from "../../src/errors.ts";
 import { findPosition } from "../../src/find.ts";
 import { httpSource } from "../../src/source/http.ts";
@@ -213,7 +213,7 @@ test("an index of the older sky layout is read whole but refused by find, with a
   });
   const index = concatBytes([head, tail]);
   const read = (o: number, l: number) => Promise.resolve(index.subarray(o, o + l));
-  assert.deepEqual(await readAllFootprints(read, index, "old.cfidx"), []);
+  assert.deepEqual(await Array.fromAsync((await eachFootprint(read, index, "old.cfidx"))!), []);
   await assert.rejects(
     findPosition(index, { ra: 10, dec: 20 }),
     (error: CloudFitsError) => error.code === "UNSUPPORTED" && /older layout: re-index/.test(error.message),

@@ -21,6 +21,7 @@ import { decodeIndex } from "../../src/read/index.ts";
 import { encodeFrameBlock, framesSection } from "../../src/index_format/frames.ts";
 import { collectIndex, IndexWriter } from "../../src/index_format/writer.ts";
 import { FrameSectionReader } from "../../src/read/index_frames.ts";
+import { crc32c } from "../../src/index_format/_crc32c.ts";
 import { readFrameSummary } from "../../src/tess_cube.ts";
 import { mergeShards } from "../../src/indexer/merge.ts";
 import { countingSource } from "../../src/source/counting.ts";
@@ -255,7 +256,11 @@ test("a FRAMES table longer than the first 64 KiB is completed with one read of 
     (_, i) => ({ path: `s${String(i).padStart(5, "0")}.fits`, block }),
   );
   // An index of no file with this FRAMES section alone, placed by the writer as any section after the leaves.
-  const sink = { add() {}, sections: () => [framesSection(entries)] };
+  const rows = entries.map(({ path }) => ({ path, length: block.length, crc: crc32c(block) }));
+  const sink = {
+    add() {},
+    sections: async () => [await framesSection(rows, () => entries.map((e) => e.block))],
+  };
   const bytes = await collectIndex(await new IndexWriter({ createdMs: 0, sinks: [sink] }).finish());
   // The open region only (the index's first read would hold more): the section lies beyond it.
   const head = bytes.subarray(0, new DataView(bytes.buffer).getUint32(32, true));

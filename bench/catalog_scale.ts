@@ -15,6 +15,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
@@ -27,6 +28,9 @@ import { countingSource } from "../src/source/counting.ts";
 import { httpSource } from "../src/source/http.ts";
 import { fileStorage } from "../src/source/file_storage.ts";
 import { startRangeServer } from "./server.ts";
+
+const loadNow = (): string => loadavg().map((load) => load.toFixed(2)).join(", ");
+const loadAtStart = loadNow();
 
 const { values } = parseArgs({
   options: {
@@ -177,7 +181,7 @@ try {
   await server.close();
 }
 const result = {
-  machine: "2 cores, shared with other jobs (load average > 4 during the run)",
+  machine: `${cpus().length} cores, load average ${loadAtStart} at the start and ${loadNow()} at the end`,
   rows,
   writeGrowthPerEntryBytes: growthPerEntryBytes,
   open: {

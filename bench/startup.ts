@@ -16,6 +16,7 @@ import { cpus, loadavg, platform, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { bunBuildArgs } from "../tools/compile.ts";
 
 const ROOT = join(import.meta.dirname!, "..");
 const { values } = parseArgs({
@@ -136,17 +137,7 @@ async function floorBinary(): Promise<{ path: string; remove: () => Promise<void
       `.then((response) => response.arrayBuffer());\n`,
   );
   const path = join(dir, "fetch");
-  const build = spawn(bun, [
-    "build",
-    "--compile",
-    "--minify",
-    "--bytecode",
-    "--format=esm",
-    "--splitting",
-    script,
-    "--outfile",
-    path,
-  ]);
+  const build = spawn(bun, bunBuildArgs(undefined, path, script));
   const code = await new Promise((exited) => build.on("exit", exited));
   if (code !== 0) throw new Error(`bun build of the floor binary exited ${code}`);
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };

@@ -78,9 +78,10 @@ export function hostTarget(): Target | undefined {
  *
  * @param target The target, or undefined for this machine.
  * @param outfile Where the binary goes (Bun adds `.exe` for Windows if it is missing).
- * @returns `["build", "--compile", …, "cli.ts", "--outfile", outfile]`.
+ * @param entry The program (bench/startup.ts builds its floor binary with the same flags).
+ * @returns `["build", "--compile", …, entry, "--outfile", outfile]`.
  */
-export function bunBuildArgs(target: Target | undefined, outfile: string): string[] {
+export function bunBuildArgs(target: Target | undefined, outfile: string, entry = "cli.ts"): string[] {
   return [
     "build",
     "--compile",
@@ -97,7 +98,7 @@ export function bunBuildArgs(target: Target | undefined, outfile: string): strin
     `CLOUDFITS_BUILD_TARGET=${
       JSON.stringify(target ?? hostTarget() ?? `${process.platform}-${process.arch}`)
     }`,
-    "cli.ts",
+    entry,
     "--outfile",
     outfile,
   ];

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
+import { runMeasured } from "./common.ts";
 import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -129,24 +129,14 @@ mkdirSync(dir, { recursive: true });
 const rows = [];
 for (const n of [Math.floor(entries / 4), entries]) {
   const path = join(dir, `catalog-${n}.cfidx`);
-  const child = spawnSync("/usr/bin/time", [
-    "-f",
-    "%M",
-    process.execPath,
-    "run",
-    "-A",
-    import.meta.filename!,
-    "--entries",
-    String(n),
-    "--write",
-    path,
-  ], { encoding: "utf8", maxBuffer: 1 << 26 });
-  if (child.status !== 0) throw new Error(`writing ${n} entries failed: ${child.stderr}`);
-  const rssKb = Number(child.stderr.trim().split("\n").at(-1));
-  const out = JSON.parse(child.stdout);
+  const { stdout, peakRssMb } = runMeasured(
+    [process.execPath, "run", "-A", import.meta.filename!, "--entries", String(n), "--write", path],
+    `writing ${n} entries`,
+  );
+  const out = JSON.parse(stdout);
   rows.push({
     entries: n,
-    peakRssMb: Math.round(rssKb / 102.4) / 10,
+    peakRssMb,
     peakHeapMb: Math.round(out.peakHeap / 1e5) / 10,
     seconds: Math.round(out.seconds * 10) / 10,
     catalogBytes: statSync(path).size,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -66,4 +67,27 @@ export interface Outcome {
   /** `performance.now()` when the child process was spawned (binary rows: time to first request). */
   spawnedAt?: number;
   error?: string;
+}
+
+/**
+ * Run a command to its end under `/usr/bin/time`, for its peak resident memory.
+ *
+ * @param command The program and its arguments.
+ * @param what What it does, for the error when it fails.
+ * @returns Its standard output, peak RSS in MB (one decimal) and wall seconds.
+ */
+export function runMeasured(
+  command: string[],
+  what: string,
+): { stdout: string; peakRssMb: number; seconds: number } {
+  const started = performance.now();
+  const child = spawnSync("/usr/bin/time", ["-f", "%M", ...command], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (child.status !== 0) throw new Error(`${what} failed: ${child.stderr}`);
+  // /usr/bin/time writes its figure (KiB) on the last line of standard error, after the command's own.
+  const rssKb = Number(child.stderr.trim().split("\n").at(-1));
+  return { stdout: child.stdout, peakRssMb: Math.round(rssKb / 102.4) / 10, seconds };
 }

@@ -17,7 +17,7 @@
  * @module
  */
 import { SectionType } from "../src/index_format/_layout.ts";
-import { spawnSync } from "node:child_process";
+import { runMeasured } from "./common.ts";
 import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -100,28 +100,27 @@ if (values.build) {
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 const catalogPath = join(dir, "catalog.cfidx");
-const child = spawnSync("/usr/bin/time", [
-  "-f",
-  "%M",
-  process.execPath,
-  "run",
-  "-A",
-  import.meta.filename!,
-  "--footprints",
-  String(total),
-  "--positions",
-  String(positions),
-  "--build",
-  catalogPath,
-], { encoding: "utf8", maxBuffer: 1 << 26 });
-if (child.status !== 0) throw new Error(`building the catalog failed: ${child.stderr}`);
-const built = JSON.parse(child.stdout) as {
+const build = runMeasured(
+  [
+    process.execPath,
+    "run",
+    "-A",
+    import.meta.filename!,
+    "--footprints",
+    String(total),
+    "--positions",
+    String(positions),
+    "--build",
+    catalogPath,
+  ],
+  "building the catalog",
+);
+const built = JSON.parse(build.stdout) as {
   targets: Target[];
   seconds: number;
   peakHeap: number;
   spilledRuns: number;
 };
-const peakRssKb = Number(child.stderr.trim().split("\n").at(-1));
 
 /** Bytes of the catalog file, read where they lie. */
 function readCatalog(offset: number, length: number): Uint8Array {
@@ -205,7 +204,7 @@ const result = {
   blockOrder: root.blockOrder,
   blocks: root.children.length,
   buildSeconds: Math.round(built.seconds * 10) / 10,
-  buildPeakRssMb: Math.round(peakRssKb / 102.4) / 10,
+  buildPeakRssMb: build.peakRssMb,
   buildPeakHeapMb: Math.round(built.peakHeap / 1e5) / 10,
   spilledRuns: built.spilledRuns,
   loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
+import { runMeasured } from "./common.ts";
 import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -62,15 +62,8 @@ function writeFiles(data: string, from: number, to: number): void {
 
 /** Run the CLI under /usr/bin/time: its JSON output, peak RSS in MB, and seconds. */
 function run(args: string[]): { json: Record<string, unknown>; rssMb: number; seconds: number } {
-  const started = performance.now();
-  const child = spawnSync("/usr/bin/time", ["-f", "%M", ...cli, ...args, "--json"], {
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-  });
-  const seconds = (performance.now() - started) / 1000;
-  if (child.status !== 0) throw new Error(`${args.join(" ")} failed: ${child.stderr}`);
-  const rssKb = Number(child.stderr.trim().split("\n").at(-1));
-  return { json: JSON.parse(child.stdout), rssMb: Math.round(rssKb / 102.4) / 10, seconds };
+  const { stdout, peakRssMb, seconds } = runMeasured([...cli, ...args, "--json"], args.join(" "));
+  return { json: JSON.parse(stdout), rssMb: peakRssMb, seconds };
 }
 
 rmSync(dir, { recursive: true, force: true });

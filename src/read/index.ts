@@ -77,7 +77,7 @@ export interface CloudFitsIndex {
 }
 
 /**
- * Open a cloudfits index. Reads the first 16,384 bytes in one read (one more only when the writer let
+ * Open a cloudfits index. Reads the first 65,536 bytes in one read (one more only when the writer let
  * the directory outgrow them), checks magic, version, flags and CRC-32Cs, and returns an object that
  * fetches leaves of file records on demand (one read each, cached).
  *

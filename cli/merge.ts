@@ -45,9 +45,9 @@ export async function runMerge(args: string[], io: CliIo): Promise<number> {
     const storage = options.storage;
     const spools = target.kind === "file" && storage.spool
       ? async () => {
-        const opened = await storage.spool!(target.path);
-        temporaries.push(opened);
-        return opened;
+        const temporary = await storage.spool!(target.path);
+        temporaries.push(temporary);
+        return temporary;
       }
       : undefined;
     const merged = await mergeShards(shards, {

@@ -122,7 +122,7 @@ export async function startWalk(source: ByteSource, options: StartWalkOptions = 
     if (suffix === undefined) return { walk: await HeaderWalk.start(source, { ...options, head }), source };
     // The walk's reads of the object's end come from the suffix.
     const walk = await HeaderWalk.start(withHeldBytes(source, () => [suffix]), { ...options, head });
-    return { walk: withSuffix(walk, suffix), source };
+    return { walk: viewOf(walk, () => walk.next(), suffix), source };
   }
   pending?.catch(() => {});
   drop.abort();
@@ -131,25 +131,14 @@ export async function startWalk(source: ByteSource, options: StartWalkOptions = 
   const walk = await HeaderWalk.start(gzip, { ...options, head: undefined });
   // The walk inflates up to the last header, the whole file for the last HDU's end: hold it to the limit.
   const maxRead = options.maxRead ?? DEFAULT_MAX_READ;
-  const limited: PendingWalk = {
-    hdus: walk.hdus,
-    warnings: walk.warnings,
-    get done() {
-      return walk.done;
-    },
-    head: walk.head,
-    get tail() {
-      return walk.tail;
-    },
-    async next() {
-      gzip.limitReads(maxRead === 0 ? undefined : maxRead);
-      try {
-        return await walk.next();
-      } finally {
-        gzip.limitReads(undefined);
-      }
-    },
-  };
+  const limited = viewOf(walk, async () => {
+    gzip.limitReads(maxRead === 0 ? undefined : maxRead);
+    try {
+      return await walk.next();
+    } finally {
+      gzip.limitReads(undefined);
+    }
+  });
   return { walk: limited, source: gzip, gzip };
 }
 
@@ -170,8 +159,11 @@ function checkedSuffix(suffix: SuffixBytes | undefined, source: ByteSource): Suf
   return suffix;
 }
 
-/** A walk that also offers the suffix read with its first read, for the file's reads to be served from. */
-function withSuffix(walk: HeaderWalk, suffix: SuffixBytes): PendingWalk {
+/**
+ * The walk seen through `next` (which steps it), offering the suffix read with its first read when there
+ * is one, for the file's reads to be served from.
+ */
+function viewOf(walk: HeaderWalk, next: () => Promise<Hdu | undefined>, suffix?: SuffixBytes): PendingWalk {
   return {
     hdus: walk.hdus,
     warnings: walk.warnings,
@@ -182,8 +174,8 @@ function withSuffix(walk: HeaderWalk, suffix: SuffixBytes): PendingWalk {
     get tail() {
       return walk.tail;
     },
-    suffix,
-    next: () => walk.next(),
+    ...(suffix === undefined ? {} : { suffix }),
+    next,
   };
 }
 

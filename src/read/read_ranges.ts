@@ -55,6 +55,30 @@ export const DEFAULT_WINDOW: number = 64 * 2 ** 20;
 export const DEFAULT_CONCURRENCY = 16;
 
 /**
+ * The error for a read that came back short: the object ends inside the bytes asked for.
+ *
+ * @param source The source read.
+ * @param offset Where the read started.
+ * @param length The bytes asked for.
+ * @param received The bytes that came back.
+ * @returns A `TRUNCATED` error naming where the object ends.
+ */
+export function shortRead(
+  source: ByteSource,
+  offset: number,
+  length: number,
+  received: number,
+): CloudFitsError {
+  return new CloudFitsError(
+    "TRUNCATED",
+    `Cannot read ${length} bytes at offset ${offset} of ${source.name}: the object ends after ${
+      offset + received
+    } bytes`,
+    { url: source.name, offset: offset + received },
+  );
+}
+
+/**
  * Fetch byte ranges into one buffer: their concatenation, in the order listed.
  *
  * The plan is measured and checked before the first request and before the output is allocated: a
@@ -126,13 +150,7 @@ export async function fetchRanges(
     };
     const deliver = (request: PlannedRequest, bytes: Uint8Array, into: Uint8Array | undefined): void => {
       if (bytes.length !== request.length) {
-        throw new CloudFitsError(
-          "TRUNCATED",
-          `Cannot read ${request.length} bytes at offset ${request.offset} of ${source.name}: the object ends after ${
-            request.offset + bytes.length
-          } bytes`,
-          { url: source.name, offset: request.offset + bytes.length },
-        );
+        throw shortRead(source, request.offset, request.length, bytes.length);
       }
       if (into !== undefined && isReadInto(bytes, into)) return; // already in place
       for (const piece of request.pieces) {

@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { CloudFitsError } from "../errors.ts";
 import { allocateArray, type Dtype } from "../fits/dtype.ts";
 import { decodeStridedInto, stridedDecodable } from "../fits/table_decode.ts";
 import type { Column } from "../fits/table_layout.ts";
@@ -17,7 +16,7 @@ import { planRequests } from "../plan/coalesce.ts";
 import { addFigures, checkPlanCost, measurePlan } from "../plan/cost.ts";
 import type { TableRowAccess } from "../plan/table_rows.ts";
 import type { ByteSource } from "../source/types.ts";
-import { DEFAULT_CONCURRENCY, DEFAULT_WINDOW, type ReadRangesOptions } from "./read_ranges.ts";
+import { DEFAULT_CONCURRENCY, DEFAULT_WINDOW, type ReadRangesOptions, shortRead } from "./read_ranges.ts";
 
 /**
  * Reads start two at a time; a read slower than this (a network round trip, not a page cache copy)
@@ -91,15 +90,7 @@ export async function readStridedColumns(
     const started = performance.now();
     const bytes = await source.read(offset, length, { signal, into: into.subarray(0, length) });
     const took = performance.now() - started;
-    if (bytes.length !== length) {
-      throw new CloudFitsError(
-        "TRUNCATED",
-        `Cannot read ${length} bytes at offset ${offset} of ${source.name}: the object ends after ${
-          offset + bytes.length
-        } bytes`,
-        { url: source.name, offset: offset + bytes.length },
-      );
-    }
+    if (bytes.length !== length) throw shortRead(source, offset, length, bytes.length);
     const from = offset - block.offset; // the request's bytes are [from, to) of the block
     const to = from + length;
     columns.forEach((column, c) => {

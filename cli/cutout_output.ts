@@ -21,11 +21,26 @@ export interface Cutout {
  * @returns UTF-8 JSON text with a trailing newline, in chunks of about {@linkcode CHUNK_BYTES} bytes.
  */
 export function* cutoutJson(image: Cutout): Generator<Uint8Array> {
+  yield* jsonWithData(
+    { shape: [...image.shape].reverse(), numpyShape: image.shape, dtype: image.dtype },
+    image.data,
+  );
+}
+
+/**
+ * A JSON object of `fields` followed by `data`, its values spelled as every JSON output spells them
+ * (float32 in its shortest round-trip form).
+ *
+ * @param fields The object's other members, first.
+ * @param data The values, flat.
+ * @returns UTF-8 JSON text with a trailing newline, in chunks of about {@linkcode CHUNK_BYTES} bytes.
+ */
+export function* jsonWithData(fields: Record<string, unknown>, data: TypedArray): Generator<Uint8Array> {
   const out = new TextBytes();
-  const head = toJson({ shape: [...image.shape].reverse(), numpyShape: image.shape, dtype: image.dtype });
+  const head = toJson(fields);
   out.text(head.slice(0, -2) + ',"data":[');
-  const write = numberWriter(out, image.data);
-  for (let i = 0; i < image.data.length; i++) {
+  const write = numberWriter(out, data);
+  for (let i = 0; i < data.length; i++) {
     if (i > 0) out.byte(COMMA);
     write(i);
     if (out.length >= CHUNK_BYTES) yield out.take();

@@ -1,9 +1,9 @@
 import { CloudFitsError } from "../src/errors.ts";
-import { arrayToJson } from "../src/json.ts";
+import { concatBytes } from "../src/_bytes.ts";
 import { encodePng } from "../src/png.ts";
 import { cutoutSky, type SkyCutout } from "../src/sky_cutout.ts";
 import { readSettingsOf } from "./cost_options.ts";
-import { toJson } from "./format.ts";
+import { jsonWithData } from "./cutout_output.ts";
 import type { CliIo } from "./io.ts";
 import { forEachCoveringHdu } from "./archive_sky.ts";
 import { forEachTarget, outputFor, skyOutputFormat, writeOutput } from "./sky.ts";
@@ -88,15 +88,15 @@ export async function runArchiveCutout(values: Record<string, unknown>, io: CliI
 async function encode(cut: SkyCutout, format: "fits" | "json" | "png"): Promise<Uint8Array | string> {
   if (format === "fits") return cut.toFits();
   if (format === "json") {
-    return toJson({
+    const fields = {
       ra: cut.ra,
       dec: cut.dec,
       hdu: cut.hdu.index,
       box: { lo: cut.box.lo, hi: cut.box.hi, center: cut.box.center, padding: cut.box.padding },
       shape: cut.image.shape,
       dtype: cut.image.dtype,
-      data: arrayToJson(cut.image.data),
-    });
+    };
+    return concatBytes([...jsonWithData(fields, cut.image.data)]);
   }
   const [height, width] = cut.image.shape.slice(-2);
   const planes = cut.image.shape.slice(0, -2).reduce((a, b) => a * b, 1);

@@ -11,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cutoutJson, cutoutRows } from "../cli/cutout_output.ts";
+import { cutoutJson, cutoutRows, jsonWithData } from "../cli/cutout_output.ts";
 import { float32Text } from "../src/float32_text.ts";
 import type { TypedArray } from "../src/fits/dtype.ts";
 import {
@@ -202,4 +202,14 @@ test("cutout output is pinned byte for byte for each dtype, as JSON, CSV and NDJ
       dtype,
     );
   }
+});
+
+test("a sky cutout's JSON (jsonWithData) spells its values as a pixel cutout's: float32 shortest, NaN as a string", () => {
+  const decoder = new TextDecoder();
+  const text = (chunks: Iterable<Uint8Array>) => [...chunks].map((chunk) => decoder.decode(chunk)).join("");
+  const data = new Float32Array([0.1, Number.NaN, -0, 16777216, 3.4028234663852886e38]);
+  const sky = text(jsonWithData({ ra: 1.5, box: { lo: [1, 2] }, dtype: "float32" }, data));
+  const pixels = text(cutoutJson({ shape: [5], dtype: "float32", data }));
+  assert.match(sky, /^\{"ra":1\.5,"box":\{"lo":\[1,2\]\},"dtype":"float32","data":\[0\.1,"NaN",/);
+  assert.equal(sky.slice(sky.indexOf('"data"')), pixels.slice(pixels.indexOf('"data"')));
 });

@@ -135,17 +135,19 @@ function placeCatalog(parts: IndexParts, extraCount: number, leavesLength: numbe
   const metaOffset = FIXED_HEADER_SIZE + (3 + extraCount) * SECTION_ENTRY_SIZE;
   const metaEnd = metaOffset + parts.meta.length;
   const groups = groupPages(parts.leaves, leavesLength);
+  const pageFileCounts = groups.map(([start, end]) =>
+    parts.leaves.slice(start, end).reduce((sum, leaf) => sum + leaf.fileCount, 0)
+  );
   return converge(metaEnd, (leavesStart) => {
     const entries = leafEntries(parts.leaves, leavesStart);
-    const pages = groups.map(([start, end]) => {
-      const slice = entries.slice(start, end);
-      return encodeDirectory(slice.reduce((sum, entry) => sum + entry.fileCount, 0), slice);
-    });
+    const pages = groups.map(([start, end], i) =>
+      encodeDirectory(pageFileCounts[i], entries.slice(start, end))
+    );
     let offset = leavesStart + leavesLength;
-    const rootEntries = groups.map(([start, end], i) => {
+    const rootEntries = groups.map(([start], i) => {
       const entry = {
         key: entries[start].key,
-        fileCount: entries.slice(start, end).reduce((sum, leaf) => sum + leaf.fileCount, 0),
+        fileCount: pageFileCounts[i],
         offset,
         length: pages[i].length,
         crc: crc32c(pages[i]),

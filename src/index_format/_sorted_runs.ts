@@ -6,7 +6,7 @@
  * @module
  */
 
-import { memorySpool, type SpoolFile } from "../_bytes.ts";
+import { concatBytes, memorySpool, type SpoolFile } from "../_bytes.ts";
 import { ByteReader, ByteWriter } from "./_varint.ts";
 
 /**
@@ -187,7 +187,7 @@ export class SortedRuns<T> {
     // Small reads, and records copied out of them: runs read side by side hold little each.
     for (let from = run.start; from < run.end; from += RUN_READ) {
       for await (const chunk of spool.read(Math.min(run.end, from + RUN_READ), from)) {
-        buffer = buffer.length === 0 ? chunk : concat(buffer, chunk);
+        buffer = buffer.length === 0 ? chunk : concatBytes([buffer, chunk]);
         let at = 0;
         for (;;) {
           const record = nextRecord(buffer, at);
@@ -213,13 +213,6 @@ const SPILL_CHUNK = 1024 * 1024;
 const RUN_READ = 64 * 1024;
 /** Runs merged side by side at most (more are first merged in groups of this many). */
 const MAX_FAN_IN = 128;
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 /** The length-prefixed record at `at`, or undefined when the buffer ends first. */
 function nextRecord(buffer: Uint8Array, at: number): { bytes: Uint8Array; end: number } | undefined {

@@ -184,12 +184,12 @@ export async function buildIndex(
   // Reuse unchanged records from the checkpoint of an interrupted run (newer, so it wins) and from
   // the existing index, each read in path order beside the sorted listing.
   const previous = await previousRecords(output, outputLocation, dataUrl, { ...options, onWarning: warn });
-  // Finished leaves wait in a temporary file beside a local index (in memory for an upload, which
-  // sends the index whole).
-  const spool = outputLocation.kind === "file" ? await storage?.spool?.(outputLocation.path) : undefined;
-  // Footprints go to the sky directory of the final index (checkpoints give them again from headers).
+  // Finished leaves, frame summaries and spilled footprints wait in temporary files beside a local
+  // index (in memory for an upload, which sends the index whole).
   const spoolPath = outputLocation.kind === "file" ? outputLocation.path : undefined;
   const spools = spoolPath !== undefined && storage?.spool ? () => storage.spool!(spoolPath) : undefined;
+  const spool = await spools?.();
+  // Footprints go to the sky directory of the final index (checkpoints give them again from headers).
   const sky = new SkySink(spools ? { spool: spools } : {});
   const writer = new IndexWriter({
     ...(spool ? { spool } : {}),

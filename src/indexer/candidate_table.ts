@@ -6,6 +6,7 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
+import { compareBytes } from "../index_format/_layout.ts";
 import type { ByteSource } from "../source/types.ts";
 import type { IndexCandidate } from "./types.ts";
 
@@ -155,7 +156,7 @@ export class CandidateTableBuilder {
     const kept = new Uint32Array(paths.length);
     let count = 0;
     for (let i = 0; i < paths.length; i++) if (!keep || keep(paths.get(i))) kept[count++] = i;
-    const order = kept.subarray(0, count).sort((a, b) => compareViews(paths.view(a), paths.view(b)) || a - b);
+    const order = kept.subarray(0, count).sort((a, b) => compareBytes(paths.view(a), paths.view(b)) || a - b);
     const bytesOf = (strings: PackedStrings) => order.reduce((sum, i) => sum + strings.view(i).length, 0);
     const table = new PackedCandidates(
       origins,
@@ -163,7 +164,7 @@ export class CandidateTableBuilder {
       new PackedStrings(order.length, bytesOf(this.#etags)),
     );
     for (const [n, i] of order.entries()) {
-      if (n > 0 && compareViews(paths.view(order[n - 1]), paths.view(i)) === 0) {
+      if (n > 0 && compareBytes(paths.view(order[n - 1]), paths.view(i)) === 0) {
         const path = paths.get(i);
         const first = origins[this.#originOf[order[n - 1]]].display(path);
         throw new CloudFitsError(
@@ -177,13 +178,6 @@ export class CandidateTableBuilder {
     }
     return table;
   }
-}
-
-/** Byte order of two UTF-8 strings. */
-function compareViews(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let k = 0; k < n; k++) if (a[k] !== b[k]) return a[k] - b[k];
-  return a.length - b.length;
 }
 
 /**

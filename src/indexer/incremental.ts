@@ -78,12 +78,13 @@ export async function previousRecords(
       if (!options.storage || !(await options.storage.stat(location.path))) return none;
       // Read in batches through a file source when there is one (the index may be hundreds of MB).
       source = options.openFile
-        ? await options.openFile(location.path)
+        ? keepingFirstRead(await options.openFile(location.path))
         : memorySource(await options.storage.readFile(location.path), location.path);
     } else {
-      // A small index arrives whole in its first read: its FRAMES and sky sections are served from it.
       source = keepingFirstRead(await openSource(output, options));
     }
+    // The first read is kept: the head is read again below, and a small index arrives whole in it (its
+    // FRAMES and sky sections are then served from it).
     const index = await decodeIndex(source, { maxBatchBytes: CURSOR_BATCH_BYTES });
     if ((index.dataUrl ?? undefined) !== dataUrl) {
       await source.close?.();

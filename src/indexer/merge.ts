@@ -174,11 +174,12 @@ export async function mergeShards(
     ...(options.createdMs !== undefined ? { createdMs: options.createdMs } : {}),
   });
   // A k-way merge: each shard is in path order, and a path is in one shard only (a duplicate is refused).
+  // Each path is encoded once, not at every comparison.
   const files = mergeSorted(
-    indexes.map((index) => index.files({ frames: true })),
-    (a, b) => compareBytes(keyOf(a), keyOf(b)),
+    indexes.map((index) => withKeys(index.files({ frames: true }))),
+    (a, b) => compareBytes(a.key, b.key),
   );
-  for await (const file of files) await writer.add(file);
+  for await (const { file } of files) await writer.add(file);
   return { index: await writer.finish(), files: writer.fileCount, missing, shards: count };
 }
 
@@ -186,8 +187,10 @@ export async function mergeShards(
 const SHARD_BATCH_BYTES = 1024 * 1024;
 const UTF8 = new TextEncoder();
 
-function keyOf(file: IndexedFile): Uint8Array {
-  return UTF8.encode(file.path);
+async function* withKeys(
+  files: AsyncIterable<IndexedFile>,
+): AsyncGenerator<{ file: IndexedFile; key: Uint8Array }> {
+  for await (const file of files) yield { file, key: UTF8.encode(file.path) };
 }
 
 function runDifference(a: ShardInfo, b: ShardInfo): string | undefined {

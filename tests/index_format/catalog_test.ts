@@ -50,9 +50,13 @@ test("a catalog opens in one read and finds any entry in two more, each ≤ 64 K
     for (const range of source.stats.ranges) assert.ok(range.length <= 64 * KIB, `${range.length} B`);
   }
   // A path that is not there costs its page and its leaf, and is not found.
+  source.stats.ranges.length = 0;
   assert.equal(await index.findSummary(`${pathOf(4321)}x`), undefined);
+  assert.ok(source.stats.ranges.length <= 2, `${source.stats.ranges.length} reads for a missing path`);
+  for (const range of source.stats.ranges) assert.ok(range.length <= 64 * KIB, `${range.length} B`);
 
   // Iterating every file streams page by page, batching adjacent leaves.
+  source.stats.ranges.length = 0;
   let count = 0;
   let previous = "";
   for await (const path of index.paths()) {
@@ -61,6 +65,12 @@ test("a catalog opens in one read and finds any entry in two more, each ≤ 64 K
     count++;
   }
   assert.equal(count, FILES);
+  // A page and a batch of its leaves at most per page, and no byte read twice.
+  const reads = source.stats.ranges.toSorted((a, b) => a.offset - b.offset);
+  assert.ok(reads.length <= 2 * index.leafCount, `${reads.length} reads for ${index.leafCount} pages`);
+  reads.slice(1).forEach((range, i) =>
+    assert.ok(reads[i].offset + reads[i].length <= range.offset, "overlap")
+  );
 });
 
 test("over HTTP: openIndex reads a catalog lazily, ≤ 3 requests and ≤ 192 KiB to one entry", async () => {
@@ -186,7 +196,9 @@ test("a catalog with a sky directory and frame summaries: find and frames read a
     assert.deepEqual((await index.findFrames(pathOf(i)))?.ffiFiles, ["a.fits", "b.fits"]);
     assert.ok(source.stats.ranges.length <= 1, `${source.stats.ranges.length} reads`);
   }
+  source.stats.ranges.length = 0;
   assert.equal(await index.findFrames(pathOf(18)), undefined);
+  assert.ok(source.stats.ranges.length <= 1, `${source.stats.ranges.length} reads for a file without frames`);
   let carried = 0;
   for await (const file of index.files({ frames: true })) if (file.frames) carried++;
   assert.equal(carried, 2);

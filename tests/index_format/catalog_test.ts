@@ -13,6 +13,7 @@ import { decodeIndex } from "../../src/read/index.ts";
 import { runCli } from "../_support/cli_io.ts";
 import { startRangeServer } from "../_support/range_server.ts";
 import { testdataFile } from "../_support/fixtures.ts";
+import { syntheticFootprint } from "../_support/footprints.ts";
 import { countedIndex, indexedFixture } from "./_support.ts";
 
 const KIB = 1024;
@@ -160,21 +161,6 @@ test("a catalog with a sky directory and frame summaries: find and frames read a
   const { mergeShards } = await import("../../src/indexer/merge.ts");
   const { collectIndex } = await import("../../src/index_format/writer.ts");
   const { shardOfPath } = await import("../../src/indexer/shard.ts");
-  const { footprintOf } = await import("../../src/sky/footprint.ts");
-  // A 0.02° TAN image per file, along the equator.
-  const footprintAt = (path: string, i: number) => {
-    const cards = new Map<string, string | number>([
-      ["CTYPE1", "RA---TAN"],
-      ["CTYPE2", "DEC--TAN"],
-      ["CRPIX1", 10.5],
-      ["CRPIX2", 10.5],
-      ["CRVAL1", (i * 0.04) % 360],
-      ["CRVAL2", 0],
-      ["CDELT1", -0.001],
-      ["CDELT2", 0.001],
-    ]);
-    return { path, hdu: 1, ...footprintOf({ get: (k) => cards.get(k) }, [20, 20]) };
-  };
   const block = await encodeFrameBlock({
     tstart: new Float64Array([1, 2]),
     tstop: new Float64Array([2, 3]),
@@ -185,7 +171,8 @@ test("a catalog with a sky directory and frame summaries: find and frames read a
   }, mef.size);
   const framed = new Set([17, 4321]);
   const records = files.map((file, i) => framed.has(i) ? { ...file, frames: block } : file);
-  const footprints = files.map((file, i) => footprintAt(file.path, i));
+  // A 0.02° TAN image per file, along the equator.
+  const footprints = files.map((file, i) => syntheticFootprint(file.path, (i * 0.04) % 360, 0, 20, 0.001));
   const bytes = await encodeIndex(records, { createdMs: 0, dataUrl: ".", footprints });
 
   const source = countedIndex(bytes);

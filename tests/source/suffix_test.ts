@@ -51,8 +51,13 @@ test("a suffix range reads the last N bytes, pins size and ETag, and says where 
 
 test("a suffix longer than the object is the whole object, from offset 0", async () => {
   const small = data.subarray(0, 500);
-  const { url } = object(undefined, small);
+  const { url, requests } = object(undefined, small);
   assert.deepEqual(await httpSource(url).readSuffix(3000), { offset: 0, bytes: small });
+  assert.deepEqual(requests().map((entry) => [entry.range, entry.status, entry.bytes]), [[
+    "bytes=-3000",
+    206,
+    500,
+  ]]);
 });
 
 test("a 200, a 416, a wrong Content-Range or an error status is no suffix, and pins nothing", async () => {

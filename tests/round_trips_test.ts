@@ -201,21 +201,27 @@ test("beyond the first read, reads go to the server: the bytes kept are only the
   assert.equal(object.requests().length, 2);
 });
 
+/** Where the third HDU's header starts: after the primary's and the image's headers and the image's data. */
+const ERR_HEADER_OFFSET = 2880 * 2 + Math.ceil((1000 * 1000 * 4) / 2880) * 2880;
+
 /** A primary, an image, and a third header that is not FITS: the damage is found only when it is reached. */
 function damagedAfterImage(): Uint8Array {
   const file = cases[1].bytes.slice();
-  const errOffset = 2880 * 2 + Math.ceil((1000 * 1000 * 4) / 2880) * 2880;
-  file.set(new TextEncoder().encode(formatCard("BITPIX", 7)), errOffset + 80);
+  file.set(new TextEncoder().encode(formatCard("BITPIX", 7)), ERR_HEADER_OFFSET + 80);
   return file;
 }
 
 test("a damaged later header fails the reads that reach it, not a lazy read before it", async () => {
   const object = serveObject(server, damagedAfterImage());
   await assert.rejects(openFits(httpSource(object.url)), { code: "BAD_HEADER" }, "an eager open walks to it");
+  const eagerRequests = object.requests().length;
+  const lazyRanges = () => object.requests().slice(eagerRequests).map((entry) => entry.range);
   await using fits = await openFits(httpSource(object.url), { lazy: true });
   const cutout = await (await fits.open("SCI")).section([[0, 1], [0, 3]]);
   assert.deepEqual([...cutout.data], [0, 1, 2]);
+  assert.deepEqual(lazyRanges(), ["bytes=0-65535"], "the cutout is in the first read: nothing beyond it");
   await assert.rejects(fits.open(2), { code: "BAD_HEADER" });
+  assert.match(lazyRanges()[1] ?? "", new RegExp(`^bytes=${ERR_HEADER_OFFSET}-`), "then the damaged header");
   await assert.rejects(fits.allHdus(), { code: "BAD_HEADER" }, "and again when asked again");
   assert.equal(fits.complete, false);
 });

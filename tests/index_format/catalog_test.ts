@@ -13,6 +13,7 @@ import { decodeIndex } from "../../src/read/index.ts";
 import { runCli } from "../_support/cli_io.ts";
 import { startRangeServer } from "../_support/range_server.ts";
 import { testdataFile } from "../_support/fixtures.ts";
+import { syntheticFootprint } from "../_support/footprints.ts";
 import { countedIndex, indexedFixture } from "./_support.ts";
 
 const KIB = 1024;
@@ -50,9 +51,13 @@ test("a catalog opens in one read and finds any entry in two more, each ≤ 64 K
     for (const range of source.stats.ranges) assert.ok(range.length <= 64 * KIB, `${range.length} B`);
   }
   // A path that is not there costs its page and its leaf, and is not found.
+  source.stats.ranges.length = 0;
   assert.equal(await index.findSummary(`${pathOf(4321)}x`), undefined);
+  assert.ok(source.stats.ranges.length <= 2, `${source.stats.ranges.length} reads for a missing path`);
+  for (const range of source.stats.ranges) assert.ok(range.length <= 64 * KIB, `${range.length} B`);
 
   // Iterating every file streams page by page, batching adjacent leaves.
+  source.stats.ranges.length = 0;
   let count = 0;
   let previous = "";
   for await (const path of index.paths()) {
@@ -61,6 +66,12 @@ test("a catalog opens in one read and finds any entry in two more, each ≤ 64 K
     count++;
   }
   assert.equal(count, FILES);
+  // A page and a batch of its leaves at most per page, and no byte read twice.
+  const reads = source.stats.ranges.toSorted((a, b) => a.offset - b.offset);
+  assert.ok(reads.length <= 2 * index.leafCount, `${reads.length} reads for ${index.leafCount} pages`);
+  reads.slice(1).forEach((range, i) =>
+    assert.ok(reads[i].offset + reads[i].length <= range.offset, "overlap")
+  );
 });
 
 test("over HTTP: openIndex reads a catalog lazily, ≤ 3 requests and ≤ 192 KiB to one entry", async () => {
@@ -88,7 +99,7 @@ test("ls --index and header through a catalog on a server read only what the ent
   assert.equal(rows[0].hdus.length, mef.hdus.length);
   assertEntryReads();
 
-  // header reads the data file's header bytes only through the catalog's plan.
+  // header answers from the entry's stored header text: the data file itself is not read.
   server.log.length = 0;
   const header = await runCli([
     "header",
@@ -98,8 +109,15 @@ test("ls --index and header through a catalog on a server read only what the ent
     "--json",
   ]);
   assert.equal(header.code, 0, header.stderr);
-  assert.ok(header.stdout.includes("NAXIS"));
+  const direct = await runCli(["header", "testdata/mef_images.fits[1]", "--json"]);
+  assert.deepEqual(JSON.parse(header.stdout), JSON.parse(direct.stdout), "the same cards as read directly");
   assertEntryReads();
+  const dataReads = server.log.filter((entry) => entry.path !== "/catalog.cfidx");
+  assert.deepEqual(
+    dataReads.map((entry) => entry.range),
+    [],
+    "the cards come from the catalog's header text",
+  );
 });
 
 test("an index whose directory fits the first read keeps the v1.0 layout", async () => {
@@ -150,21 +168,6 @@ test("a catalog with a sky directory and frame summaries: find and frames read a
   const { mergeShards } = await import("../../src/indexer/merge.ts");
   const { collectIndex } = await import("../../src/index_format/writer.ts");
   const { shardOfPath } = await import("../../src/indexer/shard.ts");
-  const { footprintOf } = await import("../../src/sky/footprint.ts");
-  // A 0.02° TAN image per file, along the equator.
-  const footprintAt = (path: string, i: number) => {
-    const cards = new Map<string, string | number>([
-      ["CTYPE1", "RA---TAN"],
-      ["CTYPE2", "DEC--TAN"],
-      ["CRPIX1", 10.5],
-      ["CRPIX2", 10.5],
-      ["CRVAL1", (i * 0.04) % 360],
-      ["CRVAL2", 0],
-      ["CDELT1", -0.001],
-      ["CDELT2", 0.001],
-    ]);
-    return { path, hdu: 1, ...footprintOf({ get: (k) => cards.get(k) }, [20, 20]) };
-  };
   const block = await encodeFrameBlock({
     tstart: new Float64Array([1, 2]),
     tstop: new Float64Array([2, 3]),
@@ -175,7 +178,8 @@ test("a catalog with a sky directory and frame summaries: find and frames read a
   }, mef.size);
   const framed = new Set([17, 4321]);
   const records = files.map((file, i) => framed.has(i) ? { ...file, frames: block } : file);
-  const footprints = files.map((file, i) => footprintAt(file.path, i));
+  // A 0.02° TAN image per file, along the equator.
+  const footprints = files.map((file, i) => syntheticFootprint(file.path, (i * 0.04) % 360, 0, 20, 0.001));
   const bytes = await encodeIndex(records, { createdMs: 0, dataUrl: ".", footprints });
 
   const source = countedIndex(bytes);
@@ -186,7 +190,9 @@ test("a catalog with a sky directory and frame summaries: find and frames read a
     assert.deepEqual((await index.findFrames(pathOf(i)))?.ffiFiles, ["a.fits", "b.fits"]);
     assert.ok(source.stats.ranges.length <= 1, `${source.stats.ranges.length} reads`);
   }
+  source.stats.ranges.length = 0;
   assert.equal(await index.findFrames(pathOf(18)), undefined);
+  assert.ok(source.stats.ranges.length <= 1, `${source.stats.ranges.length} reads for a file without frames`);
   let carried = 0;
   for await (const file of index.files({ frames: true })) if (file.frames) carried++;
   assert.equal(carried, 2);

@@ -51,8 +51,13 @@ test("a suffix range reads the last N bytes, pins size and ETag, and says where 
 
 test("a suffix longer than the object is the whole object, from offset 0", async () => {
   const small = data.subarray(0, 500);
-  const { url } = object(undefined, small);
+  const { url, requests } = object(undefined, small);
   assert.deepEqual(await httpSource(url).readSuffix(3000), { offset: 0, bytes: small });
+  assert.deepEqual(requests().map((entry) => [entry.range, entry.status, entry.bytes]), [[
+    "bytes=-3000",
+    206,
+    500,
+  ]]);
 });
 
 test("a 200, a 416, a wrong Content-Range or an error status is no suffix, and pins nothing", async () => {
@@ -83,7 +88,7 @@ test("a 200, a 416, a wrong Content-Range or an error status is no suffix, and p
 
 test("a changed object is STALE: the first read and the suffix, sent together, must agree", async () => {
   for (const answer of ["new-etag", "grown"] as const) {
-    const { url } = object({ kind: "suffix-range", answer });
+    const { url, requests } = object({ kind: "suffix-range", answer });
     const source = httpSource(url);
     // Whichever answer comes second meets the size and ETag the first one pinned.
     const settled = await Promise.allSettled([source.read(0, 100), source.readSuffix(3000)]);
@@ -91,6 +96,8 @@ test("a changed object is STALE: the first read and the suffix, sent together, m
     assert.equal(failed.length, 1, answer);
     assert.match(String(failed[0].reason), /changed while reading/);
     assert.equal(failed[0].reason.code, "STALE");
+    // Two requests, neither retried: the change is reported, not papered over.
+    assert.deepEqual(requests().map((entry) => entry.range).sort(), ["bytes=-3000", "bytes=0-99"], answer);
   }
 });
 

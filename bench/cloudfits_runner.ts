@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { type FitsFile, openFits, type OpenFitsOptions } from "../src/open.ts";
-import { LIGHT_CURVE_READS } from "../cli/lightcurve.ts";
+import { LIGHT_CURVE_READS } from "../cli/first_reads.ts";
 import { openIndex } from "../src/open_index.ts";
 import { lightCurve } from "../src/light_curve.ts";
 import { httpSource, type RequestEvent } from "../src/source/http.ts";

@@ -8,6 +8,7 @@ import { memorySource } from "../src/source/memory.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import type { CliIo } from "./io.ts";
 import { parseCommand } from "./options.ts";
+import { LIGHT_CURVE_READS } from "./first_reads.ts";
 import {
   forEachTarget,
   joinNegativeValues,
@@ -84,38 +85,6 @@ async function encodeCurve(curve: LightCurve, format: string): Promise<string | 
   if (format === "png") return await curve.toPng();
   return curve.toCsv();
 }
-
-/**
- * A light curve reads the cube's frame table whole, and it ends the file: read it together with its
- * header when it is no larger than this, saving the round trip between the two.
- */
-const FRAME_TABLE_READ = 16 * 2 ** 20;
-
-/**
- * The object's last bytes read together with the first read, so that the frame table and its header
- * arrive in the first round trip: 2 MiB holds the table of a 30-minute-cadence sector (1,200-1,400 frames,
- * 1.3-1.7 MB), wasting at most what the table leaves of it. A 10-minute (4-5 MB) or 200-second (12-15 MB)
- * sector's table costs a second read, of only the bytes in front of these: no byte is read twice, and a
- * larger suffix would read megabytes of pixels for every early-sector cube.
- */
-const FRAME_TABLE_SUFFIX = 2 * 2 ** 20;
-
-/**
- * How `lightcurve` opens a file without an index: the frame table read whole with its header
- * (`tailRead`) and the object's end fetched with the first read (`suffixRead`). The bench opens cubes
- * the same way for its library rows.
- *
- * @example
- * ```ts
- * import { strictEqual } from "node:assert/strict";
- * import { LIGHT_CURVE_READS } from "./lightcurve.ts";
- * strictEqual(LIGHT_CURVE_READS.suffixRead, 2 * 2 ** 20);
- * ```
- */
-export const LIGHT_CURVE_READS: { tailRead: number; suffixRead: number } = {
-  tailRead: FRAME_TABLE_READ,
-  suffixRead: FRAME_TABLE_SUFFIX,
-};
 
 /** `--aperture`: a box or circle as typed, or a FITS file whose first image marks the pixels (non-zero). */
 async function apertureOf(text: string | undefined, io: CliIo): Promise<Aperture | undefined> {

@@ -5,13 +5,8 @@
  * @module
  */
 import { compressionOf } from "./gzip/magic.ts";
-import {
-  DEFAULT_READ_AHEAD,
-  HeaderWalk,
-  unsupportedCompression,
-  type WalkOptions,
-  type WalkResult,
-} from "./read/walk.ts";
+import { DEFAULT_READ_AHEAD } from "./read/read_ahead.ts";
+import { HeaderWalk, unsupportedCompression, type WalkOptions, type WalkResult } from "./read/walk.ts";
 import type { Hdu } from "./fits/layout.ts";
 import { type GzipSource, gzipSource } from "./source/gzip.ts";
 import { DEFAULT_MAX_READ } from "./plan/cost.ts";

@@ -144,19 +144,31 @@ test("the CLI starts without loading its commands: each is a dynamic import, bun
   const project = (specifier: string) => relative(root, new URL(specifier).pathname);
   const deps = (specifier: string) =>
     (modules.get(specifier)?.dependencies ?? []) as { code?: { specifier?: string }; isDynamic?: boolean }[];
-  // What evaluating cli.ts evaluates: its static imports, transitively (type-only imports load nothing).
-  const loaded = new Set<string>();
-  const pending = [new URL("../cli.ts", import.meta.url).href];
-  while (pending.length > 0) {
-    const specifier = pending.pop()!;
-    if (loaded.has(specifier)) continue;
-    loaded.add(specifier);
-    for (const dep of deps(specifier)) {
-      const code = dep.code?.specifier;
-      if (!dep.isDynamic && code?.startsWith("file://")) pending.push(code);
+  // What evaluating a module evaluates: its static imports, transitively (type-only imports load nothing).
+  const evaluated = (entry: string): string[] => {
+    const loaded = new Set<string>();
+    const pending = [new URL(`../${entry}`, import.meta.url).href];
+    while (pending.length > 0) {
+      const specifier = pending.pop()!;
+      if (loaded.has(specifier)) continue;
+      loaded.add(specifier);
+      for (const dep of deps(specifier)) {
+        const code = dep.code?.specifier;
+        if (!dep.isDynamic && code?.startsWith("file://")) pending.push(code);
+      }
     }
-  }
-  const startup = [...loaded].map(project);
+    return [...loaded].map(project);
+  };
+  const startup = evaluated("cli.ts");
+  // The process entry sends the first request before it loads the command line (cli/first_reads.ts).
+  assert.deepEqual(evaluated("cli/bin.ts").sort(), [
+    "cli/bin.ts",
+    "cli/first_reads.ts",
+    "src/errors.ts",
+    "src/read/read_ahead.ts",
+    "src/source/range_get.ts",
+    "src/url.ts",
+  ]);
   const dynamic = deps(new URL("../cli/commands.ts", import.meta.url).href)
     .filter((dep) => dep.isDynamic).map((dep) => project(dep.code!.specifier!));
   assert.ok(

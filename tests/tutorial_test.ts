@@ -531,7 +531,7 @@ test("every build disables the binary's .env and bunfig.toml autoloading", () =>
     assert.deepEqual(args.slice(0, 2), ["build", "--compile"]);
     assert.ok(args.includes("--no-compile-autoload-dotenv"), args.join(" "));
     assert.ok(args.includes("--no-compile-autoload-bunfig"), args.join(" "));
-    assert.ok(args.includes("cli.ts"), args.join(" "));
+    assert.ok(args.includes("cli/bin.ts"), args.join(" "));
   }
 });
 

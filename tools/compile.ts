@@ -81,7 +81,7 @@ export function hostTarget(): Target | undefined {
  * @param entry The program (bench/startup.ts builds its floor binary with the same flags).
  * @returns `["build", "--compile", …, entry, "--outfile", outfile]`.
  */
-export function bunBuildArgs(target: Target | undefined, outfile: string, entry = "cli.ts"): string[] {
+export function bunBuildArgs(target: Target | undefined, outfile: string, entry = "cli/bin.ts"): string[] {
   return [
     "build",
     "--compile",
@@ -155,7 +155,7 @@ async function compileWithDeno(triple: string, path: string): Promise<void> {
       triple,
       "--output",
       temporary,
-      "cli.ts",
+      "cli/bin.ts",
     ]));
 }
 

@@ -8,6 +8,7 @@ import type { ByteSource } from "../source/types.ts";
 import { findEnd, parseHeader } from "../fits/header.ts";
 import { BLOCK_SIZE, describeHdu, type Hdu, paddedSize } from "../fits/layout.ts";
 import { type Compression, compressionOf } from "../gzip/magic.ts";
+import { DEFAULT_READ_AHEAD } from "./read_ahead.ts";
 
 /** Settings for {@linkcode walkHdus}. */
 export interface WalkOptions {
@@ -48,8 +49,6 @@ export interface WalkResult {
   warnings: string[];
 }
 
-/** Default size of the first read: 64 KiB. */
-export const DEFAULT_READ_AHEAD: number = 64 * 1024;
 const DEFAULT_HEADER_READ = 8 * BLOCK_SIZE;
 const DEFAULT_MAX_HEADER_BYTES = 16 * 1024 * 1024;
 /** Largest single extension of a header read, so that a huge header grows in bounded steps. */

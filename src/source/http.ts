@@ -11,6 +11,7 @@ import { redactUrl } from "../url.ts";
 import { ERROR_BODY_BYTES, type ErrorExplainer, statusError } from "./status.ts";
 import { type RequestPool, sharedRequestPool } from "./request_pool.ts";
 import { CORS_ADVICE, isPossiblyCors, pageLocation } from "./_cors.ts";
+import { rangeHeaders, takeEarlyRead } from "./range_get.ts";
 
 /** The subset of `fetch` that cloudfits calls; inject a signing or instrumented fetch here. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -252,9 +253,9 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
 
     const last = suffix ? -1 : Math.min(offset + length, size ?? Infinity) - 1;
     const what = suffix ? `the last ${length} bytes of ${name}` : `bytes ${offset}-${last} of ${name}`;
-    const headers = new Headers(options.headers);
-    headers.set("range", suffix ? `bytes=-${length}` : `bytes=${offset}-${last}`);
-    headers.set("accept-encoding", "identity");
+    const headers = rangeHeaders(suffix ? `bytes=-${length}` : `bytes=${offset}-${last}`, options.headers);
+    // The CLI may have sent this very request before its command had loaded (range_get.ts).
+    const early = options.fetch === undefined ? takeEarlyRead(href, headers) : undefined;
 
     // A timer we clear ourselves (rather than AbortSignal.timeout) so that no timer outlives the read.
     const timeout = new AbortController();
@@ -272,7 +273,7 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     });
     aborted.catch(() => {});
 
-    const started = performance.now();
+    const started = early?.started ?? performance.now();
     let status = 0;
     let received = 0;
     /** Where the answer's bytes start: known before sending, except for a suffix range. */
@@ -476,7 +477,8 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     };
 
     try {
-      const pending = fetchImpl(href, { headers, signal: combined, redirect: "follow" });
+      if (early) combined.addEventListener("abort", () => early.abort(combined.reason), { once: true });
+      const pending = early?.response ?? fetchImpl(href, { headers, signal: combined, redirect: "follow" });
       // Should the race be lost to the signal, a late response's body must still be released.
       pending.then(discardIfLate, () => {});
       const response = await Promise.race([pending, aborted]);

@@ -153,9 +153,12 @@ export function skyOutputFormat<C extends "cutout --ra/--dec" | "lightcurve">(
   return chooseOutputFormat(command, output.endsWith("/") ? `${output}{name}.${files}` : output, values);
 }
 
+/** Targets of `--targets` worked on at once: each holds its output (a cutout's or light curve's bytes). */
+const TARGETS_IN_FLIGHT = 8;
+
 /**
  * Run one job per target on one opened file (one connection pool, one header walk, one frame table),
- * reporting and skipping the targets that fail: exit 6 at the end when any did.
+ * up to 8 at once, reporting and skipping the targets that fail: exit 6 at the end when any did.
  *
  * @param text The FITS target as typed.
  * @param values Parsed flags.
@@ -183,19 +186,39 @@ export async function forEachTarget(
   const opened = await openCliTarget(text, values, io, { ...open, select: "image", allHdus: true });
   let failed = 0;
   let cube: TessCube | undefined;
-  try {
-    for (const target of targets) {
-      try {
-        cube = await job(opened, target, many, cube) ?? cube;
-      } catch (error) {
-        if (!many || !isCloudFitsError(error)) throw error;
-        failed++;
-        await io.err(`skipped ${target.name}: ${error.message}\n`);
-      }
+  let next = 0;
+  let fatal: { error: unknown } | undefined;
+  let succeeded = false;
+  const runNext = async () => {
+    const target = targets[next++];
+    try {
+      cube = await job(opened, target, many, cube) ?? cube;
+      succeeded = true;
+    } catch (error) {
+      if (!many || !isCloudFitsError(error)) throw error;
+      failed++;
+      await io.err(`skipped ${target.name}: ${error.message}\n`);
     }
+  };
+  // A failure stops the others from starting, and is thrown once they have ended.
+  const worker = async () => {
+    while (fatal === undefined && next < targets.length) {
+      await runNext().catch((error) => void (fatal ??= { error }));
+    }
+  };
+  try {
+    // The first target to succeed has read a TESS cube's frame table; the rest share it and run side by
+    // side, their requests in the command's one pool (one at a time to standard output, where they would
+    // interleave).
+    while (!succeeded && fatal === undefined && next < targets.length) {
+      await runNext().catch((error) => void (fatal = { error }));
+    }
+    const inFlight = String(values.output ?? "-") === "-" ? 1 : TARGETS_IN_FLIGHT;
+    await Promise.all(Array.from({ length: inFlight }, worker));
   } finally {
     await opened.close();
   }
+  if (fatal !== undefined) throw fatal.error;
   if (failed > 0) await io.err(`${failed} of ${targets.length} targets skipped\n`);
   return failed > 0 ? EXIT.partial : EXIT.ok;
 }

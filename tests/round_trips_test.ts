@@ -7,7 +7,7 @@
  * does not hold the table or the server does not answer it.
  */
 import { after, test } from "node:test";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
@@ -334,6 +334,33 @@ test("cloudfits lightcurve of a TESS-like cube: the frame table (it holds the WC
   const indexed = object.requests().slice(indexing);
   // The index holds the frame summary (times, quality, the WCS row): only the pixels are read.
   assert.deepEqual([roundTrips(indexed), indexed.length], [1, 1]);
+});
+
+test("lightcurve --targets: the first target reads the frame table, the others then run side by side", async () => {
+  const object = serveObject(server, tessLikeCube());
+  const position = ["--ra", "35.27524804", "--dec", "-36.06773067", "--size", "5", "--format", "csv"];
+  const single = await runCli(["lightcurve", object.url, ...position, "-o", "-"]);
+  assert.equal(single.code, 0, single.stderr);
+  await server.idle();
+  server.log.length = 0;
+  const names = Array.from({ length: 9 }, (_, i) => `star${i}`);
+  const list = join(scratch, "targets.csv");
+  await writeFile(
+    list,
+    `name,ra,dec\n${names.map((name) => `${name},${position[1]},${position[3]}`).join("\n")}\n`,
+  );
+  const out = join(scratch, "curves");
+  await mkdir(out);
+  const run = await runCli(["lightcurve", object.url, "--targets", list, "--size", "5", "-o", `${out}/`]);
+  assert.equal(run.code, 0, run.stderr);
+  const withoutName = (csv: string) => csv.replace(/^#.*\n/, "");
+  for (const name of names) {
+    assert.equal(withoutName(await readFile(join(out, `${name}.csv`), "utf8")), withoutName(single.stdout));
+  }
+  await server.idle();
+  // Round 1: the first read and the suffix; round 2: the first target's pixels; round 3: the other eight's.
+  const log = object.requests();
+  assert.deepEqual([roundTrips(log), log.length], [3, 2 + names.length]);
 });
 
 test("tailRead: a later header read together with the rest of the object serves that HDU's data", async () => {

@@ -183,14 +183,9 @@ export {
   type HttpSourceOptions,
   type RequestEvent,
 } from "./src/source/http.ts";
-export {
-  type AwsCredentials,
-  type AwsCredentialSource,
-  type S3Address,
-  type S3RequestOptions,
-  s3Source,
-  type S3SourceOptions,
-} from "./src/source/s3.ts";
+export { s3Source, type S3SourceOptions } from "./src/source/s3.ts";
+export type { AwsCredentials, AwsCredentialSource, S3RequestOptions } from "./src/source/s3_fetch.ts";
+export type { S3Address } from "./src/source/s3_url.ts";
 export { type GcsAccessOptions, gcsSource, type GcsSourceOptions } from "./src/source/gcs.ts";
 export { type AzureAccountOptions, azureSource, type AzureSourceOptions } from "./src/source/azure.ts";
 export { type RetryEvent, type RetryOptions, type RetryReadOptions, withRetry } from "./src/source/retry.ts";

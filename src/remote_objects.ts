@@ -9,7 +9,8 @@ import { type Location, parseLocation } from "./url.ts";
 import { azureAccess, gcsAccess, s3Access, type SourceOptions } from "./open_source.ts";
 import { s3ListObjects } from "./source/s3_list.ts";
 import { gcsListObjects } from "./source/gcs.ts";
-import { azureListBlobs, azurePutBlob } from "./source/azure.ts";
+import { azurePutBlob } from "./source/azure.ts";
+import { azureListBlobs } from "./source/azure_list.ts";
 import { s3PutObject } from "./source/s3.ts";
 
 /** One object found under a prefix. */

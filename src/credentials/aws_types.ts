@@ -5,7 +5,7 @@
  * @module
  */
 import type { FetchLike } from "../source/http.ts";
-import type { AwsCredentials } from "../source/s3.ts";
+import type { AwsCredentials } from "../source/s3_fetch.ts";
 
 /** Credentials from the chain: access keys plus, for temporary ones, when they expire. */
 export interface ResolvedAwsCredentials extends AwsCredentials {

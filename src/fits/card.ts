@@ -51,7 +51,8 @@ export interface ParsedCard extends Card {
   issues: string[];
 }
 
-const CARD_LENGTH = 80;
+/** Bytes in a card image. */
+export const CARD_LENGTH = 80;
 const KEYWORD_LENGTH = 8;
 const COMMENTARY_KEYWORDS: ReadonlySet<string> = new Set(["", "COMMENT", "HISTORY", "END"]);
 const STANDARD_KEYWORD = /^[A-Z0-9_-]{0,8}$/;

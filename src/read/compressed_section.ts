@@ -6,7 +6,7 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import { decodeTile } from "../fits/compressed.ts";
+import { decodeTile } from "../fits/compressed_tile.ts";
 import { allocateArray, LITTLE_ENDIAN_HOST, type TypedArray } from "../fits/dtype.ts";
 import { decodeOwnedImageData, type ImageArray, imageInfo } from "../fits/image.ts";
 import type { Hdu } from "../fits/layout.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 import { allocateArray, type Dtype } from "../fits/dtype.ts";
-import { decodeStridedInto, stridedDecodable } from "../fits/table_decode.ts";
+import { decodeStridedInto, stridedDecodable } from "../fits/table_strided.ts";
 import type { Column } from "../fits/table_layout.ts";
 import type { TableColumnData } from "../fits/table_values.ts";
 import { planRequests } from "../plan/coalesce.ts";

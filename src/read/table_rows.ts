@@ -12,11 +12,11 @@ import {
   type CellBytes,
   cellBytes,
   decodeFixedColumn,
-  decodeStridedColumn,
   decodeVlaColumn,
   type HeapCell,
   readVlaDescriptor,
 } from "../fits/table_decode.ts";
+import { decodeStridedColumn } from "../fits/table_strided.ts";
 import type { Column, TableLayout } from "../fits/table_layout.ts";
 import {
   type TableCell,

@@ -7,7 +7,8 @@
  */
 import { encodeObjectKey } from "../url.ts";
 import { type FetchLike, type HttpSource, httpSource, type HttpSourceOptions } from "./http.ts";
-import { type AwsCredentials, parseS3Error, s3Fetch } from "./s3.ts";
+import { parseS3Error } from "./s3_errors.ts";
+import { type AwsCredentials, s3Fetch } from "./s3_fetch.ts";
 import { type S3ListedObject, s3ListObjects } from "./s3_list.ts";
 import type { ErrorExplainer } from "./status.ts";
 

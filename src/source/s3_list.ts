@@ -5,7 +5,9 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import { redactUrl } from "../url.ts";
-import { type S3Address, s3BucketUrl, s3Fetch, type S3RequestOptions, s3ResponseError } from "./s3.ts";
+import { s3ResponseError } from "./s3_errors.ts";
+import { s3Fetch, type S3RequestOptions } from "./s3_fetch.ts";
+import { type S3Address, s3BucketUrl } from "./s3_url.ts";
 import { type ErrorExplainer, responseError } from "./status.ts";
 import { decodeXmlEntities, networkError, xmlText } from "./_xml.ts";
 

@@ -20,7 +20,7 @@ import process from "node:process";
 import { inspect } from "node:util";
 import { openSource } from "../../src/open_source.ts";
 import { listObjects, putObject } from "../../src/remote_objects.ts";
-import { azureFetch } from "../../src/source/azure.ts";
+import { azureFetch } from "../../src/source/azure_fetch.ts";
 import { type Azurite, serviceSas, startAzurite } from "../_support/azurite.ts";
 import { compiledBinary } from "../_support/binary.ts";
 import { BUN, ROOT, runChild } from "../_support/child.ts";

@@ -2,14 +2,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { resolveAzureCredentials } from "../../src/credentials/azure.ts";
-import {
-  azureBlobUrl,
-  azureFetch,
-  azureListBlobs,
-  azurePutBlob,
-  azureSource,
-  explainAzureError,
-} from "../../src/source/azure.ts";
+import { azureBlobUrl, azurePutBlob, azureSource, explainAzureError } from "../../src/source/azure.ts";
+import { azureFetch } from "../../src/source/azure_fetch.ts";
+import { azureListBlobs } from "../../src/source/azure_list.ts";
 import type { RequestEvent } from "../../src/source/http.ts";
 import { type Azurite, serviceSas, startAzurite } from "../_support/azurite.ts";
 import { assertCloudFitsError, rejection, rejectsWith } from "../_support/expect_error.ts";

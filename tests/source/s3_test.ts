@@ -1,17 +1,10 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { AwsV4Signer } from "aws4fetch";
-import {
-  type AwsCredentials,
-  parseS3Error,
-  s3BucketUrl,
-  s3ErrorHint,
-  s3Fetch,
-  s3ObjectUrl,
-  s3PutObject,
-  s3ResponseError,
-  s3Source,
-} from "../../src/source/s3.ts";
+import { s3PutObject, s3Source } from "../../src/source/s3.ts";
+import { parseS3Error, s3ErrorHint, s3ResponseError } from "../../src/source/s3_errors.ts";
+import { type AwsCredentials, s3Fetch } from "../../src/source/s3_fetch.ts";
+import { s3BucketUrl, s3ObjectUrl } from "../../src/source/s3_url.ts";
 import { parseListPage, s3ListObjects } from "../../src/source/s3_list.ts";
 import { objectMaker } from "../_support/fixtures.ts";
 import { assertCloudFitsError, rejectsWith } from "../_support/expect_error.ts";

@@ -6,7 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { CloudFitsErrorCode } from "../../src/errors.ts";
-import { azureListBlobs, azurePutBlob, azureSource } from "../../src/source/azure.ts";
+import { azurePutBlob, azureSource } from "../../src/source/azure.ts";
+import { azureListBlobs } from "../../src/source/azure_list.ts";
 import { gcsListObjects, gcsSource } from "../../src/source/gcs.ts";
 import { type FetchLike, httpSource } from "../../src/source/http.ts";
 import { s3PutObject, s3Source } from "../../src/source/s3.ts";

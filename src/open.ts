@@ -175,9 +175,9 @@ export class FitsFile {
   /**
    * Get a handle on one HDU as {@linkcode FitsFile.hdu} does, reading later headers first when the
    * file was opened with `lazy` (or `maxHdus`) and the HDU is not walked yet: by number, only the
-   * headers up to that HDU, its own read with the start of its data (`targetRead`, 64 KiB), which then
-   * serves the reads it holds; by name, up to the first match. A damaged header on the way fails here,
-   * when it is needed, not at open.
+   * headers up to that HDU; by name, up to the first match. The header of the HDU asked for (by name, of
+   * every HDU on the way) is read with the start of its data (`targetRead`, 64 KiB), which then serves the
+   * reads it holds. A damaged header on the way fails here, when it is needed, not at open.
    *
    * @param key HDU number or EXTNAME.
    * @param extver EXTVER when `key` is a name.
@@ -214,8 +214,9 @@ export class FitsFile {
   async open(key: number | string, extver?: number): Promise<HduHandle> {
     const walk = this.#walk;
     while (walk !== undefined && !walk.done && !this.#walked(key, extver)) {
-      // An HDU by number is the target of the step that reaches it: the start of its data comes along.
-      await walk.next({ target: walk.hdus.length === key });
+      // The step that reaches the HDU reads the start of its data along: by number, that step; by name,
+      // any step may be the one.
+      await walk.next({ target: typeof key === "string" || walk.hdus.length === key });
     }
     return this.hdu(key, extver);
   }

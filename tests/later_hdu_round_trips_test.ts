@@ -63,13 +63,23 @@ test("rows 1–10 of a TESS-like cube's frame table: two round trips, the table'
   assert.ok(cube.length - tableHeader > TARGET_READ, "the read does not reach the file's end");
 });
 
-test("rows beyond what came with the header: one more request, of their bytes only", async () => {
-  const { waves, ranges } = await coldRows({ lazy: true }, 1000, 1010);
-  assert.equal(waves, 3);
-  const rowsRange = ranges[2] ?? "";
-  const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(rowsRange)!.map(Number);
+test("rows beyond what came with the header: one more request, of the bytes not held only", async () => {
   const data = tableHeader + 9 * 2880;
-  assert.ok(from >= data + 1000 * 778 && to < data + 1010 * 778, rowsRange);
+  const held = tableHeader + TARGET_READ;
+  /** The byte range of the third request, the first of the rows read. */
+  const rowsRead = async (start: number, stop: number) => {
+    const { waves, ranges } = await coldRows({ lazy: true }, start, stop);
+    assert.equal(waves, 3);
+    const range = ranges[2] ?? "";
+    const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(range)!.map(Number);
+    assert.ok(to < data + stop * 778, range);
+    return from;
+  };
+  // Rows 46–60 start in the bytes read with the header (rows 1–50) and end past them: only the rest is read.
+  assert.equal(await rowsRead(45, 60), held);
+  // Rows 1001–1010 lie beyond: their bytes, from the first column asked for in row 1001.
+  const from = await rowsRead(1000, 1010);
+  assert.ok(from >= data + 1000 * 778 && from < data + 1001 * 778, String(from));
 });
 
 test("targetRead sizes the read of the header asked for; a header read that must grow keeps what it read", async () => {

@@ -190,13 +190,20 @@ test("cloudfits cutout URL[3][1:10,1:10] of a MEF: a round trip per header, none
   assert.deepEqual([cold.waves, cold.ranges], [3, walkToC]);
 });
 
-test("cloudfits header URL[2] reads no data: the table's header as any header, 8 blocks, then the rest", async () => {
-  const cold = await cliRead(cube, (url) => ["header", `${url}[2]`]);
-  assert.match(cold.stdout, /^XTENSION= 'BINTABLE'/);
-  assert.match(cold.stdout, new RegExp(`NAXIS2  = +${FRAMES} `));
-  assert.deepEqual([cold.waves, cold.ranges], [3, [
+test("cloudfits header URL[2] and plan read no data: the table's header as any header, 8 blocks, then the rest", async () => {
+  const headerOnly = [
     FIRST_READ,
     `bytes=${tableHeader}-${tableHeader + HEADER_READ - 1}`,
     `bytes=${tableHeader + HEADER_READ}-${tableHeader + 2 * HEADER_READ - 1}`,
-  ]]);
+  ];
+  const header = await cliRead(cube, (url) => ["header", `${url}[2]`]);
+  assert.match(header.stdout, /^XTENSION= 'BINTABLE'/);
+  assert.match(header.stdout, new RegExp(`NAXIS2  = +${FRAMES} `));
+  assert.deepEqual([header.waves, header.ranges], [3, headerOnly]);
+  const plan = await cliRead(
+    cube,
+    (url) => ["plan", `${url}[2][col ${COLUMNS.join(";")}]`, "--rows", "1:10"],
+  );
+  assert.match(plan.stdout, /1 request/);
+  assert.deepEqual([plan.waves, plan.ranges], [3, headerOnly]);
 });

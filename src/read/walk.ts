@@ -24,10 +24,12 @@ export interface WalkOptions {
   headerRead?: number;
   /**
    * First read of the header of the HDU a caller walks to — a step taken with `next({ target: true })`,
-   * as `openFits` takes one for the last of `maxHdus` HDUs and `FitsFile.open` for an HDU by number — when
-   * the bytes read so far do not hold it (default 64 KiB, never less than `headerRead`): the start of
-   * that HDU's data arrives with its header, so that a small read of it (the first rows of a table, a
-   * section of an image's first rows) is served from the walk's `window` instead of a round trip of its own.
+   * as `openFits` takes one for the last of `maxHdus` HDUs and `FitsFile.open` for an HDU by number (by
+   * name, for each HDU on the way, any of which may match) — when the bytes read so far do not hold it
+   * (default 64 KiB, as the first read; never less than `headerRead`): the start of that HDU's data
+   * arrives with its header, so that a small read of it (the first rows of a table, a section of an
+   * image's first rows) is served from the walk's `window` instead of a round trip of its own. A caller
+   * that reads no data passes `headerRead` (`openTarget` does when its target selects no data).
    */
   targetRead?: number;
   /**

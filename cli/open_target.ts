@@ -13,15 +13,15 @@ import { sourceOptions } from "./remote.ts";
  * @param text The target as typed.
  * @param values Parsed flags.
  * @param io The process I/O.
- * @param options How the command selects an HDU (`select`, `allHdus`), `tailRead` and `suffixRead`, and
- *   `onBytes` for progress.
+ * @param options How the command selects an HDU (`select`, `allHdus`), `targetRead`, `tailRead` and
+ *   `suffixRead`, and `onBytes` for progress.
  * @returns The opened target; close it when done.
  */
 export async function openCliTarget(
   text: string,
   values: CommonValues & Record<string, unknown>,
   io: CliIo,
-  options: Pick<OpenTargetOptions, "select" | "allHdus" | "tailRead" | "suffixRead"> & {
+  options: Pick<OpenTargetOptions, "select" | "allHdus" | "targetRead" | "tailRead" | "suffixRead"> & {
     onBytes?: (bytes: number) => void;
   } = {},
 ): Promise<OpenedTarget> {

@@ -9,6 +9,7 @@ import type { CliIo } from "./io.ts";
 import { type CommonValues, outputFormat, parseCommand } from "./options.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { openCliTarget } from "./open_target.ts";
+import { DEFAULT_HEADER_READ } from "../src/read/walk.ts";
 import { toJson } from "./format.ts";
 import { isGzipSource } from "../src/source/gzip.ts";
 
@@ -125,12 +126,14 @@ async function openPlanned(
   io: CliIo,
 ): Promise<OpenedTarget> {
   const wantsTable = values.rows !== undefined || values.columns !== undefined || /\[col /i.test(text);
+  // A plan reads no data: the HDU's header is read as any header, without the start of its data.
+  const reads = { targetRead: DEFAULT_HEADER_READ };
   try {
-    return await openCliTarget(text, values, io, { select: wantsTable ? "table" : "image" });
+    return await openCliTarget(text, values, io, { ...reads, select: wantsTable ? "table" : "image" });
   } catch (error) {
     if (wantsTable || !isCloudFitsError(error, "NOT_FOUND") || !/No image HDU/.test(error.message)) {
       throw error;
     }
-    return await openCliTarget(text, values, io, { select: "table" });
+    return await openCliTarget(text, values, io, { ...reads, select: "table" });
   }
 }

@@ -63,7 +63,7 @@ export interface ReadPlanSummary extends PlanFigures {
 
 /** Options for {@linkcode openFits}: read settings, and how to reach a location given as a string. */
 export interface OpenFitsOptions
-  extends ReadSettings, SourceOptions, Pick<WalkOptions, "readAhead" | "tailRead"> {
+  extends ReadSettings, SourceOptions, Pick<WalkOptions, "readAhead" | "targetRead" | "tailRead"> {
   /**
    * Also read the object's last `suffixRead` bytes, in the same round trip as the first read (an HTTP
    * suffix range, `Range: bytes=-N`), for a caller that will read the last HDU: a TESS cube's frame
@@ -80,7 +80,8 @@ export interface OpenFitsOptions
   hdus?: readonly Hdu[];
   /**
    * Walk no further than this many HDUs before returning: a caller that needs only HDU 1 of a 44 GB
-   * cube saves the request for the header at its far end. `hdus` then lists only the HDUs walked, and
+   * cube saves the request for the header at its far end. The last HDU's header, when it must be read,
+   * is read with the start of its data (`targetRead`, 64 KiB), which then serves the reads it holds. `hdus` then lists only the HDUs walked, and
    * {@linkcode FitsFile.open} or {@linkcode FitsFile.allHdus} walk on when asked.
    */
   maxHdus?: number;
@@ -144,7 +145,7 @@ export class FitsFile {
    * @param warnings Tolerated irregularities (for a walk under way: the array the walk appends to).
    * @param settings Defaults for every read.
    * @param more The walk that found `hdus` (they are complete once it is done; the bytes it read — its first
-   *   read, the rest of the object read with a last header — serve the reads they cover), and, opened
+   *   read, its latest read of a later header and what came with it — serve the reads they cover), and, opened
    *   through an index, what loads a TESS cube's frame summary from it.
    */
   constructor(
@@ -163,7 +164,7 @@ export class FitsFile {
     this.#walk = walk;
     this.#reader = walk === undefined
       ? source
-      : withHeldBytes(source, () => [{ offset: 0, bytes: walk.head }, walk.tail, walk.suffix]);
+      : withHeldBytes(source, () => [{ offset: 0, bytes: walk.head }, walk.window, walk.suffix]);
   }
 
   /** True when `hdus` lists every HDU of the file; false while a lazy walk has headers left to read. */
@@ -174,8 +175,9 @@ export class FitsFile {
   /**
    * Get a handle on one HDU as {@linkcode FitsFile.hdu} does, reading later headers first when the
    * file was opened with `lazy` (or `maxHdus`) and the HDU is not walked yet: by number, only the
-   * headers up to that HDU; by name, up to the first match. A damaged header on the way fails here,
-   * when it is needed, not at open.
+   * headers up to that HDU; by name, up to the first match. The header of the HDU asked for (by name, of
+   * every HDU on the way) is read with the start of its data (`targetRead`, 64 KiB), which then serves the
+   * reads it holds. A damaged header on the way fails here, when it is needed, not at open.
    *
    * @param key HDU number or EXTNAME.
    * @param extver EXTVER when `key` is a name.
@@ -199,14 +201,23 @@ export class FitsFile {
    * const lightCurve = await cube.section([2, 3, null, 0]);
    * assert.deepEqual([...lightCurve.data.subarray(0, 2)], [2030.5, 2031.5]);
    * assert.equal(source.stats.requests, 2);
-   * assert.equal((await fits.open(2)).type, "BINTABLE", "walks on to the table");
-   * // Its header of 9 blocks takes a read of 8 blocks, then one of the missing block.
-   * assert.deepEqual([fits.hdus.length, fits.complete, source.stats.requests], [3, true, 4]);
+   * const table = await fits.open(2);
+   * assert.equal(table.type, "BINTABLE", "walks on to the table");
+   * // Its header of 9 blocks is read with the start of its data (64 KiB; here the rest of the file)...
+   * assert.deepEqual([fits.hdus.length, fits.complete, source.stats.requests], [3, true, 3]);
+   * // ...which holds its rows.
+   * const quality = await table.rows(0, 8, { columns: ["DQUALITY"] });
+   * assert.deepEqual([...quality.columns.DQUALITY.values as Int32Array], [32, 0, 0, 0, 0, 128, 0, 0]);
+   * assert.equal(source.stats.requests, 3);
    * ```
    */
   async open(key: number | string, extver?: number): Promise<HduHandle> {
     const walk = this.#walk;
-    while (walk !== undefined && !walk.done && !this.#walked(key, extver)) await walk.next();
+    while (walk !== undefined && !walk.done && !this.#walked(key, extver)) {
+      // The step that reaches the HDU reads the start of its data along: by number, that step; by name,
+      // any step may be the one.
+      await walk.next({ target: typeof key === "string" || walk.hdus.length === key });
+    }
     return this.hdu(key, extver);
   }
 
@@ -649,6 +660,7 @@ export async function openFits(
     maxHdus,
     lazy,
     readAhead,
+    targetRead,
     tailRead,
     suffixRead,
     signal,
@@ -667,13 +679,17 @@ export async function openFits(
     const { walk, ...started } = await startWalk(source, {
       signal,
       readAhead,
+      targetRead,
       tailRead,
       suffixRead,
       maxRead: limits?.maxRead,
       truncatedData: "warn",
     });
     const wanted = maxHdus ?? (lazy ? 1 : Infinity);
-    while (!walk.done && walk.hdus.length < wanted) await walk.next();
+    // The last of `maxHdus` is the HDU the caller will read: the start of its data comes with its header.
+    while (!walk.done && walk.hdus.length < wanted) {
+      await walk.next({ target: walk.hdus.length === wanted - 1 });
+    }
     if (walk.hdus.length === 0) throw new CloudFitsError("NOT_FITS", `Cannot open ${source.name}: no HDUs`);
     return new FitsFile(started.source, walk.hdus, walk.warnings, settings, { walk });
   } catch (error) {

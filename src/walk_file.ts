@@ -6,7 +6,13 @@
  */
 import { compressionOf } from "./gzip/magic.ts";
 import { DEFAULT_READ_AHEAD } from "./read/read_ahead.ts";
-import { HeaderWalk, unsupportedCompression, type WalkOptions, type WalkResult } from "./read/walk.ts";
+import {
+  HeaderWalk,
+  unsupportedCompression,
+  type WalkOptions,
+  type WalkResult,
+  type WalkStep,
+} from "./read/walk.ts";
 import type { Hdu } from "./fits/layout.ts";
 import { type GzipSource, gzipSource } from "./source/gzip.ts";
 import { DEFAULT_MAX_READ } from "./plan/cost.ts";
@@ -32,12 +38,15 @@ export interface PendingWalk {
   readonly done: boolean;
   /** The bytes of the first read (of the gzip source's inflated bytes, for a gzip file). */
   readonly head: Uint8Array;
-  /** The bytes of the latest read when it reached the object's end (see `tailRead`). */
-  readonly tail: { offset: number; bytes: Uint8Array } | undefined;
+  /** The bytes of the latest read after the first: a later header and what was read behind it. */
+  readonly window: { offset: number; bytes: Uint8Array } | undefined;
   /** The object's last bytes, read together with the first read (see `suffixRead`), when the source answered. */
   readonly suffix?: SuffixBytes;
-  /** Walk one more HDU (reading only when needed); undefined when there is none. */
-  next(): Promise<Hdu | undefined>;
+  /**
+   * Walk one more HDU (reading only when needed; with `target`, reading the start of its data along);
+   * undefined when there is none.
+   */
+  next(step?: WalkStep): Promise<Hdu | undefined>;
 }
 
 /** A walk started by {@linkcode startWalk}: the walk, and the source to read the HDUs through. */
@@ -117,7 +126,7 @@ export async function startWalk(source: ByteSource, options: StartWalkOptions = 
     if (suffix === undefined) return { walk: await HeaderWalk.start(source, { ...options, head }), source };
     // The walk's reads of the object's end come from the suffix.
     const walk = await HeaderWalk.start(withHeldBytes(source, () => [suffix]), { ...options, head });
-    return { walk: viewOf(walk, () => walk.next(), suffix), source };
+    return { walk: viewOf(walk, (step) => walk.next(step), suffix), source };
   }
   pending?.catch(() => {});
   drop.abort();
@@ -126,10 +135,10 @@ export async function startWalk(source: ByteSource, options: StartWalkOptions = 
   const walk = await HeaderWalk.start(gzip, { ...options, head: undefined });
   // The walk inflates up to the last header, the whole file for the last HDU's end: hold it to the limit.
   const maxRead = options.maxRead ?? DEFAULT_MAX_READ;
-  const limited = viewOf(walk, async () => {
+  const limited = viewOf(walk, async (step) => {
     gzip.limitReads(maxRead === 0 ? undefined : maxRead);
     try {
-      return await walk.next();
+      return await walk.next(step);
     } finally {
       gzip.limitReads(undefined);
     }
@@ -158,7 +167,11 @@ function checkedSuffix(suffix: SuffixBytes | undefined, source: ByteSource): Suf
  * The walk seen through `next` (which steps it), offering the suffix read with its first read when there
  * is one, for the file's reads to be served from.
  */
-function viewOf(walk: HeaderWalk, next: () => Promise<Hdu | undefined>, suffix?: SuffixBytes): PendingWalk {
+function viewOf(
+  walk: HeaderWalk,
+  next: (step?: WalkStep) => Promise<Hdu | undefined>,
+  suffix?: SuffixBytes,
+): PendingWalk {
   return {
     hdus: walk.hdus,
     warnings: walk.warnings,
@@ -166,8 +179,8 @@ function viewOf(walk: HeaderWalk, next: () => Promise<Hdu | undefined>, suffix?:
       return walk.done;
     },
     head: walk.head,
-    get tail() {
-      return walk.tail;
+    get window() {
+      return walk.window;
     },
     ...(suffix === undefined ? {} : { suffix }),
     next,

@@ -21,43 +21,11 @@ import { concatBytes } from "../src/_bytes.ts";
 import type { SectionSpec } from "../src/plan/image_section.ts";
 import { type Fault, roundTrips, serveObject, startRangeServer } from "./_support/range_server.ts";
 import { testdataFile } from "./_support/fixtures.ts";
+import { FRAMES, tessLikeCube } from "./_support/tess_like_cube.ts";
 import { runCli } from "./_support/cli_io.ts";
 
 const server = await startRangeServer({ latency: 40 });
 after(() => server.close());
-
-const FRAMES = 2600;
-
-/**
- * testdata/tess_cube.fits with 2600 frames instead of 8 (the frame table's rows repeated): its table's
- * header then starts 624 KB in, beyond the first read, as in a real cube, and the table (2.0 MB) is a
- * little larger than a 30-minute-cadence sector's, but with its header within the last 2 MiB of the file
- * (2.7 MB). Value i of the cube's data is i.
- */
-function tessLikeCube(): Uint8Array {
-  const fixture = testdataFile("tess_cube.fits");
-  const frames = (header: Uint8Array) =>
-    new TextEncoder().encode(
-      new TextDecoder().decode(header)
-        .replace(formatCard("NAXIS2", 8).slice(0, 30), formatCard("NAXIS2", FRAMES).slice(0, 30)),
-    );
-  const data = new Uint8Array(Math.ceil((2 * FRAMES * 6 * 5 * 4) / 2880) * 2880);
-  const view = new DataView(data.buffer);
-  for (let i = 0; i < 2 * FRAMES * 6 * 5; i++) view.setFloat32(4 * i, i);
-  const tableStart = 8640 + 9 * 2880; // the table's header has 9 blocks
-  const rows = new Uint8Array(Math.ceil((FRAMES * 778) / 2880) * 2880);
-  for (let row = 0; row < FRAMES; row++) {
-    const from = tableStart + (row % 8) * 778;
-    rows.set(fixture.subarray(from, from + 778), row * 778);
-  }
-  return concatBytes([
-    fixture.subarray(0, 2880),
-    frames(fixture.subarray(2880, 5760)),
-    data,
-    frames(fixture.subarray(8640, tableStart)),
-    rows,
-  ]);
-}
 
 /** An empty primary, a 1000 × 1000 float32 image (value i = i) and a small image after it. */
 function imageFile(): Uint8Array {

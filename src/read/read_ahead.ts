@@ -6,5 +6,5 @@
  * @module
  */
 
-/** Default size of the first read: 64 KiB. */
+/** Default size of the first read, and of the read of the header of the HDU a caller walks to: 64 KiB. */
 export const DEFAULT_READ_AHEAD: number = 64 * 1024;

@@ -24,9 +24,19 @@ export interface WalkOptions {
   /** First read for each later header, in bytes (default 8 blocks, 23,040 B); doubled while END is missing. */
   headerRead?: number;
   /**
+   * First read of the header of the HDU a caller walks to — a step taken with `next({ target: true })`,
+   * as `openFits` takes one for the last of `maxHdus` HDUs and `FitsFile.open` for an HDU by number (by
+   * name, for each HDU on the way, any of which may match) — when the bytes read so far do not hold it
+   * (default 64 KiB, as the first read; never less than `headerRead`): the start of that HDU's data
+   * arrives with its header, so that a small read of it (the first rows of a table, a section of an
+   * image's first rows) is served from the walk's `window` instead of a round trip of its own. A caller
+   * that reads no data passes `headerRead` (`openTarget` does when its target selects no data).
+   */
+  targetRead?: number;
+  /**
    * Read a later header together with the rest of the object when that rest is at most this many bytes
    * (default: `headerRead`): for a caller that will read the last HDU's data whole, such as the light
-   * curve of a TESS cube, whose frame table follows the cube. The bytes are kept as the walk's `tail`.
+   * curve of a TESS cube, whose frame table follows the cube. The bytes are kept as the walk's `window`.
    */
   tailRead?: number;
   /** Give up on a header without END after this many bytes (default 16 MiB): `BAD_HEADER`. */
@@ -41,6 +51,15 @@ export interface WalkOptions {
   head?: Uint8Array;
 }
 
+/** How one step of a {@linkcode HeaderWalk} reads. */
+export interface WalkStep {
+  /**
+   * The HDU this step walks to is the one the caller will read data from: its header, when it must be
+   * read, is read with `targetRead` bytes (see {@linkcode WalkOptions.targetRead}).
+   */
+  target?: boolean;
+}
+
 /** What {@linkcode walkHdus} found. */
 export interface WalkResult {
   /** The HDUs in file order. */
@@ -49,7 +68,8 @@ export interface WalkResult {
   warnings: string[];
 }
 
-const DEFAULT_HEADER_READ = 8 * BLOCK_SIZE;
+/** Default first read of a later header: 8 blocks (23,040 B), for a caller that reads no data behind it. */
+export const DEFAULT_HEADER_READ: number = 8 * BLOCK_SIZE;
 const DEFAULT_MAX_HEADER_BYTES = 16 * 1024 * 1024;
 /** Largest single extension of a header read, so that a huge header grows in bounded steps. */
 const MAX_HEADER_STEP = 256 * BLOCK_SIZE;
@@ -63,7 +83,8 @@ const ASCII_XTENSION = [0x58, 0x54, 0x45, 0x4e, 0x53, 0x49, 0x4f, 0x4e, 0x3d]; /
  *
  * Traffic: one read of `readAhead` bytes at offset 0 (it usually holds the first two headers), then
  * one read of `headerRead` bytes per later header that the bytes already read do not cover, extended
- * with reads of doubling size while END is missing. A TESS cube costs two or three reads.
+ * with reads of doubling size while END is missing. A TESS cube costs two reads. (A step of a
+ * {@linkcode HeaderWalk} taken as a `target` reads `targetRead` bytes instead.)
  *
  * Missing padding after the last HDU is tolerated with a warning, as are trailing bytes that are not
  * an extension header.
@@ -109,7 +130,8 @@ export async function walkHdus(source: ByteSource, options: WalkOptions = {}): P
  *
  * Traffic: {@linkcode HeaderWalk.start} makes the first read (`readAhead` bytes at offset 0, unless
  * `head` is given); each {@linkcode HeaderWalk.next} reads only when the bytes already read do not hold
- * the next header, as {@linkcode walkHdus} describes.
+ * the next header, as {@linkcode walkHdus} describes — `targetRead` bytes for a step taken as a `target`,
+ * so that the start of the HDU's data arrives in {@linkcode HeaderWalk.window} with its header.
  *
  * @example One header, then one more
  * ```ts
@@ -146,8 +168,10 @@ export class HeaderWalk {
   private constructor(source: ByteSource, options: WalkOptions, head: Uint8Array) {
     this.#source = source;
     const headerRead = positive(options.headerRead ?? DEFAULT_HEADER_READ, "headerRead");
+    const targetRead = positive(options.targetRead ?? DEFAULT_READ_AHEAD, "targetRead");
     this.#settings = {
       headerRead,
+      targetRead: Math.max(targetRead, headerRead),
       tailRead: positive(options.tailRead ?? headerRead, "tailRead"),
       maxHeaderBytes: positive(options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, "maxHeaderBytes"),
       signal: options.signal,
@@ -180,16 +204,12 @@ export class HeaderWalk {
   }
 
   /**
-   * The bytes of the walk's latest read when they reach the end of the object (a header read together
-   * with the rest of the object, see `tailRead`), so that a caller can serve the last HDU's data from them.
+   * The bytes of the walk's latest read after the first (a later header, with the start of its data when
+   * read for a target, or with the rest of the object, see `tailRead`), so that a caller can serve reads
+   * of the data behind that header from them: one window at a time, replaced as the walk reads on.
    */
-  get tail(): { offset: number; bytes: Uint8Array } | undefined {
-    const window = this.#window;
-    const size = this.#source.size;
-    if (window.offset === 0 || size === undefined || window.offset + window.bytes.length < size) {
-      return undefined;
-    }
-    return window;
+  get window(): { offset: number; bytes: Uint8Array } | undefined {
+    return this.#window.bytes === this.head ? undefined : this.#window;
   }
 
   /** True once every HDU is walked. */
@@ -200,24 +220,28 @@ export class HeaderWalk {
   /**
    * Walk one more HDU, reading only when the bytes already read do not hold its header.
    *
+   * @param step Whether the caller will read this HDU's data (a larger first read of its header).
    * @returns The HDU, or undefined when there is none.
    * @throws {CloudFitsError} `TRUNCATED` when a header or data segment runs past the end of the object;
    * `BAD_HEADER` for an invalid header. The walk then stays where it was, and a later step fails again.
    */
-  next(): Promise<Hdu | undefined> {
-    const step = this.#queue.then(() => this.#step());
-    this.#queue = step.catch(() => {});
-    return step;
+  next(step: WalkStep = {}): Promise<Hdu | undefined> {
+    const next = this.#queue.then(() =>
+      this.#step(step.target ? this.#settings.targetRead : this.#settings.headerRead)
+    );
+    this.#queue = next.catch(() => {});
+    return next;
   }
 
-  async #step(): Promise<Hdu | undefined> {
+  /** Walk one HDU; `firstRead` is the size of the read of its header when the window does not hold it. */
+  async #step(firstRead: number): Promise<Hdu | undefined> {
     const offset = this.#offset;
     if (offset === undefined) return undefined;
     const source = this.#source;
     const index = this.hdus.length;
     if (index > 0) {
       // Something follows the previous HDU: an extension header, or trailing bytes to ignore.
-      const head = await peek(source, this.#window, offset, ASCII_XTENSION.length, this.#settings);
+      const head = await peek(source, this.#window, offset, firstRead, this.#settings);
       if (head.bytes.length === 0) {
         const last = this.hdus[index - 1];
         if (source.size !== undefined) {
@@ -234,7 +258,7 @@ export class HeaderWalk {
       }
       this.#window = head.window;
     }
-    const located = await locateHeader(source, this.#window, offset, this.#settings);
+    const located = await locateHeader(source, this.#window, offset, firstRead, this.#settings);
     this.#window = located.window;
     const start = offset - located.window.offset;
     const header = parseHeader(located.window.bytes.subarray(start, start + located.length), {
@@ -339,21 +363,26 @@ interface Window {
 
 interface HeaderReadSettings {
   headerRead: number;
+  targetRead: number;
   tailRead: number;
   maxHeaderBytes: number;
   signal?: AbortSignal;
 }
 
-/** Make sure `window` holds the whole header at `offset`, reading as little as possible. */
+/**
+ * Make sure `window` holds the whole header at `offset`, reading as little as possible: `firstRead` bytes
+ * when it holds none of it.
+ */
 async function locateHeader(
   source: ByteSource,
   window: Window,
   offset: number,
+  firstRead: number,
   settings: HeaderReadSettings,
 ): Promise<{ window: Window; length: number }> {
   let current = covers(window, offset) ? window : {
     offset,
-    bytes: await read(source, offset, headerReadLength(source, offset, settings), settings.signal),
+    bytes: await read(source, offset, headerReadLength(source, offset, firstRead, settings), settings.signal),
   };
   let step = Math.max(settings.headerRead, BLOCK_SIZE);
   for (;;) {
@@ -395,28 +424,38 @@ async function locateHeader(
   }
 }
 
-/** The `length` bytes at `offset`, from the window when it holds them, else from one small read. */
+/**
+ * The bytes at `offset` that show whether an extension starts there, from the window when it holds them,
+ * else from one read of `firstRead` bytes.
+ */
 async function peek(
   source: ByteSource,
   window: Window,
   offset: number,
-  length: number,
+  firstRead: number,
   settings: HeaderReadSettings,
 ): Promise<{ window: Window; bytes: Uint8Array }> {
+  const length = ASCII_XTENSION.length;
   const start = offset - window.offset;
   if (start >= 0 && start + length <= window.bytes.length) {
     return { window, bytes: window.bytes.subarray(start, start + length) };
   }
   // Read the first chunk of the header we expect, not just the peeked bytes: it is needed next anyway.
-  const bytes = await read(source, offset, headerReadLength(source, offset, settings), settings.signal);
+  const readLength = headerReadLength(source, offset, firstRead, settings);
+  const bytes = await read(source, offset, readLength, settings.signal);
   return { window: { offset, bytes }, bytes: bytes.subarray(0, length) };
 }
 
-/** The first read of a header at `offset`: `headerRead` bytes, or the rest of the object when `tailRead` holds it. */
-function headerReadLength(source: ByteSource, offset: number, settings: HeaderReadSettings): number {
+/** The first read of a header at `offset`: `firstRead` bytes, or the rest of the object when `tailRead` holds it. */
+function headerReadLength(
+  source: ByteSource,
+  offset: number,
+  firstRead: number,
+  settings: HeaderReadSettings,
+): number {
   const rest = remaining(source, offset);
   if (rest !== undefined && rest <= settings.tailRead) return rest;
-  return clamp(settings.headerRead, rest);
+  return clamp(firstRead, rest);
 }
 
 function covers(window: Window, offset: number): boolean {

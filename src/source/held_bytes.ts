@@ -16,9 +16,10 @@ export interface HeldBytes {
 }
 
 /**
- * Wrap a source so that a read lying wholly inside bytes already held is answered from memory, and a read
- * whose end lies inside held bytes that start after it fetches only its front; every other read goes to
- * the source unchanged. Nothing is added to what is held: the memory is what the reads that produced
+ * Wrap a source so that a read lying wholly inside bytes already held is answered from memory, a read
+ * whose end lies inside held bytes that start after it fetches only its front, and a read whose start lies
+ * inside held bytes that end before it does fetches only its back; every other read goes to the source
+ * unchanged. Nothing is added to what is held: the memory is what the reads that produced
  * `held` returned, until `close()` lets it go.
  *
  * @param source The source the held bytes were read from.
@@ -38,7 +39,8 @@ export interface HeldBytes {
  * assert.deepEqual([...await reader.read(1, 3)], [2, 3, 4]);
  * assert.equal(source.stats.requests, 1, "served from the first read");
  * assert.deepEqual([...await reader.read(2, 4)], [3, 4, 5, 6]);
- * assert.equal(source.stats.requests, 2, "a read past it goes to the source");
+ * assert.equal(source.stats.requests, 2, "a read past it goes to the source...");
+ * assert.deepEqual(source.stats.ranges.at(-1), { offset: 4, length: 2 }, "...for the bytes behind only");
  *
  * // Bytes held at the object's end: a read that ends in them fetches only its front.
  * const end = { offset: 4, bytes: await source.read(4, 2) };
@@ -65,9 +67,22 @@ export function withHeldBytes(
       const behind = windows.find((w) =>
         w !== undefined && w.offset > offset && w.offset < end && end <= w.offset + w.bytes.length
       );
-      return behind === undefined
+      if (behind !== undefined) {
+        return readFront(
+          source,
+          offset,
+          behind.bytes.subarray(0, end - behind.offset),
+          behind.offset,
+          options,
+        );
+      }
+      // Held bytes that hold the read's start but end before it does: only the rest is fetched.
+      const ahead = windows.find((w) =>
+        w !== undefined && offset >= w.offset && offset < w.offset + w.bytes.length
+      );
+      return ahead === undefined
         ? source.read(offset, length, options)
-        : readFront(source, offset, behind.bytes.subarray(0, end - behind.offset), behind.offset, options);
+        : readBack(source, ahead.bytes.subarray(offset - ahead.offset), offset, length, options);
     }
     const bytes = window.bytes.subarray(offset - window.offset, end - window.offset);
     const into = options?.into;
@@ -95,14 +110,30 @@ async function readFront(
   const front = await source.read(offset, at - offset, { signal: options?.signal });
   // Short only at the object's end, which the held bytes lie beyond: then the source's answer stands.
   if (front.length < at - offset) return front;
-  const length = front.length + rest.length;
-  const into = options?.into;
-  const joined = into !== undefined && into.length >= length
+  return joined(front, rest, options?.into);
+}
+
+/** Read what follows the held `front` of the read `[offset, offset + length)`, and join it behind. */
+async function readBack(
+  source: ByteSource,
+  front: Uint8Array,
+  offset: number,
+  length: number,
+  options: ReadOptions | undefined,
+): Promise<Uint8Array> {
+  const back = await source.read(offset + front.length, length - front.length, { signal: options?.signal });
+  return joined(front, back, options?.into);
+}
+
+/** `first` then `second`, in `into` when it is large enough. */
+function joined(first: Uint8Array, second: Uint8Array, into: Uint8Array | undefined): Uint8Array {
+  const length = first.length + second.length;
+  const bytes = into !== undefined && into.length >= length
     ? into.subarray(0, length)
     : new Uint8Array(length);
-  joined.set(front);
-  joined.set(rest, front.length);
-  return joined;
+  bytes.set(first);
+  bytes.set(second, first.length);
+  return bytes;
 }
 
 /**

@@ -14,7 +14,6 @@ import { cutoutJson, cutoutPng, cutoutRows } from "./cutout_output.ts";
 import { openCliTarget } from "./open_target.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { joinNegativeValues, SKY_OPTIONS } from "./sky.ts";
-import { runArchiveCutout, runSkyCutout } from "./sky_cutout.ts";
 import { progressLine, ReadProgress } from "./progress.ts";
 
 /**
@@ -41,12 +40,13 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
   const sky = values.ra !== undefined || values.dec !== undefined || values.targets !== undefined;
   // `--index CATALOG` and a position without a TARGET: every file of the catalog that covers it.
   if (positionals.length === 0 && sky && values.index !== undefined) {
-    return await runArchiveCutout(values, io);
+    return await (await import("./sky_cutout.ts")).runArchiveCutout(values, io);
   }
   if (positionals.length !== 1) {
     throw new CloudFitsError("USAGE", "cutout takes one TARGET, e.g. 'cube.fits[1][1:10,1:10]'");
   }
-  if (sky) return await runSkyCutout(positionals[0], values, io);
+  // The WCS engine and the sky cutout code load only for a sky position.
+  if (sky) return await (await import("./sky_cutout.ts")).runSkyCutout(positionals[0], values, io);
   const output = (values.output as string | undefined) ?? "-";
   const stream = await refuseExistingOutput(output, Boolean(values.force), io);
   const format = chooseOutputFormat("cutout", output, values, stream);

@@ -10,7 +10,7 @@ import { type CommonValues, outputFormat, parseCommand } from "./options.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { openCliTarget } from "./open_target.ts";
 import { toJson } from "./format.ts";
-import { isGzipSource } from "../src/source/gzip.ts";
+import { isGzipSource } from "../src/source/gzip_kind.ts";
 
 /** One target's plan, as `--json` prints it. */
 interface PlannedTarget extends PlanFigures {

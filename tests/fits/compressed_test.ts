@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isCloudFitsError } from "../../src/errors.ts";
-import { decodeTile, describeTileStorage, type StoredTile } from "../../src/fits/compressed.ts";
+import { describeTileStorage, type StoredTile } from "../../src/fits/compressed.ts";
+import { decodeTile } from "../../src/fits/tiles/decode_tile.ts";
 import type { Dtype, TypedArray } from "../../src/fits/dtype.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu } from "../../src/fits/layout.ts";

@@ -14,7 +14,7 @@
 import { CloudFitsError } from "../errors.ts";
 import { badKeyword } from "./bad_keyword.ts";
 import type { Hdu } from "./layout.ts";
-import type { Column, TableCompression, TableLayout, TableTiling } from "./table_layout.ts";
+import type { TableCompression, TableLayout, TableTiling } from "./table_layout.ts";
 
 const ALGORITHMS = new Set(["GZIP_1", "GZIP_2", "RICE_1"]);
 /** Bytes per pixel of the types RICE_1 compresses. */

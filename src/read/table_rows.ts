@@ -6,7 +6,7 @@
  */
 
 import { CloudFitsError } from "../errors.ts";
-import { decodeAsciiColumn } from "../fits/ascii_table.ts";
+import { decodeAsciiColumn } from "../fits/ascii_decode.ts";
 import type { Hdu } from "../fits/layout.ts";
 import {
   type CellBytes,

@@ -49,6 +49,10 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
   const format = chooseOutputFormat("cutout", output, values, stream);
   const png = await pngOptionsOf(values);
   const settings = readSettingsOf(values);
+  // Each output's encoder loads only for that output, while the target is opened and read.
+  const fitsWriter = format === "fits" ? import("../src/cutout_file.ts") : undefined;
+  const drawing = format === "png" ? import("./cutout_png.ts") : undefined;
+  const text = format === "fits" || format === "png" ? undefined : import("./cutout_output.ts");
 
   // The named HDU, or the first image with data.
   const line = progressLine(io, values);
@@ -63,24 +67,20 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
     const spec = opened.section ?? fitsSectionToNumpy("", hduShape(hdu));
     progress?.start(handle.plan(spec, settings).bytesToRead);
     let content: Iterable<Uint8Array>;
-    // Each output's encoder loads only for that output, while the section's bytes are on their way.
     if (format === "fits") {
-      const writer = import("../src/cutout_file.ts");
       // The stored bytes pass from the read to the file untouched.
       const stored = await handle.sectionBytes(spec, settings);
-      content = (await writer).cutoutFits(hdu, spec, stored, {
+      content = (await fitsWriter!).cutoutFits(hdu, spec, stored, {
         source: redactUrl(opened.fits.source.name),
         date: new Date(),
         version: VERSION,
       });
     } else if (format === "png") {
-      const drawing = import("./cutout_png.ts");
       const image = await handle.section(spec, settings);
-      content = [await (await drawing).cutoutPng(image, spec, png)];
+      content = [await (await drawing!).cutoutPng(image, spec, png)];
     } else {
-      const text = import("./cutout_output.ts");
       const image = await handle.section(spec, settings);
-      const { cutoutJson, cutoutRows } = await text;
+      const { cutoutJson, cutoutRows } = await text!;
       content = format === "json" ? cutoutJson(image) : cutoutRows(image, spec, format);
     }
     // The progress line is gone before the data reaches a terminal.

@@ -193,18 +193,19 @@ test("a read command loads only what its run needs: the rest is a dynamic import
     "WCS and sky geometry (--ra/--dec)": /^src\/(wcs\/(?!angles\.ts)|sky\/|sky_cutout\.ts|light_curve\.ts)/,
   };
   const tableReading = /^src\/(read\/table_|fits\/table_decode\.ts|fits\/table_values\.ts)/;
+  // Each output's encoder (cutout and table): loaded once the format is known.
   const encoders =
-    /^(src\/(png|png_canvas|text_bytes|float32_text|cutout_file)\.ts|cli\/cutout_(png|output)\.ts)/;
+    /^(src\/(png|png_canvas|text_bytes|float32_text|ascii_digits|cutout_file)\.ts|cli\/(cutout_png|cutout_output|table_text)\.ts)/;
   const everything = [...cliModules.keys()].filter((s) => s.startsWith("file://")).map(project);
   for (const [need, pattern] of Object.entries({ ...onDemand, tableReading, encoders })) {
     assert.ok(everything.some((name) => pattern.test(name)), `the check sees ${need} in the graph`);
   }
   const commands: Record<string, RegExp[]> = {
     "cli/cutout.ts": [...Object.values(onDemand), tableReading, encoders],
-    "cli/header.ts": [...Object.values(onDemand), tableReading],
-    "cli/ls.ts": [...Object.values(onDemand), tableReading],
-    "cli/plan.ts": [...Object.values(onDemand), tableReading],
-    "cli/table.ts": Object.values(onDemand),
+    "cli/header.ts": [...Object.values(onDemand), tableReading, encoders],
+    "cli/ls.ts": [...Object.values(onDemand), tableReading, encoders],
+    "cli/plan.ts": [...Object.values(onDemand), tableReading, encoders],
+    "cli/table.ts": [...Object.values(onDemand), encoders],
   };
   for (const [command, patterns] of Object.entries(commands)) {
     const loaded = staticClosure(command);

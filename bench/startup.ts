@@ -2,15 +2,17 @@
  * Start-up of the CLI, measured from the outside: the time from spawning `cloudfits cutout` against a
  * loopback range server to the server's first request, and to the process's exit; median of N runs, for
  * the compiled binary (`deno task compile` → `dist/cloudfits`), `deno run` and `bun` on cli.ts — and, as
- * the floor, a binary compiled the same way whose only work is that one fetch. Writes
- * bench/results/startup.json, with the load average (the figures scale with a busy machine's load).
+ * the floor, a binary compiled the same way whose only work is that one fetch. Also the bytes of bundled JS
+ * each read command loads before it runs (the binary's own chunks: cli.js's static imports and the
+ * command's, transitively). Writes bench/results/startup.json, with the load average (the figures scale with
+ * a busy machine's load).
  *
  * Usage: deno run -A bench/startup.ts [--runs 11] [--binary dist/cloudfits] [--latency 20]
  *
  * @module
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { cpus, loadavg, platform, release, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -104,6 +106,12 @@ for (let i = 0; i < runs; i++) {
     samplesOf[t].push(await once(command, commandArgs));
   }
 }
+const jsLoadedKB = await jsLoadedByCommand();
+console.log(
+  `JS loaded before a command runs: ${
+    Object.entries(jsLoadedKB).map(([command, kb]) => `${command} ${kb} KB`).join(", ")
+  }`,
+);
 const results = [];
 for (const [t, { tool }] of tools.entries()) {
   const samples = samplesOf[t];
@@ -143,6 +151,53 @@ async function floorBinary(): Promise<{ path: string; remove: () => Promise<void
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * KB of minified JS each read command evaluates before its run starts: the release build's chunks
+ * (tools/compile.ts's flags, without bytecode so that the chunks are JS to read), cli.js's static imports
+ * and the command's, transitively. What a run then imports on demand (a codec, S3 signing) is not counted.
+ */
+async function jsLoadedByCommand(): Promise<Record<string, number>> {
+  const dir = await mkdtemp(join(tmpdir(), "cloudfits-chunks-"));
+  try {
+    const build = spawn(bun, [
+      "build",
+      "--minify",
+      "--format=esm",
+      "--splitting",
+      "--target=bun",
+      join(ROOT, "cli.ts"),
+      "--outdir",
+      dir,
+    ]);
+    const code = await new Promise((exited) => build.on("exit", exited));
+    if (code !== 0) throw new Error(`bun build of the chunks exited ${code}`);
+    const text = new Map<string, string>();
+    for (const name of await readdir(dir)) text.set(name, await readFile(join(dir, name), "utf8"));
+    const closure = (entry: string, into = new Set<string>()): Set<string> => {
+      if (into.has(entry)) return into;
+      into.add(entry);
+      for (const [, dep] of text.get(entry)!.matchAll(/(?:from|import)\s*"\.\/([^"]+\.js)"/g)) {
+        closure(dep, into);
+      }
+      return into;
+    };
+    const kb: Record<string, number> = {};
+    for (const command of ["cutout", "header", "ls", "table", "plan", "lightcurve"]) {
+      const chunk = [...text.keys()].find((name) => name.startsWith(`${command}-`));
+      if (chunk === undefined) throw new Error(`no chunk for ${command}`);
+      const loaded = closure(chunk, closure("cli.js"));
+      const bytes = [...loaded].reduce(
+        (sum, name) => sum + new TextEncoder().encode(text.get(name)!).length,
+        0,
+      );
+      kb[command] = Math.round(bytes / 102.4) / 10;
+    }
+    return kb;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
@@ -160,6 +215,7 @@ const report = {
     loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
   },
   runtimes: { deno: process.versions.deno, bun: await versionOf(bun) },
+  jsLoadedKB,
   results,
 };
 await writeFile(join(ROOT, "bench", "results", "startup.json"), JSON.stringify(report, null, 2) + "\n");

@@ -2,7 +2,6 @@ import { CloudFitsError } from "../src/errors.ts";
 import { type LightCurve, lightCurve } from "../src/light_curve.ts";
 import { type FitsFile, openFits } from "../src/open.ts";
 import { isTessCube, type TessCube } from "../src/tess_cube.ts";
-import { forEachCoveringHdu } from "./archive_sky.ts";
 import { type Aperture, parseAperture } from "../src/sky/aperture.ts";
 import { memorySource } from "../src/source/memory.ts";
 import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
@@ -61,6 +60,7 @@ export async function runLightCurve(args: string[], io: CliIo): Promise<number> 
   };
   if (archive) {
     // `--index CATALOG` without a TARGET: every TESS cube of the catalog that saw the position.
+    const { forEachCoveringHdu } = await import("./archive_sky.ts");
     return await forEachCoveringHdu(values, io, {
       command: "lightcurve",
       extension: format,

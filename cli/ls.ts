@@ -6,8 +6,7 @@ import type { CliIo } from "./io.ts";
 import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
 import { openCliTarget } from "./open_target.ts";
 import { escapeControl, humanBytes, renderTable, toJson } from "./format.ts";
-import { listIndex } from "./index_read.ts";
-import { isGzipSource } from "../src/source/gzip.ts";
+import { isGzipSource } from "../src/source/gzip_kind.ts";
 
 interface ListedFile {
   path: string;
@@ -31,6 +30,8 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
   const files: ListedFile[] = [];
   let failed = 0;
   if (values.index !== undefined) {
+    // The index reader loads only for `--index`.
+    const { listIndex } = await import("./index_read.ts");
     files.push(...await listIndex(String(values.index), positionals, values as CommonValues, io));
   } else {
     if (positionals.length === 0) {

@@ -11,7 +11,7 @@ import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { openCliTarget } from "./open_target.ts";
 import { DEFAULT_HEADER_READ } from "../src/read/walk.ts";
 import { toJson } from "./format.ts";
-import { isGzipSource } from "../src/source/gzip.ts";
+import { isGzipSource } from "../src/source/gzip_kind.ts";
 
 /** One target's plan, as `--json` prints it. */
 interface PlannedTarget extends PlanFigures {

@@ -2,7 +2,7 @@ import { CloudFitsError, isCloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { OpenedTarget, OpenTargetOptions } from "../src/open_target.ts";
 import type { TessCube } from "../src/tess_cube.ts";
-import { parseAngle } from "../src/wcs/mod.ts";
+import { parseAngle } from "../src/wcs/angles.ts";
 import type { CliIo } from "./io.ts";
 import { refuseExistingOutput } from "./io.ts";
 import { openCliTarget } from "./open_target.ts";

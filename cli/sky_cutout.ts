@@ -5,7 +5,6 @@ import { cutoutSky, type SkyCutout } from "../src/sky_cutout.ts";
 import { readSettingsOf } from "./cost_options.ts";
 import { jsonWithData } from "./cutout_output.ts";
 import type { CliIo } from "./io.ts";
-import { forEachCoveringHdu } from "./archive_sky.ts";
 import { forEachTarget, outputFor, skyOutputFormat, writeOutput } from "./sky.ts";
 
 /**
@@ -64,6 +63,8 @@ export async function runArchiveCutout(values: Record<string, unknown>, io: CliI
   }
   const format = skyOutputFormat("cutout --ra/--dec", String(values.output ?? "-"), values, "fits");
   const settings = readSettingsOf(values);
+  // The catalog search loads only without a TARGET.
+  const { forEachCoveringHdu } = await import("./archive_sky.ts");
   return await forEachCoveringHdu(values, io, {
     command: "cutout",
     extension: format,

@@ -6,7 +6,7 @@ import { COST_OPTIONS, readSettingsOf } from "./cost_options.ts";
 import { type CliIo, refuseExistingOutput } from "./io.ts";
 import { type CommonValues, concurrencyOf, parseCommand } from "./options.ts";
 import { chooseOutputFormat } from "./output_formats.ts";
-import { formatRows, type TableFormat } from "./table_text.ts";
+import type { TableFormat } from "./table_text.ts";
 import { progressLine, ReadProgress } from "./progress.ts";
 import { openCliTarget } from "./open_target.ts";
 
@@ -37,6 +37,8 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
   const force = Boolean(values.force);
   const stream = await refuseExistingOutput(output, force, io);
   const format: TableFormat = chooseOutputFormat("table", output, values, stream);
+  // The text encoders load while the target is opened.
+  const encoders = import("./table_text.ts");
 
   // The named HDU, or the first table with data; --rows is parsed against it.
   // Rows streamed to a terminal would be interleaved with the progress line: they are the progress there.
@@ -61,6 +63,7 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
       ...readSettingsOf(values),
     });
     // Written as the batches arrive, to stdout or to a file that appears whole at the end.
+    const { formatRows } = await encoders;
     const text = formatRows(format, batches, columns, start === stop);
     if (output === "-") { for await (const chunk of text) await io.out(chunk); }
     else await io.writeFileAtomic(output, text, { overwrite: force });

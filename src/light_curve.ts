@@ -17,7 +17,6 @@ import {
   encodeLightCurveJson,
   type LightCurveData,
 } from "./sky/light_curve_files.ts";
-import { plotLightCurve } from "./sky/plot.ts";
 import { parseAngularSize } from "./sky/size.ts";
 import { type PlaneTimes, planeTimes } from "./sky/plane_time.ts";
 import { cutoutSky, selectImage, type SkyCutoutOptions } from "./sky_cutout.ts";
@@ -127,7 +126,8 @@ export async function lightCurve(file: FitsFile, options: LightCurveOptions): Pr
     toCsv: () => encodeLightCurveCsv(curve),
     toJson: () => encodeLightCurveJson(curve),
     toFits: () => encodeLightCurveFits(curve, primary),
-    toPng: () => plotLightCurve(curve),
+    // The plotting code loads only for a PNG.
+    toPng: async () => (await import("./sky/plot.ts")).plotLightCurve(curve),
   };
 }
 

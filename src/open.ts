@@ -22,7 +22,6 @@ import {
 import { readImageSection, readStoredSection, type StoredSection } from "./read/image_section.ts";
 import type { ReadRangesOptions } from "./read/read_ranges.ts";
 import type { TableCell, TableRows } from "./fits/table_values.ts";
-import { readTableCell, readTableRows, streamTableRows } from "./read/table_rows.ts";
 import { describeTable } from "./fits/tform.ts";
 import { measureTableRead, selectColumns } from "./plan/table_rows.ts";
 import { measureTileRead } from "./plan/table_tiles.ts";
@@ -556,12 +555,13 @@ export class HduHandle {
    * assert.deepEqual(quality, [32, 0, 0, 0, 0, 128, 0, 0]);
    * ```
    */
-  rowBatches(
+  async *rowBatches(
     start: number,
     stop: number,
     options: RowReadSettings = {},
   ): AsyncIterable<TableRows> {
-    return streamTableRows(this.#source, this.info, { ...this.#settings, ...options, start, stop });
+    const { streamTableRows } = await tableReader();
+    yield* streamTableRows(this.#source, this.info, { ...this.#settings, ...options, start, stop });
   }
 
   /**
@@ -591,12 +591,13 @@ export class HduHandle {
    * });
    * ```
    */
-  rows(
+  async rows(
     start: number,
     stop: number,
     options: RowReadSettings = {},
   ): Promise<TableRows> {
-    return readTableRows(this.#source, this.info, { ...this.#settings, ...options, start, stop });
+    const { readTableRows } = await tableReader();
+    return await readTableRows(this.#source, this.info, { ...this.#settings, ...options, start, stop });
   }
 
   /**
@@ -621,9 +622,15 @@ export class HduHandle {
    * assert.equal(await table.cell(1, "WITHNULL"), null, "the TNULL value");
    * ```
    */
-  cell(row: number, column: string | number, options: ReadSettings = {}): Promise<TableCell> {
-    return readTableCell(this.#source, this.info, row, column, { ...this.#settings, ...options });
+  async cell(row: number, column: string | number, options: ReadSettings = {}): Promise<TableCell> {
+    const { readTableCell } = await tableReader();
+    return await readTableCell(this.#source, this.info, row, column, { ...this.#settings, ...options });
   }
+}
+
+/** The table reader (decoders of every column type, heaps, tile-compressed tables): loaded on a first table read. */
+function tableReader(): Promise<typeof import("./read/table_rows.ts")> {
+  return import("./read/table_rows.ts");
 }
 
 /**

@@ -11,7 +11,7 @@ import { findHdu, type Hdu } from "./fits/layout.ts";
 import { hduShape } from "./json.ts";
 import type { FitsFile, HduHandle } from "./open.ts";
 import { openFits } from "./open.ts";
-import { type IndexHandle, openIndex, type OpenIndexOptions } from "./open_index.ts";
+import type { IndexHandle, OpenIndexOptions } from "./open_index.ts";
 import { openSource } from "./open_source.ts";
 import { DEFAULT_HEADER_READ } from "./read/walk.ts";
 import { fitsSectionToNumpy, type SectionAxis } from "./plan/fits_section.ts";
@@ -147,7 +147,10 @@ export async function openTarget(text: string, options: OpenTargetOptions = {}):
   if (options.index !== undefined) {
     // Structure from the index; bytes from the data location it records, checked against its size and ETag.
     name = withoutSelection(text);
-    const index = typeof options.index === "string" ? await openIndex(options.index, options) : options.index;
+    // The index reader loads only when an index is named.
+    const index = typeof options.index === "string"
+      ? await (await import("./open_index.ts")).openIndex(options.index, options)
+      : options.index;
     // An index opened here stays open with the target: a TESS cube's frame summary is read from it later.
     if (index !== options.index) ownIndex = index;
     try {

@@ -6,7 +6,8 @@
  */
 import { CloudFitsError } from "./errors.ts";
 import { type Location, parseLocation } from "./url.ts";
-import { azureAccess, gcsAccess, s3Access, type SourceOptions } from "./open_source.ts";
+import { azureAccess, gcsAccess, s3Access } from "./cloud_source.ts";
+import type { SourceOptions } from "./source_options.ts";
 import { s3ListObjects } from "./source/s3_list.ts";
 import { gcsListObjects } from "./source/gcs.ts";
 import { azurePutBlob } from "./source/azure.ts";

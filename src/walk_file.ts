@@ -1,6 +1,6 @@
 /**
  * Walk a FITS object as stored: plain, or whole-file gzip (`.fits.gz`, recognised by its magic bytes,
- * whatever its name), which is read through a {@linkcode gzipSource} by uncompressed offsets.
+ * whatever its name), which is read through a `gzipSource` by uncompressed offsets.
  *
  * @module
  */
@@ -14,7 +14,7 @@ import {
   type WalkStep,
 } from "./read/walk.ts";
 import type { Hdu } from "./fits/layout.ts";
-import { type GzipSource, gzipSource } from "./source/gzip.ts";
+import type { GzipSource } from "./source/gzip.ts";
 import { DEFAULT_MAX_READ } from "./plan/cost.ts";
 import type { ByteSource, SuffixBytes } from "./source/types.ts";
 import { withHeldBytes } from "./source/held_bytes.ts";
@@ -131,6 +131,8 @@ export async function startWalk(source: ByteSource, options: StartWalkOptions = 
   pending?.catch(() => {});
   drop.abort();
   if (compression !== "gzip") throw unsupportedCompression(source.name, compression);
+  // The inflater loads only for a gzip file.
+  const { gzipSource } = await import("./source/gzip.ts");
   const gzip = gzipSource(source, { head, spacing: options.spacing });
   const walk = await HeaderWalk.start(gzip, { ...options, head: undefined });
   // The walk inflates up to the last header, the whole file for the last HDU's end: hold it to the limit.

@@ -139,29 +139,38 @@ test("library code imports node: builtins only in the local-file source", () => 
   );
 });
 
-test("the CLI starts without loading its commands: each is a dynamic import, bundled all the same", () => {
-  const modules = new Map(modulesOf.get("cli.ts")!.map((module) => [module.specifier, module]));
-  const project = (specifier: string) => relative(root, new URL(specifier).pathname);
-  const deps = (specifier: string) =>
-    (modules.get(specifier)?.dependencies ?? []) as { code?: { specifier?: string }; isDynamic?: boolean }[];
-  // What evaluating a module evaluates: its static imports, transitively (type-only imports load nothing).
-  const evaluated = (entry: string): string[] => {
-    const loaded = new Set<string>();
-    const pending = [new URL(`../${entry}`, import.meta.url).href];
-    while (pending.length > 0) {
-      const specifier = pending.pop()!;
-      if (loaded.has(specifier)) continue;
-      loaded.add(specifier);
-      for (const dep of deps(specifier)) {
-        const code = dep.code?.specifier;
-        if (!dep.isDynamic && code?.startsWith("file://")) pending.push(code);
-      }
+/** The modules of cli.ts's graph, by specifier. */
+const cliModules = new Map(modulesOf.get("cli.ts")!.map((module) => [module.specifier, module]));
+const project = (specifier: string) => relative(root, new URL(specifier).pathname);
+
+/** A module's imports that load code (type-only imports load nothing), static and dynamic. */
+function codeImports(specifier: string): { code?: { specifier?: string }; isDynamic?: boolean }[] {
+  return (cliModules.get(specifier)?.dependencies ?? []) as {
+    code?: { specifier?: string };
+    isDynamic?: boolean;
+  }[];
+}
+
+/** What evaluating a module evaluates: its static imports, transitively (project-relative paths). */
+function staticClosure(entry: string): string[] {
+  const loaded = new Set<string>();
+  const pending = [new URL(`../${entry}`, import.meta.url).href];
+  while (pending.length > 0) {
+    const specifier = pending.pop()!;
+    if (loaded.has(specifier)) continue;
+    loaded.add(specifier);
+    for (const dep of codeImports(specifier)) {
+      const code = dep.code?.specifier;
+      if (!dep.isDynamic && code?.startsWith("file://")) pending.push(code);
     }
-    return [...loaded].map(project);
-  };
-  const startup = evaluated("cli.ts");
+  }
+  return [...loaded].map(project);
+}
+
+test("the CLI starts without loading its commands: each is a dynamic import, bundled all the same", () => {
+  const startup = staticClosure("cli.ts");
   // The process entry sends the first request before it loads the command line (cli/first_reads.ts).
-  assert.deepEqual(evaluated("cli/bin.ts").sort(), [
+  assert.deepEqual(staticClosure("cli/bin.ts").sort(), [
     "cli/bin.ts",
     "cli/first_reads.ts",
     "src/errors.ts",
@@ -169,7 +178,7 @@ test("the CLI starts without loading its commands: each is a dynamic import, bun
     "src/source/range_get.ts",
     "src/url.ts",
   ]);
-  const dynamic = deps(new URL("../cli/commands.ts", import.meta.url).href)
+  const dynamic = codeImports(new URL("../cli/commands.ts", import.meta.url).href)
     .filter((dep) => dep.isDynamic).map((dep) => project(dep.code!.specifier!));
   assert.ok(
     dynamic.includes("cli/cutout.ts") && dynamic.includes("cli/ls.ts"),
@@ -178,4 +187,39 @@ test("the CLI starts without loading its commands: each is a dynamic import, bun
   for (const command of dynamic) assert.ok(!startup.includes(command), `${command} loads at start-up`);
   const library = startup.filter((name) => /^src\/(open|read|plan|fits|wcs|sky|indexer)/.test(name));
   assert.deepEqual(library, [], "no reader code loads before a command runs");
+});
+
+test("a read command loads only what its run needs: the rest is a dynamic import where it is used", () => {
+  // Code that only some runs need, by what needs it.
+  const onDemand: Record<string, RegExp> = {
+    "S3, GCS and Azure (a cloud location)":
+      /^src\/(cloud_source\.ts|source\/(s3|s3_list|gcs|azure)\.ts|credentials\/)|\/node_modules\/aws4fetch\//,
+    "the index reader (--index)": /^src\/(open_index\.ts|read\/index|index_format\/|find\.ts)/,
+    "index writing (index, merge)": /^src\/(indexer\/|remote_objects\.ts)/,
+    "gzip inflate (a .fits.gz file)": /^src\/(source\/gzip\.ts|gzip\/inflate\.ts)/,
+    "tile codecs (a compressed HDU)":
+      /^src\/fits\/(tiles\/(decode_tile|hcompress|rice|plio|gzip|dither)\.ts|compressed_table_decode\.ts)/,
+    "WCS and sky geometry (--ra/--dec)": /^src\/(wcs\/(?!angles\.ts)|sky\/|sky_cutout\.ts|light_curve\.ts)/,
+  };
+  const tableReading = /^src\/(read\/table_|fits\/table_decode\.ts|fits\/table_values\.ts)/;
+  // Each output's encoder (cutout and table): loaded once the format is known.
+  const encoders =
+    /^(src\/(png|png_canvas|text_bytes|float32_text|ascii_digits|cutout_file)\.ts|cli\/(cutout_png|cutout_output|table_text)\.ts)/;
+  const everything = [...cliModules.keys()].filter((s) => s.startsWith("file://")).map(project);
+  for (const [need, pattern] of Object.entries({ ...onDemand, tableReading, encoders })) {
+    assert.ok(everything.some((name) => pattern.test(name)), `the check sees ${need} in the graph`);
+  }
+  const commands: Record<string, RegExp[]> = {
+    "cli/cutout.ts": [...Object.values(onDemand), tableReading, encoders],
+    "cli/header.ts": [...Object.values(onDemand), tableReading, encoders],
+    "cli/ls.ts": [...Object.values(onDemand), tableReading, encoders],
+    "cli/plan.ts": [...Object.values(onDemand), tableReading, encoders],
+    "cli/table.ts": [...Object.values(onDemand), encoders],
+  };
+  for (const [command, patterns] of Object.entries(commands)) {
+    const loaded = staticClosure(command);
+    assert.ok(loaded.includes("src/open.ts"), `${command}: the walk sees the reader`);
+    const eager = loaded.filter((name) => patterns.some((pattern) => pattern.test(name)));
+    assert.deepEqual(eager, [], `${command} loads code its run may not need`);
+  }
 });

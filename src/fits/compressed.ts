@@ -1,6 +1,6 @@
 /**
  * Tile-compressed images (a BINTABLE with `ZIMAGE = T`): the image they hold, how it is tiled and where
- * each tile's bytes live. Decoding one tile is `compressed_tile.ts`.
+ * each tile's bytes live. Decoding one tile is `tiles/decode_tile.ts`.
  *
  * @module
  */

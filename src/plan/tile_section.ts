@@ -16,9 +16,7 @@ import type { TypedArray } from "../fits/dtype.ts";
 import { elementWidth } from "../fits/table_layout.ts";
 import type { Hdu } from "../fits/layout.ts";
 import type { Column } from "../fits/table_layout.ts";
-import { gzipMaxInflated } from "../fits/tiles/gzip.ts";
-import { plioMaxPixels } from "../fits/tiles/plio.ts";
-import { riceMaxPixels } from "../fits/tiles/rice.ts";
+import { gzipMaxInflated, plioMaxPixels, riceMaxPixels } from "../fits/tiles/limits.ts";
 import type { ByteRange } from "./types.ts";
 import { type AxisSelection, type SectionSpec, selectAxis } from "./image_section.ts";
 

@@ -6,7 +6,6 @@
  * @module
  */
 import { CloudFitsError } from "../errors.ts";
-import { decodeTile } from "../fits/compressed_tile.ts";
 import { allocateArray, LITTLE_ENDIAN_HOST, type TypedArray } from "../fits/dtype.ts";
 import { decodeOwnedImageData, type ImageArray, imageInfo } from "../fits/image.ts";
 import type { Hdu } from "../fits/layout.ts";
@@ -64,6 +63,8 @@ export async function readCompressedSection(
   if (rows.length === 0) return { shape, dtype, data: allocateArray(dtype, 0) };
 
   const what = `the tiles of HDU ${hdu.index} of ${source.name}`;
+  // The codecs load once per read, while the tile descriptors are on their way.
+  const codecs = import("../fits/tiles/decode_tile.ts");
   const rowBytes = await readRanges(source, plan.rowRanges, { what, ...options });
   const located = rows.map((row, i) => locateTile(hdu, storage, row, rowBytes[i]));
   const heapStart = hdu.dataOffset + storage.table.heapOffset;
@@ -76,6 +77,7 @@ export async function readCompressedSection(
     what,
   );
 
+  const { decodeTile } = await codecs;
   const out = allocateArray(storage.dtype, shape.reduce((p, n) => p * n, 1));
   const window = options.window ?? DEFAULT_WINDOW;
   for (let first = 0; first < located.length;) {

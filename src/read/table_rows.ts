@@ -6,7 +6,7 @@
  */
 
 import { CloudFitsError } from "../errors.ts";
-import { decodeAsciiColumn } from "../fits/ascii_table.ts";
+import { decodeAsciiColumn } from "../fits/ascii_decode.ts";
 import type { Hdu } from "../fits/layout.ts";
 import {
   type CellBytes,
@@ -40,7 +40,6 @@ import {
 } from "../plan/table_rows.ts";
 import type { ByteSource } from "../source/types.ts";
 import { DEFAULT_CONCURRENCY, DEFAULT_WINDOW, readRanges, type ReadRangesOptions } from "./read_ranges.ts";
-import { readTileRows } from "./table_tiles.ts";
 import { readStridedColumns } from "./table_columns.ts";
 import { measureTileRead } from "../plan/table_tiles.ts";
 
@@ -131,7 +130,11 @@ export async function readTableRows(
   const what = `rows ${start + 1} to ${stop} of HDU ${hdu.index} of ${source.name}`;
   const readOptions: ReadRangesOptions = { concurrency, signal, maxGap, maxSpan, window, limits, what };
   // A compressed table's rows live in its tiles, which its own reader checks against the object.
-  if (table.tiling) return await readTileRows(source, hdu, table, start, stop, columns, readOptions);
+  if (table.tiling) {
+    // The codecs of tile-compressed tables load only for such a table.
+    const { readTileRows } = await import("./table_tiles.ts");
+    return await readTileRows(source, hdu, table, start, stop, columns, readOptions);
+  }
   checkRowsPresent(source, hdu, table, start, stop);
   const access = planTableRowAccess(table, hdu, start, stop, withSummands(table, columns), {
     maxGap: options.maxGap,

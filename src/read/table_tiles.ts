@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { decodeTileColumn, decodeTileVla, tileRowRange, tileVlaPointer } from "../fits/compressed_table.ts";
+import { tileRowRange } from "../fits/compressed_table.ts";
+import { decodeTileColumn, decodeTileVla, tileVlaPointer } from "../fits/compressed_table_decode.ts";
 import type { Hdu } from "../fits/layout.ts";
 import {
   cellBytes,

@@ -10,6 +10,9 @@ import { CloudFitsError } from "../errors.ts";
 import { type AccessPoint, Inflater } from "../gzip/inflate.ts";
 import type { ByteSource, ReadOptions } from "./types.ts";
 import { withClose } from "./_wrap.ts";
+import { type CompressedTraffic, type GzipSource, markGzipSource } from "./gzip_kind.ts";
+
+export { type CompressedTraffic, type GzipSource, isGzipSource } from "./gzip_kind.ts";
 
 /** Options of {@linkcode gzipSource}. */
 export interface GzipSourceOptions {
@@ -21,47 +24,6 @@ export interface GzipSourceOptions {
   spacing?: number;
   /** The first compressed bytes, already read (they are not read again). */
   head?: Uint8Array;
-}
-
-/** Requests and bytes sent to the compressed object. */
-export interface CompressedTraffic {
-  /** Reads of the compressed object. */
-  requests: number;
-  /** Compressed bytes read. */
-  bytes: number;
-}
-
-/** A source of the uncompressed bytes of a gzip object. */
-export interface GzipSource extends ByteSource {
-  /** The compressed object. */
-  readonly compressed: ByteSource;
-  /** Access points known so far: given, and recorded while inflating (at most 1,024 are kept). */
-  readonly points: readonly AccessPoint[];
-  /** What reads have taken from the compressed object so far. */
-  readonly stats: CompressedTraffic;
-  /**
-   * What reading uncompressed bytes `[start, end)` would take from the compressed object: from the
-   * nearest access point at or before `start` to the first one at or after `end` (or the end of the
-   * file; before the file's size is known, the inflated bytes from that point to `end`).
-   */
-  transferOf(start: number, end: number): CompressedTraffic;
-  /** Inflate to the end of the file (checking every member's CRC-32), recording access points; the size. */
-  inflateToEnd(options?: ReadOptions): Promise<number>;
-  /**
-   * Refuse (`COST_LIMIT`) to read more than this many compressed bytes in all, until lifted with
-   * `undefined`: a header walk, which no plan measures, is held to the read limit this way.
-   */
-  limitReads(maxBytes: number | undefined): void;
-}
-
-/**
- * Whether a source is a {@linkcode gzipSource}: the inflated bytes of a whole-file gzip object.
- *
- * @param source Any source.
- * @returns True for a gzip source.
- */
-export function isGzipSource(source: ByteSource): source is GzipSource {
-  return source instanceof GzipReader;
 }
 
 /** Default distance between access points: 4 MiB of output. */
@@ -111,6 +73,7 @@ interface Cursor {
  */
 export function gzipSource(compressed: ByteSource, options: GzipSourceOptions = {}): GzipSource {
   const source = new GzipReader(compressed, options);
+  markGzipSource(source);
   return compressed.close === undefined ? source : withClose(source, () => compressed.close!());
 }
 

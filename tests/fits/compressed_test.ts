@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isCloudFitsError } from "../../src/errors.ts";
 import { describeTileStorage, type StoredTile } from "../../src/fits/compressed.ts";
-import { decodeTile } from "../../src/fits/compressed_tile.ts";
+import { decodeTile } from "../../src/fits/tiles/decode_tile.ts";
 import type { Dtype, TypedArray } from "../../src/fits/dtype.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu } from "../../src/fits/layout.ts";

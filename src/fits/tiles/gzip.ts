@@ -8,26 +8,6 @@
  */
 import { CloudFitsError } from "../../errors.ts";
 
-/** Deflate cannot expand data by more than this factor (1032:1 is its theoretical limit), plus headers. */
-const MAX_INFLATE_RATIO = 1032;
-
-/**
- * The most bytes a gzip stream of `byteLength` bytes can inflate to; bounds a tile before allocating it.
- *
- * @param byteLength Length of the gzip stream.
- * @returns An upper bound on the inflated length.
- *
- * @example Bounding a 100-byte stream
- * ```ts
- * import { gzipMaxInflated } from "./gzip.ts";
- *
- * console.log(gzipMaxInflated(100)); // 103200
- * ```
- */
-export function gzipMaxInflated(byteLength: number): number {
-  return byteLength * MAX_INFLATE_RATIO;
-}
-
 /**
  * Inflate a gzip stream that must expand to exactly `length` bytes.
  *

@@ -21,27 +21,6 @@
  */
 import { CloudFitsError } from "../../errors.ts";
 
-/** A run instruction covers at most 4095 pixels, and a `1` instruction takes two words. */
-const MAX_PIXELS_PER_WORD = 4095;
-
-/**
- * The most pixels a line list of `wordCount` words can describe with runs; pixels beyond are zeros, so
- * this only bounds how far a list can reach, not the tile.
- *
- * @param wordCount Words in the line list.
- * @returns An upper bound on the pixels the list covers.
- *
- * @example Bounding a 10-word list
- * ```ts
- * import { plioMaxPixels } from "./plio.ts";
- *
- * console.log(plioMaxPixels(10)); // 40950
- * ```
- */
-export function plioMaxPixels(wordCount: number): number {
-  return wordCount * MAX_PIXELS_PER_WORD;
-}
-
 /**
  * Decode one PLIO_1 tile.
  *

@@ -12,33 +12,10 @@
  * @module
  */
 import { CloudFitsError } from "../../errors.ts";
+import { RICE_FS_BITS } from "./limits.ts";
 
 /** What {@linkcode decodeRice} returns for each BYTEPIX: signed 16- and 32-bit, unsigned 8-bit. */
 export type RicePixels = Uint8Array | Int16Array | Int32Array;
-
-const FS_BITS: Record<number, number> = { 1: 3, 2: 4, 4: 5 };
-
-/**
- * The most pixels a Rice stream of `byteLength` bytes can hold: every block needs at least its FS code,
- * so this bounds a tile before anything is allocated.
- *
- * @param byteLength Length of the compressed stream.
- * @param bytePix 1, 2 or 4.
- * @param blockSize Pixels per block.
- * @returns An upper bound on the pixel count.
- *
- * @example Bounding a 9-byte stream of 4-byte pixels
- * ```ts
- * import { riceMaxPixels } from "./rice.ts";
- *
- * console.log(riceMaxPixels(9, 4, 32)); // 256
- * ```
- */
-export function riceMaxPixels(byteLength: number, bytePix: number, blockSize: number): number {
-  const fsBits = FS_BITS[bytePix] ?? 3;
-  const codeBits = Math.max(0, byteLength - bytePix) * 8;
-  return (Math.floor(codeBits / fsBits) + 1) * blockSize;
-}
 
 /**
  * Decode one Rice-compressed tile.
@@ -65,7 +42,7 @@ export function decodeRice(bytes: Uint8Array, pixelCount: number, bytePix = 4, b
   if (!Number.isSafeInteger(blockSize) || blockSize < 1) {
     throw new RangeError(`Cannot decode Rice blocks of ${blockSize} pixels: not a positive integer`);
   }
-  const fsBits = FS_BITS[bytePix];
+  const fsBits = RICE_FS_BITS[bytePix];
   if (fsBits === undefined) {
     throw new CloudFitsError(
       "UNSUPPORTED",

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodePlio, plioMaxPixels } from "../../../src/fits/tiles/plio.ts";
+import { decodePlio } from "../../../src/fits/tiles/plio.ts";
+import { plioMaxPixels } from "../../../src/fits/tiles/limits.ts";
 import { throwsWith } from "../../_support/expect_error.ts";
 
 test("an old-style list: zeros, pv += 4, a run of pv, then zeros to the end", () => {

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isCloudFitsError } from "../../../src/errors.ts";
-import { decodeRice, riceMaxPixels } from "../../../src/fits/tiles/rice.ts";
+import { decodeRice } from "../../../src/fits/tiles/rice.ts";
+import { riceMaxPixels } from "../../../src/fits/tiles/limits.ts";
 
 // Hand-made streams: the first pixel raw, then per block an FS code (3/4/5 bits for 1/2/4 bytes) holding
 // fs + 1, then the zigzag-mapped differences.

@@ -1,11 +1,10 @@
 /**
- * Decoding one tile of a tile-compressed image: RICE_1, GZIP_1, GZIP_2, PLIO_1, HCOMPRESS_1 and
- * NOCOMPRESS, the uncompressed and gzip fallbacks, and quantized floats with or without dithering.
+ * Decode one tile of a tile-compressed image with its codec. Its own module, apart from the description
+ * of the tiles in `../compressed.ts`, so that the codecs load only when a compressed image is read.
  *
  * @module
  */
-import { CloudFitsError } from "../errors.ts";
-import type { CompressedImageInfo, StoredTile, TileStorage } from "./compressed.ts";
+import { CloudFitsError } from "../../errors.ts";
 import {
   allocateArray,
   type Dtype,
@@ -16,18 +15,19 @@ import {
   TFORM_DTYPE,
   type TypedArray,
   viewArray,
-} from "./dtype.ts";
-import { dequantizeTile } from "./tiles/dither.ts";
-import { gunzipExactly, unshuffleBytes } from "./tiles/gzip.ts";
-import { decodeHcompress } from "./tiles/hcompress.ts";
-import { decodePlio } from "./tiles/plio.ts";
-import { decodeRice } from "./tiles/rice.ts";
+} from "../dtype.ts";
+import type { CompressedImageInfo, StoredTile, TileStorage } from "../compressed.ts";
+import { dequantizeTile } from "./dither.ts";
+import { gunzipExactly, unshuffleBytes } from "./gzip.ts";
+import { decodeHcompress } from "./hcompress.ts";
+import { decodePlio } from "./plio.ts";
+import { decodeRice } from "./rice.ts";
 
 /**
  * Decode one tile into values of ZBITPIX's type (dequantized floats for quantized images), in FITS
  * order within the tile (NAXIS1 fastest).
  *
- * @param storage The image's tile storage, from {@linkcode describeTileStorage}.
+ * @param storage The image's tile storage, from `describeTileStorage`.
  * @param tile The tile's bytes and per-tile values.
  * @returns `tile.pixelCount` values: Uint8Array, Int16Array, Int32Array, BigInt64Array, Float32Array or
  *   Float64Array for ZBITPIX 8, 16, 32, 64, −32, −64.
@@ -36,8 +36,8 @@ import { decodeRice } from "./tiles/rice.ts";
  *
  * @example Decoding a NOCOMPRESS tile held in UNCOMPRESSED_DATA
  * ```ts ignore
- * import { describeTileStorage } from "./compressed.ts";
- * import { decodeTile } from "./compressed_tile.ts";
+ * import { describeTileStorage } from "../compressed.ts";
+ * import { decodeTile } from "./decode_tile.ts";
  *
  * const storage = describeTileStorage(hdu);
  * const values = await decodeTile(storage, { row: 0, pixelCount: 30, axes: [30, 1], column: "UNCOMPRESSED_DATA", bytes, zscale: null, zzero: null, zblank: null });

@@ -6,13 +6,8 @@
  */
 import { compressionOf } from "./gzip/magic.ts";
 import { DEFAULT_READ_AHEAD } from "./read/read_ahead.ts";
-import {
-  HeaderWalk,
-  unsupportedCompression,
-  type WalkOptions,
-  type WalkResult,
-  type WalkStep,
-} from "./read/walk.ts";
+import { HeaderWalk, type WalkOptions, type WalkResult, type WalkStep } from "./read/walk.ts";
+import { unsupportedCompression } from "./read/walk_checks.ts";
 import type { Hdu } from "./fits/layout.ts";
 import type { GzipSource } from "./source/gzip.ts";
 import { DEFAULT_MAX_READ } from "./plan/cost.ts";

@@ -5,10 +5,11 @@
  */
 import { CloudFitsError } from "../errors.ts";
 import type { ByteSource } from "../source/types.ts";
-import { findEnd, parseHeader } from "../fits/header.ts";
+import { parseHeader } from "../fits/header.ts";
 import { BLOCK_SIZE, describeHdu, type Hdu, paddedSize } from "../fits/layout.ts";
-import { type Compression, compressionOf } from "../gzip/magic.ts";
 import { DEFAULT_READ_AHEAD } from "./read_ahead.ts";
+import { ASCII_SIMPLE, ASCII_XTENSION, checkEnd, refuseCompressed, startsWith } from "./walk_checks.ts";
+import { clamp, type HeaderReadSettings, locateHeader, peek, read, type Window } from "./walk_reads.ts";
 
 /** Settings for {@linkcode walkHdus}. */
 export interface WalkOptions {
@@ -71,11 +72,6 @@ export interface WalkResult {
 /** Default first read of a later header: 8 blocks (23,040 B), for a caller that reads no data behind it. */
 export const DEFAULT_HEADER_READ: number = 8 * BLOCK_SIZE;
 const DEFAULT_MAX_HEADER_BYTES = 16 * 1024 * 1024;
-/** Largest single extension of a header read, so that a huge header grows in bounded steps. */
-const MAX_HEADER_STEP = 256 * BLOCK_SIZE;
-
-const ASCII_SIMPLE = [0x53, 0x49, 0x4d, 0x50, 0x4c, 0x45, 0x20, 0x20, 0x3d]; // "SIMPLE  ="
-const ASCII_XTENSION = [0x58, 0x54, 0x45, 0x4e, 0x53, 0x49, 0x4f, 0x4e, 0x3d]; // "XTENSION="
 
 /**
  * List the HDUs of a FITS object: read each header at the offset computed from the previous HDU's
@@ -282,212 +278,6 @@ export class HeaderWalk {
     this.#offset = undefined;
     return undefined;
   }
-}
-
-/**
- * Check the end of an HDU against the object's size: data cut short is `TRUNCATED`; missing final padding
- * is a warning. True when the object ends inside the HDU's padding.
- */
-function checkEnd(
-  hdu: Hdu,
-  size: number,
-  name: string,
-  warnings: string[],
-  truncatedData: WalkOptions["truncatedData"],
-): boolean {
-  const dataEnd = hdu.dataOffset + hdu.dataSize;
-  const next = hdu.dataOffset + paddedSize(hdu.dataSize);
-  if (dataEnd > size && truncatedData === "warn") {
-    warnings.push(
-      `HDU ${hdu.index} is truncated: its data needs ${hdu.dataSize} bytes from offset ${hdu.dataOffset} but the object ends at offset ${size}; reading past the end fails`,
-    );
-    return true;
-  }
-  if (dataEnd > size) {
-    throw new CloudFitsError(
-      "TRUNCATED",
-      `Cannot read HDU ${hdu.index} data at offset ${hdu.dataOffset} of ${name}: it needs ${hdu.dataSize} bytes but the object ends at offset ${size}`,
-      { url: name, offset: size },
-    );
-  }
-  if (next <= size) return false;
-  warnings.push(
-    `HDU ${hdu.index} lacks ${
-      next - size
-    } bytes of final padding: the object ends at offset ${size}, not ${next}`,
-  );
-  return true;
-}
-
-/** Whole-file compression is opened by openFits (gzip) or refused with a clear message (the others). */
-function refuseCompressed(start: Uint8Array, name: string): void {
-  const compression = compressionOf(start);
-  if (compression === "gzip") {
-    throw new CloudFitsError(
-      "NOT_FITS",
-      `Cannot read ${name} as FITS: it is gzip-compressed; open it with openFits, which inflates it`,
-      { url: name, offset: 0 },
-    );
-  }
-  if (compression !== undefined) throw unsupportedCompression(name, compression);
-}
-
-/**
- * The error for a file compressed whole with a format other than gzip.
- *
- * @param name The file.
- * @param compression Its format.
- * @returns A `CloudFitsError` with code `UNSUPPORTED`.
- */
-export function unsupportedCompression(name: string, compression: Compression): CloudFitsError {
-  const what = {
-    gzip: "gzip",
-    bzip2: "bzip2 (.bz2)",
-    compress: "Unix compress (.Z)",
-    xz: "xz",
-    zstd: "zstd",
-  };
-  return new CloudFitsError(
-    "UNSUPPORTED",
-    `Cannot read ${name}: it is ${
-      what[compression]
-    }-compressed, which cloudfits does not support (plain FITS and whole-file gzip only); decompress it first`,
-    { url: name, offset: 0 },
-  );
-}
-
-interface Window {
-  offset: number;
-  bytes: Uint8Array;
-}
-
-interface HeaderReadSettings {
-  headerRead: number;
-  targetRead: number;
-  tailRead: number;
-  maxHeaderBytes: number;
-  signal?: AbortSignal;
-}
-
-/**
- * Make sure `window` holds the whole header at `offset`, reading as little as possible: `firstRead` bytes
- * when it holds none of it.
- */
-async function locateHeader(
-  source: ByteSource,
-  window: Window,
-  offset: number,
-  firstRead: number,
-  settings: HeaderReadSettings,
-): Promise<{ window: Window; length: number }> {
-  let current = covers(window, offset) ? window : {
-    offset,
-    bytes: await read(source, offset, headerReadLength(source, offset, firstRead, settings), settings.signal),
-  };
-  let step = Math.max(settings.headerRead, BLOCK_SIZE);
-  for (;;) {
-    const available = current.bytes.subarray(offset - current.offset);
-    const length = findEnd(available);
-    // END may sit in a final block that the object cuts short: that header is truncated, not complete.
-    if (length >= 0 && length <= available.length) return { window: current, length };
-    const end = current.offset + current.bytes.length;
-    const atEnd = source.size !== undefined && end >= source.size;
-    if (atEnd || available.length === 0) {
-      throw new CloudFitsError(
-        "TRUNCATED",
-        `Cannot read the header at offset ${offset} of ${source.name}: no END card before the object ends at offset ${end}`,
-        { url: source.name, offset: end },
-      );
-    }
-    if (available.length >= settings.maxHeaderBytes) {
-      throw new CloudFitsError(
-        "BAD_HEADER",
-        `Cannot read the header at offset ${offset} of ${source.name}: no END card in the first ${available.length} bytes`,
-        { url: source.name, offset },
-      );
-    }
-    // Extend only by the missing bytes, in whole blocks, doubling the step each time.
-    const wanted = Math.min(step, remaining(source, end) ?? step);
-    const more = await read(source, end, wanted, settings.signal);
-    if (more.length === 0) {
-      throw new CloudFitsError(
-        "TRUNCATED",
-        `Cannot read the header at offset ${offset} of ${source.name}: no END card before the object ends at offset ${end}`,
-        { url: source.name, offset: end },
-      );
-    }
-    const joined = new Uint8Array(available.length + more.length);
-    joined.set(available);
-    joined.set(more, available.length);
-    current = { offset, bytes: joined };
-    step = Math.min(step * 2, MAX_HEADER_STEP);
-  }
-}
-
-/**
- * The bytes at `offset` that show whether an extension starts there, from the window when it holds them,
- * else from one read of `firstRead` bytes.
- */
-async function peek(
-  source: ByteSource,
-  window: Window,
-  offset: number,
-  firstRead: number,
-  settings: HeaderReadSettings,
-): Promise<{ window: Window; bytes: Uint8Array }> {
-  const length = ASCII_XTENSION.length;
-  const start = offset - window.offset;
-  if (start >= 0 && start + length <= window.bytes.length) {
-    return { window, bytes: window.bytes.subarray(start, start + length) };
-  }
-  // Read the first chunk of the header we expect, not just the peeked bytes: it is needed next anyway.
-  const readLength = headerReadLength(source, offset, firstRead, settings);
-  const bytes = await read(source, offset, readLength, settings.signal);
-  return { window: { offset, bytes }, bytes: bytes.subarray(0, length) };
-}
-
-/** The first read of a header at `offset`: `firstRead` bytes, or the rest of the object when `tailRead` holds it. */
-function headerReadLength(
-  source: ByteSource,
-  offset: number,
-  firstRead: number,
-  settings: HeaderReadSettings,
-): number {
-  const rest = remaining(source, offset);
-  if (rest !== undefined && rest <= settings.tailRead) return rest;
-  return clamp(firstRead, rest);
-}
-
-function covers(window: Window, offset: number): boolean {
-  return offset >= window.offset && offset < window.offset + window.bytes.length;
-}
-
-function remaining(source: ByteSource, offset: number): number | undefined {
-  return source.size === undefined ? undefined : Math.max(0, source.size - offset);
-}
-
-function clamp(length: number, limit: number | undefined): number {
-  return limit === undefined ? length : Math.min(length, limit);
-}
-
-async function read(
-  source: ByteSource,
-  offset: number,
-  length: number,
-  signal: AbortSignal | undefined,
-): Promise<Uint8Array> {
-  if (signal?.aborted) {
-    throw new CloudFitsError("ABORTED", `Cannot read ${source.name}: the walk was aborted`, {
-      url: source.name,
-      cause: signal.reason,
-    });
-  }
-  return await source.read(offset, length, { signal });
-}
-
-function startsWith(bytes: Uint8Array, at: number, prefix: readonly number[]): boolean {
-  if (bytes.length < at + prefix.length) return false;
-  return prefix.every((b, i) => bytes[at + i] === b);
 }
 
 function positive(value: number, name: string): number {

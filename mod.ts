@@ -49,15 +49,9 @@ export {
 export { VERSION } from "./src/version.ts";
 
 // Opening files and reading them.
-export {
-  type FitsFile,
-  type HduHandle,
-  openFits,
-  type OpenFitsOptions,
-  type ReadPlanSummary,
-  type ReadSettings,
-  type RowReadSettings,
-} from "./src/open.ts";
+export { type FitsFile, openFits, type OpenFitsOptions } from "./src/open.ts";
+export type { HduHandle } from "./src/hdu_handle.ts";
+export type { ReadPlanSummary, ReadSettings, RowReadSettings } from "./src/read_settings.ts";
 export { type OpenedTarget, openTarget, type OpenTargetOptions } from "./src/open_target.ts";
 export { openSource, type SourceOptions } from "./src/open_source.ts";
 export type { AwsCredentialProvider } from "./src/credentials/aws.ts";

@@ -9,7 +9,9 @@ import { allocateArray, BITPIX_DTYPE, type Dtype, type TypedArray } from "./fits
 import type { ImageArray } from "./fits/image.ts";
 import type { Hdu } from "./fits/layout.ts";
 import { hduShape } from "./json.ts";
-import type { FitsFile, HduHandle, ReadSettings } from "./open.ts";
+import type { FitsFile } from "./open.ts";
+import type { HduHandle } from "./hdu_handle.ts";
+import type { ReadSettings } from "./read_settings.ts";
 import type { SectionAxis } from "./plan/fits_section.ts";
 import { type SkyBox, skyBox } from "./sky/box.ts";
 import { cutoutHeader, encodeDataUnit } from "./sky/cutout_fits.ts";

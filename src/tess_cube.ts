@@ -9,7 +9,9 @@
 import { CloudFitsError } from "./errors.ts";
 import type { Hdu } from "./fits/layout.ts";
 import type { TableColumnData } from "./fits/table_values.ts";
-import type { FitsFile, HduHandle, ReadSettings } from "./open.ts";
+import type { FitsFile } from "./open.ts";
+import type { HduHandle } from "./hdu_handle.ts";
+import type { ReadSettings } from "./read_settings.ts";
 import type { FrameSummary } from "./index_format/frames.ts";
 import type { KeywordSource } from "./wcs/mod.ts";
 

@@ -4,7 +4,7 @@ import { isCloudFitsError } from "../../src/errors.ts";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu } from "../../src/fits/layout.ts";
 import { buildHeader } from "../../src/fits/write.ts";
-import { HduHandle } from "../../src/open.ts";
+import { HduHandle } from "../../src/hdu_handle.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { memorySource } from "../../src/source/memory.ts";
 import { binTableCards } from "../_support/fixtures.ts";

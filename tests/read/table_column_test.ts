@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { parseHeader } from "../../src/fits/header.ts";
 import { describeHdu } from "../../src/fits/layout.ts";
 import { buildHeader } from "../../src/fits/write.ts";
-import { HduHandle } from "../../src/open.ts";
+import { HduHandle } from "../../src/hdu_handle.ts";
 import { countingSource } from "../../src/source/counting.ts";
 import { httpSource } from "../../src/source/http.ts";
 import { memorySource } from "../../src/source/memory.ts";

@@ -8,10 +8,12 @@ import { CloudFitsError, isCloudFitsError } from "../errors.ts";
 import type { RetryReadOptions } from "./retry.ts";
 import type { ByteSource, SuffixBytes } from "./types.ts";
 import { redactUrl } from "../url.ts";
-import { ERROR_BODY_BYTES, type ErrorExplainer, statusError } from "./status.ts";
+import type { ErrorExplainer } from "./status.ts";
 import { type RequestPool, sharedRequestPool } from "./request_pool.ts";
 import { CORS_ADVICE, isPossiblyCors, pageLocation } from "./_cors.ts";
 import { rangeHeaders, takeEarlyRead } from "./range_get.ts";
+import { collectBody, discard, readAnswer, slice } from "./http_answer.ts";
+import { describe, scrub } from "./http_errors.ts";
 
 /** The subset of `fetch` that cloudfits calls; inject a signing or instrumented fetch here. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -96,8 +98,6 @@ export interface HttpSource extends ByteSource {
   readSuffix(length: number, options?: RetryReadOptions): Promise<SuffixBytes | undefined>;
 }
 
-/** A 200 answer to a ranged request is accepted as the whole object up to this size. */
-const SMALL_OBJECT_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
@@ -280,201 +280,10 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     let placed = suffix ? -1 : offset;
 
     /** Read a body into one buffer of `capacity` bytes; `undefined` when more arrived (then cancelled). */
-    const collect = async (
-      response: Response,
-      capacity: number,
-      into?: Uint8Array,
-    ): Promise<Uint8Array | undefined> => {
-      const buffer = into !== undefined && into.length >= capacity
-        ? into.subarray(0, capacity)
-        : new Uint8Array(capacity);
-      if (response.body === null) return buffer.subarray(0, 0);
-      const reader = response.body.getReader();
-      let filled = 0;
-      try {
-        for (;;) {
-          const { done, value } = await Promise.race([reader.read(), aborted]);
-          if (done) return buffer.subarray(0, filled);
-          received += value.length;
-          if (filled + value.length > capacity) {
-            reader.cancel().catch(() => {});
-            return undefined;
-          }
-          buffer.set(value, filled);
-          filled += value.length;
-        }
-      } catch (error) {
-        reader.cancel().catch(() => {});
-        throw error;
-      }
-    };
-
-    /**
-     * Read up to 16 KiB of an error body (so the event counts what arrived, and a short body leaves the
-     * connection reusable), then ask the provider's explainer for a hint.
-     */
-    const errorHint = async (response: Response): Promise<string | undefined> => {
-      const body = await collect(response, ERROR_BODY_BYTES).catch(() => new Uint8Array(0));
-      return options.explainError?.(
-        status,
-        new TextDecoder().decode(body ?? new Uint8Array(0)),
-        response.headers,
-      );
-    };
-
-    const handle = async (response: Response): Promise<Uint8Array> => {
-      // `identity` was asked for: a compressed body is not the object's bytes, and runtimes differ in
-      // what they make of it (Deno and Bun inflate it; a corrupt one fails as a broken body, which would be
-      // retried). One request, one clear error, the same everywhere.
-      const encoding = response.headers.get("content-encoding");
-      if (
-        (status === 206 || status === 200) && encoding !== null &&
-        encoding.trim().toLowerCase() !== "identity"
-      ) {
-        discard(response);
-        throw fail(
-          "BAD_RESPONSE",
-          `Cannot read ${what}: the server sent Content-Encoding ${encoding} although identity was asked for`,
-          offset,
-          status,
-        );
-      }
-      if (status === 206) {
-        const raw = response.headers.get("content-range");
-        const range = parseContentRange(raw);
-        // A suffix range's answer starts `length` bytes before the end, or at 0 for a smaller object.
-        const start = !suffix ? offset : range?.total === undefined ? -1 : Math.max(0, range.total - length);
-        if (range === undefined || range.start === undefined || range.start !== start) {
-          discard(response);
-          throw fail(
-            "BAD_RESPONSE",
-            `Cannot read ${what}: the server answered with Content-Range '${raw ?? "(none)"}'`,
-            offset,
-            status,
-          );
-        }
-        pin(what, offset, status, range.total, response.headers.get("etag"));
-        const end = suffix
-          ? range.total! - 1
-          : range.total === undefined
-          ? last
-          : Math.min(last, range.total - 1);
-        if (range.end !== end) {
-          discard(response);
-          throw fail(
-            "BAD_RESPONSE",
-            `Cannot read ${what}: the server answered with Content-Range '${raw}', expected bytes ${start}-${end}`,
-            offset,
-            status,
-          );
-        }
-        placed = start;
-        const expected = end - start + 1;
-        const declared = contentLength(response);
-        if (declared !== undefined && declared !== expected) {
-          discard(response);
-          throw fail(
-            "BAD_RESPONSE",
-            `Cannot read ${what}: Content-Length ${declared} disagrees with Content-Range '${raw}'`,
-            offset,
-            status,
-          );
-        }
-        const body = await collect(response, expected, readOptions.into);
-        if (body === undefined) {
-          throw fail(
-            "BAD_RESPONSE",
-            `Cannot read ${what}: got more than the ${expected} bytes announced`,
-            offset,
-            status,
-          );
-        }
-        if (body.length < expected) {
-          // Short of its own Content-Length is a dropped connection (retryable); short without one is what
-          // the server chose to send.
-          throw fail(
-            declared === undefined ? "BAD_RESPONSE" : "NETWORK",
-            `Cannot read ${what}: got ${body.length} of ${expected} bytes`,
-            offset,
-            status,
-          );
-        }
-        return body;
-      }
-      if (status === 200) {
-        const declared = contentLength(response);
-        if (declared !== undefined && declared > SMALL_OBJECT_BYTES) {
-          discard(response);
-          throw fail(
-            "RANGE_IGNORED",
-            `Cannot read ${what}: server ignores Range requests (it sent the whole ${declared}-byte object)`,
-            offset,
-            status,
-          );
-        }
-        const body = await collect(response, declared ?? SMALL_OBJECT_BYTES);
-        if (body === undefined) {
-          throw declared === undefined
-            ? fail(
-              "RANGE_IGNORED",
-              `Cannot read ${what}: server ignores Range requests (it sent more than ${SMALL_OBJECT_BYTES} bytes)`,
-              offset,
-              status,
-            )
-            : fail(
-              "BAD_RESPONSE",
-              `Cannot read ${what}: got more than the ${declared} bytes announced`,
-              offset,
-              status,
-            );
-        }
-        if (declared !== undefined && body.length < declared) {
-          throw fail(
-            "NETWORK",
-            `Cannot read ${what}: got ${body.length} of ${declared} bytes`,
-            offset,
-            status,
-          );
-        }
-        pin(what, offset, status, body.length, response.headers.get("etag"));
-        whole = body;
-        if (!suffix) return slice(body, offset, length);
-        placed = Math.max(0, body.length - length);
-        return body.subarray(placed);
-      }
-      if (status === 416) {
-        discard(response);
-        if (suffix) {
-          // Unsatisfiable for an empty object, or a server without suffix ranges: either way, no tail.
-          throw fail(
-            "BAD_RESPONSE",
-            `Cannot read ${what}: the server refused the suffix range`,
-            offset,
-            status,
-          );
-        }
-        const range = parseContentRange(response.headers.get("content-range"));
-        if (range?.total !== undefined) pin(what, offset, status, range.total, null);
-        // RFC 9110: a single range is unsatisfiable only when it starts at or after the end.
-        if (size !== undefined && offset < size) {
-          throw fail(
-            "STALE",
-            `Cannot read ${what}: the server refused the range although the object is ${size} bytes`,
-            offset,
-            status,
-          );
-        }
-        return new Uint8Array(0);
-      }
-      // Every other status is an error, decided by the one table in status.ts.
-      const hint = await errorHint(response);
-      throw statusError(status, response.headers, {
-        action: `read ${what}`,
-        url: safeUrl,
-        offset,
-        object: true,
-      }, hint);
-    };
+    const collect = (response: Response, capacity: number, into?: Uint8Array) =>
+      collectBody(response, capacity, into, aborted, (bytes) => {
+        received += bytes;
+      });
 
     try {
       if (early) combined.addEventListener("abort", () => early.abort(combined.reason), { once: true });
@@ -483,7 +292,27 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
       pending.then(discardIfLate, () => {});
       const response = await Promise.race([pending, aborted]);
       status = response.status;
-      return await handle(response);
+      return await readAnswer(response, {
+        status,
+        what,
+        offset,
+        length,
+        last,
+        suffix,
+        into: readOptions.into,
+        url: safeUrl,
+        explainError: options.explainError,
+        fail,
+        pin,
+        collect,
+        size: () => size,
+        place: (start) => {
+          placed = start;
+        },
+        keepWhole: (bytes) => {
+          whole = bytes;
+        },
+      });
     } catch (error) {
       if (isCloudFitsError(error)) throw error;
       if (signal?.aborted) {
@@ -576,83 +405,10 @@ function checkRange(offset: number, length: number): void {
   }
 }
 
-function slice(bytes: Uint8Array, offset: number, length: number): Uint8Array {
-  const start = Math.min(offset, bytes.length);
-  return bytes.subarray(start, Math.min(bytes.length, start + length));
-}
-
-function discard(response: Response): void {
-  response.body?.cancel().catch(() => {});
-}
-
 /** The quoted value of a strong ETag, or `undefined` for none or a weak one. */
 function strongEtag(header: string | null): string | undefined {
   if (header === null) return undefined;
   const value = header.trim();
   if (value === "" || value.startsWith("W/")) return undefined;
   return value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value;
-}
-
-/** Parse `bytes a-b/total`, `bytes a-b/*` or bytes &#42;/total. */
-function parseContentRange(
-  header: string | null,
-): { start?: number; end?: number; total?: number } | undefined {
-  if (header === null) return undefined;
-  const match = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(header.trim());
-  if (match === null) return undefined;
-  const total = match[3] === "*" ? undefined : Number(match[3]);
-  if (match[1] === undefined) return total === undefined ? undefined : { total };
-  const start = Number(match[1]);
-  const end = Number(match[2]);
-  // Azurite answers a range starting exactly at the end with "bytes N-(N-1)/N" and no body: the empty
-  // end of the object, said oddly. Any other reversed range is nonsense.
-  if (end === start - 1 && total === start) return { start, end, total };
-  if (end < start || (total !== undefined && end >= total)) return undefined;
-  return { start, end, total };
-}
-
-function contentLength(response: Response): number | undefined {
-  const value = response.headers.get("content-length");
-  if (value === null || !/^\d+$/.test(value.trim())) return undefined;
-  return Number(value);
-}
-
-/**
- * A copy of a fetch error, its causes included, whose messages no longer contain the query string or
- * userinfo (Deno nests "error sending request for url (…)" with the full URL in the cause).
- */
-function scrub(error: unknown, target: URL, safeUrl: string, depth = 0): unknown {
-  if (!(error instanceof Error) || depth > 8) return error;
-  let message = error.message.split(target.href).join(safeUrl);
-  const secrets = [target.search];
-  if (target.username !== "" || target.password !== "") {
-    secrets.push(`${target.username}:${target.password}@`, `${target.username}@`);
-  }
-  for (const secret of secrets) {
-    if (secret.length > 1) message = message.split(secret).join("");
-  }
-  // A signing fetch may have added its own query (an Azure SAS, a presigned signature) to the URL it
-  // sent, so no URL in a runtime's message keeps its query string or userinfo.
-  message = message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)'"<>]+/gi, (url) => redactUrl(url));
-  const cause = error.cause === undefined ? undefined : scrub(error.cause, target, safeUrl, depth + 1);
-  const copy = new Error(message, cause === undefined ? undefined : { cause });
-  copy.name = error.name;
-  const code = (error as { code?: unknown }).code;
-  if (code !== undefined) Object.defineProperty(copy, "code", { value: code, enumerable: true });
-  return copy;
-}
-
-/** The messages along a cause chain, e.g. "fetch failed: … Connection refused (os error 111)". */
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error, depth = 0; e !== undefined && depth < 8; depth++) {
-    if (!(e instanceof Error)) {
-      parts.push(String(e));
-      break;
-    }
-    const code = (e as { code?: unknown }).code;
-    parts.push(typeof code === "string" && !e.message.includes(code) ? `${e.message} (${code})` : e.message);
-    e = e.cause;
-  }
-  return parts.join(": ");
 }

@@ -369,7 +369,7 @@ test("errors thrown by the library for the same failures hold no secret anywhere
 });
 
 // Both leaks these two tests once found are fixed: az:// SAS queries are split off as credentials
-// (src/url.ts), and URLs inside runtime error messages lose their queries (src/source/http.ts).
+// (src/url.ts), and URLs inside runtime error messages lose their queries (src/source/http_errors.ts).
 test("az:// URLs with a SAS query keep it out of messages and logs", async () => {
   const target = `az://cfits/z/mef_images.fits?sv=2021-08-06&sr=b&sp=r&sig=${SENTINEL.azureUrlSignature}`;
   const flags = ["--endpoint-url", azurite.blobEndpoint, "--verbose"];

@@ -53,7 +53,6 @@ class FramesSink implements IndexSectionSink {
   readonly #open: () => Promise<SpoolFile>;
   readonly #table: FrameTableRow[] = [];
   #spool: SpoolFile | undefined;
-  #spooled = 0;
   #crc = 0;
 
   constructor(open: () => Promise<SpoolFile>) {
@@ -64,7 +63,6 @@ class FramesSink implements IndexSectionSink {
     if (!file.frames) return;
     this.#spool ??= await this.#open();
     await this.#spool.append(file.frames);
-    this.#spooled += file.frames.length;
     const crc = crc32c(file.frames);
     this.#crc = crc32cCombine(this.#crc, crc, file.frames.length);
     this.#table.push({ path: file.path, length: file.frames.length, crc });
@@ -74,7 +72,7 @@ class FramesSink implements IndexSectionSink {
     const spool = this.#spool;
     if (!spool) return [];
     // A checkpoint's section ends where the blocks end now, whatever is appended while it is written.
-    const end = this.#spooled;
+    const end = spool.size;
     return [framesSection([...this.#table], () => spool.read(end), this.#crc)];
   }
 
@@ -185,7 +183,6 @@ export class IndexWriter {
   #textRatio = INITIAL_TEXT_RATIO;
   #previousKey: Uint8Array | undefined;
   #fileCount = 0;
-  #spooled = 0;
   #gzip = false;
   /** `add`, `snapshot` and `finish` run one at a time, so a snapshot sees whole leaves only. */
   #lock: Promise<unknown> = Promise.resolve();
@@ -290,7 +287,6 @@ export class IndexWriter {
     for (const leaf of leaves) {
       await this.#spool.append(leaf.bytes);
       this.#leaves.push(leaf.descriptor);
-      this.#spooled += leaf.bytes.length;
     }
   }
 
@@ -317,7 +313,7 @@ export class IndexWriter {
       extraSections,
     });
     const spool = this.#spool;
-    const spooled = this.#spooled;
+    const spooled = spool.size;
     return {
       size: layout.total,
       async *chunks() {

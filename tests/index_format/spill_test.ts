@@ -39,7 +39,10 @@ function countingSpools() {
     written.spools++;
     const spool = memorySpool();
     return Promise.resolve({
-      ...spool,
+      get size() {
+        return spool.size;
+      },
+      close: () => spool.close(),
       append: (bytes: Uint8Array) => {
         written.bytes += bytes.length;
         return spool.append(bytes);

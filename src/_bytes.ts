@@ -35,6 +35,8 @@ export function humanBytes(bytes: number): string {
 export interface SpoolFile {
   /** Append bytes. */
   append(bytes: Uint8Array): Promise<void>;
+  /** Bytes appended so far (an append counts from its call, before it resolves). */
+  readonly size: number;
   /**
    * The bytes appended from `start` (default 0) to `end`, in order (may be called again, and while more
    * are appended).
@@ -57,14 +59,23 @@ export interface SpoolFile {
  * const spool = memorySpool();
  * await spool.append(new Uint8Array([1, 2]));
  * await spool.append(new Uint8Array([3]));
+ * assert.equal(spool.size, 3);
  * assert.deepEqual(await Array.fromAsync(spool.read(2)), [new Uint8Array([1, 2])]);
  * assert.deepEqual(await Array.fromAsync(spool.read(3, 1)), [new Uint8Array([2]), new Uint8Array([3])]);
  * ```
  */
 export function memorySpool(): SpoolFile {
   const chunks: Uint8Array[] = [];
+  let size = 0;
   return {
-    append: (bytes) => Promise.resolve(void chunks.push(bytes)),
+    append: (bytes) => {
+      chunks.push(bytes);
+      size += bytes.length;
+      return Promise.resolve();
+    },
+    get size() {
+      return size;
+    },
     read: async function* (end, start = 0) {
       for (let i = 0, at = 0; at < end; at += chunks[i++].length) {
         const chunk = chunks[i];

@@ -34,6 +34,9 @@ test("IndexWriter holds one leaf of records: 6,000 files are spooled as they com
   const spooled: Uint8Array[] = [];
   const spool: SpoolFile = {
     append: (bytes) => Promise.resolve(void spooled.push(bytes)),
+    get size() {
+      return spooled.reduce((sum, bytes) => sum + bytes.length, 0);
+    },
     read: async function* () {
       yield concatBytes(spooled);
     },

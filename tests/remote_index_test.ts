@@ -418,6 +418,20 @@ test("an anonymous S3 prefix: one listing, header reads per file, ETags and rela
   assert.deepEqual(s3.log.map((e) => [e.method, e.range]), [["GET", undefined], ["GET", "bytes=0-9"]]);
 });
 
+test("a --data-url that does not hold the listed objects is refused at the first one: one listing, no reads", async () => {
+  const output = join(scratch, "misplaced.cfidx");
+  s3.log.length = 0;
+  const flags = ["--endpoint-url", s3.endpoint, "--no-sign-request"];
+  const args = ["index", "s3://public/survey/", "--data-url", "s3://public/elsewhere", "-o", output];
+  const run = await runCli([...args, ...flags], CREDENTIALS);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(
+    run.stderr,
+    /Cannot place s3:\/\/public\/survey\/\S+ under the data root s3:\/\/public\/elsewhere/,
+  );
+  assert.deepEqual(s3.log.map((e) => [e.method, e.path.split("?")[0]]), [["GET", "/public"]]);
+});
+
 test("a private S3 prefix, signed, with the index uploaded in one PUT", async () => {
   const output = "s3://private/indexes/survey.cfidx";
   s3.log.length = 0;

@@ -16,12 +16,24 @@ export const CATALOG_MINOR_VERSION = 1;
 export const FIXED_HEADER_SIZE = 64;
 /** Size of one section-table entry. */
 export const SECTION_ENTRY_SIZE = 32;
-/** The budget the encoder keeps the open region within, and the least a reader must fetch first. */
+/**
+ * The budget the encoder keeps the open region (fixed header, section table, META, the directory or its
+ * root) within, and the least a reader must fetch first. `findPosition` fetches exactly this first: it
+ * needs the section table, then the sky root, a node and a page, which lie after the leaves. A 64 KiB
+ * first read would save it about one request on an index of up to about a thousand files (52-440 KB
+ * measured) and cost 48 KiB more on every lookup of a large catalog, where it saves none (10,000 files,
+ * 3.2 MB: 4 reads either way; bench/find_scale.ts at 3,000 and 30,000 footprints: 2.8 and 2.9 reads
+ * either way, 18 and 26 KB per lookup against 67 and 75 KB). Incremental indexing takes the section
+ * table from this much of the opening read it keeps (no request).
+ */
 export const FIRST_READ = 16384;
 /**
- * Bytes cloudfits fetches first when it opens an index: 64 KiB, so that a small index (one TESS cube with
- * its frame summary and sky directory, 23-33 KB) arrives whole in one read, and a catalog still opens in
- * at most three reads of at most 64 KiB (`CATALOG_READ`).
+ * Bytes cloudfits fetches first when it opens an index (`decodeIndex`; `mergeShards` makes it for each
+ * shard, for its SHARD check and then the opening): 64 KiB, so that a small index (one TESS cube with its
+ * frame summary and sky directory, 23-33 KB) arrives whole in one read, and a catalog still opens in at
+ * most three reads of at most 64 KiB (`CATALOG_READ`). A merge that read 16 KiB first fetched the rest of
+ * these 64 KiB in a second request and some of it again (4 shards of 24-30 KB: 12 requests for 148 KB,
+ * against 4 for their 107 KB).
  */
 export const OPEN_READ = 65536;
 /** Upper bound on the section count a reader accepts. */

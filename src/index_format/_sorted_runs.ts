@@ -78,7 +78,6 @@ export class SortedRuns<T> {
   #heldBytes = 0;
   readonly #runs: Run<T>[] = [];
   #spool: SpoolFile | undefined;
-  #size = 0;
   #spills = 0;
 
   /**
@@ -104,14 +103,14 @@ export class SortedRuns<T> {
 
   /** Bytes written to the spool so far (by the runs and by whoever appended beside them). */
   get spooled(): number {
-    return this.#size;
+    return this.#spool?.size ?? 0;
   }
 
   /** Append bytes to the spool after the runs, returning where they start. */
   async append(bytes: Uint8Array): Promise<number> {
-    const at = this.#size;
-    await (await this.spool()).append(bytes);
-    this.#size += bytes.length;
+    const spool = await this.spool();
+    const at = spool.size;
+    await spool.append(bytes);
     return at;
   }
 
@@ -140,7 +139,7 @@ export class SortedRuns<T> {
 
   /** Write records, already in order, as a run. */
   async #write(records: Iterable<T> | AsyncIterable<T>, order: Order<T>): Promise<void> {
-    const start = this.#size;
+    const start = this.spooled;
     let writer = new ByteWriter();
     for await (const record of records) {
       const one = new ByteWriter();
@@ -154,7 +153,7 @@ export class SortedRuns<T> {
       }
     }
     if (writer.length > 0) await this.append(writer.finish());
-    this.#runs.push({ start, end: this.#size, order });
+    this.#runs.push({ start, end: this.spooled, order });
   }
 
   /**

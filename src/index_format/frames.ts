@@ -9,7 +9,7 @@
  */
 
 import { CloudFitsError } from "../errors.ts";
-import { crc32c } from "./_crc32c.ts";
+import { crc32c, crc32cCombine } from "./_crc32c.ts";
 import { deflateRaw, inflateRaw } from "./_deflate.ts";
 import { compareBytes, SectionType, type StreamedSection } from "./_layout.ts";
 import { keyOfPath, pathOfKey, readPathKey, writePathKey } from "./_path_keys.ts";
@@ -208,16 +208,19 @@ export interface FrameTableRow {
 /**
  * Encode the FRAMES section: a table (its length as u32 first) of paths and where each block lies in
  * the section, with its own CRC-32C so that a reader may read the table alone, then the blocks. The
- * blocks are streamed (read once here for the section's CRC-32C, again when the index is written).
+ * blocks are streamed when the index is written, and not read here: the section's CRC-32C combines
+ * the table's with theirs.
  *
  * @param rows One row per cube, in path order.
  * @param blocks The stored blocks, back to back in the rows' order.
+ * @param blocksCrc The CRC-32C of the blocks back to back.
  * @returns The section, optional, for the writer to place after the leaves.
  */
-export async function framesSection(
+export function framesSection(
   rows: readonly FrameTableRow[],
   blocks: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-): Promise<StreamedSection> {
+  blocksCrc: number,
+): StreamedSection {
   const keys = rows.map((row) => keyOfPath(row.path));
   // Block offsets are relative to the section and follow the table, whose length depends on them.
   for (let tableLength = 0;;) {
@@ -247,13 +250,11 @@ export async function framesSection(
     head.bytes(body);
     head.u32(crc32c(body));
     const prefix = head.finish();
-    let crc = crc32c(prefix);
-    for await (const chunk of blocks()) crc = crc32c(chunk, crc);
     return {
       type: SectionType.FRAMES,
       flags: 0,
       length: at,
-      crc,
+      crc: crc32cCombine(crc32c(prefix), blocksCrc, at - prefix.length),
       chunks: async function* () {
         yield prefix;
         yield* blocks();

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { crc32c } from "./_crc32c.ts";
+import { crc32c, crc32cCombine } from "./_crc32c.ts";
 import { deflateRaw } from "./_deflate.ts";
 import { layoutIndex, type LeafDescriptor } from "./_assemble.ts";
 import {
@@ -47,13 +47,13 @@ export interface IndexSectionSink {
  * The FRAMES section: each TESS cube's stored frame summary (`IndexedFile.frames`), in every index
  * and checkpoint. The blocks (≈15 B per frame, ≈55 KB per TESS cube) go to temporary storage as
  * they come, in path order, which is the section's order; only the table (path, length, CRC-32C per
- * cube) is held.
+ * cube) and the blocks' running CRC-32C are held, so a checkpoint reads none of them back.
  */
 class FramesSink implements IndexSectionSink {
   readonly #open: () => Promise<SpoolFile>;
   readonly #table: FrameTableRow[] = [];
   #spool: SpoolFile | undefined;
-  #spooled = 0;
+  #crc = 0;
 
   constructor(open: () => Promise<SpoolFile>) {
     this.#open = open;
@@ -63,16 +63,17 @@ class FramesSink implements IndexSectionSink {
     if (!file.frames) return;
     this.#spool ??= await this.#open();
     await this.#spool.append(file.frames);
-    this.#spooled += file.frames.length;
-    this.#table.push({ path: file.path, length: file.frames.length, crc: crc32c(file.frames) });
+    const crc = crc32c(file.frames);
+    this.#crc = crc32cCombine(this.#crc, crc, file.frames.length);
+    this.#table.push({ path: file.path, length: file.frames.length, crc });
   }
 
-  async sections(): Promise<StreamedSection[]> {
+  sections(): StreamedSection[] {
     const spool = this.#spool;
     if (!spool) return [];
     // A checkpoint's section ends where the blocks end now, whatever is appended while it is written.
-    const end = this.#spooled;
-    return [await framesSection([...this.#table], () => spool.read(end))];
+    const end = spool.size;
+    return [framesSection([...this.#table], () => spool.read(end), this.#crc)];
   }
 
   async close(): Promise<void> {
@@ -182,7 +183,6 @@ export class IndexWriter {
   #textRatio = INITIAL_TEXT_RATIO;
   #previousKey: Uint8Array | undefined;
   #fileCount = 0;
-  #spooled = 0;
   #gzip = false;
   /** `add`, `snapshot` and `finish` run one at a time, so a snapshot sees whole leaves only. */
   #lock: Promise<unknown> = Promise.resolve();
@@ -287,7 +287,6 @@ export class IndexWriter {
     for (const leaf of leaves) {
       await this.#spool.append(leaf.bytes);
       this.#leaves.push(leaf.descriptor);
-      this.#spooled += leaf.bytes.length;
     }
   }
 
@@ -314,7 +313,7 @@ export class IndexWriter {
       extraSections,
     });
     const spool = this.#spool;
-    const spooled = this.#spooled;
+    const spooled = spool.size;
     return {
       size: layout.total,
       async *chunks() {

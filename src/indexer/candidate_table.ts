@@ -124,26 +124,6 @@ export class CandidateTableBuilder {
   }
 
   /**
-   * The files added, in the order added.
-   *
-   * @returns Each file with its origin's number.
-   */
-  *entries(): Generator<{ origin: number; file: ListedFile }> {
-    for (let i = 0; i < this.#paths.length; i++) {
-      const [size, etag, lastModified] = [this.#sizes[i], this.#etags.get(i), this.#times[i]];
-      yield {
-        origin: this.#originOf[i],
-        file: {
-          path: this.#paths.get(i),
-          ...(Number.isNaN(size) ? {} : { size }),
-          ...(etag ? { etag } : {}),
-          ...(Number.isNaN(lastModified) ? {} : { lastModified }),
-        },
-      };
-    }
-  }
-
-  /**
    * The files whose paths `keep` accepts, sorted by the UTF-8 bytes of their paths (index order).
    *
    * @param origins Where the files come from, by number.

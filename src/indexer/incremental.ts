@@ -92,6 +92,7 @@ export async function previousRecords(
     }
     const opened = source;
     const read = (offset: number, length: number) => opened.read(offset, length);
+    // The section table lies in the first FIRST_READ bytes, which the kept first read holds.
     const head = await read(0, FIRST_READ);
     return {
       records: new RecordCursor(index.files({ frames: true }), warn, async () => await opened.close?.()),

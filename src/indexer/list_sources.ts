@@ -144,43 +144,41 @@ async function listRemote(
   locations: Location[],
   options: ListIndexSourcesOptions,
 ): Promise<ListedIndexSources> {
-  // Listed under their full locations first (origin: the source's number): the data root is known
-  // only when every prefix is listed.
-  const listed = new CandidateTableBuilder();
-  const roots: string[] = [];
-  for (const [i, location] of locations.entries()) {
-    if (location.kind === "http") {
-      // The query (a presigned signature) and userinfo are for fetching only: never in a path or root.
-      const url = redactUrl(sources[i]);
-      roots.push(url.slice(0, url.lastIndexOf("/") + 1));
-      listed.add(i, { path: url });
-      continue;
-    }
-    roots.push(rootOf(location));
-    for await (const object of listObjects(location, options)) {
-      if (!FITS_NAME.test(object.path)) continue;
-      const { size, etag, lastModified } = object;
-      listed.add(i, { path: object.location, size, etag, lastModified });
-    }
-  }
+  // The query (a presigned signature) and userinfo are for fetching only: never in a path or root.
+  const urls = sources.map((source, i) => locations[i].kind === "http" ? redactUrl(source) : undefined);
+  // The data root follows from the sources alone, so each object is added once, under its path in it.
+  const roots = locations.map((location, i) => {
+    const url = urls[i];
+    return url === undefined ? rootOf(location) : url.slice(0, url.lastIndexOf("/") + 1);
+  });
   const commonRoot = options.dataUrl?.replace(/\/+$/, "") ?? commonPrefix(roots).replace(/\/+$/, "");
   // Object keys are opaque (`a%2Fb.fits`, `100%.fits`): only an http(s) URL's path is percent-encoded.
   const decode = /^https?:\/\//i.test(commonRoot) ? decodeURIComponent : (path: string) => path;
-  const candidates = new CandidateTableBuilder();
-  for (const { origin, file } of listed.entries()) {
-    if (!file.path.startsWith(`${commonRoot}/`)) {
+  const relativePath = (location: string) => {
+    if (!location.startsWith(`${commonRoot}/`)) {
       throw new CloudFitsError(
         "USAGE",
-        `Cannot place ${redactUrl(file.path)} under the data root ${commonRoot}`,
+        `Cannot place ${redactUrl(location)} under the data root ${commonRoot}`,
       );
     }
-    candidates.add(origin, { ...file, path: decode(file.path.slice(commonRoot.length + 1)) });
+    return decode(location.slice(commonRoot.length + 1));
+  };
+  const candidates = new CandidateTableBuilder();
+  for (const [i, location] of locations.entries()) {
+    const url = urls[i];
+    if (url !== undefined) {
+      candidates.add(i, { path: relativePath(url) });
+      continue;
+    }
+    for await (const object of listObjects(location, options)) {
+      if (!FITS_NAME.test(object.path)) continue;
+      const { size, etag, lastModified } = object;
+      candidates.add(i, { path: relativePath(object.location), size, etag, lastModified });
+    }
   }
   const origins = locations.map((location, i): CandidateOrigin => {
-    if (location.kind === "http") {
-      const url = redactUrl(sources[i]);
-      return { display: () => url, open: () => openSource(location, options) };
-    }
+    const url = urls[i];
+    if (url !== undefined) return { display: () => url, open: () => openSource(location, options) };
     const full = (path: string) => `${commonRoot}/${path}`;
     return {
       display: (path) => redactUrl(full(path)),

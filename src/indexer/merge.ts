@@ -7,7 +7,7 @@
 
 import { withHeldBytes } from "../source/held_bytes.ts";
 import { CloudFitsError } from "../errors.ts";
-import { compareBytes, FIRST_READ } from "../index_format/_layout.ts";
+import { compareBytes, OPEN_READ } from "../index_format/_layout.ts";
 import { decodeShardSection, findShardSection, type ShardInfo } from "../index_format/shard.ts";
 import type { IndexedFile } from "../index_format/types.ts";
 import { IndexWriter, SkySink, type WrittenIndex } from "../index_format/writer.ts";
@@ -91,8 +91,9 @@ export async function mergeShards(
   if (shards.length === 0) throw new CloudFitsError("USAGE", "Nothing to merge: give the shard indexes");
   const parts = await Promise.all(shards.map(async (shard) => {
     const source = shard.index instanceof Uint8Array ? memorySource(shard.index, shard.name) : shard.index;
-    // The first read serves both the SHARD check and the index's opening.
-    const head = await source.read(0, FIRST_READ);
+    // The first read is the index's opening one (`OPEN_READ`, which `decodeIndex` would make): it serves
+    // the SHARD check and the opening, and a shard of up to 64 KiB arrives whole in it.
+    const head = await source.read(0, OPEN_READ);
     const entry = findShardSection(head);
     if (!entry) {
       throw new CloudFitsError(

@@ -63,6 +63,9 @@ async function spool(path: string): Promise<SpoolFile> {
       size += bytes.length;
       await handle.write(bytes, 0, bytes.length, at);
     },
+    get size() {
+      return size;
+    },
     read: async function* (end, start = 0) {
       for (let at = start; at < end;) {
         const buffer = new Uint8Array(Math.min(end - at, SPOOL_READ_BYTES));

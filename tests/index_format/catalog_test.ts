@@ -215,9 +215,14 @@ test("a catalog with a sky directory and frame summaries: find and frames read a
       shard: { index: k, count: 2, sources: ["data/"] },
     });
   };
-  const merged = await mergeShards([
-    { name: "0.cfidx", index: await shard(0) },
-    { name: "1.cfidx", index: await shard(1) },
-  ], { createdMs: 0 });
+  const shards = [countedIndex(await shard(0)), countedIndex(await shard(1))];
+  const merged = await mergeShards(shards.map((index, k) => ({ name: `${k}.cfidx`, index })), {
+    createdMs: 0,
+  });
   assert.deepEqual(await collectIndex(merged.index), bytes);
+  // Each shard is read once, from an opening read of 64 KiB (`decodeIndex`'s, whose leaves follow on).
+  for (const counted of shards) {
+    assert.deepEqual(counted.stats.ranges[0], { offset: 0, length: 64 * KIB });
+    assert.equal(counted.stats.bytes, counted.size, "each byte of the shard read once");
+  }
 });

@@ -1,14 +1,46 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { crc32c } from "../../src/index_format/_crc32c.ts";
+import { crc32c, crc32cCombine } from "../../src/index_format/_crc32c.ts";
 import { ByteReader, ByteWriter } from "../../src/index_format/_varint.ts";
 import { isCloudFitsError } from "../../src/errors.ts";
+import { seededRandom } from "../_support/range_server.ts";
 
 test("crc32c matches the Castagnoli check value and known vectors", () => {
   assert.equal(crc32c(new TextEncoder().encode("123456789")), 0xe3069283);
   assert.equal(crc32c(new Uint8Array(0)), 0);
   assert.equal(crc32c(new Uint8Array(32)), 0x8a9136aa); // RFC 3720 B.4: 32 bytes of zeros
   assert.equal(crc32c(new Uint8Array(32).fill(0xff)), 0x62a8ab43); // RFC 3720 B.4: 32 bytes of 0xFF
+});
+
+test("crc32cCombine gives the CRC-32C of two runs back to back, from their CRCs and the second's length", () => {
+  const next = seededRandom(32);
+  const lengths = [0, 1, 2, 3, 7, 8, 255, 4096, 65_537, 3_000_001];
+  const pool = Uint8Array.from({ length: 3_100_000 }, () => Math.floor(next() * 256));
+  const bytes = (length: number) =>
+    pool.subarray(Math.floor(next() * (pool.length - length)))
+      .subarray(0, length);
+  for (const lengthA of lengths) {
+    for (const lengthB of lengths) {
+      const [a, b] = [bytes(lengthA), bytes(lengthB)];
+      const whole = new Uint8Array(lengthA + lengthB);
+      whole.set(a);
+      whole.set(b, lengthA);
+      assert.equal(
+        crc32cCombine(crc32c(a), crc32c(b), lengthB),
+        crc32c(whole),
+        `${lengthA} + ${lengthB} bytes`,
+      );
+    }
+  }
+  // Beyond 2³² bytes the length is not cut to 32 bits: 2³³ zero bytes, by doubling 1 MiB of zeros.
+  let zeros = crc32c(new Uint8Array(1 << 20));
+  for (let length = 1 << 20; length < 2 ** 33; length *= 2) zeros = crc32cCombine(zeros, zeros, length);
+  const one = crc32c(new Uint8Array([1]));
+  assert.equal(
+    crc32cCombine(crc32cCombine(one, zeros, 2 ** 33), one, 1),
+    crc32cCombine(one, crc32cCombine(zeros, one, 1), 2 ** 33 + 1),
+  );
+  assert.notEqual(crc32cCombine(one, zeros, 2 ** 33), crc32cCombine(one, zeros, 0));
 });
 
 test("varints round-trip at their byte boundaries, signed and 64-bit", () => {

@@ -31,21 +31,31 @@ function pinned(bytes: Uint8Array, expected: [number, number]): void {
   if ("Deno" in globalThis) assert.deepEqual([bytes.length, crc32c(bytes)], expected);
 }
 
-/** Spools in memory that count what was written to them. */
+/** Spools in memory that count what was written to them and read back. */
 function countingSpools() {
   const written = { spools: 0, bytes: 0 };
+  const read = { bytes: 0 };
   const open = (): Promise<SpoolFile> => {
     written.spools++;
     const spool = memorySpool();
     return Promise.resolve({
-      ...spool,
+      get size() {
+        return spool.size;
+      },
+      close: () => spool.close(),
       append: (bytes: Uint8Array) => {
         written.bytes += bytes.length;
         return spool.append(bytes);
       },
+      read: async function* (end: number, start?: number) {
+        for await (const chunk of spool.read(end, start)) {
+          read.bytes += chunk.length;
+          yield chunk;
+        }
+      },
     });
   };
-  return { open, written };
+  return { open, written, read };
 }
 
 /**
@@ -132,16 +142,23 @@ function cube(i: number, blockBytes: number): IndexedFile {
 
 test("FRAMES blocks go to temporary storage as they come; a checkpoint sees only the cubes added", async () => {
   const cubes = Array.from({ length: 6 }, (_, i) => cube(i, 3000 + i));
+  const blockBytes = (files: IndexedFile[]) => files.reduce((sum, file) => sum + file.frames!.length, 0);
   const spill = countingSpools();
   const writer = new IndexWriter({ createdMs: 0, spools: spill.open });
   for (const file of cubes.slice(0, 4)) await writer.add(file);
   const checkpoint = await writer.snapshot();
+  // The section's CRC-32C is the blocks' running one: placing the checkpoint reads nothing back.
+  assert.equal(spill.read.bytes, 0);
   for (const file of cubes.slice(4)) await writer.add(file);
-  const finished = await collectIndex(await writer.finish());
-  assert.equal(spill.written.bytes, cubes.reduce((sum, file) => sum + file.frames!.length, 0));
+  const finishing = await writer.finish();
+  assert.equal(spill.read.bytes, 0);
+  const finished = await collectIndex(finishing);
+  assert.equal(spill.written.bytes, blockBytes(cubes));
+  assert.equal(spill.read.bytes, blockBytes(cubes), "writing the index reads each block once");
   sameBytes(finished, await encodeIndex(cubes, { createdMs: 0 }));
   // Read after more blocks were appended: the checkpoint still ends at its fourth cube.
   sameBytes(await collectIndex(checkpoint), await encodeIndex(cubes.slice(0, 4), { createdMs: 0 }));
+  assert.equal(spill.read.bytes, blockBytes(cubes) + blockBytes(cubes.slice(0, 4)));
 });
 
 test("files({ frames }) reads the blocks forward in reads of about 1 MiB, not the section at once", async () => {

@@ -259,7 +259,13 @@ test("a FRAMES table longer than the first 64 KiB is completed with one read of 
   const rows = entries.map(({ path }) => ({ path, length: block.length, crc: crc32c(block) }));
   const sink = {
     add() {},
-    sections: async () => [await framesSection(rows, () => entries.map((e) => e.block))],
+    sections: () => [
+      framesSection(
+        rows,
+        () => entries.map((e) => e.block),
+        entries.reduce((crc, e) => crc32c(e.block, crc), 0),
+      ),
+    ],
   };
   const bytes = await collectIndex(await new IndexWriter({ createdMs: 0, sinks: [sink] }).finish());
   // The open region only (the index's first read would hold more): the section lies beyond it.

@@ -88,12 +88,30 @@ export interface BenchReport {
   method: string[];
   /** What bench/throughput.ts wrote (decode and output throughput), when it ran. */
   throughput?: ThroughputResults;
+  /** What bench/startup.ts wrote (spawn → first request, beside a binary that only fetches), when it ran. */
+  startup?: StartupResults;
   /** Wall time of the whole run, seconds. */
   elapsedS?: number;
   /** One row per scenario and tool. */
   rows: ResultRow[];
   /** Target checks. */
   targets: TargetCheck[];
+}
+
+/** bench/startup.ts's results/startup.json: medians over interleaved spawns of each tool. */
+export interface StartupResults {
+  /** How the figures were made. */
+  method: string;
+  /** One row per tool: `floor: …`, `binary (dist/cloudfits)`, `deno run …`, `bun …`. */
+  results: {
+    tool: string;
+    runs: number;
+    firstRequestMs: number;
+    exitMs: number;
+    firstRequestRangeMs: number[];
+  }[];
+  /** The load average at the start. */
+  machine: { loadAverageAtStart: number[] };
 }
 
 /**
@@ -210,6 +228,19 @@ export function renderMarkdown(report: BenchReport): string {
     );
     lines.push("");
     lines.push(...throughputTable(t));
+  }
+  if (report.startup) {
+    const { method, machine, results } = report.startup;
+    lines.push("");
+    lines.push(
+      `Start-up (bench/startup.ts, results/startup.json; ${method}; load ${
+        machine.loadAverageAtStart[0]
+      }): ` +
+        results.map((r) => `${r.tool}: first request ${r.firstRequestMs} ms, exit ${r.exitMs} ms`).join(
+          "; ",
+        ) +
+        ".",
+    );
   }
   lines.push("");
   lines.push(...targetTable(report.targets));

@@ -13,7 +13,7 @@ import { buildIndex } from "../src/indexer/build_index.ts";
 import { localFileAccess } from "../src/source/file.ts";
 import { scriptCommand } from "./children.ts";
 import { BENCH_DIR, type BenchOptions, BUN, PYTHON, REPO_DIR } from "./common.ts";
-import { median, type ResultRow } from "./report.ts";
+import { median, type ResultRow, type StartupResults } from "./report.ts";
 import type { ThroughputResults } from "./throughput_report.ts";
 
 const PEER_PACKAGES = ["python3-astropy", "python3-fsspec", "python3-aiohttp"];
@@ -78,6 +78,31 @@ export function runThroughput(options: BenchOptions): ThroughputResults | null {
     throw new Error(`bench/throughput.ts failed: ${why}`);
   }
   return JSON.parse(readFileSync(file, "utf8"));
+}
+
+/**
+ * Run bench/startup.ts on the compiled binary: spawn → the first request, median of 21 runs taken in turn
+ * with a Bun binary that only fetches (the floor), so that the machine's load weighs on both alike.
+ *
+ * @param options Bench options (timeout, log).
+ * @param binary The compiled binary.
+ * @returns What the script wrote to results/startup.json.
+ */
+export function runStartup(options: BenchOptions, binary: string): StartupResults {
+  options.log("running bench/startup.ts …");
+  const deno = "Deno" in globalThis ? process.execPath : join(REPO_DIR, "node_modules", ".bin", "deno");
+  const script = join(BENCH_DIR, "startup.ts");
+  const result = spawnSync(deno, ["run", "-A", script, "--runs", "21", "--binary", binary], {
+    cwd: REPO_DIR,
+    encoding: "utf8",
+    timeout: options.timeoutMs,
+  });
+  if (result.status !== 0) {
+    throw new Error(
+      `bench/startup.ts failed: ${(result.stderr || String(result.error)).trim().split("\n").pop()}`,
+    );
+  }
+  return JSON.parse(readFileSync(join(BENCH_DIR, "results", "startup.json"), "utf8"));
 }
 
 /** The cloudfits index of the cube and the images, made once per run, read locally by the "with index" runs. */

@@ -28,6 +28,11 @@ type Verdict = Pick<TargetCheck, "measured" | "met">;
 
 const NOT_MEASURED = (why: string): Verdict => ({ measured: `not measured: ${why}`, met: null });
 
+/** A verdict with more said after its figure. */
+function appendNote(verdict: Verdict, note: string): Verdict {
+  return { ...verdict, measured: verdict.measured + note };
+}
+
 /** A value against an upper limit: met, or missed by how much. */
 function atMost(value: number | null | undefined, limit: number, unit: string, digits = 0): Verdict {
   return value == null ? NOT_MEASURED("no value") : {
@@ -196,13 +201,28 @@ export function checkTargets(report: BenchReport, inputs: TargetInputs): TargetC
       );
     }
   }
-  // #16.2: start-up.
-  const first = report.rows.filter((r) => r.tool === "cloudfits binary" && r.firstRequestMs !== null)
-    .map((r) => r.firstRequestMs!);
+  // #16.2: start-up, measured by bench/startup.ts beside the floor; the scenarios' figures come after
+  // their peers' runs, on a machine the run itself loads.
+  const first = median(
+    report.rows.filter((r) => r.tool === "cloudfits binary" && r.firstRequestMs !== null)
+      .map((r) => r.firstRequestMs!),
+  );
+  const startup = report.startup?.results;
+  const binary = startup?.find((r) => r.tool.startsWith("binary"));
+  const floor = startup?.find((r) => r.tool.startsWith("floor"));
+  const inScenarios = first === null
+    ? ""
+    : `; across this run's HTTP scenarios ${first.toFixed(1)} ms (median)`;
   add(
-    "#16.2 the binary's first request within 30 ms of exec (median over its HTTP scenarios)",
-    first.length && report.machine.binary
-      ? atMost(median(first), 30, " ms", 1)
+    "#16.2 the binary's first request within 30 ms of exec (bench/startup.ts: median of spawns taken in turn " +
+      "with a Bun binary that only fetches)",
+    binary && floor
+      ? appendNote(
+        atMost(binary.firstRequestMs, 30, " ms", 1),
+        `; the fetch-only binary ${floor.firstRequestMs.toFixed(1)} ms in the same spawns${inScenarios}`,
+      )
+      : first !== null && report.machine.binary
+      ? atMost(first, 30, " ms (median over its HTTP scenarios)", 1)
       : NOT_MEASURED("compiled binary not run"),
   );
   const version = get("6", "cloudfits binary");

@@ -9,7 +9,7 @@ import type { CliIo } from "./io.ts";
 import { type CommonValues, concurrencyOf } from "./options.ts";
 import { redactUrl } from "../src/url.ts";
 import { sourceOptions } from "./remote.ts";
-import { type SkyTarget, skyTargets } from "./sky.ts";
+import { forEachAtOnce, type SkyTarget, skyTargets, TARGETS_IN_FLIGHT } from "./sky.ts";
 
 /** What an archive-wide sky command does with one covering HDU, and which files it can use. */
 export interface ArchiveJob {
@@ -29,8 +29,8 @@ export interface ArchiveJob {
  * `cutout|lightcurve --index CATALOG --ra RA --dec DEC -o DIR/` (no TARGET): find the files and HDUs
  * of the catalog that cover the position (its sky directory, as `find`), then run the job on each,
  * writing `DIR/<file stem>_hdu<N>.<ext>`. One catalog handle, one source setup (so one connection pool
- * and `--concurrency` limit) and one opened file per path serve every match. A match that fails is
- * reported and skipped.
+ * and `--concurrency` limit) and one opened file per path serve every match; up to 8 files are worked on
+ * at once. A match that fails is reported and skipped.
  *
  * @param values Parsed flags.
  * @param io The process I/O.
@@ -78,33 +78,35 @@ export async function forEachCoveringHdu(
   });
   const names = outputNames(matches);
   let [done, failed, unusable] = [0, 0, 0];
-  try {
-    for (const [path, hdus] of byPath(matches)) {
-      let fits: FitsFile | undefined;
-      try {
-        fits = await index.open(path);
-        if (job.accepts && !job.accepts(fits)) {
-          unusable++;
-          continue;
-        }
-        for (const match of hdus) {
-          try {
-            await job.run(fits, match, target, `${output}${names.get(match)}.${job.extension}`);
-            done++;
-          } catch (error) {
-            if (!isCloudFitsError(error)) throw error;
-            failed++;
-            await io.err(`skipped ${escapeControl(path)}[${match.hdu}]: ${error.message}\n`);
-          }
-        }
-      } catch (error) {
-        if (!isCloudFitsError(error)) throw error;
-        failed += hdus.length;
-        await io.err(`skipped ${escapeControl(path)}: ${error.message}\n`);
-      } finally {
-        await fits?.source.close?.();
+  // The covering files side by side (each opened from the index once), their requests in one pool.
+  const runFile = async ([path, hdus]: [string, SkyMatch[]]) => {
+    let fits: FitsFile | undefined;
+    try {
+      fits = await index.open(path);
+      if (job.accepts && !job.accepts(fits)) {
+        unusable++;
+        return;
       }
+      for (const match of hdus) {
+        try {
+          await job.run(fits, match, target, `${output}${names.get(match)}.${job.extension}`);
+          done++;
+        } catch (error) {
+          if (!isCloudFitsError(error)) throw error;
+          failed++;
+          await io.err(`skipped ${escapeControl(path)}[${match.hdu}]: ${error.message}\n`);
+        }
+      }
+    } catch (error) {
+      if (!isCloudFitsError(error)) throw error;
+      failed += hdus.length;
+      await io.err(`skipped ${escapeControl(path)}: ${error.message}\n`);
+    } finally {
+      await fits?.source.close?.();
     }
+  };
+  try {
+    await forEachAtOnce([...byPath(matches)], TARGETS_IN_FLIGHT, runFile);
   } finally {
     await index.close();
   }

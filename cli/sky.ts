@@ -153,8 +153,50 @@ export function skyOutputFormat<C extends "cutout --ra/--dec" | "lightcurve">(
   return chooseOutputFormat(command, output.endsWith("/") ? `${output}{name}.${files}` : output, values);
 }
 
-/** Targets of `--targets` worked on at once: each holds its output (a cutout's or light curve's bytes). */
-const TARGETS_IN_FLIGHT = 8;
+/**
+ * Targets of `--targets`, or files of an archive-wide run, worked on at once: each holds its output (a
+ * cutout's or light curve's bytes).
+ */
+export const TARGETS_IN_FLIGHT = 8;
+
+/**
+ * Run `work` on every item, `inFlight` at a time. After a failure no more start, and the first failure
+ * is thrown once those running have ended (so that nothing runs on after the caller cleans up).
+ *
+ * @param items The items.
+ * @param inFlight How many at once (≥ 1).
+ * @param work The work for one item.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { forEachAtOnce } from "./sky.ts";
+ *
+ * let running = 0, most = 0;
+ * await forEachAtOnce([1, 2, 3, 4, 5], 2, async () => {
+ *   most = Math.max(most, ++running);
+ *   await new Promise((resolve) => setTimeout(resolve, 1));
+ *   running--;
+ * });
+ * assert.equal(most, 2);
+ * await assert.rejects(forEachAtOnce([1, 2, 3], 1, (n) => n === 2 ? Promise.reject(new Error("two")) : Promise.resolve()), /two/);
+ * ```
+ */
+export async function forEachAtOnce<T>(
+  items: readonly T[],
+  inFlight: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      await work(items[next++]).catch((error) => void (failure ??= { error }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, items.length) }, worker));
+  if (failure !== undefined) throw failure.error;
+}
 
 /**
  * Run one job per target on one opened file (one connection pool, one header walk, one frame table),
@@ -186,11 +228,8 @@ export async function forEachTarget(
   const opened = await openCliTarget(text, values, io, { ...open, select: "image", allHdus: true });
   let failed = 0;
   let cube: TessCube | undefined;
-  let next = 0;
-  let fatal: { error: unknown } | undefined;
   let succeeded = false;
-  const runNext = async () => {
-    const target = targets[next++];
+  const run = async (target: SkyTarget) => {
     try {
       cube = await job(opened, target, many, cube) ?? cube;
       succeeded = true;
@@ -200,25 +239,17 @@ export async function forEachTarget(
       await io.err(`skipped ${target.name}: ${error.message}\n`);
     }
   };
-  // A failure stops the others from starting, and is thrown once they have ended.
-  const worker = async () => {
-    while (fatal === undefined && next < targets.length) {
-      await runNext().catch((error) => void (fatal ??= { error }));
-    }
-  };
   try {
     // The first target to succeed has read a TESS cube's frame table; the rest share it and run side by
     // side, their requests in the command's one pool (one at a time to standard output, where they would
     // interleave).
-    while (!succeeded && fatal === undefined && next < targets.length) {
-      await runNext().catch((error) => void (fatal = { error }));
-    }
+    let first = 0;
+    while (!succeeded && first < targets.length) await run(targets[first++]);
     const inFlight = String(values.output ?? "-") === "-" ? 1 : TARGETS_IN_FLIGHT;
-    await Promise.all(Array.from({ length: inFlight }, worker));
+    await forEachAtOnce(targets.slice(first), inFlight, run);
   } finally {
     await opened.close();
   }
-  if (fatal !== undefined) throw fatal.error;
   if (failed > 0) await io.err(`${failed} of ${targets.length} targets skipped\n`);
   return failed > 0 ? EXIT.partial : EXIT.ok;
 }

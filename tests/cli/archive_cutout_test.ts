@@ -9,7 +9,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../_support/cli_io.ts";
-import { startRangeServer } from "../_support/range_server.ts";
+import { roundTrips, startRangeServer } from "../_support/range_server.ts";
 
 const TESTDATA = join(import.meta.dirname!, "..", "..", "testdata");
 // The fixture cube's pixel (2.3, 1.7), 0-based (astropy all_pix2world, as in tests/sky/find_test.ts).
@@ -131,9 +131,9 @@ test("nothing covers the position: exit 3; a match that fails is reported, skipp
   });
 });
 
-test("over HTTP: one catalog, the sky lookup, then only each match's data", async () => {
+test("over HTTP: one catalog, the sky lookup, then only each match's data, the files side by side", async () => {
   await withArchive(async (dir, data) => {
-    const server = await startRangeServer({ root: dir });
+    const server = await startRangeServer({ root: dir, latency: 30 });
     try {
       const catalog = join(dir, "all.cfidx");
       await index(data, catalog, ["--data-url", `${server.url}/data`]);
@@ -149,6 +149,8 @@ test("over HTTP: one catalog, the sky lookup, then only each match's data", asyn
         "/data/images_b.fits",
       ]);
       assert.ok(server.log.every((r) => r.method === "GET"), "no HEAD: the index records the sizes");
+      // The two images are read at once: one round trip for both.
+      assert.equal(roundTrips(server.log.filter((r) => r.path !== "/all.cfidx")), 1);
     } finally {
       await server.close();
     }

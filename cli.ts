@@ -35,5 +35,6 @@
 export { main } from "./cli/main.ts";
 export type { CliIo } from "./cli/io.ts";
 
-// Run as a program: the process entry sends the first request, then loads `main`.
+// Run as a program (`deno run cli.ts`, `bun cli.ts`): as the binaries do, through their process entry, though
+// `main` has loaded by then; the binaries are built from cli/bin.ts, which sends the first request first.
 if (import.meta.main) import("./cli/bin.ts");

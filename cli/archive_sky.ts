@@ -9,7 +9,7 @@ import type { CliIo } from "./io.ts";
 import { type CommonValues, concurrencyOf } from "./options.ts";
 import { redactUrl } from "../src/url.ts";
 import { sourceOptions } from "./remote.ts";
-import { forEachAtOnce, type SkyTarget, skyTargets, TARGETS_IN_FLIGHT } from "./sky.ts";
+import { forEachAtOnce, type SkyTarget, skyTargets, targetsInFlight } from "./sky.ts";
 
 /** What an archive-wide sky command does with one covering HDU, and which files it can use. */
 export interface ArchiveJob {
@@ -106,7 +106,7 @@ export async function forEachCoveringHdu(
     }
   };
   try {
-    await forEachAtOnce([...byPath(matches)], TARGETS_IN_FLIGHT, runFile);
+    await forEachAtOnce([...byPath(matches)], targetsInFlight(values), runFile);
   } finally {
     await index.close();
   }

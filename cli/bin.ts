@@ -14,6 +14,8 @@ startFirstReads(args);
 // No top-level await: `bun build --compile --bytecode` needs a module without it.
 import("./main.ts")
   .then(({ main }) => main(args))
+  // main reports its own errors; one that escapes it (stderr itself failing) still ends the run.
+  .catch(() => 1)
   .then((code) => {
     dropEarlyReads();
     process.exitCode = code;

@@ -53,6 +53,8 @@ export async function runCutout(args: string[], io: CliIo): Promise<number> {
   const fitsWriter = format === "fits" ? import("../src/cutout_file.ts") : undefined;
   const drawing = format === "png" ? import("./cutout_png.ts") : undefined;
   const text = format === "fits" || format === "png" ? undefined : import("./cutout_output.ts");
+  // Awaited after the read, or never when it fails: a failed import must not go unhandled meanwhile.
+  for (const loading of [fitsWriter, drawing, text]) loading?.catch(() => {});
 
   // The named HDU, or the first image with data.
   const line = progressLine(io, values);

@@ -5,8 +5,9 @@
  *
  * Only what is certain is sent: one plain `http(s)://` target (signed S3, GCS and Azure requests need
  * credentials and more code first), read the way the command reads every file. A request the command
- * does not make after all (it fails on a usage error first) is cancelled at exit: at most one wasted
- * 64 KiB range, never a wrong byte, since the source checks an early answer like any other.
+ * does not make after all (it fails on a usage error first) is cancelled at exit: at most the command's
+ * first reads wasted (64 KiB; for `lightcurve` the last 2 MiB too), never a wrong byte, since the source
+ * checks an early answer like any other.
  *
  * @module
  */
@@ -52,7 +53,10 @@ const OPENING_COMMANDS = new Set(["cutout", "header", "ls", "table", "plan", "li
 /** Flags after which the first request is another: an index instead of the file, an endpoint, help. */
 const OTHER_FIRST_READ = new Set(["--index", "--data-root", "--endpoint-url", "--help", "-h"]);
 
-/** Whether an argument is an http(s) URL; string tests, since a regular expression's first use costs more. */
+/** Flags whose value may be a URL that is not the target: a URL after one of them is not sent for. */
+const URL_VALUED = new Set(["--targets", "--aperture", "-o", "--output"]);
+
+/** Whether an argument is an http(s) URL, by plain string tests (this runs before anything else loads). */
 const isHttpUrl = (arg: string) => {
   const scheme = arg.slice(0, 8).toLowerCase();
   return scheme.startsWith("http://") || scheme === "https://";
@@ -80,6 +84,8 @@ const isHttpUrl = (arg: string) => {
  * assert.equal(firstReadsOf(["cutout", "s3://bucket/a.fits[1:5,1:5]", "-o", "a.csv"]), undefined); // signed
  * assert.equal(firstReadsOf(["header", "https://example.org/a.fits", "--index", "a.cfi"]), undefined);
  * assert.equal(firstReadsOf(["index", "https://example.org/a.fits", "-o", "a.cfi"]), undefined);
+ * // A URL that is a flag's value is not the target.
+ * assert.equal(firstReadsOf(["lightcurve", "cube.fits", "--targets", "https://example.org/list.csv"]), undefined);
  * ```
  */
 export function firstReadsOf(args: readonly string[]): { href: string; ranges: string[] } | undefined {
@@ -87,7 +93,7 @@ export function firstReadsOf(args: readonly string[]): { href: string; ranges: s
   if (!OPENING_COMMANDS.has(command) || rest.some((arg) => OTHER_FIRST_READ.has(arg.split("=", 1)[0]))) {
     return undefined;
   }
-  const urls = rest.filter(isHttpUrl);
+  const urls = rest.filter((arg, i) => isHttpUrl(arg) && !URL_VALUED.has(rest[i - 1]));
   if (urls.length !== 1) return undefined;
   let location;
   try {

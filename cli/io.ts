@@ -42,12 +42,9 @@ export function nodeIo(): CliIo {
     if (process.stdout.listenerCount("error") === 0) process.stdout.on("error", () => {});
     return process.stdout;
   };
-  // Bun writes to its own file sinks natively, where making its process.stdout takes ~8 ms: a compiled
-  // binary's `--version` then exits in 14 ms instead of 22.
-  const bun = (globalThis as { Bun?: BunStdio }).Bun;
   return {
-    out: bun ? (text) => bun.write(bun.stdout, text).then(() => {}) : (text) => write(out(), text),
-    err: bun ? (text) => bun.write(bun.stderr, text).then(() => {}) : (text) => write(process.stderr, text),
+    out: (text) => write(out(), text),
+    err: (text) => write(process.stderr, text),
     isTTY: isTerminal(1),
     errIsTTY: isTerminal(2),
     env: process.env,
@@ -58,13 +55,6 @@ export function nodeIo(): CliIo {
     listFiles: files.listFiles,
   };
 }
-
-/** Bun's standard streams and its `write`, which writes the whole of `data` (a closed pipe rejects with EPIPE). */
-type BunStdio = {
-  stdout: unknown;
-  stderr: unknown;
-  write(destination: unknown, data: string | Uint8Array): Promise<number>;
-};
 
 /** Bun's native `isatty`, which answers without making `process.stdout` (see {@linkcode isTerminal}). */
 type TtyBinding = { isTTY(fd: number): boolean };

@@ -6,6 +6,7 @@ import { parseAngle } from "../src/wcs/angles.ts";
 import type { CliIo } from "./io.ts";
 import { refuseExistingOutput } from "./io.ts";
 import { openCliTarget } from "./open_target.ts";
+import { type CommonValues, concurrencyOf } from "./options.ts";
 import { chooseOutputFormat, type COMMAND_FORMATS } from "./output_formats.ts";
 
 /** One position to cut: a name for messages and output files, RA/Dec in degrees, and an optional size. */
@@ -154,10 +155,15 @@ export function skyOutputFormat<C extends "cutout --ra/--dec" | "lightcurve">(
 }
 
 /**
- * Targets of `--targets`, or files of an archive-wide run, worked on at once: each holds its output (a
- * cutout's or light curve's bytes).
+ * Targets of `--targets`, or files of an archive-wide run, worked on at once: 8, or `--concurrency` when
+ * lower, since each holds its output (a cutout's or light curve's bytes) until it is written.
+ *
+ * @param values Parsed flags.
+ * @returns How many at once.
  */
-export const TARGETS_IN_FLIGHT = 8;
+export function targetsInFlight(values: Record<string, unknown>): number {
+  return Math.min(8, concurrencyOf(values as CommonValues) ?? 8);
+}
 
 /**
  * Run `work` on every item, `inFlight` at a time. After a failure no more start, and the first failure
@@ -191,7 +197,8 @@ export async function forEachAtOnce<T>(
   let failure: { error: unknown } | undefined;
   const worker = async () => {
     while (failure === undefined && next < items.length) {
-      await work(items[next++]).catch((error) => void (failure ??= { error }));
+      const item = items[next++];
+      await Promise.resolve().then(() => work(item)).catch((error) => void (failure ??= { error }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, items.length) }, worker));
@@ -200,7 +207,7 @@ export async function forEachAtOnce<T>(
 
 /**
  * Run one job per target on one opened file (one connection pool, one header walk, one frame table),
- * up to 8 at once, reporting and skipping the targets that fail: exit 6 at the end when any did.
+ * several at once (see {@linkcode targetsInFlight}), reporting and skipping the targets that fail: exit 6 at the end when any did.
  *
  * @param text The FITS target as typed.
  * @param values Parsed flags.
@@ -241,12 +248,10 @@ export async function forEachTarget(
   };
   try {
     // The first target to succeed has read a TESS cube's frame table; the rest share it and run side by
-    // side, their requests in the command's one pool (one at a time to standard output, where they would
-    // interleave).
+    // side, their requests in the command's one pool.
     let first = 0;
     while (!succeeded && first < targets.length) await run(targets[first++]);
-    const inFlight = String(values.output ?? "-") === "-" ? 1 : TARGETS_IN_FLIGHT;
-    await forEachAtOnce(targets.slice(first), inFlight, run);
+    await forEachAtOnce(targets.slice(first), targetsInFlight(values), run);
   } finally {
     await opened.close();
   }

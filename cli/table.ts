@@ -39,6 +39,7 @@ export async function runTable(args: string[], io: CliIo): Promise<number> {
   const format: TableFormat = chooseOutputFormat("table", output, values, stream);
   // The text encoders load while the target is opened.
   const encoders = import("./table_text.ts");
+  encoders.catch(() => {}); // awaited later, or never when opening fails
 
   // The named HDU, or the first table with data; --rows is parsed against it.
   // Rows streamed to a terminal would be interleaved with the progress line: they are the progress there.

@@ -47,6 +47,31 @@ export interface SpoolFile {
 }
 
 /**
+ * Refuse a spool without a numeric `size` (a `SpoolFile` written before it had one), which would
+ * otherwise stream nothing back and misplace what was spooled.
+ *
+ * @param spool A caller's spool.
+ * @returns The same spool.
+ * @throws {TypeError} When `size` is not a number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkedSpool, memorySpool } from "./_bytes.ts";
+ *
+ * assert.ok(checkedSpool(memorySpool()));
+ * const old = { append: () => Promise.resolve(), read: async function* () {}, close: () => Promise.resolve() };
+ * assert.throws(() => checkedSpool(old as never), /numeric size/);
+ * ```
+ */
+export function checkedSpool(spool: SpoolFile): SpoolFile {
+  if (typeof spool.size !== "number") {
+    throw new TypeError("Cannot spool: a SpoolFile must have a numeric size (bytes appended so far)");
+  }
+  return spool;
+}
+
+/**
  * A spool in memory.
  *
  * @returns An empty spool.

@@ -324,7 +324,9 @@ export class HduHandle {
   }
 }
 
+let loadingTableReader: Promise<typeof import("./read/table_rows.ts")> | undefined;
+
 /** The table reader (decoders of every column type, heaps, tile-compressed tables): loaded on a first table read. */
 function tableReader(): Promise<typeof import("./read/table_rows.ts")> {
-  return import("./read/table_rows.ts");
+  return loadingTableReader ??= import("./read/table_rows.ts");
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { concatBytes, memorySpool, type SpoolFile } from "../_bytes.ts";
+import { checkedSpool, concatBytes, memorySpool, type SpoolFile } from "../_bytes.ts";
 import { ByteReader, ByteWriter } from "./_varint.ts";
 
 /**
@@ -98,7 +98,7 @@ export class SortedRuns<T> {
 
   /** The spool the runs went to, opened at the first spill (for more data written beside them). */
   async spool(): Promise<SpoolFile> {
-    return this.#spool ??= await this.#open();
+    return this.#spool ??= checkedSpool(await this.#open());
   }
 
   /** Bytes written to the spool so far (by the runs and by whoever appended beside them). */

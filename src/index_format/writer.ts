@@ -23,7 +23,7 @@ import { framesSection, type FrameTableRow } from "./frames.ts";
 import { shardSection } from "./shard.ts";
 import { type FootprintRecord, SkyDirectoryBuilder, type SkyDirectoryOptions } from "./sky_cells.ts";
 import type { EncodeIndexOptions, IndexedFile } from "./types.ts";
-import { concatBytes, memorySpool, type SpoolFile } from "../_bytes.ts";
+import { checkedSpool, concatBytes, memorySpool, type SpoolFile } from "../_bytes.ts";
 
 /**
  * Sees every file in path order and adds sections after the leaves: the place for per-file data that
@@ -61,7 +61,7 @@ class FramesSink implements IndexSectionSink {
 
   async add(file: IndexedFile): Promise<void> {
     if (!file.frames) return;
-    this.#spool ??= await this.#open();
+    this.#spool ??= checkedSpool(await this.#open());
     await this.#spool.append(file.frames);
     const crc = crc32c(file.frames);
     this.#crc = crc32cCombine(this.#crc, crc, file.frames.length);
@@ -201,7 +201,7 @@ export class IndexWriter {
       throw new TypeError(`Cannot encode creation time ${this.#createdMs}`);
     }
     if (options.dataUrl !== undefined) checkDataUrl(options.dataUrl);
-    this.#spool = options.spool ?? memorySpool();
+    this.#spool = options.spool ? checkedSpool(options.spool) : memorySpool();
     this.#sinks = [
       ...options.sinks ?? [],
       new FramesSink(options.spools ?? (() => Promise.resolve(memorySpool()))),

@@ -65,6 +65,8 @@ export async function readCompressedSection(
   const what = `the tiles of HDU ${hdu.index} of ${source.name}`;
   // The codecs load once per read, while the tile descriptors are on their way.
   const codecs = import("../fits/tiles/decode_tile.ts");
+  // Awaited after the reads: a read that fails first must not leave a failed import unhandled.
+  codecs.catch(() => {});
   const rowBytes = await readRanges(source, plan.rowRanges, { what, ...options });
   const located = rows.map((row, i) => locateTile(hdu, storage, row, rowBytes[i]));
   const heapStart = hdu.dataOffset + storage.table.heapOffset;

@@ -32,6 +32,7 @@ export interface WalkOptions {
    * arrives with its header, so that a small read of it (the first rows of a table, a section of an
    * image's first rows) is served from the walk's `window` instead of a round trip of its own. A caller
    * that reads no data passes `headerRead` (`openTarget` does when its target selects no data).
+   * `walkHdus` takes no step as a target: there it has no effect.
    */
   targetRead?: number;
   /**

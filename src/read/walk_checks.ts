@@ -9,9 +9,9 @@ import { type Hdu, paddedSize } from "../fits/layout.ts";
 import { type Compression, compressionOf } from "../gzip/magic.ts";
 
 /** The first card's start in a FITS file. */
-export const ASCII_SIMPLE: number[] = [0x53, 0x49, 0x4d, 0x50, 0x4c, 0x45, 0x20, 0x20, 0x3d]; // "SIMPLE  ="
+export const ASCII_SIMPLE: readonly number[] = [0x53, 0x49, 0x4d, 0x50, 0x4c, 0x45, 0x20, 0x20, 0x3d]; // "SIMPLE  ="
 /** The first card's start in an extension header. */
-export const ASCII_XTENSION: number[] = [0x58, 0x54, 0x45, 0x4e, 0x53, 0x49, 0x4f, 0x4e, 0x3d]; // "XTENSION="
+export const ASCII_XTENSION: readonly number[] = [0x58, 0x54, 0x45, 0x4e, 0x53, 0x49, 0x4f, 0x4e, 0x3d]; // "XTENSION="
 
 /**
  * Check the end of an HDU against the object's size: data cut short is `TRUNCATED`; missing final padding

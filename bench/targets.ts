@@ -5,7 +5,7 @@
  * @module
  */
 import { type BenchReport, median, type TargetCheck, type Tool } from "./report.ts";
-import { TEXT_MEASURES, type ThroughputResults } from "./throughput_report.ts";
+import { type DecodeResult, TEXT_MEASURES, type ThroughputResults } from "./throughput_report.ts";
 
 /** How the binary ended when its stdout pipe was closed early. */
 export interface PipeResult {
@@ -70,39 +70,36 @@ const plural = (n: number | null | undefined, word: string) => n === 1 ? ` ${wor
  * the harness's target table and results/throughput.md both list these.
  */
 const THROUGHPUT_TARGETS: { target: string; check: (r: ThroughputResults) => Verdict | null }[] = [
-  ...(["float32", "int16"] as const).flatMap((dtype) => [{
-    target:
-      `#16.3 decode ${dtype} big-endian → host in place (the decoder section() runs after the fetch) ≥ the faster of numpy's copying .byteswap() and .astype() on the same bytes`,
-    check: (r: ThroughputResults) => {
-      const x = r.decode?.[dtype];
-      return x
-        ? atLeast(
-          x.ratioInPlaceToBestNumpy,
-          1,
-          "× numpy",
-          2,
+  ...(["float32", "int16"] as const).flatMap((dtype) => {
+    /** One decode target: a ratio to the faster numpy, with its figures. */
+    const decodeTarget = (
+      target: string,
+      ratio: (x: DecodeResult) => number,
+      figures: (x: DecodeResult, r: ThroughputResults) => string,
+    ) => ({
+      target,
+      check: (r: ThroughputResults) => {
+        const x = r.decode?.[dtype];
+        return x ? atLeast(ratio(x), 1, "× numpy", 2, figures(x, r)) : null;
+      },
+    });
+    return [
+      decodeTarget(
+        `#16.3 decode ${dtype} big-endian → host in place (the decoder section() runs after the fetch) ≥ the faster of numpy's copying .byteswap() and .astype() on the same bytes`,
+        (x) => x.ratioInPlaceToBestNumpy,
+        (x) =>
           `; ${x.inPlaceGBps} GB/s against byteswap ${x.numpyByteswapGBps}, astype ${x.numpyAstypeGBps} GB/s`,
-        )
-        : null;
-    },
-  }, {
-    target:
-      `#16.3 decode ${dtype}: section() as a whole (copy into new memory + decode, from memory) ≥ the same`,
-    check: (r: ThroughputResults) => {
-      const x = r.decode?.[dtype];
-      return x
-        ? atLeast(
-          x.ratioSectionToBestNumpy,
-          1,
-          "× numpy",
-          2,
+      ),
+      decodeTarget(
+        `#16.3 decode ${dtype}: section() as a whole (copy into new memory + decode, from memory) ≥ the same`,
+        (x) => x.ratioSectionToBestNumpy,
+        (x, r) =>
           `; ${x.sectionFromMemoryGBps} GB/s; allocating and filling a new buffer of that size alone runs at ${
             r.decode!.freshMemoryGBps
           } GB/s here`,
-        )
-        : null;
-    },
-  }]),
+      ),
+    ];
+  }),
   {
     target:
       "#16.3 FITS output ≥ 1 GB/s to a file, big-endian bytes passed through untouched (write and close, as astropy's writeto)",

@@ -5,8 +5,10 @@
  * @module
  */
 
-const ZERO = 48;
-const MINUS = 45;
+/** "0". */
+export const ZERO = 48;
+/** "-". */
+export const MINUS = 45;
 
 /** The ASCII digits of 00 … 99, two bytes each. */
 const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i % 2 === 0 ? (i / 20) | 0 : (i >> 1) % 10));
@@ -150,4 +152,5 @@ export function writeShortFloat64(bytes: Uint8Array, at: number, value: number):
   return -1;
 }
 
-const POINT = 46;
+/** ".". */
+export const POINT = 46;

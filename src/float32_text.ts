@@ -6,7 +6,7 @@
  * @module
  */
 
-import { digitCount, INT_TENS, writeDigits } from "./ascii_digits.ts";
+import { digitCount, INT_TENS, MINUS, POINT, writeDigits, ZERO } from "./ascii_digits.ts";
 
 const bits = new Uint32Array(1);
 const single = new Float32Array(bits.buffer);
@@ -86,9 +86,6 @@ export function writeFloat32(bytes: Uint8Array, at: number, value: number): numb
   return writeDecimal(bytes, at, shortest[0], shortest[1]);
 }
 
-const MINUS = 45;
-const POINT = 46;
-const ZERO = 48;
 const LETTER_E = 101;
 const PLUS = 43;
 

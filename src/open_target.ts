@@ -166,9 +166,10 @@ export async function openTarget(text: string, options: OpenTargetOptions = {}):
     try {
       // A target that reads no data (a header) reads the header it names as any other; else with the
       // start of its data.
-      const reads = selectionOf(target, options) === undefined ? { targetRead: DEFAULT_HEADER_READ } : {};
+      const selection = selectionOf(target, options);
+      const reads = selection === undefined ? { targetRead: DEFAULT_HEADER_READ } : {};
       fits = await openFits(source, { ...reads, ...options, lazy: !options.allHdus });
-      if (!options.allHdus) await walkToSelection(fits, target.hdu, selectionOf(target, options));
+      if (!options.allHdus) await walkToSelection(fits, target.hdu, selection);
     } catch (error) {
       await closeSource(source);
       throw error;

@@ -8,6 +8,7 @@ import { CloudFitsError } from "../errors.ts";
 import type { ByteSource } from "../source/types.ts";
 import { findEnd } from "../fits/header.ts";
 import { BLOCK_SIZE } from "../fits/layout.ts";
+import { concatBytes } from "../_bytes.ts";
 import { ASCII_XTENSION } from "./walk_checks.ts";
 
 /** Largest single extension of a header read, so that a huge header grows in bounded steps. */
@@ -75,10 +76,7 @@ export async function locateHeader(
         { url: source.name, offset: end },
       );
     }
-    const joined = new Uint8Array(available.length + more.length);
-    joined.set(available);
-    joined.set(more, available.length);
-    current = { offset, bytes: joined };
+    current = { offset, bytes: concatBytes([available, more]) };
     step = Math.min(step * 2, MAX_HEADER_STEP);
   }
 }

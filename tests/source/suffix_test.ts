@@ -120,6 +120,9 @@ test("wrappers pass the suffix read on: counted as one request, neither retried 
     ranges: [{ offset: -1, length: 3000 }, { offset: SIZE - 3000, length: 3000 }],
   });
   assert.equal(requests().length, 2);
+  // Not cached: the same suffix again is another request.
+  await counted.readSuffix!(3000);
+  assert.equal(requests().length, 3);
 });
 
 test("s3rver reads bytes=-N as bytes=0-N: the answer is refused, never used", async (t) => {

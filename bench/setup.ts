@@ -59,25 +59,39 @@ export function runThroughput(options: BenchOptions): ThroughputResults | null {
     options.log("bench/throughput.ts not found: decode measured by scenarios 4a/4b, output not measured");
     return null;
   }
-  options.log("running bench/throughput.ts …");
-  // Always under Deno: the script measures one runtime against numpy and astropy, and Bun fails to run it.
-  const deno = "Deno" in globalThis ? process.execPath : join(REPO_DIR, "node_modules", ".bin", "deno");
   const smoke = options.profile === "smoke";
   // It runs many child processes of its own (numpy, astropy, whole-process column reads): twice a child's limit.
-  const timeout = 2 * options.timeoutMs;
-  const result = spawnSync(deno, ["run", "-A", script, ...(smoke ? ["--smoke"] : [])], {
+  const file = join(BENCH_DIR, "results", smoke ? "throughput_smoke.json" : "throughput.json");
+  const failed = runDenoScript(options, script, smoke ? ["--smoke"] : [], 2 * options.timeoutMs);
+  if (failed !== undefined || !existsSync(file)) {
+    throw new Error(`bench/throughput.ts failed: ${failed ?? "no results"}`);
+  }
+  return JSON.parse(readFileSync(file, "utf8"));
+}
+
+/**
+ * Run a bench script under Deno (always: the scripts measure one runtime against their peers, and Bun
+ * fails to run some of them), logging that it runs.
+ *
+ * @returns Why it failed (the signal, or the last line of its error output), or undefined.
+ */
+function runDenoScript(
+  options: BenchOptions,
+  script: string,
+  args: string[],
+  timeout: number,
+): string | undefined {
+  options.log(`running bench/${script.slice(BENCH_DIR.length + 1)} …`);
+  const deno = "Deno" in globalThis ? process.execPath : join(REPO_DIR, "node_modules", ".bin", "deno");
+  const result = spawnSync(deno, ["run", "-A", script, ...args], {
     cwd: REPO_DIR,
     encoding: "utf8",
     timeout,
   });
-  const file = join(BENCH_DIR, "results", smoke ? "throughput_smoke.json" : "throughput.json");
-  if (result.status !== 0 || !existsSync(file)) {
-    const why = result.signal
-      ? `stopped by ${result.signal}${result.error ? ` after ${timeout / 1000} s` : ""}`
-      : (result.stderr || String(result.error ?? `exit ${result.status}`)).trim().split("\n").pop();
-    throw new Error(`bench/throughput.ts failed: ${why}`);
-  }
-  return JSON.parse(readFileSync(file, "utf8"));
+  if (result.status === 0) return undefined;
+  return result.signal
+    ? `stopped by ${result.signal}${result.error ? ` after ${timeout / 1000} s` : ""}`
+    : (result.stderr || String(result.error ?? `exit ${result.status}`)).trim().split("\n").pop();
 }
 
 /**
@@ -89,17 +103,10 @@ export function runThroughput(options: BenchOptions): ThroughputResults | null {
  * @returns What the script wrote to results/startup.json, or null when it failed (said in the log).
  */
 export function runStartup(options: BenchOptions, binary: string): StartupResults | null {
-  options.log("running bench/startup.ts …");
-  const deno = "Deno" in globalThis ? process.execPath : join(REPO_DIR, "node_modules", ".bin", "deno");
   const script = join(BENCH_DIR, "startup.ts");
-  const result = spawnSync(deno, ["run", "-A", script, "--runs", "21", "--binary", binary], {
-    cwd: REPO_DIR,
-    encoding: "utf8",
-    timeout: options.timeoutMs,
-  });
-  if (result.status !== 0) {
-    const why = (result.stderr || String(result.error)).trim().split("\n").pop();
-    options.log(`bench/startup.ts failed (${why}): start-up is judged by the scenarios' first requests`);
+  const failed = runDenoScript(options, script, ["--runs", "21", "--binary", binary], options.timeoutMs);
+  if (failed !== undefined) {
+    options.log(`bench/startup.ts failed (${failed}): start-up is judged by the scenarios' first requests`);
     return null;
   }
   return JSON.parse(readFileSync(join(BENCH_DIR, "results", "startup.json"), "utf8"));

@@ -60,7 +60,7 @@ export async function encodeIndex(
   const sky = footprints ? new SkySink() : undefined;
   const writer = new IndexWriter({ ...rest, ...(sky ? { sinks: [sky] } : {}) });
   try {
-    if (footprints) await sky!.footprints(footprints);
+    if (sky) await sky.footprints(footprints!);
     for (const { file } of sorted) await writer.add(file);
     return await collectIndex(await writer.finish());
   } finally {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { crc32c } from "./_crc32c.ts";
+import { crc32c, crc32cCombine } from "./_crc32c.ts";
 import { deflateRaw } from "./_deflate.ts";
 import { compareBytes, type SectionPayload, SectionType, type StreamedSection } from "./_layout.ts";
 import { type RunCodec, SortedRuns } from "./_sorted_runs.ts";
@@ -179,6 +179,19 @@ const SPILL_BYTES = 32 * 1024 * 1024;
  * at a time. Memory: the held entries, one page's entries (more only when one cell holds more), the
  * root and one block's list of pages.
  */
+
+/**
+ * Where a footprint is filed: the HEALPix order its radius picks, and the cells of that order its cone
+ * touches (the reader keeps a footprint met under several cells once, at the first).
+ *
+ * @param record The footprint.
+ * @returns The order and the cells.
+ */
+export function filedCells(record: FootprintRecord): { order: number; cells: number[] } {
+  const order = fileOrder(record.radius);
+  return { order, cells: cellsInCone(order, record.ra, record.dec, record.radius) };
+}
+
 export class SkyDirectoryBuilder {
   readonly #runs: SortedRuns<Pending>;
   readonly #orderings = new Map<number, (a: Pending, b: Pending) => number>();
@@ -197,14 +210,14 @@ export class SkyDirectoryBuilder {
 
   /** File one HDU's footprint. */
   async add(record: FootprintRecord): Promise<void> {
-    const order = fileOrder(record.radius);
+    const { order, cells } = filedCells(record);
     this.#orders |= 1 << order;
     const id = this.#records++;
     const path = UTF8.encode(record.path);
     const body = encodeBody(record);
     // Sorted for the block order known so far; `finish` sorts again a run sorted for another.
     const ordering = this.#ordering(this.#blockOrder());
-    for (const cell of cellsInCone(order, record.ra, record.dec, record.radius)) {
+    for (const cell of cells) {
       await this.#runs.add({ order, cell, path, hdu: record.hdu, id, body }, ordering);
     }
   }
@@ -235,8 +248,9 @@ export class SkyDirectoryBuilder {
     let crc = 0;
     const place = async (bytes: Uint8Array, firstKey: number): Promise<SkyChild> => {
       const offset = await this.#runs.append(bytes) - cellsStart;
-      crc = crc32c(bytes, crc);
-      return { firstKey, offset, length: bytes.length, crc: crc32c(bytes) };
+      const own = crc32c(bytes);
+      crc = crc32cCombine(crc, own, bytes.length);
+      return { firstKey, offset, length: bytes.length, crc: own };
     };
     const blocks: SkyChild[] = [];
     let block: BlockWriter | undefined;
@@ -257,7 +271,8 @@ export class SkyDirectoryBuilder {
     root.varint(blockOrder);
     root.bytes(encodeNode(blocks));
     const cellsEnd = this.#runs.spooled;
-    const spool = await this.#runs.spool();
+    // Nothing spilled or placed (no footprints): no temporary storage to open for an empty section.
+    const spool = cellsEnd === cellsStart ? undefined : await this.#runs.spool();
     return [
       { type: SectionType.SKY, flags: 0, bytes: root.finish() },
       {
@@ -265,7 +280,9 @@ export class SkyDirectoryBuilder {
         flags: 0,
         length: cellsEnd - cellsStart,
         crc,
-        chunks: () => spool.read(cellsEnd, cellsStart),
+        chunks: async function* () {
+          if (spool) yield* spool.read(cellsEnd, cellsStart);
+        },
       },
     ];
   }

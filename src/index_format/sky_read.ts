@@ -18,8 +18,7 @@ import {
   type SkyEntry,
 } from "./sky_decode.ts";
 import { blocksFor, pagesFor } from "./sky_keys.ts";
-import { cellKey, fileOrder } from "./sky_cells.ts";
-import { cellsInCone } from "./healpix.ts";
+import { cellKey, filedCells } from "./sky_cells.ts";
 
 /** Where a section lies in the index, and its CRC-32C. */
 export interface SectionPlace {
@@ -198,8 +197,7 @@ export async function eachFootprint(
 
 /** The key of the first cell a footprint is filed under. */
 function firstKey(footprint: FootprintRecord, blockOrder: number): number {
-  const order = fileOrder(footprint.radius);
-  const cells = cellsInCone(order, footprint.ra, footprint.dec, footprint.radius);
+  const { order, cells } = filedCells(footprint);
   return cellKey(blockOrder, order, Math.min(...cells));
 }
 

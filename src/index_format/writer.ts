@@ -73,7 +73,7 @@ class FramesSink implements IndexSectionSink {
     if (!spool) return [];
     // A checkpoint's section ends where the blocks end now, whatever is appended while it is written.
     const end = spool.size;
-    return [framesSection([...this.#table], () => spool.read(end), this.#crc)];
+    return [framesSection(this.#table, () => spool.read(end), this.#crc)];
   }
 
   async close(): Promise<void> {

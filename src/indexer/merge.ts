@@ -165,7 +165,7 @@ export async function mergeShards(
     ...(options.spillBytes !== undefined ? { spillBytes: options.spillBytes } : {}),
   };
   const sky = footprints ? new SkySink(temporary) : undefined;
-  if (footprints) await sky!.footprints(footprints);
+  if (sky) await sky.footprints(footprints!);
   const writer = new IndexWriter({
     ...(options.spool ? { spool: options.spool } : {}),
     ...(options.spools ? { spools: options.spools } : {}),

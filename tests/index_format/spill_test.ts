@@ -97,6 +97,10 @@ test("a sky directory sorted in spilled runs is byte for byte the one sorted in 
   sameBytes(spilled.bytes, await encodeIndex([], { footprints: records, createdMs: 0 }));
   // What the encoder wrote before spilling existed: the layout has not moved.
   pinned(held.bytes, [73067, 0x5c47d3ae]);
+  // An index without footprints opens no temporary storage for its empty sky directory.
+  const none = countingSpools();
+  sameBytes((await skyIndex([], none)).bytes, (await skyIndex([])).bytes, "an empty sky directory");
+  assert.equal(none.written.spools, 0);
 });
 
 test("runs sorted before a larger footprint lowered the block order are sorted again", async () => {

@@ -9,7 +9,8 @@ import type { CliIo } from "./io.ts";
 import { type CommonValues, concurrencyOf } from "./options.ts";
 import { redactUrl } from "../src/url.ts";
 import { sourceOptions } from "./remote.ts";
-import { forEachAtOnce, type SkyTarget, skyTargets, targetsInFlight } from "./sky.ts";
+import { forEachAtOnce } from "./at_once.ts";
+import { type SkyTarget, skyTargets, targetsInFlight } from "./sky.ts";
 
 /** What an archive-wide sky command does with one covering HDU, and which files it can use. */
 export interface ArchiveJob {

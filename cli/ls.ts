@@ -4,6 +4,7 @@ import { CloudFitsError } from "../src/errors.ts";
 import { EXIT } from "../src/exit_codes.ts";
 import type { CliIo } from "./io.ts";
 import { type CommonValues, concurrencyOf, outputFormat, parseCommand } from "./options.ts";
+import { forEachAtOnce } from "./at_once.ts";
 import { openCliTarget } from "./open_target.ts";
 import { escapeControl, humanBytes, renderTable, toJson } from "./format.ts";
 import { isGzipSource } from "../src/source/gzip_kind.ts";
@@ -39,29 +40,25 @@ export async function runLs(args: string[], io: CliIo): Promise<number> {
     }
     // Files are walked concurrently (headers only), and listed in the order given.
     const results: (ListedFile | undefined)[] = new Array(positionals.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let i = next++; i < positionals.length; i = next++) {
-        const text = positionals[i];
-        try {
-          const opened = await openCliTarget(text, values, io, { allHdus: true });
-          const source = opened.fits.source;
-          results[i] = {
-            path: opened.name,
-            size: source.size,
-            hdus: opened.fits.hdus,
-            ...(isGzipSource(source) ? { gzipSize: source.compressed.size } : {}),
-          };
-          await opened.close();
-        } catch (error) {
-          if (positionals.length === 1) throw error;
-          failed++;
-          await io.err(`error: ${escapeControl((error as Error).message)}\n`);
-        }
+    const list = async (i: number): Promise<void> => {
+      const text = positionals[i];
+      try {
+        const opened = await openCliTarget(text, values, io, { allHdus: true });
+        const source = opened.fits.source;
+        results[i] = {
+          path: opened.name,
+          size: source.size,
+          hdus: opened.fits.hdus,
+          ...(isGzipSource(source) ? { gzipSize: source.compressed.size } : {}),
+        };
+        await opened.close();
+      } catch (error) {
+        if (positionals.length === 1) throw error;
+        failed++;
+        await io.err(`error: ${escapeControl((error as Error).message)}\n`);
       }
     };
-    const workers = Math.min(concurrencyOf(values as CommonValues) ?? 8, positionals.length);
-    await Promise.all(Array.from({ length: workers }, worker));
+    await forEachAtOnce(Array.from(positionals.keys()), concurrencyOf(values as CommonValues) ?? 8, list);
     for (const result of results) if (result) files.push(result);
   }
   if (format === "json") {

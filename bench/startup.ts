@@ -18,7 +18,7 @@ import { cpus, loadavg, platform, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { bunBuildArgs } from "../tools/compile.ts";
+import { bunBuildArgs, BUNDLE_FLAGS } from "../tools/compile.ts";
 
 const ROOT = join(import.meta.dirname!, "..");
 const { values } = parseArgs({
@@ -161,9 +161,7 @@ async function jsLoadedByCommand(): Promise<Record<string, number>> {
   try {
     const build = spawn(bun, [
       "build",
-      "--minify",
-      "--format=esm",
-      "--splitting",
+      ...BUNDLE_FLAGS,
       "--target=bun",
       join(ROOT, "cli.ts"),
       "--outdir",

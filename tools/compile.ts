@@ -74,6 +74,13 @@ export function hostTarget(): Target | undefined {
 }
 
 /**
+ * How the release build bundles (bench/startup.ts bundles the same way to weigh what a command loads):
+ * minified ES modules split into chunks, so that a command's code is read and evaluated only when it runs
+ * (one CommonJS file, the default with --bytecode, holds every module's functions at its top level).
+ */
+export const BUNDLE_FLAGS: readonly string[] = ["--minify", "--format=esm", "--splitting"];
+
+/**
  * The arguments of `bun` that build one target into `outfile`.
  *
  * @param target The target, or undefined for this machine.
@@ -85,12 +92,8 @@ export function bunBuildArgs(target: Target | undefined, outfile: string, entry 
   return [
     "build",
     "--compile",
-    "--minify",
     "--bytecode",
-    // ES modules split into chunks: a command's code is read and evaluated only when it runs (one
-    // CommonJS file, the default with --bytecode, holds every module's functions at its top level).
-    "--format=esm",
-    "--splitting",
+    ...BUNDLE_FLAGS,
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",
     ...(target ? [`--target=bun-${target}`] : []),

@@ -207,3 +207,32 @@ test("a merge that spills its footprints and frame blocks equals the one-process
   // Without spilling, the spools hold the cells and the blocks; spilling adds the runs.
   assert.ok(spill.written.bytes > unspilled.written.bytes + 40 * 300);
 });
+
+test("a merge reads each shard's sky directory ahead, in a few large reads, each byte once", async () => {
+  const records = footprints(900, false);
+  const shards = await Promise.all([0, 1, 2].map(async (k) => {
+    const mine = (path: string) => shardOfPath(path, 3) === k;
+    const index = await encodeIndex(
+      records.filter((record) => mine(record.path)).map((record) => ({
+        path: record.path,
+        size,
+        hdus,
+      })),
+      { shard: { index: k, count: 3, sources: ["data/"] }, footprints: records.filter((r) => mine(r.path)) },
+    );
+    return { name: `s${k}.cfidx`, bytes: index, index: countedIndex(index) };
+  }));
+  const merged = await mergeShards(shards, { createdMs: 0 });
+  sameBytes(
+    await collectIndex(merged.index),
+    await encodeIndex(records.map((record) => ({ path: record.path, size, hdus })), {
+      footprints: records,
+      createdMs: 0,
+    }),
+  );
+  for (const { bytes, index } of shards) {
+    assert.ok(bytes.length > 2 * 65536, `a shard of ${bytes.length} B outgrows the first read`);
+    assert.ok(index.stats.bytes <= bytes.length, `${index.stats.bytes} B read of ${bytes.length}`);
+    assert.ok(index.stats.requests <= 4, `${index.stats.requests} reads`);
+  }
+});
